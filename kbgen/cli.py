@@ -1,0 +1,89 @@
+"""The kbgen command line: check, build, serve."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kbgen.build import build, check
+from kbgen.config import BuildOptions
+from kbgen.errors import ContentError, KbgenError, Severity
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kbgen", description="Build a help center from Markdown.")
+    parser.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("check", "validate content; write nothing"), ("build", "validate, then write")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--drafts", action="store_true", help="include drafts and scheduled articles")
+        cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        cmd.add_argument("--tenant", action="append", default=[], help="only this tenant (repeatable)")
+    serve = sub.add_parser("serve", help="build, then serve the sites on 127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--drafts", action="store_true", help="include drafts and scheduled articles")
+    return parser
+
+
+def _options(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(
+        root=args.root.resolve(),
+        drafts=args.drafts,
+        strict=getattr(args, "strict", False),
+        tenants=tuple(getattr(args, "tenant", [])),
+    )
+
+
+def _serve(options: BuildOptions, host: str, port: int) -> None:
+    build(options)
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(options.site_dir)
+    )
+    with http.server.ThreadingHTTPServer((host, port), handler) as server:
+        print(f"Serving {options.site_dir} on http://{host}:{port}/ (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run kbgen; print content problems as path:line: field: message and return 1 on error."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
+    options = _options(args)
+    try:
+        if args.command == "check":
+            checked = check(options)
+        elif args.command == "build":
+            checked = build(options)
+        else:
+            _serve(options, args.host, args.port)
+            return 0
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        errors = sum(p.severity is Severity.ERROR or options.strict for p in exc.problems)
+        print(f"kbgen: {errors} problem(s); nothing was written", file=sys.stderr)
+        return 1
+    except KbgenError as exc:
+        print(f"kbgen: {exc}", file=sys.stderr)
+        return 1
+    for item in checked:
+        for warning in item.warnings:
+            print(warning, file=sys.stderr)
+        if not args.quiet:
+            site = item.site
+            print(f"{item.tenant.id}: {len(site.articles)} articles, {len(site.faqs)} FAQs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The project's configuration: content/site.yaml and the build options, validated once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kbgen.errors import ConfigError, ContentError, Problem
+from kbgen.yamlio import load_mapping
+
+SITE_FILE = "content/site.yaml"
+TENANT_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+TENANT_FIELDS = ("name", "base_url", "language", "ticket_prefix", "intake_url")
+SITE_FIELDS = ("default_tenant", "allow_html", "tenants")
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    """One tenant's settings from site.yaml."""
+
+    id: str
+    name: str
+    base_url: str
+    language: str
+    ticket_prefix: str
+    intake_url: str = ""
+
+    @property
+    def base_path(self) -> str:
+        """Return the URL path the site is served under, with a trailing slash."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    def absolute(self, url_path: str) -> str:
+        """Return the absolute URL of a root-relative path of this site."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}{url_path}"
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Every tenant plus the options shared by all."""
+
+    tenants: tuple[TenantConfig, ...]
+    default_tenant: str
+    allow_html: bool = False
+
+    def tenant(self, tenant_id: str) -> TenantConfig:
+        """Return one tenant's settings or raise a ConfigError naming the known ones."""
+        for tenant in self.tenants:
+            if tenant.id == tenant_id:
+                return tenant
+        known = ", ".join(t.id for t in self.tenants)
+        raise ConfigError(f"unknown tenant {tenant_id!r}; {SITE_FILE} defines: {known}")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What one run of kbgen does, from the command line."""
+
+    root: Path
+    drafts: bool = False
+    strict: bool = False
+    tenants: tuple[str, ...] = ()
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+
+def _check_url(value: Any, allow_empty: bool) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text and allow_empty:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{text!r} is not an http(s) URL")
+    return text
+
+
+def _tenant(
+    tid: str, raw: Any, lines: dict[str, int], problems: list[Problem]
+) -> TenantConfig | None:
+    def bad(fld: str, msg: str) -> None:
+        name = f"tenants.{tid}.{fld}" if fld else f"tenants.{tid}"
+        line = lines.get(name, lines.get(f"tenants.{tid}", lines.get("tenants", 1)))
+        problems.append(Problem(SITE_FILE, line, name, msg))
+
+    before = len(problems)
+    if not TENANT_RE.match(tid):
+        bad("id", "use lowercase letters, digits, - and _, starting with a letter")
+    if not isinstance(raw, dict):
+        bad("", "must be a mapping of " + ", ".join(TENANT_FIELDS))
+        return None
+    for key in raw:
+        if key not in TENANT_FIELDS:
+            bad(str(key), "unknown field; allowed: " + ", ".join(TENANT_FIELDS))
+    values: dict[str, str] = {}
+    for key in ("name", "language", "ticket_prefix"):
+        values[key] = str(raw.get(key) or "").strip()
+        if not values[key]:
+            bad(key, "is required but missing")
+    if values["language"] and not LANG_RE.match(values["language"]):
+        bad("language", f"{values['language']!r} is not a language tag such as en or de-CH")
+    if values["ticket_prefix"] and not PREFIX_RE.match(values["ticket_prefix"]):
+        bad("ticket_prefix", "use 2-10 capital letters or digits, starting with a letter")
+    for key, allow_empty in (("base_url", False), ("intake_url", True)):
+        try:
+            values[key] = _check_url(raw.get(key), allow_empty)
+        except ValueError as exc:
+            bad(key, str(exc))
+    return None if len(problems) > before else TenantConfig(id=tid, **values)
+
+
+def load_site_config(root: Path) -> SiteConfig:
+    """Read and validate content/site.yaml under `root`, reporting every problem at once."""
+    path = root / SITE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found; is {root} a help-center project?") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    raw = load_mapping(text, SITE_FILE)
+    problems = list(raw.problems)
+    for key in raw.data:
+        if key not in SITE_FIELDS:
+            allowed = ", ".join(SITE_FIELDS)
+            problems.append(Problem(SITE_FILE, raw.line(key, 1), key, f"unknown; allowed: {allowed}"))
+    tenants_raw = raw.data.get("tenants")
+    tenants: list[TenantConfig] = []
+    if not isinstance(tenants_raw, dict) or not tenants_raw:
+        problems.append(Problem(SITE_FILE, raw.line("tenants", 1), "tenants", "define at least one"))
+    else:
+        for tid, body in tenants_raw.items():
+            tenant = _tenant(str(tid), body, raw.lines, problems)
+            if tenant:
+                tenants.append(tenant)
+    default = str(raw.data.get("default_tenant") or (tenants[0].id if tenants else ""))
+    if tenants and default not in {t.id for t in tenants}:
+        line = raw.line("default_tenant", 1)
+        problems.append(Problem(SITE_FILE, line, "default_tenant", f"{default!r} is not a tenant"))
+    allow_html = raw.data.get("allow_html", False)
+    if not isinstance(allow_html, bool):
+        line = raw.line("allow_html", 1)
+        problems.append(Problem(SITE_FILE, line, "allow_html", "must be true or false"))
+    if problems:
+        raise ContentError(problems)
+    return SiteConfig(tuple(tenants), default, bool(allow_html))

@@ -1,0 +1,33 @@
+"""Syntax highlighting of fenced code with Pygments, and the matching stylesheet."""
+
+from __future__ import annotations
+
+from html import escape
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+LIGHT_STYLE = "default"
+DARK_STYLE = "monokai"
+
+
+def highlight_code(code: str, lang: str, _attrs: str) -> str:
+    """Return a highlighted <pre> block; unknown languages are shown as escaped plain text."""
+    name = lang.strip().split()[0].lower() if lang.strip() else ""
+    label = f' data-lang="{escape(name)}"' if name else ""
+    try:
+        lexer = get_lexer_by_name(name) if name else None
+    except ClassNotFound:
+        lexer = None
+    body = highlight(code, lexer, _FORMATTER) if lexer else escape(code)
+    return f'<pre class="highlight"{label}><code>{body}</code></pre>\n'
+
+
+def pygments_css() -> str:
+    """Return CSS for highlighted code in light and dark colour schemes."""
+    light = HtmlFormatter(style=LIGHT_STYLE).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=DARK_STYLE).get_style_defs(".highlight")
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

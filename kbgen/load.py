@@ -1,0 +1,112 @@
+"""Find a tenant's articles and FAQs and read them into validated source documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from kbgen.errors import Problem
+from kbgen.frontmatter import split_front_matter
+from kbgen.schema import ArticleMeta, FaqMeta, slugify, validate_article, validate_faq
+
+# Far above any real article, far below what would slow the build: a 50 MB file is refused.
+MAX_SOURCE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """A validated Markdown document: an article or an FAQ of one tenant."""
+
+    kind: str  # "article" or "faq"
+    rel: PurePosixPath  # path under content/<tenant>/, e.g. articles/account/reset.md
+    display: str  # path for messages, relative to the project root
+    meta: ArticleMeta | FaqMeta
+    body: str
+    body_line: int
+    field_lines: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return self.meta.slug
+
+    def line(self, field_name: str) -> int:
+        """Return the line of a front-matter field, or 1 (the header) when it is absent."""
+        return dict(self.field_lines).get(field_name, 1)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything read from one tenant's content folder."""
+
+    sources: tuple[Source, ...]
+    assets: frozenset[PurePosixPath]  # every non-Markdown file, relative to content/<tenant>/
+    problems: tuple[Problem, ...]
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 file within the size limit; report an oversized or undecodable one."""
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        limit = MAX_SOURCE_BYTES // 1024
+        msg = f"is {size // 1024} KiB; a source file may be at most {limit} KiB"
+        return None, [Problem(display, 1, "file", msg)]
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        msg = f"is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save as UTF-8"
+        return None, [Problem(display, line, "encoding", msg)]
+    return text.removeprefix("\ufeff").replace("\r\n", "\n"), []
+
+
+def load_source(
+    path: Path, rel: PurePosixPath, display: str, kind: str
+) -> tuple[Source | None, list[Problem]]:
+    """Read and validate one article or FAQ file."""
+    text, problems = read_text(path, display)
+    if text is None:
+        return None, problems
+    split = split_front_matter(text, display)
+    if split.meta.problems:
+        return None, list(split.meta.problems)
+    default_slug = slugify(rel.stem)
+    validate = validate_article if kind == "article" else validate_faq
+    meta, problems = validate(split.meta, display, default_slug, header_line=1)
+    if meta is None:
+        return None, problems
+    if not meta.slug:
+        return None, [Problem(display, 1, "slug", "the file name gives no slug; set slug:")]
+    lines = tuple(sorted(split.meta.lines.items()))
+    return Source(kind, rel, display, meta, split.body, split.body_line, lines), []
+
+
+def load_tenant(content_dir: Path, tenant: str, root: Path) -> Loaded:
+    """Load every article and FAQ of a tenant, in a stable order, collecting all problems."""
+    base = content_dir / tenant
+    sources: list[Source] = []
+    problems: list[Problem] = []
+    assets: set[PurePosixPath] = set()
+    if not base.is_dir():
+        return Loaded((), frozenset(), (Problem(_display(base, root), 0, "", "folder missing"),))
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        rel = PurePosixPath(path.relative_to(base).as_posix())
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        top = rel.parts[0]
+        if path.suffix == ".md" and top in ("articles", "faqs"):
+            kind = "article" if top == "articles" else "faq"
+            source, found = load_source(path, rel, _display(path, root), kind)
+            problems.extend(found)
+            if source:
+                sources.append(source)
+        elif path.suffix != ".md" and top != "templates":
+            assets.add(rel)
+    return Loaded(tuple(sources), frozenset(assets), tuple(problems))
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,154 @@
+"""The navigable model of one tenant's site: pages, categories, neighbours, related, redirects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kbgen.config import TenantConfig
+from kbgen.load import Source
+from kbgen.render import Heading, Rendered
+from kbgen.schema import ArticleMeta, FaqMeta, KbCategory
+
+RECENT_COUNT = 6
+
+
+@dataclass(frozen=True)
+class Article:
+    source: Source
+    meta: ArticleMeta
+    url: str
+    html: str
+    headings: tuple[Heading, ...]
+    text: str
+
+    @property
+    def slug(self) -> str:
+        return self.meta.slug
+
+    @property
+    def updated(self) -> dt.date | None:
+        """Return the date the article last changed, if the writer gave one."""
+        return self.meta.updated or self.meta.published
+
+    @property
+    def toc(self) -> tuple[Heading, ...]:
+        return tuple(h for h in self.headings if h.level in (2, 3))
+
+
+@dataclass(frozen=True)
+class Faq:
+    source: Source
+    meta: FaqMeta
+    url: str
+    html: str
+    text: str
+
+    @property
+    def slug(self) -> str:
+        return self.meta.slug
+
+
+@dataclass
+class Category:
+    category: KbCategory
+    url: str
+    articles: list[Article] = field(default_factory=list)
+    faqs: list[Faq] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.category.label
+
+
+@dataclass
+class TenantSite:
+    """Everything the templates need to write one tenant's site."""
+
+    tenant: TenantConfig
+    articles: list[Article]
+    faqs: list[Faq]
+    categories: list[Category]
+    neighbours: dict[str, tuple[Article | None, Article | None]]
+    related: dict[str, list[Article]]
+    redirects: dict[str, str]  # output path (relative to the site) -> target URL
+
+    @property
+    def recent(self) -> list[Article]:
+        dated = [a for a in self.articles if a.updated]
+        dated.sort(key=lambda a: (a.updated, a.slug), reverse=True)
+        return dated[:RECENT_COUNT]
+
+    @property
+    def featured(self) -> list[Article]:
+        return [a for a in self.articles if a.meta.featured]
+
+
+def article_url(tenant: TenantConfig, slug: str) -> str:
+    """Return the root-relative URL of an article page."""
+    return f"{tenant.base_path}articles/{slug}/"
+
+
+def faq_url(tenant: TenantConfig, slug: str) -> str:
+    """Return the root-relative URL of an FAQ's entry on the FAQ page."""
+    return f"{tenant.base_path}faq/#{slug}"
+
+
+def category_url(tenant: TenantConfig, category: KbCategory) -> str:
+    """Return the root-relative URL of a category page."""
+    return f"{tenant.base_path}categories/{category.path}/"
+
+
+def redirect_output(path: str, base_path: str) -> str:
+    """Map a redirect_from path to the file that serves it, relative to the tenant's site."""
+    rel = path.removeprefix(base_path) if path.startswith(base_path) else path.lstrip("/")
+    if not rel or rel.endswith("/"):
+        return rel + "index.html"
+    last = rel.rsplit("/", 1)[-1]
+    return rel if "." in last else rel + "/index.html"
+
+
+def build_site(
+    tenant: TenantConfig,
+    sources: list[Source],
+    rendered: dict[str, Rendered],
+) -> TenantSite:
+    """Assemble the navigation model from validated, rendered, published documents."""
+    articles: list[Article] = []
+    faqs: list[Faq] = []
+    for source in sources:
+        out = rendered[str(source.rel)]
+        if isinstance(source.meta, ArticleMeta):
+            url = article_url(tenant, source.slug)
+            articles.append(
+                Article(source, source.meta, url, out.html, tuple(out.headings), out.text)
+            )
+        else:
+            url = faq_url(tenant, source.slug)
+            faqs.append(Faq(source, source.meta, url, out.html, out.text))
+    order = {c: i for i, c in enumerate(KbCategory)}
+    articles.sort(key=lambda a: (order[a.meta.category], a.meta.order, a.meta.title.lower(), a.slug))
+    faqs.sort(key=lambda f: (order[f.meta.category], f.meta.order, f.meta.question.lower(), f.slug))
+    categories = {c: Category(c, category_url(tenant, c)) for c in KbCategory}
+    for article in articles:
+        categories[article.meta.category].articles.append(article)
+    for faq in faqs:
+        categories[faq.meta.category].faqs.append(faq)
+    used = [c for c in categories.values() if c.articles or c.faqs]
+    neighbours: dict[str, tuple[Article | None, Article | None]] = {}
+    for cat in used:
+        for i, article in enumerate(cat.articles):
+            prev = cat.articles[i - 1] if i > 0 else None
+            nxt = cat.articles[i + 1] if i + 1 < len(cat.articles) else None
+            neighbours[article.slug] = (prev, nxt)
+    by_slug = {a.slug: a for a in articles}
+    related = {
+        a.slug: [by_slug[s] for s in a.meta.related if s in by_slug and s != a.slug]
+        for a in articles
+    }
+    redirects = {
+        redirect_output(path, tenant.base_path): a.url
+        for a in articles
+        for path in a.meta.redirect_from
+    }
+    return TenantSite(tenant, articles, faqs, used, neighbours, related, redirects)

@@ -1,0 +1,196 @@
+"""Render one document's Markdown to HTML, rewriting .md links to page URLs as it goes."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.gfm import gfm_plugin
+
+from kbgen.errors import Problem
+from kbgen.highlight import highlight_code
+from kbgen.load import Source
+
+EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    id: str
+
+
+@dataclass(frozen=True)
+class AnchorRef:
+    """A link to a heading of another document, checked once every document is rendered."""
+
+    target: str  # the target document's path under content/<tenant>/
+    anchor: str
+    line: int
+
+
+@dataclass(frozen=True)
+class LinkTable:
+    """Where every document and asset of a tenant ends up, for rewriting relative links."""
+
+    pages: Mapping[str, str]  # "articles/a/b.md" -> "/eur/articles/b/"
+    assets: frozenset[str]  # "images/x.svg"
+    base_path: str  # "/eur/"
+    unpublished: frozenset[str] = frozenset()  # drafts and scheduled articles left out
+
+
+@dataclass
+class Rendered:
+    """One document's HTML and what the later stages need to know about it."""
+
+    html: str
+    headings: list[Heading]
+    text: str  # plain text without markup, for search indexes
+    anchor_refs: list[AnchorRef] = field(default_factory=list)
+    assets: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _wrap_table(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # A focusable, labelled scroll region lets keyboard users scroll wide tables on phones.
+    opening = '<div class="table-wrap" role="region" aria-label="Table" tabindex="0">'
+    if tokens[idx].type == "table_open":
+        return opening + self.renderToken(tokens, idx, options, env)
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
+@cache
+def markdown(allow_html: bool) -> MarkdownIt:
+    """Return the one configured parser for the given raw-HTML policy."""
+    md = MarkdownIt(
+        "commonmark", {"html": allow_html, "highlight": highlight_code, "typographer": False}
+    )
+    md.use(gfm_plugin).use(deflist_plugin).use(admon_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6)
+    md.add_render_rule("table_open", _wrap_table)
+    md.add_render_rule("table_close", _wrap_table)
+    return md
+
+
+def _inline_tokens(tokens: Sequence[Token], body_line: int) -> Iterator[tuple[Token, int]]:
+    """Yield every inline child token with its 1-based line in the source file."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        line = body_line + (token.map[0] if token.map else 0)
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            yield child, line
+
+
+def _heading_text(tokens: Sequence[Token], index: int) -> str:
+    inline = tokens[index + 1]
+    return "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+
+
+class _Resolver:
+    """Rewrites one document's links and images, and records what they point at."""
+
+    def __init__(self, source: Source, table: LinkTable, out: Rendered) -> None:
+        self.source, self.table, self.out = source, table, out
+        self.here = str(source.rel)
+        self.folder = posixpath.dirname(self.here)
+
+    def problem(self, line: int, field_name: str, msg: str) -> None:
+        self.out.problems.append(Problem(self.source.display, line, field_name, msg))
+
+    def target(self, path: str, line: int, what: str) -> str | None:
+        resolved = posixpath.normpath(posixpath.join(self.folder, unquote(path)))
+        if resolved.startswith("../") or resolved == "..":
+            self.problem(line, what, f"{path!r} points outside this tenant's content folder")
+            return None
+        return resolved
+
+    def link(self, token: Token, line: int) -> None:
+        href = str(token.attrGet("href") or "")
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc:
+            if parts.scheme in ("http", "https"):
+                token.attrSet("rel", "noopener")
+            return
+        if not parts.path:
+            if parts.fragment:
+                self.out.anchor_refs.append(AnchorRef(self.here, unquote(parts.fragment), line))
+            return
+        if parts.path.startswith("/"):
+            return  # a site path the writer chose on purpose, e.g. /eur/search/
+        resolved = self.target(parts.path, line, "link")
+        if resolved is None:
+            return
+        if resolved.endswith(".md"):
+            url = self.table.pages.get(resolved)
+            if url is None:
+                why = "is not published" if resolved in self.table.unpublished else "does not exist"
+                self.problem(line, "link", f"{href!r}: {resolved} {why}")
+                return
+            if parts.fragment:
+                self.out.anchor_refs.append(AnchorRef(resolved, unquote(parts.fragment), line))
+                faq_page = "#" in url
+                url = url.split("#")[0] + "#" + (url.split("#")[1] if faq_page else parts.fragment)
+            token.attrSet("href", url)
+        elif resolved in self.table.assets:
+            self.out.assets.add(resolved)
+            token.attrSet("href", self.table.base_path + resolved)
+        else:
+            self.problem(line, "link", f"{href!r}: {resolved} does not exist")
+
+    def image(self, token: Token, line: int) -> None:
+        src = str(token.attrGet("src") or "")
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or src.startswith("/"):
+            return
+        resolved = self.target(parts.path, line, "image")
+        if resolved is None:
+            return
+        if resolved not in self.table.assets:
+            self.problem(line, "image", f"{src!r}: {resolved} does not exist")
+            return
+        self.out.assets.add(resolved)
+        token.attrSet("src", self.table.base_path + resolved)
+        token.attrSet("loading", "lazy")
+
+
+def render_source(source: Source, table: LinkTable, allow_html: bool) -> Rendered:
+    """Render a document's body; collect its headings, plain text, links and problems."""
+    md = markdown(allow_html)
+    env: dict[str, Any] = {}
+    tokens = md.parse(source.body, env)
+    out = Rendered(html="", headings=[], text="")
+    resolver = _Resolver(source, table, out)
+    texts: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            text = _heading_text(tokens, index)
+            out.headings.append(Heading(int(token.tag[1]), text, str(token.attrGet("id"))))
+        elif token.type in ("fence", "code_block"):
+            texts.append(token.content)
+    for child, line in _inline_tokens(tokens, source.body_line):
+        if child.type == "link_open":
+            resolver.link(child, line)
+        elif child.type == "image":
+            resolver.image(child, line)
+        elif child.type in ("text", "code_inline"):
+            texts.append(child.content)
+    out.html = md.renderer.render(tokens, md.options, env)
+    out.text = " ".join(" ".join(texts).split())
+    return out

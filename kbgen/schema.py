@@ -1,0 +1,263 @@
+"""The content schema: categories, front-matter fields of articles and FAQs, and their checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kbgen.errors import Problem
+from kbgen.yamlio import LoadedMapping
+
+
+class KbCategory(enum.Enum):
+    """kb_category from DESIGN.md; names equal values so databases store either safely."""
+
+    getting_started = "getting_started"
+    technical = "technical"
+    billing = "billing"
+    troubleshooting = "troubleshooting"
+    api = "api"
+    integration = "integration"
+    general = "general"
+
+    @property
+    def label(self) -> str:
+        """Return the human name shown in navigation."""
+        return _CATEGORY_LABELS[self]
+
+    @property
+    def path(self) -> str:
+        """Return the URL segment of the category's page."""
+        return self.value.replace("_", "-")
+
+
+_CATEGORY_LABELS = {
+    KbCategory.getting_started: "Getting started",
+    KbCategory.technical: "Technical",
+    KbCategory.billing: "Billing",
+    KbCategory.troubleshooting: "Troubleshooting",
+    KbCategory.api: "API",
+    KbCategory.integration: "Integrations",
+    KbCategory.general: "General",
+}
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_TITLE = 200
+MAX_SUMMARY = 500
+
+
+def slugify(text: str) -> str:
+    """Turn text into a URL slug: lowercase ASCII letters and digits joined by hyphens."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:120].strip("-")
+
+
+class Status(enum.Enum):
+    published = "published"
+    draft = "draft"
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """Validated front-matter of an article."""
+
+    title: str
+    category: KbCategory
+    slug: str
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    status: Status = Status.published
+    published: dt.date | None = None
+    updated: dt.date | None = None
+    redirect_from: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    order: int = 0
+    featured: bool = False
+
+
+@dataclass(frozen=True)
+class FaqMeta:
+    """Validated front-matter of an FAQ; its body is the answer."""
+
+    question: str
+    category: KbCategory
+    slug: str
+    order: int = 0
+    status: Status = Status.published
+
+
+class _Invalid(ValueError):
+    """A value failed its check; the message says what is allowed."""
+
+
+def _text(limit: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise _Invalid(f"must be text, got {_kind(value)}")
+        text = str(value).strip()
+        if not text:
+            raise _Invalid("must not be empty")
+        if len(text) > limit:
+            raise _Invalid(f"is {len(text)} characters long; at most {limit} are allowed")
+        return text
+
+    return check
+
+
+def _enum(kind: type[enum.Enum]) -> Callable[[Any], Any]:
+    allowed = ", ".join(m.value for m in kind)
+
+    def check(value: Any) -> Any:
+        try:
+            return kind(value)
+        except ValueError:
+            raise _Invalid(f"{value!r} is not one of: {allowed}") from None
+
+    return check
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise _Invalid(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2026-03-14") from None
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"must be a whole number, got {value!r}")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"must be true or false, got {value!r}")
+    return value
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, str) or not SLUG_RE.match(value):
+        raise _Invalid(f"{value!r} is not a slug; use lowercase letters, digits and hyphens")
+    return value
+
+
+def _list_of(item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
+    def check(value: Any) -> tuple[Any, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise _Invalid(f"must be a list, got {_kind(value)}")
+        out = []
+        for i, element in enumerate(value, 1):
+            try:
+                out.append(item(element))
+            except _Invalid as exc:
+                raise _Invalid(f"item {i}: {exc}") from None
+        return tuple(out)
+
+    return check
+
+
+def _site_path(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or ".." in value.split("/"):
+        raise _Invalid(f"{value!r} is not a site path; write one starting with /, e.g. /kb/old.html")
+    if "?" in value or "#" in value or "\\" in value:
+        raise _Invalid(f"{value!r} may not contain ?, # or backslash")
+    return value
+
+
+def _tag(value: Any) -> str:
+    return _text(40)(value).lower()
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(
+        type(value), type(value).__name__
+    )
+
+
+ARTICLE_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "title": _text(MAX_TITLE),
+    "category": _enum(KbCategory),
+    "slug": _slug,
+    "summary": _text(MAX_SUMMARY),
+    "tags": _list_of(_tag),
+    "status": _enum(Status),
+    "published": _date,
+    "updated": _date,
+    "redirect_from": _list_of(_site_path),
+    "related": _list_of(_slug),
+    "order": _int,
+    "featured": _bool,
+}
+ARTICLE_REQUIRED = ("title", "category")
+
+FAQ_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "question": _text(MAX_TITLE),
+    "category": _enum(KbCategory),
+    "slug": _slug,
+    "order": _int,
+    "status": _enum(Status),
+}
+FAQ_REQUIRED = ("question", "category")
+
+
+def _validate(
+    raw: LoadedMapping,
+    fields: dict[str, Callable[[Any], Any]],
+    required: tuple[str, ...],
+    path: str,
+    header_line: int,
+) -> tuple[dict[str, Any], list[Problem]]:
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in raw.data.items():
+        line = raw.line(key, header_line)
+        check = fields.get(key)
+        if check is None:
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            allowed = ", ".join(fields)
+            problems.append(Problem(path, line, key, f"unknown field; {hint}allowed: {allowed}"))
+            continue
+        try:
+            values[key] = check(value)
+        except _Invalid as exc:
+            problems.append(Problem(path, line, key, str(exc)))
+    for key in required:
+        if key not in raw.data:
+            problems.append(Problem(path, header_line, key, "is required but missing"))
+    return values, problems
+
+
+def validate_article(
+    raw: LoadedMapping, path: str, default_slug: str, header_line: int = 1
+) -> tuple[ArticleMeta | None, list[Problem]]:
+    """Check an article's front-matter; return its metadata, or None and every problem."""
+    values, problems = _validate(raw, ARTICLE_FIELDS, ARTICLE_REQUIRED, path, header_line)
+    published, updated = values.get("published"), values.get("updated")
+    if published and updated and updated < published:
+        msg = f"{updated} is before published ({published})"
+        problems.append(Problem(path, raw.line("updated", header_line), "updated", msg))
+    if problems:
+        return None, problems
+    values.setdefault("slug", default_slug)
+    return ArticleMeta(**values), []
+
+
+def validate_faq(
+    raw: LoadedMapping, path: str, default_slug: str, header_line: int = 1
+) -> tuple[FaqMeta | None, list[Problem]]:
+    """Check an FAQ's front-matter; return its metadata, or None and every problem."""
+    values, problems = _validate(raw, FAQ_FIELDS, FAQ_REQUIRED, path, header_line)
+    if problems:
+        return None, problems
+    values.setdefault("slug", default_slug)
+    return FaqMeta(**values), []

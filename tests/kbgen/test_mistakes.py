@@ -1,0 +1,240 @@
+"""Every writer mistake is reported as path:line: field: message, all in one run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kbgen.build import check
+from kbgen.cli import main
+from kbgen.config import BuildOptions
+from kbgen.errors import ContentError
+from tests.conftest import Project
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def problems(project: Project, **options: object) -> list[str]:
+    """Run `kbgen check` on the project and return every problem as printed."""
+    with pytest.raises(ContentError) as caught:
+        check(BuildOptions(root=project.root, today=TODAY, **options))  # type: ignore[arg-type]
+    return [str(p) for p in caught.value.problems]
+
+
+def test_invalid_yaml_names_file_and_line(project: Project) -> None:
+    project.article("a/bad.md", "title: Fine\ncategory: general\ntags: [one, two")
+    [found] = problems(project)
+    assert found.startswith("content/eur/articles/a/bad.md:4: yaml: invalid YAML: expected ','")
+
+
+def test_missing_required_field(project: Project) -> None:
+    project.article("a/no-cat.md", "title: No category")
+    assert problems(project) == [
+        "content/eur/articles/a/no-cat.md:1: category: is required but missing"
+    ]
+
+
+def test_unknown_field_suggests_the_right_one(project: Project) -> None:
+    project.article("a/typo.md", "title: Typo\ncategory: general\nsumary: Oops")
+    [found] = problems(project)
+    assert found.startswith("content/eur/articles/a/typo.md:4: sumary: unknown field;")
+    assert "did you mean 'summary'?" in found
+
+
+def test_value_outside_enum_lists_allowed_values(project: Project) -> None:
+    project.article("a/cat.md", "title: Cat\ncategory: billingg")
+    [found] = problems(project)
+    assert found.startswith("content/eur/articles/a/cat.md:3: category: 'billingg' is not one of:")
+    assert "getting_started, technical, billing" in found
+
+
+def test_bad_date(project: Project) -> None:
+    project.article("a/date.md", "title: Date\ncategory: general\npublished: 2026-13-40")
+    assert problems(project) == [
+        "content/eur/articles/a/date.md:4: published: '2026-13-40' is not a date; "
+        "write YYYY-MM-DD, e.g. 2026-03-14"
+    ]
+
+
+def test_updated_before_published(project: Project) -> None:
+    front = "title: D\ncategory: general\npublished: 2026-05-01\nupdated: 2026-04-01"
+    project.article("a/d.md", front)
+    assert problems(project) == [
+        "content/eur/articles/a/d.md:5: updated: 2026-04-01 is before published (2026-05-01)"
+    ]
+
+
+def test_file_that_is_not_utf8(project: Project) -> None:
+    project.write(
+        "content/eur/articles/a/latin1.md",
+        "---\ntitle: Caf\xe9\ncategory: general\n---\n".encode("latin-1"),
+    )
+    [found] = problems(project)
+    assert found.startswith("content/eur/articles/a/latin1.md:2: encoding: is not UTF-8")
+
+
+def test_duplicate_slug_in_a_tenant(project: Project) -> None:
+    project.article("a/one.md", "title: One\ncategory: general\nslug: same")
+    project.article("b/two.md", "title: Two\ncategory: general\nslug: same")
+    assert problems(project) == [
+        "content/eur/articles/b/two.md:1: slug: 'same' is already the slug of "
+        "content/eur/articles/a/one.md; slugs must be unique"
+    ]
+
+
+def test_same_slug_in_two_tenants_is_fine(project: Project) -> None:
+    project.article("a/one.md", "title: One\ncategory: general")
+    project.article("a/one.md", "title: One\ncategory: general", tenant="km")
+    assert len(check(BuildOptions(root=project.root, today=TODAY))) == 2
+
+
+def test_link_to_missing_article(project: Project) -> None:
+    body = "Intro.\n\nSee [reset](../account/reset.md) for more.\n"
+    project.article("a/links.md", "title: L\ncategory: general", body)
+    assert problems(project) == [
+        "content/eur/articles/a/links.md:7: link: '../account/reset.md': "
+        "articles/account/reset.md does not exist"
+    ]
+
+
+def test_link_to_missing_faq(project: Project) -> None:
+    body = "Line one\nline two [faq](../../faqs/nope.md)\n"
+    project.article("a/links.md", "title: L\ncategory: general", body)
+    assert problems(project) == [
+        "content/eur/articles/a/links.md:6: link: '../../faqs/nope.md': faqs/nope.md does not exist"
+    ]
+
+
+def test_link_to_missing_heading_anchor(project: Project) -> None:
+    project.article("a/target.md", "title: T\ncategory: general", "## By email\n\nText.\n")
+    project.article("a/src.md", "title: S\ncategory: general", "\n[x](target.md#by-phone)\n")
+    assert problems(project) == [
+        "content/eur/articles/a/src.md:6: link: #by-phone is not a heading of "
+        "articles/a/target.md; its anchors: by-email"
+    ]
+
+
+def test_link_to_missing_anchor_in_same_page(project: Project) -> None:
+    project.article("a/self.md", "title: S\ncategory: general", "## Setup\n\n[up](#set-up)\n")
+    [found] = problems(project)
+    assert found.startswith("content/eur/articles/a/self.md:7: link: #set-up is not a heading")
+
+
+def test_link_to_draft_is_reported(project: Project) -> None:
+    project.article("a/draft.md", "title: D\ncategory: general\nstatus: draft")
+    project.article("a/src.md", "title: S\ncategory: general", "[d](draft.md)\n")
+    assert problems(project) == [
+        "content/eur/articles/a/src.md:5: link: 'draft.md': articles/a/draft.md is not published"
+    ]
+
+
+def test_unknown_related_slug(project: Project) -> None:
+    project.article("a/r.md", "title: R\ncategory: general\nrelated: [welcome, nowhere]")
+    assert problems(project) == ["content/eur/articles/a/r.md:4: related: no article 'nowhere'"]
+
+
+def test_missing_image(project: Project) -> None:
+    project.article("a/img.md", "title: I\ncategory: general", "\n\n![A chart](../../images/no.png)\n")
+    assert problems(project) == [
+        "content/eur/articles/a/img.md:7: image: '../../images/no.png': images/no.png does not exist"
+    ]
+
+
+def test_link_outside_the_tenant(project: Project) -> None:
+    project.article("a/out.md", "title: O\ncategory: general", "[x](../../../km/articles/start/hello.md)\n")
+    [found] = problems(project)
+    assert found.startswith("content/eur/articles/a/out.md:5: link: ")
+    assert "outside this tenant's content folder" in found
+
+
+def test_every_problem_of_a_run_is_listed(project: Project) -> None:
+    project.article("a/one.md", "title: One\ncategory: nope")
+    project.article("a/two.md", "category: general")
+    project.faq("q.md", "question: Why?\ncategory: general\nordr: 1")
+    project.article("x/bad.md", "title: K\ncategory: bad", tenant="km")
+    found = problems(project)
+    assert [p.split(": ")[0] for p in found] == [
+        "content/eur/articles/a/one.md:3",
+        "content/eur/articles/a/two.md:1",
+        "content/eur/faqs/q.md:4",
+        "content/km/articles/x/bad.md:3",
+    ]
+
+
+def test_missing_front_matter(project: Project) -> None:
+    project.write("content/eur/articles/a/plain.md", "# Just markdown\n")
+    assert problems(project) == [
+        "content/eur/articles/a/plain.md:1: front-matter: the file must start with a --- line"
+    ]
+
+
+def test_unclosed_front_matter(project: Project) -> None:
+    project.write("content/eur/articles/a/open.md", "---\ntitle: Open\n\nBody\n")
+    assert problems(project) == [
+        "content/eur/articles/a/open.md:1: front-matter: the opening --- has no closing --- line"
+    ]
+
+
+def test_faq_needs_a_question(project: Project) -> None:
+    project.faq("q.md", "category: billing")
+    assert problems(project) == ["content/eur/faqs/q.md:1: question: is required but missing"]
+
+
+def test_yaml_alias_bomb_is_refused_quickly(project: Project) -> None:
+    bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        bomb.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    project.article("a/bomb.md", "title: Bomb\ncategory: general\n" + "\n".join(bomb))
+    assert problems(project) == [
+        "content/eur/articles/a/bomb.md:5: yaml: YAML aliases (*name) are not allowed"
+    ]
+
+
+def test_oversized_file_is_refused_without_reading_it(project: Project) -> None:
+    path = project.root / "content/eur/articles/a/huge.md"
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    assert problems(project) == [
+        "content/eur/articles/a/huge.md:1: file: is 51200 KiB; a source file may be at most 1024 KiB"
+    ]
+
+
+def test_site_yaml_mistakes_name_their_key(project: Project) -> None:
+    project.write(
+        "content/site.yaml",
+        """\
+        tenants:
+          eur:
+            name: X
+            base_url: not-a-url
+            language: en
+            ticket_prefix: e1
+        """,
+    )
+    found = problems(project)
+    assert found == [
+        "content/site.yaml:4: tenants.eur.base_url: 'not-a-url' is not an http(s) URL",
+        "content/site.yaml:6: tenants.eur.ticket_prefix: use 2-10 capital letters or digits, "
+        "starting with a letter",
+    ]
+
+
+def test_cli_prints_problems_and_exits_1(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.article("a/cat.md", "title: Cat\ncategory: billingg")
+    assert main(["--root", str(project.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "content/eur/articles/a/cat.md:3: category: 'billingg' is not one of" in err
+    assert "Traceback" not in err
+    assert not (project.root / "site").exists()
+
+
+def test_strict_turns_warnings_into_errors(project: Project) -> None:
+    project.article("a/d.md", "title: D\ncategory: general\nstatus: draft")
+    project.article("a/r.md", "title: R\ncategory: general\nrelated: [d]")
+    assert len(check(BuildOptions(root=project.root, today=TODAY))[0].warnings) == 1
+    assert problems(project, strict=True) == [
+        "content/eur/articles/a/r.md:4: warning: related: 'd' is a draft or scheduled article; "
+        "it is left out until published"
+    ]
