@@ -113,5 +113,7 @@ def build(options: BuildOptions) -> list[Checked]:
     checked = check(options)
     for item in checked:
         count = write_tenant(item, options)
-        log.info("%s: wrote %d files to %s", item.tenant.id, count, options.site_dir / item.tenant.id)
+        log.info(
+            "%s: wrote %d files to %s", item.tenant.id, count, options.site_dir / item.tenant.id
+        )
     return checked

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from kbgen.build import build, check
-from kbgen.config import BuildOptions
+from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, KbgenError, Severity
+from kbgen.serve import make_server
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,15 +19,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("check", "validate content; write nothing"), ("build", "validate, then write")):
+    for name, text in (
+        ("check", "validate content; write nothing"),
+        ("build", "validate, then write"),
+    ):
         cmd = sub.add_parser(name, help=text)
-        cmd.add_argument("--drafts", action="store_true", help="include drafts and scheduled articles")
+        cmd.add_argument(
+            "--drafts", action="store_true", help="include drafts and scheduled articles"
+        )
         cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
-        cmd.add_argument("--tenant", action="append", default=[], help="only this tenant (repeatable)")
+        cmd.add_argument(
+            "--tenant", action="append", default=[], help="only this tenant (repeatable)"
+        )
     serve = sub.add_parser("serve", help="build, then serve the sites on 127.0.0.1")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--drafts", action="store_true", help="include drafts and scheduled articles")
+    serve.add_argument(
+        "--drafts", action="store_true", help="include drafts and scheduled articles"
+    )
     return parser
 
 
@@ -43,10 +51,8 @@ def _options(args: argparse.Namespace) -> BuildOptions:
 
 def _serve(options: BuildOptions, host: str, port: int) -> None:
     build(options)
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(options.site_dir)
-    )
-    with http.server.ThreadingHTTPServer((host, port), handler) as server:
+    config = load_site_config(options.root)
+    with make_server(config, options.site_dir, host, port) as server:
         print(f"Serving {options.site_dir} on http://{host}:{port}/ (Ctrl-C stops)")
         try:
             server.serve_forever()

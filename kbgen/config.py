@@ -141,11 +141,15 @@ def load_site_config(root: Path) -> SiteConfig:
     for key in raw.data:
         if key not in SITE_FIELDS:
             allowed = ", ".join(SITE_FIELDS)
-            problems.append(Problem(SITE_FILE, raw.line(key, 1), key, f"unknown; allowed: {allowed}"))
+            problems.append(
+                Problem(SITE_FILE, raw.line(key, 1), key, f"unknown; allowed: {allowed}")
+            )
     tenants_raw = raw.data.get("tenants")
     tenants: list[TenantConfig] = []
     if not isinstance(tenants_raw, dict) or not tenants_raw:
-        problems.append(Problem(SITE_FILE, raw.line("tenants", 1), "tenants", "define at least one"))
+        problems.append(
+            Problem(SITE_FILE, raw.line("tenants", 1), "tenants", "define at least one")
+        )
     else:
         for tid, body in tenants_raw.items():
             tenant = _tenant(str(tid), body, raw.lines, problems)

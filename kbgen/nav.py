@@ -127,7 +127,9 @@ def build_site(
             url = faq_url(tenant, source.slug)
             faqs.append(Faq(source, source.meta, url, out.html, out.text))
     order = {c: i for i, c in enumerate(KbCategory)}
-    articles.sort(key=lambda a: (order[a.meta.category], a.meta.order, a.meta.title.lower(), a.slug))
+    articles.sort(
+        key=lambda a: (order[a.meta.category], a.meta.order, a.meta.title.lower(), a.slug)
+    )
     faqs.sort(key=lambda f: (order[f.meta.category], f.meta.order, f.meta.question.lower(), f.slug))
     categories = {c: Category(c, category_url(tenant, c)) for c in KbCategory}
     for article in articles:

@@ -86,16 +86,13 @@ def markdown(allow_html: bool) -> MarkdownIt:
     return md
 
 
-def _inline_tokens(tokens: Sequence[Token], body_line: int) -> Iterator[tuple[Token, int]]:
-    """Yield every inline child token with its 1-based line in the source file."""
-    for token in tokens:
-        if token.type != "inline" or not token.children:
-            continue
-        line = body_line + (token.map[0] if token.map else 0)
-        for child in token.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            yield child, line
+def _children(token: Token, body_line: int) -> Iterator[tuple[Token, int]]:
+    """Yield an inline token's children with their 1-based line in the source file."""
+    line = body_line + (token.map[0] if token.map else 0)
+    for child in token.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        yield child, line
 
 
 def _heading_text(tokens: Sequence[Token], index: int) -> str:
@@ -184,13 +181,14 @@ def render_source(source: Source, table: LinkTable, allow_html: bool) -> Rendere
             out.headings.append(Heading(int(token.tag[1]), text, str(token.attrGet("id"))))
         elif token.type in ("fence", "code_block"):
             texts.append(token.content)
-    for child, line in _inline_tokens(tokens, source.body_line):
-        if child.type == "link_open":
-            resolver.link(child, line)
-        elif child.type == "image":
-            resolver.image(child, line)
-        elif child.type in ("text", "code_inline"):
-            texts.append(child.content)
+        elif token.type == "inline":
+            for child, line in _children(token, source.body_line):
+                if child.type == "link_open":
+                    resolver.link(child, line)
+                elif child.type == "image":
+                    resolver.image(child, line)
+                elif child.type in ("text", "code_inline"):
+                    texts.append(child.content)
     out.html = md.renderer.render(tokens, md.options, env)
     out.text = " ".join(" ".join(texts).split())
     return out

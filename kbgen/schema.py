@@ -167,7 +167,9 @@ def _list_of(item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
 
 def _site_path(value: Any) -> str:
     if not isinstance(value, str) or not value.startswith("/") or ".." in value.split("/"):
-        raise _Invalid(f"{value!r} is not a site path; write one starting with /, e.g. /kb/old.html")
+        raise _Invalid(
+            f"{value!r} is not a site path; write one starting with /, e.g. /kb/old.html"
+        )
     if "?" in value or "#" in value or "\\" in value:
         raise _Invalid(f"{value!r} may not contain ?, # or backslash")
     return value

@@ -60,12 +60,16 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
     try:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent):
-                return problem(event.start_mark.line, "YAML aliases (*name) are not allowed")
+                line0 = event.start_mark.line if event.start_mark else 0
+                return problem(line0, "YAML aliases (*name) are not allowed")
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line0 = mark.line if mark else 0
         return problem(line0, f"invalid YAML: {exc.problem or exc.context}")
+    except yaml.reader.ReaderError as exc:
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        return problem(text[: exc.position].count("\n"), f"character {char} is not allowed in YAML")
     if root is None:
         return result
     if not isinstance(root, yaml.MappingNode):

@@ -43,7 +43,9 @@ class Project:
             path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
         return path
 
-    def article(self, rel: str, front: str, body: str = "Body text.\n", tenant: str = "eur") -> Path:
+    def article(
+        self, rel: str, front: str, body: str = "Body text.\n", tenant: str = "eur"
+    ) -> Path:
         """Write content/<tenant>/articles/<rel> with the given front-matter lines."""
         text = "---\n" + textwrap.dedent(front).strip("\n") + "\n---\n" + textwrap.dedent(body)
         return self.write(f"content/{tenant}/articles/{rel}", text)

@@ -135,14 +135,19 @@ def test_unknown_related_slug(project: Project) -> None:
 
 
 def test_missing_image(project: Project) -> None:
-    project.article("a/img.md", "title: I\ncategory: general", "\n\n![A chart](../../images/no.png)\n")
+    project.article(
+        "a/img.md", "title: I\ncategory: general", "\n\n![A chart](../../images/no.png)\n"
+    )
     assert problems(project) == [
-        "content/eur/articles/a/img.md:7: image: '../../images/no.png': images/no.png does not exist"
+        "content/eur/articles/a/img.md:7: image: '../../images/no.png': "
+        "images/no.png does not exist"
     ]
 
 
 def test_link_outside_the_tenant(project: Project) -> None:
-    project.article("a/out.md", "title: O\ncategory: general", "[x](../../../km/articles/start/hello.md)\n")
+    project.article(
+        "a/out.md", "title: O\ncategory: general", "[x](../../../km/articles/start/hello.md)\n"
+    )
     [found] = problems(project)
     assert found.startswith("content/eur/articles/a/out.md:5: link: ")
     assert "outside this tenant's content folder" in found
@@ -197,7 +202,8 @@ def test_oversized_file_is_refused_without_reading_it(project: Project) -> None:
     with path.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)
     assert problems(project) == [
-        "content/eur/articles/a/huge.md:1: file: is 51200 KiB; a source file may be at most 1024 KiB"
+        "content/eur/articles/a/huge.md:1: file: is 51200 KiB; "
+        "a source file may be at most 1024 KiB"
     ]
 
 
@@ -221,7 +227,9 @@ def test_site_yaml_mistakes_name_their_key(project: Project) -> None:
     ]
 
 
-def test_cli_prints_problems_and_exits_1(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_problems_and_exits_1(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
     project.article("a/cat.md", "title: Cat\ncategory: billingg")
     assert main(["--root", str(project.root), "build"]) == 1
     err = capsys.readouterr().err

@@ -1,0 +1,94 @@
+"""Markdown rendering: features, link rewriting, escaping and raw-HTML policy."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from kbgen.load import Source
+from kbgen.render import LinkTable, Rendered, render_source
+from kbgen.schema import ArticleMeta, KbCategory
+
+TABLE = LinkTable(
+    pages={
+        "articles/account/reset.md": "/eur/articles/reset/",
+        "faqs/refunds.md": "/eur/faq/#refunds",
+    },
+    assets=frozenset({"images/shot.svg"}),
+    base_path="/eur/",
+)
+
+
+def render(body: str, allow_html: bool = False, rel: str = "articles/guide/page.md") -> Rendered:
+    meta = ArticleMeta(title="T", category=KbCategory.general, slug="page")
+    source = Source("article", PurePosixPath(rel), f"content/eur/{rel}", meta, body, 5)
+    return render_source(source, TABLE, allow_html)
+
+
+def test_md_links_become_page_urls_with_anchor() -> None:
+    out = render("[Reset](../account/reset.md#by-email) and [refunds](../../faqs/refunds.md)")
+    assert '<a href="/eur/articles/reset/#by-email">Reset</a>' in out.html
+    assert '<a href="/eur/faq/#refunds">refunds</a>' in out.html
+    assert [(r.target, r.anchor, r.line) for r in out.anchor_refs] == [
+        ("articles/account/reset.md", "by-email", 5)
+    ]
+    assert out.problems == []
+
+
+def test_images_point_at_copied_assets_and_load_lazily() -> None:
+    out = render("![Settings screen](../../images/shot.svg)")
+    assert '<img src="/eur/images/shot.svg" alt="Settings screen" loading="lazy"' in out.html
+    assert out.assets == {"images/shot.svg"}
+
+
+def test_heading_ids_are_stable_and_unique() -> None:
+    out = render("## Set up SSO\n\n## Set up SSO\n\n### Step 1: Open *Settings*")
+    assert [h.id for h in out.headings] == ["set-up-sso", "set-up-sso-1", "step-1-open-settings"]
+    assert '<h2 id="set-up-sso">' in out.html
+
+
+def test_code_is_highlighted_with_pygments() -> None:
+    out = render('```python\nprint("hi")\n```\n\n```nosuchlang\n<b>x</b>\n```')
+    assert (
+        '<pre class="highlight" data-lang="python"><code><span class="nb">print</span>' in out.html
+    )
+    assert "&lt;b&gt;x&lt;/b&gt;" in out.html
+
+
+def test_tables_callouts_footnotes_deflists_tasks() -> None:
+    body = (
+        "| Plan | Price |\n|---|---|\n| Pro | 10 |\n\n"
+        "> [!WARNING]\n> Careful.\n\n"
+        '!!! tip "Shortcut"\n    Press K.\n\n'
+        "Term\n: Meaning\n\n"
+        "- [x] done\n\n"
+        "Fact.[^1]\n\n[^1]: Source.\n"
+    )
+    html = render(body).html
+    assert '<div class="table-wrap" role="region" aria-label="Table" tabindex="0"><table>' in html
+    assert '<div class="markdown-alert markdown-alert-warning">' in html
+    assert '<p class="admonition-title">Shortcut</p>' in html
+    assert "<dt>Term</dt>" in html
+    assert 'class="task-list-item-checkbox" disabled="" type="checkbox" checked=""' in html
+    assert 'class="footnote-ref"' in html
+
+
+def test_raw_html_is_escaped_unless_allowed() -> None:
+    body = "<script>alert(1)</script>\n\nText <b onclick='x()'>bold</b>"
+    assert "<script>" not in render(body).html
+    assert "&lt;script&gt;" in render(body).html
+    assert "<b onclick='x()'>" not in render(body).html
+    assert "<script>alert(1)</script>" in render(body, allow_html=True).html
+
+
+def test_javascript_links_are_not_rendered_as_links() -> None:
+    assert 'href="javascript' not in render("[x](javascript:alert(1))").html
+
+
+def test_plain_text_for_search_has_no_markup() -> None:
+    out = render("## Hello *world*\n\nUse `kb --help` now.\n\n```bash\nls -la\n```")
+    assert out.text == "Hello world Use kb --help now. ls -la"
+
+
+def test_problem_lines_count_soft_breaks() -> None:
+    out = render("First line\nsecond line\nthird [bad](../nope.md)")
+    assert [(p.line, p.field) for p in out.problems] == [(7, "link")]

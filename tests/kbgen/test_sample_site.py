@@ -1,0 +1,155 @@
+"""The repository's sample help center builds, and its pages hold together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from kbgen.build import build, check
+from kbgen.config import BuildOptions
+from kbgen.schema import KbCategory
+from tests.kbgen.site_crawl import parse_page, url_to_file
+
+TODAY = dt.date(2026, 11, 25)
+TENANTS = ("eur", "km")
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+@pytest.fixture(scope="module")
+def built(sample_root: Path) -> Path:
+    """Build the sample once for this module and return the site folder."""
+    build(BuildOptions(root=sample_root, today=TODAY))
+    return sample_root / "site"
+
+
+def html_pages(site: Path, tenant: str) -> list[Path]:
+    return sorted((site / tenant).rglob("*.html"))
+
+
+def test_sample_checks_clean_and_is_big_enough(sample_root: Path) -> None:
+    checked = check(BuildOptions(root=sample_root, today=TODAY, strict=True))
+    articles = sum(len(c.site.articles) for c in checked)
+    faqs = sum(len(c.site.faqs) for c in checked)
+    assert articles >= 25 and faqs >= 15
+    for item in checked:
+        used = {a.meta.category for a in item.site.articles}
+        assert used == set(KbCategory), f"{item.tenant.id} misses {set(KbCategory) - used}"
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_every_internal_link_and_anchor_resolves(built: Path, tenant: str) -> None:
+    broken = []
+    for page in html_pages(built, tenant):
+        for link in parse_page(page).links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc:
+                continue
+            target = url_to_file(built, link) if parts.path else page
+            if target is None or not target.is_file():
+                broken.append(f"{page.relative_to(built)} -> {link}")
+            elif parts.fragment and target.suffix == ".html":
+                if parts.fragment not in parse_page(target).ids:
+                    broken.append(f"{page.relative_to(built)} -> {link} (no such id)")
+    assert broken == []
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_every_article_and_faq_is_reachable_from_home(built: Path, tenant: str) -> None:
+    home = f"/{tenant}/"
+    seen, queue = {home}, [home]
+    while queue:
+        url = queue.pop()
+        target = url_to_file(built, url)
+        assert target is not None
+        if target.suffix != ".html":
+            continue
+        for link in parse_page(target).links:
+            path = urlsplit(link).path
+            if (
+                path.startswith(home)
+                and path not in seen
+                and (path.endswith("/") or path.endswith(".html"))
+            ):
+                seen.add(path)
+                queue.append(path)
+    articles = {
+        f"/{tenant}/articles/{p.parent.name}/"
+        for p in (built / tenant / "articles").glob("*/index.html")
+    }
+    assert articles and articles <= seen
+    assert f"/{tenant}/faq/" in seen
+    faq_ids = parse_page(built / tenant / "faq/index.html").ids
+    faq_files = (built.parent / "content" / tenant / "faqs").glob("*.md")
+    assert {p.stem for p in faq_files} <= faq_ids
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_sitemap_lists_every_page(built: Path, tenant: str) -> None:
+    tree = ET.parse(built / tenant / "sitemap.xml")
+    listed = {urlsplit(loc.text or "").path for loc in tree.findall("s:url/s:loc", SITEMAP_NS)}
+    pages = set()
+    for page in html_pages(built, tenant):
+        rel = page.relative_to(built).as_posix()
+        if rel.endswith("index.html") and not rel.startswith(f"{tenant}/search/"):
+            info = parse_page(page)
+            if "Moved" not in info.title:
+                pages.add("/" + rel.removesuffix("index.html"))
+    assert listed == pages
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_pages_are_accessible_by_structure(built: Path, tenant: str) -> None:
+    for page in html_pages(built, tenant):
+        info = parse_page(page)
+        if "Moved" in info.title:
+            continue
+        assert info.lang == "en", page
+        assert "main" in info.ids, f"{page}: no skip-link target"
+        assert info.headings.count(1) == 1, f"{page}: needs exactly one h1"
+        for before, after in zip(info.headings, info.headings[1:], strict=False):
+            assert after <= before + 1, f"{page}: heading h{before} is followed by h{after}"
+
+
+def test_feed_is_valid_atom_with_newest_first(built: Path) -> None:
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = ET.parse(built / "eur" / "feed.xml").getroot()
+    updated = [e.findtext("a:updated", namespaces=ns) or "" for e in root.findall("a:entry", ns)]
+    assert updated and updated == sorted(updated, reverse=True)
+
+
+def test_drafts_and_scheduled_articles_stay_out(built: Path, sample_root: Path) -> None:
+    checked = check(BuildOptions(root=sample_root, today=TODAY))
+    live = {a.source.rel.name for c in checked for a in c.site.articles}
+    previews = check(BuildOptions(root=sample_root, today=TODAY, drafts=True))
+    everything = {a.source.rel.name for c in previews for a in c.site.articles}
+    hidden = everything - live
+    assert len(hidden) >= 3  # a draft per tenant and one scheduled article
+    sitemap = (built / "eur" / "sitemap.xml").read_text()
+    later = check(BuildOptions(root=sample_root, today=dt.date(2030, 1, 1)))
+    scheduled = {a.slug for c in later for a in c.site.articles} - {
+        a.slug for c in checked for a in c.site.articles
+    }
+    assert scheduled, "the sample has an article scheduled for the future"
+    for slug in scheduled:
+        assert f"/articles/{slug}/" not in sitemap
+
+
+def test_build_is_deterministic(sample_root: Path, tmp_path: Path) -> None:
+    copies = []
+    for name in ("one", "two"):
+        root = tmp_path / name
+        shutil.copytree(sample_root / "content", root / "content")
+        build(BuildOptions(root=root, today=TODAY))
+        copies.append(
+            {
+                p.relative_to(root / "site"): p.read_bytes()
+                for p in (root / "site").rglob("*")
+                if p.is_file()
+            }
+        )
+    assert copies[0] == copies[1]

@@ -1,0 +1,109 @@
+"""The write stage: staging, refusal of bad paths, and the last good site surviving a crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kbgen.build import build
+from kbgen.config import BuildOptions
+from kbgen.errors import KbgenError
+from kbgen.write import OutputTree, recover
+from tests.conftest import Project
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Return every file under `folder` with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_refuses_paths_outside_the_output(tmp_path: Path) -> None:
+    tree = OutputTree(tmp_path / "site" / "eur")
+    for bad in ("../escape.html", "/etc/passwd", "a/../../b.html", "a\\b.html"):
+        with pytest.raises(KbgenError, match="outside"):
+            tree.write(bad, b"x", "test")
+    tree.abort()
+    assert not (tmp_path / "escape.html").exists()
+
+
+def test_refuses_two_sources_for_one_file(tmp_path: Path) -> None:
+    tree = OutputTree(tmp_path / "eur")
+    tree.write("articles/a/index.html", b"1", "content/a.md")
+    with pytest.raises(KbgenError, match="already written by content/a.md"):
+        tree.write("articles/a/index.html", b"2", "content/b.md")
+    tree.abort()
+
+
+def test_commit_replaces_the_whole_tree(tmp_path: Path) -> None:
+    final = tmp_path / "eur"
+    first = OutputTree(final)
+    first.write("old.html", b"old", "t")
+    first.commit()
+    second = OutputTree(final)
+    second.write("new.html", b"new", "t")
+    second.commit()
+    assert snapshot(final) == {"new.html": b"new"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eur"]
+
+
+def test_failed_build_leaves_the_last_good_site(project: Project) -> None:
+    options = BuildOptions(root=project.root)
+    build(options)
+    before = snapshot(project.root / "site")
+    project.article("start/broken.md", "title: Broken\ncategory: nope")
+    with pytest.raises(KbgenError):
+        build(options)
+    assert snapshot(project.root / "site") == before
+
+
+def test_recover_restores_a_site_retired_mid_swap(tmp_path: Path) -> None:
+    (tmp_path / ".eur.old-123").mkdir()
+    (tmp_path / ".eur.old-123" / "index.html").write_text("good")
+    (tmp_path / ".eur.new-123").mkdir()
+    recover(tmp_path / "eur")
+    assert snapshot(tmp_path) == {"eur/index.html": b"good"}
+
+
+def test_build_killed_midway_leaves_the_old_site_intact(project: Project) -> None:
+    """SIGKILL the build process while it writes pages; the previous site must be untouched."""
+    for i in range(30):
+        project.article(f"many/page-{i}.md", f"title: Page {i}\ncategory: technical")
+    build(BuildOptions(root=project.root))
+    before = snapshot(project.root / "site")
+    project.article("start/welcome.md", "title: Welcome back\ncategory: getting_started")
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from kbgen import write
+        from kbgen.cli import main
+        original = write.OutputTree.write
+        count = 0
+        def dying_write(self, rel, data, origin):
+            global count
+            count += 1
+            if count == 10:
+                os.kill(os.getpid(), signal.SIGKILL)
+            original(self, rel, data, origin)
+        write.OutputTree.write = dying_write
+        main(["--root", {str(project.root)!r}, "build"])
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert any(p.name.startswith(".eur.new-") for p in (project.root / "site").iterdir())
+    assert snapshot(project.root / "site" / "eur") == {
+        k.removeprefix("eur/"): v for k, v in before.items() if k.startswith("eur/")
+    }
+    build(BuildOptions(root=project.root))
+    leftovers = [p.name for p in (project.root / "site").iterdir()]
+    assert sorted(leftovers) == ["eur", "km"]
+    assert "Welcome back" in (project.root / "site/eur/articles/welcome/index.html").read_text()
+    assert os.path.exists(project.root / "site/km/index.html")
