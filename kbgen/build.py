@@ -9,10 +9,13 @@ from kbgen import checks
 from kbgen.config import BuildOptions, SiteConfig, TenantConfig, load_site_config
 from kbgen.errors import ContentError, Problem, Severity
 from kbgen.load import Loaded, Source, load_tenant
+from kbgen.manifest import manifest, search_docs
 from kbgen.nav import TenantSite, article_url, build_site, faq_url
 from kbgen.pages import environment, render_pages, static_files
 from kbgen.render import LinkTable, Rendered, render_source
 from kbgen.schema import ArticleMeta, Status
+from kbgen.search_index import write_index
+from kbgen.static_search import index_site
 from kbgen.write import OutputTree
 
 log = logging.getLogger(__name__)
@@ -89,23 +92,32 @@ def check(options: BuildOptions) -> list[Checked]:
 
 
 def write_tenant(checked: Checked, options: BuildOptions) -> int:
-    """Write one tenant's site into staging and swap it in; return the number of files."""
-    tenant = checked.tenant
+    """Write a tenant's site, search bundle, index and manifest; swap them in when complete."""
+    tenant, site = checked.tenant, checked.site
     env = environment(options.root, tenant.id)
-    tree = OutputTree(options.site_dir / tenant.id)
+    trees: list[OutputTree] = []
     try:
-        for output in render_pages(env, checked.site):
-            tree.write(output.rel, output.data, output.origin)
+        data = OutputTree(options.build_dir / tenant.id)
+        trees.append(data)
+        data.write("manifest.json", manifest(site), "kbgen/manifest.py")
+        write_index(data.staging / "index", search_docs(site))
+        pages = OutputTree(options.site_dir / tenant.id)
+        trees.append(pages)
+        for output in render_pages(env, site):
+            pages.write(output.rel, output.data, output.origin)
         for rel, path in static_files(env):
-            tree.copy(rel, path, str(path))
+            pages.copy(rel, path, str(path))
         for asset in sorted(checked.loaded.assets):
             source = options.content_dir / tenant.id / asset
-            tree.copy(str(asset), source, str(source))
-        tree.commit()
+            pages.copy(str(asset), source, str(source))
+        index_site(pages.staging, tenant.language)
+        data.commit()
+        pages.commit()
     except BaseException:
-        tree.abort()
+        for tree in trees:
+            tree.abort()
         raise
-    return len(tree.written)
+    return len(pages.written)
 
 
 def build(options: BuildOptions) -> list[Checked]:

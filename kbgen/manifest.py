@@ -1,0 +1,60 @@
+"""The per-tenant manifest and search documents that the intake service reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from kbgen.nav import Article, Faq, TenantSite
+from kbgen.search_index import SearchDoc
+
+
+def content_hash(item: Article | Faq) -> str:
+    """Return a SHA-256 of what the reader sees: front-matter values and Markdown body."""
+    digest = hashlib.sha256(repr(item.meta).encode())
+    digest.update(item.source.body.encode())
+    return digest.hexdigest()
+
+
+def manifest(site: TenantSite) -> bytes:
+    """Return manifest.json: every published article and FAQ, sorted, with stable bytes."""
+    articles: list[dict[str, Any]] = [
+        {
+            "slug": a.slug,
+            "title": a.meta.title,
+            "category": a.meta.category.value,
+            "url": a.url,
+            "summary": a.meta.summary,
+            "tags": list(a.meta.tags),
+            "updated": a.updated.isoformat() if a.updated else None,
+            "hash": content_hash(a),
+        }
+        for a in sorted(site.articles, key=lambda a: a.slug)
+    ]
+    faqs: list[dict[str, Any]] = [
+        {
+            "slug": f.slug,
+            "question": f.meta.question,
+            "category": f.meta.category.value,
+            "url": f.url,
+            "hash": content_hash(f),
+        }
+        for f in sorted(site.faqs, key=lambda f: f.slug)
+    ]
+    data = {"tenant": site.tenant.id, "articles": articles, "faqs": faqs}
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def search_docs(site: TenantSite) -> list[SearchDoc]:
+    """Return the search documents of every published article and FAQ."""
+    docs = [
+        SearchDoc("article", a.slug, a.meta.title, a.meta.summary, a.meta.tags,
+                  a.meta.category.value, a.url, a.text)
+        for a in site.articles
+    ]  # fmt: skip
+    docs += [
+        SearchDoc("faq", f.slug, f.meta.question, "", (), f.meta.category.value, f.url, f.text)
+        for f in site.faqs
+    ]
+    return docs

@@ -1,0 +1,204 @@
+"""The Whoosh index of a tenant's articles and FAQs: writing it and querying it.
+
+Whoosh is unmaintained, so everything that touches it stays in this one module.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import Analyzer, LanguageAnalyzer
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
+
+MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
+MAX_TERMS = 12
+SNIPPET_CHARS = 200
+# Title and tags say what an article is about; the body only mentions things.
+FIELD_BOOSTS = {"title": 4.0, "tags": 3.0, "summary": 2.0, "body": 1.0}
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """One article or FAQ as the index sees it: plain text, no markup."""
+
+    kind: str  # "article" or "faq"
+    slug: str
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+    category: str
+    url: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One hit, as plain data for the command line and the intake service."""
+
+    kind: str
+    slug: str
+    title: str
+    url: str
+    category: str
+    summary: str
+    snippet: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the result as a JSON-ready mapping."""
+        return asdict(self)
+
+
+def _analyzer() -> Analyzer:
+    # Snowball's English stemmer maps "running" to "run" (Porter's gives "runn").
+    return LanguageAnalyzer("en")
+
+
+def schema() -> Schema:
+    """Return the index schema; stored fields are what results show."""
+    text = _analyzer()
+    return Schema(
+        key=ID(unique=True, stored=True),
+        kind=ID(stored=True),
+        slug=STORED(),
+        url=STORED(),
+        category=ID(stored=True),
+        title=TEXT(analyzer=text, stored=True, field_boost=FIELD_BOOSTS["title"]),
+        summary=TEXT(analyzer=text, stored=True, field_boost=FIELD_BOOSTS["summary"]),
+        tags=TEXT(analyzer=text, field_boost=FIELD_BOOSTS["tags"]),
+        body=TEXT(analyzer=text, stored=True),
+    )
+
+
+def write_index(folder: Path, docs: Iterable[SearchDoc], procs: int = 1) -> int:
+    """Create a fresh index in `folder` (which must be new) holding exactly `docs`."""
+    folder.mkdir(parents=True)
+    ix = whoosh_index.create_in(str(folder), schema())
+    options: dict[str, Any] = {"limitmb": 256}
+    if procs > 1:
+        options.update(procs=procs, multisegment=True)
+    writer = ix.writer(**options)
+    count = 0
+    for doc in docs:
+        writer.add_document(
+            key=f"{doc.kind}:{doc.slug}",
+            kind=doc.kind,
+            slug=doc.slug,
+            url=doc.url,
+            category=doc.category,
+            title=doc.title,
+            summary=doc.summary,
+            tags=" ".join(doc.tags),
+            body=doc.body,
+        )
+        count += 1
+    writer.commit()
+    ix.close()
+    return count
+
+
+_lock = threading.Lock()
+_open: dict[Path, tuple[float, Any]] = {}
+
+
+def _searcher(folder: Path) -> Any:
+    """Return a cached searcher, reopened when a rebuild swapped in a new index."""
+    toc = max(folder.glob("_MAIN_*.toc"), default=None)
+    if toc is None:
+        raise FileNotFoundError(f"no search index in {folder}; run `kbgen build`")
+    stamp = toc.stat().st_mtime_ns + toc.stat().st_ino
+    with _lock:
+        cached = _open.get(folder)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        ix = whoosh_index.open_dir(str(folder))
+        searcher = ix.searcher(weighting=BM25F())
+        _open[folder] = (stamp, searcher)
+        return searcher
+
+
+def _terms(text: str) -> list[str]:
+    """Analyze untrusted query text into unique index terms; syntax characters are just text."""
+    seen: dict[str, None] = {}
+    for token in _analyzer()(text[:MAX_QUERY_CHARS]):
+        seen.setdefault(token.text, None)
+    return list(seen)[:MAX_TERMS]
+
+
+def _term_query(reader: Any, term: str) -> wq.Query:
+    """Match a term in every text field; a term the index lacks matches its near spellings."""
+    fields = list(FIELD_BOOSTS)
+    variants = [term]
+    if len(term) >= 4 and not any(reader.frequency(f, term) for f in fields):
+        # "pasword" -> "password": one edit for short words, two for long ones.
+        maxdist = 1 if len(term) < 7 else 2
+        near = {t for f in ("title", "body") for t in reader.terms_within(f, term, maxdist)}
+        variants = sorted(near)[:8] or variants
+    return wq.Or([wq.Term(f, v) for f in fields for v in variants])
+
+
+def search_folder(
+    folder: Path, query: str, category: str | None = None, limit: int = 10
+) -> list[SearchResult]:
+    """Search one index folder; any query text returns a list, never an exception."""
+    terms = _terms(query)
+    if not terms or limit <= 0:
+        return []
+    searcher = _searcher(folder)
+    reader = searcher.reader()
+    parts = [_term_query(reader, t) for t in terms]
+    # Every word should count: documents matching more of them come first.
+    q: wq.Query = wq.Or(parts, scale=0.9) if len(parts) > 1 else parts[0]
+    filt = wq.Term("category", category) if category else None
+    hits = searcher.search(q, limit=min(limit, 100), filter=filt)
+    return [_result(hit, terms) for hit in hits]
+
+
+def _result(hit: Any, terms: list[str]) -> SearchResult:
+    fields = hit.fields()
+    return SearchResult(
+        kind=fields["kind"],
+        slug=fields["slug"],
+        title=fields["title"],
+        url=fields["url"],
+        category=fields["category"],
+        summary=fields.get("summary", ""),
+        snippet=snippet(fields.get("body", ""), terms),
+        score=round(float(hit.score), 4),
+    )
+
+
+def snippet(body: str, terms: list[str]) -> str:
+    """Return about SNIPPET_CHARS of `body` around the first word that starts with a term."""
+    if not body:
+        return ""
+    match = None
+    if terms:
+        pattern = r"\b(" + "|".join(re.escape(t) for t in terms) + ")"
+        match = re.search(pattern, body, flags=re.IGNORECASE)
+    start = max(0, (match.start() if match else 0) - SNIPPET_CHARS // 4)
+    if start:
+        start = body.find(" ", start) + 1 or start
+    text = body[start : start + SNIPPET_CHARS]
+    if start + SNIPPET_CHARS < len(body):
+        text = text.rsplit(" ", 1)[0] + " …"
+    return ("… " if start else "") + text
+
+
+def search(
+    tenant: str,
+    query: str,
+    category: str | None = None,
+    limit: int = 10,
+    build_dir: Path = Path("build"),
+) -> list[SearchResult]:
+    """Search a tenant's built index (build/<tenant>/index) for what a customer typed."""
+    return search_folder(build_dir / tenant / "index", query, category, limit)
