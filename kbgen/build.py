@@ -67,7 +67,7 @@ def check_tenant(config: SiteConfig, tenant: TenantConfig, options: BuildOptions
     by_rel = {str(s.rel): s for s in live}
     problems += checks.missing_anchors(rendered, by_rel)
     problems += checks.unknown_related(live, sources)
-    problems += checks.redirect_clashes(live, tenant.base_path)
+    problems += checks.redirect_clashes(live, tenant.base_path, table.assets)
     errors = [p for p in problems if p.severity is Severity.ERROR or options.strict]
     if errors:
         raise ContentError(problems)

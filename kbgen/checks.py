@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 from kbgen.errors import Problem, Severity
 from kbgen.load import Source
 from kbgen.nav import redirect_output
 from kbgen.render import Rendered
-from kbgen.schema import ArticleMeta
+from kbgen.schema import ArticleMeta, KbCategory
 
 FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(:\d+)?$")
-RESERVED_OUTPUTS = {"index.html", "404.html", "sitemap.xml", "robots.txt", "feed.xml"}
-RESERVED_FOLDERS = {"articles", "categories", "faq", "search", "assets", "pagefind"}
+GENERATED_FOLDERS = {"assets", "pagefind"}
 
 
 def duplicate_slugs(sources: list[Source]) -> list[Problem]:
@@ -64,25 +62,34 @@ def unknown_related(published: list[Source], every: list[Source]) -> list[Proble
     return problems
 
 
-def redirect_clashes(published: list[Source], base_path: str) -> list[Problem]:
-    """Report redirect_from paths that would overwrite a page or another redirect."""
-    owners: dict[str, list[Source]] = defaultdict(list)
+def _generated_outputs(published: list[Source]) -> set[str]:
+    """Return the files kbgen writes itself, which no redirect may replace."""
+    pages = {"index.html", "404.html", "sitemap.xml", "robots.txt", "feed.xml"}
+    pages |= {"faq/index.html", "search/index.html"}
+    pages |= {f"categories/{c.path}/index.html" for c in KbCategory}
+    pages |= {f"articles/{s.slug}/index.html" for s in published if s.kind == "article"}
+    pages |= {f"faq/{s.slug}/index.html" for s in published if s.kind == "faq"}
+    return pages
+
+
+def redirect_clashes(
+    published: list[Source], base_path: str, assets: frozenset[str]
+) -> list[Problem]:
+    """Report redirect_from paths that would overwrite a page, an asset or another redirect."""
+    taken = _generated_outputs(published) | assets
+    owners: dict[str, Source] = {}
     problems = []
     for source in published:
-        if isinstance(source.meta, ArticleMeta):
-            for path in source.meta.redirect_from:
-                out = redirect_output(path, base_path)
-                top = out.split("/", 1)[0]
-                if out in RESERVED_OUTPUTS or top in RESERVED_FOLDERS:
-                    line = source.line("redirect_from")
-                    msg = f"{path!r} would replace a page kbgen writes"
-                    problems.append(Problem(source.display, line, "redirect_from", msg))
-                owners[out].append(source)
-    for out, sources in owners.items():
-        if len({s.display for s in sources}) > 1 or len(sources) > 1:
-            names = ", ".join(s.display for s in sources)
-            for source in sources[1:]:
-                line = source.line("redirect_from")
-                msg = f"{out} is already redirected by {names}"
+        if not isinstance(source.meta, ArticleMeta):
+            continue
+        for path in source.meta.redirect_from:
+            out = redirect_output(path, base_path)
+            line = source.line("redirect_from")
+            if out in taken or out.split("/", 1)[0] in GENERATED_FOLDERS:
+                msg = f"{path!r} would replace {out}, which kbgen writes"
                 problems.append(Problem(source.display, line, "redirect_from", msg))
+            elif out in owners:
+                msg = f"{path!r} is already redirected by {owners[out].display}"
+                problems.append(Problem(source.display, line, "redirect_from", msg))
+            owners.setdefault(out, source)
     return problems

@@ -11,6 +11,8 @@ from pathlib import Path
 from kbgen.build import build, check
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, KbgenError, Severity
+from kbgen.schema import KbCategory
+from kbgen.search_index import search
 from kbgen.serve import make_server
 
 
@@ -37,7 +39,28 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--drafts", action="store_true", help="include drafts and scheduled articles"
     )
+    find = sub.add_parser("search", help="search a tenant's built Whoosh index")
+    find.add_argument("query", help="what a customer would type")
+    find.add_argument("--tenant", help="default: the default tenant of site.yaml")
+    find.add_argument("--category", choices=[c.value for c in KbCategory])
+    find.add_argument("--limit", type=int, default=5)
     return parser
+
+
+def _search(args: argparse.Namespace) -> int:
+    root = args.root.resolve()
+    config = load_site_config(root)
+    tenant = config.tenant(args.tenant or config.default_tenant)
+    try:
+        results = search(tenant.id, args.query, args.category, args.limit, root / "build")
+    except FileNotFoundError as exc:
+        raise KbgenError(str(exc)) from None
+    if not results:
+        print("No results.")
+    for rank, hit in enumerate(results, 1):
+        print(f"{rank}. {hit.title} [{hit.kind}, {hit.category}] {tenant.absolute(hit.url)}")
+        print(f"   {hit.snippet}")
+    return 0
 
 
 def _options(args: argparse.Namespace) -> BuildOptions:
@@ -64,6 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run kbgen; print content problems as path:line: field: message and return 1 on error."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
+    if args.command == "search":
+        try:
+            return _search(args)
+        except KbgenError as exc:
+            print(f"kbgen: {exc}", file=sys.stderr)
+            return 1
     options = _options(args)
     try:
         if args.command == "check":

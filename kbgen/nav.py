@@ -48,6 +48,11 @@ class Faq:
     def slug(self) -> str:
         return self.meta.slug
 
+    @property
+    def page_url(self) -> str:
+        """Return the URL of the FAQ's own page (its entry on the FAQ page is `url`)."""
+        return self.url.split("#", 1)[0] + self.slug + "/"
+
 
 @dataclass
 class Category:

@@ -64,6 +64,9 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[OutputFi
     for article in site.articles:
         yield _article_page(page, site, article)
     yield page("faq/index.html", "faq.html", page_url=f"{base}faq/")
+    for faq in site.faqs:
+        rel = f"faq/{faq.slug}/index.html"
+        yield page(rel, "faq_entry.html", faq.source.display, faq=faq, page_url=faq.page_url)
     yield page("search/index.html", "search.html", page_url=f"{base}search/")
     yield page("404.html", "404.html", page_url=f"{base}404.html")
     for rel, target in sorted(site.redirects.items()):

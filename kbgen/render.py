@@ -182,13 +182,17 @@ def render_source(source: Source, table: LinkTable, allow_html: bool) -> Rendere
         elif token.type in ("fence", "code_block"):
             texts.append(token.content)
         elif token.type == "inline":
+            words: list[str] = []  # one block's text: inline pieces join without spaces
             for child, line in _children(token, source.body_line):
                 if child.type == "link_open":
                     resolver.link(child, line)
                 elif child.type == "image":
                     resolver.image(child, line)
                 elif child.type in ("text", "code_inline"):
-                    texts.append(child.content)
+                    words.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    words.append(" ")
+            texts.append("".join(words))
     out.html = md.renderer.render(tokens, md.options, env)
     out.text = " ".join(" ".join(texts).split())
     return out

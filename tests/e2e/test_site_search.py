@@ -1,0 +1,48 @@
+"""Customers search the static site in a real browser, with nothing but static files behind it."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def test_header_search_finds_the_article_first(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/eur/")
+    page.get_by_role("searchbox", name="Search the help center").first.fill("refunds")
+    page.get_by_role("searchbox", name="Search the help center").first.press("Enter")
+    expect(page).to_have_url(re.compile(r"/eur/search/\?q=refunds$"))
+    first = page.locator(".pagefind-ui__result").first
+    expect(first.locator(".pagefind-ui__result-link").first).to_have_text("Request a refund")
+    expect(first.locator("mark").first).to_be_visible()  # the matching words are highlighted
+
+
+def test_typing_on_the_search_page_and_filtering_by_category(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/km/search/")
+    box = page.locator(".pagefind-ui__search-input")
+    box.fill("429 too many requests")
+    first = page.locator(".pagefind-ui__result-link").first
+    expect(first).to_have_attribute("href", re.compile(r"^/km/articles/troubleshoot-429-errors/"))
+    page.locator(".pagefind-ui__filter-name", has_text="category").click()
+    page.get_by_label("Billing").check()
+    expect(page.locator(".pagefind-ui__result-link").first).not_to_have_attribute(
+        "href", re.compile("troubleshoot-429-errors")
+    )
+
+
+def test_faqs_are_found_too(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/eur/search/?q=refund+take")
+    links = page.locator(".pagefind-ui__result-link")
+    expect(links.first).to_be_visible()
+    hrefs = [links.nth(i).get_attribute("href") for i in range(min(links.count(), 5))]
+    assert any(h and "/eur/faq/" in h for h in hrefs), hrefs
+
+
+def test_pages_read_without_javascript(browser_no_js_page: Page, site_url: str) -> None:
+    page = browser_no_js_page
+    page.goto(f"{site_url}/eur/")
+    page.get_by_role("link", name="Billing").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Billing")
+    page.get_by_role("link", name="Request a refund").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request a refund")
+    expect(page.get_by_role("navigation", name="On this page")).to_be_visible()

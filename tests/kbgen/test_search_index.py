@@ -1,0 +1,134 @@
+"""The Whoosh index, the manifest and `kbgen search`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kbgen.build import build
+from kbgen.cli import main
+from kbgen.config import BuildOptions
+from kbgen.search_index import search
+from tests.conftest import Project
+
+HOSTILE = [
+    "",
+    "   ",
+    '"unmatched quote',
+    "title:(x OR y",
+    "AND OR NOT",
+    "*?~^[]{}():\\/",
+    "a" * 10_000,
+    "password " * 2000,
+    "<script>alert(1)</script>",
+    "\x00\x1f\ud7ff",
+    "password~2 refund^3",
+]
+
+
+@pytest.fixture
+def indexed(project: Project) -> Project:
+    project.article(
+        "billing/refunds.md",
+        "title: Request a refund\ncategory: billing\nsummary: Money back within 14 days.\n"
+        "tags: [refund, money]",
+        "## How refunds work\n\nWe refund the unused part of your plan to the original card.\n",
+    )
+    project.article(
+        "account/reset-password.md",
+        "title: Reset your password\ncategory: getting_started\ntags: [login]",
+        "Use the forgotten password link on the sign-in page.\n",
+    )
+    project.faq(
+        "running-jobs.md",
+        "question: Can jobs keep running overnight?\ncategory: technical",
+        "Yes, background jobs run until they finish.\n",
+    )
+    build(BuildOptions(root=project.root))
+    return project
+
+
+def slugs(project: Project, query: str, **kw: object) -> list[str]:
+    results = search("eur", query, build_dir=project.root / "build", **kw)  # type: ignore[arg-type]
+    return [r.slug for r in results]
+
+
+def test_finds_by_title_tags_body_and_stems(indexed: Project) -> None:
+    assert slugs(indexed, "refunds")[0] == "refunds"
+    assert slugs(indexed, "money back")[0] == "refunds"
+    assert slugs(indexed, "forgotten")[0] == "reset-password"
+    assert slugs(indexed, "run jobs")[0] == "running-jobs"  # "running" stems to "run"
+
+
+def test_misspellings_match_near_terms(indexed: Project) -> None:
+    assert slugs(indexed, "pasword")[0] == "reset-password"
+    assert slugs(indexed, "refnd")[0] == "refunds"
+
+
+def test_category_filter_and_limit(indexed: Project) -> None:
+    assert slugs(indexed, "password refund", category="billing") == ["refunds"]
+    assert len(slugs(indexed, "password refund", limit=1)) == 1
+
+
+def test_results_are_plain_data_with_snippet(indexed: Project) -> None:
+    [hit] = search("eur", "original card", build_dir=indexed.root / "build", limit=1)
+    data = hit.as_dict()
+    assert data["url"] == "/eur/articles/refunds/"
+    assert data["kind"] == "article" and data["category"] == "billing"
+    assert "original card" in data["snippet"]
+    assert json.dumps(data)
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_return_a_list(indexed: Project, query: str) -> None:
+    assert isinstance(slugs(indexed, query), list)
+
+
+def test_stale_documents_never_survive_a_rebuild(indexed: Project) -> None:
+    (indexed.root / "content/eur/articles/billing/refunds.md").unlink()
+    indexed.article(
+        "account/reset-password.md",
+        "title: Reset your password\ncategory: getting_started\nstatus: draft",
+    )
+    build(BuildOptions(root=indexed.root))
+    assert slugs(indexed, "refund") == []
+    assert slugs(indexed, "password") == []
+    manifest = json.loads((indexed.root / "build/eur/manifest.json").read_text())
+    assert [a["slug"] for a in manifest["articles"]] == ["welcome"]
+    pagefind_pages = list((indexed.root / "site/eur/pagefind/fragment").glob("*"))
+    assert len(pagefind_pages) == 2  # the welcome article and the FAQ page
+
+
+def test_manifest_lists_articles_and_faqs_with_hashes(indexed: Project) -> None:
+    data = json.loads((indexed.root / "build/eur/manifest.json").read_text())
+    assert data["tenant"] == "eur"
+    refunds = next(a for a in data["articles"] if a["slug"] == "refunds")
+    assert refunds["title"] == "Request a refund"
+    assert refunds["category"] == "billing"
+    assert refunds["url"] == "/eur/articles/refunds/"
+    assert refunds["summary"] == "Money back within 14 days."
+    assert len(refunds["hash"]) == 64
+    assert data["faqs"][0]["slug"] == "running-jobs"
+    assert data["faqs"][0]["url"] == "/eur/faq/#running-jobs"
+
+
+def test_tenants_have_separate_indexes(indexed: Project) -> None:
+    assert search("km", "refund", build_dir=indexed.root / "build") == []
+
+
+def test_cli_search_prints_ranked_results(
+    indexed: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(indexed.root), "search", "refund"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. Request a refund [article, billing] https://help.test/eur/articles/")
+    assert main(["--root", str(indexed.root), "search", "--category", "api", "refund"]) == 0
+    assert capsys.readouterr().out == "No results.\n"
+
+
+def test_cli_search_without_a_build_says_so(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(project.root), "search", "refund"]) == 1
+    assert "run `kbgen build`" in capsys.readouterr().err
