@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from kbgen import checks
+from kbgen.cache import RenderStore
 from kbgen.config import BuildOptions, SiteConfig, TenantConfig, load_site_config
 from kbgen.errors import ContentError, Problem, Severity
 from kbgen.load import Loaded, Source, load_tenant
 from kbgen.manifest import manifest, search_docs
 from kbgen.nav import TenantSite, article_url, build_site, faq_url
 from kbgen.pages import environment, render_pages, static_files
-from kbgen.render import LinkTable, Rendered, render_source
+from kbgen.progress import progress
+from kbgen.render import LinkTable
 from kbgen.schema import ArticleMeta, Status
 from kbgen.search_index import write_index
 from kbgen.static_search import index_site
+from kbgen.workers import PARALLEL_THRESHOLD, process_pool, render_all
 from kbgen.write import OutputTree
 
 log = logging.getLogger(__name__)
+PAGES_FILE = "pages.json"  # page path -> [key, inode, mtime] of the last build
 
 
 @dataclass
@@ -29,6 +39,7 @@ class Checked:
     site: TenantSite
     loaded: Loaded
     warnings: list[Problem]
+    store: RenderStore
 
 
 def is_live(source: Source, options: BuildOptions) -> bool:
@@ -52,7 +63,14 @@ def link_table(tenant: TenantConfig, loaded: Loaded, live: list[Source]) -> Link
     return LinkTable(pages, assets, tenant.base_path, unpublished)
 
 
-def check_tenant(config: SiteConfig, tenant: TenantConfig, options: BuildOptions) -> Checked:
+def render_store(options: BuildOptions, tenant: TenantConfig, writable: bool) -> RenderStore:
+    """Return the tenant's render cache (build/.cache/<tenant>/render)."""
+    return RenderStore(options.build_dir / ".cache" / tenant.id / "render", writable)
+
+
+def check_tenant(
+    config: SiteConfig, tenant: TenantConfig, options: BuildOptions, store: RenderStore
+) -> Checked:
     """Load, validate and render one tenant; raise ContentError listing all its problems."""
     loaded = load_tenant(options.content_dir, tenant.id, options.root)
     problems = list(loaded.problems)
@@ -60,9 +78,9 @@ def check_tenant(config: SiteConfig, tenant: TenantConfig, options: BuildOptions
     problems += checks.duplicate_slugs(sources)
     live = [s for s in sources if is_live(s, options)]
     table = link_table(tenant, loaded, live)
-    rendered: dict[str, Rendered] = {}
-    for source in live:
-        rendered[str(source.rel)] = out = render_source(source, table, config.allow_html)
+    with progress(f"{tenant.id}: render", len(live), options.quiet) as advance:
+        rendered = render_all(live, table, config.allow_html, store, advance)
+    for out in rendered.values():
         problems += out.problems
     by_rel = {str(s.rel): s for s in live}
     problems += checks.missing_anchors(rendered, by_rel)
@@ -72,18 +90,19 @@ def check_tenant(config: SiteConfig, tenant: TenantConfig, options: BuildOptions
     if errors:
         raise ContentError(problems)
     site = build_site(tenant, live, rendered)
-    return Checked(tenant, site, loaded, problems)
+    return Checked(tenant, site, loaded, problems, store)
 
 
-def check(options: BuildOptions) -> list[Checked]:
-    """Validate every selected tenant; nothing is written. Raise with all problems found."""
+def check(options: BuildOptions, write_cache: bool = False) -> list[Checked]:
+    """Validate every selected tenant; nothing but the render cache is written."""
     config = load_site_config(options.root)
     tenants = [config.tenant(t) for t in options.tenants] or list(config.tenants)
     checked: list[Checked] = []
     problems: list[Problem] = []
     for tenant in tenants:
         try:
-            checked.append(check_tenant(config, tenant, options))
+            store = render_store(options, tenant, write_cache)
+            checked.append(check_tenant(config, tenant, options, store))
         except ContentError as exc:
             problems += exc.problems
     if problems:
@@ -91,41 +110,113 @@ def check(options: BuildOptions) -> list[Checked]:
     return checked
 
 
-def write_tenant(checked: Checked, options: BuildOptions) -> int:
-    """Write a tenant's site, search bundle, index and manifest; swap them in when complete."""
-    tenant, site = checked.tenant, checked.site
-    env = environment(options.root, tenant.id)
-    trees: list[OutputTree] = []
+@dataclass
+class Staged:
+    """A tenant's new site and data trees, complete in staging but not yet swapped in."""
+
+    checked: Checked
+    pages: OutputTree
+    data: OutputTree
+    reused: int = 0
+
+
+def _previous_pages(options: BuildOptions, tenant: str) -> dict[str, list[Any]]:
     try:
-        data = OutputTree(options.build_dir / tenant.id)
-        trees.append(data)
-        data.write("manifest.json", manifest(site), "kbgen/manifest.py")
-        write_index(data.staging / "index", search_docs(site))
-        pages = OutputTree(options.site_dir / tenant.id)
-        trees.append(pages)
-        for output in render_pages(env, site):
-            pages.write(output.rel, output.data, output.origin)
-        for rel, path in static_files(env):
-            pages.copy(rel, path, str(path))
-        for asset in sorted(checked.loaded.assets):
-            source = options.content_dir / tenant.id / asset
-            pages.copy(str(asset), source, str(source))
-        index_site(pages.staging, tenant.language)
-        data.commit()
-        pages.commit()
-    except BaseException:
-        for tree in trees:
-            tree.abort()
-        raise
-    return len(pages.written)
+        data: dict[str, list[Any]] = json.loads(
+            (options.build_dir / tenant / PAGES_FILE).read_text()
+        )
+    except (OSError, ValueError):
+        return {}
+    return data
+
+
+def write_pages(staged: Staged, options: BuildOptions) -> dict[str, list[Any]]:
+    """Write the tenant's pages into staging, linking those unchanged since the last build."""
+    tenant, site, pages = staged.checked.tenant, staged.checked.site, staged.pages
+    env = environment(options.root, tenant.id)
+    before = _previous_pages(options, tenant.id)
+    final = options.site_dir / tenant.id
+    records: dict[str, list[Any]] = {}
+    jobs = list(render_pages(env, site))
+    with progress(f"{tenant.id}: write", len(jobs), options.quiet) as advance:
+        for job in jobs:
+            old = before.get(job.rel)
+            if job.key and old and old[0] == job.key and _same_file(final / job.rel, old):
+                pages.link(job.rel, final / job.rel, job.origin)
+                staged.reused += 1
+            else:
+                pages.write(job.rel, job.make(), job.origin)
+            if job.key:
+                stat = (pages.staging / job.rel).stat()
+                records[job.rel] = [job.key, stat.st_ino, stat.st_mtime_ns]
+            advance(1)
+    for rel, path in static_files(env):
+        pages.copy(rel, path, str(path))
+    for asset in sorted(staged.checked.loaded.assets):
+        source = options.content_dir / tenant.id / asset
+        pages.copy(str(asset), source, str(source))
+    return records
+
+
+def _same_file(path: Path, record: list[Any]) -> bool:
+    """Say whether `path` is still the very file the last build recorded."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return [stat.st_ino, stat.st_mtime_ns] == record[1:]
+
+
+def stage_tenant(staged: Staged, options: BuildOptions, pool: Executor | None) -> None:
+    """Fill a tenant's staging trees: Whoosh in a worker while pages and Pagefind run here."""
+    tenant, site = staged.checked.tenant, staged.checked.site
+    previous = options.build_dir / tenant.id / "index"
+    args = (
+        staged.data.staging / "index",
+        search_docs(site),
+        previous if previous.is_dir() else None,
+    )
+    indexing = pool.submit(write_index, *args) if pool else None
+    if indexing is None:
+        write_index(*args)
+    records = write_pages(staged, options)
+    started = time.perf_counter()
+    index_site(staged.pages.staging, tenant.language)
+    log.info("%s: pagefind in %.2f s", tenant.id, time.perf_counter() - started)
+    staged.data.write("manifest.json", manifest(site), "kbgen/manifest.py")
+    pages_json = json.dumps(records, sort_keys=True).encode()
+    staged.data.write(PAGES_FILE, pages_json, "kbgen/build.py")
+    if indexing is not None:
+        log.info("%s: whoosh re-indexed %d documents", tenant.id, indexing.result())
 
 
 def build(options: BuildOptions) -> list[Checked]:
     """Check everything first, then write each tenant's site; the last good site survives."""
-    checked = check(options)
+    checked = check(options, write_cache=True)
+    staged: list[Staged] = []
+    documents = sum(len(c.site.articles) + len(c.site.faqs) for c in checked)
+    try:
+        with ExitStack() as stack:
+            pool = stack.enter_context(process_pool()) if documents >= PARALLEL_THRESHOLD else None
+            for item in checked:
+                tenant = item.tenant
+                data = OutputTree(options.build_dir / tenant.id)
+                staged.append(Staged(item, OutputTree(options.site_dir / tenant.id), data))
+                stage_tenant(staged[-1], options, pool)
+        for done in staged:
+            done.data.commit()
+            done.pages.commit()
+            log.info(
+                "%s: %d files (%d unchanged) in %s",
+                done.checked.tenant.id, len(done.pages.written), done.reused, done.pages.final,
+            )  # fmt: skip
+    except BaseException:
+        for done in staged:
+            done.pages.abort()
+            done.data.abort()
+        raise
     for item in checked:
-        count = write_tenant(item, options)
-        log.info(
-            "%s: wrote %d files to %s", item.tenant.id, count, options.site_dir / item.tenant.id
+        item.store.prune(
+            {a.doc.key for a in item.site.articles} | {f.doc.key for f in item.site.faqs}
         )
     return checked

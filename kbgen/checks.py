@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from kbgen.cache import Stored
 from kbgen.errors import Problem, Severity
 from kbgen.load import Source
 from kbgen.nav import redirect_output
-from kbgen.render import Rendered
 from kbgen.schema import ArticleMeta, KbCategory
 
 FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(:\d+)?$")
@@ -27,7 +27,7 @@ def duplicate_slugs(sources: list[Source]) -> list[Problem]:
     return problems
 
 
-def missing_anchors(rendered: dict[str, Rendered], sources: dict[str, Source]) -> list[Problem]:
+def missing_anchors(rendered: dict[str, Stored], sources: dict[str, Source]) -> list[Problem]:
     """Report links to a heading anchor that the target document does not have."""
     ids = {rel: {h.id for h in out.headings} for rel, out in rendered.items()}
     problems = []

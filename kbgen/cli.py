@@ -69,6 +69,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
         drafts=args.drafts,
         strict=getattr(args, "strict", False),
         tenants=tuple(getattr(args, "tenant", [])),
+        quiet=args.quiet,
     )
 
 

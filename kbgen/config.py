@@ -68,6 +68,7 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     tenants: tuple[str, ...] = ()
+    quiet: bool = False
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
     @property

@@ -47,14 +47,18 @@ def manifest(site: TenantSite) -> bytes:
 
 
 def search_docs(site: TenantSite) -> list[SearchDoc]:
-    """Return the search documents of every published article and FAQ."""
-    docs = [
-        SearchDoc("article", a.slug, a.meta.title, a.meta.summary, a.meta.tags,
-                  a.meta.category.value, a.url, a.text)
-        for a in site.articles
-    ]  # fmt: skip
-    docs += [
-        SearchDoc("faq", f.slug, f.meta.question, "", (), f.meta.category.value, f.url, f.text)
-        for f in site.faqs
-    ]
+    """Return the search documents of every published article and FAQ (bodies stay on disk)."""
+    docs = []
+    for a in site.articles:
+        body = a.doc.path.with_suffix(".txt") if a.doc.path else a.text
+        docs.append(
+            SearchDoc("article", a.slug, a.meta.title, a.meta.summary, a.meta.tags,
+                      a.meta.category.value, a.url, body, a.doc.key)
+        )  # fmt: skip
+    for f in site.faqs:
+        body = f.doc.path.with_suffix(".txt") if f.doc.path else f.text
+        docs.append(
+            SearchDoc("faq", f.slug, f.meta.question, "", (), f.meta.category.value, f.url,
+                      body, f.doc.key)
+        )  # fmt: skip
     return docs

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kbgen.cache import Stored
 from kbgen.config import TenantConfig
 from kbgen.load import Source
-from kbgen.render import Heading, Rendered
+from kbgen.render import Heading
 from kbgen.schema import ArticleMeta, FaqMeta, KbCategory
 
 RECENT_COUNT = 6
@@ -18,13 +19,27 @@ class Article:
     source: Source
     meta: ArticleMeta
     url: str
-    html: str
-    headings: tuple[Heading, ...]
-    text: str
+    doc: Stored
 
     @property
     def slug(self) -> str:
         return self.meta.slug
+
+    @property
+    def html(self) -> str:
+        return self.doc.html
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    @property
+    def excerpt(self) -> str:
+        return self.doc.excerpt
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        return self.doc.headings
 
     @property
     def updated(self) -> dt.date | None:
@@ -41,12 +56,23 @@ class Faq:
     source: Source
     meta: FaqMeta
     url: str
-    html: str
-    text: str
+    doc: Stored
 
     @property
     def slug(self) -> str:
         return self.meta.slug
+
+    @property
+    def html(self) -> str:
+        return self.doc.html
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    @property
+    def excerpt(self) -> str:
+        return self.doc.excerpt
 
     @property
     def page_url(self) -> str:
@@ -116,7 +142,7 @@ def redirect_output(path: str, base_path: str) -> str:
 def build_site(
     tenant: TenantConfig,
     sources: list[Source],
-    rendered: dict[str, Rendered],
+    rendered: dict[str, Stored],
 ) -> TenantSite:
     """Assemble the navigation model from validated, rendered, published documents."""
     articles: list[Article] = []
@@ -125,12 +151,10 @@ def build_site(
         out = rendered[str(source.rel)]
         if isinstance(source.meta, ArticleMeta):
             url = article_url(tenant, source.slug)
-            articles.append(
-                Article(source, source.meta, url, out.html, tuple(out.headings), out.text)
-            )
+            articles.append(Article(source, source.meta, url, out))
         else:
             url = faq_url(tenant, source.slug)
-            faqs.append(Faq(source, source.meta, url, out.html, out.text))
+            faqs.append(Faq(source, source.meta, url, out))
     order = {c: i for i, c in enumerate(KbCategory)}
     articles.sort(
         key=lambda a: (order[a.meta.category], a.meta.order, a.meta.title.lower(), a.slug)

@@ -3,24 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from kbgen import __version__
 from kbgen.highlight import pygments_css
-from kbgen.nav import Article, TenantSite
+from kbgen.nav import TenantSite
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
-class OutputFile:
+class PageJob:
+    """One file of the site: how to make it, and a key that changes whenever its bytes would.
+
+    A page whose key matches the last build's is linked from the last site instead of rendered.
+    Pages that show the whole site (home, category lists, sitemap, feed) have no key and are
+    always rendered: there are few of them.
+    """
+
     rel: str  # path inside the tenant's site
-    data: bytes
+    make: Callable[[], bytes]
     origin: str  # the source or template that made it, for error messages
+    key: str | None = None
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def template_fingerprint(env: jinja2.Environment) -> str:
+    """Return a digest of every template and theme file the environment can load."""
+    loader = env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)
+    digest = hashlib.sha256(__version__.encode())
+    for folder in loader.searchpath:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                digest.update(f"{path.relative_to(folder)}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def environment(root: Path, tenant: str) -> jinja2.Environment:
@@ -48,13 +75,19 @@ def _feed_updated(site: TenantSite) -> dt.date:
     return max(dates) if dates else dt.date(2000, 1, 1)
 
 
-def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[OutputFile]:
-    """Yield every file of the tenant's site, one page at a time."""
+def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]:
+    """Yield every page of the tenant's site as a job, in a stable order."""
     common: dict[str, Any] = {"site": site, "tenant": site.tenant, "categories": site.categories}
+    theme = template_fingerprint(env)
+    nav = _digest(site.tenant, [(c.label, c.url) for c in site.categories])
 
-    def page(rel: str, template: str, origin: str = "", **context: Any) -> OutputFile:
-        text = env.get_template(template).render(**common, **context)
-        return OutputFile(rel, text.encode("utf-8"), origin or f"template {template}")
+    def page(
+        rel: str, template: str, origin: str = "", key: str | None = None, **context: Any
+    ) -> PageJob:
+        def make() -> bytes:
+            return env.get_template(template).render(**common, **context).encode("utf-8")
+
+        return PageJob(rel, make, origin or f"template {template}", key)
 
     base = site.tenant.base_path
     yield page("index.html", "home.html", page_url=base)
@@ -62,35 +95,30 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[OutputFi
         rel = f"categories/{cat.category.path}/index.html"
         yield page(rel, "category.html", category=cat, page_url=cat.url)
     for article in site.articles:
-        yield _article_page(page, site, article)
+        prev, nxt = site.neighbours.get(article.slug, (None, None))
+        related = site.related.get(article.slug, [])
+        shown = [(a.slug, a.meta.title, a.url) for a in (prev, nxt, *related) if a]
+        key = _digest(theme, nav, article.doc.key, article.meta, prev is None, nxt is None, shown)
+        yield page(
+            f"articles/{article.slug}/index.html", "article.html", article.source.display, key,
+            article=article, prev=prev, next=nxt, related=related, page_url=article.url,
+        )  # fmt: skip
     yield page("faq/index.html", "faq.html", page_url=f"{base}faq/")
     for faq in site.faqs:
         rel = f"faq/{faq.slug}/index.html"
-        yield page(rel, "faq_entry.html", faq.source.display, faq=faq, page_url=faq.page_url)
+        key = _digest(theme, nav, faq.doc.key, faq.meta)
+        yield page(rel, "faq_entry.html", faq.source.display, key, faq=faq, page_url=faq.page_url)
     yield page("search/index.html", "search.html", page_url=f"{base}search/")
     yield page("404.html", "404.html", page_url=f"{base}404.html")
     for rel, target in sorted(site.redirects.items()):
-        yield page(rel, "redirect.html", target=target, page_url=target)
+        key = _digest(theme, site.tenant, target)
+        yield page(rel, "redirect.html", key=key, target=target, page_url=target)
     yield page("sitemap.xml", "sitemap.xml", page_url=f"{base}sitemap.xml")
     yield page("robots.txt", "robots.txt", page_url=f"{base}robots.txt")
-    feed_updated = _feed_updated(site)
-    yield page("feed.xml", "feed.xml", page_url=f"{base}feed.xml", feed_updated=feed_updated)
-    yield OutputFile("assets/pygments.css", pygments_css().encode(), "kbgen/highlight.py")
-
-
-def _article_page(page: Any, site: TenantSite, article: Article) -> OutputFile:
-    prev, nxt = site.neighbours.get(article.slug, (None, None))
-    result: OutputFile = page(
-        f"articles/{article.slug}/index.html",
-        "article.html",
-        origin=article.source.display,
-        article=article,
-        prev=prev,
-        next=nxt,
-        related=site.related.get(article.slug, []),
-        page_url=article.url,
-    )
-    return result
+    updated = _feed_updated(site)
+    yield page("feed.xml", "feed.xml", page_url=f"{base}feed.xml", feed_updated=updated)
+    css = pygments_css().encode()
+    yield PageJob("assets/pygments.css", lambda: css, "kbgen/highlight.py", _digest(css))
 
 
 def static_files(env: jinja2.Environment) -> list[tuple[str, Path]]:

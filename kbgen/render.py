@@ -50,6 +50,17 @@ class LinkTable:
     base_path: str  # "/eur/"
     unpublished: frozenset[str] = frozenset()  # drafts and scheduled articles left out
 
+    def lookup(self, rel: str) -> str:
+        """Return what a link to `rel` resolves to now: a URL, "asset", "unpublished" or "missing".
+
+        A cached rendering stays valid while every target it linked still resolves the same way.
+        """
+        if rel in self.pages:
+            return self.pages[rel]
+        if rel in self.assets:
+            return "asset"
+        return "unpublished" if rel in self.unpublished else "missing"
+
 
 @dataclass
 class Rendered:
@@ -61,6 +72,7 @@ class Rendered:
     anchor_refs: list[AnchorRef] = field(default_factory=list)
     assets: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    deps: dict[str, str] = field(default_factory=dict)  # target path -> LinkTable.lookup()
 
 
 def _wrap_table(
@@ -134,16 +146,16 @@ class _Resolver:
         resolved = self.target(parts.path, line, "link")
         if resolved is None:
             return
+        found = self.out.deps[resolved] = self.table.lookup(resolved)
         if resolved.endswith(".md"):
             url = self.table.pages.get(resolved)
             if url is None:
-                why = "is not published" if resolved in self.table.unpublished else "does not exist"
+                why = "is not published" if found == "unpublished" else "does not exist"
                 self.problem(line, "link", f"{href!r}: {resolved} {why}")
                 return
             if parts.fragment:
                 self.out.anchor_refs.append(AnchorRef(resolved, unquote(parts.fragment), line))
-                faq_page = "#" in url
-                url = url.split("#")[0] + "#" + (url.split("#")[1] if faq_page else parts.fragment)
+                url = url.split("#")[0] + "#" + parts.fragment
             token.attrSet("href", url)
         elif resolved in self.table.assets:
             self.out.assets.add(resolved)
@@ -159,10 +171,12 @@ class _Resolver:
         resolved = self.target(parts.path, line, "image")
         if resolved is None:
             return
-        if resolved not in self.table.assets:
+        if (found := self.table.lookup(resolved)) != "asset":
+            self.out.deps[resolved] = found
             self.problem(line, "image", f"{src!r}: {resolved} does not exist")
             return
         self.out.assets.add(resolved)
+        self.out.deps[resolved] = found
         token.attrSet("src", self.table.base_path + resolved)
         token.attrSet("loading", "lazy")
 

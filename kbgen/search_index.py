@@ -5,9 +5,11 @@ Whoosh is unmaintained, so everything that touches it stays in this one module.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import threading
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from whoosh.analysis import Analyzer, LanguageAnalyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
+INDEX_FORMAT = 1  # bump when the schema or analysis changes: the next build re-indexes all
+DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
 MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
 MAX_TERMS = 12
 SNIPPET_CHARS = 200
@@ -36,7 +40,33 @@ class SearchDoc:
     tags: tuple[str, ...]
     category: str
     url: str
-    body: str
+    body: str | Path  # the text, or the file that holds it (read only when indexed)
+    version: str = ""  # changes whenever the body does, e.g. the render cache key
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.slug}"
+
+    def fingerprint(self) -> str:
+        """Return a digest that changes whenever any indexed field would."""
+        fields = (self.kind, self.slug, self.title, self.summary, self.tags, self.category)
+        body = self.version or str(self.body)
+        return hashlib.sha256(repr((fields, self.url, body)).encode()).hexdigest()
+
+    def fields(self) -> dict[str, str]:
+        """Return the stored and indexed fields of the document."""
+        body = self.body if isinstance(self.body, str) else self.body.read_text(encoding="utf-8")
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "slug": self.slug,
+            "url": self.url,
+            "category": self.category,
+            "title": self.title,
+            "summary": self.summary,
+            "tags": " ".join(self.tags),
+            "body": body,
+        }
 
 
 @dataclass(frozen=True)
@@ -78,31 +108,53 @@ def schema() -> Schema:
     )
 
 
-def write_index(folder: Path, docs: Iterable[SearchDoc], procs: int = 1) -> int:
-    """Create a fresh index in `folder` (which must be new) holding exactly `docs`."""
+def _previous_docs(folder: Path | None) -> dict[str, str] | None:
+    """Return the fingerprints an earlier index recorded, or None if it cannot be reused."""
+    if folder is None or not (folder / DOCS_FILE).is_file():
+        return None
+    try:
+        data = json.loads((folder / DOCS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("format") != INDEX_FORMAT:
+        return None
+    docs: dict[str, str] = data["docs"]
+    return docs
+
+
+def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = None) -> int:
+    """Create the index in new `folder` holding exactly `docs`; return how many were (re)indexed.
+
+    With a `previous` index of the same format, its files are hard-linked in (Whoosh never
+    changes a segment file once written) and only added, changed and removed documents are
+    touched, so a rebuild after one edit costs milliseconds, not a full re-index.
+    """
     folder.mkdir(parents=True)
-    ix = whoosh_index.create_in(str(folder), schema())
-    options: dict[str, Any] = {"limitmb": 256}
-    if procs > 1:
-        options.update(procs=procs, multisegment=True)
-    writer = ix.writer(**options)
-    count = 0
-    for doc in docs:
-        writer.add_document(
-            key=f"{doc.kind}:{doc.slug}",
-            kind=doc.kind,
-            slug=doc.slug,
-            url=doc.url,
-            category=doc.category,
-            title=doc.title,
-            summary=doc.summary,
-            tags=" ".join(doc.tags),
-            body=doc.body,
-        )
-        count += 1
+    wanted = {doc.key: doc.fingerprint() for doc in docs}
+    before = _previous_docs(previous)
+    if before is not None and previous is not None:
+        for path in previous.iterdir():
+            if path.is_file() and not path.name.endswith(".lock") and "WRITELOCK" not in path.name:
+                os.link(path, folder / path.name)
+        ix = whoosh_index.open_dir(str(folder))
+    else:
+        before = {}
+        ix = whoosh_index.create_in(str(folder), schema())
+    writer = ix.writer(limitmb=256)
+    for key in before.keys() - wanted.keys():
+        writer.delete_by_term("key", key)
+    changed = [doc for doc in docs if before.get(doc.key) != wanted[doc.key]]
+    for doc in changed:
+        if doc.key in before:
+            writer.update_document(**doc.fields())
+        else:
+            writer.add_document(**doc.fields())
     writer.commit()
     ix.close()
-    return count
+    (folder / "MAIN_WRITELOCK").unlink(missing_ok=True)
+    record = {"format": INDEX_FORMAT, "docs": dict(sorted(wanted.items()))}
+    (folder / DOCS_FILE).write_text(json.dumps(record, indent=0, sort_keys=True))
+    return len(changed)
 
 
 _lock = threading.Lock()

@@ -83,6 +83,18 @@ class OutputTree:
         """Write `data` at `rel` inside the tree; `origin` names the source for errors."""
         self._target(rel, origin).write_bytes(data)
 
+    def link(self, rel: str, existing: Path, origin: str) -> None:
+        """Put an unchanged file from the last build in the tree without copying its bytes.
+
+        Files are never modified in place (every write makes a new file), so a hard link
+        between the old and the new tree is safe.
+        """
+        target = self._target(rel, origin)
+        try:
+            os.link(existing, target)
+        except OSError:
+            shutil.copyfile(existing, target)
+
     def copy(self, rel: str, source: Path, origin: str) -> None:
         """Copy a file into the tree at `rel`."""
         shutil.copyfile(source, self._target(rel, origin))

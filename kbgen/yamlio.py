@@ -9,7 +9,6 @@ import yaml
 
 from kbgen.errors import Problem
 
-
 # libyaml's parser is about ten times faster than the pure-Python one; both give line marks.
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

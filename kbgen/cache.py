@@ -1,0 +1,121 @@
+"""The render cache: each document's HTML and text on disk, keyed by everything that shapes it.
+
+Holding rendered pages on disk instead of in memory keeps peak memory flat as a site grows, and
+lets a rebuild skip every document whose source and link targets did not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbgen import __version__
+from kbgen.errors import Problem
+from kbgen.load import Source
+from kbgen.render import AnchorRef, Heading, LinkTable, Rendered
+
+EXCERPT_CHARS = 300
+# Bump when rendering changes in a way the key cannot see (a new plugin, a changed rule).
+RENDER_FORMAT = "3"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A rendered document: small facts in memory, HTML and text on disk (or in memory)."""
+
+    key: str
+    headings: tuple[Heading, ...]
+    anchor_refs: tuple[AnchorRef, ...]
+    assets: frozenset[str]
+    problems: tuple[Problem, ...]
+    deps: tuple[tuple[str, str], ...]
+    excerpt: str
+    path: Path | None = None  # folder/key; .html and .txt beside it
+    inline_html: str | None = None
+    inline_text: str | None = None
+
+    @property
+    def html(self) -> str:
+        if self.inline_html is not None or self.path is None:
+            return self.inline_html or ""
+        return self.path.with_suffix(".html").read_text(encoding="utf-8")
+
+    @property
+    def text(self) -> str:
+        if self.inline_text is not None or self.path is None:
+            return self.inline_text or ""
+        return self.path.with_suffix(".txt").read_text(encoding="utf-8")
+
+
+def render_key(source: Source, allow_html: bool) -> str:
+    """Return a digest of everything in a document that its rendering depends on."""
+    digest = hashlib.sha256(f"{RENDER_FORMAT}|{__version__}|{allow_html}|".encode())
+    digest.update(f"{source.rel}|{source.display}|{source.body_line}|".encode())
+    digest.update(source.body.encode())
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+class RenderStore:
+    """Cached renderings under a folder; a read-only store (`kbgen check`) keeps new ones inline."""
+
+    def __init__(self, folder: Path | None, writable: bool) -> None:
+        self.folder = folder
+        self.writable = writable and folder is not None
+
+    def _base(self, key: str) -> Path | None:
+        return self.folder / key[:2] / key if self.folder else None
+
+    def get(self, key: str, table: LinkTable) -> Stored | None:
+        """Return the cached rendering if every link target still resolves as it did."""
+        base = self._base(key)
+        if base is None:
+            return None
+        try:
+            stored: Stored = pickle.loads(base.with_suffix(".meta").read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+            return None
+        if any(table.lookup(target) != found for target, found in stored.deps):
+            return None
+        return stored
+
+    def put(self, key: str, rendered: Rendered) -> Stored:
+        """Keep a fresh rendering: on disk when writable, otherwise in memory."""
+        facts = {
+            "key": key,
+            "headings": tuple(rendered.headings),
+            "anchor_refs": tuple(rendered.anchor_refs),
+            "assets": frozenset(rendered.assets),
+            "problems": tuple(rendered.problems),
+            "deps": tuple(sorted(rendered.deps.items())),
+            "excerpt": rendered.text[:EXCERPT_CHARS],
+        }
+        base = self._base(key)
+        if not self.writable or base is None:
+            return Stored(**facts, inline_html=rendered.html, inline_text=rendered.text)  # type: ignore[arg-type]
+        base.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(base.with_suffix(".html"), rendered.html.encode())
+        _atomic_write(base.with_suffix(".txt"), rendered.text.encode())
+        stored = Stored(**facts, path=base)  # type: ignore[arg-type]
+        # The .meta file goes last: its presence says the entry is complete.
+        _atomic_write(base.with_suffix(".meta"), pickle.dumps(stored))
+        return stored
+
+    def prune(self, keep: set[str]) -> None:
+        """Delete cached renderings that no current document uses."""
+        if not self.writable or self.folder is None or not self.folder.is_dir():
+            return
+        for meta in self.folder.glob("*/*.meta"):
+            if meta.stem not in keep:
+                for suffix in (".meta", ".html", ".txt"):
+                    meta.with_suffix(suffix).unlink(missing_ok=True)

@@ -1,0 +1,82 @@
+"""Rendering across every core, with the render cache consulted first."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from kbgen.cache import RenderStore, Stored, render_key
+from kbgen.load import Source
+from kbgen.render import LinkTable, render_source
+
+# Below this many documents to render, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 150
+CHUNK = 16
+
+_job: dict[str, Any] = {}
+
+
+def _setup(table: LinkTable, allow_html: bool, folder: Path | None, writable: bool) -> None:
+    _job.update(table=table, allow_html=allow_html, store=RenderStore(folder, writable))
+
+
+def _render(source: Source) -> Stored:
+    key = render_key(source, _job["allow_html"])
+    rendered = render_source(source, _job["table"], _job["allow_html"])
+    store: RenderStore = _job["store"]
+    return store.put(key, rendered)
+
+
+def worker_count() -> int:
+    """Return how many processes to use: every core this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+@contextmanager
+def process_pool(
+    initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> Iterator[Executor]:
+    """Yield a process pool whose workers fork from a server that has kbgen imported already."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["kbgen.workers", "kbgen.search_index"])
+    with ProcessPoolExecutor(
+        worker_count(), mp_context=context, initializer=initializer, initargs=initargs
+    ) as pool:
+        yield pool
+
+
+def render_all(
+    sources: list[Source],
+    table: LinkTable,
+    allow_html: bool,
+    store: RenderStore,
+    advance: Callable[[int], None] | None = None,
+) -> dict[str, Stored]:
+    """Render every source (reusing valid cached renderings); return them by content path."""
+    advance = advance or (lambda _count: None)
+    done: dict[str, Stored] = {}
+    todo: list[Source] = []
+    for source in sources:
+        cached = store.get(render_key(source, allow_html), table)
+        if cached is None:
+            todo.append(source)
+        else:
+            done[str(source.rel)] = cached
+    advance(len(done))
+    setup = (table, allow_html, store.folder, store.writable)
+    if len(todo) < PARALLEL_THRESHOLD or worker_count() < 2:
+        _setup(*setup)
+        for source in todo:
+            done[str(source.rel)] = _render(source)
+            advance(1)
+        return done
+    with process_pool(_setup, setup) as pool:
+        for source, stored in zip(todo, pool.map(_render, todo, chunksize=CHUNK), strict=True):
+            done[str(source.rel)] = stored
+            advance(1)
+    return done
