@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from kbgen.progress import progress
 from kbgen.render import LinkTable
 from kbgen.schema import ArticleMeta, Status
 from kbgen.search_index import write_index
-from kbgen.static_search import index_site
+from kbgen.static_search import SiteIndexing
 from kbgen.workers import PARALLEL_THRESHOLD, process_pool, render_all
 from kbgen.write import OutputTree
 
@@ -118,6 +118,14 @@ class Staged:
     pages: OutputTree
     data: OutputTree
     reused: int = 0
+    waits: list[Callable[[], object]] = field(default_factory=list)  # background work to finish
+
+    cancel: Callable[[], None] = lambda: None
+
+    def finish(self) -> None:
+        """Wait for this tenant's background indexing; it raises if any of it failed."""
+        for wait in self.waits:
+            wait()
 
 
 def _previous_pages(options: BuildOptions, tenant: str) -> dict[str, list[Any]]:
@@ -168,7 +176,7 @@ def _same_file(path: Path, record: list[Any]) -> bool:
 
 
 def stage_tenant(staged: Staged, options: BuildOptions, pool: Executor | None) -> None:
-    """Fill a tenant's staging trees: Whoosh in a worker while pages and Pagefind run here."""
+    """Fill a tenant's staging trees; Whoosh and Pagefind go on in the background."""
     tenant, site = staged.checked.tenant, staged.checked.site
     previous = options.build_dir / tenant.id / "index"
     args = (
@@ -176,18 +184,17 @@ def stage_tenant(staged: Staged, options: BuildOptions, pool: Executor | None) -
         search_docs(site),
         previous if previous.is_dir() else None,
     )
-    indexing = pool.submit(write_index, *args) if pool else None
-    if indexing is None:
+    if pool:
+        staged.waits.append(pool.submit(write_index, *args).result)
+    else:
         write_index(*args)
     records = write_pages(staged, options)
-    started = time.perf_counter()
-    index_site(staged.pages.staging, tenant.language)
-    log.info("%s: pagefind in %.2f s", tenant.id, time.perf_counter() - started)
+    pagefind = SiteIndexing(staged.pages.staging, tenant.language)
+    staged.waits.append(pagefind.wait)
+    staged.cancel = pagefind.cancel
     staged.data.write("manifest.json", manifest(site), "kbgen/manifest.py")
     pages_json = json.dumps(records, sort_keys=True).encode()
     staged.data.write(PAGES_FILE, pages_json, "kbgen/build.py")
-    if indexing is not None:
-        log.info("%s: whoosh re-indexed %d documents", tenant.id, indexing.result())
 
 
 def build(options: BuildOptions) -> list[Checked]:
@@ -203,6 +210,8 @@ def build(options: BuildOptions) -> list[Checked]:
                 data = OutputTree(options.build_dir / tenant.id)
                 staged.append(Staged(item, OutputTree(options.site_dir / tenant.id), data))
                 stage_tenant(staged[-1], options, pool)
+            for done in staged:
+                done.finish()
         for done in staged:
             done.data.commit()
             done.pages.commit()
@@ -212,6 +221,7 @@ def build(options: BuildOptions) -> list[Checked]:
             )  # fmt: skip
     except BaseException:
         for done in staged:
+            done.cancel()
             done.pages.abort()
             done.data.abort()
         raise

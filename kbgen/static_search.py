@@ -9,18 +9,47 @@ from pathlib import Path
 from kbgen.errors import KbgenError
 
 BUNDLE = "pagefind"
+# Only these pages carry data-pagefind-body; skipping the rest (home, lists, redirects) saves time.
+INDEXED = "{articles,faq}/**/*.html"
+
+
+class SiteIndexing:
+    """A Pagefind run over a built site folder, going on in the background until `wait()`."""
+
+    def __init__(self, folder: Path, language: str) -> None:
+        self.folder = folder
+        command = [
+            sys.executable, "-m", "pagefind",
+            "--site", str(folder),
+            "--output-subdir", BUNDLE,
+            "--glob", INDEXED,
+            "--force-language", language.split("-")[0],
+            "--silent",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def wait(self, timeout: float = 600) -> None:
+        """Wait for Pagefind to finish; raise a KbgenError with its output if it failed."""
+        try:
+            out, err = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            raise KbgenError(f"pagefind took over {timeout:.0f} s on {self.folder}") from None
+        if self.process.returncode != 0:
+            detail = (err or out).strip()[-2000:]
+            code = self.process.returncode
+            raise KbgenError(f"pagefind failed on {self.folder} (exit {code}): {detail}")
+
+    def cancel(self) -> None:
+        """Stop Pagefind if it is still running (the build failed elsewhere)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
 
 
 def index_site(folder: Path, language: str) -> None:
-    """Index every page of `folder` (only their data-pagefind-body parts) into folder/pagefind."""
-    command = [
-        sys.executable, "-m", "pagefind",
-        "--site", str(folder),
-        "--output-subdir", BUNDLE,
-        "--force-language", language.split("-")[0],
-        "--silent",
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip()[-2000:]
-        raise KbgenError(f"pagefind failed on {folder} (exit {done.returncode}): {detail}")
+    """Index every article and FAQ page of `folder` into folder/pagefind, and wait for it."""
+    SiteIndexing(folder, language).wait()
