@@ -13,7 +13,7 @@ from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, KbgenError, Severity
 from kbgen.schema import KbCategory
 from kbgen.search_index import search
-from kbgen.serve import make_server
+from kbgen.serve import serve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,10 +33,10 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--tenant", action="append", default=[], help="only this tenant (repeatable)"
         )
-    serve = sub.add_parser("serve", help="build, then serve the sites on 127.0.0.1")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument(
+    preview = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change")
+    preview.add_argument("--host", default="127.0.0.1")
+    preview.add_argument("--port", type=int, default=8000)
+    preview.add_argument(
         "--drafts", action="store_true", help="include drafts and scheduled articles"
     )
     find = sub.add_parser("search", help="search a tenant's built Whoosh index")
@@ -73,17 +73,6 @@ def _options(args: argparse.Namespace) -> BuildOptions:
     )
 
 
-def _serve(options: BuildOptions, host: str, port: int) -> None:
-    build(options)
-    config = load_site_config(options.root)
-    with make_server(config, options.site_dir, host, port) as server:
-        print(f"Serving {options.site_dir} on http://{host}:{port}/ (Ctrl-C stops)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            print()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run kbgen; print content problems as path:line: field: message and return 1 on error."""
     args = _parser().parse_args(argv)
@@ -101,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "build":
             checked = build(options)
         else:
-            _serve(options, args.host, args.port)
+            serve(options, args.host, args.port, announce=lambda line: print(line, flush=True))
             return 0
     except ContentError as exc:
         for problem in exc.problems:

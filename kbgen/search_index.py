@@ -228,6 +228,15 @@ def _result(hit: Any, terms: list[str]) -> SearchResult:
     )
 
 
+def indexed_documents(folder: Path) -> list[dict[str, Any]]:
+    """Return the stored fields of every live document in an index, sorted by key."""
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.searcher() as searcher:
+        docs = [dict(fields) for fields in searcher.documents()]
+    ix.close()
+    return sorted(docs, key=lambda d: str(d["key"]))
+
+
 def snippet(body: str, terms: list[str]) -> str:
     """Return about SNIPPET_CHARS of `body` around the first word that starts with a term."""
     if not body:

@@ -1,50 +1,231 @@
-"""A local preview server for the built sites (not for production: use any static host)."""
+"""`kbgen serve`: build, serve on loopback, rebuild on every change, and reload open tabs.
+
+A preview for writers, not a production server: any static host serves the built site.
+"""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kbgen.config import SiteConfig
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from kbgen.build import build
+from kbgen.config import BuildOptions, SiteConfig, load_site_config
+from kbgen.errors import ContentError, KbgenError
+
+log = logging.getLogger(__name__)
+RELOAD_JS = "/__kbgen/reload.js"
+EVENTS = "/__kbgen/events"
+DEBOUNCE_SECONDS = 0.15
+KEEPALIVE_SECONDS = 10.0
+
+_RELOAD_SCRIPT = b"""(function () {
+  "use strict";
+  var generation = null;
+  var source = new EventSource("/__kbgen/events");
+  source.onmessage = function (event) {
+    var state = JSON.parse(event.data);
+    if (generation !== null && state.generation !== generation) { location.reload(); return; }
+    generation = state.generation;
+    var box = document.getElementById("kbgen-error");
+    if (!state.error) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "kbgen-error";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;" +
+        "margin:0;padding:1em;background:#7f1d1d;color:#fff;z-index:9999;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = "kbgen: the last change has problems; this is the last good build.\\n\\n" +
+      state.error;
+  };
+})();
+"""
+
+
+class LiveSite:
+    """The state the browser follows: a generation that moves on every rebuild, and the error."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.generation = 0
+        self.error: str | None = None
+        self.changed = threading.Condition()
+        self.stopped = False
+
+    def rebuild(self) -> None:
+        """Build once; keep the last good site and record the problems if the content is bad."""
+        started = time.perf_counter()
+        try:
+            build(self.options)
+            error = None
+            log.info("rebuilt in %.2f s", time.perf_counter() - started)
+        except ContentError as exc:
+            error = "\n".join(str(p) for p in exc.problems)
+            log.error("%s\nkbgen: the last good site stays served", error)
+        except KbgenError as exc:
+            error = str(exc)
+            log.error("kbgen: %s", exc)
+        with self.changed:
+            self.generation += 1
+            self.error = error
+            self.changed.notify_all()
+
+    def state(self) -> bytes:
+        return json.dumps({"generation": self.generation, "error": self.error}).encode()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopped = True
+            self.changed.notify_all()
+
+
+class _Changes(FileSystemEventHandler):
+    """Collect file events; a watcher thread rebuilds once they settle."""
+
+    def __init__(self) -> None:
+        self.pending = threading.Event()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        name = Path(str(event.src_path)).name
+        if event.event_type in ("opened", "closed_no_write") or name.startswith(".#"):
+            return
+        if name.endswith(("~", ".swp", ".swx", ".tmp")):
+            return
+        self.pending.set()
+
+
+def watch(live: LiveSite, folders: list[Path]) -> Any:
+    """Start watching `folders`; rebuild on changes until live.stop(). Return the observer."""
+    changes = _Changes()
+    observer = Observer()
+    for folder in folders:
+        if folder.is_dir():
+            observer.schedule(changes, str(folder), recursive=True)
+    observer.start()
+
+    def loop() -> None:
+        while not live.stopped:
+            if not changes.pending.wait(timeout=0.5):
+                continue
+            time.sleep(DEBOUNCE_SECONDS)  # an editor's save is often several events
+            changes.pending.clear()
+            live.rebuild()
+
+    threading.Thread(target=loop, name="kbgen-rebuild", daemon=True).start()
+    return observer
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve site/; send / to the default tenant and unknown paths to the tenant's 404 page."""
+    """Serve site/; send / to the default tenant and unknown paths to the tenant's 404 page.
 
-    def __init__(self, *args: Any, site_dir: Path, home: str, **kwargs: Any) -> None:
-        self.site_dir = site_dir
-        self.home = home
-        super().__init__(*args, directory=str(site_dir), **kwargs)
+    With a LiveSite, HTML pages get the reload script and /__kbgen/events streams rebuilds.
+    """
+
+    def __init__(self, *args: Any, site_dir: Path, home: str, live: LiveSite | None, **kw: Any):
+        self.site_dir, self.home, self.live = site_dir, home, live
+        super().__init__(*args, directory=str(site_dir), **kw)
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server dispatches to)
-        if self.path in ("", "/"):
+        path = self.path.split("?", 1)[0]
+        if path in ("", "/"):
             self.send_response(302)
             self.send_header("Location", self.home)
             self.end_headers()
-            return
-        if not Path(self.translate_path(self.path)).exists():
-            tenant = self.path.lstrip("/").split("/", 1)[0]
-            page = self.site_dir / tenant / "404.html"
-            if tenant and page.is_file():
-                body = page.read_bytes()
-                self.send_response(404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        elif self.live and path == RELOAD_JS:
+            self._send(200, "text/javascript; charset=utf-8", _RELOAD_SCRIPT)
+        elif self.live and path == EVENTS:
+            self._events(self.live)
+        else:
+            self._file(path)
+
+    def _file(self, path: str) -> None:
+        target = Path(self.translate_path(path))
+        if target.is_dir():
+            if not path.endswith("/"):
+                super().do_GET()  # the standard redirect to the slash-terminated URL
                 return
-        super().do_GET()
+            target = target / "index.html"
+        status = 200
+        if not target.is_file():
+            tenant = path.lstrip("/").split("/", 1)[0]
+            target = self.site_dir / tenant / "404.html"
+            status = 404
+            if not tenant or not target.is_file():
+                self.send_error(404)
+                return
+        body = target.read_bytes()
+        ctype = self.guess_type(str(target))
+        if self.live and ctype == "text/html":
+            tag = f'<script src="{RELOAD_JS}"></script></body>'.encode()
+            body = body.replace(b"</body>", tag, 1)
+        self._send(status, ctype, body)
+
+    def _send(self, status: int, ctype: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _events(self, live: LiveSite) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        seen = -1
+        try:
+            while not live.stopped:
+                with live.changed:
+                    if live.generation == seen:
+                        live.changed.wait(timeout=KEEPALIVE_SECONDS)
+                    seen, state = live.generation, live.state()
+                self.wfile.write(b"data: " + state + b"\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Stay quiet: a preview server's access log drowns the build's messages."""
 
 
 def make_server(
-    config: SiteConfig, site_dir: Path, host: str, port: int
+    config: SiteConfig, site_dir: Path, host: str, port: int, live: LiveSite | None = None
 ) -> http.server.ThreadingHTTPServer:
     """Return a server for `site_dir`; the caller runs serve_forever()."""
     home = config.tenant(config.default_tenant).base_path
-    handler = functools.partial(PreviewHandler, site_dir=site_dir, home=home)
-    return http.server.ThreadingHTTPServer((host, port), handler)
+    handler = functools.partial(PreviewHandler, site_dir=site_dir, home=home, live=live)
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def serve(
+    options: BuildOptions, host: str, port: int, announce: Callable[[str], None] = log.warning
+) -> None:
+    """Build, serve and rebuild on change until interrupted; content errors never stop it."""
+    config = load_site_config(options.root)
+    live = LiveSite(options)
+    live.rebuild()
+    observer = watch(live, [options.content_dir, options.root / "templates"])
+    with make_server(config, options.site_dir, host, port, live) as server:
+        announce(f"Serving on http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            live.stop()
+            observer.stop()
+            observer.join(timeout=5)

@@ -25,7 +25,9 @@ def problems(project: Project, **options: object) -> list[str]:
 def test_invalid_yaml_names_file_and_line(project: Project) -> None:
     project.article("a/bad.md", "title: Fine\ncategory: general\ntags: [one, two")
     [found] = problems(project)
-    assert found.startswith("content/eur/articles/a/bad.md:4: yaml: invalid YAML: did not find expected ','")
+    assert found.startswith(
+        "content/eur/articles/a/bad.md:4: yaml: invalid YAML: did not find expected ','"
+    )
 
 
 def test_missing_required_field(project: Project) -> None:

@@ -1,0 +1,142 @@
+"""Incremental builds: the same bytes as a build from scratch, and only changed work redone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kbgen.build import build
+from kbgen.config import BuildOptions
+from kbgen.search_index import indexed_documents, search
+from tests.conftest import REPO
+
+TODAY = dt.date(2026, 11, 25)
+QUERIES = [("eur", "refund"), ("eur", "password"), ("km", "tiles"), ("eur", "zebra crossing")]
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    """Return the site and manifests by path, less Pagefind's non-deterministic indexes."""
+    files = {}
+    for path in sorted((root / "site").rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and not ("/pagefind/" in rel and "/pagefind/fragment/" not in rel):
+            files[rel] = path.read_bytes()
+    for path in sorted((root / "build").glob("*/manifest.json")):
+        files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def pagefind_text(root: Path, tenant: str) -> str:
+    """Return every Pagefind fragment of a tenant's site, decompressed."""
+    frags = sorted((root / "site" / tenant / "pagefind" / "fragment").glob("*.pf_fragment"))
+    return "\n".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in frags)
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    root = tmp_path / "inc"
+    shutil.copytree(REPO / "content", root / "content")
+    build(BuildOptions(root=root, today=TODAY))
+    return root
+
+
+def edit(root: Path) -> None:
+    """Change one article, delete another, add a third: what a writer does in an afternoon."""
+    articles = root / "content/eur/articles"
+    refunds = articles / "billing/refunds.md"
+    refunds.write_text(refunds.read_text().replace("Request a refund", "Ask for a refund zebra"))
+    (articles / "integrations/slack-integration.md").unlink()
+    for page in articles.rglob("*.md"):  # links and related lists that named the deleted article
+        text = page.read_text()
+        text = text.replace("slack-integration, ", "").replace(", slack-integration", "")
+        text = text.replace("[slack-integration]", "[]")
+        page.write_text(
+            text.replace("../integrations/slack-integration.md", "https://example.com/")
+        )
+    faq = root / "content/eur/faqs/slack-multiple-channels.md"
+    faq.write_text(
+        faq.read_text().replace(
+            "../articles/integrations/slack-integration.md", "https://example.com/"
+        )
+    )
+    (articles / "billing/crossing.md").write_text(
+        "---\ntitle: Zebra crossing fees\ncategory: billing\nupdated: 2026-11-24\n---\nFees.\n"
+    )
+
+
+def test_incremental_build_equals_a_build_from_scratch(sample: Path, tmp_path: Path) -> None:
+    edit(sample)
+    build(BuildOptions(root=sample, today=TODAY))
+    fresh = tmp_path / "fresh"
+    shutil.copytree(sample / "content", fresh / "content")
+    build(BuildOptions(root=fresh, today=TODAY))
+    assert site_files(sample) == site_files(fresh)
+    # Whoosh names segment files at random, so the indexes compare by what they hold; scores
+    # may differ in the last digits (deleted documents count in term statistics until a merge).
+    for tenant in ("eur", "km"):
+        held = indexed_documents(sample / "build" / tenant / "index")
+        assert held == indexed_documents(fresh / "build" / tenant / "index")
+    for tenant, query in QUERIES:
+        got = [r.slug for r in search(tenant, query, build_dir=sample / "build")]
+        assert got == [r.slug for r in search(tenant, query, build_dir=fresh / "build")], query
+
+
+def test_deleted_article_leaves_every_list_and_index(sample: Path) -> None:
+    assert "/eur/articles/slack-integration/" in (sample / "site/eur/sitemap.xml").read_text()
+    assert "slack-integration" in pagefind_text(sample, "eur")
+    edit(sample)
+    build(BuildOptions(root=sample, today=TODAY))
+    site = sample / "site/eur"
+    assert not (site / "articles/slack-integration").exists()
+    for page in ("sitemap.xml", "feed.xml", "categories/integration/index.html", "index.html"):
+        assert "/eur/articles/slack-integration/" not in (site / page).read_text(), page
+    assert "slack-integration" not in (sample / "build/eur/manifest.json").read_text()
+    assert [r.slug for r in search("eur", "slack", build_dir=sample / "build")][:1] != [
+        "slack-integration"
+    ]
+    assert "slack-integration" not in {
+        r.slug for r in search("eur", "slack notifications", build_dir=sample / "build")
+    }
+    assert "/eur/articles/slack-integration/" not in pagefind_text(sample, "eur")
+    assert "Zebra crossing fees" in (site / "categories/billing/index.html").read_text()
+
+
+def test_unchanged_pages_are_reused_and_changed_ones_rewritten(sample: Path) -> None:
+    site = sample / "site/eur"
+    keep = site / "articles/api-keys/index.html"
+    inode = keep.stat().st_ino
+    edit(sample)
+    build(BuildOptions(root=sample, today=TODAY))
+    assert keep.stat().st_ino == inode  # linked from the last build, not rendered again
+    assert "Ask for a refund zebra" in (site / "articles/refunds/index.html").read_text()
+    # The refunds article's neighbours show its new title, so they were rendered again too.
+    shown = [
+        p for p in site.glob("articles/*/index.html") if "Ask for a refund zebra" in p.read_text()
+    ]
+    assert len(shown) > 1
+
+
+def test_an_edited_template_re_renders_every_page_using_it(sample: Path) -> None:
+    template = sample / "templates/site/article.html"
+    template.parent.mkdir(parents=True)
+    original = (REPO / "templates/site/article.html").read_text()
+    template.write_text(original.replace("<h1>", '<h1 class="edited">'))
+    build(BuildOptions(root=sample, today=TODAY))
+    articles = list((sample / "site/eur/articles").glob("*/index.html"))
+    assert articles and all('<h1 class="edited">' in p.read_text() for p in articles)
+    assert '<h1 class="edited">' not in (sample / "site/eur/faq/index.html").read_text()
+
+
+def test_render_cache_skips_unchanged_documents(sample: Path) -> None:
+    cache = sample / "build/.cache/eur/render"
+    before = {p: p.stat().st_mtime_ns for p in cache.glob("*/*.meta")}
+    edit(sample)
+    build(BuildOptions(root=sample, today=TODAY))
+    after = {p: p.stat().st_mtime_ns for p in cache.glob("*/*.meta")}
+    kept = [p for p in before if p in after and after[p] == before[p]]
+    assert len(kept) >= len(before) - 4  # only edited documents (and their linkers) re-render
+    assert len(after) == len(before)  # one deleted, one added; stale entries are pruned

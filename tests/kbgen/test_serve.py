@@ -1,0 +1,89 @@
+"""The serve loop: a change is rebuilt and shown; a writer's error is shown, never fatal."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from kbgen.config import BuildOptions, load_site_config
+from kbgen.serve import LiveSite, make_server, watch
+from tests.conftest import Project
+
+WAIT_SECONDS = 15.0
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def until(check: Callable[[], Any], what: str) -> Any:
+    """Poll `check` until it returns something truthy, for at most WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def served(project: Project) -> Iterator[tuple[Project, str, LiveSite]]:
+    options = BuildOptions(root=project.root, quiet=True)
+    live = LiveSite(options)
+    live.rebuild()
+    observer = watch(live, [options.content_dir])
+    server = make_server(load_site_config(project.root), options.site_dir, "127.0.0.1", 0, live)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield project, f"http://127.0.0.1:{server.server_address[1]}", live
+    live.stop()
+    observer.stop()
+    observer.join(timeout=5)
+    server.shutdown()
+    server.server_close()
+
+
+def test_pages_carry_the_reload_script_and_root_goes_home(served: Any) -> None:
+    _, url, _ = served
+    status, body = get(f"{url}/")
+    assert status == 200 and "<h1>How can we help?</h1>" in body
+    assert '<script src="/__kbgen/reload.js"></script></body>' in body
+    assert get(f"{url}/__kbgen/reload.js")[0] == 200
+    status, body = get(f"{url}/eur/articles/nope/")
+    assert status == 404 and "find that page" in body
+
+
+def test_a_change_is_rebuilt_and_announced(served: Any) -> None:
+    project, url, live = served
+    events = urllib.request.urlopen(f"{url}/__kbgen/events", timeout=WAIT_SECONDS)
+    first = json.loads(events.readline().decode().removeprefix("data: "))
+    assert first == {"generation": live.generation, "error": None}
+    project.article("start/welcome.md", "title: Welcome aboard\ncategory: getting_started")
+    until(lambda: "Welcome aboard" in get(f"{url}/eur/articles/welcome/")[1], "the rebuild")
+    events.readline()  # the blank line that ends the first event
+    second = json.loads(events.readline().decode().removeprefix("data: "))
+    assert second["generation"] > first["generation"]
+    events.close()
+
+
+def test_a_writers_error_is_shown_and_the_server_keeps_going(served: Any) -> None:
+    project, url, live = served
+    start = live.generation
+    project.article("start/welcome.md", "title: Broken\ncategory: nope")
+    until(lambda: live.generation > start and live.error, "the failed rebuild")
+    assert "content/eur/articles/start/welcome.md:3: category: 'nope' is not one of" in live.error
+    status, body = get(f"{url}/eur/articles/welcome/")
+    assert status == 200 and "<h1>Welcome</h1>" in body  # the last good site
+    project.article("start/welcome.md", "title: Fixed\ncategory: general")
+    until(lambda: live.error is None and "Fixed" in get(f"{url}/eur/articles/welcome/")[1], "fix")
