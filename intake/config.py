@@ -1,0 +1,207 @@
+"""The service's configuration: one typed object built once from environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from intake.errors import ConfigError
+
+T = TypeVar("T")
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    """Every setting of the service; see the README's intake section for each variable."""
+
+    root: Path
+    database_url: str
+    secret_key: str
+    build_dir: Path
+    site_dir: Path
+    serve_site: bool
+    upload_dir: Path
+    public_url: str
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str
+    smtp_password: str
+    smtp_starttls: bool
+    mail_from: str
+    outbox_interval: float
+    ticket_rate_limit: str
+    ratelimit_enabled: bool
+    ratelimit_storage_uri: str
+    max_attachment_bytes: int
+    max_attachments: int
+    trusted_proxies: int
+    kb_sync_on_start: bool
+
+    @property
+    def instance_dir(self) -> Path:
+        """Return the folder for the SQLite file, the generated secret key and uploads."""
+        return self.root / "instance"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Return whether the database is SQLite (the embedded default)."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def max_request_bytes(self) -> int:
+        """Return the largest request body accepted: every attachment at its limit plus text."""
+        return self.max_attachments * self.max_attachment_bytes + 256 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> IntakeConfig:
+        """Build and validate the configuration, raising one ConfigError naming every bad key."""
+        reader = _Reader(env)
+        root = Path(env.get("HELPCENTER_ROOT") or ".").resolve()
+        if not (root / "content" / "site.yaml").is_file():
+            reader.problems.append(
+                f"HELPCENTER_ROOT: {root} has no content/site.yaml; point it at the help-center"
+                " project (default: the current directory)"
+            )
+        instance = root / "instance"
+        site_dir = reader.path("SITE_DIR", root / "site")
+        upload_dir = reader.path("UPLOAD_DIR", instance / "uploads")
+        if upload_dir == site_dir or site_dir in upload_dir.parents:
+            reader.problems.append(f"UPLOAD_DIR: {upload_dir} is inside SITE_DIR, which is served")
+        smtp_host = env.get("SMTP_HOST", "").strip()
+        config = cls(
+            root=root,
+            database_url=reader.database_url(instance),
+            secret_key=reader.secret_key(instance),
+            build_dir=reader.path("KB_BUILD_DIR", root / "build"),
+            site_dir=site_dir,
+            serve_site=reader.flag("SERVE_SITE", True),
+            upload_dir=upload_dir,
+            public_url=reader.url("PUBLIC_URL", "http://127.0.0.1:8000"),
+            smtp_host=smtp_host,
+            smtp_port=reader.number("SMTP_PORT", 25, int, 1, 65535),
+            smtp_username=env.get("SMTP_USERNAME", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_starttls=reader.flag("SMTP_STARTTLS", False),
+            mail_from=reader.mail_from(),
+            outbox_interval=reader.number("OUTBOX_INTERVAL", 10.0 if smtp_host else 0.0, float, 0),
+            ticket_rate_limit=reader.rate_limit(),
+            ratelimit_enabled=reader.flag("RATELIMIT_ENABLED", True),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            max_attachment_bytes=reader.number("MAX_ATTACHMENT_KB", 5120, int, 1) * 1024,
+            max_attachments=reader.number("MAX_ATTACHMENTS", 5, int, 0, 20),
+            trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int, 0, 5),
+            kb_sync_on_start=reader.flag("KB_SYNC_ON_START", True),
+        )
+        if reader.problems:
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(reader.problems))
+        return config
+
+
+class _Reader:
+    """Parse environment values, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def flag(self, key: str, default: bool) -> bool:
+        raw = self.env.get(key)
+        if raw is None:
+            return default
+        if raw.strip().lower() in TRUE:
+            return True
+        if raw.strip().lower() not in FALSE:
+            self.problems.append(f"{key}: {raw!r} is not a yes/no value; use 1 or 0")
+        return False
+
+    def number(
+        self, key: str, default: T, kind: Callable[[str], T], low: float, high: float = 1e12
+    ) -> T:
+        raw = self.env.get(key)
+        if raw is None or not raw.strip():
+            return default
+        try:
+            value = kind(raw.strip())
+        except ValueError:
+            self.problems.append(f"{key}: {raw!r} is not a number")
+            return default
+        if not low <= float(value) <= high:  # type: ignore[arg-type]
+            self.problems.append(f"{key}: {raw} is outside {low:g}..{high:g}")
+        return value
+
+    def path(self, key: str, default: Path) -> Path:
+        raw = self.env.get(key, "").strip()
+        return Path(raw).resolve() if raw else default
+
+    def url(self, key: str, default: str) -> str:
+        raw = self.env.get(key, "").strip() or default
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            self.problems.append(f"{key}: {raw!r} is not an http(s) URL")
+        return raw.rstrip("/")
+
+    def database_url(self, instance: Path) -> str:
+        raw = self.env.get("DATABASE_URL", "").strip()
+        if not raw:
+            return f"sqlite:///{instance / 'intake.sqlite3'}"
+        if raw.startswith("postgresql://") or raw.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; plain URLs from hosting panels mean it too.
+            raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
+        if not raw.startswith(("sqlite://", "postgresql+psycopg://")):
+            self.problems.append(
+                f"DATABASE_URL: {raw.split('://')[0]!r} is not supported; use sqlite:///PATH"
+                " or postgresql://USER@HOST:PORT/DB"
+            )
+        return raw
+
+    def secret_key(self, instance: Path) -> str:
+        raw = self.env.get("SECRET_KEY", "")
+        if raw:
+            if len(raw) < 16:
+                self.problems.append("SECRET_KEY: too short; use at least 16 random characters")
+            return raw
+        # Without one, keep a generated key in the instance folder so that every worker
+        # process (and the next start) signs sessions and CSRF tokens alike.
+        path = instance / "secret_key"
+        try:
+            if not path.exists():
+                instance.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+            return path.read_text().strip()
+        except FileExistsError:
+            return path.read_text().strip()
+        except OSError as exc:
+            self.problems.append(f"SECRET_KEY: not set and {path} cannot be written: {exc}")
+            return ""
+
+    def mail_from(self) -> str:
+        raw = self.env.get("MAIL_FROM", "").strip() or "support@localhost"
+        if "@" not in raw or any(c in raw for c in "\r\n"):
+            self.problems.append(f"MAIL_FROM: {raw!r} is not an email address")
+        return raw
+
+    def rate_limit(self) -> str:
+        raw = self.env.get("TICKET_RATE_LIMIT", "").strip() or "5 per minute;30 per hour"
+        from limits import parse_many
+
+        try:
+            parse_many(raw)
+        except ValueError:
+            self.problems.append(
+                f"TICKET_RATE_LIMIT: {raw!r} is not a rate such as '5 per minute;30 per hour'"
+            )
+        return raw
+
+
+def child_environment(overrides: Mapping[str, str]) -> dict[str, str]:
+    """Return this process's environment with `overrides`, for the server processes we start."""
+    return {**os.environ, **overrides}

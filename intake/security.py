@@ -1,0 +1,43 @@
+"""Security headers on every response, and the client address behind trusted proxies."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# The service's own pages: scripts only from files, nothing framed, forms post to us.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# The static site, when the service serves it: Pagefind's search runs WebAssembly and sets
+# inline styles on its results; still no inline or foreign scripts.
+SITE_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _headers(response: Response) -> Response:
+    is_site = request.endpoint == "site.file"
+    response.headers.setdefault("Content-Security-Policy", SITE_CSP if is_site else PAGE_CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    # Ticket pages carry their private token in the URL: never send it on to other sites.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if not is_site and request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_security(app: Flask, trusted_proxies: int) -> None:
+    """Add the headers to every response; trust X-Forwarded-For from that many proxies."""
+    app.after_request(_headers)
+    if trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies, x_host=trusted_proxies
+        )

@@ -1,0 +1,231 @@
+"""What happens to a ticket: creation with its reference and token, replies, resolution.
+
+Views (the form and the API) validate input and call these; each function either commits
+everything it wrote or nothing, files on disk included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from intake.attachments import AttachmentStore, CheckedFile
+from intake.db import TenantScope
+from intake.errors import ApiError
+from intake.models import (
+    AuthorType,
+    DeflectionEvent,
+    SupportTicket,
+    TicketAttachment,
+    TicketCategory,
+    TicketCounter,
+    TicketEvent,
+    TicketEventKind,
+    TicketPriority,
+    TicketResponse,
+    TicketStatus,
+    utcnow,
+)
+from intake.outbox import enqueue
+
+FIRST_NUMBER = 10001
+REFERENCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}-[0-9]{1,9}$")
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """Validated fields of a new ticket (from the form or the API)."""
+
+    name: str
+    email: str
+    subject: str
+    description: str
+    category: TicketCategory
+    priority: TicketPriority = TicketPriority.medium
+    visit_id: str = ""
+
+
+def hash_token(token: str) -> str:
+    """Return the SHA-256 of a ticket token; only the hash is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ensure_counter(scope: TenantScope) -> None:
+    """Create the tenant's ticket counter row if it is missing (idempotent, race-safe)."""
+    if scope.first(TicketCounter) is not None:
+        return
+    try:
+        with scope.session.begin_nested():
+            scope.add(TicketCounter(last_number=FIRST_NUMBER - 1))
+    except IntegrityError:
+        pass  # another process created it a moment ago: just as good
+
+
+def next_number(scope: TenantScope) -> int:
+    """Hand out the tenant's next ticket number; the row lock orders concurrent creators."""
+    bump = (
+        update(TicketCounter)
+        .where(TicketCounter.tenant_id == scope.tenant_id)
+        .values(last_number=TicketCounter.last_number + 1, updated_at=utcnow())
+        .returning(TicketCounter.last_number)
+    )
+    number = scope.session.execute(bump).scalar()
+    if number is None:
+        ensure_counter(scope)
+        number = scope.session.execute(bump).scalar_one()
+    return int(number)
+
+
+def create_ticket(
+    scope: TenantScope,
+    prefix: str,
+    data: NewTicket,
+    files: Sequence[CheckedFile],
+    store: AttachmentStore,
+    link_base: str,
+    brand: str,
+) -> tuple[SupportTicket, str]:
+    """Create and commit a ticket with its files and confirmation mail; return it and its token."""
+    number = next_number(scope)
+    token = secrets.token_urlsafe(32)
+    ticket = scope.add(
+        SupportTicket(
+            number=number,
+            reference=f"{prefix}-{number}",
+            token_hash=hash_token(token),
+            customer_name=data.name,
+            customer_email=data.email,
+            subject=data.subject,
+            description=data.description,
+            category=data.category,
+            priority=data.priority,
+            status=TicketStatus.open,
+        )
+    )
+    scope.session.flush()
+    _event(scope, ticket, TicketEventKind.created, AuthorType.customer, "")
+    link = f"{link_base}/{ticket.reference}/{token}"
+    enqueue(
+        scope,
+        to=data.email,
+        subject=f"[{ticket.reference}] We received your request: {data.subject}",
+        body=_confirmation(data.name, ticket.reference, data.subject, link, brand),
+    )
+    if data.visit_id:
+        scope.session.execute(
+            update(DeflectionEvent)
+            .where(DeflectionEvent.tenant_id == scope.tenant_id)
+            .where(DeflectionEvent.visit_id == data.visit_id)
+            .where(DeflectionEvent.ticket_id.is_(None))
+            .values(ticket_id=ticket.id, updated_at=utcnow())
+        )
+    _commit_with_files(scope, ticket, None, files, store)
+    return ticket, token
+
+
+def find_ticket(scope: TenantScope, reference: str, token: str) -> SupportTicket:
+    """Return the tenant's ticket if the token is its token; anything else is NotFound alike."""
+    from intake.errors import NotFound
+
+    if not REFERENCE_RE.match(reference) or not token or len(token) > 100:
+        raise NotFound("No such ticket.")
+    ticket = scope.first(SupportTicket, SupportTicket.reference == reference.upper())
+    # Compare even when there is no ticket, so both cases take the same time.
+    expected = ticket.token_hash if ticket else "0" * 64
+    if not hmac.compare_digest(expected, hash_token(token)) or ticket is None:
+        raise NotFound("No such ticket.")
+    return ticket
+
+
+def add_reply(
+    scope: TenantScope,
+    ticket: SupportTicket,
+    body: str,
+    files: Sequence[CheckedFile],
+    store: AttachmentStore,
+) -> TicketResponse:
+    """Add the customer's reply (and files); a reply reopens a resolved ticket."""
+    if ticket.status == TicketStatus.closed:
+        raise ApiError("This ticket is closed; please open a new one.", "body", 409)
+    response = scope.add(TicketResponse(ticket=ticket, author_type=AuthorType.customer, body=body))
+    scope.session.flush()
+    _event(scope, ticket, TicketEventKind.replied, AuthorType.customer, "")
+    if ticket.status == TicketStatus.resolved:
+        _set_status(scope, ticket, TicketStatus.open)
+    ticket.updated_at = utcnow()
+    _commit_with_files(scope, ticket, response, files, store)
+    return response
+
+
+def resolve(scope: TenantScope, ticket: SupportTicket) -> None:
+    """Mark the ticket resolved by its customer (a no-op when it already is)."""
+    if ticket.status in (TicketStatus.resolved, TicketStatus.closed):
+        return
+    _set_status(scope, ticket, TicketStatus.resolved)
+    ticket.resolved_at = utcnow()
+    scope.session.commit()
+
+
+def _set_status(scope: TenantScope, ticket: SupportTicket, status: TicketStatus) -> None:
+    detail = f"{ticket.status.value} -> {status.value}"
+    ticket.status = status
+    _event(scope, ticket, TicketEventKind.status_changed, AuthorType.customer, detail)
+
+
+def _event(
+    scope: TenantScope,
+    ticket: SupportTicket,
+    kind: TicketEventKind,
+    actor: AuthorType,
+    detail: str,
+) -> None:
+    scope.add(TicketEvent(ticket_id=ticket.id, kind=kind, actor=actor, detail=detail))
+
+
+def _commit_with_files(
+    scope: TenantScope,
+    ticket: SupportTicket,
+    response: TicketResponse | None,
+    files: Sequence[CheckedFile],
+    store: AttachmentStore,
+) -> None:
+    """Write the files, add their rows and commit; on any failure remove the files again."""
+    stored: list[str] = []
+    try:
+        for item in files:
+            name = store.save(item.data)
+            stored.append(name)
+            scope.add(
+                TicketAttachment(
+                    ticket_id=ticket.id,
+                    response_id=response.id if response else None,
+                    original_name=item.name,
+                    stored_name=name,
+                    content_type=item.content_type,
+                    size=len(item.data),
+                    sha256=item.sha256,
+                )
+            )
+            _event(scope, ticket, TicketEventKind.attachment_added, AuthorType.customer, item.name)
+        scope.session.commit()
+    except BaseException:
+        scope.session.rollback()
+        store.delete(stored)
+        raise
+
+
+def _confirmation(name: str, reference: str, subject: str, link: str, brand: str) -> str:
+    return (
+        f"Hello {name},\n\n"
+        f"we received your request \u201c{subject}\u201d and gave it the reference {reference}.\n"
+        f"Follow it, reply or add files here (keep this link private: it is your key):\n\n"
+        f"{link}\n\n"
+        f"{brand}\n"
+    )
