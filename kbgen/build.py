@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -11,24 +12,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from kbgen import checks
 from kbgen.cache import RenderStore
 from kbgen.config import BuildOptions, SiteConfig, TenantConfig, load_site_config
 from kbgen.errors import ContentError, Problem, Severity
-from kbgen.load import Loaded, Source, load_tenant
+from kbgen.load import Loaded, LoadMemo, Source, load_tenant
 from kbgen.manifest import manifest, search_docs
-from kbgen.nav import TenantSite, article_url, build_site, faq_url
-from kbgen.pages import environment, render_pages, static_files
+from kbgen.nav import Article, Faq, TenantSite, article_url, build_site, faq_url
+from kbgen.pages import environment, render_pages, static_files, template_fingerprint
 from kbgen.progress import progress
 from kbgen.render import LinkTable
 from kbgen.schema import ArticleMeta, Status
 from kbgen.search_index import write_index
-from kbgen.static_search import SiteIndexing
+from kbgen.static_search import BUNDLE, SiteIndexing
 from kbgen.workers import PARALLEL_THRESHOLD, process_pool, render_all
 from kbgen.write import OutputTree
 
 log = logging.getLogger(__name__)
 PAGES_FILE = "pages.json"  # page path -> [key, inode, mtime] of the last build
+STAMP_FILE = "fingerprint.json"  # digest of all a tenant's inputs at its last build
 
 
 @dataclass
@@ -63,16 +67,47 @@ def link_table(tenant: TenantConfig, loaded: Loaded, live: list[Source]) -> Link
     return LinkTable(pages, assets, tenant.base_path, unpublished)
 
 
-def render_store(options: BuildOptions, tenant: TenantConfig, writable: bool) -> RenderStore:
+@dataclass
+class BuildState:
+    """What a long-lived process (kbgen serve) keeps between builds, to redo only what changed.
+
+    With `defer_pagefind`, a tenant's site is swapped in with its last Pagefind bundle and
+    `catch_up()` re-indexes it afterwards: the preview reloads at once and search follows.
+    """
+
+    memos: dict[str, LoadMemo] = field(default_factory=dict)
+    stores: dict[str, RenderStore] = field(default_factory=dict)
+    defer_pagefind: bool = False
+    behind: list[tuple[Path, str]] = field(default_factory=list)  # sites whose search lags
+
+    def catch_up(self) -> None:
+        """Re-index the sites whose Pagefind bundle was carried over from an earlier build."""
+        while self.behind:
+            folder, language = self.behind.pop()
+            SiteIndexing(folder, language).wait()
+
+
+def render_store(
+    options: BuildOptions, tenant: TenantConfig, writable: bool, state: BuildState | None = None
+) -> RenderStore:
     """Return the tenant's render cache (build/.cache/<tenant>/render)."""
-    return RenderStore(options.build_dir / ".cache" / tenant.id / "render", writable)
+    if state is not None and tenant.id in state.stores:
+        return state.stores[tenant.id]
+    store = RenderStore(options.build_dir / ".cache" / tenant.id / "render", writable)
+    if state is not None:
+        state.stores[tenant.id] = store
+    return store
 
 
 def check_tenant(
-    config: SiteConfig, tenant: TenantConfig, options: BuildOptions, store: RenderStore
+    config: SiteConfig,
+    tenant: TenantConfig,
+    options: BuildOptions,
+    store: RenderStore,
+    memo: LoadMemo | None = None,
 ) -> Checked:
     """Load, validate and render one tenant; raise ContentError listing all its problems."""
-    loaded = load_tenant(options.content_dir, tenant.id, options.root)
+    loaded = load_tenant(options.content_dir, tenant.id, options.root, memo)
     problems = list(loaded.problems)
     sources = list(loaded.sources)
     problems += checks.duplicate_slugs(sources)
@@ -93,7 +128,9 @@ def check_tenant(
     return Checked(tenant, site, loaded, problems, store)
 
 
-def check(options: BuildOptions, write_cache: bool = False) -> list[Checked]:
+def check(
+    options: BuildOptions, write_cache: bool = False, state: BuildState | None = None
+) -> list[Checked]:
     """Validate every selected tenant; nothing but the render cache is written."""
     config = load_site_config(options.root)
     tenants = [config.tenant(t) for t in options.tenants] or list(config.tenants)
@@ -101,8 +138,9 @@ def check(options: BuildOptions, write_cache: bool = False) -> list[Checked]:
     problems: list[Problem] = []
     for tenant in tenants:
         try:
-            store = render_store(options, tenant, write_cache)
-            checked.append(check_tenant(config, tenant, options, store))
+            store = render_store(options, tenant, write_cache, state)
+            memo = state.memos.setdefault(tenant.id, {}) if state else None
+            checked.append(check_tenant(config, tenant, options, store, memo))
         except ContentError as exc:
             problems += exc.problems
     if problems:
@@ -119,7 +157,6 @@ class Staged:
     data: OutputTree
     reused: int = 0
     waits: list[Callable[[], object]] = field(default_factory=list)  # background work to finish
-
     cancel: Callable[[], None] = lambda: None
 
     def finish(self) -> None:
@@ -128,21 +165,38 @@ class Staged:
             wait()
 
 
-def _previous_pages(options: BuildOptions, tenant: str) -> dict[str, list[Any]]:
+def _read_json(path: Path) -> Any:
     try:
-        data: dict[str, list[Any]] = json.loads(
-            (options.build_dir / tenant / PAGES_FILE).read_text()
-        )
+        return json.loads(path.read_text())
     except (OSError, ValueError):
-        return {}
-    return data
+        return None
 
 
-def write_pages(staged: Staged, options: BuildOptions) -> dict[str, list[Any]]:
+def _same_file(path: Path, record: list[Any]) -> bool:
+    """Say whether `path` is still the very file the last build recorded."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return [stat.st_ino, stat.st_mtime_ns] == record[1:]
+
+
+def fingerprint(checked: Checked, theme: str, options: BuildOptions) -> str:
+    """Return a digest of everything a tenant's output depends on."""
+    digest = hashlib.sha256(f"{theme}|{checked.tenant!r}|{options.drafts}".encode())
+    docs: list[Article | Faq] = [*checked.site.articles, *checked.site.faqs]
+    for item in docs:
+        digest.update(f"{item.doc.key}|{item.meta!r}|".encode())
+    for asset in sorted(checked.loaded.assets):
+        stat = (options.content_dir / checked.tenant.id / asset).stat()
+        digest.update(f"{asset}|{stat.st_size}|{stat.st_mtime_ns}|".encode())
+    return digest.hexdigest()
+
+
+def write_pages(staged: Staged, env: jinja2.Environment, options: BuildOptions) -> dict[str, Any]:
     """Write the tenant's pages into staging, linking those unchanged since the last build."""
     tenant, site, pages = staged.checked.tenant, staged.checked.site, staged.pages
-    env = environment(options.root, tenant.id)
-    before = _previous_pages(options, tenant.id)
+    before = _read_json(options.build_dir / tenant.id / PAGES_FILE) or {}
     final = options.site_dir / tenant.id
     records: dict[str, list[Any]] = {}
     jobs = list(render_pages(env, site))
@@ -166,50 +220,71 @@ def write_pages(staged: Staged, options: BuildOptions) -> dict[str, list[Any]]:
     return records
 
 
-def _same_file(path: Path, record: list[Any]) -> bool:
-    """Say whether `path` is still the very file the last build recorded."""
+def stage_tenant(
+    checked: Checked, options: BuildOptions, pool: Executor | None, state: BuildState | None
+) -> Staged | None:
+    """Fill a tenant's staging trees, or return None when nothing it depends on changed."""
+    tenant, site = checked.tenant, checked.site
+    env = environment(options.root, tenant.id)
+    stamp = fingerprint(checked, template_fingerprint(env), options)
+    previous_data = options.build_dir / tenant.id
+    if _read_json(previous_data / STAMP_FILE) == stamp and (options.site_dir / tenant.id).is_dir():
+        log.info("%s: unchanged", tenant.id)
+        return None
+    staged = Staged(checked, OutputTree(options.site_dir / tenant.id), OutputTree(previous_data))
     try:
-        stat = path.stat()
-    except OSError:
-        return False
-    return [stat.st_ino, stat.st_mtime_ns] == record[1:]
+        previous = previous_data / "index"
+        args = (
+            staged.data.staging / "index",
+            search_docs(site),
+            previous if previous.is_dir() else None,
+        )
+        if pool:  # Whoosh in a worker while pages and Pagefind are written here
+            staged.waits.append(pool.submit(write_index, *args).result)
+        else:
+            write_index(*args)
+        records = write_pages(staged, env, options)
+        old_bundle = options.site_dir / tenant.id / BUNDLE
+        if state and state.defer_pagefind and old_bundle.is_dir():
+            for path in sorted(old_bundle.rglob("*")):
+                if path.is_file():
+                    rel = f"{BUNDLE}/{path.relative_to(old_bundle).as_posix()}"
+                    staged.pages.link(rel, path, "the last Pagefind bundle")
+            state.behind.append((options.site_dir / tenant.id, tenant.language))
+        else:
+            pagefind = SiteIndexing(staged.pages.staging, tenant.language)
+            staged.waits.append(pagefind.wait)
+            staged.cancel = pagefind.cancel
+        staged.data.write("manifest.json", manifest(site), "kbgen/manifest.py")
+        staged.data.write(
+            PAGES_FILE, json.dumps(records, sort_keys=True).encode(), "kbgen/build.py"
+        )
+        staged.data.write(STAMP_FILE, json.dumps(stamp).encode(), "kbgen/build.py")
+    except BaseException:
+        _abort([staged])
+        raise
+    return staged
 
 
-def stage_tenant(staged: Staged, options: BuildOptions, pool: Executor | None) -> None:
-    """Fill a tenant's staging trees; Whoosh and Pagefind go on in the background."""
-    tenant, site = staged.checked.tenant, staged.checked.site
-    previous = options.build_dir / tenant.id / "index"
-    args = (
-        staged.data.staging / "index",
-        search_docs(site),
-        previous if previous.is_dir() else None,
-    )
-    if pool:
-        staged.waits.append(pool.submit(write_index, *args).result)
-    else:
-        write_index(*args)
-    records = write_pages(staged, options)
-    pagefind = SiteIndexing(staged.pages.staging, tenant.language)
-    staged.waits.append(pagefind.wait)
-    staged.cancel = pagefind.cancel
-    staged.data.write("manifest.json", manifest(site), "kbgen/manifest.py")
-    pages_json = json.dumps(records, sort_keys=True).encode()
-    staged.data.write(PAGES_FILE, pages_json, "kbgen/build.py")
+def _abort(staged: list[Staged]) -> None:
+    for done in staged:
+        done.cancel()
+        done.pages.abort()
+        done.data.abort()
 
 
-def build(options: BuildOptions) -> list[Checked]:
+def build(options: BuildOptions, state: BuildState | None = None) -> list[Checked]:
     """Check everything first, then write each tenant's site; the last good site survives."""
-    checked = check(options, write_cache=True)
+    checked = check(options, write_cache=True, state=state)
     staged: list[Staged] = []
-    documents = sum(len(c.site.articles) + len(c.site.faqs) for c in checked)
+    fresh = [c for c in checked if not (options.build_dir / c.tenant.id / "index").is_dir()]
+    documents = sum(len(c.site.articles) + len(c.site.faqs) for c in fresh)
     try:
         with ExitStack() as stack:
             pool = stack.enter_context(process_pool()) if documents >= PARALLEL_THRESHOLD else None
             for item in checked:
-                tenant = item.tenant
-                data = OutputTree(options.build_dir / tenant.id)
-                staged.append(Staged(item, OutputTree(options.site_dir / tenant.id), data))
-                stage_tenant(staged[-1], options, pool)
+                if done := stage_tenant(item, options, pool, state):
+                    staged.append(done)
             for done in staged:
                 done.finish()
         for done in staged:
@@ -220,10 +295,7 @@ def build(options: BuildOptions) -> list[Checked]:
                 done.checked.tenant.id, len(done.pages.written), done.reused, done.pages.final,
             )  # fmt: skip
     except BaseException:
-        for done in staged:
-            done.cancel()
-            done.pages.abort()
-            done.data.abort()
+        _abort(staged)
         raise
     for item in checked:
         item.store.prune(

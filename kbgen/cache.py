@@ -72,21 +72,23 @@ class RenderStore:
     def __init__(self, folder: Path | None, writable: bool) -> None:
         self.folder = folder
         self.writable = writable and folder is not None
+        self.memory: dict[str, Stored] = {}  # what this process already read or rendered
 
     def _base(self, key: str) -> Path | None:
         return self.folder / key[:2] / key if self.folder else None
 
     def get(self, key: str, table: LinkTable) -> Stored | None:
         """Return the cached rendering if every link target still resolves as it did."""
+        stored = self.memory.get(key)
         base = self._base(key)
-        if base is None:
+        if stored is None and base is not None:
+            try:
+                stored = pickle.loads(base.with_suffix(".meta").read_bytes())
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+                return None
+        if stored is None or any(table.lookup(t) != found for t, found in stored.deps):
             return None
-        try:
-            stored: Stored = pickle.loads(base.with_suffix(".meta").read_bytes())
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
-            return None
-        if any(table.lookup(target) != found for target, found in stored.deps):
-            return None
+        self.memory[key] = stored
         return stored
 
     def put(self, key: str, rendered: Rendered) -> Stored:
@@ -102,17 +104,20 @@ class RenderStore:
         }
         base = self._base(key)
         if not self.writable or base is None:
-            return Stored(**facts, inline_html=rendered.html, inline_text=rendered.text)  # type: ignore[arg-type]
+            inline = Stored(**facts, inline_html=rendered.html, inline_text=rendered.text)  # type: ignore[arg-type]
+            return inline
         base.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(base.with_suffix(".html"), rendered.html.encode())
         _atomic_write(base.with_suffix(".txt"), rendered.text.encode())
         stored = Stored(**facts, path=base)  # type: ignore[arg-type]
         # The .meta file goes last: its presence says the entry is complete.
         _atomic_write(base.with_suffix(".meta"), pickle.dumps(stored))
+        self.memory[key] = stored
         return stored
 
     def prune(self, keep: set[str]) -> None:
         """Delete cached renderings that no current document uses."""
+        self.memory = {k: v for k, v in self.memory.items() if k in keep}
         if not self.writable or self.folder is None or not self.folder.is_dir():
             return
         for meta in self.folder.glob("*/*.meta"):

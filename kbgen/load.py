@@ -81,7 +81,12 @@ def load_source(
     return Source(kind, rel, display, meta, split.body, split.body_line, lines), []
 
 
-def load_tenant(content_dir: Path, tenant: str, root: Path) -> Loaded:
+# path -> ((size, mtime_ns), what loading it gave): lets a long-lived process (kbgen serve)
+# re-read only the files that changed since its last build.
+LoadMemo = dict[Path, tuple[tuple[int, int], tuple[Source | None, list[Problem]]]]
+
+
+def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | None = None) -> Loaded:
     """Load every article and FAQ of a tenant, in a stable order, collecting all problems."""
     base = content_dir / tenant
     sources: list[Source] = []
@@ -96,7 +101,15 @@ def load_tenant(content_dir: Path, tenant: str, root: Path) -> Loaded:
         top = rel.parts[0]
         if path.suffix == ".md" and top in ("articles", "faqs"):
             kind = "article" if top == "articles" else "faq"
-            source, found = load_source(path, rel, _display(path, root), kind)
+            stat = path.stat()
+            stamp = (stat.st_size, stat.st_mtime_ns)
+            known = memo.get(path) if memo is not None else None
+            if known and known[0] == stamp:
+                source, found = known[1]
+            else:
+                source, found = load_source(path, rel, _display(path, root), kind)
+                if memo is not None:
+                    memo[path] = (stamp, (source, found))
             problems.extend(found)
             if source:
                 sources.append(source)

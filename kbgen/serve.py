@@ -18,7 +18,7 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from kbgen.build import build
+from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions, SiteConfig, load_site_config
 from kbgen.errors import ContentError, KbgenError
 
@@ -58,6 +58,8 @@ class LiveSite:
 
     def __init__(self, options: BuildOptions) -> None:
         self.options = options
+        # Memory between rebuilds, and Pagefind after the swap: the tab reloads sooner.
+        self.state = BuildState(defer_pagefind=True)
         self.generation = 0
         self.error: str | None = None
         self.changed = threading.Condition()
@@ -67,7 +69,7 @@ class LiveSite:
         """Build once; keep the last good site and record the problems if the content is bad."""
         started = time.perf_counter()
         try:
-            build(self.options)
+            build(self.options, self.state)
             error = None
             log.info("rebuilt in %.2f s", time.perf_counter() - started)
         except ContentError as exc:
@@ -80,8 +82,15 @@ class LiveSite:
             self.generation += 1
             self.error = error
             self.changed.notify_all()
+        if error is None and self.state.behind:
+            started = time.perf_counter()
+            try:
+                self.state.catch_up()
+                log.info("search index caught up in %.2f s", time.perf_counter() - started)
+            except KbgenError as exc:
+                log.error("kbgen: %s", exc)
 
-    def state(self) -> bytes:
+    def snapshot(self) -> bytes:
         return json.dumps({"generation": self.generation, "error": self.error}).encode()
 
     def stop(self) -> None:
@@ -190,7 +199,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
                 with live.changed:
                     if live.generation == seen:
                         live.changed.wait(timeout=KEEPALIVE_SECONDS)
-                    seen, state = live.generation, live.state()
+                    seen, state = live.generation, live.snapshot()
                 self.wfile.write(b"data: " + state + b"\n\n")
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

@@ -72,11 +72,12 @@ def render_all(
     if len(todo) < PARALLEL_THRESHOLD or worker_count() < 2:
         _setup(*setup)
         for source in todo:
-            done[str(source.rel)] = _render(source)
+            stored = _render(source)
+            done[str(source.rel)] = store.memory[stored.key] = stored
             advance(1)
         return done
     with process_pool(_setup, setup) as pool:
         for source, stored in zip(todo, pool.map(_render, todo, chunksize=CHUNK), strict=True):
-            done[str(source.rel)] = stored
+            done[str(source.rel)] = store.memory[stored.key] = stored
             advance(1)
     return done

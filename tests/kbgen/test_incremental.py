@@ -120,6 +120,15 @@ def test_unchanged_pages_are_reused_and_changed_ones_rewritten(sample: Path) -> 
     assert len(shown) > 1
 
 
+def test_a_tenant_with_no_changes_is_left_alone(sample: Path) -> None:
+    untouched = sample / "site/km/index.html"  # a page rendered on every build that writes km
+    inode = untouched.stat().st_ino
+    edit(sample)
+    build(BuildOptions(root=sample, today=TODAY))
+    assert untouched.stat().st_ino == inode
+    assert "Zebra crossing fees" in (sample / "site/eur/categories/billing/index.html").read_text()
+
+
 def test_an_edited_template_re_renders_every_page_using_it(sample: Path) -> None:
     template = sample / "templates/site/article.html"
     template.parent.mkdir(parents=True)

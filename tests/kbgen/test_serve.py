@@ -15,6 +15,7 @@ import pytest
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.serve import LiveSite, make_server, watch
 from tests.conftest import Project
+from tests.kbgen.test_incremental import pagefind_text
 
 WAIT_SECONDS = 15.0
 
@@ -75,6 +76,8 @@ def test_a_change_is_rebuilt_and_announced(served: Any) -> None:
     second = json.loads(events.readline().decode().removeprefix("data: "))
     assert second["generation"] > first["generation"]
     events.close()
+    # The site is swapped in first; its Pagefind index follows moments later.
+    until(lambda: "Welcome aboard" in pagefind_text(project.root, "eur"), "the search index")
 
 
 def test_a_writers_error_is_shown_and_the_server_keeps_going(served: Any) -> None:
