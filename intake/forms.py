@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
 from wtforms.validators import AnyOf, Email, InputRequired, Length, ValidationError
 
 from intake import rules
@@ -99,8 +100,8 @@ class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     )
     category = SelectField(
         "Category",
-        choices=[("", "Choose a category")]
-        + [(c.value, CATEGORY_LABELS[c]) for c in TicketCategory],
+        choices=[SelectChoice("", "Choose a category")]
+        + [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in TicketCategory],
         validators=[
             InputRequired("Choose a category."),
             AnyOf([c.value for c in TicketCategory], "Choose one of the listed categories."),
@@ -109,7 +110,7 @@ class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     )
     priority = SelectField(
         "Priority",
-        choices=[(p.value, PRIORITY_LABELS[p]) for p in TicketPriority],
+        choices=[SelectChoice(p.value, PRIORITY_LABELS[p]) for p in TicketPriority],
         default=TicketPriority.medium.value,
         validators=[
             InputRequired("Choose a priority."),

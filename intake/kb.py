@@ -182,7 +182,7 @@ def record_feedback(scope: TenantScope, slug: str, helpful: bool, comment: str) 
         KnowledgeBaseArticle.published.is_(True),
     )
     if article is None:
-        raise NotFound("No such article.")
+        raise NotFound()
     scope.add(ArticleFeedback(article_id=article.id, helpful=helpful, comment=comment))
     column = KnowledgeBaseArticle.helpful_yes if helpful else KnowledgeBaseArticle.helpful_no
     scope.session.execute(

@@ -189,10 +189,10 @@ def send_attachment(ticket: SupportTicket, attachment_id: int) -> Response:
     """Return the file as an attachment download, or NotFound when it is not this ticket's."""
     item = next((a for a in ticket.attachments if a.id == attachment_id), None)
     if item is None:
-        raise NotFound("No such attachment.")
+        raise NotFound()
     path = store().path(item.stored_name)
     if not path.is_file():
-        raise NotFound("No such attachment.")
+        raise NotFound()
     response = send_file(
         path,
         mimetype=item.content_type,

@@ -135,12 +135,12 @@ def find_ticket(scope: TenantScope, reference: str, token: str) -> SupportTicket
     from intake.errors import NotFound
 
     if not REFERENCE_RE.match(reference) or not token or len(token) > 100:
-        raise NotFound("No such ticket.")
+        raise NotFound()
     ticket = scope.first(SupportTicket, SupportTicket.reference == reference.upper())
     # Compare even when there is no ticket, so both cases take the same time.
     expected = ticket.token_hash if ticket else "0" * 64
     if not hmac.compare_digest(expected, hash_token(token)) or ticket is None:
-        raise NotFound("No such ticket.")
+        raise NotFound()
     return ticket
 
 

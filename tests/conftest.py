@@ -71,3 +71,8 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sample")
     shutil.copytree(REPO / "content", root / "content")
     return root
+
+
+# intake: --db (SQLite or a throw-away PostgreSQL) and a built sample help center, shared by
+# tests/intake and the browser test of the ticket flow.
+from tests.intake.fixtures import intake_db, kb_root, pytest_addoption  # noqa: E402, F401

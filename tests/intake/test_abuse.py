@@ -1,0 +1,259 @@
+"""Bad input and abuse: one test per rule of the issue."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from intake.extensions import db
+from intake.models import OutboxMessage, SupportTicket, TicketAttachment
+from tests.intake.conftest import PNG, api_ticket, form_fields, post_ticket, ticket_form
+
+EXE = b"MZ\x90\x00" + b"\x00" * 300
+
+
+def count_tickets(app: Flask) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(func.count(SupportTicket.id))) or 0)
+
+
+def field_error(html: str, field: str) -> str:
+    match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', html)
+    return match.group(1) if match else ""
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Enter your name."),
+        ("name", "A" * 101, "Use at most 100 characters."),
+        ("name", "Ada\nBcc: x@evil.test", "Your name must be a single line."),
+        ("email", "not-an-email", "Enter an email address like name@example.com."),
+        ("subject", "Hi", "Use 3 to 200 characters."),
+        ("description", "short", "Use 10 to 10,000 characters."),
+        ("description", "x" * 10_001, "Use 10 to 10,000 characters."),
+        ("description", "bell \x07 in here", "contains a control character"),
+        ("category", "", "Choose a category."),
+        ("category", "refunds", "Choose one of the listed categories."),
+        ("priority", "panic", "Choose one of the listed priorities."),
+    ],
+)
+def test_each_form_field_says_what_is_wrong_next_to_it_and_saves_nothing(
+    client: FlaskClient, app: Flask, field: str, value: str, message: str
+) -> None:
+    response = post_ticket(client, **{field: value})
+    assert response.status_code == 400
+    assert message in field_error(response.get_data(as_text=True), field)
+    assert count_tickets(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", ""),
+        ("email", "nope"),
+        ("subject", "x"),
+        ("description", "x" * 10_001),
+        ("category", "refunds"),
+        ("priority", "panic"),
+        ("visit_id", "<script>"),
+        ("unexpected", "field"),
+    ],
+)
+def test_each_api_field_is_named_in_the_json_error(
+    client: FlaskClient, app: Flask, field: str, value: str
+) -> None:
+    response = client.post("/api/v1/eur/tickets", json=ticket_form(**{field: value}))
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert set(response.get_json()) == {"error"} and set(error) == {"message", "field"}
+    assert error["field"] == field and error["message"]
+    assert count_tickets(app) == 0
+
+
+def test_a_bad_attachment_keeps_everything_else_unsaved(
+    client: FlaskClient, app: Flask, tmp_path: Path
+) -> None:
+    files = [(io.BytesIO(PNG), "fine.png"), (io.BytesIO(EXE), "invoice.pdf")]
+    response = post_ticket(client, attachments=files)
+    assert response.status_code == 400
+    message = field_error(response.get_data(as_text=True), "attachments")
+    assert "invoice.pdf is not a file type we accept" in message
+    assert count_tickets(app) == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    uploads = tmp_path / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_attachment_size_limit(client: FlaskClient, app: Flask) -> None:
+    big = PNG + b"\x00" * (64 * 1024)
+    response = post_ticket(client, attachments=[(io.BytesIO(big), "big.png")])
+    assert response.status_code == 400
+    assert "the limit is 64 KB per file" in field_error(
+        response.get_data(as_text=True), "attachments"
+    )
+    assert count_tickets(app) == 0
+
+
+def test_attachment_count_limit(client: FlaskClient, app: Flask) -> None:
+    files = [(io.BytesIO(PNG), f"shot{i}.png") for i in range(4)]
+    response = post_ticket(client, attachments=files)
+    assert response.status_code == 400
+    assert "Attach at most 3 files" in field_error(response.get_data(as_text=True), "attachments")
+    assert count_tickets(app) == 0
+
+
+def test_a_request_larger_than_all_attachments_together_is_refused(
+    client: FlaskClient, app: Flask
+) -> None:
+    fields = form_fields(client.get("/eur/tickets/new").get_data(as_text=True))
+    huge = "x" * (3 * 64 * 1024 + 300 * 1024)  # over the 3 files of 64 KB plus the text allowance
+    response = client.post("/eur/tickets/new", data={**fields, **ticket_form(description=huge)})
+    assert response.status_code == 413
+    assert "The upload is too large" in response.get_data(as_text=True)
+    assert count_tickets(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "accepted"),
+    [
+        ("shot.png", PNG, True),
+        ("notes.txt", "Plain text, ünïcode too.\n".encode(), True),
+        ("report.pdf", b"%PDF-1.7\n" + b"0" * 64, True),
+        ("shot.png", EXE, False),  # an executable named like a picture
+        ("page.html", b"<script>alert(1)</script>\x00\x01", False),
+        ("archive.txt", b"PK\x03\x04" + b"\x00" * 64, False),  # a zip named like text
+    ],
+)
+def test_attachment_types_are_checked_on_content(
+    client: FlaskClient, app: Flask, name: str, data: bytes, accepted: bool
+) -> None:
+    response = post_ticket(client, attachments=[(io.BytesIO(data), name)])
+    assert (response.status_code == 303) is accepted
+    assert count_tickets(app) == int(accepted)
+
+
+def test_files_are_stored_outside_the_site_under_generated_names(
+    client: FlaskClient, app: Flask, tmp_path: Path, kb_root: Path
+) -> None:
+    assert (
+        post_ticket(client, attachments=[(io.BytesIO(PNG), "../../site/eur/x.png")]).status_code
+        == 303
+    )
+    with app.app_context():
+        item = db.session.scalars(select(TicketAttachment)).one()
+    stored = tmp_path / "uploads" / item.stored_name
+    assert stored.read_bytes() == PNG
+    assert re.fullmatch(r"[0-9a-f]{32}", item.stored_name)
+    assert item.original_name == "x.png"
+    assert not list((kb_root / "site").rglob("x.png"))
+    assert client.get(f"/{item.stored_name}").status_code == 404
+
+
+def test_files_are_served_only_to_the_token_holder_as_downloads(
+    client: FlaskClient, app: Flask
+) -> None:
+    response = post_ticket(client, attachments=[(io.BytesIO(b"hello <b>there</b>\n"), "note.txt")])
+    link = response.headers["Location"].split("?")[0]
+    with app.app_context():
+        item_id = db.session.scalars(select(TicketAttachment.id)).one()
+    with client.get(f"{link}/attachments/{item_id}") as ok:
+        assert ok.status_code == 200 and ok.data == b"hello <b>there</b>\n"
+        assert ok.headers["Content-Disposition"].startswith("attachment;")
+        assert ok.headers["X-Content-Type-Options"] == "nosniff"
+    wrong = link.rsplit("/", 1)[0] + "/" + "A" * 43
+    assert client.get(f"{wrong}/attachments/{item_id}").status_code == 404
+    assert client.get(f"/km{link[4:]}/attachments/{item_id}").status_code == 404
+
+
+def test_forms_without_the_csrf_token_are_refused(client: FlaskClient, app: Flask) -> None:
+    response = client.post("/eur/tickets/new", data=ticket_form())
+    assert response.status_code == 400
+    assert count_tickets(app) == 0
+    link = post_ticket(client).headers["Location"].split("?")[0]
+    assert client.post(f"{link}/replies", data={"body": "forged"}).status_code == 400
+    assert "forged" not in client.get(link).get_data(as_text=True)
+
+
+def test_the_honeypot_field_stops_bots(client: FlaskClient, app: Flask) -> None:
+    response = post_ticket(client, website="http://spam.example")
+    assert response.status_code == 400
+    assert count_tickets(app) == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_ticket_creation_is_rate_limited_per_address(make_app: Callable[..., Flask]) -> None:
+    app = make_app(TICKET_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    assert [post_ticket(client).status_code for _ in range(3)] == [303, 303, 303]
+    assert post_ticket(client).status_code == 429
+    api = client.post("/api/v1/eur/tickets", json=ticket_form())
+    assert api.status_code == 429 and set(api.get_json()["error"]) == {"message", "field"}
+    other = app.test_client()
+    page = other.get("/eur/tickets/new", environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    response = other.post(
+        "/eur/tickets/new",
+        data={**form_fields(page.get_data(as_text=True)), **ticket_form()},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    assert response.status_code == 303  # another address has its own allowance
+    assert count_tickets(app) == 4
+
+
+def test_customer_text_is_escaped_everywhere(client: FlaskClient) -> None:
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    response = post_ticket(client, name=evil[:90], subject=evil, description=evil + " more text")
+    link = response.headers["Location"]
+    html = client.get(link).get_data(as_text=True)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    fields = form_fields(html)
+    client.post(
+        f"{link.split('?')[0]}/replies", data={"csrf_token": fields["csrf_token"], "body": evil}
+    )
+    html = client.get(link).get_data(as_text=True)
+    assert "<img src=x" not in html
+
+
+def test_security_headers_on_every_response(client: FlaskClient) -> None:
+    for path in (
+        "/eur/tickets/new",
+        "/api/v1/eur/kb/faqs",
+        "/eur/tickets/EUR-1/x",
+        "/eur/",
+        "/healthz",
+    ):
+        response = client.get(path)
+        response.close()
+        csp = response.headers["Content-Security-Policy"]
+        script_src = re.search(r"script-src ([^;]*)", csp)
+        assert script_src and "'unsafe-inline'" not in script_src.group(1), path
+        assert "frame-ancestors 'none'" in csp, path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "no-referrer", path
+
+
+def test_another_tenants_ticket_answers_like_a_missing_one(client: FlaskClient) -> None:
+    created = api_ticket(client, "eur")
+    ref, token = created["ticket"]["reference"], created["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/v1/eur/tickets/{ref}", headers=auth).status_code == 200
+    other = client.get(f"/api/v1/km/tickets/{ref}", headers=auth)
+    missing = client.get("/api/v1/km/tickets/KM-99999", headers=auth)
+    assert other.status_code == missing.status_code == 404
+    assert other.data == missing.data
+    page_other = client.get(f"/km/tickets/{ref}/{token}")
+    page_missing = client.get(f"/km/tickets/KM-99999/{token}")
+    assert page_other.status_code == page_missing.status_code == 404
+    assert page_other.data == page_missing.data
+    unknown = client.get(f"/api/v1/zz/tickets/{ref}", headers=auth)
+    assert unknown.status_code == 404 and unknown.data == missing.data

@@ -1,0 +1,120 @@
+"""A customer opens a ticket with the form, follows it by its private link, replies, resolves."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from intake.extensions import db
+from intake.models import OutboxMessage, SupportTicket, TicketStatus
+from tests.intake.conftest import PNG, form_fields, post_ticket
+
+
+def ticket_link(response: TestResponse) -> str:
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return str(response.headers["Location"]).split("?")[0]
+
+
+def test_the_form_looks_like_the_help_center(client: FlaskClient) -> None:
+    page = client.get("/eur/tickets/new")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<link rel="stylesheet" href="/eur/assets/style.css">' in html
+    assert 'class="site-header"' in html and 'class="site-footer"' in html
+    assert "Nimbus Cloud Help Center" in html
+    assert 'href="/eur/categories/billing/"' in html  # the site's category navigation
+    for label in ("Your name", "Email", "Subject", "Describe the problem", "Category", "Priority"):
+        assert label in html
+
+
+def test_submitting_lands_on_the_ticket_page_with_a_readable_reference(client: FlaskClient) -> None:
+    response = post_ticket(client)
+    link = ticket_link(response)
+    assert re.fullmatch(r"/eur/tickets/EUR-10001/[A-Za-z0-9_-]{40,}", link)
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert "EUR-10001" in html and "we received your request" in html
+    assert "Cannot export my invoices" in html
+    assert "The export button spins forever since Monday." in html
+
+
+def test_references_count_up_per_tenant(client: FlaskClient) -> None:
+    links = [ticket_link(post_ticket(client)) for _ in range(2)]
+    links.append(ticket_link(post_ticket(client, tenant="km")))
+    refs = [link.split("/")[3] for link in links]
+    assert refs == ["EUR-10001", "EUR-10002", "KM-10001"]
+
+
+def test_the_reference_alone_opens_nothing(client: FlaskClient) -> None:
+    link = ticket_link(post_ticket(client))
+    ref = link.split("/")[3]
+    assert client.get(f"/eur/tickets/{ref}").status_code == 404
+    assert client.get(f"/eur/tickets/{ref}/not-the-token").status_code == 404
+    assert client.get(link).status_code == 200
+
+
+def test_reply_and_resolve_from_the_ticket_page(client: FlaskClient, app: Flask) -> None:
+    link = ticket_link(post_ticket(client))
+    fields = form_fields(client.get(link).get_data(as_text=True))
+    sent = client.post(
+        f"{link}/replies",
+        data={
+            "csrf_token": fields["csrf_token"],
+            "body": "Still broken.\nSecond line.",
+            "attachments": (io.BytesIO(PNG), "shot.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303
+    html = client.get(link).get_data(as_text=True)
+    assert "Still broken.\nSecond line." in html
+    assert "shot.png" in html
+    assert (
+        client.post(f"{link}/resolve", data={"csrf_token": fields["csrf_token"]}).status_code == 303
+    )
+    html = client.get(link).get_data(as_text=True)
+    assert "This request is resolved" in html
+    with app.app_context():
+        assert db.session.scalars(select(SupportTicket)).one().status == TicketStatus.resolved
+    # A reply after resolving reopens the ticket.
+    client.post(f"{link}/replies", data={"csrf_token": fields["csrf_token"], "body": "It is back."})
+    with app.app_context():
+        assert db.session.scalars(select(SupportTicket)).one().status == TicketStatus.open
+
+
+def test_a_confirmation_with_the_private_link_is_queued(client: FlaskClient, app: Flask) -> None:
+    link = ticket_link(post_ticket(client))
+    with app.app_context():
+        mail = db.session.scalars(select(OutboxMessage)).one()
+    assert mail.to_address == "ada@example.com"
+    assert "EUR-10001" in mail.subject
+    assert f"http://desk.test{link}" in mail.body
+
+
+def test_concurrent_customers_get_distinct_numbers(app: Flask) -> None:
+    errors: list[BaseException] = []
+
+    def customer() -> None:
+        try:
+            client = app.test_client()
+            for _ in range(4):
+                assert post_ticket(client).status_code == 303
+        except BaseException as exc:  # noqa: BLE001 (reported by the main thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=customer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    with app.app_context():
+        numbers = sorted(db.session.scalars(select(SupportTicket.number)))
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 24
+    assert numbers == list(range(10001, 10025))
