@@ -14,10 +14,11 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Run:
     seconds: float
-    peak_rss_mb: float
+    peak_rss_mb: float  # the whole process tree (workers, Pagefind) at its largest
+    main_rss_mb: float  # the command's own process at its largest
 
 
-def _tree_rss_kb(root_pid: int) -> int:
+def _tree_rss_kb(root_pid: int) -> tuple[int, int]:
     """Sum the resident memory of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
@@ -40,7 +41,7 @@ def _tree_rss_kb(root_pid: int) -> int:
         pid = stack.pop()
         total += rss.get(pid, 0)
         stack.extend(children.get(pid, []))
-    return total
+    return total, rss.get(root_pid, 0)
 
 
 def run(
@@ -53,13 +54,14 @@ def run(
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    peak = 0
+    peak = main = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, main
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            tree, own = _tree_rss_kb(proc.pid)
+            peak, main = max(peak, tree), max(main, own)
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -74,7 +76,7 @@ def run(
         raise RuntimeError(
             f"{' '.join(command)} failed ({proc.returncode}): {err.decode()[-2000:]}"
         )
-    return Run(seconds, peak / 1024)
+    return Run(seconds, peak / 1024, main / 1024)
 
 
 def percentile(values: Sequence[float], share: float) -> float:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,8 @@ def check_tenant(
     errors = [p for p in problems if p.severity is Severity.ERROR or options.strict]
     if errors:
         raise ContentError(problems)
-    site = build_site(tenant, live, rendered)
+    # The Markdown is in the renderings now; dropping it keeps memory flat on large sites.
+    site = build_site(tenant, [replace(s, body="") for s in live], rendered)
     return Checked(tenant, site, loaded, problems, store)
 
 
