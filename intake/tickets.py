@@ -204,7 +204,7 @@ def _commit_with_files(
             stored.append(name)
             scope.add(
                 TicketAttachment(
-                    ticket_id=ticket.id,
+                    ticket=ticket,
                     response_id=response.id if response else None,
                     original_name=item.name,
                     stored_name=name,

@@ -1,0 +1,103 @@
+"""The JSON API: the same ticket flow as the form, and the knowledge base."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.intake.conftest import PNG, api_ticket
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_create_read_reply_resolve(client: FlaskClient) -> None:
+    created = api_ticket(client, subject="Webhook deliveries fail", category="technical")
+    ticket, token = created["ticket"], created["token"]
+    assert ticket["reference"] == "EUR-10001" and ticket["status"] == "open"
+    assert created["url"] == f"http://desk.test/eur/tickets/EUR-10001/{token}"
+    ref = ticket["reference"]
+    reply = client.post(
+        f"/api/v1/eur/tickets/{ref}/replies", json={"body": "More detail."}, headers=auth(token)
+    )
+    assert reply.status_code == 201 and reply.get_json()["reply"]["author"] == "customer"
+    read = client.get(f"/api/v1/eur/tickets/{ref.lower()}", headers=auth(token)).get_json()[
+        "ticket"
+    ]
+    assert read["subject"] == "Webhook deliveries fail"
+    assert [r["body"] for r in read["replies"]] == ["More detail."]
+    resolved = client.post(f"/api/v1/eur/tickets/{ref}/resolve", headers=auth(token))
+    assert resolved.get_json()["ticket"]["status"] == "resolved"
+
+
+def test_upload_and_download_with_the_token(client: FlaskClient) -> None:
+    created = api_ticket(client)
+    ref, token = created["ticket"]["reference"], created["token"]
+    up = client.post(
+        f"/api/v1/eur/tickets/{ref}/attachments",
+        data={"file": (io.BytesIO(PNG), "screen.png"), "body": "See the screenshot."},
+        headers=auth(token),
+        content_type="multipart/form-data",
+    )
+    assert up.status_code == 201
+    item: dict[str, Any] = up.get_json()["reply"]["attachments"][0]
+    assert item["name"] == "screen.png" and item["content_type"] == "image/png"
+    with client.get(
+        f"/api/v1/eur/tickets/{ref}/attachments/{item['id']}", headers=auth(token)
+    ) as got:
+        assert got.data == PNG and got.headers["Content-Disposition"].startswith("attachment;")
+    refused = client.post(
+        f"/api/v1/eur/tickets/{ref}/attachments",
+        data={"file": (io.BytesIO(b"MZ" + b"\x00" * 90), "tool.png")},
+        headers=auth(token),
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "file"
+
+
+def test_errors_have_one_shape(client: FlaskClient) -> None:
+    created = api_ticket(client)
+    ref = created["ticket"]["reference"]
+    cases = [
+        (client.get(f"/api/v1/eur/tickets/{ref}"), 401, "Authorization"),
+        (client.get(f"/api/v1/eur/tickets/{ref}", headers=auth("wrong")), 404, None),
+        (client.post("/api/v1/eur/tickets", data="not json"), 400, None),
+        (client.post("/api/v1/eur/tickets", json=[1, 2]), 400, None),
+        (client.get("/api/v1/eur/nothing-here"), 404, None),
+        (client.delete("/api/v1/eur/tickets"), 405, None),
+        (client.get("/api/v1/eur/kb/search?q=x&limit=99"), 400, "limit"),
+        (client.get("/api/v1/eur/kb/articles?category=nope"), 400, "category"),
+    ]
+    for response, status, field in cases:
+        assert response.status_code == status, response.get_json()
+        body = response.get_json()
+        assert list(body) == ["error"] and sorted(body["error"]) == ["field", "message"]
+        assert body["error"]["field"] == field and body["error"]["message"]
+
+
+def test_search_lists_and_feedback(client: FlaskClient) -> None:
+    hits = client.get("/api/v1/eur/kb/search?q=refunds&limit=3").get_json()["results"]
+    assert hits[0]["slug"] == "refunds" and len(hits) <= 3
+    hostile = client.get("/api/v1/eur/kb/search", query_string={"q": '"(AND [' * 2000})
+    assert hostile.status_code == 200
+    articles = client.get("/api/v1/eur/kb/articles").get_json()["articles"]
+    assert any(a["slug"] == "refunds" for a in articles)
+    billing = client.get("/api/v1/eur/kb/articles?category=billing").get_json()["articles"]
+    assert billing and all(a["category"] == "billing" for a in billing)
+    faqs = client.get("/api/v1/km/kb/faqs").get_json()["faqs"]
+    assert faqs and all({"slug", "question", "category", "url"} <= set(f) for f in faqs)
+    for helpful in (True, True, False):
+        answer = client.post("/api/v1/eur/kb/articles/refunds/feedback", json={"helpful": helpful})
+        assert answer.status_code == 201
+    assert answer.get_json() == {"slug": "refunds", "helpful_yes": 2, "helpful_no": 1}
+    counted = [
+        a
+        for a in client.get("/api/v1/eur/kb/articles").get_json()["articles"]
+        if a["slug"] == "refunds"
+    ]
+    assert counted[0]["helpful_yes"] == 2
+    missing = client.post("/api/v1/km/kb/articles/refunds/feedback", json={"helpful": True})
+    assert missing.status_code == 404

@@ -1,0 +1,75 @@
+"""Confirmation mails go through the outbox; a failed send loses neither ticket nor mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import select, update
+
+from intake.extensions import db
+from intake.models import OutboxMessage, OutboxStatus, SupportTicket
+from intake.outbox import send_pending
+from scripts.pgserver import free_port
+from tests.intake.conftest import Mailbox, api_ticket
+
+
+def outbox(app: Flask) -> list[OutboxMessage]:
+    with app.app_context():
+        return list(db.session.scalars(select(OutboxMessage)))
+
+
+def send(app: Flask) -> tuple[int, int]:
+    with app.app_context():
+        return send_pending(app.config["INTAKE"], db.session_factory(write=True))
+
+
+def test_the_confirmation_reaches_the_customer(
+    make_app: Callable[..., Flask], smtp: Mailbox
+) -> None:
+    app = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0")
+    created = api_ticket(app.test_client())
+    assert send(app) == (1, 0)
+    (mail,) = smtp.messages
+    assert mail["To"] == "ada@example.com" and mail["From"] == "support@desk.test"
+    assert "EUR-10001" in mail["Subject"]
+    payload = mail.get_payload(decode=True)
+    assert isinstance(payload, bytes) and created["url"] in payload.decode()
+    assert outbox(app)[0].status == OutboxStatus.sent
+    assert send(app) == (0, 0)  # sent once, never again
+
+
+def test_a_down_mail_server_keeps_ticket_and_mail_for_later(
+    make_app: Callable[..., Flask], smtp: Mailbox
+) -> None:
+    dead_port = free_port()
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=str(dead_port), OUTBOX_INTERVAL="0")
+    api_ticket(app.test_client())
+    assert send(app) == (0, 1)
+    (row,) = outbox(app)
+    assert row.status == OutboxStatus.pending and row.attempts == 1 and row.last_error
+    with app.app_context():
+        assert db.session.scalars(select(SupportTicket)).one().reference == "EUR-10001"
+    assert send(app) == (0, 0)  # not due yet: it backs off
+    # Later the server is back (another app on the same database, pointed at it).
+    later = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0")
+    with later.app_context():
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=past))
+        db.session.commit()
+    assert send(later) == (1, 0)
+    assert len(smtp.messages) == 1 and outbox(later)[0].attempts == 2
+
+
+def test_the_background_sender_delivers_on_its_own(
+    make_app: Callable[..., Flask], smtp: Mailbox
+) -> None:
+    app = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0.2")
+    try:
+        api_ticket(app.test_client())
+        assert smtp.arrived.wait(10), "the sender thread sent nothing"
+    finally:
+        worker = app.extensions["intake_outbox"]
+        worker.stopped.set()
+        worker.join(5)
