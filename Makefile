@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest build check bench browser clean
+.PHONY: run preview test lint typecheck pytest build check bench browser postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The sample help center at / and the ticket service beside it (/eur/tickets/new), on SQLite.
 run: $(STAMP)
+	$(BIN)/kbgen build
+	$(BIN)/intake db upgrade
+	$(BIN)/intake serve --host $(HOST) --port $(PORT)
+
+# For writers: only the static site, rebuilt on every change.
+preview: $(STAMP)
 	$(BIN)/kbgen serve --host $(HOST) --port $(PORT)
 
 build: $(STAMP)
@@ -36,8 +43,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) browser
+# PostgreSQL 15 server binaries for the second run of the intake tests (a throw-away server).
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "Installing PostgreSQL with apt (needs root)..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+# Everything on SQLite, then the intake tests again on a throw-away PostgreSQL on loopback.
+pytest: $(STAMP) browser postgres
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q --db postgresql tests/intake tests/e2e/test_ticket_flow.py
 
 test: lint typecheck pytest
 

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from intake import create_app
 from intake.extensions import db, limiter
 from scripts.pgserver import free_port
-from tests.intake.fixtures import TestDatabases
+from tests.intake.fixtures import DatabaseFactory
 
 SECRET = "test-secret-key-0123456789"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -43,7 +43,7 @@ def make_env(kb_root: Path, database_url: str, uploads: Path, **extra: str) -> d
 
 @pytest.fixture
 def make_app(
-    intake_db: TestDatabases, kb_root: Path, tmp_path: Path, request: pytest.FixtureRequest
+    intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., Flask]]:
     """Return a factory of apps on one fresh database (keyword arguments are env overrides)."""
     url = intake_db.new(request.node.name)

@@ -28,7 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @dataclass
-class TestDatabases:
+class DatabaseFactory:
     """Hands out one fresh, migrated database per test."""
 
     kind: str
@@ -42,7 +42,7 @@ class TestDatabases:
 @pytest.fixture(scope="session")
 def intake_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestDatabases]:
+) -> Iterator[DatabaseFactory]:
     """Migrate a template database once; each test then gets a copy of it."""
     from intake.cli import upgrade
 
@@ -58,7 +58,7 @@ def intake_db(
             shutil.copyfile(template, target)
             return f"sqlite:///{target}"
 
-        yield TestDatabases(kind, make_sqlite)
+        yield DatabaseFactory(kind, make_sqlite)
         return
     from scripts.pgserver import PgServer
 
@@ -71,7 +71,7 @@ def intake_db(
             server.create_database(name, template="intake")
             return server.url(name)
 
-        yield TestDatabases(kind, make_pg)
+        yield DatabaseFactory(kind, make_pg)
     finally:
         server.stop()
 
