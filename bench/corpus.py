@@ -30,8 +30,24 @@ WORDS = (
 LANGS = ["bash", "python", "json", "javascript", "yaml", "http"]
 
 
+def _vocabulary(size: int = 6000) -> tuple[list[str], list[float]]:
+    """Return help-center words plus made-up ones, with Zipf weights as in natural text."""
+    rng = random.Random(42)
+    syllables = ["ka", "lo", "mi", "ter", "son", "ra", "vel", "quin", "dor", "pex", "ul", "zan"]
+    words = list(WORDS)
+    while len(words) < size:
+        made = "".join(rng.choices(syllables, k=rng.randint(2, 4)))
+        if made not in words:
+            words.append(made)
+    rng.shuffle(words)
+    return words, [1 / (rank + 1) for rank in range(len(words))]
+
+
+VOCABULARY, WEIGHTS = _vocabulary()
+
+
 def sentence(rng: random.Random, low: int = 8, high: int = 18) -> str:
-    words = rng.choices(WORDS, k=rng.randint(low, high))
+    words = rng.choices(VOCABULARY, weights=WEIGHTS, k=rng.randint(low, high))
     return " ".join(words).capitalize() + "."
 
 

@@ -1,0 +1,91 @@
+"""Search benchmark: a Whoosh index over generated articles, and query latency.
+
+python -m bench.search [--articles 10000] [--queries 1000]
+
+Prints: rendering seconds for the same articles (the reference: the index must cost no more
+than rendering), indexing seconds, query latency p50/p95 over 1-4 word queries, and the share of
+judged sample queries whose right answer is in the top 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from bench.corpus import VOCABULARY, generate
+from bench.measure import percentile
+from kbgen.build import build, check
+from kbgen.config import BuildOptions
+from kbgen.manifest import search_docs
+from kbgen.search_index import search, search_folder, write_index
+
+REPO = Path(__file__).resolve().parent.parent
+JUDGED = REPO / "tests" / "kbgen" / "judged_queries.yaml"
+
+
+def judged_share(tmp: Path) -> tuple[int, int]:
+    """Build the sample content and count judged queries answered in the top 3."""
+    root = tmp / "sample"
+    shutil.copytree(REPO / "content", root / "content")
+    build(BuildOptions(root=root, quiet=True, today=dt.date(2026, 11, 25)))
+    judged = yaml.safe_load(JUDGED.read_text())
+    hits = sum(
+        slug in [r.slug for r in search(tenant, query, limit=3, build_dir=root / "build")]
+        for tenant, query, slug in judged
+    )
+    return hits, len(judged)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kbgen-search-") as name:
+        tmp = Path(name)
+        root = generate(tmp / "corpus", args.articles, 0)
+        started = time.perf_counter()
+        # The render stage (every core) of a check: the reference cost for indexing.
+        checked = check(BuildOptions(root=root, quiet=True), write_cache=True)
+        rendering = time.perf_counter() - started
+        docs = [d for c in checked for d in search_docs(c.site)]
+        started = time.perf_counter()
+        write_index(tmp / "index", docs)
+        indexing = time.perf_counter() - started
+        ratio = indexing / rendering
+        print(f"{len(docs)} articles: rendering {rendering:.2f} s, "
+              f"Whoosh indexing {indexing:.2f} s ({ratio:.2f}x rendering)")  # fmt: skip
+        rng = random.Random(7)
+        # Customers type the words of the domain, common and rare alike.
+        queries = [
+            " ".join(rng.choices(VOCABULARY[:2000], k=rng.randint(1, 4)))
+            for _ in range(args.queries)
+        ]
+        search_folder(tmp / "index", "warm up")
+        latencies = []
+        deadline = time.monotonic() + 120
+        for query in queries:
+            started = time.perf_counter()
+            search_folder(tmp / "index", query, limit=10)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if time.monotonic() > deadline:
+                break
+        print(
+            f"{len(latencies)} queries of 1-4 words: p50 {percentile(latencies, 0.5):.1f} ms, "
+            f"p95 {percentile(latencies, 0.95):.1f} ms, mean {statistics.mean(latencies):.1f} ms"
+        )
+        hits, total = judged_share(tmp)
+        print(f"judged sample queries with the right answer in the top 3: {hits}/{total} "
+              f"({hits / total:.0%})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
