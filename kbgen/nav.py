@@ -15,15 +15,16 @@ RECENT_COUNT = 6
 
 
 @dataclass(frozen=True)
-class Article:
+class _Document:
+    """What articles and FAQs share: their source, URL and rendering (read from the cache)."""
+
     source: Source
-    meta: ArticleMeta
     url: str
     doc: Stored
 
     @property
     def slug(self) -> str:
-        return self.meta.slug
+        return self.source.slug
 
     @property
     def html(self) -> str:
@@ -37,9 +38,10 @@ class Article:
     def excerpt(self) -> str:
         return self.doc.excerpt
 
-    @property
-    def headings(self) -> tuple[Heading, ...]:
-        return self.doc.headings
+
+@dataclass(frozen=True)
+class Article(_Document):
+    meta: ArticleMeta
 
     @property
     def updated(self) -> dt.date | None:
@@ -47,32 +49,17 @@ class Article:
         return self.meta.updated or self.meta.published
 
     @property
+    def headings(self) -> tuple[Heading, ...]:
+        return self.doc.headings
+
+    @property
     def toc(self) -> tuple[Heading, ...]:
         return tuple(h for h in self.headings if h.level in (2, 3))
 
 
 @dataclass(frozen=True)
-class Faq:
-    source: Source
+class Faq(_Document):
     meta: FaqMeta
-    url: str
-    doc: Stored
-
-    @property
-    def slug(self) -> str:
-        return self.meta.slug
-
-    @property
-    def html(self) -> str:
-        return self.doc.html
-
-    @property
-    def text(self) -> str:
-        return self.doc.text
-
-    @property
-    def excerpt(self) -> str:
-        return self.doc.excerpt
 
     @property
     def page_url(self) -> str:
@@ -151,10 +138,10 @@ def build_site(
         out = rendered[str(source.rel)]
         if isinstance(source.meta, ArticleMeta):
             url = article_url(tenant, source.slug)
-            articles.append(Article(source, source.meta, url, out))
+            articles.append(Article(source, url, out, source.meta))
         else:
             url = faq_url(tenant, source.slug)
-            faqs.append(Faq(source, source.meta, url, out))
+            faqs.append(Faq(source, url, out, source.meta))
     order = {c: i for i, c in enumerate(KbCategory)}
     articles.sort(
         key=lambda a: (order[a.meta.category], a.meta.order, a.meta.title.lower(), a.slug)

@@ -22,8 +22,6 @@ from kbgen.errors import Problem
 from kbgen.highlight import highlight_code
 from kbgen.load import Source
 
-EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel")
-
 
 @dataclass(frozen=True)
 class Heading:
