@@ -23,7 +23,7 @@ def duplicate_slugs(sources: list[Source]) -> list[Problem]:
         first = seen.setdefault(key, source)
         if first is not source:
             msg = f"{source.slug!r} is already the slug of {first.display}; slugs must be unique"
-            problems.append(Problem(source.display, 1, "slug", msg))
+            problems.append(Problem(source.display, source.line("slug"), "slug", msg))
     return problems
 
 

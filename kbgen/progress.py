@@ -47,5 +47,5 @@ def progress(label: str, total: int, quiet: bool = False) -> Iterator[Callable[[
     else:
         yield _ignore
     seconds = time.perf_counter() - start
-    if total and not quiet:
+    if total and not quiet and seconds >= 1:  # a quick stage needs no report
         log.info("%s: %d in %.2f s (%.0f/s)", label, total, seconds, total / max(seconds, 1e-6))

@@ -18,7 +18,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
-from kbgen.errors import Problem
+from kbgen.errors import Problem, Severity
 from kbgen.highlight import highlight_code
 from kbgen.load import Source
 
@@ -179,6 +179,18 @@ class _Resolver:
         token.attrSet("loading", "lazy")
 
 
+def _check_level(out: Rendered, source: Source, level: int, line: int) -> None:
+    """Warn about headings out of order: screen-reader users navigate by them."""
+    previous = out.headings[-1].level if out.headings else 1
+    if level == 1:
+        msg = "the title is the page's only level-1 heading; start sections at ##"
+    elif level > previous + 1:
+        msg = f"a level-{level} heading follows level {previous}; use {'#' * (previous + 1)}"
+    else:
+        return
+    out.problems.append(Problem(source.display, line, "heading", msg, Severity.WARNING))
+
+
 def render_source(source: Source, table: LinkTable, allow_html: bool) -> Rendered:
     """Render a document's body; collect its headings, plain text, links and problems."""
     md = markdown(allow_html)
@@ -190,7 +202,10 @@ def render_source(source: Source, table: LinkTable, allow_html: bool) -> Rendere
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
             text = _heading_text(tokens, index)
-            out.headings.append(Heading(int(token.tag[1]), text, str(token.attrGet("id"))))
+            level = int(token.tag[1])
+            line = source.body_line + (token.map[0] if token.map else 0)
+            _check_level(out, source, level, line)
+            out.headings.append(Heading(level, text, str(token.attrGet("id"))))
         elif token.type in ("fence", "code_block"):
             texts.append(token.content)
         elif token.type == "inline":

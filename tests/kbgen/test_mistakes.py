@@ -80,7 +80,7 @@ def test_duplicate_slug_in_a_tenant(project: Project) -> None:
     project.article("a/one.md", "title: One\ncategory: general\nslug: same")
     project.article("b/two.md", "title: Two\ncategory: general\nslug: same")
     assert problems(project) == [
-        "content/eur/articles/b/two.md:1: slug: 'same' is already the slug of "
+        "content/eur/articles/b/two.md:4: slug: 'same' is already the slug of "
         "content/eur/articles/a/one.md; slugs must be unique"
     ]
 
@@ -238,6 +238,16 @@ def test_cli_prints_problems_and_exits_1(
     assert "content/eur/articles/a/cat.md:3: category: 'billingg' is not one of" in err
     assert "Traceback" not in err
     assert not (project.root / "site").exists()
+
+
+def test_headings_out_of_order_are_warnings(project: Project) -> None:
+    project.article("a/h.md", "title: H\ncategory: general", "# Big\n\n## Fine\n\n#### Skip\n")
+    assert problems(project, strict=True) == [
+        "content/eur/articles/a/h.md:5: warning: heading: the title is the page's only "
+        "level-1 heading; start sections at ##",
+        "content/eur/articles/a/h.md:9: warning: heading: a level-4 heading follows level 2; "
+        "use ###",
+    ]
 
 
 def test_strict_turns_warnings_into_errors(project: Project) -> None:
