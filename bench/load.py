@@ -253,8 +253,10 @@ def main() -> None:
         finally:
             if pg:
                 pg.stop()
-    print(f"intake load benchmark: {args.db}, {args.clients} clients, {args.seconds:g} s per phase,"
-          f" gunicorn gthread {args.workers} workers x {args.threads} threads, {os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"intake load benchmark: {args.db}, {args.clients} clients, {args.seconds:g} s per phase,"
+        f" gunicorn gthread {args.workers}x{args.threads}, {os.cpu_count()} cores"
+    )
     print(bare.line())
     print(made.line())
     ratio = made.rate / bare.rate if bare.rate else 0.0

@@ -95,7 +95,7 @@ def create() -> tuple[Response, int, dict[str, str]]:
     """Create a ticket from a JSON body; answer 201 with the ticket, its token and its page."""
     body = parse(TicketCreate, request.get_json(silent=True))
     ticket, token = create_ticket(
-        scope(),
+        tenant().id,
         tenant().ticket_prefix,
         NewTicket(
             name=body.name,

@@ -8,12 +8,11 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import Engine, Select, create_engine, event, select
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy import Engine, Select, create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
 
 from intake.models import Timestamped
+from intake.sqlite import make_sqlite_engine
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Timestamped)
@@ -21,33 +20,12 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE writes."""
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-        # The driver's own transaction handling is switched off: we issue BEGIN ourselves.
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        for pragma in (
-            "journal_mode=WAL",
-            "busy_timeout=10000",
-            "foreign_keys=ON",
-            "synchronous=FULL",  # an acknowledged ticket survives a power cut too
-        ):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # A transaction that reads and then writes must hold the write lock from the start,
-        # or SQLite answers "database is locked" at once instead of waiting its turn.
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine
+    """Create the engine: SQLite as in intake.sqlite, PostgreSQL with a plain pool."""
+    if url.startswith("sqlite"):
+        return make_sqlite_engine(url, pool_size)
+    # No pre-ping: a dropped connection fails one request and is replaced (a ping per
+    # request would cost a round trip on the hottest path).
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 class Database:

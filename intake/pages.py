@@ -90,7 +90,7 @@ def new() -> Any:
             form.attachments.errors = [exc.message]
         else:
             ticket, token = create_ticket(
-                scope(),
+                tenant().id,
                 tenant().ticket_prefix,
                 NewTicket(
                     name=form.name.data or "",

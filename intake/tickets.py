@@ -13,19 +13,16 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert
 
 from intake.attachments import AttachmentStore, CheckedFile
 from intake.db import TenantScope
 from intake.errors import ApiError
 from intake.models import (
     AuthorType,
-    DeflectionEvent,
     SupportTicket,
     TicketAttachment,
     TicketCategory,
-    TicketCounter,
     TicketEvent,
     TicketEventKind,
     TicketPriority,
@@ -33,9 +30,8 @@ from intake.models import (
     TicketStatus,
     utcnow,
 )
-from intake.outbox import enqueue
+from intake.writer import REFERENCE, Draft, TicketWriter
 
-FIRST_NUMBER = 10001
 REFERENCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}-[0-9]{1,9}$")
 
 
@@ -57,34 +53,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def ensure_counter(scope: TenantScope) -> None:
-    """Create the tenant's ticket counter row if it is missing (idempotent, race-safe)."""
-    if scope.first(TicketCounter) is not None:
-        return
-    try:
-        with scope.session.begin_nested():
-            scope.add(TicketCounter(last_number=FIRST_NUMBER - 1))
-    except IntegrityError:
-        pass  # another process created it a moment ago: just as good
-
-
-def next_number(scope: TenantScope) -> int:
-    """Hand out the tenant's next ticket number; the row lock orders concurrent creators."""
-    bump = (
-        update(TicketCounter)
-        .where(TicketCounter.tenant_id == scope.tenant_id)
-        .values(last_number=TicketCounter.last_number + 1, updated_at=utcnow())
-        .returning(TicketCounter.last_number)
-    )
-    number = scope.session.execute(bump).scalar()
-    if number is None:
-        ensure_counter(scope)
-        number = scope.session.execute(bump).scalar_one()
-    return int(number)
-
-
 def create_ticket(
-    scope: TenantScope,
+    tenant_id: str,
     prefix: str,
     data: NewTicket,
     files: Sequence[CheckedFile],
@@ -92,42 +62,64 @@ def create_ticket(
     link_base: str,
     brand: str,
 ) -> tuple[SupportTicket, str]:
-    """Create and commit a ticket with its files and confirmation mail; return it and its token."""
-    number = next_number(scope)
+    """Create and commit a ticket with its files and confirmation mail; return it and its token.
+
+    The rows go through this process's TicketWriter, which commits them with others; the
+    request's own session stays unused (on SQLite it would hold the writer's lock).
+    """
     token = secrets.token_urlsafe(32)
-    ticket = scope.add(
-        SupportTicket(
-            number=number,
-            reference=f"{prefix}-{number}",
-            token_hash=hash_token(token),
-            customer_name=data.name,
-            customer_email=data.email,
-            subject=data.subject,
-            description=data.description,
-            category=data.category,
-            priority=data.priority,
-            status=TicketStatus.open,
-        )
-    )
-    scope.session.flush()
-    _event(scope, ticket, TicketEventKind.created, AuthorType.customer, "")
-    link = f"{link_base}/{ticket.reference}/{token}"
-    enqueue(
-        scope,
-        to=data.email,
-        subject=f"[{ticket.reference}] We received your request: {data.subject}",
-        body=_confirmation(data.name, ticket.reference, data.subject, link, brand),
-    )
-    if data.visit_id:
-        scope.session.execute(
-            update(DeflectionEvent)
-            .where(DeflectionEvent.tenant_id == scope.tenant_id)
-            .where(DeflectionEvent.visit_id == data.visit_id)
-            .where(DeflectionEvent.ticket_id.is_(None))
-            .values(ticket_id=ticket.id, updated_at=utcnow())
-        )
-    _commit_with_files(scope, ticket, None, files, store)
+    now = utcnow()
+    common = {"tenant_id": tenant_id, "created_at": now, "updated_at": now}
+    values = {
+        **common,
+        "token_hash": hash_token(token),
+        "customer_name": data.name,
+        "customer_email": data.email,
+        "subject": data.subject,
+        "description": data.description,
+        "category": data.category,
+        "priority": data.priority,
+        "status": TicketStatus.open,
+    }
+    link = f"{link_base}/{REFERENCE}/{token}"
+    draft = Draft(
+        tenant_id=tenant_id,
+        prefix=prefix,
+        ticket=values,
+        event={**common, "kind": TicketEventKind.created, "actor": AuthorType.customer,
+               "detail": ""},
+        mail={**common, "to_address": data.email, "next_attempt_at": now,
+              "subject": f"[{REFERENCE}] We received your request: {data.subject}",
+              "body": _confirmation(data.name, REFERENCE, data.subject, link, brand)},
+        visit_id=data.visit_id,
+    )  # fmt: skip
+    stored: list[str] = []
+    try:
+        for item in files:
+            stored.append(store.save(item.data))
+            draft.attachments.append(
+                (
+                    {**common, "response_id": None, "original_name": item.name,
+                     "stored_name": stored[-1], "content_type": item.content_type,
+                     "size": len(item.data), "sha256": item.sha256},
+                    {**common, "kind": TicketEventKind.attachment_added,
+                     "actor": AuthorType.customer, "detail": item.name},
+                )
+            )  # fmt: skip
+        ticket_id, _, _ = writer().submit(draft)
+    except BaseException:
+        store.delete(stored)
+        raise
+    ticket = SupportTicket(id=ticket_id, **draft.ticket)  # not in any session: the answer
     return ticket, token
+
+
+def writer() -> TicketWriter:
+    """Return this app's ticket writer."""
+    from flask import current_app
+
+    value: TicketWriter = current_app.extensions["intake_writer"]
+    return value
 
 
 def find_ticket(scope: TenantScope, reference: str, token: str) -> SupportTicket:
@@ -160,7 +152,9 @@ def add_reply(
     if ticket.status == TicketStatus.resolved:
         _set_status(scope, ticket, TicketStatus.open)
     ticket.updated_at = utcnow()
-    _commit_with_files(scope, ticket, response, files, store)
+    scope.session.flush()
+    _commit_with_files(scope, ticket.id, response.id, files, store)
+    scope.session.expire(ticket, ["attachments"])  # rows added above without the ORM
     return response
 
 
@@ -191,29 +185,30 @@ def _event(
 
 def _commit_with_files(
     scope: TenantScope,
-    ticket: SupportTicket,
-    response: TicketResponse | None,
+    ticket_id: int,
+    response_id: int | None,
     files: Sequence[CheckedFile],
     store: AttachmentStore,
 ) -> None:
     """Write the files, add their rows and commit; on any failure remove the files again."""
     stored: list[str] = []
     try:
+        conn = scope.session.connection()
+        now = utcnow()
+        common = {"tenant_id": scope.tenant_id, "ticket_id": ticket_id, "created_at": now,
+                  "updated_at": now}  # fmt: skip
         for item in files:
             name = store.save(item.data)
             stored.append(name)
-            scope.add(
-                TicketAttachment(
-                    ticket=ticket,
-                    response_id=response.id if response else None,
-                    original_name=item.name,
-                    stored_name=name,
-                    content_type=item.content_type,
-                    size=len(item.data),
-                    sha256=item.sha256,
-                )
-            )
-            _event(scope, ticket, TicketEventKind.attachment_added, AuthorType.customer, item.name)
+            row = {**common, "response_id": response_id, "original_name": item.name,
+                   "stored_name": name, "content_type": item.content_type,
+                   "size": len(item.data), "sha256": item.sha256}  # fmt: skip
+            conn.execute(insert(TicketAttachment), row)
+            conn.execute(
+                insert(TicketEvent),
+                {**common, "kind": TicketEventKind.attachment_added,
+                 "actor": AuthorType.customer, "detail": item.name},
+            )  # fmt: skip
         scope.session.commit()
     except BaseException:
         scope.session.rollback()
