@@ -227,7 +227,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--max-requests", type=int, default=200_000, help="per phase")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=25, help="as `intake serve`")
     args = parser.parse_args()
 
     from intake.cli import upgrade

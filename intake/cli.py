@@ -100,7 +100,7 @@ def outbox_send() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option("--threads", default=25, show_default=True, type=click.IntRange(1, 256))
 @with_appcontext
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the service (and the built site) with gunicorn's threaded workers."""

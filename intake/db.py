@@ -25,7 +25,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         return make_sqlite_engine(url, pool_size)
     # No pre-ping: a dropped connection fails one request and is replaced (a ping per
     # request would cost a round trip on the hottest path).
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_engine(url, pool_size=pool_size, max_overflow=3 * pool_size, pool_recycle=1800)
 
 
 class Database:

@@ -77,7 +77,7 @@ def make_sqlite_engine(url: str, pool_size: int) -> Engine:
     engine = create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=3 * pool_size,
         connect_args={"factory": QueuedWriterConnection, "check_same_thread": False},
     )
 
