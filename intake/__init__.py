@@ -49,14 +49,14 @@ def _bind(app: Flask, config: IntakeConfig) -> None:
     from intake import api, api_kb, cli, deflection, errors_view, openapi, pages, site
     from intake.extensions import csrf, db, limiter
     from intake.security import init_security
-    from intake.writer import TicketWriter
+    from intake.writer import make_writer
     from kbgen.config import load_site_config
 
     app.extensions["intake_site"] = load_site_config(config.root)
     if config.is_sqlite:
         config.instance_dir.mkdir(parents=True, exist_ok=True)
     db.init_app(app, config.database_url)
-    app.extensions["intake_writer"] = TicketWriter(app.extensions["intake_db"][0])
+    app.extensions["intake_writer"] = make_writer(app.extensions["intake_db"][0])
     csrf.init_app(app)
     limiter.init_app(app)
     init_security(app, config.trusted_proxies)
