@@ -136,6 +136,9 @@ def suggest(
     except FileNotFoundError as exc:
         log.warning("no search index for %s: %s", tenant_id, exc)
         return []
+    except Exception:  # noqa: BLE001 (a stale or broken index must not break the ticket form)
+        log.exception("search failed for %s; run `kbgen build`", tenant_id)
+        return []
     fields = ("kind", "slug", "title", "url", "category", "summary", "snippet")
     return [{key: hit.as_dict()[key] for key in fields} for hit in hits]
 
