@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,7 +19,11 @@ def create_app(test_config: Mapping[str, str] | IntakeConfig | None = None) -> F
     if isinstance(test_config, IntakeConfig):
         config = test_config
     else:
-        config = IntakeConfig.from_env(os.environ if test_config is None else test_config)
+        config = (
+            IntakeConfig.from_process()
+            if test_config is None
+            else IntakeConfig.from_env(test_config)
+        )
     app = Flask(
         __name__,
         instance_path=str(config.instance_dir),

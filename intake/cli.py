@@ -151,7 +151,7 @@ def _create() -> Flask:
     """Make the app for a command; commands sync the knowledge base only when asked to."""
     from intake import create_app
 
-    config = IntakeConfig.from_env(child_environment({}))
+    config = IntakeConfig.from_process()
     return create_app(dataclasses.replace(config, kb_sync_on_start=False))
 
 

@@ -60,6 +60,11 @@ class IntakeConfig:
         return self.max_attachments * self.max_attachment_bytes + 256 * 1024
 
     @classmethod
+    def from_process(cls) -> IntakeConfig:
+        """Build the configuration from this process's environment (the only place read)."""
+        return cls.from_env(os.environ)
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str]) -> IntakeConfig:
         """Build and validate the configuration, raising one ConfigError naming every bad key."""
         reader = _Reader(env)
@@ -112,6 +117,7 @@ class _Reader:
         self.problems: list[str] = []
 
     def flag(self, key: str, default: bool) -> bool:
+        """Read a yes/no variable."""
         raw = self.env.get(key)
         if raw is None:
             return default
@@ -124,6 +130,7 @@ class _Reader:
     def number(
         self, key: str, default: T, kind: Callable[[str], T], low: float, high: float = 1e12
     ) -> T:
+        """Read a number within low..high."""
         raw = self.env.get(key)
         if raw is None or not raw.strip():
             return default
@@ -137,10 +144,12 @@ class _Reader:
         return value
 
     def path(self, key: str, default: Path) -> Path:
+        """Read a folder, made absolute."""
         raw = self.env.get(key, "").strip()
         return Path(raw).resolve() if raw else default
 
     def url(self, key: str, default: str) -> str:
+        """Read an http(s) URL, without a trailing slash."""
         raw = self.env.get(key, "").strip() or default
         parts = urlsplit(raw)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -148,6 +157,7 @@ class _Reader:
         return raw.rstrip("/")
 
     def database_url(self, instance: Path) -> str:
+        """Read DATABASE_URL; default: SQLite in the instance folder."""
         raw = self.env.get("DATABASE_URL", "").strip()
         if not raw:
             return f"sqlite:///{instance / 'intake.sqlite3'}"
@@ -162,6 +172,7 @@ class _Reader:
         return raw
 
     def secret_key(self, instance: Path) -> str:
+        """Read SECRET_KEY, or keep a generated one in the instance folder."""
         raw = self.env.get("SECRET_KEY", "")
         if raw:
             if len(raw) < 16:
@@ -184,12 +195,14 @@ class _Reader:
             return ""
 
     def mail_from(self) -> str:
+        """Read the sender address of mails."""
         raw = self.env.get("MAIL_FROM", "").strip() or "support@localhost"
         if "@" not in raw or any(c in raw for c in "\r\n"):
             self.problems.append(f"MAIL_FROM: {raw!r} is not an email address")
         return raw
 
     def rate_limit(self) -> str:
+        """Read the per-address limit on new tickets."""
         raw = self.env.get("TICKET_RATE_LIMIT", "").strip() or "5 per minute;30 per hour"
         from limits import parse_many
 

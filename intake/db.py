@@ -58,6 +58,7 @@ class Database:
         immediate = write and engine.dialect.name == "sqlite"
 
         def make() -> Session:
+            """Open a session (with SQLite's write lock when asked for)."""
             session = maker()
             if immediate:
                 session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

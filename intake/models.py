@@ -39,6 +39,8 @@ def utcnow() -> dt.datetime:
 
 
 class TicketStatus(enum.Enum):
+    """ticket_status of DESIGN.md."""
+
     open = "open"
     in_progress = "in_progress"
     pending = "pending"
@@ -47,6 +49,8 @@ class TicketStatus(enum.Enum):
 
 
 class TicketPriority(enum.Enum):
+    """ticket_priority of DESIGN.md."""
+
     low = "low"
     medium = "medium"
     high = "high"
@@ -54,6 +58,8 @@ class TicketPriority(enum.Enum):
 
 
 class TicketCategory(enum.Enum):
+    """ticket_category of DESIGN.md."""
+
     technical = "technical"
     billing = "billing"
     general = "general"
@@ -62,12 +68,16 @@ class TicketCategory(enum.Enum):
 
 
 class ChatStatus(enum.Enum):
+    """chat_status of DESIGN.md."""
+
     active = "active"
     closed = "closed"
     archived = "archived"
 
 
 class ChatMessageType(enum.Enum):
+    """chat_message_type of DESIGN.md."""
+
     text = "text"
     image = "image"
     file = "file"
@@ -75,12 +85,16 @@ class ChatMessageType(enum.Enum):
 
 
 class AuthorType(enum.Enum):
+    """Who wrote a message: the customer, an agent or the system."""
+
     customer = "customer"
     agent = "agent"
     system = "system"
 
 
 class OutboxStatus(enum.Enum):
+    """Where a mail is: waiting, being sent, sent, or given up after many tries."""
+
     pending = "pending"
     sending = "sending"
     sent = "sent"
@@ -88,6 +102,8 @@ class OutboxStatus(enum.Enum):
 
 
 class TicketEventKind(enum.Enum):
+    """What the audit trail records about a ticket."""
+
     created = "created"
     replied = "replied"
     attachment_added = "attachment_added"
