@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import subprocess
+import os
 import sys
 from pathlib import Path
 
@@ -115,10 +115,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     click.echo(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl-C stops)")
     # The mirror was synced when this process made the app; workers need not race to redo it.
     env = child_environment({"KB_SYNC_ON_START": "0", "HELPCENTER_ROOT": str(_config().root)})
-    try:
-        sys.exit(subprocess.call(cmd, env=env))
-    except KeyboardInterrupt:
-        sys.exit(0)
+    sys.stdout.flush()
+    # Become gunicorn, so that signals (Ctrl-C, a supervisor's TERM) reach it directly.
+    os.execve(cmd[0], cmd, env)
 
 
 def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
