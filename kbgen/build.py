@@ -187,7 +187,7 @@ def fingerprint(checked: Checked, theme: str, options: BuildOptions) -> str:
     digest = hashlib.sha256(f"{theme}|{checked.tenant!r}|{options.drafts}".encode())
     docs: list[Article | Faq] = [*checked.site.articles, *checked.site.faqs]
     for item in docs:
-        digest.update(f"{item.doc.key}|{item.meta!r}|".encode())
+        digest.update(f"{item.doc.key}|{item.source.meta_digest}|".encode())
     for asset in sorted(checked.loaded.assets):
         stat = (options.content_dir / checked.tenant.id / asset).stat()
         digest.update(f"{asset}|{stat.st_size}|{stat.st_mtime_ns}|".encode())
@@ -289,8 +289,8 @@ def build(options: BuildOptions, state: BuildState | None = None) -> list[Checke
             for done in staged:
                 done.finish()
         for done in staged:
-            done.data.commit()
-            done.pages.commit()
+            done.data.commit(background_cleanup=state is not None)
+            done.pages.commit(background_cleanup=state is not None)
             log.info(
                 "%s: %d files (%d unchanged) in %s",
                 done.checked.tenant.id, len(done.pages.written), done.reused, done.pages.final,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -24,6 +26,12 @@ class Source:
     body: str
     body_line: int
     field_lines: tuple[tuple[str, int], ...] = ()
+    meta_digest: str = ""  # of the front-matter values: cheap to compare, computed once
+
+    def __post_init__(self) -> None:
+        if not self.meta_digest:
+            digest = hashlib.sha256(repr(self.meta).encode()).hexdigest()
+            object.__setattr__(self, "meta_digest", digest)
 
     @property
     def slug(self) -> str:
@@ -94,10 +102,7 @@ def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | Non
     assets: set[PurePosixPath] = set()
     if not base.is_dir():
         return Loaded((), frozenset(), (Problem(_display(base, root), 0, "", "folder missing"),))
-    for path in sorted(p for p in base.rglob("*") if p.is_file()):
-        rel = PurePosixPath(path.relative_to(base).as_posix())
-        if any(part.startswith(".") for part in rel.parts):
-            continue
+    for path, rel in _walk(base):
         top = rel.parts[0]
         if path.suffix == ".md" and top in ("articles", "faqs"):
             kind = "article" if top == "articles" else "faq"
@@ -116,6 +121,19 @@ def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | Non
         elif path.suffix != ".md" and top != "templates":
             assets.add(rel)
     return Loaded(tuple(sources), frozenset(assets), tuple(problems))
+
+
+def _walk(base: Path) -> list[tuple[Path, PurePosixPath]]:
+    """Return every file under `base` that is not hidden, sorted, with its relative path."""
+    found: list[tuple[Path, PurePosixPath]] = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel_folder = os.path.relpath(folder, base)
+        for name in files:
+            if not name.startswith("."):
+                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+                found.append((Path(folder, name), PurePosixPath(rel.replace(os.sep, "/"))))
+    return sorted(found, key=lambda item: item[1])
 
 
 def _display(path: Path, root: Path) -> str:

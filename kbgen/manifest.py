@@ -13,7 +13,7 @@ from kbgen.search_index import SearchDoc
 def content_hash(item: Article | Faq) -> str:
     """Return a SHA-256 of what the reader sees: front-matter values and the rendering's key
     (itself a digest of the Markdown body)."""
-    return hashlib.sha256(f"{item.meta!r}|{item.doc.key}".encode()).hexdigest()
+    return hashlib.sha256(f"{item.source.meta_digest}|{item.doc.key}".encode()).hexdigest()
 
 
 def manifest(site: TenantSite) -> bytes:

@@ -98,7 +98,8 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
         prev, nxt = site.neighbours.get(article.slug, (None, None))
         related = site.related.get(article.slug, [])
         shown = [(a.slug, a.meta.title, a.url) for a in (prev, nxt, *related) if a]
-        key = _digest(theme, nav, article.doc.key, article.meta, prev is None, nxt is None, shown)
+        meta = article.source.meta_digest
+        key = _digest(theme, nav, article.doc.key, meta, prev is None, nxt is None, shown)
         yield page(
             f"articles/{article.slug}/index.html", "article.html", article.source.display, key,
             article=article, prev=prev, next=nxt, related=related, page_url=article.url,
@@ -106,7 +107,7 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
     yield page("faq/index.html", "faq.html", page_url=f"{base}faq/")
     for faq in site.faqs:
         rel = f"faq/{faq.slug}/index.html"
-        key = _digest(theme, nav, faq.doc.key, faq.meta)
+        key = _digest(theme, nav, faq.doc.key, faq.source.meta_digest)
         yield page(rel, "faq_entry.html", faq.source.display, key, faq=faq, page_url=faq.page_url)
     yield page("search/index.html", "search.html", page_url=f"{base}search/")
     yield page("404.html", "404.html", page_url=f"{base}404.html")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import itertools
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+import threading
+from pathlib import Path
 
 from kbgen.errors import KbgenError
 
+_retired_count = itertools.count()  # unique names while an old tree is deleted in background
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -29,19 +32,22 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
-def swap_in(staging: Path, final: Path) -> None:
-    """Put a complete staging folder where `final` is, so readers see old or new, never half."""
+def swap_in(staging: Path, final: Path) -> Path | None:
+    """Put a complete staging folder where `final` is, so readers see old or new, never half.
+
+    Return the folder now holding the old tree (for the caller to delete), if there was one.
+    """
     if not final.exists():
         staging.rename(final)
-        return
-    retired = final.with_name(f".{final.name}.old-{os.getpid()}")
+        return None
+    retired = final.with_name(f".{final.name}.old-{os.getpid()}-{next(_retired_count)}")
     if _exchange(staging, final):
-        shutil.rmtree(staging)
-        return
+        staging.rename(retired)
+        return retired
     # Without an atomic exchange there is a moment with no site; the next build repairs it.
     final.rename(retired)
     staging.rename(final)
-    shutil.rmtree(retired)
+    return retired
 
 
 def recover(final: Path) -> None:
@@ -65,23 +71,26 @@ class OutputTree:
         self.staging = final.with_name(f".{final.name}.new-{os.getpid()}")
         self.staging.mkdir()
         self.written: dict[str, str] = {}
+        self._folders: set[str] = {""}  # folders made so far, relative to the tree
 
-    def _target(self, rel: str, origin: str) -> Path:
-        path = PurePosixPath(rel)
-        if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in rel:
+    def _target(self, rel: str, origin: str) -> str:
+        # Plain string handling: this runs for every file of a site with thousands of pages.
+        parts = rel.split("/")
+        if rel.startswith("/") or "\\" in rel or any(p in ("", ".", "..") for p in parts):
             raise KbgenError(f"{origin}: refusing to write {rel!r} outside {self.final}")
-        key = path.as_posix()
-        if key in self.written:
-            first = self.written[key]
-            raise KbgenError(f"{origin}: {key} is already written by {first}")
-        self.written[key] = origin
-        target = self.staging.joinpath(*path.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
+        if rel in self.written:
+            raise KbgenError(f"{origin}: {rel} is already written by {self.written[rel]}")
+        self.written[rel] = origin
+        folder = rel.rpartition("/")[0]
+        if folder not in self._folders:
+            os.makedirs(os.path.join(self.staging, folder), exist_ok=True)
+            self._folders.add(folder)
+        return os.path.join(self.staging, rel)
 
     def write(self, rel: str, data: bytes, origin: str) -> None:
         """Write `data` at `rel` inside the tree; `origin` names the source for errors."""
-        self._target(rel, origin).write_bytes(data)
+        with open(self._target(rel, origin), "wb") as handle:
+            handle.write(data)
 
     def link(self, rel: str, existing: Path, origin: str) -> None:
         """Put an unchanged file from the last build in the tree without copying its bytes.
@@ -99,9 +108,19 @@ class OutputTree:
         """Copy a file into the tree at `rel`."""
         shutil.copyfile(source, self._target(rel, origin))
 
-    def commit(self) -> None:
-        """Swap the complete tree in place of the last one."""
-        swap_in(self.staging, self.final)
+    def commit(self, background_cleanup: bool = False) -> None:
+        """Swap the complete tree in place of the last one, then delete the old tree.
+
+        A long-lived process may delete it in a background thread: the new tree is in place
+        already, and an unfinished deletion is finished by the next build's recover().
+        """
+        retired = swap_in(self.staging, self.final)
+        if retired is None:
+            return
+        if background_cleanup:
+            threading.Thread(target=shutil.rmtree, args=(retired, True), daemon=True).start()
+        else:
+            shutil.rmtree(retired)
 
     def abort(self) -> None:
         """Throw the staging folder away; the last good output stays as it was."""
