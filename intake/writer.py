@@ -66,7 +66,7 @@ class TicketWriter:
     ) -> None:
         self.engine = engine
         self.counter_engine = counter_engine
-        self.queue: queue.SimpleQueue[Draft] = queue.SimpleQueue()
+        self.queue: queue.SimpleQueue[Draft | None] = queue.SimpleQueue()
         self.size = threads
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
@@ -95,13 +95,31 @@ class TicketWriter:
 
     def _run(self) -> None:
         while True:
-            batch = [self.queue.get()]
+            first = self.queue.get()
+            if first is None:
+                return  # close() asked this thread to stop
+            batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
-                    batch.append(self.queue.get_nowait())
+                    item = self.queue.get_nowait()
                 except queue.Empty:
                     break
+                if item is None:
+                    self.queue.put(None)  # for the next thread; finish this group first
+                    break
+                batch.append(item)
             self._write_or_split(batch)
+
+    def close(self) -> None:
+        """Stop the threads once the queue is drained, and close the numbers' connections."""
+        with self._start_lock:
+            for _ in self._threads:
+                self.queue.put(None)
+            for thread in self._threads:
+                thread.join(10)
+            self._threads = []
+        if self.counter_engine is not None:
+            self.counter_engine.dispose()
 
     def _write_or_split(self, batch: list[Draft]) -> None:
         try:

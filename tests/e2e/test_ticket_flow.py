@@ -33,6 +33,7 @@ def intake_url(intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path) -> Ite
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+    app.extensions["intake_writer"].close()
     with app.app_context():
         db.engine.dispose()
 

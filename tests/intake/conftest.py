@@ -58,6 +58,7 @@ def make_app(
 
     yield make
     for app in apps:
+        app.extensions["intake_writer"].close()
         with app.app_context():
             db.engine.dispose()
 

@@ -118,3 +118,33 @@ def test_concurrent_customers_get_distinct_numbers(app: Flask) -> None:
         numbers = sorted(db.session.scalars(select(SupportTicket.number)))
         assert db.session.scalar(select(func.count(OutboxMessage.id))) == 24
     assert numbers == list(range(10001, 10025))
+
+
+def test_one_bad_ticket_in_a_group_does_not_sink_the_others(app: Flask) -> None:
+    from intake.models import AuthorType, TicketCategory, TicketEventKind, TicketPriority, utcnow
+    from intake.writer import REFERENCE, Draft
+
+    def draft(token_hash: str) -> Draft:
+        now = utcnow()
+        common = {"tenant_id": "eur", "created_at": now, "updated_at": now}
+        return Draft(
+            "eur",
+            "EUR",
+            {**common, "token_hash": token_hash, "customer_name": "A", "customer_email": "a@b.test",
+             "subject": "S", "description": "D" * 10, "category": TicketCategory.general,
+             "priority": TicketPriority.low, "status": TicketStatus.open},
+            {**common, "kind": TicketEventKind.created, "actor": AuthorType.customer, "detail": ""},
+            {**common, "to_address": "a@b.test", "next_attempt_at": now,
+             "subject": f"[{REFERENCE}]", "body": f"ref {REFERENCE}"},
+        )  # fmt: skip
+
+    writer = app.extensions["intake_writer"]
+    good, twin, clash = draft("a" * 64), draft("b" * 64), draft("b" * 64)  # same token hash
+    writer._write_or_split([good, twin, clash])
+    assert good.error is None and twin.error is None
+    assert clash.error is not None and good.done.is_set() and clash.done.is_set()
+    with app.app_context():
+        stored = db.session.scalars(select(SupportTicket.reference).order_by(SupportTicket.id))
+        mails = db.session.scalars(select(OutboxMessage.body)).all()
+    assert list(stored) == [good.result[2], twin.result[2]]  # type: ignore[index]
+    assert sorted(mails) == sorted(f"ref {d.result[2]}" for d in (good, twin))  # type: ignore[index]
