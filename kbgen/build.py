@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
@@ -28,7 +29,7 @@ from kbgen.schema import ArticleMeta, Status
 from kbgen.search_index import write_index
 from kbgen.static_search import BUNDLE, SiteIndexing
 from kbgen.workers import PARALLEL_THRESHOLD, process_pool, render_all
-from kbgen.write import OutputTree
+from kbgen.write import OutputTree, PatchTree, swap_in
 
 log = logging.getLogger(__name__)
 PAGES_FILE = "pages.json"  # page path -> [key, inode, mtime] of the last build
@@ -84,7 +85,13 @@ class BuildState:
         """Re-index the sites whose Pagefind bundle was carried over from an earlier build."""
         while self.behind:
             folder, language = self.behind.pop()
-            SiteIndexing(folder, language).wait()
+            fresh = folder / f".{BUNDLE}.new"
+            shutil.rmtree(fresh, ignore_errors=True)
+            SiteIndexing(folder, language, fresh).wait()
+            # Pagefind leaves old files in a folder it writes to; a fresh one swapped in does not.
+            retired = swap_in(fresh, folder / BUNDLE)
+            if retired:
+                shutil.rmtree(retired)
 
 
 def render_store(
@@ -232,9 +239,17 @@ def stage_tenant(
     if _read_json(previous_data / STAMP_FILE) == stamp and (options.site_dir / tenant.id).is_dir():
         log.info("%s: unchanged", tenant.id)
         return None
-    staged = Staged(checked, OutputTree(options.site_dir / tenant.id), OutputTree(previous_data))
+    site_dir, previous = options.site_dir / tenant.id, previous_data / "index"
+    patch = state is not None and state.defer_pagefind and site_dir.is_dir() and previous.is_dir()
+    if patch:  # the preview: update the live folders file by file
+        staged = Staged(
+            checked,
+            PatchTree(site_dir, frozenset({BUNDLE})),
+            PatchTree(previous_data, frozenset({"index"})),
+        )
+    else:
+        staged = Staged(checked, OutputTree(site_dir), OutputTree(previous_data))
     try:
-        previous = previous_data / "index"
         args = (
             staged.data.staging / "index",
             search_docs(site),
@@ -245,13 +260,14 @@ def stage_tenant(
         else:
             write_index(*args)
         records = write_pages(staged, env, options)
-        old_bundle = options.site_dir / tenant.id / BUNDLE
+        old_bundle = site_dir / BUNDLE
         if state and state.defer_pagefind and old_bundle.is_dir():
-            for path in sorted(old_bundle.rglob("*")):
-                if path.is_file():
-                    rel = f"{BUNDLE}/{path.relative_to(old_bundle).as_posix()}"
-                    staged.pages.link(rel, path, "the last Pagefind bundle")
-            state.behind.append((options.site_dir / tenant.id, tenant.language))
+            if not patch:  # a new tree starts with the last bundle; a patched one has it
+                for path in sorted(old_bundle.rglob("*")):
+                    if path.is_file():
+                        rel = f"{BUNDLE}/{path.relative_to(old_bundle).as_posix()}"
+                        staged.pages.link(rel, path, "the last Pagefind bundle")
+            state.behind.append((site_dir, tenant.language))
         else:
             pagefind = SiteIndexing(staged.pages.staging, tenant.language)
             staged.waits.append(pagefind.wait)

@@ -192,11 +192,13 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     changes a segment file once written) and only added, changed and removed documents are
     touched, so a rebuild after one edit costs milliseconds, not a full re-index.
     """
-    folder.mkdir(parents=True)
+    in_place = previous is not None and previous == folder  # kbgen serve updates the live one
+    if not in_place:
+        folder.mkdir(parents=True)
     wanted = {doc.key: doc.fingerprint() for doc in docs}
     before = _previous_docs(previous)
     if before is not None and previous is not None:
-        for path in previous.iterdir():
+        for path in [] if in_place else previous.iterdir():
             if path.is_file() and not path.name.endswith(".lock") and "WRITELOCK" not in path.name:
                 os.link(path, folder / path.name)
         ix = whoosh_index.open_dir(str(folder))
@@ -216,7 +218,8 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     ix.close()
     (folder / "MAIN_WRITELOCK").unlink(missing_ok=True)
     record = {"format": INDEX_FORMAT, "docs": dict(sorted(wanted.items()))}
-    (folder / DOCS_FILE).write_text(json.dumps(record, indent=0, sort_keys=True))
+    (folder / f"{DOCS_FILE}.tmp").write_text(json.dumps(record, indent=0, sort_keys=True))
+    os.replace(folder / f"{DOCS_FILE}.tmp", folder / DOCS_FILE)
     return len(changed)
 
 

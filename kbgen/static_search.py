@@ -16,12 +16,12 @@ INDEXED = "{articles,faq}/**/*.html"
 class SiteIndexing:
     """A Pagefind run over a built site folder, going on in the background until `wait()`."""
 
-    def __init__(self, folder: Path, language: str) -> None:
+    def __init__(self, folder: Path, language: str, output: Path | None = None) -> None:
         self.folder = folder
         command = [
             sys.executable, "-m", "pagefind",
             "--site", str(folder),
-            "--output-subdir", BUNDLE,
+            "--output-path", str(output or folder / BUNDLE),
             "--glob", INDEXED,
             "--force-language", language.split("-")[0],
             "--silent",

@@ -9,6 +9,7 @@ import itertools
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from kbgen.errors import KbgenError
@@ -125,3 +126,64 @@ class OutputTree:
     def abort(self) -> None:
         """Throw the staging folder away; the last good output stays as it was."""
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class PatchTree(OutputTree):
+    """Updates a live output folder file by file, for the `kbgen serve` preview.
+
+    Each file is replaced atomically (written beside it, then renamed over it) and only when
+    its bytes change, so an edit costs a handful of writes instead of a whole new tree; files
+    the build no longer makes are removed at commit. The folder as a whole is not swapped
+    atomically: fine for a preview on loopback, which is why `kbgen build` never does this.
+    """
+
+    def __init__(self, final: Path, keep: frozenset[str] = frozenset()) -> None:
+        self.final = self.staging = final
+        recover(final)
+        self.written = {}
+        self._folders = {""}
+        self.keep = keep  # top-level folders that others maintain in place (an index)
+
+    def _replace(self, target: str, fill: Callable[[str], None]) -> None:
+        temporary = f"{target}.kbgen-tmp"
+        fill(temporary)
+        os.replace(temporary, target)
+
+    def write(self, rel: str, data: bytes, origin: str) -> None:
+        target = self._target(rel, origin)
+        try:
+            with open(target, "rb") as handle:
+                if handle.read() == data:
+                    return
+        except OSError:
+            pass
+
+        def fill(path: str) -> None:
+            with open(path, "wb") as handle:
+                handle.write(data)
+
+        self._replace(target, fill)
+
+    def link(self, rel: str, existing: Path, origin: str) -> None:
+        target = self._target(rel, origin)
+        if not os.path.exists(target) or not os.path.samefile(existing, target):
+            self._replace(target, lambda path: os.link(existing, path))
+
+    def copy(self, rel: str, source: Path, origin: str) -> None:
+        self.write(rel, source.read_bytes(), origin)
+
+    def commit(self, background_cleanup: bool = False) -> None:  # noqa: ARG002
+        """Remove the files (and emptied folders) this build no longer makes."""
+        for folder, _dirs, files in os.walk(self.final, topdown=False):
+            rel_folder = os.path.relpath(folder, self.final)
+            if rel_folder.split(os.sep, 1)[0] in self.keep:
+                continue
+            for name in files:
+                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+                if rel.replace(os.sep, "/") not in self.written:
+                    os.unlink(os.path.join(folder, name))
+            if rel_folder != "." and not os.listdir(folder):
+                os.rmdir(folder)
+
+    def abort(self) -> None:
+        """Nothing to undo: every file written so far is complete."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kbgen.build import build
+from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
 from kbgen.search_index import indexed_documents, search
 from tests.conftest import REPO
@@ -83,6 +83,26 @@ def test_incremental_build_equals_a_build_from_scratch(sample: Path, tmp_path: P
     for tenant, query in QUERIES:
         got = [r.slug for r in search(tenant, query, build_dir=sample / "build")]
         assert got == [r.slug for r in search(tenant, query, build_dir=fresh / "build")], query
+
+
+def test_the_previews_patched_site_equals_a_build_from_scratch(tmp_path: Path) -> None:
+    root = tmp_path / "preview"
+    shutil.copytree(REPO / "content", root / "content")
+    options = BuildOptions(root=root, today=TODAY)
+    state = BuildState(defer_pagefind=True)  # as kbgen serve builds
+    build(options, state)
+    state.catch_up()
+    edit(root)
+    build(options, state)
+    state.catch_up()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root / "content", fresh / "content")
+    build(BuildOptions(root=fresh, today=TODAY))
+    assert site_files(root) == site_files(fresh)
+    assert not list(root.glob("site/*/**/*.kbgen-tmp"))
+    for tenant in ("eur", "km"):
+        held = indexed_documents(root / "build" / tenant / "index")
+        assert held == indexed_documents(fresh / "build" / tenant / "index")
 
 
 def test_deleted_article_leaves_every_list_and_index(sample: Path) -> None:
