@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import json
 import os
 import shutil
@@ -204,10 +205,26 @@ def start_server(
     raise RuntimeError("gunicorn did not start")
 
 
+def adopt_orphans() -> None:
+    """Become the reaper of our descendants (Linux), so killed workers leave no zombies."""
+    try:
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
 def kill(server: subprocess.Popen[bytes]) -> None:
     """SIGKILL the master and its workers: nothing gets a chance to flush anything."""
     os.killpg(server.pid, signal.SIGKILL)
     server.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)
 
 
 def missing(url: str, acknowledged: list[tuple[str, str]]) -> int:
@@ -232,6 +249,7 @@ def main() -> None:
 
     from intake.cli import upgrade
 
+    adopt_orphans()
     with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
         root = Path(tmp)
         build_project(root)
