@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ from kbgen.search_index import search
 
 log = logging.getLogger(__name__)
 SUGGESTIONS = 5
+# kbgen keeps one Whoosh searcher per index and process; Whoosh's readers share file handles
+# and are not documented as thread-safe, so this process's threads take turns (a search takes
+# a few milliseconds).
+_search_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,8 @@ def suggest(
 ) -> list[dict[str, Any]]:
     """Return up to `limit` matching articles and FAQs as JSON-ready dicts (never raises)."""
     try:
-        hits = search(tenant_id, query, category, limit, build_dir=build_dir)
+        with _search_lock:
+            hits = search(tenant_id, query, category, limit, build_dir=build_dir)
     except FileNotFoundError as exc:
         log.warning("no search index for %s: %s", tenant_id, exc)
         return []
