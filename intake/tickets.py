@@ -67,6 +67,7 @@ def create_ticket(
     The rows go through this process's TicketWriter, which commits them with others; the
     request's own session stays unused (on SQLite it would hold the writer's lock).
     """
+    _not_inside_a_transaction()
     token = secrets.token_urlsafe(32)
     now = utcnow()
     common = {"tenant_id": tenant_id, "created_at": now, "updated_at": now}
@@ -112,6 +113,19 @@ def create_ticket(
         raise
     ticket = SupportTicket(id=ticket_id, **draft.ticket)  # not in any session: the answer
     return ticket, token
+
+
+def _not_inside_a_transaction() -> None:
+    """Fail fast where a request's open transaction would make the writer wait forever.
+
+    On SQLite a request that has begun writing holds the one writer lock that the ticket
+    writer needs too.
+    """
+    from flask import g, has_app_context
+
+    session = g.get("db_session") if has_app_context() else None
+    if session is not None and session.in_transaction():
+        raise RuntimeError("create_ticket() must run before the request opens its session")
 
 
 def writer() -> TicketWriter:
