@@ -214,8 +214,10 @@ def write_pages(staged: Staged, env: jinja2.Environment, options: BuildOptions) 
             if job.key and old and old[0] == job.key and _same_file(final / job.rel, old):
                 pages.link(job.rel, final / job.rel, job.origin)
                 staged.reused += 1
-            else:
-                pages.write(job.rel, job.make(), job.origin)
+                records[job.rel] = old  # the very same file, so the same inode and time
+                advance(1)
+                continue
+            pages.write(job.rel, job.make(), job.origin)
             if job.key:
                 stat = (pages.staging / job.rel).stat()
                 records[job.rel] = [job.key, stat.st_ino, stat.st_mtime_ns]

@@ -166,6 +166,8 @@ class PatchTree(OutputTree):
 
     def link(self, rel: str, existing: Path, origin: str) -> None:
         target = self._target(rel, origin)
+        if str(existing) == target:
+            return  # the live file itself: nothing to do
         if not os.path.exists(target) or not os.path.samefile(existing, target):
             self._replace(target, lambda path: os.link(existing, path))
 
