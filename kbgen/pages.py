@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from kbgen import __version__
+from kbgen.errors import KbgenError
 from kbgen.highlight import pygments_css
 from kbgen.nav import TenantSite
 
@@ -85,7 +86,12 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
         rel: str, template: str, origin: str = "", key: str | None = None, **context: Any
     ) -> PageJob:
         def make() -> bytes:
-            return env.get_template(template).render(**common, **context).encode("utf-8")
+            try:
+                return env.get_template(template).render(**common, **context).encode("utf-8")
+            except jinja2.TemplateSyntaxError as exc:  # a writer's template: say where
+                raise KbgenError(f"{exc.filename}:{exc.lineno}: template: {exc.message}") from None
+            except jinja2.TemplateError as exc:
+                raise KbgenError(f"template {template} ({rel}): {exc}") from None
 
         return PageJob(rel, make, origin or f"template {template}", key)
 

@@ -90,3 +90,12 @@ def test_a_writers_error_is_shown_and_the_server_keeps_going(served: Any) -> Non
     assert status == 200 and "<h1>Welcome</h1>" in body  # the last good site
     project.article("start/welcome.md", "title: Fixed\ncategory: general")
     until(lambda: live.error is None and "Fixed" in get(f"{url}/eur/articles/welcome/")[1], "fix")
+
+
+def test_a_broken_template_is_reported_not_fatal(served: Any) -> None:
+    project, url, live = served
+    start = live.generation
+    project.write("content/eur/templates/article.html", "{% extends 'base.html' %}{% block main %")
+    until(lambda: live.generation > start and live.error, "the failed rebuild")
+    assert "content/eur/templates/article.html:1: template:" in live.error
+    assert get(f"{url}/eur/articles/welcome/")[0] == 200
