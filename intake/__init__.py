@@ -42,7 +42,6 @@ def create_app(test_config: Mapping[str, str] | IntakeConfig | None = None) -> F
         WTF_CSRF_TIME_LIMIT=8 * 3600,  # a customer may take a while to write
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
-        JSON_SORT_KEYS=False,
     )
     _bind(app, config)
     return app
