@@ -89,8 +89,11 @@ def _check_url(value: Any, allow_empty: bool) -> str:
     if not text and allow_empty:
         return ""
     parts = urlsplit(text)
+    if allow_empty and text.startswith("/") and not text.startswith("//"):
+        return text  # a path on the same host, e.g. the intake service beside the site
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{text!r} is not an http(s) URL")
+        kind = "an http(s) URL or a path starting with /" if allow_empty else "an http(s) URL"
+        raise ValueError(f"{text!r} is not {kind}")
     return text
 
 

@@ -223,24 +223,33 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     return len(changed)
 
 
-_lock = threading.Lock()
-_open: dict[Path, tuple[float, Any]] = {}
+# Whoosh does not promise that one searcher may serve several threads: one per thread.
+_local = threading.local()
+
+
+def _generation(toc: Path) -> int:
+    return int(toc.stem.rsplit("_", 1)[1])
 
 
 def _searcher(folder: Path) -> Any:
-    """Return a cached searcher, reopened when a rebuild swapped in a new index."""
-    toc = max(folder.glob("_MAIN_*.toc"), default=None)
+    """Return this thread's searcher, reopened when a rebuild put a new index in place."""
+    toc = max(folder.glob("_MAIN_*.toc"), key=_generation, default=None)
     if toc is None:
         raise FileNotFoundError(f"no search index in {folder}; run `kbgen build`")
-    stamp = toc.stat().st_mtime_ns + toc.stat().st_ino
-    with _lock:
-        cached = _open.get(folder)
-        if cached and cached[0] == stamp:
-            return cached[1]
-        ix = whoosh_index.open_dir(str(folder))
-        searcher = ix.searcher(weighting=BM25F())
-        _open[folder] = (stamp, searcher)
-        return searcher
+    if _previous_docs(folder) is None:  # written by another kbgen, with another schema
+        raise FileNotFoundError(f"the search index in {folder} is outdated; run `kbgen build`")
+    stat = toc.stat()
+    stamp = (str(toc), stat.st_mtime_ns, stat.st_ino)
+    cache: dict[Path, tuple[tuple[str, int, int], Any]] = _local.__dict__.setdefault("open", {})
+    cached = cache.get(folder)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    if cached:
+        cached[1].close()
+    ix = whoosh_index.open_dir(str(folder))
+    searcher = ix.searcher(weighting=BM25F())
+    cache[folder] = (stamp, searcher)
+    return searcher
 
 
 def _terms(text: str) -> list[str]:

@@ -229,6 +229,19 @@ def test_site_yaml_mistakes_name_their_key(project: Project) -> None:
     ]
 
 
+def test_intake_url_may_be_a_path_on_the_same_host(project: Project) -> None:
+    text = (project.root / "content/site.yaml").read_text()
+    text = text.replace("https://desk.test/eur/tickets/new", "/eur/tickets/new")
+    project.write(
+        "content/site.yaml",
+        text.replace("ticket_prefix: KM", "ticket_prefix: KM\n    intake_url: desk"),
+    )
+    assert problems(project) == [
+        "content/site.yaml:14: tenants.km.intake_url: 'desk' is not an http(s) URL or a path "
+        "starting with /"
+    ]
+
+
 def test_cli_prints_problems_and_exits_1(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:

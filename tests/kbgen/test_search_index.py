@@ -132,3 +132,23 @@ def test_cli_search_without_a_build_says_so(
 ) -> None:
     assert main(["--root", str(project.root), "search", "refund"]) == 1
     assert "run `kbgen build`" in capsys.readouterr().err
+
+
+def test_an_index_from_another_kbgen_asks_for_a_rebuild(indexed: Project) -> None:
+    (indexed.root / "build/eur/index/kbgen-docs.json").write_text('{"format": 0, "docs": {}}')
+    with pytest.raises(FileNotFoundError, match="outdated; run `kbgen build`"):
+        search("eur", "refund", build_dir=indexed.root / "build")
+
+
+def test_each_thread_gets_its_own_searcher(indexed: Project) -> None:
+    import threading
+
+    found: list[list[str]] = []
+    threads = [
+        threading.Thread(target=lambda: found.append(slugs(indexed, "refund"))) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert found == [["refunds"]] * 4
