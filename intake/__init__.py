@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from jinja2 import FileSystemLoader
 
 from intake.config import IntakeConfig
 
@@ -44,6 +45,8 @@ def create_app(test_config: Mapping[str, str] | IntakeConfig | None = None) -> F
         SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
     )
     _bind(app, config)
+    # The header and footer come from templates/shared/, as on the static site.
+    app.jinja_loader = FileSystemLoader([str(TEMPLATES), str(TEMPLATES.parent / "shared")])
     return app
 
 

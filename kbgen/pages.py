@@ -57,6 +57,8 @@ def environment(root: Path, tenant: str) -> jinja2.Environment:
         root / "content" / tenant / "templates",
         root / "templates" / "site",
         DEFAULT_TEMPLATES / "site",
+        root / "templates" / "shared",  # header and footer, shared with the intake service
+        DEFAULT_TEMPLATES / "shared",
     ]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders if f.is_dir()]),
@@ -78,7 +80,14 @@ def _feed_updated(site: TenantSite) -> dt.date:
 
 def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]:
     """Yield every page of the tenant's site as a job, in a stable order."""
-    common: dict[str, Any] = {"site": site, "tenant": site.tenant, "categories": site.categories}
+    links = [(c.label, c.url) for c in site.categories]
+    links.append(("FAQ", f"{site.tenant.base_path}faq/"))
+    common: dict[str, Any] = {
+        "site": site,
+        "tenant": site.tenant,
+        "categories": site.categories,
+        "nav_links": links,
+    }
     theme = template_fingerprint(env)
     nav = _digest(site.tenant, [(c.label, c.url) for c in site.categories])
 
