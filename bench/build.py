@@ -33,7 +33,7 @@ def mkdocs_bin() -> Path:
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(MKDOCS_VENV)], check=True)
         pip = [str(MKDOCS_VENV / "bin" / "pip"), "install", "-q", "mkdocs>=1.6,<1.7"]
-        subprocess.run(pip, check=True)
+        subprocess.run(pip, check=True, stderr=subprocess.DEVNULL)  # local index warnings
     return exe
 
 
