@@ -51,6 +51,27 @@ class Draft:
     done: threading.Event = field(default_factory=threading.Event)
     result: tuple[int, int, str] | None = None
     error: BaseException | None = None
+    # Whoever comes first decides: a writer that claims the draft will write it, a request
+    # that gave up waiting abandons it (and deletes its files), never both.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _claimed: bool = False
+    _abandoned: bool = False
+
+    def claim(self) -> bool:
+        """Take the draft for writing; False when its request has already given up on it."""
+        with self._lock:
+            if self._abandoned:
+                return False
+            self._claimed = True
+            return True
+
+    def abandon(self) -> bool:
+        """Give up on the draft unless a writer has claimed it; return whether it was dropped."""
+        with self._lock:
+            if self._claimed:
+                return False
+            self._abandoned = True
+            return True
 
 
 class TicketWriter:
@@ -76,7 +97,10 @@ class TicketWriter:
         self._ensure_thread()
         self.queue.put(draft)
         if not draft.done.wait(WAIT_SECONDS):
-            raise TimeoutError("the ticket writer did not answer in time")
+            if draft.abandon():
+                raise TimeoutError("the ticket writer did not answer in time")
+            # A writer is committing it: the ticket will exist, so wait for its answer.
+            draft.done.wait()
         if draft.error is not None:
             raise draft.error
         assert draft.result is not None
@@ -98,7 +122,7 @@ class TicketWriter:
             first = self.queue.get()
             if first is None:
                 return  # close() asked this thread to stop
-            batch = [first]
+            batch = [first] if first.claim() else []
             while len(batch) < MAX_BATCH:
                 try:
                     item = self.queue.get_nowait()
@@ -107,8 +131,10 @@ class TicketWriter:
                 if item is None:
                     self.queue.put(None)  # for the next thread; finish this group first
                     break
-                batch.append(item)
-            self._write_or_split(batch)
+                if item.claim():
+                    batch.append(item)
+            if batch:
+                self._write_or_split(batch)
 
     def close(self) -> None:
         """Stop the threads once the queue is drained, and close the numbers' connections."""

@@ -5,14 +5,29 @@ from __future__ import annotations
 import io
 import re
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from intake import writer as writer_module
 from intake.extensions import db
-from intake.models import OutboxMessage, SupportTicket, TicketStatus
+from intake.models import (
+    AuthorType,
+    OutboxMessage,
+    SupportTicket,
+    TicketAttachment,
+    TicketCategory,
+    TicketEventKind,
+    TicketPriority,
+    TicketStatus,
+    utcnow,
+)
+from intake.writer import REFERENCE, Draft
 from tests.intake.conftest import PNG, form_fields, post_ticket
 
 
@@ -120,26 +135,25 @@ def test_concurrent_customers_get_distinct_numbers(app: Flask) -> None:
     assert numbers == list(range(10001, 10025))
 
 
+def make_draft(token_hash: str) -> Draft:
+    """Return a ticket's rows as the writer gets them, for tenant eur."""
+    now = utcnow()
+    common = {"tenant_id": "eur", "created_at": now, "updated_at": now}
+    return Draft(
+        "eur",
+        "EUR",
+        {**common, "token_hash": token_hash, "customer_name": "A", "customer_email": "a@b.test",
+         "subject": "S", "description": "D" * 10, "category": TicketCategory.general,
+         "priority": TicketPriority.low, "status": TicketStatus.open},
+        {**common, "kind": TicketEventKind.created, "actor": AuthorType.customer, "detail": ""},
+        {**common, "to_address": "a@b.test", "next_attempt_at": now,
+         "subject": f"[{REFERENCE}]", "body": f"ref {REFERENCE}"},
+    )  # fmt: skip
+
+
 def test_one_bad_ticket_in_a_group_does_not_sink_the_others(app: Flask) -> None:
-    from intake.models import AuthorType, TicketCategory, TicketEventKind, TicketPriority, utcnow
-    from intake.writer import REFERENCE, Draft
-
-    def draft(token_hash: str) -> Draft:
-        now = utcnow()
-        common = {"tenant_id": "eur", "created_at": now, "updated_at": now}
-        return Draft(
-            "eur",
-            "EUR",
-            {**common, "token_hash": token_hash, "customer_name": "A", "customer_email": "a@b.test",
-             "subject": "S", "description": "D" * 10, "category": TicketCategory.general,
-             "priority": TicketPriority.low, "status": TicketStatus.open},
-            {**common, "kind": TicketEventKind.created, "actor": AuthorType.customer, "detail": ""},
-            {**common, "to_address": "a@b.test", "next_attempt_at": now,
-             "subject": f"[{REFERENCE}]", "body": f"ref {REFERENCE}"},
-        )  # fmt: skip
-
     writer = app.extensions["intake_writer"]
-    good, twin, clash = draft("a" * 64), draft("b" * 64), draft("b" * 64)  # same token hash
+    good, twin, clash = make_draft("a" * 64), make_draft("b" * 64), make_draft("b" * 64)
     writer._write_or_split([good, twin, clash])
     assert good.error is None and twin.error is None
     assert clash.error is not None and good.done.is_set() and clash.done.is_set()
@@ -148,3 +162,39 @@ def test_one_bad_ticket_in_a_group_does_not_sink_the_others(app: Flask) -> None:
         mails = db.session.scalars(select(OutboxMessage.body)).all()
     assert list(stored) == [good.result[2], twin.result[2]]  # type: ignore[index]
     assert sorted(mails) == sorted(f"ref {d.result[2]}" for d in (good, twin))  # type: ignore[index]
+
+
+def test_a_ticket_the_writer_was_too_slow_for_is_never_saved_later(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(writer_module, "WRITERS_PG", 1)  # one thread, so one slow group stalls it
+    app = make_app()
+    writer = app.extensions["intake_writer"]
+    writing, go_on = threading.Event(), threading.Event()
+    write = writer._write
+
+    def slow_write(batch: list[Draft]) -> None:
+        writing.set()
+        assert go_on.wait(30)
+        write(batch)
+
+    monkeypatch.setattr(writer, "_write", slow_write)
+    monkeypatch.setattr(writer_module, "WAIT_SECONDS", 0.3)
+    slow = make_draft("c" * 64)
+    answers: list[tuple[int, int, str]] = []
+    first = threading.Thread(target=lambda: answers.append(writer.submit(slow)))
+    first.start()
+    assert writing.wait(10)
+    # This customer's ticket waits behind the slow group until the request gives up.
+    response = post_ticket(app.test_client(), attachments=[(io.BytesIO(PNG), "shot.png")])
+    assert response.status_code == 500
+    uploads = tmp_path / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())  # its files are gone
+    go_on.set()
+    first.join(30)
+    # The slow ticket was being written when its wait ran out: it still gets its answer.
+    assert answers and answers[0][2] == "EUR-10001"
+    writer.close()  # drains the queue: the abandoned ticket must be skipped
+    with app.app_context():
+        assert list(db.session.scalars(select(SupportTicket.token_hash))) == ["c" * 64]
+        assert db.session.scalar(select(func.count(TicketAttachment.id))) == 0
