@@ -56,8 +56,10 @@ def smtp_send(config: IntakeConfig, msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
-def _claim(session_factory: Callable[[], Session], now: dt.datetime, limit: int) -> list[int]:
-    """Mark up to `limit` due rows as sending and return their ids (one transaction)."""
+def _claim(
+    session_factory: Callable[[], Session], now: dt.datetime, limit: int
+) -> list[OutboxMessage]:
+    """Mark up to `limit` due rows as sending and return them, detached (one transaction)."""
     stale = now - dt.timedelta(seconds=CLAIM_SECONDS)
     with session_factory() as session:
         due = or_(
@@ -79,8 +81,16 @@ def _claim(session_factory: Callable[[], Session], now: dt.datetime, limit: int)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append(row_id)
+        rows = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(claimed))
+                .order_by(OutboxMessage.id)
+            )
+        )
+        session.expunge_all()  # detached before the commit, so they keep what was read
         session.commit()
-        return claimed
+        return rows
 
 
 def send_pending(
@@ -89,28 +99,32 @@ def send_pending(
     send: Callable[[IntakeConfig, EmailMessage], None] = smtp_send,
     limit: int = 50,
 ) -> tuple[int, int]:
-    """Send due mails; return (sent, failed this round). Failures are retried later."""
+    """Send due mails; return (sent, failed this round). Failures are retried later.
+
+    No transaction is open while a mail goes out: a slow mail server must not hold SQLite's
+    writer lock (nor a PostgreSQL connection) for the ticket writers.
+    """
     sent = failed = 0
-    for row_id in _claim(session_factory, utcnow(), limit):
+    for row in _claim(session_factory, utcnow(), limit):
+        attempts = row.attempts + 1
+        values: dict[str, object] = {"attempts": attempts, "updated_at": utcnow()}
+        try:
+            send(config, _message(config, row))
+        except (OSError, smtplib.SMTPException) as exc:
+            failed += 1
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            gave_up = attempts >= MAX_ATTEMPTS
+            values.update(
+                last_error=error,
+                next_attempt_at=utcnow() + backoff(attempts),
+                status=OutboxStatus.failed if gave_up else OutboxStatus.pending,
+            )
+            log.warning("mail %s to %s not sent (%s)", row.id, row.to_address, error)
+        else:
+            sent += 1
+            values.update(status=OutboxStatus.sent, sent_at=utcnow())
         with session_factory() as session:
-            row = session.get(OutboxMessage, row_id)
-            if row is None:
-                continue
-            try:
-                send(config, _message(config, row))
-            except (OSError, smtplib.SMTPException) as exc:
-                failed += 1
-                row.attempts += 1
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                row.next_attempt_at = utcnow() + backoff(row.attempts)
-                gave_up = row.attempts >= MAX_ATTEMPTS
-                row.status = OutboxStatus.failed if gave_up else OutboxStatus.pending
-                log.warning("mail %s to %s not sent (%s)", row.id, row.to_address, row.last_error)
-            else:
-                sent += 1
-                row.attempts += 1
-                row.status = OutboxStatus.sent
-                row.sent_at = utcnow()
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(values))
             session.commit()
     return sent, failed
 

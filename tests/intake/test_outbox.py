@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 from collections.abc import Callable
+from email.message import EmailMessage
 
 from flask import Flask
 from sqlalchemy import select, update
 
+from intake.config import IntakeConfig
 from intake.extensions import db
 from intake.models import OutboxMessage, OutboxStatus, SupportTicket
 from intake.outbox import send_pending
@@ -73,3 +76,27 @@ def test_the_background_sender_delivers_on_its_own(
         worker = app.extensions["intake_outbox"]
         worker.stopped.set()
         worker.join(5)
+
+
+def test_no_transaction_is_open_while_a_mail_goes_out(make_app: Callable[..., Flask]) -> None:
+    app = make_app(OUTBOX_INTERVAL="0")
+    api_ticket(app.test_client())
+    api_ticket(app.test_client())
+    with app.app_context():
+        pool = db.engine.pool
+    busy: list[int] = []
+
+    def slow_server(_config: IntakeConfig, msg: EmailMessage) -> None:
+        # A connection in use here would be a transaction held open for the whole exchange
+        # (on SQLite: the writer lock every new ticket needs).
+        busy.append(pool.checkedout())  # type: ignore[attr-defined]
+        if "EUR-10002" in str(msg["Subject"]):
+            raise smtplib.SMTPServerDisconnected("gone")
+
+    with app.app_context():
+        result = send_pending(app.config["INTAKE"], db.session_factory(write=True), slow_server)
+    assert result == (1, 1) and busy == [0, 0]
+    first, second = sorted(outbox(app), key=lambda row: row.id)
+    assert first.status == OutboxStatus.sent and first.attempts == 1 and first.sent_at
+    assert second.status == OutboxStatus.pending and second.attempts == 1
+    assert second.last_error == "SMTPServerDisconnected: gone"
