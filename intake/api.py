@@ -85,8 +85,10 @@ def _token() -> str:
     return token.strip()
 
 
-def _ticket(reference: str) -> SupportTicket:
-    return find_ticket(scope(), reference, _token())
+def _ticket(reference: str, token: str | None = None) -> SupportTicket:
+    # On a POST the first query opens the write session (SQLite's writer lock): read and
+    # check the request body before calling this, so a slow upload holds up nobody.
+    return find_ticket(scope(), reference, token or _token())
 
 
 @bp.route("/tickets", methods=["POST"])
@@ -126,8 +128,9 @@ def read(reference: str) -> Response:
 @bp.route("/tickets/<reference>/replies", methods=["POST"])
 def reply(reference: str) -> tuple[Response, int]:
     """Add the customer's reply (JSON)."""
-    ticket = _ticket(reference)
+    token = _token()
     body = parse(ReplyCreate, request.get_json(silent=True))
+    ticket = _ticket(reference, token)
     response = add_reply(scope(), ticket, body.body, [], store())
     return jsonify({"reply": response_json(response)}), 201
 
@@ -143,11 +146,12 @@ def mark_resolved(reference: str) -> Response:
 @bp.route("/tickets/<reference>/attachments", methods=["POST"])
 def upload(reference: str) -> tuple[Response, int]:
     """Attach files (multipart field `file`, repeatable) with an optional `body` note."""
-    ticket = _ticket(reference)
+    token = _token()
     cfg = config()
     uploads = read_uploads(request.files.getlist("file"))
     if not uploads:
         raise ApiError("Send at least one file in the multipart field 'file'.", "file")
+    ticket = _ticket(reference, token)
     files = check_files(
         uploads, cfg.max_attachments, cfg.max_attachment_bytes, len(ticket.attachments), "file"
     )

@@ -22,14 +22,16 @@ from werkzeug.datastructures import FileStorage
 from intake import kb
 from intake.attachments import AttachmentStore, CheckedFile, check_files
 from intake.config import IntakeConfig
+from intake.db import TenantScope
 from intake.errors import ApiError, NotFound
-from intake.extensions import limiter
+from intake.extensions import db, limiter
 from intake.forms import ReplyForm, ResolveForm, TicketForm
 from intake.models import SupportTicket, TicketAttachment, TicketCategory, TicketPriority
 from intake.rules import is_visit_id
 from intake.tenancy import scope, tenant, tenant_blueprint
 from intake.tickets import NewTicket, add_reply, create_ticket, find_ticket, resolve
 from kbgen.nav import category_url
+from kbgen.schema import KbCategory
 
 log = logging.getLogger(__name__)
 bp = tenant_blueprint("tickets", __name__, "")
@@ -211,7 +213,7 @@ def _nav() -> dict[str, Any]:
         return {}
     current = tenant()
     try:
-        cats = kb.used_categories(scope())
+        cats = _categories(current.id)
     except Exception:  # noqa: BLE001 (the header must render even when the database is down)
         log.exception("categories unavailable")
         cats = []
@@ -220,6 +222,19 @@ def _nav() -> dict[str, Any]:
         "categories": [(c.label, category_url(current, c)) for c in cats],
         "intake_config": config(),
     }
+
+
+def _categories(tenant_id: str) -> list[KbCategory]:
+    """Return the tenant's used categories; never open a write session for them.
+
+    The request's session is used when the view opened one; otherwise (error pages, a form
+    sent back with its messages) a short read session, since on a POST `db.session` would
+    begin a write transaction just to draw the header.
+    """
+    if "db_session" in g:
+        return kb.used_categories(scope())
+    with db.new_session(write=False) as session:
+        return kb.used_categories(TenantScope(session, tenant_id))
 
 
 def init_app(app: Flask) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
+from intake.db import Database
+from intake.pages import read_uploads
+from intake.schemas import parse
 from tests.intake.conftest import PNG, api_ticket
 
 
@@ -101,3 +105,41 @@ def test_search_lists_and_feedback(client: FlaskClient) -> None:
     assert counted[0]["helpful_yes"] == 2
     missing = client.post("/api/v1/km/kb/articles/refunds/feedback", json={"helpful": True})
     assert missing.status_code == 404
+
+
+def test_the_body_is_read_before_the_write_session_opens(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = api_ticket(client)
+    ref, token = created["ticket"]["reference"], created["token"]
+    events: list[str] = []
+    new_session = Database.new_session
+
+    def opening(self: Database, write: bool = False) -> Any:
+        events.append(f"session write={write}")
+        return new_session(self, write)
+
+    def parsing(model: Any, data: object) -> Any:
+        events.append("body read")
+        return parse(model, data)
+
+    def reading(files: Any) -> Any:
+        events.append("body read")
+        return read_uploads(files)
+
+    monkeypatch.setattr(Database, "new_session", opening)
+    monkeypatch.setattr("intake.api.parse", parsing)
+    monkeypatch.setattr("intake.api.read_uploads", reading)
+    reply = client.post(
+        f"/api/v1/eur/tickets/{ref}/replies", json={"body": "More."}, headers=auth(token)
+    )
+    assert reply.status_code == 201
+    up = client.post(
+        f"/api/v1/eur/tickets/{ref}/attachments",
+        data={"file": (io.BytesIO(PNG), "screen.png")},
+        headers=auth(token),
+        content_type="multipart/form-data",
+    )
+    assert up.status_code == 201
+    # On SQLite the write session holds the writer lock: a slow upload must not be inside it.
+    assert events == ["body read", "session write=True"] * 2

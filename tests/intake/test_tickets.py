@@ -12,9 +12,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from intake import writer as writer_module
+from intake.db import Database
 from intake.extensions import db
 from intake.models import (
     AuthorType,
@@ -46,6 +48,25 @@ def test_the_form_looks_like_the_help_center(client: FlaskClient) -> None:
     assert 'href="/eur/categories/billing/"' in html  # the site's category navigation
     for label in ("Your name", "Email", "Subject", "Describe the problem", "Category", "Priority"):
         assert label in html
+
+
+def test_a_form_sent_back_with_its_errors_takes_no_write_lock(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[bool] = []
+    new_session = Database.new_session
+
+    def opening(self: Database, write: bool = False) -> Session:
+        opened.append(write)
+        return new_session(self, write)
+
+    monkeypatch.setattr(Database, "new_session", opening)
+    response = post_ticket(client, email="nope")
+    assert response.status_code == 400
+    assert 'href="/eur/categories/billing/"' in response.get_data(as_text=True)
+    forged = client.post("/eur/tickets/EUR-1/x/replies", data={"body": "hi"})  # no CSRF token
+    assert forged.status_code == 400 and "site-header" in forged.get_data(as_text=True)
+    assert opened and True not in opened  # the header's categories came from a read session
 
 
 def test_submitting_lands_on_the_ticket_page_with_a_readable_reference(client: FlaskClient) -> None:
