@@ -11,6 +11,7 @@ from intake.errors import ApiError
 from intake.models import SupportTicket, TicketAttachment, TicketResponse
 from intake.pages import (
     config,
+    customer_files,
     limit_ticket_creation,
     link_base,
     read_uploads,
@@ -153,7 +154,7 @@ def upload(reference: str) -> tuple[Response, int]:
         raise ApiError("Send at least one file in the multipart field 'file'.", "file")
     ticket = _ticket(reference, token)
     files = check_files(
-        uploads, cfg.max_attachments, cfg.max_attachment_bytes, len(ticket.attachments), "file"
+        uploads, cfg.max_attachments, cfg.max_attachment_bytes, len(customer_files(ticket)), "file"
     )
     note = (request.form.get("body") or "").strip() or "(files attached)"
     response = add_reply(scope(), ticket, note[:2000], files, store())

@@ -119,11 +119,17 @@ def _visit(value: str | None) -> str:
     return value if value and is_visit_id(value) else ""
 
 
+def customer_files(ticket: SupportTicket) -> list[TicketAttachment]:
+    """Return the ticket's files its customer may see: none of internal replies."""
+    internal = {r.id for r in ticket.responses if r.is_internal}
+    return [a for a in ticket.attachments if a.response_id not in internal]
+
+
 def _thread(ticket: SupportTicket) -> tuple[list[TicketAttachment], dict[int, list[Any]]]:
     """Split a ticket's files: those sent with the ticket, and those per reply."""
     first: list[TicketAttachment] = []
     per_reply: dict[int, list[Any]] = {}
-    for item in ticket.attachments:
+    for item in customer_files(ticket):
         if item.response_id is None:
             first.append(item)
         else:
@@ -158,9 +164,8 @@ def reply(reference: str, token: str) -> Any:
         try:
             cfg = config()
             uploads = read_uploads(request.files.getlist("attachments"))
-            files = check_files(
-                uploads, cfg.max_attachments, cfg.max_attachment_bytes, len(ticket.attachments)
-            )
+            already = len(customer_files(ticket))
+            files = check_files(uploads, cfg.max_attachments, cfg.max_attachment_bytes, already)
             response = add_reply(scope(), ticket, form.body.data or "", files, store())
         except ApiError as exc:
             target = form.attachments if exc.field == "attachments" else form.body
@@ -189,7 +194,7 @@ def attachment(reference: str, token: str, attachment_id: int) -> Response:
 
 def send_attachment(ticket: SupportTicket, attachment_id: int) -> Response:
     """Return the file as an attachment download, or NotFound when it is not this ticket's."""
-    item = next((a for a in ticket.attachments if a.id == attachment_id), None)
+    item = next((a for a in customer_files(ticket) if a.id == attachment_id), None)
     if item is None:
         raise NotFound()
     path = store().path(item.stored_name)

@@ -12,8 +12,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from intake.attachments import AttachmentStore
+from intake.db import TenantScope
 from intake.extensions import db
-from intake.models import OutboxMessage, SupportTicket, TicketAttachment
+from intake.models import (
+    AuthorType,
+    OutboxMessage,
+    SupportTicket,
+    TicketAttachment,
+    TicketResponse,
+)
 from tests.intake.conftest import PNG, api_ticket, form_fields, post_ticket, ticket_form
 
 EXE = b"MZ\x90\x00" + b"\x00" * 300
@@ -172,6 +180,48 @@ def test_files_are_served_only_to_the_token_holder_as_downloads(
     wrong = link.rsplit("/", 1)[0] + "/" + "A" * 43
     assert client.get(f"{wrong}/attachments/{item_id}").status_code == 404
     assert client.get(f"/km{link[4:]}/attachments/{item_id}").status_code == 404
+
+
+def test_files_of_internal_replies_are_neither_served_nor_counted(
+    client: FlaskClient, app: Flask, tmp_path: Path
+) -> None:
+    created = api_ticket(client)
+    ref, token = created["ticket"]["reference"], created["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    store = AttachmentStore(tmp_path / "uploads")
+    with app.app_context():
+        scope = TenantScope(db.session, "eur")
+        ticket = scope.first(SupportTicket, SupportTicket.reference == ref)
+        assert ticket is not None
+        note = scope.add(
+            TicketResponse(
+                ticket=ticket, author_type=AuthorType.agent, body="Refund?", is_internal=True
+            )
+        )
+        db.session.flush()
+        for i in range(3):  # as many as the customer may attach
+            data = f"internal notes {i}\n".encode()
+            scope.add(
+                TicketAttachment(
+                    ticket_id=ticket.id, response_id=note.id, original_name=f"secret{i}.txt",
+                    stored_name=store.save(data), content_type="text/plain", size=len(data),
+                    sha256="0" * 64,
+                )
+            )  # fmt: skip
+        db.session.commit()
+        ids = list(db.session.scalars(select(TicketAttachment.id)))
+    for item_id in ids:
+        assert client.get(f"/eur/tickets/{ref}/{token}/attachments/{item_id}").status_code == 404
+        api = client.get(f"/api/v1/eur/tickets/{ref}/attachments/{item_id}", headers=auth)
+        assert api.status_code == 404
+    assert "secret0.txt" not in client.get(f"/eur/tickets/{ref}/{token}").get_data(as_text=True)
+    up = client.post(
+        f"/api/v1/eur/tickets/{ref}/attachments",
+        data={"file": (io.BytesIO(PNG), "mine.png")},
+        headers=auth,
+        content_type="multipart/form-data",
+    )
+    assert up.status_code == 201, up.get_json()  # the agents' files use none of the allowance
 
 
 def test_forms_without_the_csrf_token_are_refused(client: FlaskClient, app: Flask) -> None:
