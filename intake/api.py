@@ -152,12 +152,14 @@ def upload(reference: str) -> tuple[Response, int]:
     uploads = read_uploads(request.files.getlist("file"))
     if not uploads:
         raise ApiError("Send at least one file in the multipart field 'file'.", "file")
+    # The note follows the rules of any reply (no control characters, at most REPLY_MAX).
+    note = request.form.get("body", "").strip()
+    note = parse(ReplyCreate, {"body": note}).body if note else "(files attached)"
     ticket = _ticket(reference, token)
     files = check_files(
         uploads, cfg.max_attachments, cfg.max_attachment_bytes, len(customer_files(ticket)), "file"
     )
-    note = (request.form.get("body") or "").strip() or "(files attached)"
-    response = add_reply(scope(), ticket, note[:2000], files, store())
+    response = add_reply(scope(), ticket, note, files, store())
     return jsonify({"reply": response_json(response)}), 201
 
 

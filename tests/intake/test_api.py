@@ -143,3 +143,32 @@ def test_the_body_is_read_before_the_write_session_opens(
     assert up.status_code == 201
     # On SQLite the write session holds the writer lock: a slow upload must not be inside it.
     assert events == ["body read", "session write=True"] * 2
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        ("bell \x07 in here", 400),
+        ("x" * 10_001, 400),
+        ("x" * 5_000, 201),  # kept whole, as a reply of that length is
+        ("  ", 201),
+    ],
+)
+def test_the_upload_note_follows_the_rules_of_a_reply(
+    client: FlaskClient, note: str, status: int
+) -> None:
+    created = api_ticket(client)
+    ref, token = created["ticket"]["reference"], created["token"]
+    up = client.post(
+        f"/api/v1/eur/tickets/{ref}/attachments",
+        data={"file": (io.BytesIO(PNG), "screen.png"), "body": note},
+        headers=auth(token),
+        content_type="multipart/form-data",
+    )
+    assert up.status_code == status, up.get_json()
+    read = client.get(f"/api/v1/eur/tickets/{ref}", headers=auth(token)).get_json()["ticket"]
+    if status == 400:
+        assert up.get_json()["error"]["field"] == "body"
+        assert read["replies"] == []
+    else:
+        assert [r["body"] for r in read["replies"]] == [note.strip() or "(files attached)"]
