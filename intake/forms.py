@@ -15,7 +15,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
-from wtforms.validators import AnyOf, Email, InputRequired, Length, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    ValidationError,
+)
 
 from intake import rules
 from intake.models import TicketCategory, TicketPriority
@@ -58,7 +65,8 @@ class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
         "Your name",
         filters=[_strip],
         validators=[
-            InputRequired("Enter your name."),
+            # DataRequired looks at the stripped value: only spaces is no name (as in the API).
+            DataRequired("Enter your name."),
             Length(max=rules.NAME_MAX, message=f"Use at most {rules.NAME_MAX} characters."),
             Clean(),
         ],
@@ -131,7 +139,7 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
         "Your reply",
         filters=[_strip],
         validators=[
-            InputRequired("Write a reply."),
+            DataRequired("Write a reply."),
             Length(max=rules.REPLY_MAX, message=f"Use at most {rules.REPLY_MAX:,} characters."),
             Clean(multiline=True),
         ],

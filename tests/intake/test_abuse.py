@@ -41,6 +41,7 @@ def field_error(html: str, field: str) -> str:
     ("field", "value", "message"),
     [
         ("name", "", "Enter your name."),
+        ("name", "   ", "Enter your name."),
         ("name", "A" * 101, "Use at most 100 characters."),
         ("name", "Ada\nBcc: x@evil.test", "Your name must be a single line."),
         ("email", "not-an-email", "Enter an email address like name@example.com."),
@@ -84,6 +85,16 @@ def test_each_api_field_is_named_in_the_json_error(
     assert set(response.get_json()) == {"error"} and set(error) == {"message", "field"}
     assert error["field"] == field and error["message"]
     assert count_tickets(app) == 0
+
+
+def test_a_reply_of_only_spaces_is_refused(client: FlaskClient, app: Flask) -> None:
+    link = post_ticket(client).headers["Location"].split("?")[0]
+    fields = form_fields(client.get(link).get_data(as_text=True))
+    sent = client.post(f"{link}/replies", data={"csrf_token": fields["csrf_token"], "body": "   "})
+    assert sent.status_code == 400
+    assert "Write a reply." in field_error(sent.get_data(as_text=True), "body")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(TicketResponse.id))) == 0
 
 
 def test_a_bad_attachment_keeps_everything_else_unsaved(
