@@ -83,6 +83,8 @@ def new() -> Any:
         if form.website.data:
             log.info("honeypot filled on %s's form; nothing saved", tenant().id)
             problem = "Your request could not be sent. Clear the field “Leave this field empty”."
+            # A browser that autofilled it would otherwise send it again forever.
+            form.website.data = ""
             return render_template("new.html", form=form, problem=problem), 400
         try:
             cfg = config()

@@ -250,6 +250,10 @@ def test_the_honeypot_field_stops_bots(client: FlaskClient, app: Flask) -> None:
     assert count_tickets(app) == 0
     with app.app_context():
         assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    # A person whose browser autofilled the field gets the form back with it empty.
+    html = response.get_data(as_text=True)
+    field = re.search(r'<input [^>]*name="website"[^>]*>', html)
+    assert field and 'value=""' in field.group(0) and "spam.example" not in html
 
 
 def test_ticket_creation_is_rate_limited_per_address(make_app: Callable[..., Flask]) -> None:
