@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
 from werkzeug.exceptions import NotFound as HttpNotFound
+from werkzeug.security import safe_join
 
 from intake.config import IntakeConfig
 from intake.tenancy import site_config
@@ -58,7 +59,12 @@ def file(path: str) -> Any:
     config = _config()
     if not config.serve_site:
         raise HttpNotFound()
-    target = config.site_dir / path
+    # Joined safely before the disk is asked anything: `..` must not probe outside the site.
+    joined = safe_join(str(config.site_dir), path)
+    if joined is None:
+        raise HttpNotFound()
+    target = Path(joined)
+    path = target.relative_to(config.site_dir).as_posix()
     if target.is_dir():
         if not request.path.endswith("/"):
             return redirect(request.path + "/", 301)

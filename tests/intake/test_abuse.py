@@ -235,6 +235,28 @@ def test_files_of_internal_replies_are_neither_served_nor_counted(
     assert up.status_code == 201, up.get_json()  # the agents' files use none of the allowance
 
 
+@pytest.mark.parametrize("probe", ["..%2Fcontent", "eur/..%2F..%2Fcontent"])
+def test_site_paths_outside_the_site_answer_like_missing_ones(
+    client: FlaskClient, kb_root: Path, probe: str
+) -> None:
+    assert (kb_root / "content").is_dir()  # beside site/: it exists
+    there = client.get(f"/{probe}")
+    missing = client.get(f"/{probe.replace('content', 'no-such-folder')}")
+    assert there.status_code == missing.status_code == 404
+    assert there.data == missing.data
+
+
+def test_the_site_404_page_is_never_looked_for_outside_the_site(
+    client: FlaskClient, kb_root: Path
+) -> None:
+    (kb_root / "404.html").write_text("outside the site")
+    try:
+        response = client.get("/..%2Fcontent/x")
+    finally:
+        (kb_root / "404.html").unlink()
+    assert response.status_code == 404 and b"outside the site" not in response.data
+
+
 def test_forms_without_the_csrf_token_are_refused(client: FlaskClient, app: Flask) -> None:
     response = client.post("/eur/tickets/new", data=ticket_form())
     assert response.status_code == 400
