@@ -25,16 +25,17 @@ def _category() -> str | None:
 
 
 @bp.route("/kb/search", methods=["GET"])
+@limiter.limit("120 per minute")  # as the form's suggestions: every search costs CPU
 def search() -> Response:
     """Search the tenant's articles and FAQs (?q=, optional ?category= and ?limit= 1..20)."""
-    query = request.args.get("q", "")
+    query = request.args.get("q", "")[:500]
     raw_limit = request.args.get("limit", "10")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
         raise ApiError("limit: use a whole number from 1 to 20.", "limit")
     hits = kb.suggest(
         tenant().id, query, current_app.config["INTAKE"].build_dir, _category(), int(raw_limit)
     )
-    return jsonify({"query": query[:500], "results": hits})
+    return jsonify({"query": query, "results": hits})
 
 
 @bp.route("/kb/articles", methods=["GET"])

@@ -172,3 +172,21 @@ def test_the_upload_note_follows_the_rules_of_a_reply(
         assert read["replies"] == []
     else:
         assert [r["body"] for r in read["replies"]] == [note.strip() or "(files attached)"]
+
+
+def test_search_queries_are_cut_and_rate_limited(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searched: list[str] = []
+
+    def suggest(_tenant: str, query: str, *_args: Any) -> list[dict[str, Any]]:
+        searched.append(query)
+        return []
+
+    monkeypatch.setattr("intake.api_kb.kb.suggest", suggest)
+    answers = [
+        client.get("/api/v1/eur/kb/search", query_string={"q": "refund " * 200}) for _ in range(121)
+    ]
+    assert [a.status_code for a in answers] == [200] * 120 + [429]
+    assert searched and {len(q) for q in searched} == {500}
+    assert set(answers[-1].get_json()) == {"error"}
