@@ -130,6 +130,7 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         "--threads", str(threads),
         "--bind", f"{host}:{port}",
         "--access-logfile", "-",
+        "--logger-class", "intake.accesslog.RedactingLogger",  # no ticket tokens in the log
         "--graceful-timeout", "10",
         "intake:create_app()",
     ]  # fmt: skip

@@ -1,0 +1,66 @@
+"""gunicorn's access log never holds a ticket's private token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from types import SimpleNamespace
+
+import pytest
+from gunicorn.config import Config  # type: ignore[import-untyped]
+
+from intake.accesslog import RedactingLogger, redact
+from intake.cli import gunicorn_command
+
+TOKEN = "k3Q9zT0pXr5-Wm2_bVd8sLf4Hn1Jc6Ye7Ua0Ri9Oq3E"
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        (f"/eur/tickets/EUR-10001/{TOKEN}", "/eur/tickets/EUR-10001/[token]"),
+        (f"/eur/tickets/EUR-10001/{TOKEN}/replies", "/eur/tickets/EUR-10001/[token]/replies"),
+        (f"/eur/tickets/EUR-1/{TOKEN}?created=1", "/eur/tickets/EUR-1/[token]?created=1"),
+        (f"/eur/tickets%2FEUR-1%2F{TOKEN}", "/eur/tickets/EUR-1/[token]"),
+        ("/eur/tickets/new", "/eur/tickets/new"),
+        ("/eur/tickets/suggestions/opened", "/eur/tickets/suggestions/opened"),
+        ("/api/v1/eur/tickets/EUR-1", "/api/v1/eur/tickets/EUR-1"),
+    ],
+)
+def test_tokens_in_paths_are_redacted(path: str, logged: str) -> None:
+    assert redact(path) == logged
+
+
+def test_the_access_log_line_has_no_token(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set(
+        "access_log_format",
+        '%(h)s "%(r)s" %(s)s %(U)s "%(f)s" %({raw_uri}e)s %({authorization}i)s',
+    )
+    logger = RedactingLogger(cfg)
+    path = f"/eur/tickets/EUR-10001/{TOKEN}/attachments/3"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.1",
+        "HTTP_REFERER": f"http://desk.test/eur/tickets/EUR-10001/{TOKEN}",
+    }
+    request = SimpleNamespace(headers=[("AUTHORIZATION", f"Bearer {TOKEN}")])
+    response = SimpleNamespace(status="200 OK", headers=[], sent=10)
+    monkeypatch.setattr(logger.access_log, "propagate", True)  # so that caplog sees it
+    with caplog.at_level(logging.INFO, logger="gunicorn.access"):
+        logger.access(response, request, environ, dt.timedelta(milliseconds=5))
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "gunicorn.access"]
+    assert TOKEN not in line
+    assert "/eur/tickets/EUR-10001/[token]/attachments/3" in line and "[redacted]" in line
+
+
+def test_serve_runs_gunicorn_with_the_redacting_logger() -> None:
+    command = gunicorn_command("127.0.0.1", 8000, 2, 4)
+    assert command[command.index("--logger-class") + 1] == "intake.accesslog.RedactingLogger"
