@@ -160,6 +160,34 @@ def test_attachment_types_are_checked_on_content(
     assert count_tickets(app) == int(accepted)
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("page.html", b"<!doctype html><html><body><script>alert(document.cookie)</script>\n"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>\n'),
+    ],
+)
+def test_clean_html_and_svg_are_never_served_as_active_content(
+    client: FlaskClient, app: Flask, name: str, data: bytes
+) -> None:
+    response = post_ticket(client, attachments=[(io.BytesIO(data), name)])
+    if response.status_code == 400:  # refused outright: fine
+        assert count_tickets(app) == 0
+        return
+    assert response.status_code == 303
+    link = response.headers["Location"].split("?")[0]
+    with app.app_context():
+        item = db.session.scalars(select(TicketAttachment)).one()
+    assert item.content_type == "text/plain"  # never text/html nor image/svg+xml
+    with client.get(f"{link}/attachments/{item.id}") as got:
+        assert got.status_code == 200 and got.data == data
+        assert got.mimetype == "text/plain"
+        assert got.headers["Content-Disposition"].startswith("attachment;")
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+        csp = got.headers["Content-Security-Policy"]
+        assert "sandbox" in csp and "default-src 'none'" in csp
+
+
 def test_files_are_stored_outside_the_site_under_generated_names(
     client: FlaskClient, app: Flask, tmp_path: Path, kb_root: Path
 ) -> None:
@@ -304,11 +332,14 @@ def test_customer_text_is_escaped_everywhere(client: FlaskClient) -> None:
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     fields = form_fields(html)
-    client.post(
+    sent = client.post(
         f"{link.split('?')[0]}/replies", data={"csrf_token": fields["csrf_token"], "body": evil}
     )
+    assert sent.status_code == 303  # the reply was saved, so the check below means something
     html = client.get(link).get_data(as_text=True)
     assert "<img src=x" not in html
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+    assert f'<div class="body">{escaped}</div>' in html
 
 
 def test_security_headers_on_every_response(client: FlaskClient) -> None:
