@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
@@ -42,7 +42,7 @@ class Checked:
 
     tenant: TenantConfig
     site: TenantSite
-    loaded: Loaded
+    assets: frozenset[PurePosixPath]  # non-Markdown files of the tenant, copied as they are
     warnings: list[Problem]
     store: RenderStore
 
@@ -133,7 +133,8 @@ def check_tenant(
         raise ContentError(problems)
     # The Markdown is in the renderings now; dropping it keeps memory flat on large sites.
     site = build_site(tenant, [replace(s, body="") for s in live], rendered)
-    return Checked(tenant, site, loaded, problems, store)
+    # Keep only what writing needs: holding every loaded source would hold every Markdown body.
+    return Checked(tenant, site, loaded.assets, problems, store)
 
 
 def check(
@@ -195,7 +196,7 @@ def fingerprint(checked: Checked, theme: str, options: BuildOptions) -> str:
     docs: list[Article | Faq] = [*checked.site.articles, *checked.site.faqs]
     for item in docs:
         digest.update(f"{item.doc.key}|{item.source.meta_digest}|".encode())
-    for asset in sorted(checked.loaded.assets):
+    for asset in sorted(checked.assets):
         stat = (options.content_dir / checked.tenant.id / asset).stat()
         digest.update(f"{asset}|{stat.st_size}|{stat.st_mtime_ns}|".encode())
     return digest.hexdigest()
@@ -224,7 +225,7 @@ def write_pages(staged: Staged, env: jinja2.Environment, options: BuildOptions) 
             advance(1)
     for rel, path in static_files(env):
         pages.copy(rel, path, str(path))
-    for asset in sorted(staged.checked.loaded.assets):
+    for asset in sorted(staged.checked.assets):
         source = options.content_dir / tenant.id / asset
         pages.copy(str(asset), source, str(source))
     return records
