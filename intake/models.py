@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Enum,
-    ForeignKey,
     ForeignKeyConstraint,
     Integer,
     MetaData,
@@ -231,6 +230,27 @@ class SupportTicket(Timestamped, Base):
     )
 
 
+def _same_tenant(column: str, table: str) -> ForeignKeyConstraint:
+    """Return a key from (tenant_id, column) to `table`'s (tenant_id, id).
+
+    So no row can point at another tenant's row, whatever the code that writes it.
+    """
+    return ForeignKeyConstraint(["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"])
+
+
+def _ticket_child_args(*extra: Any) -> tuple[Any, ...]:
+    """Return a ticket child's table arguments (new objects per table), then `extra`."""
+    return (
+        ForeignKeyConstraint(
+            ["tenant_id", "ticket_id"],
+            ["support_tickets.tenant_id", "support_tickets.id"],
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("tenant_id", "id"),
+        *extra,
+    )
+
+
 class _TicketChild(Timestamped):
     """A row that belongs to one ticket of the same tenant (composite key, checked by the DB)."""
 
@@ -239,22 +259,16 @@ class _TicketChild(Timestamped):
     @declared_attr.directive
     @classmethod
     def __table_args__(cls) -> tuple[Any, ...]:
-        return (
-            ForeignKeyConstraint(
-                ["tenant_id", "ticket_id"],
-                ["support_tickets.tenant_id", "support_tickets.id"],
-                ondelete="CASCADE",
-            ),
-            UniqueConstraint("tenant_id", "id"),
-        )
+        return _ticket_child_args()
 
 
 class TicketResponse(_TicketChild, Base):
     """One message in a ticket's thread after the description."""
 
     __tablename__ = "ticket_responses"
+    __table_args__ = _ticket_child_args(_same_tenant("agent_id", "agents"))
     author_type: Mapped[AuthorType] = mapped_column(db_enum(AuthorType, "author_type"))
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -265,7 +279,8 @@ class TicketAttachment(_TicketChild, Base):
     """A file a customer attached; the bytes live under UPLOAD_DIR as `stored_name`."""
 
     __tablename__ = "ticket_attachments"
-    response_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_responses.id"))
+    __table_args__ = _ticket_child_args(_same_tenant("response_id", "ticket_responses"))
+    response_id: Mapped[int | None] = mapped_column(Integer)
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(100))
@@ -288,14 +303,18 @@ class ChatSession(Timestamped, Base):
     """A live chat between a customer and an agent (the chat issue fills it)."""
 
     __tablename__ = "chat_sessions"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        _same_tenant("agent_id", "agents"),
+        _same_tenant("ticket_id", "support_tickets"),
+    )
     customer_name: Mapped[str] = mapped_column(String(100))
     customer_email: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[ChatStatus] = mapped_column(
         db_enum(ChatStatus, "chat_status"), default=ChatStatus.active
     )
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("support_tickets.id"))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
     closed_at: Mapped[dt.datetime | None] = mapped_column()
 
 

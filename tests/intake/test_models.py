@@ -1,0 +1,124 @@
+"""The schema: migrations give exactly the models' keys, and rows stay within their tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from intake.cli import alembic_config, upgrade
+from intake.db import make_engine
+from intake.models import (
+    Agent,
+    AuthorType,
+    Base,
+    ChatMessage,
+    ChatSession,
+    SupportTicket,
+    TicketAttachment,
+    TicketCategory,
+    TicketPriority,
+    TicketResponse,
+    TicketStatus,
+)
+from tests.intake.fixtures import DatabaseFactory
+
+
+@pytest.fixture
+def engine(intake_db: DatabaseFactory, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """Return an engine on a fresh database at the newest migration."""
+    value = make_engine(intake_db.new(request.node.name), pool_size=1)
+    yield value
+    value.dispose()
+
+
+def _ticket(conn: Connection, tenant: str, number: int) -> int:
+    values = {
+        "tenant_id": tenant, "number": number, "reference": f"{tenant.upper()}-{number}",
+        "token_hash": f"{tenant}{number}".ljust(64, "0"), "customer_name": "A",
+        "customer_email": "a@b.test", "subject": "Subject", "description": "Description",
+        "category": TicketCategory.general, "priority": TicketPriority.low,
+        "status": TicketStatus.open,
+    }  # fmt: skip
+    return int(conn.execute(insert(SupportTicket).returning(SupportTicket.id), values).scalar_one())
+
+
+def _fill(conn: Connection) -> dict[str, Any]:
+    """Write a ticket with an agent's reply and a file of it, and a chat, all of tenant eur."""
+    agent = conn.execute(
+        insert(Agent).returning(Agent.id),
+        {"tenant_id": "eur", "email": "ag@desk.test", "name": "Ag", "active": True},
+    ).scalar_one()
+    ticket = _ticket(conn, "eur", 1)
+    reply = conn.execute(
+        insert(TicketResponse).returning(TicketResponse.id),
+        {"tenant_id": "eur", "ticket_id": ticket, "author_type": AuthorType.agent,
+         "agent_id": agent, "body": "Hello", "is_internal": False},
+    ).scalar_one()  # fmt: skip
+    conn.execute(
+        insert(TicketAttachment),
+        {"tenant_id": "eur", "ticket_id": ticket, "response_id": reply, "original_name": "a.txt",
+         "stored_name": "f" * 32, "content_type": "text/plain", "size": 1, "sha256": "0" * 64},
+    )  # fmt: skip
+    chat = conn.execute(
+        insert(ChatSession).returning(ChatSession.id),
+        {"tenant_id": "eur", "customer_name": "A", "agent_id": agent, "ticket_id": ticket},
+    ).scalar_one()
+    conn.execute(
+        insert(ChatMessage),
+        {"tenant_id": "eur", "session_id": chat, "author_type": AuthorType.customer, "body": "Hi"},
+    )
+    return {"agent": agent, "ticket": ticket, "reply": reply}
+
+
+def test_the_migrations_give_the_models_keys(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    keys = [d for d in diffs if isinstance(d, tuple) and d[0] in ("add_fk", "remove_fk")]
+    assert keys == []
+
+
+def test_migrating_keeps_the_rows_and_their_links(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    command.downgrade(alembic_config(url), "0001")
+    engine.dispose()
+    with engine.begin() as conn:
+        ids = _fill(conn)
+    engine.dispose()
+    upgrade(url)
+    with engine.connect() as conn:
+        reply = conn.execute(select(TicketAttachment.response_id)).scalar_one()
+        assert reply == ids["reply"]
+        assert conn.execute(select(func.count(ChatMessage.id))).scalar_one() == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (TicketResponse, {"author_type": AuthorType.agent, "body": "x", "is_internal": True,
+                          "agent_id": "agent"}),
+        (TicketAttachment, {"response_id": "reply", "original_name": "a.txt",
+                            "stored_name": "e" * 32, "content_type": "text/plain", "size": 1,
+                            "sha256": "0" * 64}),
+        (ChatSession, {"customer_name": "B", "agent_id": "agent"}),
+        (ChatSession, {"customer_name": "B", "ticket_id": "ticket"}),
+    ],
+)  # fmt: skip
+def test_no_row_points_at_another_tenants_row(
+    engine: Engine, model: type[Base], values: dict[str, Any]
+) -> None:
+    with engine.begin() as conn:
+        ids = _fill(conn)  # tenant eur's agent, ticket and reply
+        own_ticket = _ticket(conn, "km", 1)
+    row = {k: ids[v] if k.endswith("_id") else v for k, v in values.items()}
+    row["tenant_id"] = "km"
+    if model is not ChatSession:
+        row["ticket_id"] = own_ticket
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(model), row)
