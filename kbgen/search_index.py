@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import threading
@@ -26,6 +27,7 @@ INDEX_FORMAT = 3  # bump when the schema or analysis changes: the next build re-
 DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
 # Whoosh sorts postings in memory up to this, then spills pickled runs to disk (slowly).
 LIMIT_MB = 256
+PARALLEL_DOCS = 500  # below this, starting Whoosh's worker processes costs more than it saves
 MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
 MAX_TERMS = 12
 SNIPPET_CHARS = 200
@@ -205,7 +207,14 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     else:
         before = {}
         ix = whoosh_index.create_in(str(folder), schema())
-    writer = ix.writer(limitmb=LIMIT_MB)
+    options: dict[str, Any] = {"limitmb": LIMIT_MB}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    # A full index of a large site analyses on every core (Whoosh's own worker processes),
+    # unless this already is a daemonic worker, which may not start processes of its own.
+    if not before and len(docs) >= PARALLEL_DOCS and cores > 1:
+        if not multiprocessing.current_process().daemon:
+            options.update(procs=cores, multisegment=True)
+    writer = ix.writer(**options)
     for key in before.keys() - wanted.keys():
         writer.delete_by_term("key", key)
     changed = [doc for doc in docs if before.get(doc.key) != wanted[doc.key]]
