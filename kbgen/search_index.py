@@ -28,7 +28,7 @@ DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
 # Whoosh sorts postings in memory up to this, then spills pickled runs to disk (slowly).
 LIMIT_MB = 256
 PARALLEL_DOCS = 500  # below this, starting Whoosh's worker processes costs more than it saves
-COMMON = 0.3  # share of documents above which a word is dropped from a query with rarer ones
+COMMON = 0.1  # share of documents above which a word is dropped from a query with rarer ones
 MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
 MAX_TERMS = 12
 SNIPPET_CHARS = 200
@@ -293,9 +293,12 @@ def search_folder(
     reader = searcher.reader()
     # A word in most documents tells little about any of them and costs a scan of most of the
     # index: when the query has rarer words, those alone rank the results.
-    common = {t for t in terms if reader.doc_frequency("text", t) > reader.doc_count() * COMMON}
+    frequency = {t: reader.doc_frequency("text", t) for t in terms}
+    common = {t for t in terms if frequency[t] > reader.doc_count() * COMMON}
     if common and len(common) < len(terms):
         terms = [t for t in terms if t not in common]
+    elif common and len(terms) > 2:  # only common words: the two rarest still say most
+        terms = sorted(terms, key=lambda t: frequency[t])[:2]
     parts = [_term_query(reader, t) for t in terms]
     # Every word should count: documents matching more of them come first.
     q: wq.Query = wq.Or(parts, scale=0.9) if len(parts) > 1 else parts[0]
