@@ -28,6 +28,7 @@ DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
 # Whoosh sorts postings in memory up to this, then spills pickled runs to disk (slowly).
 LIMIT_MB = 256
 PARALLEL_DOCS = 500  # below this, starting Whoosh's worker processes costs more than it saves
+PRUNE_FROM = 1000  # documents; below this every query word counts
 COMMON = 0.1  # share of documents above which a word is dropped from a query with rarer ones
 MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
 MAX_TERMS = 12
@@ -294,7 +295,8 @@ def search_folder(
     # A word in most documents tells little about any of them and costs a scan of most of the
     # index: when the query has rarer words, those alone rank the results.
     frequency = {t: reader.doc_frequency("text", t) for t in terms}
-    common = {t for t in terms if frequency[t] > reader.doc_count() * COMMON}
+    large = reader.doc_count() >= PRUNE_FROM  # a small index is fast to scan whole
+    common = {t for t in terms if large and frequency[t] > reader.doc_count() * COMMON}
     if common and len(common) < len(terms):
         terms = [t for t in terms if t not in common]
     elif common and len(terms) > 2:  # only common words: the two rarest still say most
