@@ -190,11 +190,12 @@ def _previous_docs(folder: Path | None) -> dict[str, str] | None:
 
 
 def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = None) -> int:
-    """Create the index in new `folder` holding exactly `docs`; return how many were (re)indexed.
+    """Make the index in `folder` hold exactly `docs`; return how many were (re)indexed.
 
-    With a `previous` index of the same format, its files are hard-linked in (Whoosh never
-    changes a segment file once written) and only added, changed and removed documents are
-    touched, so a rebuild after one edit costs milliseconds, not a full re-index.
+    With a `previous` index of the same format, only added, changed and removed documents are
+    touched, so a rebuild after one edit costs milliseconds, not a full re-index. A new
+    `folder` starts with the previous index's files hard-linked in (Whoosh never changes a
+    segment file once written); `folder == previous` updates the index where it is.
     """
     in_place = previous is not None and previous == folder  # kbgen serve updates the live one
     if not in_place:
@@ -202,15 +203,18 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     wanted = {doc.key: doc.fingerprint() for doc in docs}
     before = _previous_docs(previous)
     if before is not None and previous is not None:
-        for path in [] if in_place else previous.iterdir():
-            if path.is_file() and not path.name.endswith(".lock") and "WRITELOCK" not in path.name:
-                os.link(path, folder / path.name)
+        if not in_place:
+            for path in previous.iterdir():
+                if path.is_file() and "WRITELOCK" not in path.name:
+                    os.link(path, folder / path.name)
         ix = whoosh_index.open_dir(str(folder))
     else:
         before = {}
         ix = whoosh_index.create_in(str(folder), schema())
     options: dict[str, Any] = {"limitmb": LIMIT_MB}
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    from kbgen.workers import worker_count  # here: intake imports this module for search only
+
+    cores = worker_count()
     # A full index of a large site analyses on every core (Whoosh's own worker processes),
     # unless this already is a daemonic worker, which may not start processes of its own.
     if not before and len(docs) >= PARALLEL_DOCS and cores > 1:

@@ -48,8 +48,3 @@ class SiteIndexing:
         if self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
-
-
-def index_site(folder: Path, language: str) -> None:
-    """Index every article and FAQ page of `folder` into folder/pagefind, and wait for it."""
-    SiteIndexing(folder, language).wait()
