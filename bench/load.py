@@ -181,7 +181,7 @@ def start_server(
     root: Path, url: str, port: int, workers: int, threads: int
 ) -> subprocess.Popen[bytes]:
     """Start gunicorn with the app factory, as `intake serve` does, and wait until it answers."""
-    from intake.cli import gunicorn_command
+    from intake.serving import gunicorn_command
 
     env = {
         **os.environ,
@@ -247,7 +247,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=25, help="as `intake serve`")
     args = parser.parse_args()
 
-    from intake.cli import upgrade
+    from intake.cli.database import upgrade
 
     adopt_orphans()
     with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:

@@ -25,7 +25,7 @@ from bench.measure import percentile
 from kbgen.build import build, check
 from kbgen.config import BuildOptions
 from kbgen.manifest import search_docs
-from kbgen.search_index import search, search_folder, write_index
+from kbgen.search import search, search_folder, write_index
 
 REPO = Path(__file__).resolve().parent.parent
 JUDGED = REPO / "tests" / "kbgen" / "judged_queries.yaml"

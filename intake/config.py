@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -11,6 +12,8 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from intake.errors import ConfigError
+from kbgen.config import SiteConfig, load_site_config
+from kbgen.errors import KbgenError
 
 T = TypeVar("T")
 TRUE = {"1", "true", "yes", "on"}
@@ -24,10 +27,12 @@ class IntakeConfig:
     root: Path
     database_url: str
     secret_key: str
+    encryption_key: str
     build_dir: Path
     site_dir: Path
     serve_site: bool
     upload_dir: Path
+    file_storage: str
     public_url: str
     smtp_host: str
     smtp_port: int
@@ -84,10 +89,12 @@ class IntakeConfig:
             root=root,
             database_url=reader.database_url(instance),
             secret_key=reader.secret_key(instance),
+            encryption_key=reader.encryption_key(instance),
             build_dir=reader.path("KB_BUILD_DIR", root / "build"),
             site_dir=site_dir,
             serve_site=reader.flag("SERVE_SITE", True),
             upload_dir=upload_dir,
+            file_storage=reader.choice("FILE_STORAGE", ("folder", "database")),
             public_url=reader.url("PUBLIC_URL", "http://127.0.0.1:8000"),
             smtp_host=smtp_host,
             smtp_port=reader.number("SMTP_PORT", 25, int, 1, 65535),
@@ -98,7 +105,7 @@ class IntakeConfig:
             outbox_interval=reader.number("OUTBOX_INTERVAL", 10.0 if smtp_host else 0.0, float, 0),
             ticket_rate_limit=reader.rate_limit(),
             ratelimit_enabled=reader.flag("RATELIMIT_ENABLED", True),
-            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            ratelimit_storage_uri=reader.ratelimit_storage(),
             max_attachment_bytes=reader.number("MAX_ATTACHMENT_KB", 5120, int, 1) * 1024,
             max_attachments=reader.number("MAX_ATTACHMENTS", 5, int, 0, 20),
             trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int, 0, 5),
@@ -178,21 +185,61 @@ class _Reader:
             if len(raw) < 16:
                 self.problems.append("SECRET_KEY: too short; use at least 16 random characters")
             return raw
-        # Without one, keep a generated key in the instance folder so that every worker
-        # process (and the next start) signs sessions and CSRF tokens alike.
-        path = instance / "secret_key"
+        return self._kept("SECRET_KEY", instance / "secret_key", lambda: secrets.token_urlsafe(48))
+
+    def encryption_key(self, instance: Path) -> str:
+        """Read ENCRYPTION_KEY (tenant secrets at rest), or keep a generated one."""
+        raw = self.env.get("ENCRYPTION_KEY", "").strip()
+        if raw:
+            try:
+                if len(base64.urlsafe_b64decode(raw.encode())) == 32:
+                    return raw
+            except ValueError:
+                pass
+            self.problems.append(
+                "ENCRYPTION_KEY: not 32 url-safe base64-encoded bytes; make one with"
+                " `intake settings new-key`"
+            )
+            return raw
+        fresh = lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
+        return self._kept("ENCRYPTION_KEY", instance / "encryption_key", fresh)
+
+    def _kept(self, key: str, path: Path, make: Callable[[], str]) -> str:
+        """Return the value kept in `path`, writing a new one first if there is none.
+
+        Kept in the instance folder so that every worker process (and the next start) uses
+        the same one; several machines must set the variable instead.
+        """
         try:
             if not path.exists():
-                instance.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_urlsafe(48))
+                    handle.write(make())
             return path.read_text().strip()
         except FileExistsError:
             return path.read_text().strip()
         except OSError as exc:
-            self.problems.append(f"SECRET_KEY: not set and {path} cannot be written: {exc}")
+            self.problems.append(f"{key}: not set and {path} cannot be written: {exc}")
             return ""
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        """Read one of `allowed` (the first is the default)."""
+        raw = self.env.get(key, "").strip().lower() or allowed[0]
+        if raw not in allowed:
+            self.problems.append(f"{key}: {raw!r} is not one of: {', '.join(allowed)}")
+            return allowed[0]
+        return raw
+
+    def ratelimit_storage(self) -> str:
+        """Read where rate-limit counters live: this process (memory://) or Redis."""
+        raw = self.env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+        if not raw.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+            self.problems.append(
+                f"RATELIMIT_STORAGE_URI: {raw.split('://')[0]!r} is not supported; use memory://"
+                " (one process) or redis://HOST:PORT (several processes)"
+            )
+        return raw
 
     def mail_from(self) -> str:
         """Read the sender address of mails."""
@@ -218,3 +265,20 @@ class _Reader:
 def child_environment(overrides: Mapping[str, str]) -> dict[str, str]:
     """Return this process's environment with `overrides`, for the server processes we start."""
     return {**os.environ, **overrides}
+
+
+def load_config(given: Mapping[str, str] | IntakeConfig | None = None) -> IntakeConfig:
+    """Return `given` if it is a configuration, else build one from variables or the process."""
+    if isinstance(given, IntakeConfig):
+        return given
+    return IntakeConfig.from_process() if given is None else IntakeConfig.from_env(given)
+
+
+def load_site(root: Path) -> SiteConfig:
+    """Read content/site.yaml; its problems become one ConfigError, each line located."""
+    try:
+        return load_site_config(root)
+    except KbgenError as exc:
+        raise ConfigError(
+            f"{root / 'content' / 'site.yaml'} is not usable:\n  " + str(exc).replace("\n", "\n  ")
+        ) from None

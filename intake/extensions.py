@@ -1,4 +1,4 @@
-"""Extensions, created unbound here and bound to an app by create_app()."""
+"""Flask extensions, created unbound here and bound to an app by create_app()."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from intake.db import Database
-
-db = Database()
 csrf = CSRFProtect()
 # Per client address; storage from RATELIMIT_STORAGE_URI (memory:// counts per process).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,4 +1,4 @@
-"""The kbgen command line: check, build, serve."""
+"""The kbgen command line: new, check, build, serve, search."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kbgen import __version__
 from kbgen.build import build, check
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, KbgenError, Severity
+from kbgen.new import NEXT_STEPS, new_project
 from kbgen.schema import KbCategory
-from kbgen.search_index import search
+from kbgen.search import search
 from kbgen.serve import serve
 
 
@@ -20,7 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kbgen", description="Build a help center from Markdown.")
     parser.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    parser.add_argument("--version", action="version", version=f"kbgen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("new", help="start a help center in a folder without content/")
+    start.add_argument("dir", type=Path, help="the folder (made if missing)")
     for name, text in (
         ("check", "validate content; write nothing"),
         ("build", "validate, then write"),
@@ -63,6 +68,14 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new(args: argparse.Namespace) -> int:
+    files = new_project(args.dir)
+    if not args.quiet:
+        print(f"kbgen: wrote {len(files)} files into {args.dir}")
+        print(f"Next: cd {args.dir} && kbgen serve (see {NEXT_STEPS} there)")
+    return 0
+
+
 def _options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
         root=args.root.resolve(),
@@ -77,9 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run kbgen; print content problems as path:line: field: message and return 1 on error."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
-    if args.command == "search":
+    if args.command in ("new", "search"):
         try:
-            return _search(args)
+            return _new(args) if args.command == "new" else _search(args)
         except KbgenError as exc:
             print(f"kbgen: {exc}", file=sys.stderr)
             return 1

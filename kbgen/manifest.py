@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from kbgen.nav import Article, Faq, TenantSite
-from kbgen.search_index import SearchDoc
+from kbgen.search import SearchDoc
 
 
 def content_hash(item: Article | Faq) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import importlib.resources
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,17 @@ from kbgen.errors import KbgenError
 from kbgen.highlight import pygments_css
 from kbgen.nav import TenantSite
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE_TEMPLATES = "kbgen.templates"  # the repository's templates/, installed as package data
+
+
+@functools.cache
+def package_templates() -> Path:
+    """Return the folder of kbgen's own templates (site/ and shared/), wherever it is installed."""
+    folder = importlib.resources.files(PACKAGE_TEMPLATES)
+    # Jinja2 loads from real folders: a zipped install, with no folder to point at, cannot work.
+    if not isinstance(folder, Path):
+        raise KbgenError(f"{PACKAGE_TEMPLATES} is not a folder on disk ({folder}); reinstall kbgen")
+    return folder
 
 
 @dataclass(frozen=True)
@@ -52,13 +64,14 @@ def template_fingerprint(env: jinja2.Environment) -> str:
 
 
 def environment(root: Path, tenant: str) -> jinja2.Environment:
-    """Return the template environment: tenant overrides, then the project's, then defaults."""
+    """Return the template environment: tenant overrides, then the project's, then kbgen's."""
+    package = package_templates()
     folders = [
         root / "content" / tenant / "templates",
-        root / "templates" / "site",
-        DEFAULT_TEMPLATES / "site",
+        root / "templates" / "site",  # optional, in a writer's project
+        package / "site",
         root / "templates" / "shared",  # header and footer, shared with the intake service
-        DEFAULT_TEMPLATES / "shared",
+        package / "shared",
     ]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders if f.is_dir()]),

@@ -43,7 +43,7 @@ def process_pool(
 ) -> Iterator[Executor]:
     """Yield a process pool whose workers fork from a server that has kbgen imported already."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["kbgen.workers", "kbgen.search_index"])
+    context.set_forkserver_preload(["kbgen.workers", "kbgen.search.whoosh_index"])
     with ProcessPoolExecutor(
         worker_count(), mp_context=context, initializer=initializer, initargs=initargs
     ) as pool:

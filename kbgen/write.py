@@ -33,6 +33,11 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
+def _inside(rel: str, folder: str) -> bool:
+    """Say whether the path `rel` is `folder` or lies inside it (both relative to a tree)."""
+    return rel == folder or rel.startswith(f"{folder}/")
+
+
 def swap_in(staging: Path, final: Path) -> Path | None:
     """Put a complete staging folder where `final` is, so readers see old or new, never half.
 
@@ -62,8 +67,20 @@ def recover(final: Path) -> None:
             retired.rename(final)
 
 
+def link_or_copy(existing: Path | str, target: Path | str) -> None:
+    """Hard-link `existing` at `target`, or copy it where links are impossible."""
+    try:
+        os.link(existing, target)
+    except OSError:
+        shutil.copyfile(existing, target)
+
+
 class OutputTree:
-    """Collects one output folder in staging; refuses paths outside it and double writes."""
+    """Collects one output folder in staging; refuses paths outside it and double writes.
+
+    A writer with its own output (Whoosh, Pagefind) claims a folder of the tree instead of
+    writing beside it unchecked: the same path rules hold, and no other source writes there.
+    """
 
     def __init__(self, final: Path) -> None:
         self.final = final
@@ -72,21 +89,49 @@ class OutputTree:
         self.staging = final.with_name(f".{final.name}.new-{os.getpid()}")
         self.staging.mkdir()
         self.written: dict[str, str] = {}
+        self.claimed: dict[str, str] = {}  # folder -> the external writer that fills it
         self._folders: set[str] = {""}  # folders made so far, relative to the tree
 
-    def _target(self, rel: str, origin: str) -> str:
+    def _check_path(self, rel: str, origin: str) -> None:
         # Plain string handling: this runs for every file of a site with thousands of pages.
         parts = rel.split("/")
         if rel.startswith("/") or "\\" in rel or any(p in ("", ".", "..") for p in parts):
             raise KbgenError(f"{origin}: refusing to write {rel!r} outside {self.final}")
-        if rel in self.written:
-            raise KbgenError(f"{origin}: {rel} is already written by {self.written[rel]}")
-        self.written[rel] = origin
+
+    def _make_parent(self, rel: str) -> None:
         folder = rel.rpartition("/")[0]
         if folder not in self._folders:
             os.makedirs(os.path.join(self.staging, folder), exist_ok=True)
             self._folders.add(folder)
+
+    def _target(self, rel: str, origin: str) -> str:
+        self._check_path(rel, origin)
+        for folder, owner in self.claimed.items():
+            if _inside(rel, folder) or _inside(folder, rel):
+                raise KbgenError(f"{origin}: {rel} is in {folder}/, which {owner} writes")
+        if rel in self.written:
+            raise KbgenError(f"{origin}: {rel} is already written by {self.written[rel]}")
+        self.written[rel] = origin
+        self._make_parent(rel)
         return os.path.join(self.staging, rel)
+
+    def claim_folder(self, rel: str, origin: str) -> Path:
+        """Reserve the folder `rel` for a writer of its own (an index); return where it writes.
+
+        The folder is checked like any file's path and may hold no file written through the
+        tree, nor overlap another claim; later writes into it are refused. Its parent folders
+        are made, the folder itself is left to its writer (or, patching, is the live one).
+        """
+        self._check_path(rel, origin)
+        for folder, owner in self.claimed.items():
+            if _inside(rel, folder) or _inside(folder, rel):
+                raise KbgenError(f"{origin}: cannot claim {rel}/: {folder}/ is claimed by {owner}")
+        for path, owner in self.written.items():
+            if _inside(path, rel) or _inside(rel, path):
+                raise KbgenError(f"{origin}: cannot claim {rel}/: {path} is written by {owner}")
+        self.claimed[rel] = origin
+        self._make_parent(rel)
+        return self.staging / rel
 
     def write(self, rel: str, data: bytes, origin: str) -> None:
         """Write `data` at `rel` inside the tree; `origin` names the source for errors."""
@@ -99,11 +144,7 @@ class OutputTree:
         Files are never modified in place (every write makes a new file), so a hard link
         between the old and the new tree is safe.
         """
-        target = self._target(rel, origin)
-        try:
-            os.link(existing, target)
-        except OSError:
-            shutil.copyfile(existing, target)
+        link_or_copy(existing, self._target(rel, origin))
 
     def copy(self, rel: str, source: Path, origin: str) -> None:
         """Copy a file into the tree at `rel`."""
@@ -137,12 +178,12 @@ class PatchTree(OutputTree):
     atomically: fine for a preview on loopback, which is why `kbgen build` never does this.
     """
 
-    def __init__(self, final: Path, keep: frozenset[str] = frozenset()) -> None:
+    def __init__(self, final: Path) -> None:
         self.final = self.staging = final
         recover(final)
         self.written = {}
+        self.claimed = {}  # folders others maintain in place (an index): commit leaves them
         self._folders = {""}
-        self.keep = keep  # top-level folders that others maintain in place (an index)
 
     def _replace(self, target: str, fill: Callable[[str], None]) -> None:
         temporary = f"{target}.kbgen-tmp"
@@ -177,12 +218,12 @@ class PatchTree(OutputTree):
     def commit(self, background_cleanup: bool = False) -> None:  # noqa: ARG002
         """Remove the files (and emptied folders) this build no longer makes."""
         for folder, _dirs, files in os.walk(self.final, topdown=False):
-            rel_folder = os.path.relpath(folder, self.final)
-            if rel_folder.split(os.sep, 1)[0] in self.keep:
+            rel_folder = os.path.relpath(folder, self.final).replace(os.sep, "/")
+            if any(_inside(rel_folder, claimed) for claimed in self.claimed):
                 continue
             for name in files:
                 rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-                if rel.replace(os.sep, "/") not in self.written:
+                if rel not in self.written:
                     os.unlink(os.path.join(folder, name))
             if rel_folder != "." and not os.listdir(folder):
                 os.rmdir(folder)

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from intake import create_app
-from intake.extensions import db
+from intake.state import state
 from tests.intake.fixtures import DatabaseFactory
 
 
@@ -33,9 +33,7 @@ def intake_url(intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path) -> Ite
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
-    app.extensions["intake_writer"].close()
-    with app.app_context():
-        db.engine.dispose()
+    state(app).close()
 
 
 def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> None:

@@ -16,7 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from intake import create_app
-from intake.extensions import db, limiter
+from intake.extensions import limiter
+from intake.state import state
 from scripts.pgserver import free_port
 from tests.intake.fixtures import DatabaseFactory
 
@@ -58,9 +59,7 @@ def make_app(
 
     yield make
     for app in apps:
-        app.extensions["intake_writer"].close()
-        with app.app_context():
-            db.engine.dispose()
+        state(app).close()
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def intake_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DatabaseFactory]:
     """Migrate a template database once; each test then gets a copy of it."""
-    from intake.cli import upgrade
+    from intake.cli.database import upgrade
 
     kind = request.config.getoption("--db")
     counter = itertools.count(1)

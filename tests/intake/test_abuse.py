@@ -12,9 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from intake.attachments import AttachmentStore
-from intake.db import TenantScope
-from intake.extensions import db
+from intake.files import FolderStore
 from intake.models import (
     AuthorType,
     OutboxMessage,
@@ -22,14 +20,15 @@ from intake.models import (
     TicketAttachment,
     TicketResponse,
 )
+from intake.state import state
 from tests.intake.conftest import PNG, api_ticket, form_fields, post_ticket, ticket_form
 
 EXE = b"MZ\x90\x00" + b"\x00" * 300
 
 
 def count_tickets(app: Flask) -> int:
-    with app.app_context():
-        return int(db.session.scalar(select(func.count(SupportTicket.id))) or 0)
+    with state(app).db.all_tenants(write=True) as session:
+        return int(session.scalar(select(func.count(SupportTicket.id))) or 0)
 
 
 def field_error(html: str, field: str) -> str:
@@ -93,8 +92,8 @@ def test_a_reply_of_only_spaces_is_refused(client: FlaskClient, app: Flask) -> N
     sent = client.post(f"{link}/replies", data={"csrf_token": fields["csrf_token"], "body": "   "})
     assert sent.status_code == 400
     assert "Write a reply." in field_error(sent.get_data(as_text=True), "body")
-    with app.app_context():
-        assert db.session.scalar(select(func.count(TicketResponse.id))) == 0
+    with state(app).db.all_tenants(write=True) as session:
+        assert session.scalar(select(func.count(TicketResponse.id))) == 0
 
 
 def test_a_bad_attachment_keeps_everything_else_unsaved(
@@ -106,8 +105,8 @@ def test_a_bad_attachment_keeps_everything_else_unsaved(
     message = field_error(response.get_data(as_text=True), "attachments")
     assert "invoice.pdf is not a file type we accept" in message
     assert count_tickets(app) == 0
-    with app.app_context():
-        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    with state(app).db.all_tenants(write=True) as session:
+        assert session.scalar(select(func.count(OutboxMessage.id))) == 0
     uploads = tmp_path / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())
 
@@ -176,8 +175,8 @@ def test_clean_html_and_svg_are_never_served_as_active_content(
         return
     assert response.status_code == 303
     link = response.headers["Location"].split("?")[0]
-    with app.app_context():
-        item = db.session.scalars(select(TicketAttachment)).one()
+    with state(app).db.all_tenants(write=True) as session:
+        item = session.scalars(select(TicketAttachment)).one()
     assert item.content_type == "text/plain"  # never text/html nor image/svg+xml
     with client.get(f"{link}/attachments/{item.id}") as got:
         assert got.status_code == 200 and got.data == data
@@ -195,8 +194,8 @@ def test_files_are_stored_outside_the_site_under_generated_names(
         post_ticket(client, attachments=[(io.BytesIO(PNG), "../../site/eur/x.png")]).status_code
         == 303
     )
-    with app.app_context():
-        item = db.session.scalars(select(TicketAttachment)).one()
+    with state(app).db.all_tenants(write=True) as session:
+        item = session.scalars(select(TicketAttachment)).one()
     stored = tmp_path / "uploads" / item.stored_name
     assert stored.read_bytes() == PNG
     assert re.fullmatch(r"[0-9a-f]{32}", item.stored_name)
@@ -210,8 +209,8 @@ def test_files_are_served_only_to_the_token_holder_as_downloads(
 ) -> None:
     response = post_ticket(client, attachments=[(io.BytesIO(b"hello <b>there</b>\n"), "note.txt")])
     link = response.headers["Location"].split("?")[0]
-    with app.app_context():
-        item_id = db.session.scalars(select(TicketAttachment.id)).one()
+    with state(app).db.all_tenants(write=True) as session:
+        item_id = session.scalars(select(TicketAttachment.id)).one()
     with client.get(f"{link}/attachments/{item_id}") as ok:
         assert ok.status_code == 200 and ok.data == b"hello <b>there</b>\n"
         assert ok.headers["Content-Disposition"].startswith("attachment;")
@@ -227,28 +226,25 @@ def test_files_of_internal_replies_are_neither_served_nor_counted(
     created = api_ticket(client)
     ref, token = created["ticket"]["reference"], created["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    store = AttachmentStore(tmp_path / "uploads")
-    with app.app_context():
-        scope = TenantScope(db.session, "eur")
-        ticket = scope.first(SupportTicket, SupportTicket.reference == ref)
-        assert ticket is not None
-        note = scope.add(
-            TicketResponse(
-                ticket=ticket, author_type=AuthorType.agent, body="Refund?", is_internal=True
-            )
+    store = FolderStore(tmp_path / "uploads")
+    with state(app).db.write("eur") as session:
+        ticket = session.scalars(select(SupportTicket).where(SupportTicket.reference == ref)).one()
+        note = TicketResponse(
+            ticket=ticket, author_type=AuthorType.agent, body="Refund?", is_internal=True
         )
-        db.session.flush()
+        session.add(note)
+        session.flush()
         for i in range(3):  # as many as the customer may attach
             data = f"internal notes {i}\n".encode()
-            scope.add(
+            session.add(
                 TicketAttachment(
                     ticket_id=ticket.id, response_id=note.id, original_name=f"secret{i}.txt",
-                    stored_name=store.save(data), content_type="text/plain", size=len(data),
-                    sha256="0" * 64,
+                    stored_name=store.save("eur", data), content_type="text/plain",
+                    size=len(data), sha256="0" * 64,
                 )
             )  # fmt: skip
-        db.session.commit()
-        ids = list(db.session.scalars(select(TicketAttachment.id)))
+        session.flush()
+        ids = list(session.scalars(select(TicketAttachment.id)))
     for item_id in ids:
         assert client.get(f"/eur/tickets/{ref}/{token}/attachments/{item_id}").status_code == 404
         api = client.get(f"/api/v1/eur/tickets/{ref}/attachments/{item_id}", headers=auth)
@@ -298,8 +294,8 @@ def test_the_honeypot_field_stops_bots(client: FlaskClient, app: Flask) -> None:
     response = post_ticket(client, website="http://spam.example")
     assert response.status_code == 400
     assert count_tickets(app) == 0
-    with app.app_context():
-        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    with state(app).db.all_tenants(write=True) as session:
+        assert session.scalar(select(func.count(OutboxMessage.id))) == 0
     # A person whose browser autofilled the field gets the form back with it empty.
     html = response.get_data(as_text=True)
     field = re.search(r'<input [^>]*name="website"[^>]*>', html)

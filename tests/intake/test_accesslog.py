@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from gunicorn.config import Config  # type: ignore[import-untyped]
 
-from intake.accesslog import RedactingLogger, redact
-from intake.cli import gunicorn_command
+from intake.serving import gunicorn_command
+from intake.web.accesslog import RedactingLogger, redact
 
 TOKEN = "k3Q9zT0pXr5-Wm2_bVd8sLf4Hn1Jc6Ye7Ua0Ri9Oq3E"
 
@@ -63,4 +63,4 @@ def test_the_access_log_line_has_no_token(
 
 def test_serve_runs_gunicorn_with_the_redacting_logger() -> None:
     command = gunicorn_command("127.0.0.1", 8000, 2, 4)
-    assert command[command.index("--logger-class") + 1] == "intake.accesslog.RedactingLogger"
+    assert command[command.index("--logger-class") + 1] == "intake.web.accesslog.RedactingLogger"

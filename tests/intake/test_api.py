@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from intake.api.schemas import parse
 from intake.db import Database
-from intake.pages import read_uploads
-from intake.schemas import parse
+from intake.web.uploads import read_uploads
 from tests.intake.conftest import PNG, api_ticket
 
 
@@ -113,23 +113,23 @@ def test_the_body_is_read_before_the_write_session_opens(
     created = api_ticket(client)
     ref, token = created["ticket"]["reference"], created["token"]
     events: list[str] = []
-    new_session = Database.new_session
+    write = Database.write
 
-    def opening(self: Database, write: bool = False) -> Any:
-        events.append(f"session write={write}")
-        return new_session(self, write)
+    def opening(self: Database, tenant_id: str) -> Any:
+        events.append("session write=True")
+        return write(self, tenant_id)
 
     def parsing(model: Any, data: object) -> Any:
         events.append("body read")
         return parse(model, data)
 
-    def reading(files: Any) -> Any:
+    def reading(field: str) -> Any:
         events.append("body read")
-        return read_uploads(files)
+        return read_uploads(field)
 
-    monkeypatch.setattr(Database, "new_session", opening)
-    monkeypatch.setattr("intake.api.parse", parsing)
-    monkeypatch.setattr("intake.api.read_uploads", reading)
+    monkeypatch.setattr(Database, "write", opening)
+    monkeypatch.setattr("intake.api.tickets.parse", parsing)
+    monkeypatch.setattr("intake.api.tickets.read_uploads", reading)
     reply = client.post(
         f"/api/v1/eur/tickets/{ref}/replies", json={"body": "More."}, headers=auth(token)
     )
@@ -183,7 +183,7 @@ def test_search_queries_are_cut_and_rate_limited(
         searched.append(query)
         return []
 
-    monkeypatch.setattr("intake.api_kb.kb.suggest", suggest)
+    monkeypatch.setattr("intake.api.kb.search.suggest", suggest)
     answers = [
         client.get("/api/v1/eur/kb/search", query_string={"q": "refund " * 200}) for _ in range(121)
     ]

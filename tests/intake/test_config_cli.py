@@ -13,7 +13,7 @@ import pytest
 from intake.config import IntakeConfig
 from intake.errors import ConfigError
 
-INTAKE = [sys.executable, "-c", "from intake.cli import main; main()"]
+INTAKE = [sys.executable, "-c", "from intake.command import main; main()"]
 
 
 def test_defaults_need_no_setup(kb_root: Path, tmp_path: Path) -> None:

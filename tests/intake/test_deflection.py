@@ -7,15 +7,14 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from intake.db import TenantScope
-from intake.extensions import db
-from intake.kb import deflections
+from intake.kb.feedback import deflections
+from intake.state import state
 from tests.intake.conftest import form_fields, ticket_form
 
 
 def counts(app: Flask, tenant: str = "eur") -> dict[str, int]:
-    with app.app_context():
-        return deflections(TenantScope(db.session, tenant))
+    with state(app).db.read(tenant) as session:
+        return deflections(session)
 
 
 def test_suggestions_match_the_subject_and_stop_at_five(client: FlaskClient) -> None:

@@ -12,15 +12,15 @@ from flask import Flask
 from sqlalchemy import select
 
 from intake.errors import IntakeError
-from intake.extensions import db
-from intake.kb import sync_tenant
+from intake.kb.mirror import sync_tenant
 from intake.models import Faq, KnowledgeBaseArticle
+from intake.state import state
 
 
 def rows(app: Flask, tenant: str) -> dict[str, KnowledgeBaseArticle]:
-    with app.app_context():
+    with state(app).db.all_tenants(write=True) as session:
         query = select(KnowledgeBaseArticle).where(KnowledgeBaseArticle.tenant_id == tenant)
-        return {a.slug: a for a in db.session.scalars(query)}
+        return {a.slug: a for a in session.scalars(query)}
 
 
 def test_start_up_mirrors_every_tenants_manifest(app: Flask, kb_root: Path) -> None:
@@ -29,8 +29,8 @@ def test_start_up_mirrors_every_tenants_manifest(app: Flask, kb_root: Path) -> N
         mirrored = rows(app, tenant)
         assert set(mirrored) == {a["slug"] for a in manifest["articles"]}
         assert all(a.published for a in mirrored.values())
-        with app.app_context():
-            faqs = db.session.scalars(select(Faq.slug).where(Faq.tenant_id == tenant)).all()
+        with state(app).db.all_tenants(write=True) as session:
+            faqs = session.scalars(select(Faq.slug).where(Faq.tenant_id == tenant)).all()
         assert set(faqs) == {f["slug"] for f in manifest["faqs"]}
 
 
@@ -46,21 +46,19 @@ def test_sync_inserts_updates_and_unpublishes(app: Flask, kb_root: Path, tmp_pat
     changed["title"], changed["hash"] = "A new title", "0" * 64
     manifest["articles"].append(dict(changed, slug="brand-new", url="/eur/articles/brand-new/"))
     path.write_text(json.dumps(manifest))
-    with app.app_context():
-        report = sync_tenant(db.session, "eur", build)
+    report = sync_tenant(state(app).db, "eur", build)
     assert (report.inserted, report.updated, report.unpublished) == (1, 1, 1)
     mirrored = rows(app, "eur")
     assert not mirrored[gone].published  # kept for the tickets and feedback that cite it
     assert mirrored[changed["slug"]].title == "A new title"
     assert mirrored["brand-new"].published
-    with app.app_context():
-        again = sync_tenant(db.session, "eur", build)
+    again = sync_tenant(state(app).db, "eur", build)
     assert (again.inserted, again.updated, again.unpublished) == (0, 0, 0)
 
 
 def test_a_missing_manifest_is_a_clear_error(app: Flask, tmp_path: Path) -> None:
-    with app.app_context(), pytest.raises(IntakeError, match="run `kbgen build` first"):
-        sync_tenant(db.session, "eur", tmp_path)
+    with pytest.raises(IntakeError, match="run `kbgen build` first"):
+        sync_tenant(state(app).db, "eur", tmp_path)
 
 
 def test_unpublished_articles_leave_the_lists(
@@ -75,7 +73,6 @@ def test_unpublished_articles_leave_the_lists(
     manifest = json.loads(path.read_text())
     manifest["articles"] = [a for a in manifest["articles"] if a["slug"] != "refunds"]
     path.write_text(json.dumps(manifest))
-    with app.app_context():
-        sync_tenant(db.session, "eur", build)
+    sync_tenant(state(app).db, "eur", build)
     listed = app.test_client().get("/api/v1/eur/kb/articles").get_json()["articles"]
     assert "refunds" not in {a["slug"] for a in listed}

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from intake.cli import alembic_config, upgrade
+from intake.cli.database import alembic_config, upgrade
 from intake.db import make_engine
 from intake.models import (
     Agent,

@@ -11,21 +11,20 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from intake.config import IntakeConfig
-from intake.extensions import db
+from intake.mail.outbox import send_pending
 from intake.models import OutboxMessage, OutboxStatus, SupportTicket
-from intake.outbox import send_pending
+from intake.state import state
 from scripts.pgserver import free_port
 from tests.intake.conftest import Mailbox, api_ticket
 
 
 def outbox(app: Flask) -> list[OutboxMessage]:
-    with app.app_context():
-        return list(db.session.scalars(select(OutboxMessage)))
+    with state(app).db.all_tenants(write=True) as session:
+        return list(session.scalars(select(OutboxMessage)))
 
 
 def send(app: Flask) -> tuple[int, int]:
-    with app.app_context():
-        return send_pending(app.config["INTAKE"], db.session_factory(write=True))
+    return send_pending(state(app).config, state(app).db)
 
 
 def test_the_confirmation_reaches_the_customer(
@@ -52,15 +51,15 @@ def test_a_down_mail_server_keeps_ticket_and_mail_for_later(
     assert send(app) == (0, 1)
     (row,) = outbox(app)
     assert row.status == OutboxStatus.pending and row.attempts == 1 and row.last_error
-    with app.app_context():
-        assert db.session.scalars(select(SupportTicket)).one().reference == "EUR-10001"
+    with state(app).db.all_tenants(write=True) as session:
+        assert session.scalars(select(SupportTicket)).one().reference == "EUR-10001"
     assert send(app) == (0, 0)  # not due yet: it backs off
     # Later the server is back (another app on the same database, pointed at it).
     later = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0")
-    with later.app_context():
+    with state(later).db.all_tenants(write=True) as session:
         past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-        db.session.execute(update(OutboxMessage).values(next_attempt_at=past))
-        db.session.commit()
+        session.execute(update(OutboxMessage).values(next_attempt_at=past))
+        session.commit()
     assert send(later) == (1, 0)
     assert len(smtp.messages) == 1 and outbox(later)[0].attempts == 2
 
@@ -69,21 +68,16 @@ def test_the_background_sender_delivers_on_its_own(
     make_app: Callable[..., Flask], smtp: Mailbox
 ) -> None:
     app = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0.2")
-    try:
-        api_ticket(app.test_client())
-        assert smtp.arrived.wait(10), "the sender thread sent nothing"
-    finally:
-        worker = app.extensions["intake_outbox"]
-        worker.stopped.set()
-        worker.join(5)
+    state(app).background.start()  # as a serving process does
+    api_ticket(app.test_client())
+    assert smtp.arrived.wait(10), "the sender thread sent nothing"
 
 
 def test_no_transaction_is_open_while_a_mail_goes_out(make_app: Callable[..., Flask]) -> None:
     app = make_app(OUTBOX_INTERVAL="0")
     api_ticket(app.test_client())
     api_ticket(app.test_client())
-    with app.app_context():
-        pool = db.engine.pool
+    pool = state(app).db.engine.pool
     busy: list[int] = []
 
     def slow_server(_config: IntakeConfig, msg: EmailMessage) -> None:
@@ -93,8 +87,7 @@ def test_no_transaction_is_open_while_a_mail_goes_out(make_app: Callable[..., Fl
         if "EUR-10002" in str(msg["Subject"]):
             raise smtplib.SMTPServerDisconnected("gone")
 
-    with app.app_context():
-        result = send_pending(app.config["INTAKE"], db.session_factory(write=True), slow_server)
+    result = send_pending(state(app).config, state(app).db, slow_server)
     assert result == (1, 1) and busy == [0, 0]
     first, second = sorted(outbox(app), key=lambda row: row.id)
     assert first.status == OutboxStatus.sent and first.attempts == 1 and first.sent_at

@@ -7,17 +7,15 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from intake import writer as writer_module
-from intake.db import Database
-from intake.extensions import db
+from intake.db import Database, TenantSession
 from intake.models import (
     AuthorType,
     OutboxMessage,
@@ -29,7 +27,9 @@ from intake.models import (
     TicketStatus,
     utcnow,
 )
-from intake.writer import REFERENCE, Draft
+from intake.state import state
+from intake.tickets import writer as writer_module
+from intake.tickets.writer import REFERENCE, Draft
 from tests.intake.conftest import PNG, form_fields, post_ticket
 
 
@@ -54,13 +54,18 @@ def test_a_form_sent_back_with_its_errors_takes_no_write_lock(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[bool] = []
-    new_session = Database.new_session
+    read, write = Database.session, Database.write
 
-    def opening(self: Database, write: bool = False) -> Session:
-        opened.append(write)
-        return new_session(self, write)
+    def reading(self: Database, tenant_id: str) -> TenantSession:
+        opened.append(False)
+        return read(self, tenant_id)
 
-    monkeypatch.setattr(Database, "new_session", opening)
+    def writing(self: Database, tenant_id: str) -> Any:
+        opened.append(True)
+        return write(self, tenant_id)
+
+    monkeypatch.setattr(Database, "session", reading)
+    monkeypatch.setattr(Database, "write", writing)
     response = post_ticket(client, email="nope")
     assert response.status_code == 400
     assert 'href="/eur/categories/billing/"' in response.get_data(as_text=True)
@@ -116,18 +121,18 @@ def test_reply_and_resolve_from_the_ticket_page(client: FlaskClient, app: Flask)
     )
     html = client.get(link).get_data(as_text=True)
     assert "This request is resolved" in html
-    with app.app_context():
-        assert db.session.scalars(select(SupportTicket)).one().status == TicketStatus.resolved
+    with state(app).db.all_tenants(write=True) as session:
+        assert session.scalars(select(SupportTicket)).one().status == TicketStatus.resolved
     # A reply after resolving reopens the ticket.
     client.post(f"{link}/replies", data={"csrf_token": fields["csrf_token"], "body": "It is back."})
-    with app.app_context():
-        assert db.session.scalars(select(SupportTicket)).one().status == TicketStatus.open
+    with state(app).db.all_tenants(write=True) as session:
+        assert session.scalars(select(SupportTicket)).one().status == TicketStatus.open
 
 
 def test_a_confirmation_with_the_private_link_is_queued(client: FlaskClient, app: Flask) -> None:
     link = ticket_link(post_ticket(client))
-    with app.app_context():
-        mail = db.session.scalars(select(OutboxMessage)).one()
+    with state(app).db.all_tenants(write=True) as session:
+        mail = session.scalars(select(OutboxMessage)).one()
     assert mail.to_address == "ada@example.com"
     assert "EUR-10001" in mail.subject
     assert f"http://desk.test{link}" in mail.body
@@ -150,9 +155,9 @@ def test_concurrent_customers_get_distinct_numbers(app: Flask) -> None:
     for thread in threads:
         thread.join()
     assert not errors, errors
-    with app.app_context():
-        numbers = sorted(db.session.scalars(select(SupportTicket.number)))
-        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 24
+    with state(app).db.all_tenants(write=True) as session:
+        numbers = sorted(session.scalars(select(SupportTicket.number)))
+        assert session.scalar(select(func.count(OutboxMessage.id))) == 24
     assert numbers == list(range(10001, 10025))
 
 
@@ -173,14 +178,14 @@ def make_draft(token_hash: str) -> Draft:
 
 
 def test_one_bad_ticket_in_a_group_does_not_sink_the_others(app: Flask) -> None:
-    writer = app.extensions["intake_writer"]
+    writer = state(app).writer
     good, twin, clash = make_draft("a" * 64), make_draft("b" * 64), make_draft("b" * 64)
     writer._write_or_split([good, twin, clash])
     assert good.error is None and twin.error is None
     assert clash.error is not None and good.done.is_set() and clash.done.is_set()
-    with app.app_context():
-        stored = db.session.scalars(select(SupportTicket.reference).order_by(SupportTicket.id))
-        mails = db.session.scalars(select(OutboxMessage.body)).all()
+    with state(app).db.all_tenants(write=True) as session:
+        stored = session.scalars(select(SupportTicket.reference).order_by(SupportTicket.id))
+        mails = session.scalars(select(OutboxMessage.body)).all()
     assert list(stored) == [good.result[2], twin.result[2]]  # type: ignore[index]
     assert sorted(mails) == sorted(f"ref {d.result[2]}" for d in (good, twin))  # type: ignore[index]
 
@@ -190,7 +195,7 @@ def test_a_ticket_the_writer_was_too_slow_for_is_never_saved_later(
 ) -> None:
     monkeypatch.setattr(writer_module, "WRITERS_PG", 1)  # one thread, so one slow group stalls it
     app = make_app()
-    writer = app.extensions["intake_writer"]
+    writer = state(app).writer
     writing, go_on = threading.Event(), threading.Event()
     write = writer._write
 
@@ -216,6 +221,6 @@ def test_a_ticket_the_writer_was_too_slow_for_is_never_saved_later(
     # The slow ticket was being written when its wait ran out: it still gets its answer.
     assert answers and answers[0][2] == "EUR-10001"
     writer.close()  # drains the queue: the abandoned ticket must be skipped
-    with app.app_context():
-        assert list(db.session.scalars(select(SupportTicket.token_hash))) == ["c" * 64]
-        assert db.session.scalar(select(func.count(TicketAttachment.id))) == 0
+    with state(app).db.all_tenants(write=True) as session:
+        assert list(session.scalars(select(SupportTicket.token_hash))) == ["c" * 64]
+        assert session.scalar(select(func.count(TicketAttachment.id))) == 0

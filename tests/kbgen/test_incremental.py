@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from kbgen import incremental
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
-from kbgen.search_index import indexed_documents, search
-from tests.conftest import REPO
+from kbgen.search import indexed_documents, search, whoosh_index
+from tests.conftest import REPO, Project
 
 TODAY = dt.date(2026, 11, 25)
 QUERIES = [("eur", "refund"), ("eur", "password"), ("km", "tiles"), ("eur", "zebra crossing")]
@@ -147,6 +148,23 @@ def test_a_tenant_with_no_changes_is_left_alone(sample: Path) -> None:
     build(BuildOptions(root=sample, today=TODAY))
     assert untouched.stat().st_ino == inode
     assert "Zebra crossing fees" in (sample / "site/eur/categories/billing/index.html").read_text()
+
+
+def test_an_index_of_another_format_is_redone_though_nothing_else_changed(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that changes the index (or moves the analyzer it pickles) re-indexes all."""
+    options = BuildOptions(root=project.root, quiet=True)
+    with monkeypatch.context() as older:  # as an earlier kbgen built it
+        older.setattr(whoosh_index, "INDEX_FORMAT", 0)
+        older.setattr(incremental, "INDEX_FORMAT", 0)
+        build(options)
+    with pytest.raises(FileNotFoundError, match="outdated"):
+        search("eur", "welcome", build_dir=project.root / "build")
+    build(options)
+    assert [r.slug for r in search("eur", "welcome", build_dir=project.root / "build")] == [
+        "welcome"
+    ]
 
 
 def test_an_edited_template_re_renders_every_page_using_it(sample: Path) -> None:

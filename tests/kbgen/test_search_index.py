@@ -9,7 +9,7 @@ import pytest
 from kbgen.build import build
 from kbgen.cli import main
 from kbgen.config import BuildOptions
-from kbgen.search_index import search
+from kbgen.search import search
 from tests.conftest import Project
 
 HOSTILE = [

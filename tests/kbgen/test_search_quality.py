@@ -10,7 +10,7 @@ import yaml
 
 from kbgen.build import build
 from kbgen.config import BuildOptions
-from kbgen.search_index import search
+from kbgen.search import search
 
 JUDGED = yaml.safe_load((Path(__file__).parent / "judged_queries.yaml").read_text())
 TARGET = 0.9

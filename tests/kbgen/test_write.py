@@ -14,7 +14,7 @@ import pytest
 from kbgen.build import build
 from kbgen.config import BuildOptions
 from kbgen.errors import KbgenError
-from kbgen.write import OutputTree, recover
+from kbgen.write import OutputTree, PatchTree, recover
 from tests.conftest import Project
 
 
@@ -40,6 +40,92 @@ def test_refuses_two_sources_for_one_file(tmp_path: Path) -> None:
     with pytest.raises(KbgenError, match="already written by content/a.md"):
         tree.write("articles/a/index.html", b"2", "content/b.md")
     tree.abort()
+
+
+def test_a_claimed_folder_is_the_claimant_s_to_fill(tmp_path: Path) -> None:
+    tree = OutputTree(tmp_path / "eur")
+    tree.write("index.html", b"home", "t")
+    folder = tree.claim_folder("search/pagefind", "Pagefind")
+    assert folder == tree.staging / "search" / "pagefind"
+    assert folder.parent.is_dir() and not folder.exists()  # its writer makes it
+    folder.mkdir()
+    (folder / "pagefind.js").write_text("js")
+    tree.commit()
+    assert snapshot(tmp_path / "eur") == {
+        "index.html": b"home",
+        "search/pagefind/pagefind.js": b"js",
+    }
+
+
+@pytest.mark.parametrize("bad", ["../index", "/tmp/index", "a/../../index", "a\\index", ""])
+def test_claims_outside_the_output_are_refused(tmp_path: Path, bad: str) -> None:
+    tree = OutputTree(tmp_path / "eur")
+    with pytest.raises(KbgenError, match="whoosh: refusing to write .* outside"):
+        tree.claim_folder(bad, "whoosh")
+    assert tree.claimed == {}
+    tree.abort()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("index", "index"), ("data", "data/index"), ("data/index", "data")]
+)
+def test_a_folder_is_claimed_once(tmp_path: Path, first: str, second: str) -> None:
+    """A claim may not repeat, nest in or hold another: two writers would share files."""
+    tree = OutputTree(tmp_path / "eur")
+    tree.claim_folder(first, "whoosh")
+    with pytest.raises(KbgenError, match=f"cannot claim {second}/: {first}/ is claimed by whoosh"):
+        tree.claim_folder(second, "pagefind")
+    assert tree.claimed == {first: "whoosh"}
+    tree.abort()
+
+
+@pytest.mark.parametrize("written", ["pagefind/pagefind.js", "pagefind", "pagefind/x/y.css"])
+def test_a_folder_holding_written_files_cannot_be_claimed(tmp_path: Path, written: str) -> None:
+    tree = OutputTree(tmp_path / "eur")
+    tree.write(written, b"x", "content/eur/pagefind.js")
+    with pytest.raises(
+        KbgenError, match=f"cannot claim pagefind/: {written} is written by content"
+    ):
+        tree.claim_folder("pagefind", "Pagefind")
+    assert tree.claimed == {}
+    tree.abort()
+
+
+def test_writes_into_a_claimed_folder_are_refused(tmp_path: Path) -> None:
+    source = tmp_path / "logo.svg"
+    source.write_text("<svg/>")
+    tree = OutputTree(tmp_path / "eur")
+    tree.claim_folder("pagefind", "Pagefind")
+    for rel in ("pagefind/logo.svg", "pagefind", "pagefind/deep/logo.svg"):
+        with pytest.raises(KbgenError, match=f"{rel} is in pagefind/, which Pagefind writes"):
+            tree.copy(rel, source, str(source))
+        with pytest.raises(KbgenError, match="which Pagefind writes"):
+            tree.write(rel, b"x", "t")
+        with pytest.raises(KbgenError, match="which Pagefind writes"):
+            tree.link(rel, source, "t")
+    tree.write("pagefinder/logo.svg", b"x", "t")  # a neighbour with a longer name is fine
+    assert list(tree.written) == ["pagefinder/logo.svg"]
+    tree.abort()
+
+
+def test_a_patched_tree_claims_the_live_folder_and_keeps_it(tmp_path: Path) -> None:
+    live = tmp_path / "eur"
+    (live / "index").mkdir(parents=True)
+    (live / "index" / "seg_1.seg").write_text("segment")
+    (live / "old.html").write_text("gone")
+    tree = PatchTree(live)
+    assert tree.claim_folder("index", "whoosh") == live / "index"
+    tree.write("new.html", b"new", "t")
+    tree.commit()
+    assert snapshot(live) == {"index/seg_1.seg": b"segment", "new.html": b"new"}
+
+
+def test_a_writer_s_file_where_pagefind_writes_fails_the_build(project: Project) -> None:
+    project.write("content/eur/pagefind/notes.txt", "mine")
+    with pytest.raises(KbgenError, match="pagefind/notes.txt is in pagefind/, which Pagefind"):
+        build(BuildOptions(root=project.root))
+    assert not (project.root / "site" / "eur").exists()
+    assert [p.name for p in (project.root / "site").iterdir()] == []
 
 
 def test_commit_replaces_the_whole_tree(tmp_path: Path) -> None:

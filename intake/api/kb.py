@@ -1,0 +1,79 @@
+"""The JSON API for the knowledge base: search, the lists from the manifest, feedback."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from intake.api.blueprint import bp
+from intake.api.schemas import (
+    ArticleList,
+    ArticleOut,
+    FaqList,
+    FaqOut,
+    FeedbackCreate,
+    FeedbackTotals,
+    SearchResults,
+    dump,
+    parse,
+)
+from intake.errors import InvalidInput
+from intake.extensions import limiter
+from intake.kb import search
+from intake.kb.feedback import published_articles, published_faqs, record_feedback
+from intake.models import KbCategory
+from intake.state import state
+from intake.web.limits import SEARCH_RATE
+from intake.web.tenancy import tenant, tenant_session
+
+CATEGORIES = [c.value for c in KbCategory]
+
+
+def _category() -> str | None:
+    value = request.args.get("category") or None
+    if value is not None and value not in CATEGORIES:
+        raise InvalidInput(f"category: use one of {', '.join(CATEGORIES)}.", "category")
+    return value
+
+
+@bp.route("/kb/search", methods=["GET"])
+@limiter.limit(SEARCH_RATE)
+def search_kb() -> Response:
+    """Search the tenant's articles and FAQs (?q=, optional ?category= and ?limit= 1..20)."""
+    query = request.args.get("q", "")[:500]
+    raw_limit = request.args.get("limit", "10")
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
+        raise InvalidInput("limit: use a whole number from 1 to 20.", "limit")
+    hits = search.suggest(tenant().id, query, state().config.build_dir, _category(), int(raw_limit))
+    return jsonify(dump(SearchResults.model_validate({"query": query, "results": hits})))
+
+
+@bp.route("/kb/articles", methods=["GET"])
+def articles() -> Response:
+    """List the tenant's published articles (optional ?category=)."""
+    rows = published_articles(tenant_session(), _category())
+    items = [
+        ArticleOut(
+            slug=a.slug, title=a.title, category=a.category, url=a.url, summary=a.summary,
+            tags=a.tags, helpful_yes=a.helpful_yes, helpful_no=a.helpful_no,
+        )
+        for a in rows
+    ]  # fmt: skip
+    return jsonify(dump(ArticleList(articles=items)))
+
+
+@bp.route("/kb/faqs", methods=["GET"])
+def faqs() -> Response:
+    """List the tenant's published FAQs (optional ?category=)."""
+    rows = published_faqs(tenant_session(), _category())
+    items = [FaqOut(slug=f.slug, question=f.question, category=f.category, url=f.url) for f in rows]
+    return jsonify(dump(FaqList(faqs=items)))
+
+
+@bp.route("/kb/articles/<slug>/feedback", methods=["POST"])
+@limiter.limit("30 per minute")
+def feedback(slug: str) -> tuple[Response, int]:
+    """Record "was this article helpful?" and return the article's totals."""
+    body = parse(FeedbackCreate, request.get_json(silent=True))
+    with state().db.write(tenant().id) as session:
+        totals = record_feedback(session, slug[:120], body.helpful, body.comment)
+    return jsonify(dump(FeedbackTotals(slug=slug, **totals))), 201

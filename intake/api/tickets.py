@@ -1,0 +1,127 @@
+"""The JSON API for tickets: create, read with the token, reply, resolve, attach files.
+
+Bodies are read and checked before any write transaction opens: on SQLite that transaction
+holds the database's one writer lock, which a slow client must not keep from others.
+"""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request, url_for
+
+from intake.api.blueprint import bp
+from intake.api.schemas import (
+    ReplyCreate,
+    ReplyEnvelope,
+    ReplyOut,
+    TicketCreate,
+    TicketCreated,
+    TicketEnvelope,
+    TicketOut,
+    TicketSummary,
+    TicketSummaryEnvelope,
+    dump,
+    parse,
+)
+from intake.errors import InvalidInput, Unauthorized
+from intake.files import check_files, saved
+from intake.state import state
+from intake.tickets.access import find_ticket
+from intake.tickets.create import NewTicket, create_ticket
+from intake.tickets.replies import add_reply, customer_files, resolve
+from intake.web.limits import limit_ticket_creation
+from intake.web.tenancy import brand, tenant, tenant_session
+from intake.web.uploads import read_uploads, send_attachment
+
+
+def _token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(
+            "Send the ticket's token as 'Authorization: Bearer TOKEN'.", "Authorization"
+        )
+    return token.strip()
+
+
+@bp.route("/tickets", methods=["POST"])
+@limit_ticket_creation
+def create() -> tuple[Response, int, dict[str, str]]:
+    """Create a ticket from a JSON body; answer 201 with the ticket, its token and its page."""
+    body = parse(TicketCreate, request.get_json(silent=True))
+    data = NewTicket(
+        name=body.name,
+        email=str(body.email),
+        subject=body.subject,
+        description=body.description,
+        category=body.category,
+        priority=body.priority,
+        visit_id=body.visit_id,
+    )
+    links = brand()
+    ticket, token = create_ticket(state().writer, state().files, tenant().id, links, data)
+    created = TicketCreated(
+        ticket=TicketSummary.of(ticket),
+        token=token,
+        url=f"{links.link_base}/{ticket.reference}/{token}",
+    )
+    location = url_for(".read", reference=ticket.reference)
+    return jsonify(dump(created)), 201, {"Location": location}
+
+
+@bp.route("/tickets/<reference>", methods=["GET"])
+def read(reference: str) -> Response:
+    """Return the ticket and its thread to the holder of its token."""
+    ticket = find_ticket(tenant_session(), reference, _token())
+    return jsonify(dump(TicketEnvelope(ticket=TicketOut.of(ticket))))
+
+
+@bp.route("/tickets/<reference>/replies", methods=["POST"])
+def reply(reference: str) -> tuple[Response, int]:
+    """Add the customer's reply (JSON)."""
+    token = _token()
+    body = parse(ReplyCreate, request.get_json(silent=True))
+    with state().db.write(tenant().id) as session:
+        response = add_reply(session, find_ticket(session, reference, token), body.body)
+        answer = ReplyEnvelope(reply=ReplyOut.of(response))
+    return jsonify(dump(answer)), 201
+
+
+@bp.route("/tickets/<reference>/resolve", methods=["POST"])
+def mark_resolved(reference: str) -> Response:
+    """Mark the ticket resolved."""
+    token = _token()
+    with state().db.write(tenant().id) as session:
+        ticket = find_ticket(session, reference, token)
+        resolve(session, ticket)
+        answer = TicketSummaryEnvelope(ticket=TicketSummary.of(ticket))
+    return jsonify(dump(answer))
+
+
+@bp.route("/tickets/<reference>/attachments", methods=["POST"])
+def upload(reference: str) -> tuple[Response, int]:
+    """Attach files (multipart field `file`, repeatable) with an optional `body` note."""
+    token = _token()
+    config = state().config
+    uploads = read_uploads("file")
+    if not uploads:
+        raise InvalidInput("Send at least one file in the multipart field 'file'.", "file")
+    # The note follows the rules of any reply (no control characters, at most REPLY_MAX).
+    note = request.form.get("body", "").strip()
+    note = parse(ReplyCreate, {"body": note}).body if note else "(files attached)"
+    already = len(customer_files(find_ticket(tenant_session(), reference, token)))
+    files = check_files(
+        uploads, config.max_attachments, config.max_attachment_bytes, already, "file"
+    )
+    with (
+        saved(state().files, tenant().id, files) as stored,
+        state().db.write(tenant().id) as session,
+    ):
+        response = add_reply(session, find_ticket(session, reference, token), note, stored)
+        answer = ReplyEnvelope(reply=ReplyOut.of(response))
+    return jsonify(dump(answer)), 201
+
+
+@bp.route("/tickets/<reference>/attachments/<int:attachment_id>", methods=["GET"])
+def download(reference: str, attachment_id: int) -> Response:
+    """Send one of the ticket's files as a download."""
+    return send_attachment(find_ticket(tenant_session(), reference, _token()), attachment_id)

@@ -1,0 +1,65 @@
+"""`intake serve`: the service (and the built site) under gunicorn."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from intake.config import IntakeConfig, child_environment
+from intake.errors import ConfigError
+from intake.kb.mirror import sync_all
+from intake.serving import gunicorn_command
+from intake.state import state
+
+
+def check_workers(config: IntakeConfig, workers: int) -> None:
+    """Refuse a process count the deployment cannot keep correct, naming what to change."""
+    if workers == 1:
+        return
+    if config.is_sqlite:
+        raise ConfigError(
+            f"--workers: {workers} processes on SQLite; the embedded database serves from one"
+            " process (use --threads for more requests at once, or PostgreSQL for more processes)"
+        )
+    if config.ratelimit_storage_uri.startswith("memory://"):
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI: memory:// counts per process, so {workers} processes would"
+            f" allow each limit {workers} times; set it to redis://HOST:PORT"
+        )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="processes (more than one needs PostgreSQL and Redis)",
+)
+@click.option(
+    "--threads",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 4000),
+    help="requests and open connections per process",
+)
+@with_appcontext
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the service (and the built site) with gunicorn's threaded workers."""
+    current = state()
+    check_workers(current.config, workers)
+    tenants = [t.id for t in current.site.tenants]
+    for tenant_id, report in sync_all(current.db, tenants, current.config.build_dir).items():
+        click.echo(f"Knowledge base {tenant_id}: {report}")
+    cmd = gunicorn_command(host, port, workers, threads)
+    click.echo(f"Serving on http://{host}:{port}/ with {workers} process(es) (Ctrl-C stops)")
+    # The mirror was synced by this process; workers need not race to redo it.
+    env = child_environment({"KB_SYNC_ON_START": "0", "HELPCENTER_ROOT": str(current.config.root)})
+    sys.stdout.flush()
+    # Become gunicorn, so that signals (Ctrl-C, a supervisor's TERM) reach it directly.
+    os.execve(cmd[0], cmd, env)

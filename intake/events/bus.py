@@ -1,0 +1,139 @@
+"""One publish/subscribe interface for "something changed": a ticket, a chat message, presence.
+
+An event is small (what kind, which tenant, a few ids); a subscriber that wants more reads the
+database. Delivery is at most once and in order per publisher: a subscriber that fell behind
+by more than its queue holds is told so (`Subscription.overflowed`) and should reload.
+`InMemoryBus` reaches the subscribers of one process; `PostgresBus` (intake.events.postgres)
+reaches every process connected to the same PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+QUEUE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that changed: `topic` such as "ticket.updated", the tenant, and ids."""
+
+    topic: str
+    tenant_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Return the event as compact JSON (PostgreSQL's NOTIFY carries text)."""
+        return json.dumps(
+            {"topic": self.topic, "tenant_id": self.tenant_id, "data": self.data},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Event:
+        """Read an event written by to_json."""
+        raw = json.loads(text)
+        return cls(str(raw["topic"]), str(raw["tenant_id"]), dict(raw.get("data") or {}))
+
+
+class Subscription:
+    """What one subscriber receives: events of its tenant whose topic starts with a prefix."""
+
+    def __init__(self, bus: LocalFanOut, tenant_id: str, prefixes: tuple[str, ...]) -> None:
+        self._bus = bus
+        self.tenant_id = tenant_id
+        self.prefixes = prefixes
+        self._queue: queue.Queue[Event] = queue.Queue(QUEUE_SIZE)
+        self.overflowed = False
+
+    def wants(self, event: Event) -> bool:
+        """Say whether this subscriber is interested in the event."""
+        return event.tenant_id == self.tenant_id and event.topic.startswith(self.prefixes)
+
+    def offer(self, event: Event) -> None:
+        """Queue the event without ever blocking the publisher."""
+        try:
+            self._queue.put_nowait(event)
+        except queue.Full:
+            self.overflowed = True
+
+    def get(self, timeout: float) -> Event | None:
+        """Return the next event, or None after `timeout` seconds without one."""
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        """Stop receiving."""
+        self._bus.unsubscribe(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class EventBus(Protocol):
+    """Publish events; subscribe to a tenant's events by topic prefix."""
+
+    def publish(self, event: Event) -> None:
+        """Deliver the event to every interested subscriber (of every process, where shared)."""
+
+    def subscribe(self, tenant_id: str, prefixes: Iterable[str] = ("",)) -> Subscription:
+        """Return a subscription; close it when done."""
+
+    def close(self) -> None:
+        """Stop any background work of the bus."""
+
+
+class LocalFanOut:
+    """The subscribers of this process, and the hand-out of an event to each interested one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: list[Subscription] = []
+
+    def subscribe(self, tenant_id: str, prefixes: Iterable[str] = ("",)) -> Subscription:
+        """Return a new subscription of this process."""
+        subscription = Subscription(self, tenant_id, tuple(prefixes))
+        with self._lock:
+            self._subscribers.append(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Forget a subscription."""
+        with self._lock:
+            if subscription in self._subscribers:
+                self._subscribers.remove(subscription)
+
+    def deliver(self, event: Event) -> None:
+        """Queue the event for every interested subscriber of this process."""
+        with self._lock:
+            targets = [s for s in self._subscribers if s.wants(event)]
+        for subscription in targets:
+            subscription.offer(event)
+
+    @property
+    def count(self) -> int:
+        """Return how many subscriptions are open."""
+        with self._lock:
+            return len(self._subscribers)
+
+
+class InMemoryBus(LocalFanOut):
+    """Events within one process: the embedded default (SQLite runs one serving process)."""
+
+    def publish(self, event: Event) -> None:
+        """Deliver at once to this process's subscribers."""
+        self.deliver(event)
+
+    def close(self) -> None:
+        """Nothing runs in the background."""

@@ -1,0 +1,20 @@
+"""Files customers send: checked on content, stored behind one interface."""
+
+from __future__ import annotations
+
+from intake.files.checks import ACCEPT, ALLOWED_TEXT, CheckedFile, check_files, size_text, sniff
+from intake.files.storage import DatabaseStore, FileStore, FolderStore, SavedFile, saved
+
+__all__ = [
+    "ACCEPT",
+    "ALLOWED_TEXT",
+    "CheckedFile",
+    "DatabaseStore",
+    "FileStore",
+    "FolderStore",
+    "SavedFile",
+    "check_files",
+    "saved",
+    "size_text",
+    "sniff",
+]

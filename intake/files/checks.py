@@ -1,0 +1,105 @@
+"""Uploaded files: limits, and a type allow-list decided by the bytes, never by the name."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+
+import filetype
+
+from intake.errors import InvalidInput
+
+# What customers may attach, decided by the bytes, never by the name or the browser's claim.
+ALLOWED_TYPES = {
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+    "image/gif": "GIF image",
+    "image/webp": "WebP image",
+    "application/pdf": "PDF",
+    "text/plain": "plain text",
+}
+ALLOWED_TEXT = "PNG, JPEG, GIF, WebP, PDF or plain text"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that passed every check, ready to store."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        """Return the hex SHA-256 of the bytes."""
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def sniff(data: bytes) -> str | None:
+    """Return the allowed MIME type the bytes really are, or None."""
+    kind = filetype.guess(data[:8192])
+    if kind is not None:
+        return kind.mime if kind.mime in ALLOWED_TYPES else None
+    return "text/plain" if _is_text(data) else None
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    # Control characters other than whitespace mean a binary file, whatever its name says.
+    return not any(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f" for c in text)
+
+
+def clean_name(name: str) -> str:
+    """Return a display name without folders or control characters, at most 120 characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip(" .")
+    return base[-120:] or "attachment"
+
+
+def check_files(
+    files: list[tuple[str, bytes]],
+    max_count: int,
+    max_bytes: int,
+    already: int = 0,
+    field: str = "attachments",
+) -> list[CheckedFile]:
+    """Validate uploads (name, bytes); raise InvalidInput(field=field) naming the file."""
+    files = [(name, data) for name, data in files if name or data]  # empty file inputs
+    if len(files) + already > max_count:
+        left = max(0, max_count - already)
+        raise InvalidInput(f"Attach at most {max_count} files per ticket ({left} more).", field)
+    checked: list[CheckedFile] = []
+    for raw_name, data in files:
+        name = clean_name(raw_name)
+        if not data:
+            raise InvalidInput(f"{name} is empty.", field)
+        if len(data) > max_bytes:
+            raise InvalidInput(
+                f"{name} is {size_text(len(data))}; the limit is {size_text(max_bytes)} per file.",
+                field,
+            )
+        content_type = sniff(data)
+        if content_type is None:
+            raise InvalidInput(
+                f"{name} is not a file type we accept; attach {ALLOWED_TEXT} files.",
+                field,
+            )
+        checked.append(CheckedFile(name, content_type, data))
+    return checked
+
+
+# For the file inputs' `accept` attribute: the same list the checks above enforce.
+ACCEPT = ",".join(ALLOWED_TYPES)
+
+
+def size_text(size: int) -> str:
+    """Return a byte count as people read it: 512 bytes, 64 KB, 5 MB, 6.1 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f}".removesuffix(".0") + " KB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"

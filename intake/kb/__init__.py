@@ -1,0 +1,1 @@
+"""The knowledge base as the service sees it: the manifest mirror, search, feedback."""

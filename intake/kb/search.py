@@ -1,0 +1,33 @@
+"""Searching the knowledge base from the service: kbgen's Whoosh index, as plain data."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from kbgen.search import search
+
+log = logging.getLogger(__name__)
+RESULT_FIELDS = ("kind", "slug", "title", "url", "category", "summary", "snippet")
+# kbgen keeps one Whoosh searcher per index and process; Whoosh's readers share file handles
+# and are not documented as thread-safe, so this process's threads take turns (a search takes
+# a few milliseconds).
+_search_lock = threading.Lock()
+
+
+def suggest(
+    tenant_id: str, query: str, build_dir: Path, category: str | None = None, limit: int = 5
+) -> list[dict[str, Any]]:
+    """Return up to `limit` matching articles and FAQs as JSON-ready dicts (never raises)."""
+    try:
+        with _search_lock:
+            hits = search(tenant_id, query, category, limit, build_dir=build_dir)
+    except FileNotFoundError as exc:
+        log.warning("no search index for %s: %s", tenant_id, exc)
+        return []
+    except Exception:  # noqa: BLE001 (a stale or broken index must not break the ticket form)
+        log.exception("search failed for %s; run `kbgen build`", tenant_id)
+        return []
+    return [{key: hit.as_dict()[key] for key in RESULT_FIELDS} for hit in hits]

@@ -1,0 +1,1 @@
+"""Mail: the outbox written with what caused it, and the sender that delivers it."""

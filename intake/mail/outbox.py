@@ -1,0 +1,106 @@
+"""The outbox: mails are rows written with what caused them, and a sender delivers them later.
+
+A failure to send never loses the ticket (already committed) nor the mail (it stays pending
+with a later attempt time). Delivery is at least once: a row is claimed before sending. The
+sender works across tenants, in sessions that say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Callable
+from email.message import EmailMessage
+
+from sqlalchemy import or_, select, update
+
+from intake.config import IntakeConfig
+from intake.db import Database, TenantSession
+from intake.mail.smtp import build_message, smtp_send
+from intake.models import OutboxMessage, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 12
+CLAIM_SECONDS = 120  # a sender that died mid-send leaves its claim; it expires after this
+
+
+def enqueue(session: TenantSession, to: str, subject: str, body: str) -> OutboxMessage:
+    """Add a mail to the outbox in the caller's transaction."""
+    row = OutboxMessage(to_address=to, subject=subject, body=body)
+    session.add(row)
+    return row
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Return the wait before the next attempt: 30 s doubling, at most 6 hours."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def _claim(database: Database, now: dt.datetime, limit: int) -> list[OutboxMessage]:
+    """Mark up to `limit` due rows as sending and return them, detached (one transaction)."""
+    stale = now - dt.timedelta(seconds=CLAIM_SECONDS)
+    with database.all_tenants(write=True) as session:
+        due = or_(
+            (OutboxMessage.status == OutboxStatus.pending) & (OutboxMessage.next_attempt_at <= now),
+            (OutboxMessage.status == OutboxStatus.sending) & (OutboxMessage.updated_at <= stale),
+        )
+        ids = list(
+            session.scalars(
+                select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)
+            )
+        )
+        claimed: list[int] = []
+        for row_id in ids:
+            # Only the sender whose UPDATE matched owns the row (other processes race here).
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, due)
+                .values(status=OutboxStatus.sending, updated_at=now)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(row_id)
+        rows = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(claimed))
+                .order_by(OutboxMessage.id)
+            )
+        )
+        session.expunge_all()  # detached before the commit, so they keep what was read
+        return rows
+
+
+def send_pending(
+    config: IntakeConfig,
+    database: Database,
+    send: Callable[[IntakeConfig, EmailMessage], None] = smtp_send,
+    limit: int = 50,
+) -> tuple[int, int]:
+    """Send due mails; return (sent, failed this round). Failures are retried later.
+
+    No transaction is open while a mail goes out: a slow mail server must not hold SQLite's
+    writer lock (nor a PostgreSQL connection) for the ticket writers.
+    """
+    sent = failed = 0
+    for row in _claim(database, utcnow(), limit):
+        attempts = row.attempts + 1
+        values: dict[str, object] = {"attempts": attempts, "updated_at": utcnow()}
+        try:
+            send(config, build_message(config, row))
+        except (OSError, smtplib.SMTPException) as exc:
+            failed += 1
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            gave_up = attempts >= MAX_ATTEMPTS
+            values.update(
+                last_error=error,
+                next_attempt_at=utcnow() + backoff(attempts),
+                status=OutboxStatus.failed if gave_up else OutboxStatus.pending,
+            )
+            log.warning("mail %s to %s not sent (%s)", row.id, row.to_address, error)
+        else:
+            sent += 1
+            values.update(status=OutboxStatus.sent, sent_at=utcnow())
+        with database.all_tenants(write=True) as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(values))
+    return sent, failed

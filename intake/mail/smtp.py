@@ -1,0 +1,31 @@
+"""Mail as it leaves: an outbox row made into a message and handed to an SMTP server."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from intake.config import IntakeConfig
+from intake.models import OutboxMessage
+
+
+def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
+    """Return the message of an outbox row."""
+    msg = EmailMessage()
+    msg["From"] = config.mail_from
+    msg["To"] = row.to_address
+    msg["Subject"] = row.subject
+    msg["Message-ID"] = make_msgid(domain=config.mail_from.rsplit("@", 1)[-1])
+    msg.set_content(row.body)
+    return msg
+
+
+def smtp_send(config: IntakeConfig, msg: EmailMessage) -> None:
+    """Deliver one message through the configured SMTP server."""
+    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=10) as smtp:
+        if config.smtp_starttls:
+            smtp.starttls()
+        if config.smtp_username:
+            smtp.login(config.smtp_username, config.smtp_password)
+        smtp.send_message(msg)

@@ -1,0 +1,126 @@
+"""Tickets: the counter of their numbers, the ticket, its replies, files and audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from intake.models.base import Base, Timestamped, db_enum, same_tenant
+from intake.models.enums import (
+    AuthorType,
+    TicketCategory,
+    TicketEventKind,
+    TicketPriority,
+    TicketStatus,
+)
+
+
+class TicketCounter(Timestamped, Base):
+    """The last ticket number handed out per tenant; its row lock orders concurrent tickets."""
+
+    __tablename__ = "ticket_counters"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class SupportTicket(Timestamped, Base):
+    """A customer's ticket: reference for people, token hash for the private link."""
+
+    __tablename__ = "support_tickets"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        UniqueConstraint("tenant_id", "reference"),
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("token_hash"),
+        ForeignKeyConstraint(["tenant_id", "assigned_agent_id"], ["agents.tenant_id", "agents.id"]),
+        ForeignKeyConstraint(
+            ["tenant_id", "cited_article_id"],
+            ["knowledge_base_articles.tenant_id", "knowledge_base_articles.id"],
+        ),
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(24))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    customer_name: Mapped[str] = mapped_column(String(100))
+    customer_email: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[TicketCategory] = mapped_column(db_enum(TicketCategory, "ticket_category"))
+    priority: Mapped[TicketPriority] = mapped_column(db_enum(TicketPriority, "ticket_priority"))
+    status: Mapped[TicketStatus] = mapped_column(
+        db_enum(TicketStatus, "ticket_status"), default=TicketStatus.open
+    )
+    assigned_agent_id: Mapped[int | None] = mapped_column(Integer)
+    cited_article_id: Mapped[int | None] = mapped_column(Integer)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column()
+
+    responses: Mapped[list[TicketResponse]] = relationship(
+        back_populates="ticket", order_by="TicketResponse.id"
+    )
+    attachments: Mapped[list[TicketAttachment]] = relationship(
+        back_populates="ticket", order_by="TicketAttachment.id"
+    )
+
+
+def _ticket_child_args(*extra: Any) -> tuple[Any, ...]:
+    """Return a ticket child's table arguments (new objects per table), then `extra`."""
+    return (
+        ForeignKeyConstraint(
+            ["tenant_id", "ticket_id"],
+            ["support_tickets.tenant_id", "support_tickets.id"],
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("tenant_id", "id"),
+        *extra,
+    )
+
+
+class _TicketChild(Timestamped):
+    """A row that belongs to one ticket of the same tenant (composite key, checked by the DB)."""
+
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return _ticket_child_args()
+
+
+class TicketResponse(_TicketChild, Base):
+    """One message in a ticket's thread after the description."""
+
+    __tablename__ = "ticket_responses"
+    __table_args__ = _ticket_child_args(same_tenant("agent_id", "agents"))
+    author_type: Mapped[AuthorType] = mapped_column(db_enum(AuthorType, "author_type"))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    ticket: Mapped[SupportTicket] = relationship(back_populates="responses")
+
+
+class TicketAttachment(_TicketChild, Base):
+    """A file a customer attached; the bytes live under UPLOAD_DIR as `stored_name`."""
+
+    __tablename__ = "ticket_attachments"
+    __table_args__ = _ticket_child_args(same_tenant("response_id", "ticket_responses"))
+    response_id: Mapped[int | None] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    ticket: Mapped[SupportTicket] = relationship(back_populates="attachments")
+
+
+class TicketEvent(_TicketChild, Base):
+    """The audit trail: what happened to a ticket, by whom."""
+
+    __tablename__ = "ticket_events"
+    kind: Mapped[TicketEventKind] = mapped_column(db_enum(TicketEventKind, "ticket_event_kind"))
+    actor: Mapped[AuthorType] = mapped_column(db_enum(AuthorType, "author_type"))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,12 @@
+"""The customer's HTML pages: the ticket form and the private ticket page."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from intake.portal.views import bp
+
+
+def init_app(app: Flask) -> None:
+    """Register the portal's blueprint."""
+    app.register_blueprint(bp)

@@ -1,0 +1,158 @@
+"""The customer's pages: the ticket form with its suggestions, the private ticket page."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Response, jsonify, redirect, render_template, request, url_for
+
+from intake.errors import InvalidInput, NotFound
+from intake.extensions import limiter
+from intake.files import check_files, saved
+from intake.kb.feedback import record_open
+from intake.kb.search import suggest
+from intake.models import TicketCategory, TicketPriority
+from intake.portal.forms import ReplyForm, ResolveForm, TicketForm
+from intake.state import state
+from intake.tickets.access import find_ticket
+from intake.tickets.create import NewTicket, create_ticket
+from intake.tickets.replies import add_reply, customer_files, resolve, split_files
+from intake.tickets.rules import is_visit_id
+from intake.web.limits import SEARCH_RATE, limit_ticket_creation
+from intake.web.tenancy import brand, tenant, tenant_blueprint, tenant_session
+from intake.web.uploads import read_uploads, send_attachment
+
+log = logging.getLogger(__name__)
+bp = tenant_blueprint("portal", __name__, "")
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@limit_ticket_creation
+def new() -> Any:
+    """Show the ticket form; on a valid POST create the ticket and go to its page."""
+    form = TicketForm()
+    if request.method == "GET" and not form.visit_id.data:
+        form.visit_id.data = secrets.token_urlsafe(12)
+    if form.validate_on_submit():
+        if form.website.data:
+            log.info("honeypot filled on %s's form; nothing saved", tenant().id)
+            problem = "Your request could not be sent. Clear the field “Leave this field empty”."
+            # A browser that autofilled it would otherwise send it again forever.
+            form.website.data = ""
+            return render_template("portal/new.html", form=form, problem=problem), 400
+        config = state().config
+        try:
+            files = check_files(
+                read_uploads("attachments"), config.max_attachments, config.max_attachment_bytes
+            )
+        except InvalidInput as exc:
+            form.attachments.errors = [exc.message]
+        else:
+            ticket, token = create_ticket(
+                state().writer, state().files, tenant().id, brand(), _new_ticket(form), files
+            )
+            target = url_for(".show", reference=ticket.reference, token=token, created=1)
+            return redirect(target, 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("portal/new.html", form=form, problem=""), status
+
+
+def _new_ticket(form: TicketForm) -> NewTicket:
+    visit = form.visit_id.data
+    return NewTicket(
+        name=form.name.data or "",
+        email=form.email.data or "",
+        subject=form.subject.data or "",
+        description=form.description.data or "",
+        category=TicketCategory(form.category.data),
+        priority=TicketPriority(form.priority.data),
+        visit_id=visit if visit and is_visit_id(visit) else "",
+    )
+
+
+@bp.route("/tickets/<reference>/<token>", methods=["GET"])
+def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any:
+    """Show the ticket's page: the thread, a reply form and the resolve button."""
+    ticket = find_ticket(tenant_session(), reference, token)
+    first, per_reply = split_files(ticket)
+    return render_template(
+        "portal/ticket.html",
+        ticket=ticket,
+        token=token,
+        responses=[r for r in ticket.responses if not r.is_internal],
+        first_files=first,
+        reply_files=per_reply,
+        reply_form=reply_form or ReplyForm(),
+        resolve_form=ResolveForm(),
+        created=request.args.get("created") == "1",
+    )
+
+
+@bp.route("/tickets/<reference>/<token>/replies", methods=["POST"])
+def reply(reference: str, token: str) -> Any:
+    """Add the customer's reply; invalid input shows the page again with the messages."""
+    form = ReplyForm()
+    if form.validate_on_submit():
+        config = state().config
+        try:
+            uploads = read_uploads("attachments")
+            already = len(customer_files(find_ticket(tenant_session(), reference, token)))
+            files = check_files(uploads, config.max_attachments, config.max_attachment_bytes,
+                                already)  # fmt: skip
+            with (
+                saved(state().files, tenant().id, files) as stored,
+                state().db.write(tenant().id) as session,
+            ):
+                ticket = find_ticket(session, reference, token)
+                response_id = add_reply(session, ticket, form.body.data or "", stored).id
+        except InvalidInput as exc:
+            target = form.attachments if exc.field == "attachments" else form.body
+            target.errors = [exc.message]
+        else:
+            url = url_for(".show", reference=reference.upper(), token=token)
+            return redirect(f"{url}#reply-{response_id}", 303)
+    return show(reference, token, reply_form=form), 400
+
+
+@bp.route("/tickets/<reference>/<token>/resolve", methods=["POST"])
+def mark_resolved(reference: str, token: str) -> Any:
+    """Mark the ticket resolved and show its page again."""
+    find_ticket(tenant_session(), reference, token)  # a wrong link is a 404, form or not
+    if ResolveForm().validate_on_submit():
+        with state().db.write(tenant().id) as session:
+            resolve(session, find_ticket(session, reference, token))
+    return redirect(url_for(".show", reference=reference.upper(), token=token), 303)
+
+
+@bp.route("/tickets/<reference>/<token>/attachments/<int:attachment_id>", methods=["GET"])
+def attachment(reference: str, token: str, attachment_id: int) -> Response:
+    """Send one of the ticket's files to its token holder, always as a download."""
+    return send_attachment(find_ticket(tenant_session(), reference, token), attachment_id)
+
+
+@bp.route("/tickets/suggestions", methods=["GET"])
+@limiter.limit(SEARCH_RATE)
+def suggestions() -> Any:
+    """Return up to five articles and FAQs matching what the customer typed (?q=)."""
+    query = request.args.get("q", "")[:500]
+    hits = suggest(tenant().id, query, state().config.build_dir, limit=5)
+    return jsonify({"query": query, "suggestions": hits})
+
+
+@bp.route("/tickets/suggestions/opened", methods=["POST"])
+@limiter.limit("60 per minute")
+def opened() -> Any:
+    """Record that the form's visitor opened a suggestion (sent by the page's script)."""
+    visit_id = request.form.get("visit_id", "")
+    kind = request.form.get("kind", "")
+    slug = request.form.get("slug", "")[:120]
+    if not is_visit_id(visit_id):
+        raise InvalidInput("visit_id: not a visit of the ticket form.", "visit_id")
+    if kind not in ("article", "faq"):
+        raise InvalidInput("kind: use article or faq.", "kind")
+    with state().db.write(tenant().id) as session:
+        if not record_open(session, visit_id, kind, slug):
+            raise NotFound("slug: no such article or FAQ.", "slug")
+    return "", 204

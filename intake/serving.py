@@ -1,0 +1,58 @@
+"""How `intake serve` runs the app: gunicorn, and the hooks that own background work.
+
+gunicorn loads this module as its configuration (`-c python:intake.serving`): each worker
+process starts its background work (ticket writer, jobs, event listener) once it has loaded
+the app, and stops it on the way out, so only serving processes ever run jobs.
+
+Worker model: gunicorn's threaded worker, with enough threads for the long-lived connections
+(server-sent events, WebSockets) a process holds beside its ordinary requests; every thread
+blocks in C (socket reads, SQLite, PostgreSQL) without holding the GIL, so an idle
+connection costs a thread's memory, not CPU. docs/deployment.md gives the measurements.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """Return the gunicorn command line that runs the app factory."""
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--config", "python:intake.serving",
+        "--no-control-socket",
+        "--worker-class", "gthread",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--bind", f"{host}:{port}",
+        "--access-logfile", "-",
+        "--logger-class", "intake.web.accesslog.RedactingLogger",  # no ticket tokens in logs
+        "--graceful-timeout", "10",
+        "--timeout", "60",
+        "--keep-alive", "5",
+        "intake:create_app()",
+    ]  # fmt: skip
+
+
+def post_worker_init(worker: Any) -> None:
+    """gunicorn hook: start this worker's background work."""
+    from intake.state import state
+
+    state(worker.wsgi).background.start()
+
+
+def worker_exit(_server: Any, worker: Any) -> None:
+    """gunicorn hook: stop this worker's background work (drains the ticket writer)."""
+    app = getattr(worker, "wsgi", None)
+    if app is None:
+        return
+    from intake.state import state
+
+    try:
+        state(app).background.stop()
+    except Exception:  # noqa: BLE001 (a worker on its way out must still exit)
+        log.exception("background work did not stop cleanly")

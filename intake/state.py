@@ -1,0 +1,84 @@
+"""The app's own state, typed and in one place: `state()` in a request, `state(app)` outside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy.engine import make_url
+
+from intake.background import Background
+from intake.config import IntakeConfig
+from intake.db import Database
+from intake.events import EventBus, make_bus
+from intake.files import DatabaseStore, FileStore, FolderStore
+from intake.jobs import Job, JobRunner, lock_maker
+from intake.mail.outbox import send_pending
+from intake.settings import SecretBox
+from intake.tickets.writer import TicketWriter, make_writer
+from kbgen.config import SiteConfig, TenantConfig
+
+KEY = "intake"
+
+
+@dataclass
+class AppState:
+    """Everything the service built at start-up, for views, commands and background work."""
+
+    config: IntakeConfig
+    site: SiteConfig
+    db: Database
+    writer: TicketWriter
+    files: FileStore
+    events: EventBus
+    secrets: SecretBox
+    background: Background
+
+    def tenant(self, tenant_id: str) -> TenantConfig | None:
+        """Return the tenant of site.yaml with that id, or None."""
+        return next((t for t in self.site.tenants if t.id == tenant_id), None)
+
+    def close(self) -> None:
+        """Stop background work and close the database's connections (tests, shutdown)."""
+        self.background.stop()
+        self.db.dispose()
+
+
+def _lock_dir(config: IntakeConfig) -> Path:
+    """Return where SQLite's job locks live: beside the database file they guard."""
+    database = make_url(config.database_url).database or ""
+    if config.is_sqlite and database and database != ":memory:":
+        return Path(database).with_name(Path(database).name + "-locks")
+    return config.instance_dir / "locks"
+
+
+def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
+    """Make the database, stores, bus and background work of one process."""
+    database = Database(config.database_url)
+    files: FileStore = (
+        DatabaseStore(database) if config.file_storage == "database"
+        else FolderStore(config.upload_dir)
+    )  # fmt: skip
+    jobs: list[Job] = []
+    if config.smtp_host and config.outbox_interval > 0:
+        jobs.append(Job("outbox", config.outbox_interval, lambda: send_pending(config, database)))
+    writer = make_writer(database.engine)
+    bus = make_bus(database.engine)
+    runner = JobRunner(jobs, lock_maker(database.engine, _lock_dir(config)))
+    return AppState(
+        config=config,
+        site=site,
+        db=database,
+        writer=writer,
+        files=files,
+        events=bus,
+        secrets=SecretBox(config.encryption_key),
+        background=Background(writer, runner, bus),
+    )
+
+
+def state(app: Flask | None = None) -> AppState:
+    """Return the state of `app`, or of the current app."""
+    value: AppState = (app or current_app).extensions[KEY]
+    return value

@@ -1,0 +1,31 @@
+"""Field rules shared by the HTML forms and the JSON API, so both accept exactly the same."""
+
+from __future__ import annotations
+
+import unicodedata
+
+NAME_MAX = 100
+EMAIL_MAX = 254
+SUBJECT_MIN = 3
+SUBJECT_MAX = 200
+DESCRIPTION_MIN = 10
+DESCRIPTION_MAX = 10_000
+REPLY_MAX = 10_000
+COMMENT_MAX = 2_000
+VISIT_ID_MAX = 40
+
+
+def control_problem(text: str, multiline: bool) -> str | None:
+    """Return what is wrong with control characters in `text`, or None when it is clean."""
+    allowed = "\n\r\t" if multiline else ""
+    for char in text:
+        if unicodedata.category(char) == "Cc" and char not in allowed:
+            if char in "\n\r":
+                return "must be a single line"
+            return "contains a control character; remove it"
+    return None
+
+
+def is_visit_id(value: str) -> bool:
+    """Return whether a form visit id looks like the ones our script makes."""
+    return 0 < len(value) <= VISIT_ID_MAX and all(c.isalnum() or c in "-_" for c in value)

@@ -1,0 +1,18 @@
+"""What every face of the service shares over HTTP: tenants in URLs, errors, security
+headers, the template context, uploads, and its own routes (health, the static site)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from intake.web import context, error_handlers, site, tenancy
+from intake.web.security import init_security
+
+
+def init_app(app: Flask, trusted_proxies: int) -> None:
+    """Register the shared handlers and the site's routes."""
+    tenancy.init_app(app)
+    error_handlers.init_app(app)
+    context.init_app(app)
+    init_security(app, trusted_proxies)
+    app.register_blueprint(site.bp)

@@ -1,0 +1,98 @@
+"""One place that turns errors into answers: JSON under /api/, the help center's look elsewhere.
+
+Services raise intake.errors' domain errors; each kind has one HTTP status here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from intake.errors import Conflict, IntakeError, InvalidInput, NotFound, TooMany, Unauthorized
+from intake.files import size_text
+from intake.state import state
+
+log = logging.getLogger(__name__)
+STATUS: dict[type[IntakeError], int] = {
+    InvalidInput: 400,
+    Unauthorized: 401,
+    NotFound: 404,
+    Conflict: 409,
+    TooMany: 429,
+}
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Send the ticket's token.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    413: "The upload is too large.",
+    429: "Too many requests from your address; wait a little and try again.",
+    500: "Something went wrong on our side; please try again.",
+}
+Answer = tuple[Response, int] | tuple[str, int]
+
+
+def wants_json() -> bool:
+    """Return whether the current request is an API request."""
+    return request.path.startswith("/api/")
+
+
+def error_response(message: str, field: str | None, status: int) -> Answer:
+    """Answer an error in the one API shape, or as a page that looks like the help center."""
+    if wants_json():
+        return jsonify({"error": {"message": message, "field": field}}), status
+    if g.get("tenant") is None:
+        return render_template("plain_error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def status_of(exc: IntakeError) -> int:
+    """Return the HTTP status of a domain error (500 for one that has none)."""
+    for kind in type(exc).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 500
+
+
+def _domain_error(exc: IntakeError) -> Answer | Response:
+    status = status_of(exc)
+    if status == 500:
+        return _unexpected(exc)
+    answer = error_response(exc.message, exc.field, status)
+    if not isinstance(exc, TooMany):
+        return answer
+    response = current_app.make_response(answer)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _http_error(exc: HTTPException) -> Answer:
+    status = exc.code or 500
+    message = MESSAGES.get(status, exc.description or "Error.")
+    field = None
+    if isinstance(exc, CSRFError):
+        message = "This form has expired or was not sent from our page; reload it and send again."
+        field = "csrf_token"
+    elif status == 413:
+        config = state().config
+        message = (
+            f"The upload is too large: attach at most {config.max_attachments} files"
+            f" of {size_text(config.max_attachment_bytes)} each."
+        )
+        field = "attachments"
+    return error_response(message, field, status)
+
+
+def _unexpected(exc: Exception) -> Answer:
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(MESSAGES[500], None, 500)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(IntakeError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,41 @@
+"""The Flask object of the service: its templates, static files and settings."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import FileSystemLoader
+
+from intake.config import IntakeConfig
+
+# The package's templates (the repository's top-level templates/ folder): one folder per
+# area, so pages name theirs ("portal/new.html") and share web/'s layout and shared/'s header.
+TEMPLATES = Path(str(files("intake.templates")))
+
+
+def make_flask(config: IntakeConfig) -> Flask:
+    """Return a Flask app configured from the service's configuration."""
+    app = Flask(
+        "intake",
+        instance_path=str(config.instance_dir),
+        template_folder=None,
+        static_folder=str(TEMPLATES / "web" / "static"),
+        static_url_path="/_intake/static",
+    )
+    app.config.from_mapping(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=config.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=config.max_request_bytes,
+        RATELIMIT_ENABLED=config.ratelimit_enabled,
+        RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,  # a customer may take a while to write
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
+    )
+    app.jinja_loader = FileSystemLoader(
+        [str(TEMPLATES), str(TEMPLATES / "web"), str(TEMPLATES / "shared")]
+    )
+    return app

@@ -1,0 +1,81 @@
+"""The static help center beside the service (for `make run`; production puts a CDN there),
+the bare health endpoint, and tenant-less links resolved by host name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, redirect, request, send_from_directory
+from werkzeug.exceptions import NotFound as HttpNotFound
+from werkzeug.security import safe_join
+
+from intake.config import IntakeConfig
+from intake.state import state
+from kbgen.config import TenantConfig
+
+bp = Blueprint("site", __name__)
+
+
+def _config() -> IntakeConfig:
+    return state().config
+
+
+def tenant_for_host(host: str) -> TenantConfig:
+    """Return the tenant whose base_url has this host name, else the default tenant."""
+    site = state().site
+    name = host.split(":", 1)[0].lower()
+    for tenant in site.tenants:
+        if urlsplit(tenant.base_url).hostname == name:
+            return tenant
+    return site.tenant(site.default_tenant)
+
+
+@bp.route("/healthz", methods=["GET"])
+def healthz() -> Response:
+    """Answer without touching the database: the bare endpoint the benchmark compares with."""
+    return Response("ok\n", mimetype="text/plain")
+
+
+@bp.route("/tickets/new", methods=["GET"])
+def new_by_host() -> Any:
+    """Send /tickets/new to the form of the tenant this host name belongs to."""
+    return redirect(f"/{tenant_for_host(request.host).id}/tickets/new", 302)
+
+
+@bp.route("/", methods=["GET"])
+def home() -> Any:
+    """Send the bare address to the host's (or the default) tenant's help center."""
+    if not _config().serve_site:
+        raise HttpNotFound()
+    return redirect(tenant_for_host(request.host).base_path, 302)
+
+
+@bp.route("/<path:path>", methods=["GET"])
+def file(path: str) -> Any:
+    """Serve a file of the built site; folders serve their index.html."""
+    config = _config()
+    if not config.serve_site:
+        raise HttpNotFound()
+    # Joined safely before the disk is asked anything: `..` must not probe outside the site.
+    joined = safe_join(str(config.site_dir), path)
+    if joined is None:
+        raise HttpNotFound()
+    target = Path(joined)
+    path = target.relative_to(config.site_dir).as_posix()
+    if target.is_dir():
+        if not request.path.endswith("/"):
+            return redirect(request.path + "/", 301)
+        path = path.rstrip("/") + "/index.html"
+    try:
+        return send_from_directory(config.site_dir, path, max_age=60)
+    except HttpNotFound:
+        return _site_404(config.site_dir, path)
+
+
+def _site_404(site_dir: Path, path: str) -> Any:
+    page = site_dir / path.split("/", 1)[0] / "404.html"
+    if "/" in path and page.is_file():
+        return Response(page.read_bytes(), status=404, mimetype="text/html")
+    raise HttpNotFound()

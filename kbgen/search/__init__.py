@@ -1,0 +1,33 @@
+"""Search: the Whoosh index the service queries and the Pagefind bundle the static site uses.
+
+Each engine stays behind its own module (`whoosh_index`, `pagefind`); import from here.
+"""
+
+from __future__ import annotations
+
+from kbgen.search.pagefind import BUNDLE, SiteIndexing
+from kbgen.search.whoosh_index import (
+    INDEX_FOLDER,
+    INDEX_FORMAT,
+    SearchDoc,
+    SearchResult,
+    indexed_documents,
+    search,
+    search_folder,
+    snippet,
+    write_index,
+)
+
+__all__ = [
+    "BUNDLE",
+    "INDEX_FOLDER",
+    "INDEX_FORMAT",
+    "SearchDoc",
+    "SearchResult",
+    "SiteIndexing",
+    "indexed_documents",
+    "search",
+    "search_folder",
+    "snippet",
+    "write_index",
+]

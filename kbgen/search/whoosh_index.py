@@ -1,0 +1,367 @@
+"""The Whoosh index of a tenant's articles and FAQs: writing it and querying it.
+
+Whoosh is unmaintained, so everything that touches it stays in this one module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import STOP_WORDS, Analyzer, Token
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.lang.snowball.english import EnglishStemmer
+from whoosh.scoring import BM25F
+
+# Bump when the schema or analysis changes, or EnglishAnalyzer moves (its module path is pickled
+# into the index): the next build re-indexes all. 4: moved from kbgen.search_index.
+INDEX_FORMAT = 4
+INDEX_FOLDER = "index"  # a tenant's index: build/<tenant>/index
+DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
+# Whoosh sorts postings in memory up to this, then spills pickled runs to disk (slowly).
+LIMIT_MB = 256
+PARALLEL_DOCS = 500  # below this, starting Whoosh's worker processes costs more than it saves
+PRUNE_FROM = 1000  # documents; below this every query word counts
+COMMON = 0.1  # share of documents above which a word is dropped from a query with rarer ones
+MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
+MAX_TERMS = 12
+SNIPPET_CHARS = 200
+# Title and tags say what an article is about; the body only mentions things.
+# Two searched fields, so a query word costs two posting lists, not four: "title" holds the
+# title and tags (what an article is about), "text" the summary and body (what it mentions).
+FIELD_BOOSTS = {"title": 4.0, "text": 1.0}
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """One article or FAQ as the index sees it: plain text, no markup."""
+
+    kind: str  # "article" or "faq"
+    slug: str
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+    category: str
+    url: str
+    body: str | Path  # the text, or the file that holds it (read only when indexed)
+    version: str = ""  # changes whenever the body does, e.g. the render cache key
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.slug}"
+
+    def fingerprint(self) -> str:
+        """Return a digest that changes whenever any indexed field would."""
+        fields = (self.kind, self.slug, self.title, self.summary, self.tags, self.category)
+        body = self.version or str(self.body)
+        return hashlib.sha256(repr((fields, self.url, body)).encode()).hexdigest()
+
+    def fields(self) -> dict[str, str]:
+        """Return the stored and indexed fields of the document."""
+        body = self.body if isinstance(self.body, str) else self.body.read_text(encoding="utf-8")
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "slug": self.slug,
+            "url": self.url,
+            "category": self.category,
+            "title": self.title,
+            "summary": self.summary,
+            "body": body,
+            "title_terms": f"{self.title} {' '.join(self.tags)}",
+            "text": f"{self.summary} {body}",
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One hit, as plain data for the command line and the intake service."""
+
+    kind: str
+    slug: str
+    title: str
+    url: str
+    category: str
+    summary: str
+    snippet: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the result as a JSON-ready mapping."""
+        return asdict(self)
+
+
+class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
+    """Words, lowercased, stop words dropped, Snowball-stemmed: in one pass.
+
+    The same result as Whoosh's LanguageAnalyzer("en") (Snowball maps "running" to "run",
+    where Porter gives "runn"), without a chain of per-token generators: indexing is
+    dominated by analysis, and this is about twice as fast. Pickled into the index's TOC,
+    so its module path must stay importable.
+    """
+
+    def __init__(self) -> None:
+        self._stems: dict[str, str] = {}
+        self._stem = EnglishStemmer().stem
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, _state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        removestops: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        stems, stem = self._stems, self._stem
+        for pos, match in enumerate(_WORD.finditer(value.lower())):
+            word = match.group()
+            if len(word) < 2 or word in STOP_WORDS:
+                continue
+            text = stems.get(word)
+            if text is None:
+                text = stems[word] = stem(word)
+            token.text, token.boost, token.stopped = text, 1.0, False
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar, token.endchar = match.start(), match.end()
+            yield token
+
+
+_WORD = re.compile(r"\w+(?:\.\w+)*")
+
+
+def _analyzer() -> Analyzer:
+    return EnglishAnalyzer()
+
+
+def schema() -> Schema:
+    """Return the index schema; stored fields are what results show."""
+    text = _analyzer()
+    return Schema(
+        key=ID(unique=True, stored=True),
+        kind=ID(stored=True),
+        slug=STORED(),
+        url=STORED(),
+        category=ID(stored=True),
+        title=STORED(),
+        summary=STORED(),
+        body=STORED(),
+        # No positions (phrase=False): queries are bags of words, and positions cost a third
+        # of the indexing time.
+        title_terms=TEXT(analyzer=text, phrase=False, field_boost=FIELD_BOOSTS["title"]),
+        text=TEXT(analyzer=text, phrase=False, field_boost=FIELD_BOOSTS["text"]),
+    )
+
+
+def _previous_docs(folder: Path | None) -> dict[str, str] | None:
+    """Return the fingerprints an earlier index recorded, or None if it cannot be reused."""
+    if folder is None or not (folder / DOCS_FILE).is_file():
+        return None
+    try:
+        data = json.loads((folder / DOCS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("format") != INDEX_FORMAT:
+        return None
+    docs: dict[str, str] = data["docs"]
+    return docs
+
+
+def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = None) -> int:
+    """Make the index in `folder` hold exactly `docs`; return how many were (re)indexed.
+
+    With a `previous` index of the same format, only added, changed and removed documents are
+    touched, so a rebuild after one edit costs milliseconds, not a full re-index. A new
+    `folder` starts with the previous index's files hard-linked in (Whoosh never changes a
+    segment file once written); `folder == previous` updates the index where it is.
+    """
+    in_place = previous is not None and previous == folder  # kbgen serve updates the live one
+    if not in_place:
+        folder.mkdir(parents=True)
+    wanted = {doc.key: doc.fingerprint() for doc in docs}
+    before = _previous_docs(previous)
+    if before is not None and previous is not None:
+        if not in_place:
+            for path in previous.iterdir():
+                if path.is_file() and "WRITELOCK" not in path.name:
+                    os.link(path, folder / path.name)
+        ix = whoosh_index.open_dir(str(folder))
+    else:
+        before = {}
+        ix = whoosh_index.create_in(str(folder), schema())
+    options: dict[str, Any] = {"limitmb": LIMIT_MB}
+    from kbgen.workers import worker_count  # here: intake imports this module for search only
+
+    cores = worker_count()
+    # A full index of a large site analyses on every core (Whoosh's own worker processes),
+    # unless this already is a daemonic worker, which may not start processes of its own.
+    if not before and len(docs) >= PARALLEL_DOCS and cores > 1:
+        if not multiprocessing.current_process().daemon:
+            options.update(procs=cores, multisegment=True)
+    writer = ix.writer(**options)
+    for key in before.keys() - wanted.keys():
+        writer.delete_by_term("key", key)
+    changed = [doc for doc in docs if before.get(doc.key) != wanted[doc.key]]
+    for doc in changed:
+        if doc.key in before:
+            writer.update_document(**doc.fields())
+        else:
+            writer.add_document(**doc.fields())
+    writer.commit()
+    ix.close()
+    (folder / "MAIN_WRITELOCK").unlink(missing_ok=True)
+    record = {"format": INDEX_FORMAT, "docs": dict(sorted(wanted.items()))}
+    (folder / f"{DOCS_FILE}.tmp").write_text(json.dumps(record, indent=0, sort_keys=True))
+    os.replace(folder / f"{DOCS_FILE}.tmp", folder / DOCS_FILE)
+    return len(changed)
+
+
+# Whoosh does not promise that one searcher may serve several threads: one per thread.
+_local = threading.local()
+
+
+def _generation(toc: Path) -> int:
+    return int(toc.stem.rsplit("_", 1)[1])
+
+
+def _searcher(folder: Path) -> Any:
+    """Return this thread's searcher, reopened when a rebuild put a new index in place."""
+    toc = max(folder.glob("_MAIN_*.toc"), key=_generation, default=None)
+    if toc is None:
+        raise FileNotFoundError(f"no search index in {folder}; run `kbgen build`")
+    if _previous_docs(folder) is None:  # written by another kbgen, with another schema
+        raise FileNotFoundError(f"the search index in {folder} is outdated; run `kbgen build`")
+    stat = toc.stat()
+    stamp = (str(toc), stat.st_mtime_ns, stat.st_ino)
+    cache: dict[Path, tuple[tuple[str, int, int], Any]] = _local.__dict__.setdefault("open", {})
+    cached = cache.get(folder)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    if cached:
+        cached[1].close()
+    ix = whoosh_index.open_dir(str(folder))
+    searcher = ix.searcher(weighting=BM25F())
+    cache[folder] = (stamp, searcher)
+    return searcher
+
+
+def _terms(text: str) -> list[str]:
+    """Analyze untrusted query text into unique index terms; syntax characters are just text."""
+    seen: dict[str, None] = {}
+    for token in _analyzer()(text[:MAX_QUERY_CHARS]):
+        seen.setdefault(token.text, None)
+    return list(seen)[:MAX_TERMS]
+
+
+def _term_query(reader: Any, term: str) -> wq.Query:
+    """Match a term in every text field; a term the index lacks matches its near spellings."""
+    fields = ["title_terms", "text"]
+    variants = [term]
+    if len(term) >= 4 and not any(reader.frequency(f, term) for f in fields):
+        # "pasword" -> "password": one edit for short words, two for long ones.
+        maxdist = 1 if len(term) < 7 else 2
+        near = {t for f in fields for t in reader.terms_within(f, term, maxdist)}
+        variants = sorted(near)[:8] or variants
+    return wq.Or([wq.Term(f, v) for f in fields for v in variants])
+
+
+def search_folder(
+    folder: Path, query: str, category: str | None = None, limit: int = 10
+) -> list[SearchResult]:
+    """Search one index folder; any query text returns a list, never an exception."""
+    terms = _terms(query)
+    if not terms or limit <= 0:
+        return []
+    searcher = _searcher(folder)
+    reader = searcher.reader()
+    # A word in most documents tells little about any of them and costs a scan of most of the
+    # index: when the query has rarer words, those alone rank the results.
+    frequency = {t: reader.doc_frequency("text", t) for t in terms}
+    large = reader.doc_count() >= PRUNE_FROM  # a small index is fast to scan whole
+    common = {t for t in terms if large and frequency[t] > reader.doc_count() * COMMON}
+    if common and len(common) < len(terms):
+        terms = [t for t in terms if t not in common]
+    elif common and len(terms) > 2:  # only common words: the two rarest still say most
+        terms = sorted(terms, key=lambda t: frequency[t])[:2]
+    parts = [_term_query(reader, t) for t in terms]
+    # Every word should count: documents matching more of them come first.
+    q: wq.Query = wq.Or(parts, scale=0.9) if len(parts) > 1 else parts[0]
+    filt = wq.Term("category", category) if category else None
+    hits = searcher.search(q, limit=min(limit, 100), filter=filt)
+    return [_result(hit, terms) for hit in hits]
+
+
+def _result(hit: Any, terms: list[str]) -> SearchResult:
+    fields = hit.fields()
+    return SearchResult(
+        kind=fields["kind"],
+        slug=fields["slug"],
+        title=fields["title"],
+        url=fields["url"],
+        category=fields["category"],
+        summary=fields.get("summary", ""),
+        snippet=snippet(fields.get("body", ""), terms),
+        score=round(float(hit.score), 4),
+    )
+
+
+def indexed_documents(folder: Path) -> list[dict[str, Any]]:
+    """Return the stored fields of every live document in an index, sorted by key."""
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.searcher() as searcher:
+        docs = [dict(fields) for fields in searcher.documents()]
+    ix.close()
+    return sorted(docs, key=lambda d: str(d["key"]))
+
+
+def snippet(body: str, terms: list[str]) -> str:
+    """Return about SNIPPET_CHARS of `body` around the first word that starts with a term."""
+    if not body:
+        return ""
+    match = None
+    if terms:
+        pattern = r"\b(" + "|".join(re.escape(t) for t in terms) + ")"
+        match = re.search(pattern, body, flags=re.IGNORECASE)
+    start = max(0, (match.start() if match else 0) - SNIPPET_CHARS // 4)
+    if start:
+        start = body.find(" ", start) + 1 or start
+    text = body[start : start + SNIPPET_CHARS]
+    if start + SNIPPET_CHARS < len(body):
+        text = text.rsplit(" ", 1)[0] + " …"
+    return ("… " if start else "") + text
+
+
+def search(
+    tenant: str,
+    query: str,
+    category: str | None = None,
+    limit: int = 10,
+    build_dir: Path = Path("build"),
+) -> list[SearchResult]:
+    """Search a tenant's built index (build/<tenant>/index) for what a customer typed."""
+    return search_folder(build_dir / tenant / INDEX_FOLDER, query, category, limit)

@@ -1,0 +1,189 @@
+"""The write stage: each tenant's pages, indexes and data files staged, then swapped in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from kbgen.config import BuildOptions
+from kbgen.incremental import (
+    ORIGIN,
+    PAGES_FILE,
+    STAMP_FILE,
+    BuildState,
+    PageRecords,
+    carry_pagefind,
+    fingerprint,
+    patch_live,
+    stamp_json,
+    unchanged,
+)
+from kbgen.manifest import manifest, search_docs
+from kbgen.pages import environment, render_pages, static_files, template_fingerprint
+from kbgen.progress import progress
+from kbgen.search import BUNDLE, INDEX_FOLDER, SiteIndexing, write_index
+from kbgen.validate import Checked
+from kbgen.workers import PARALLEL_THRESHOLD, process_pool
+from kbgen.write import OutputTree, PatchTree
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Staged:
+    """A tenant's new site and data trees, complete in staging but not yet swapped in."""
+
+    checked: Checked
+    pages: OutputTree
+    data: OutputTree
+    index: Path  # the Whoosh index's folder, claimed in the data tree
+    bundle: Path  # Pagefind's folder, claimed in the pages tree
+    reused: int = 0
+    waits: list[Callable[[], object]] = field(default_factory=list)  # background work to finish
+    cancel: Callable[[], None] = lambda: None
+
+    def finish(self) -> None:
+        """Wait for this tenant's background indexing; it raises if any of it failed."""
+        for wait in self.waits:
+            wait()
+
+    def abort(self) -> None:
+        """Stop the background indexing and throw both staging trees away."""
+        self.cancel()
+        self.pages.abort()
+        self.data.abort()
+
+
+def open_trees(checked: Checked, options: BuildOptions, state: BuildState | None) -> Staged:
+    """Open a tenant's pages and data trees and claim the folders its two indexes write.
+
+    The trees are fresh staging folders, or in the preview the live folders, patched.
+    """
+    site_dir = options.site_dir / checked.tenant.id
+    data_dir = options.build_dir / checked.tenant.id
+    pages: OutputTree
+    data: OutputTree
+    if patch_live(site_dir, data_dir / INDEX_FOLDER, state):
+        pages, data = PatchTree(site_dir), PatchTree(data_dir)
+    else:
+        pages, data = OutputTree(site_dir), OutputTree(data_dir)
+    index = data.claim_folder(INDEX_FOLDER, "the Whoosh index")
+    bundle = pages.claim_folder(BUNDLE, "Pagefind")
+    return Staged(checked, pages, data, index, bundle)
+
+
+def start_whoosh(staged: Staged, options: BuildOptions, pool: Executor | None) -> None:
+    """Write the Whoosh index from the last one, in a worker if there is a pool."""
+    previous = options.build_dir / staged.checked.tenant.id / INDEX_FOLDER
+    docs = search_docs(staged.checked.site)
+    args = (staged.index, docs, previous if previous.is_dir() else None)
+    if pool:
+        staged.waits.append(pool.submit(write_index, *args).result)
+    else:
+        write_index(*args)
+
+
+def write_pages(
+    staged: Staged, env: jinja2.Environment, options: BuildOptions, records: PageRecords
+) -> None:
+    """Write the tenant's pages into staging, linking those unchanged since the last build."""
+    tenant, pages = staged.checked.tenant, staged.pages
+    jobs = list(render_pages(env, staged.checked.site))
+    with progress(f"{tenant.id}: write", len(jobs), options.quiet) as advance:
+        for job in jobs:
+            last = records.reusable(job)
+            if last is not None:
+                pages.link(job.rel, last, job.origin)
+                staged.reused += 1
+            else:
+                pages.write(job.rel, job.make(), job.origin)
+                records.written(job, pages.staging / job.rel)
+            advance(1)
+    for rel, path in static_files(env):
+        pages.copy(rel, path, str(path))
+    for asset in sorted(staged.checked.assets):
+        source = options.content_dir / tenant.id / asset
+        pages.copy(str(asset), source, str(source))
+
+
+def start_pagefind(staged: Staged, state: BuildState | None) -> None:
+    """Index the written pages with Pagefind in the background, unless the preview defers it."""
+    language = staged.checked.tenant.language
+    if carry_pagefind(state, staged.pages.final, language, staged.bundle):
+        return
+    indexing = SiteIndexing(staged.pages.staging, language, staged.bundle)
+    staged.waits.append(indexing.wait)
+    staged.cancel = indexing.cancel
+
+
+def stage_tenant(
+    checked: Checked, options: BuildOptions, pool: Executor | None, state: BuildState | None
+) -> Staged | None:
+    """Fill a tenant's staging trees, or return None when nothing it depends on changed."""
+    env = environment(options.root, checked.tenant.id)
+    stamp = fingerprint(checked, template_fingerprint(env), options)
+    if unchanged(checked.tenant.id, stamp, options):
+        log.info("%s: unchanged", checked.tenant.id)
+        return None
+    staged = open_trees(checked, options, state)
+    try:
+        start_whoosh(staged, options, pool)
+        records = PageRecords(options, checked.tenant.id)
+        write_pages(staged, env, options, records)
+        start_pagefind(staged, state)
+        staged.data.write("manifest.json", manifest(checked.site), "kbgen/manifest.py")
+        staged.data.write(PAGES_FILE, records.to_json(), ORIGIN)
+        staged.data.write(STAMP_FILE, stamp_json(stamp), ORIGIN)
+    except BaseException:
+        staged.abort()
+        raise
+    return staged
+
+
+def abort_all(staged: list[Staged]) -> None:
+    """Abort every tenant staged so far; the last good sites stay as they were."""
+    for done in staged:
+        done.abort()
+
+
+def stage_all(
+    checked: list[Checked], options: BuildOptions, state: BuildState | None
+) -> list[Staged]:
+    """Stage every changed tenant and wait for its indexes; abort them all if any fails."""
+    staged: list[Staged] = []
+    # A process pool costs its start-up: it pays off only for large indexes made from scratch.
+    fresh = [c for c in checked if not (options.build_dir / c.tenant.id / INDEX_FOLDER).is_dir()]
+    documents = sum(len(c.site.articles) + len(c.site.faqs) for c in fresh)
+    try:
+        with ExitStack() as stack:
+            pool = stack.enter_context(process_pool()) if documents >= PARALLEL_THRESHOLD else None
+            for item in checked:
+                if done := stage_tenant(item, options, pool, state):
+                    staged.append(done)
+            for done in staged:
+                done.finish()
+    except BaseException:
+        abort_all(staged)
+        raise
+    return staged
+
+
+def commit_all(staged: list[Staged], background_cleanup: bool) -> None:
+    """Swap every staged tenant's trees in, data first; abort the rest if one swap fails."""
+    try:
+        for done in staged:
+            done.data.commit(background_cleanup=background_cleanup)
+            done.pages.commit(background_cleanup=background_cleanup)
+            log.info(
+                "%s: %d files (%d unchanged) in %s",
+                done.checked.tenant.id, len(done.pages.written), done.reused, done.pages.final,
+            )  # fmt: skip
+    except BaseException:
+        abort_all(staged)
+        raise

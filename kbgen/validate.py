@@ -1,0 +1,80 @@
+"""The check stage of one tenant: load, validate and render its documents into a site model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+
+from kbgen import checks
+from kbgen.cache import RenderStore
+from kbgen.config import BuildOptions, SiteConfig, TenantConfig
+from kbgen.errors import ContentError, Problem, Severity
+from kbgen.load import Loaded, LoadMemo, Source, load_tenant
+from kbgen.nav import TenantSite, article_url, build_site, faq_url
+from kbgen.progress import progress
+from kbgen.render import LinkTable
+from kbgen.schema import ArticleMeta, Status
+from kbgen.workers import render_all
+
+
+@dataclass
+class Checked:
+    """A tenant that passed every check, ready to write, plus its warnings."""
+
+    tenant: TenantConfig
+    site: TenantSite
+    assets: frozenset[PurePosixPath]  # non-Markdown files of the tenant, copied as they are
+    warnings: list[Problem]
+    store: RenderStore
+
+
+def is_live(source: Source, options: BuildOptions) -> bool:
+    """Say whether a document is published now (or previewed with --drafts)."""
+    if options.drafts:
+        return True
+    if source.meta.status is Status.draft:
+        return False
+    meta = source.meta
+    return not (isinstance(meta, ArticleMeta) and meta.published and meta.published > options.today)
+
+
+def link_table(tenant: TenantConfig, loaded: Loaded, live: list[Source]) -> LinkTable:
+    """Map every live document's path to its URL, for rewriting writers' .md links."""
+    pages = {
+        str(s.rel): article_url(tenant, s.slug) if s.kind == "article" else faq_url(tenant, s.slug)
+        for s in live
+    }
+    unpublished = frozenset(str(s.rel) for s in loaded.sources) - set(pages)
+    assets = frozenset(str(a) for a in loaded.assets)
+    return LinkTable(pages, assets, tenant.base_path, unpublished)
+
+
+def check_tenant(
+    config: SiteConfig,
+    tenant: TenantConfig,
+    options: BuildOptions,
+    store: RenderStore,
+    memo: LoadMemo | None = None,
+) -> Checked:
+    """Load, validate and render one tenant; raise ContentError listing all its problems."""
+    loaded = load_tenant(options.content_dir, tenant.id, options.root, memo)
+    problems = list(loaded.problems)
+    sources = list(loaded.sources)
+    problems += checks.duplicate_slugs(sources)
+    live = [s for s in sources if is_live(s, options)]
+    table = link_table(tenant, loaded, live)
+    with progress(f"{tenant.id}: render", len(live), options.quiet) as advance:
+        rendered = render_all(live, table, config.allow_html, store, advance)
+    for out in rendered.values():
+        problems += out.problems
+    by_rel = {str(s.rel): s for s in live}
+    problems += checks.missing_anchors(rendered, by_rel)
+    problems += checks.unknown_related(live, sources)
+    problems += checks.redirect_clashes(live, tenant.base_path, table.assets)
+    errors = [p for p in problems if p.severity is Severity.ERROR or options.strict]
+    if errors:
+        raise ContentError(problems)
+    # The Markdown is in the renderings now; dropping it keeps memory flat on large sites.
+    site = build_site(tenant, [replace(s, body="") for s in live], rendered)
+    # Keep only what writing needs: holding every loaded source would hold every Markdown body.
+    return Checked(tenant, site, loaded.assets, problems, store)

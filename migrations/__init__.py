@@ -1,0 +1,1 @@
+"""Alembic migrations of the intake database, installed as the package intake.migrations."""
