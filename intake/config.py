@@ -275,10 +275,8 @@ def load_config(given: Mapping[str, str] | IntakeConfig | None = None) -> Intake
 
 
 def load_site(root: Path) -> SiteConfig:
-    """Read content/site.yaml; its problems become one ConfigError, each line located."""
+    """Read content/site.yaml; its problems become one ConfigError, a located line each."""
     try:
         return load_site_config(root)
     except KbgenError as exc:
-        raise ConfigError(
-            f"{root / 'content' / 'site.yaml'} is not usable:\n  " + str(exc).replace("\n", "\n  ")
-        ) from None
+        raise ConfigError(str(exc)) from None

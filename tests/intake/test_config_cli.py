@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from intake import create_app
 from intake.config import IntakeConfig
 from intake.errors import ConfigError
+from intake.state import state
+from scripts.pgserver import free_port
+from tests.intake.conftest import Mailbox, api_ticket
 
 INTAKE = [sys.executable, "-c", "from intake.command import main; main()"]
 
@@ -80,3 +84,70 @@ def test_configuration_errors_print_one_message_and_exit_1(tmp_path: Path) -> No
     result = subprocess.run([*INTAKE, "kb", "sync"], env=env, capture_output=True, text=True)
     assert result.returncode == 1
     assert "HELPCENTER_ROOT:" in result.stderr and "Traceback" not in result.stderr
+
+
+def _intake(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*INTAKE, *args], env={"PATH": "/usr/bin:/bin", **env},
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def _project(kb_root: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(kb_root / "content", root / "content")
+    shutil.copytree(kb_root / "build", root / "build")
+    return root
+
+
+def test_a_broken_site_yaml_is_located_not_a_traceback(kb_root: Path, tmp_path: Path) -> None:
+    root = _project(kb_root, tmp_path)
+    site = root / "content" / "site.yaml"
+    site.write_text(site.read_text().replace("default_tenant:", "default_tenantt:"))
+    for command in (["kb", "sync"], ["serve"], ["db", "upgrade"]):
+        result = _intake({"HELPCENTER_ROOT": str(root)}, *command)
+        assert result.returncode == 1, command
+        assert "Traceback" not in result.stderr
+        assert result.stderr.startswith("intake: content/site.yaml:2: default_tenantt: unknown")
+        assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_missing_database_is_one_line(kb_root: Path, tmp_path: Path) -> None:
+    root = _project(kb_root, tmp_path)
+    nowhere = f"postgresql://nobody@127.0.0.1:{free_port()}/intake"
+    down = _intake({"HELPCENTER_ROOT": str(root), "DATABASE_URL": nowhere}, "kb", "sync")
+    assert down.returncode == 1 and "Traceback" not in down.stderr
+    assert down.stderr.startswith("intake: DATABASE_URL: the database cannot be used:")
+    empty = _intake({"HELPCENTER_ROOT": str(root)}, "kb", "sync")  # SQLite, never upgraded
+    assert empty.returncode == 1 and "Traceback" not in empty.stderr
+    assert "run `intake db upgrade`" in empty.stderr and len(empty.stderr.splitlines()) == 1
+
+
+def test_serving_more_processes_than_the_database_allows_is_refused(
+    kb_root: Path, tmp_path: Path
+) -> None:
+    root = _project(kb_root, tmp_path)
+    result = _intake({"HELPCENTER_ROOT": str(root)}, "serve", "--workers", "3")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--workers: 3 processes on SQLite" in result.stderr
+
+
+def test_commands_never_send_mail(kb_root: Path, tmp_path: Path, smtp: Mailbox) -> None:
+    root = _project(kb_root, tmp_path)
+    env = {"HELPCENTER_ROOT": str(root), "SMTP_HOST": smtp.host, "SMTP_PORT": str(smtp.port),
+           "OUTBOX_INTERVAL": "0.05"}  # fmt: skip
+    # A fresh SQLite database, upgraded while a sender thread would race the migration.
+    assert _intake(env, "db", "upgrade").returncode == 0
+    app = create_app({**env, "SECRET_KEY": "x" * 20, "PATH": "/usr/bin:/bin"})
+    api_ticket(app.test_client())  # one confirmation mail waits in the outbox
+    state(app).close()
+    for command in (["routes"], ["kb", "sync"], ["settings", "list", "--tenant", "eur"]):
+        assert _intake(env, *command).returncode == 0, command
+    assert smtp.messages == []
+    assert _intake(env, "outbox", "send").stdout.startswith("1 sent")  # only when asked
+    assert len(smtp.messages) == 1
+
+
+def test_version(kb_root: Path) -> None:
+    from intake import __version__
+
+    result = _intake({"HELPCENTER_ROOT": str(kb_root)}, "--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"intake {__version__}"
