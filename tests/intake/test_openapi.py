@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+
+from tests.intake.conftest import PNG, ticket_form
 
 
 def test_the_document_is_valid_openapi(client: FlaskClient) -> None:
@@ -41,3 +46,52 @@ def test_every_path_parameter_is_declared(client: FlaskClient) -> None:
         for operation in item.values():
             declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
             assert declared == names, path
+
+
+def _validator(doc: dict[str, Any], path: str, method: str, status: int) -> Draft202012Validator:
+    """Return a validator of the body the document promises for that answer."""
+    answer = doc["paths"][path][method]["responses"][str(status)]
+    schema = answer["content"]["application/json"]["schema"]
+    return Draft202012Validator({**schema, "components": doc["components"]})
+
+
+def test_real_answers_match_their_documented_schemas(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    seen: set[tuple[str, str, int]] = set()
+
+    def check(response: Any, path: str, method: str) -> Any:
+        body = response.get_json()
+        _validator(doc, path, method, response.status_code).validate(body)
+        seen.add((path, method, response.status_code))
+        return body
+
+    tickets, one = "/api/v1/{tenant}/tickets", "/api/v1/{tenant}/tickets/{reference}"
+    created = check(client.post("/api/v1/eur/tickets", json=ticket_form()), tickets, "post")
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    check(client.post("/api/v1/eur/tickets", json={"name": ""}), tickets, "post")
+    check(client.get(f"/api/v1/eur/tickets/{ref}", headers=auth), one, "get")
+    check(client.get(f"/api/v1/eur/tickets/{ref}"), one, "get")
+    check(client.get("/api/v1/eur/tickets/EUR-1", headers=auth), one, "get")
+    replies = one + "/replies"
+    check(client.post(f"/api/v1/eur/tickets/{ref}/replies", json={"body": "More."}, headers=auth),
+          replies, "post")  # fmt: skip
+    check(client.post(f"/api/v1/eur/tickets/{ref}/replies", json={}, headers=auth),
+          replies, "post")  # fmt: skip
+    check(client.post(
+        f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, content_type="multipart/form-data",
+        data={"file": (io.BytesIO(PNG), "a.png")}), one + "/attachments", "post")  # fmt: skip
+    read = check(client.get(f"/api/v1/eur/tickets/{ref}", headers=auth), one, "get")
+    assert read["ticket"]["replies"][1]["attachments"][0]["name"] == "a.png"
+    check(client.post(f"/api/v1/eur/tickets/{ref}/resolve", headers=auth), one + "/resolve", "post")
+    search = "/api/v1/{tenant}/kb/search"
+    check(client.get("/api/v1/eur/kb/search?q=refund"), search, "get")
+    check(client.get("/api/v1/eur/kb/search?q=refund&limit=99"), search, "get")
+    articles = check(client.get("/api/v1/eur/kb/articles"), "/api/v1/{tenant}/kb/articles", "get")
+    check(client.get("/api/v1/eur/kb/faqs?category=billing"), "/api/v1/{tenant}/kb/faqs", "get")
+    slug = articles["articles"][0]["slug"]
+    feedback = "/api/v1/{tenant}/kb/articles/{slug}/feedback"
+    check(client.post(f"/api/v1/eur/kb/articles/{slug}/feedback", json={"helpful": True}),
+          feedback, "post")  # fmt: skip
+    check(client.post("/api/v1/eur/kb/articles/nope/feedback", json={"helpful": True}),
+          feedback, "post")  # fmt: skip
+    assert {status for _, _, status in seen} >= {200, 201, 400, 401, 404}
