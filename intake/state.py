@@ -16,6 +16,7 @@ from intake.files import DatabaseStore, FileStore, FolderStore
 from intake.jobs import Job, JobRunner, lock_maker
 from intake.mail.outbox import send_pending
 from intake.settings import SecretBox
+from intake.tickets.changes import announce_created
 from intake.tickets.writer import TicketWriter, make_writer
 from kbgen.config import SiteConfig, TenantConfig
 
@@ -65,6 +66,7 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
         jobs.append(Job("outbox", config.outbox_interval, lambda: send_pending(config, database)))
     writer = make_writer(database.engine)
     bus = make_bus(database.engine)
+    writer.on_commit = lambda drafts: announce_created(bus, drafts)
     runner = JobRunner(jobs, lock_maker(database.engine, _lock_dir(config)))
     return AppState(
         config=config,

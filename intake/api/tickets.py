@@ -26,6 +26,7 @@ from intake.errors import InvalidInput, Unauthorized
 from intake.files import check_files, saved
 from intake.state import state
 from intake.tickets.access import find_ticket
+from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve
 from intake.web.limits import limit_ticket_creation
@@ -83,6 +84,7 @@ def reply(reference: str) -> tuple[Response, int]:
     with state().db.write(tenant().id) as session:
         response = add_reply(session, find_ticket(session, reference, token), body.body)
         answer = ReplyEnvelope(reply=ReplyOut.of(response))
+    ticket_changed(state().events, tenant().id, response.ticket_id, "replied")
     return jsonify(dump(answer)), 201
 
 
@@ -94,6 +96,7 @@ def mark_resolved(reference: str) -> Response:
         ticket = find_ticket(session, reference, token)
         resolve(session, ticket)
         answer = TicketSummaryEnvelope(ticket=TicketSummary.of(ticket))
+    ticket_changed(state().events, tenant().id, ticket.id, "resolved")
     return jsonify(dump(answer))
 
 
@@ -118,6 +121,7 @@ def upload(reference: str) -> tuple[Response, int]:
     ):
         response = add_reply(session, find_ticket(session, reference, token), note, stored)
         answer = ReplyEnvelope(reply=ReplyOut.of(response))
+    ticket_changed(state().events, tenant().id, response.ticket_id, "files")
     return jsonify(dump(answer)), 201
 
 

@@ -17,11 +17,19 @@ from intake.models import TicketCategory, TicketPriority
 from intake.portal.forms import ReplyForm, ResolveForm, TicketForm
 from intake.state import state
 from intake.tickets.access import find_ticket
+from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve, split_files
 from intake.tickets.rules import is_visit_id
 from intake.web.limits import SEARCH_RATE, limit_ticket_creation
-from intake.web.tenancy import brand, tenant, tenant_blueprint, tenant_session
+from intake.web.sse import event_stream
+from intake.web.tenancy import (
+    brand,
+    release_session,
+    tenant,
+    tenant_blueprint,
+    tenant_session,
+)
 from intake.web.uploads import read_uploads, send_attachment
 
 log = logging.getLogger(__name__)
@@ -107,6 +115,7 @@ def reply(reference: str, token: str) -> Any:
             ):
                 ticket = find_ticket(session, reference, token)
                 response_id = add_reply(session, ticket, form.body.data or "", stored).id
+            ticket_changed(state().events, tenant().id, ticket.id, "replied")
         except InvalidInput as exc:
             target = form.attachments if exc.field == "attachments" else form.body
             target.errors = [exc.message]
@@ -122,8 +131,24 @@ def mark_resolved(reference: str, token: str) -> Any:
     find_ticket(tenant_session(), reference, token)  # a wrong link is a 404, form or not
     if ResolveForm().validate_on_submit():
         with state().db.write(tenant().id) as session:
-            resolve(session, find_ticket(session, reference, token))
+            ticket = find_ticket(session, reference, token)
+            resolve(session, ticket)
+        ticket_changed(state().events, tenant().id, ticket.id, "resolved")
     return redirect(url_for(".show", reference=reference.upper(), token=token), 303)
+
+
+@bp.route("/tickets/<reference>/<token>/events", methods=["GET"])
+def events(reference: str, token: str) -> Response:
+    """Stream a notice to the open ticket page each time the ticket changes."""
+    ticket = find_ticket(tenant_session(), reference, token)
+    ticket_id = ticket.id
+    release_session()  # an open stream must not hold a database connection
+    subscription = state().events.subscribe(tenant().id, [UPDATED])
+    return event_stream(
+        subscription,
+        lambda event: {"what": event.data.get("what")} if event.data.get("id") == ticket_id
+        else None,
+    )  # fmt: skip
 
 
 @bp.route("/tickets/<reference>/<token>/attachments/<int:attachment_id>", methods=["GET"])

@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,8 @@ class TicketWriter:
         self, engine: Engine, threads: int = 1, counter_engine: Engine | None = None
     ) -> None:
         self.engine = engine
+        # Told of each committed group (to publish "ticket.created"); its errors are logged.
+        self.on_commit: Callable[[list[Draft]], None] = lambda _batch: None
         self.counter_engine = counter_engine
         self.queue: queue.SimpleQueue[Draft | None] = queue.SimpleQueue()
         self.size = threads
@@ -160,6 +163,12 @@ class TicketWriter:
                 return
         for draft in batch:
             draft.done.set()
+        committed = [d for d in batch if d.error is None and d.result is not None]
+        if committed:
+            try:
+                self.on_commit(committed)
+            except Exception:  # noqa: BLE001 (the tickets are saved; a lost notice is not fatal)
+                log.exception("announcing %d new tickets failed", len(committed))
 
     def _connect(self) -> Connection:
         conn = self.engine.connect()

@@ -59,6 +59,11 @@ def tenant_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     return bp
 
 
+def release_session() -> None:
+    """Close the request's read session now (before a long-lived response starts)."""
+    _close_session(None)
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("tenant_session", None)
     if session is not None:

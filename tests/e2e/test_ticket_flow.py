@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,11 +57,24 @@ def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> N
     page.get_by_label("Category").select_option("billing")
     page.get_by_role("button", name="Send request").click()
     expect(page).to_have_url(re.compile(r"/eur/tickets/EUR-10001/[A-Za-z0-9_-]{40,}\?created=1$"))
-    expect(page.get_by_role("status")).to_contain_text("Your reference is EUR-10001")
+    expect(page.locator(".notice[role=status]")).to_contain_text("Your reference is EUR-10001")
     expect(page.get_by_role("heading", level=1)).to_have_text("refund for my plan")
     page.get_by_label("Your reply").fill("Here is the second charge's date: 3 November.")
     page.get_by_role("button", name="Send reply").click()
     expect(page.locator(".thread .message").last).to_contain_text("second charge's date")
+    # A reply from elsewhere (the API here, an agent later) is announced on the open page.
+    reference, token = page.url.split("/tickets/")[1].split("#")[0].split("/")[:2]
+    reply = urllib.request.Request(
+        f"{intake_url}/api/v1/eur/tickets/{reference}/replies",
+        data=json.dumps({"body": "Sent from my phone."}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(reply, timeout=10) as answer:
+        assert answer.status == 201
+    update = page.locator("#ticket-updated")
+    expect(update).to_contain_text("This request has been updated.")
+    update.get_by_role("button", name="Show the update").click()
+    expect(page.locator(".thread .message").last).to_contain_text("Sent from my phone.")
     page.get_by_role("button", name="Mark as resolved").click()
     expect(page.locator(".status")).to_have_text("Resolved")
     assert not problems, problems  # no script errors, nothing blocked by the CSP

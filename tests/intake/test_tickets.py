@@ -30,7 +30,7 @@ from intake.models import (
 from intake.state import state
 from intake.tickets import writer as writer_module
 from intake.tickets.writer import REFERENCE, Draft
-from tests.intake.conftest import PNG, form_fields, post_ticket
+from tests.intake.conftest import PNG, api_ticket, form_fields, post_ticket
 
 
 def ticket_link(response: TestResponse) -> str:
@@ -224,3 +224,26 @@ def test_a_ticket_the_writer_was_too_slow_for_is_never_saved_later(
     with state(app).db.all_tenants(write=True) as session:
         assert list(session.scalars(select(SupportTicket.token_hash))) == ["c" * 64]
         assert session.scalar(select(func.count(TicketAttachment.id))) == 0
+
+
+def test_an_open_ticket_page_hears_of_changes_and_holds_no_database_connection(
+    app: Flask, client: FlaskClient
+) -> None:
+    mine, other = api_ticket(client), api_ticket(client, subject="Another problem")
+    ref, token = mine["ticket"]["reference"], mine["token"]
+    stream = client.get(f"/eur/tickets/{ref}/{token}/events", buffered=False)
+    assert stream.status_code == 200 and stream.mimetype == "text/event-stream"
+    frames = stream.iter_encoded()
+    assert next(frames).startswith(b"retry: ")
+    if state(app).db.dialect == "sqlite":  # the pool PostgreSQL's listener shares is its own
+        assert state(app).db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    for created in (other, mine):  # the other ticket's reply never reaches this page
+        auth = {"Authorization": f"Bearer {created['token']}"}
+        reference = created["ticket"]["reference"]
+        sent = client.post(f"/api/v1/eur/tickets/{reference}/replies", json={"body": "Hi"},
+                           headers=auth)  # fmt: skip
+        assert sent.status_code == 201
+    frame = next(frames).decode()
+    assert frame == 'event: ticket.updated\ndata: {"what": "replied"}\n\n'
+    stream.close()
+    assert client.get(f"/eur/tickets/{ref}/wrong-token/events").status_code == 404

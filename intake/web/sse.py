@@ -1,0 +1,49 @@
+"""Server-sent events: a response that stays open and passes bus events on to a browser.
+
+An open stream holds no database connection (the view releases its session first) and no
+CPU: its thread sleeps in the subscription's queue. Each stream ends after LIFETIME seconds;
+the browser's EventSource reconnects by itself, so no connection lives forever.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+
+from flask import Response
+
+from intake.events import Event, Subscription
+
+HEARTBEAT = 15.0  # seconds; keeps proxies from closing an idle stream
+LIFETIME = 300.0
+RETRY_MS = 3000
+
+
+def _frames(
+    subscription: Subscription, pick: Callable[[Event], dict[str, object] | None]
+) -> Iterator[str]:
+    try:
+        yield f"retry: {RETRY_MS}\n\n"
+        deadline = time.monotonic() + LIFETIME
+        while (left := deadline - time.monotonic()) > 0:
+            event = subscription.get(min(HEARTBEAT, left))
+            if event is None:
+                yield ": heartbeat\n\n"
+                continue
+            data = pick(event)
+            if data is not None:
+                yield f"event: {event.topic}\ndata: {json.dumps(data)}\n\n"
+    finally:
+        subscription.close()
+
+
+def event_stream(
+    subscription: Subscription, pick: Callable[[Event], dict[str, object] | None]
+) -> Response:
+    """Return a text/event-stream response of the events `pick` maps to data (None skips)."""
+    return Response(
+        _frames(subscription, pick),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},  # no proxy buffering
+    )
