@@ -28,6 +28,9 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         "--worker-class", "gthread",
         "--workers", str(workers),
         "--threads", str(threads),
+        # Open connections a process accepts (idle keep-alive ones included): beyond it,
+        # gthread stops accepting and drops keep-alive.
+        "--worker-connections", str(max(1000, 2 * threads)),
         "--bind", f"{host}:{port}",
         "--access-logfile", "-",
         "--logger-class", "intake.web.accesslog.RedactingLogger",  # no ticket tokens in logs
