@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ctypes
 import json
 import os
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,6 +217,8 @@ def adopt_orphans() -> None:
 
 def kill(server: subprocess.Popen[bytes]) -> None:
     """SIGKILL the master and its workers: nothing gets a chance to flush anything."""
+    if server.poll() is not None:
+        return
     os.killpg(server.pid, signal.SIGKILL)
     server.wait()
     deadline = time.monotonic() + 5
@@ -236,6 +240,39 @@ def missing(url: str, acknowledged: list[tuple[str, str]]) -> int:
     return len({(t, r) for t, r in acknowledged} - {tuple(row) for row in stored})
 
 
+@dataclass
+class Served:
+    """A running service on a built sample project: its port, database URL and server."""
+
+    port: int
+    url: str
+    server: subprocess.Popen[bytes]
+
+
+@contextlib.contextmanager
+def served(db: str, workers: int, threads: int) -> Iterator[Served]:
+    """Build the sample into a temporary project, migrate the database, serve it; clean up."""
+    from intake.cli.database import upgrade
+
+    adopt_orphans()
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
+        root = Path(tmp)
+        build_project(root)
+        pg = PgServer(fast=False) if db == "postgresql" else None
+        try:
+            url = pg.start() if pg else f"sqlite:///{root / 'bench.sqlite3'}"
+            upgrade(url)
+            port = free_port()
+            server = start_server(root, url, port, workers, threads)
+            try:
+                yield Served(port, url, server)
+            finally:
+                kill(server)
+        finally:
+            if pg:
+                pg.stop()
+
+
 def main() -> None:
     """Run both phases and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -247,30 +284,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=25, help="as `intake serve`")
     args = parser.parse_args()
 
-    from intake.cli.database import upgrade
-
-    adopt_orphans()
-    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
-        root = Path(tmp)
-        build_project(root)
-        pg = PgServer(fast=False) if args.db == "postgresql" else None
-        try:
-            url = pg.start() if pg else f"sqlite:///{root / 'bench.sqlite3'}"
-            upgrade(url)
-            port = free_port()
-            server = start_server(root, url, port, args.workers, args.threads)
-            try:
-                run = asyncio.run
-                bare = run(run_phase("bare /healthz", port, args.clients, args.seconds,
-                                     args.max_requests, tickets=False))  # fmt: skip
-                made = run(run_phase("create ticket", port, args.clients, args.seconds,
-                                     args.max_requests, tickets=True))  # fmt: skip
-            finally:
-                kill(server)
-            lost = missing(url, made.acknowledged)
-        finally:
-            if pg:
-                pg.stop()
+    with served(args.db, args.workers, args.threads) as service:
+        run, port = asyncio.run, service.port
+        bare = run(run_phase("bare /healthz", port, args.clients, args.seconds,
+                             args.max_requests, tickets=False))  # fmt: skip
+        made = run(run_phase("create ticket", port, args.clients, args.seconds,
+                             args.max_requests, tickets=True))  # fmt: skip
+        kill(service.server)  # SIGKILL before counting: only committed tickets remain
+        lost = missing(service.url, made.acknowledged)
     print(
         f"intake load benchmark: {args.db}, {args.clients} clients, {args.seconds:g} s per phase,"
         f" gunicorn gthread {args.workers}x{args.threads}, {os.cpu_count()} cores"

@@ -23,15 +23,12 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
 
-from bench.load import Phase, adopt_orphans, build_project, kill, read_response, start_server
+from bench.load import Phase, read_response, served
 from bench.measure import _tree_rss_kb
-from scripts.pgserver import PgServer, free_port
 
 
 def _request(path: str) -> bytes:
@@ -162,29 +159,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="healthy clients")
     parser.add_argument("--seconds", type=float, default=10.0, help="per healthy phase")
     args = parser.parse_args()
-    from intake.cli.database import upgrade
-
-    adopt_orphans()
-    with tempfile.TemporaryDirectory(prefix="intake-serving-") as tmp:
-        root = Path(tmp)
-        build_project(root)
-        pg = PgServer(fast=False) if args.db == "postgresql" else None
-        try:
-            url = pg.start() if pg else f"sqlite:///{root / 'bench.sqlite3'}"
-            upgrade(url)
-            port = free_port()
-            # One process; a thread per stream plus the healthy clients (intake serve --threads).
-            server = start_server(root, url, port, 1, args.streams + 100)
-            args.server_pid = server.pid
-            try:
-                created = create_ticket(port)
-                lines = asyncio.run(scenario(port, args, created["ticket"]["reference"],
-                                             created["token"]))  # fmt: skip
-            finally:
-                kill(server)
-        finally:
-            if pg:
-                pg.stop()
+    # One process; a thread per stream plus the healthy clients (intake serve --threads).
+    with served(args.db, 1, args.streams + 100) as service:
+        args.server_pid = service.server.pid
+        created = create_ticket(service.port)
+        ticket, token = created["ticket"]["reference"], created["token"]
+        lines = asyncio.run(scenario(service.port, args, ticket, token))
     threads, cores = args.streams + 100, os.cpu_count()
     print(f"intake serving benchmark: {args.db}, one gunicorn gthread process with {threads}"
           f" threads, {args.clients} healthy clients, {cores} cores")  # fmt: skip

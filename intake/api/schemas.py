@@ -9,16 +9,8 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from intake.errors import InvalidInput
-from intake.models import (
-    AuthorType,
-    KbCategory,
-    SupportTicket,
-    TicketAttachment,
-    TicketCategory,
-    TicketPriority,
-    TicketResponse,
-    TicketStatus,
-)
+from intake.models.enums import AuthorType, KbCategory, TicketCategory, TicketPriority, TicketStatus
+from intake.models.tickets import SupportTicket, TicketAttachment, TicketResponse
 from intake.tickets import rules
 
 

@@ -15,20 +15,18 @@ from intake.serving import gunicorn_command
 from intake.state import state
 
 
+ONE_PROCESS = "use --threads for more requests at once, or PostgreSQL for more processes"
+
+
 def check_workers(config: IntakeConfig, workers: int) -> None:
     """Refuse a process count the deployment cannot keep correct, naming what to change."""
-    if workers == 1:
-        return
-    if config.is_sqlite:
+    if workers > 1 and config.is_sqlite:
         raise ConfigError(
-            f"--workers: {workers} processes on SQLite; the embedded database serves from one"
-            " process (use --threads for more requests at once, or PostgreSQL for more processes)"
+            f"--workers: SQLite serves from one process, not {workers}; {ONE_PROCESS}"
         )
-    if config.ratelimit_storage_uri.startswith("memory://"):
-        raise ConfigError(
-            f"RATELIMIT_STORAGE_URI: memory:// counts per process, so {workers} processes would"
-            f" allow each limit {workers} times; set it to redis://HOST:PORT"
-        )
+    if workers > 1 and config.ratelimit_storage_uri.startswith("memory://"):
+        per_process = f"memory:// counts per process, so {workers} processes multiply each limit"
+        raise ConfigError(f"RATELIMIT_STORAGE_URI: {per_process}; set it to redis://HOST:PORT")
 
 
 @click.command("serve")

@@ -18,39 +18,38 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _common() -> list[sa.Column[object]]:
-    return [
+def _create(table: str, *items: sa.Column[object] | sa.Constraint) -> None:
+    """Create a table with the columns every table has, its key and its tenant index."""
+    op.create_table(
+        table,
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
                   nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
                   nullable=False),
-    ]  # fmt: skip
+        *items,
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+    )  # fmt: skip
+    op.create_index(op.f(f"ix_{table}_tenant_id"), table, ["tenant_id"])
 
 
 def upgrade() -> None:
     """Create both tables."""
-    op.create_table(
+    _create(
         "stored_files",
-        *_common(),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_stored_files")),
         sa.UniqueConstraint("name", name=op.f("uq_stored_files_name")),
     )
-    op.create_index(op.f("ix_stored_files_tenant_id"), "stored_files", ["tenant_id"])
-    op.create_table(
+    _create(
         "tenant_settings",
-        *_common(),
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("value", sa.JSON(), nullable=True),
         sa.Column("secret", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tenant_settings")),
         sa.UniqueConstraint("tenant_id", "key", name=op.f("uq_tenant_settings_tenant_id_key")),
     )
-    op.create_index(op.f("ix_tenant_settings_tenant_id"), "tenant_settings", ["tenant_id"])
 
 
 def downgrade() -> None:
