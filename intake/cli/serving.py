@@ -14,7 +14,6 @@ from intake.kb.mirror import sync_all
 from intake.serving import gunicorn_command
 from intake.state import state
 
-
 ONE_PROCESS = "use --threads for more requests at once, or PostgreSQL for more processes"
 
 
