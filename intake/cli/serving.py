@@ -14,6 +14,8 @@ from intake.kb.mirror import sync_all
 from intake.serving import gunicorn_command
 from intake.state import state
 
+WORKERS = "processes (default 1; more than one needs PostgreSQL and Redis)"
+THREADS = "requests and open connections each process serves at once (default 100)"
 ONE_PROCESS = "use --threads for more requests at once, or PostgreSQL for more processes"
 
 
@@ -31,20 +33,8 @@ def check_workers(config: IntakeConfig, workers: int) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="processes (more than one needs PostgreSQL and Redis)",
-)
-@click.option(
-    "--threads",
-    default=100,
-    show_default=True,
-    type=click.IntRange(1, 4000),
-    help="requests and open connections per process",
-)
+@click.option("--workers", default=1, type=click.IntRange(1, 64), help=WORKERS)
+@click.option("--threads", default=100, type=click.IntRange(1, 4000), help=THREADS)
 @with_appcontext
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the service (and the built site) with gunicorn's threaded workers."""
