@@ -280,8 +280,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--max-requests", type=int, default=200_000, help="per phase")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=25, help="as `intake serve`")
+    parser.add_argument("--workers", type=int, default=1, help="as `intake serve`")
+    parser.add_argument("--threads", type=int, default=100, help="as `intake serve`")
     args = parser.parse_args()
 
     with served(args.db, args.workers, args.threads) as service:

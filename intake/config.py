@@ -22,7 +22,7 @@ FALSE = {"0", "false", "no", "off", ""}
 
 @dataclass(frozen=True)
 class IntakeConfig:
-    """Every setting of the service; see the README's intake section for each variable."""
+    """Every setting of the service; docs/configuration.md describes each variable."""
 
     root: Path
     database_url: str

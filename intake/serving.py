@@ -1,13 +1,14 @@
 """How `intake serve` runs the app: gunicorn, and the hooks that own background work.
 
 gunicorn loads this module as its configuration (`-c python:intake.serving`): each worker
-process starts its background work (ticket writer, jobs, event listener) once it has loaded
-the app, and stops it on the way out, so only serving processes ever run jobs.
+process starts its job runner once it has loaded the app, and on the way out stops it, drains
+the ticket writer and closes the event listener (those two start on first use), so only
+serving processes ever run jobs.
 
 Worker model: gunicorn's threaded worker, with enough threads for the long-lived connections
 (server-sent events, WebSockets) a process holds beside its ordinary requests; every thread
 blocks in C (socket reads, SQLite, PostgreSQL) without holding the GIL, so an idle
-connection costs a thread's memory, not CPU. docs/deployment.md gives the measurements.
+connection costs a thread's memory, not CPU. `python -m bench.serving` measures it.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from kbgen.errors import Problem
 from kbgen.frontmatter import split_front_matter
 from kbgen.schema import ArticleMeta, FaqMeta, slugify, validate_article, validate_faq
 
-# Far above any real article, far below what would slow the build: a 50 MB file is refused.
+# Far above any real article (1 MiB), far below what would slow the build: larger is refused.
 MAX_SOURCE_BYTES = 1024 * 1024
 
 

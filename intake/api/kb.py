@@ -22,7 +22,7 @@ from intake.kb import search
 from intake.kb.feedback import published_articles, published_faqs, record_feedback
 from intake.models import KbCategory
 from intake.state import state
-from intake.web.limits import SEARCH_RATE
+from intake.web.limits import limit_search
 from intake.web.tenancy import tenant, tenant_session
 
 CATEGORIES = [c.value for c in KbCategory]
@@ -36,7 +36,7 @@ def _category() -> str | None:
 
 
 @bp.route("/kb/search", methods=["GET"])
-@limiter.limit(SEARCH_RATE)
+@limit_search
 def search_kb() -> Response:
     """Search the tenant's articles and FAQs (?q=, optional ?category= and ?limit= 1..20)."""
     query = request.args.get("q", "")[:500]

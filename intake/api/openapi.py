@@ -115,7 +115,8 @@ def _kb_paths() -> dict[str, Any]:
                            CATEGORY, {"name": "limit", "in": "query", "required": False,
                                       "schema": {"type": "integer", "minimum": 1, "maximum": 20}}],
             "responses": {"200": _json(_ref("SearchResults"), "Best matches first."),
-                "400": _error("A parameter is invalid."), "404": NOT_FOUND}}},
+                "400": _error("A parameter is invalid."), "404": NOT_FOUND,
+                "429": _error("Too many searches from this address.")}}},
         "/api/v1/{tenant}/kb/articles": {"get": {
             "summary": "List published articles", "operationId": "listArticles",
             "parameters": [TENANT, CATEGORY],
@@ -132,7 +133,8 @@ def _kb_paths() -> dict[str, Any]:
                                     "schema": STR}],
             "requestBody": _body("FeedbackCreate"),
             "responses": {"201": _json(_ref("FeedbackTotals"), "Counted; the article's totals."),
-                          "400": _error("Invalid feedback."), "404": NOT_FOUND}}},
+                          "400": _error("Invalid feedback."), "404": NOT_FOUND,
+                          "429": _error("Too many answers from this address.")}}},
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "operationId": "openapi",
             "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")}}},

@@ -71,6 +71,14 @@ class FeedbackCreate(_Body):
     comment: Annotated[str, Field(max_length=rules.COMMENT_MAX), AfterValidator(_text)] = ""
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back times without their zone; every time we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+Utc = Annotated[dt.datetime, AfterValidator(_utc)]
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -82,7 +90,7 @@ class AttachmentOut(_Out):
     name: str
     content_type: str
     size: int
-    created_at: dt.datetime
+    created_at: Utc
 
     @classmethod
     def of(cls, item: TicketAttachment) -> AttachmentOut:
@@ -97,7 +105,7 @@ class ReplyOut(_Out):
     id: int
     author: AuthorType
     body: str
-    created_at: dt.datetime
+    created_at: Utc
     attachments: list[AttachmentOut]
 
     @classmethod
@@ -119,9 +127,9 @@ class TicketSummary(_Out):
     description: str
     name: str
     email: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    resolved_at: dt.datetime | None
+    created_at: Utc
+    updated_at: Utc
+    resolved_at: Utc | None
 
     @classmethod
     def fields_of(cls, ticket: SupportTicket) -> dict[str, object]:

@@ -94,9 +94,10 @@ def mark_resolved(reference: str) -> Response:
     token = _token()
     with state().db.write(tenant().id) as session:
         ticket = find_ticket(session, reference, token)
-        resolve(session, ticket)
+        changed = resolve(session, ticket)
         answer = TicketSummaryEnvelope(ticket=TicketSummary.of(ticket))
-    ticket_changed(state().events, tenant().id, ticket.id, "resolved")
+    if changed:
+        ticket_changed(state().events, tenant().id, ticket.id, "resolved")
     return jsonify(dump(answer))
 
 

@@ -23,7 +23,10 @@ def jobs_run() -> None:
     background = state().background
     names = ", ".join(job.name for job in background.runner.jobs)
     if not names:
-        click.echo("No jobs are configured (the outbox needs SMTP_HOST).")
+        click.echo(
+            "No jobs are configured (the outbox sender needs SMTP_HOST and an"
+            " OUTBOX_INTERVAL above 0)."
+        )
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

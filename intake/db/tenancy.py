@@ -5,8 +5,9 @@ A tenant-bound session adds `tenant_id = <its tenant>` to every SELECT it runs (
 through `with_loader_criteria` from a `do_orm_execute` hook; new rows get the tenant stamped
 at flush, and a row of another tenant cannot be flushed. Core statements, `text()` and raw
 connections would bypass all that, so on a tenant-bound session they raise. Work across
-tenants (the ticket writer, the outbox, the knowledge-base sync) opens an all-tenants session
-with `Database.all_tenants()`, where the opt-out shows.
+tenants opts out where it is written: the outbox sender opens `Database.all_tenants()`, and
+the ticket writer, which commits several tenants' tickets in one transaction, writes through
+the engine's own connections.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve, split_files
 from intake.tickets.rules import is_visit_id
-from intake.web.limits import SEARCH_RATE, limit_ticket_creation
+from intake.web.limits import limit_search, limit_ticket_creation
 from intake.web.sse import event_stream
 from intake.web.tenancy import (
     brand,
@@ -132,12 +132,14 @@ def mark_resolved(reference: str, token: str) -> Any:
     if ResolveForm().validate_on_submit():
         with state().db.write(tenant().id) as session:
             ticket = find_ticket(session, reference, token)
-            resolve(session, ticket)
-        ticket_changed(state().events, tenant().id, ticket.id, "resolved")
+            changed = resolve(session, ticket)
+        if changed:
+            ticket_changed(state().events, tenant().id, ticket.id, "resolved")
     return redirect(url_for(".show", reference=reference.upper(), token=token), 303)
 
 
 @bp.route("/tickets/<reference>/<token>/events", methods=["GET"])
+@limiter.limit("30 per minute")  # a page reconnects every few minutes; each holds a thread
 def events(reference: str, token: str) -> Response:
     """Stream a notice to the open ticket page each time the ticket changes."""
     ticket = find_ticket(tenant_session(), reference, token)
@@ -158,7 +160,7 @@ def attachment(reference: str, token: str, attachment_id: int) -> Response:
 
 
 @bp.route("/tickets/suggestions", methods=["GET"])
-@limiter.limit(SEARCH_RATE)
+@limit_search
 def suggestions() -> Any:
     """Return up to five articles and FAQs matching what the customer typed (?q=)."""
     query = request.args.get("q", "")[:500]

@@ -72,12 +72,13 @@ def add_reply(
     return response
 
 
-def resolve(session: TenantSession, ticket: SupportTicket) -> None:
-    """Mark the ticket resolved by its customer (a no-op when it already is)."""
+def resolve(session: TenantSession, ticket: SupportTicket) -> bool:
+    """Mark the ticket resolved by its customer; return False when it already was (or closed)."""
     if ticket.status in (TicketStatus.resolved, TicketStatus.closed):
-        return
+        return False
     _set_status(session, ticket, TicketStatus.resolved)
     ticket.resolved_at = utcnow()
+    return True
 
 
 def _set_status(session: TenantSession, ticket: SupportTicket, status: TicketStatus) -> None:

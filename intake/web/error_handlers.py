@@ -82,7 +82,7 @@ def _http_error(exc: HTTPException) -> Answer:
             f"The upload is too large: attach at most {config.max_attachments} files"
             f" of {size_text(config.max_attachment_bytes)} each."
         )
-        field = "attachments"
+        field = "file" if wants_json() else "attachments"  # the API's multipart field
     return error_response(message, field, status)
 
 

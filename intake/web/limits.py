@@ -15,5 +15,5 @@ def ticket_rate_limit() -> str:
 limit_ticket_creation = limiter.shared_limit(
     ticket_rate_limit, scope="ticket-creation", methods=["POST"]
 )
-# Every search costs CPU: the form's suggestions and the API's search share this rate.
-SEARCH_RATE = "120 per minute"
+# Every search costs CPU: the form's suggestions and the API's search share one bucket.
+limit_search = limiter.shared_limit("120 per minute", scope="search")

@@ -36,7 +36,6 @@ COMMON = 0.1  # share of documents above which a word is dropped from a query wi
 MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
 MAX_TERMS = 12
 SNIPPET_CHARS = 200
-# Title and tags say what an article is about; the body only mentions things.
 # Two searched fields, so a query word costs two posting lists, not four: "title" holds the
 # title and tags (what an article is about), "text" the summary and body (what it mentions).
 FIELD_BOOSTS = {"title": 4.0, "text": 1.0}

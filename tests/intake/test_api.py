@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -190,3 +191,14 @@ def test_search_queries_are_cut_and_rate_limited(
     assert [a.status_code for a in answers] == [200] * 120 + [429]
     assert searched and {len(q) for q in searched} == {500}
     assert set(answers[-1].get_json()) == {"error"}
+    # The form's suggestions search too, from the same bucket: no way around the limit.
+    assert client.get("/eur/tickets/suggestions?q=refund").status_code == 429
+
+
+def test_times_carry_their_zone_on_every_database(client: FlaskClient) -> None:
+    created = api_ticket(client)
+    auth = {"Authorization": f"Bearer {created['token']}"}
+    read = client.get(f"/api/v1/eur/tickets/{created['ticket']['reference']}", headers=auth)
+    for ticket in (created["ticket"], read.get_json()["ticket"]):
+        for key in ("created_at", "updated_at"):
+            assert dt.datetime.fromisoformat(ticket[key]).utcoffset() == dt.timedelta(0)

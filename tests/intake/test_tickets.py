@@ -247,3 +247,18 @@ def test_an_open_ticket_page_hears_of_changes_and_holds_no_database_connection(
     assert frame == 'event: ticket.updated\ndata: {"what": "replied"}\n\n'
     stream.close()
     assert client.get(f"/eur/tickets/{ref}/wrong-token/events").status_code == 404
+
+
+def test_the_forms_limits_and_file_types_come_from_the_rules(client: FlaskClient) -> None:
+    from intake.files.checks import ALLOWED_TYPES
+    from intake.tickets import rules
+
+    html = client.get("/eur/tickets/new").get_data(as_text=True)
+    limits = {"name": rules.NAME_MAX, "email": rules.EMAIL_MAX, "subject": rules.SUBJECT_MAX,
+              "description": rules.DESCRIPTION_MAX}  # fmt: skip
+    for field, limit in limits.items():
+        tag = re.search(rf'<(?:input|textarea)[^>]*\bid="{field}"[^>]*>', html)
+        assert tag and f'maxlength="{limit}"' in tag.group(0), field
+    accept = re.search(r'<input[^>]*accept="([^"]+)"[^>]*>', html)
+    assert accept and set(accept.group(1).split(",")) == set(ALLOWED_TYPES)
+    assert "Up to 3 files of 64 KB each" in html  # MAX_ATTACHMENTS and MAX_ATTACHMENT_KB
