@@ -24,19 +24,36 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    """Run the migrations on a live connection (SQLite gets its pragmas from make_engine)."""
+    """Run the migrations on a live connection (SQLite gets its pragmas from make_engine).
+
+    SQLite cannot ALTER most things, so Alembic's batch mode copies a table and drops the old
+    one. With foreign keys on, that drop would delete or refuse the rows pointing at it, so the
+    migration runs as SQLite's own procedure for altering tables prescribes: foreign keys off
+    for the transaction, then `PRAGMA foreign_key_check` before commit, which must find nothing.
+    """
     url = config.get_main_option("sqlalchemy.url") or ""
     engine = make_engine(url, pool_size=1)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        if sqlite:  # on the driver's connection: SQLAlchemy would wrap it in a transaction
+            driver.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
-            # SQLite cannot ALTER most things: Alembic copies the table instead.
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")
     engine.dispose()
 
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from intake.models.agents import Agent
+from intake.models.agents import (
+    Agent,
+    AgentGroup,
+    AgentSession,
+    ApiToken,
+    GroupMember,
+    RecoveryCode,
+)
 from intake.models.base import Base, Timestamped, utcnow
 from intake.models.chat import ChatMessage, ChatSession
+from intake.models.desk import AgentNotification, CannedResponse, SavedView
 from intake.models.enums import (
+    AgentRole,
     AuthorType,
     ChatMessageType,
     ChatStatus,
     KbCategory,
+    NotificationKind,
     OutboxStatus,
     TicketCategory,
     TicketEventKind,
@@ -23,37 +33,51 @@ from intake.models.settings import TenantSetting
 from intake.models.tickets import (
     SupportTicket,
     TicketAttachment,
+    TicketCitation,
     TicketCounter,
     TicketEvent,
     TicketResponse,
+    TicketTag,
 )
 
 __all__ = [
     "Agent",
+    "AgentGroup",
+    "AgentNotification",
+    "AgentRole",
+    "AgentSession",
+    "ApiToken",
     "ArticleFeedback",
     "AuthorType",
     "Base",
+    "CannedResponse",
     "ChatMessage",
     "ChatMessageType",
     "ChatSession",
     "ChatStatus",
     "DeflectionEvent",
     "Faq",
+    "GroupMember",
     "KbCategory",
     "KnowledgeBaseArticle",
+    "NotificationKind",
     "OutboxMessage",
     "OutboxStatus",
+    "RecoveryCode",
+    "SavedView",
     "StoredFile",
     "SupportTicket",
     "TenantSetting",
     "TicketAttachment",
     "TicketCategory",
+    "TicketCitation",
     "TicketCounter",
     "TicketEvent",
     "TicketEventKind",
     "TicketPriority",
     "TicketResponse",
     "TicketStatus",
+    "TicketTag",
     "Timestamped",
     "utcnow",
 ]

@@ -7,10 +7,12 @@ import enum
 from kbgen.schema import KbCategory
 
 __all__ = [
+    "AgentRole",
     "AuthorType",
     "ChatMessageType",
     "ChatStatus",
     "KbCategory",
+    "NotificationKind",
     "OutboxStatus",
     "TicketCategory",
     "TicketEventKind",
@@ -89,3 +91,27 @@ class TicketEventKind(enum.Enum):
     replied = "replied"
     attachment_added = "attachment_added"
     status_changed = "status_changed"
+    note_added = "note_added"
+    assigned = "assigned"
+    group_changed = "group_changed"
+    priority_changed = "priority_changed"
+    category_changed = "category_changed"
+    tags_changed = "tags_changed"
+    merged = "merged"
+    article_cited = "article_cited"
+    notifications_changed = "notifications_changed"
+
+
+class AgentRole(enum.Enum):
+    """What an agent may do: work tickets, or also manage the team and its settings."""
+
+    agent = "agent"
+    admin = "admin"
+
+
+class NotificationKind(enum.Enum):
+    """Why the desk tells an agent about a ticket."""
+
+    new_ticket = "new_ticket"
+    assigned = "assigned"
+    customer_reply = "customer_reply"

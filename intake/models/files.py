@@ -16,4 +16,4 @@ class StoredFile(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     # Loaded only when the file is read, never with a listing.
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))

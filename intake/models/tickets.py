@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Computed,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from intake.models.base import Base, Timestamped, db_enum, same_tenant
@@ -16,6 +25,8 @@ from intake.models.enums import (
     TicketPriority,
     TicketStatus,
 )
+
+PRIORITY_RANK = "CASE priority WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 ELSE 3 END"
 
 
 class TicketCounter(Timestamped, Base):
@@ -40,7 +51,18 @@ class SupportTicket(Timestamped, Base):
             ["tenant_id", "cited_article_id"],
             ["knowledge_base_articles.tenant_id", "knowledge_base_articles.id"],
         ),
-    )
+        same_tenant("group_id", "agent_groups"),
+        same_tenant("merged_into_id", "support_tickets"),
+        # The queue's common filters and sorts, each answered from an index.
+        Index("ix_support_tickets_queue_updated", "tenant_id", "status", "updated_at"),
+        Index("ix_support_tickets_queue_created", "tenant_id", "status", "created_at"),
+        Index("ix_support_tickets_queue_priority", "tenant_id", "status", "priority_rank",
+              "updated_at"),
+        Index("ix_support_tickets_assignee", "tenant_id", "assigned_agent_id", "status",
+              "updated_at"),
+        Index("ix_support_tickets_group", "tenant_id", "group_id", "status", "updated_at"),
+        Index("ix_support_tickets_customer", "tenant_id", "customer_email"),
+    )  # fmt: skip
     number: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str] = mapped_column(String(24))
     token_hash: Mapped[str] = mapped_column(String(64))
@@ -56,6 +78,15 @@ class SupportTicket(Timestamped, Base):
     assigned_agent_id: Mapped[int | None] = mapped_column(Integer)
     cited_article_id: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
+    group_id: Mapped[int | None] = mapped_column(Integer)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    # The customer's choice on the ticket page: mails about agents' actions, or none.
+    notify_customer: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    first_response_at: Mapped[dt.datetime | None] = mapped_column()
+    # Bumped by every change through the ORM; a save made from an older page is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # low..urgent as 0..3, kept by the database, so sorting by priority uses an index.
+    priority_rank: Mapped[int] = mapped_column(Integer, Computed(PRIORITY_RANK, persisted=True))
 
     responses: Mapped[list[TicketResponse]] = relationship(
         back_populates="ticket", order_by="TicketResponse.id"
@@ -63,6 +94,16 @@ class SupportTicket(Timestamped, Base):
     attachments: Mapped[list[TicketAttachment]] = relationship(
         back_populates="ticket", order_by="TicketAttachment.id"
     )
+    tags: Mapped[list[TicketTag]] = relationship(
+        back_populates="ticket", order_by="TicketTag.tag", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def tag_names(self) -> list[str]:
+        """Return the ticket's tags, sorted."""
+        return [t.tag for t in self.tags]
 
 
 def _ticket_child_args(*extra: Any) -> tuple[Any, ...]:
@@ -118,9 +159,40 @@ class TicketAttachment(_TicketChild, Base):
 
 
 class TicketEvent(_TicketChild, Base):
-    """The audit trail: what happened to a ticket, by whom."""
+    """The audit trail: what happened to a ticket, by whom (the agent, when one acted)."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = _ticket_child_args(same_tenant("agent_id", "agents"))
     kind: Mapped[TicketEventKind] = mapped_column(db_enum(TicketEventKind, "ticket_event_kind"))
     actor: Mapped[AuthorType] = mapped_column(db_enum(AuthorType, "author_type"))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TicketTag(_TicketChild, Base):
+    """A label agents put on tickets to find them again."""
+
+    __tablename__ = "ticket_tags"
+    __table_args__ = _ticket_child_args(
+        UniqueConstraint("tenant_id", "ticket_id", "tag"),
+        Index("ix_ticket_tags_tag", "tenant_id", "tag"),
+    )
+    tag: Mapped[str] = mapped_column(String(40))
+
+    ticket: Mapped[SupportTicket] = relationship(back_populates="tags")
+
+
+class TicketCitation(_TicketChild, Base):
+    """A knowledge-base article an agent linked in a ticket's replies."""
+
+    __tablename__ = "ticket_citations"
+    __table_args__ = _ticket_child_args(
+        UniqueConstraint("tenant_id", "ticket_id", "article_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "article_id"],
+            ["knowledge_base_articles.tenant_id", "knowledge_base_articles.id"],
+        ),
+        same_tenant("agent_id", "agents"),
+    )
+    article_id: Mapped[int] = mapped_column(Integer)
+    agent_id: Mapped[int | None] = mapped_column(Integer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,23 +10,18 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from intake.cli.database import alembic_config, upgrade
 from intake.db import make_engine
 from intake.models import (
-    Agent,
     AuthorType,
     Base,
     ChatMessage,
     ChatSession,
-    SupportTicket,
     TicketAttachment,
-    TicketCategory,
-    TicketPriority,
     TicketResponse,
-    TicketStatus,
 )
 from tests.intake.fixtures import DatabaseFactory
 
@@ -38,42 +34,39 @@ def engine(intake_db: DatabaseFactory, request: pytest.FixtureRequest) -> Iterat
     value.dispose()
 
 
+def _insert(conn: Connection, table: str, **values: Any) -> int:
+    """Insert a row into the table as the database has it now (any migration), return its id.
+
+    Reflected rather than the models' tables, so only columns of that schema are written.
+    """
+    reflected = Table(table, MetaData(), autoload_with=conn)
+    now = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+    row = {"created_at": now, "updated_at": now, **values}
+    return int(conn.execute(insert(reflected).returning(reflected.c.id), row).scalar_one())
+
+
 def _ticket(conn: Connection, tenant: str, number: int) -> int:
-    values = {
-        "tenant_id": tenant, "number": number, "reference": f"{tenant.upper()}-{number}",
-        "token_hash": f"{tenant}{number}".ljust(64, "0"), "customer_name": "A",
-        "customer_email": "a@b.test", "subject": "Subject", "description": "Description",
-        "category": TicketCategory.general, "priority": TicketPriority.low,
-        "status": TicketStatus.open,
-    }  # fmt: skip
-    return int(conn.execute(insert(SupportTicket).returning(SupportTicket.id), values).scalar_one())
+    return _insert(
+        conn, "support_tickets", tenant_id=tenant, number=number,
+        reference=f"{tenant.upper()}-{number}", token_hash=f"{tenant}{number}".ljust(64, "0"),
+        customer_name="A", customer_email="a@b.test", subject="Subject",
+        description="Description", category="general", priority="low", status="open",
+    )  # fmt: skip
 
 
 def _fill(conn: Connection) -> dict[str, Any]:
     """Write a ticket with an agent's reply and a file of it, and a chat, all of tenant eur."""
-    agent = conn.execute(
-        insert(Agent).returning(Agent.id),
-        {"tenant_id": "eur", "email": "ag@desk.test", "name": "Ag", "active": True},
-    ).scalar_one()
+    agent = _insert(conn, "agents", tenant_id="eur", email="ag@desk.test", name="Ag", active=True)
     ticket = _ticket(conn, "eur", 1)
-    reply = conn.execute(
-        insert(TicketResponse).returning(TicketResponse.id),
-        {"tenant_id": "eur", "ticket_id": ticket, "author_type": AuthorType.agent,
-         "agent_id": agent, "body": "Hello", "is_internal": False},
-    ).scalar_one()  # fmt: skip
-    conn.execute(
-        insert(TicketAttachment),
-        {"tenant_id": "eur", "ticket_id": ticket, "response_id": reply, "original_name": "a.txt",
-         "stored_name": "f" * 32, "content_type": "text/plain", "size": 1, "sha256": "0" * 64},
-    )  # fmt: skip
-    chat = conn.execute(
-        insert(ChatSession).returning(ChatSession.id),
-        {"tenant_id": "eur", "customer_name": "A", "agent_id": agent, "ticket_id": ticket},
-    ).scalar_one()
-    conn.execute(
-        insert(ChatMessage),
-        {"tenant_id": "eur", "session_id": chat, "author_type": AuthorType.customer, "body": "Hi"},
-    )
+    reply = _insert(conn, "ticket_responses", tenant_id="eur", ticket_id=ticket,
+                    author_type="agent", agent_id=agent, body="Hi", is_internal=False)  # fmt: skip
+    _insert(conn, "ticket_attachments", tenant_id="eur", ticket_id=ticket, response_id=reply,
+            original_name="a.txt", stored_name="f" * 32, content_type="text/plain", size=1,
+            sha256="0" * 64)  # fmt: skip
+    chat = _insert(conn, "chat_sessions", tenant_id="eur", customer_name="A", agent_id=agent,
+                   ticket_id=ticket, status="active")  # fmt: skip
+    _insert(conn, "chat_messages", tenant_id="eur", session_id=chat, author_type="customer",
+            body="Hi", message_type="text")  # fmt: skip
     return {"agent": agent, "ticket": ticket, "reply": reply}
 
 
