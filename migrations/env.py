@@ -11,6 +11,16 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_object(
+    _obj: object, name: str | None, kind: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave to the migrations what the models do not describe: the full-text search tables
+    (SQLite's FTS5 and their shadow tables) and PostgreSQL's expression indexes for them."""
+    if kind == "table" and reflected and compare_to is None:
+        return False
+    return not (kind == "index" and (name or "").endswith("_fts"))
+
+
 def run_migrations_offline() -> None:
     """Write the SQL instead of running it (`alembic upgrade --sql`)."""
     context.configure(
@@ -43,6 +53,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_object=include_object,
         )
         try:
             with context.begin_transaction():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.models.base import Base, Timestamped, db_enum, utcnow
@@ -25,3 +25,6 @@ class OutboxMessage(Timestamped, Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[dt.datetime | None] = mapped_column()
+    # Threading and reply headers (Message-ID, In-Reply-To, References, Reply-To), set when
+    # the mail belongs to a ticket, so mail clients thread a ticket's mails together.
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    Computed,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -15,7 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, validates
 
 from intake.models.base import Base, Timestamped, db_enum, same_tenant
 from intake.models.enums import (
@@ -26,7 +25,13 @@ from intake.models.enums import (
     TicketStatus,
 )
 
-PRIORITY_RANK = "CASE priority WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 ELSE 3 END"
+# low..urgent as 0..3: sorting by priority sorts by this column, which an index covers.
+PRIORITY_RANK = {p: rank for rank, p in enumerate(TicketPriority)}
+
+
+def _rank_of_insert(context: Any) -> int:
+    """Give a new row (ORM or Core insert) the rank of its priority."""
+    return PRIORITY_RANK[TicketPriority(context.get_current_parameters()["priority"])]
 
 
 class TicketCounter(Timestamped, Base):
@@ -53,6 +58,7 @@ class SupportTicket(Timestamped, Base):
         ),
         same_tenant("group_id", "agent_groups"),
         same_tenant("merged_into_id", "support_tickets"),
+        same_tenant("follow_up_of_id", "support_tickets"),
         # The queue's common filters and sorts, each answered from an index.
         Index("ix_support_tickets_queue_updated", "tenant_id", "status", "updated_at"),
         Index("ix_support_tickets_queue_created", "tenant_id", "status", "created_at"),
@@ -80,13 +86,14 @@ class SupportTicket(Timestamped, Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
     group_id: Mapped[int | None] = mapped_column(Integer)
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    # A closed ticket stays closed: a customer who writes again opens a follow-up of it.
+    follow_up_of_id: Mapped[int | None] = mapped_column(Integer)
     # The customer's choice on the ticket page: mails about agents' actions, or none.
     notify_customer: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     first_response_at: Mapped[dt.datetime | None] = mapped_column()
     # Bumped by every change through the ORM; a save made from an older page is refused.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    # low..urgent as 0..3, kept by the database, so sorting by priority uses an index.
-    priority_rank: Mapped[int] = mapped_column(Integer, Computed(PRIORITY_RANK, persisted=True))
+    priority_rank: Mapped[int] = mapped_column(Integer, default=_rank_of_insert)
 
     responses: Mapped[list[TicketResponse]] = relationship(
         back_populates="ticket", order_by="TicketResponse.id"
@@ -99,6 +106,11 @@ class SupportTicket(Timestamped, Base):
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @validates("priority")
+    def _rank(self, _key: str, value: TicketPriority) -> TicketPriority:
+        self.priority_rank = PRIORITY_RANK[value]
+        return value
 
     @property
     def tag_names(self) -> list[str]:

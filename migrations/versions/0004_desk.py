@@ -20,7 +20,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-# As in intake.models.tickets, written out: a migration must not change when the models do.
+# As intake.models.tickets ranks priorities, written out: a migration must not change when
+# the models do.
 PRIORITY_RANK = "CASE priority WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 ELSE 3 END"
 EVENT_KINDS = ["created", "replied", "attachment_added", "status_changed"]
 NEW_EVENT_KINDS = ["note_added", "assigned", "group_changed", "priority_changed",
@@ -457,12 +458,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
         batch_op.add_column(
-            sa.Column(
-                "priority_rank",
-                sa.Integer(),
-                sa.Computed(PRIORITY_RANK, persisted=True),
-                nullable=False,
-            )
+            sa.Column("priority_rank", sa.Integer(), server_default="1", nullable=False)
         )
         batch_op.create_index(
             "ix_support_tickets_assignee",
@@ -501,6 +497,7 @@ def upgrade() -> None:
             ["tenant_id", "id"],
         )
 
+    op.execute(f"UPDATE support_tickets SET priority_rank = {PRIORITY_RANK}")
     _event_kinds(EVENT_KINDS + NEW_EVENT_KINDS)
     with op.batch_alter_table("ticket_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("agent_id", sa.Integer(), nullable=True))
