@@ -25,12 +25,11 @@ from intake.api.schemas import (
 from intake.errors import InvalidInput, Unauthorized
 from intake.files import check_files, saved
 from intake.state import state
-from intake.tickets.access import find_ticket
 from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve
 from intake.web.limits import limit_ticket_creation
-from intake.web.tenancy import brand, tenant, tenant_session
+from intake.web.tenancy import brand, customer_ticket, tenant, tenant_session
 from intake.web.uploads import read_uploads, send_attachment
 
 
@@ -72,7 +71,7 @@ def create() -> tuple[Response, int, dict[str, str]]:
 @bp.route("/tickets/<reference>", methods=["GET"])
 def read(reference: str) -> Response:
     """Return the ticket and its thread to the holder of its token."""
-    ticket = find_ticket(tenant_session(), reference, _token())
+    ticket = customer_ticket(tenant_session(), reference, _token())
     return jsonify(dump(TicketEnvelope(ticket=TicketOut.of(ticket))))
 
 
@@ -82,7 +81,7 @@ def reply(reference: str) -> tuple[Response, int]:
     token = _token()
     body = parse(ReplyCreate, request.get_json(silent=True))
     with state().db.write(tenant().id) as session:
-        response = add_reply(session, find_ticket(session, reference, token), body.body)
+        response = add_reply(session, customer_ticket(session, reference, token), body.body)
         answer = ReplyEnvelope(reply=ReplyOut.of(response))
     ticket_changed(state().events, tenant().id, response.ticket_id, "replied")
     return jsonify(dump(answer)), 201
@@ -93,7 +92,7 @@ def mark_resolved(reference: str) -> Response:
     """Mark the ticket resolved."""
     token = _token()
     with state().db.write(tenant().id) as session:
-        ticket = find_ticket(session, reference, token)
+        ticket = customer_ticket(session, reference, token)
         changed = resolve(session, ticket)
         answer = TicketSummaryEnvelope(ticket=TicketSummary.of(ticket))
     if changed:
@@ -112,7 +111,7 @@ def upload(reference: str) -> tuple[Response, int]:
     # The note follows the rules of any reply (no control characters, at most REPLY_MAX).
     note = request.form.get("body", "").strip()
     note = parse(ReplyCreate, {"body": note}).body if note else "(files attached)"
-    already = len(customer_files(find_ticket(tenant_session(), reference, token)))
+    already = len(customer_files(customer_ticket(tenant_session(), reference, token)))
     files = check_files(
         uploads, config.max_attachments, config.max_attachment_bytes, already, "file"
     )
@@ -120,7 +119,7 @@ def upload(reference: str) -> tuple[Response, int]:
         saved(state().files, tenant().id, files) as stored,
         state().db.write(tenant().id) as session,
     ):
-        response = add_reply(session, find_ticket(session, reference, token), note, stored)
+        response = add_reply(session, customer_ticket(session, reference, token), note, stored)
         answer = ReplyEnvelope(reply=ReplyOut.of(response))
     ticket_changed(state().events, tenant().id, response.ticket_id, "files")
     return jsonify(dump(answer)), 201
@@ -129,4 +128,4 @@ def upload(reference: str) -> tuple[Response, int]:
 @bp.route("/tickets/<reference>/attachments/<int:attachment_id>", methods=["GET"])
 def download(reference: str, attachment_id: int) -> Response:
     """Send one of the ticket's files as a download."""
-    return send_attachment(find_ticket(tenant_session(), reference, _token()), attachment_id)
+    return send_attachment(customer_ticket(tenant_session(), reference, _token()), attachment_id)

@@ -9,6 +9,8 @@ from email.utils import make_msgid
 from intake.config import IntakeConfig
 from intake.models import OutboxMessage
 
+THREAD_HEADERS = ("In-Reply-To", "References", "Reply-To")
+
 
 def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
     """Return the message of an outbox row."""
@@ -16,7 +18,13 @@ def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
     msg["From"] = config.mail_from
     msg["To"] = row.to_address
     msg["Subject"] = row.subject
-    msg["Message-ID"] = make_msgid(domain=config.mail_from.rsplit("@", 1)[-1])
+    headers = dict(row.headers or {})
+    msg["Message-ID"] = headers.pop("Message-ID", "") or make_msgid(
+        domain=config.mail_from.rsplit("@", 1)[-1]
+    )
+    for name in THREAD_HEADERS:
+        if headers.get(name):
+            msg[name] = headers[name]
     msg.set_content(row.body)
     return msg
 

@@ -16,7 +16,6 @@ from intake.kb.search import suggest
 from intake.models import TicketCategory, TicketPriority
 from intake.portal.forms import ReplyForm, ResolveForm, TicketForm
 from intake.state import state
-from intake.tickets.access import find_ticket
 from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve, split_files
@@ -25,6 +24,7 @@ from intake.web.limits import limit_search, limit_ticket_creation
 from intake.web.sse import event_stream
 from intake.web.tenancy import (
     brand,
+    customer_ticket,
     release_session,
     tenant,
     tenant_blueprint,
@@ -83,7 +83,7 @@ def _new_ticket(form: TicketForm) -> NewTicket:
 @bp.route("/tickets/<reference>/<token>", methods=["GET"])
 def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any:
     """Show the ticket's page: the thread, a reply form and the resolve button."""
-    ticket = find_ticket(tenant_session(), reference, token)
+    ticket = customer_ticket(tenant_session(), reference, token)
     first, per_reply = split_files(ticket)
     return render_template(
         "portal/ticket.html",
@@ -106,14 +106,14 @@ def reply(reference: str, token: str) -> Any:
         config = state().config
         try:
             uploads = read_uploads("attachments")
-            already = len(customer_files(find_ticket(tenant_session(), reference, token)))
+            already = len(customer_files(customer_ticket(tenant_session(), reference, token)))
             files = check_files(uploads, config.max_attachments, config.max_attachment_bytes,
                                 already)  # fmt: skip
             with (
                 saved(state().files, tenant().id, files) as stored,
                 state().db.write(tenant().id) as session,
             ):
-                ticket = find_ticket(session, reference, token)
+                ticket = customer_ticket(session, reference, token)
                 response_id = add_reply(session, ticket, form.body.data or "", stored).id
             ticket_changed(state().events, tenant().id, ticket.id, "replied")
         except InvalidInput as exc:
@@ -128,10 +128,10 @@ def reply(reference: str, token: str) -> Any:
 @bp.route("/tickets/<reference>/<token>/resolve", methods=["POST"])
 def mark_resolved(reference: str, token: str) -> Any:
     """Mark the ticket resolved and show its page again."""
-    find_ticket(tenant_session(), reference, token)  # a wrong link is a 404, form or not
+    customer_ticket(tenant_session(), reference, token)  # a wrong link is a 404, form or not
     if ResolveForm().validate_on_submit():
         with state().db.write(tenant().id) as session:
-            ticket = find_ticket(session, reference, token)
+            ticket = customer_ticket(session, reference, token)
             changed = resolve(session, ticket)
         if changed:
             ticket_changed(state().events, tenant().id, ticket.id, "resolved")
@@ -142,7 +142,7 @@ def mark_resolved(reference: str, token: str) -> Any:
 @limiter.limit("30 per minute")  # a page reconnects every few minutes; each holds a thread
 def events(reference: str, token: str) -> Response:
     """Stream a notice to the open ticket page each time the ticket changes."""
-    ticket = find_ticket(tenant_session(), reference, token)
+    ticket = customer_ticket(tenant_session(), reference, token)
     ticket_id = ticket.id
     release_session()  # an open stream must not hold a database connection
     subscription = state().events.subscribe(tenant().id, [UPDATED])
@@ -156,7 +156,7 @@ def events(reference: str, token: str) -> Response:
 @bp.route("/tickets/<reference>/<token>/attachments/<int:attachment_id>", methods=["GET"])
 def attachment(reference: str, token: str, attachment_id: int) -> Response:
     """Send one of the ticket's files to its token holder, always as a download."""
-    return send_attachment(find_ticket(tenant_session(), reference, token), attachment_id)
+    return send_attachment(customer_ticket(tenant_session(), reference, token), attachment_id)
 
 
 @bp.route("/tickets/suggestions", methods=["GET"])

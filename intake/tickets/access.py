@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -27,14 +28,28 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def find_ticket(session: TenantSession, reference: str, token: str) -> SupportTicket:
-    """Return the session tenant's ticket if the token is its token; else NotFound, alike."""
+def link_token(secret: str, tenant_id: str, ticket_id: int) -> str:
+    """Return the ticket's link token for mails after the first (derived, never stored).
+
+    The token made at creation is known only to the customer (its hash is stored), so later
+    mails carry this one instead: an HMAC of the ticket under the service's secret key.
+    """
+    message = f"ticket-link:{tenant_id}:{ticket_id}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def find_ticket(session: TenantSession, reference: str, token: str, secret: str) -> SupportTicket:
+    """Return the session tenant's ticket if the token is one of its tokens; else NotFound."""
     if not REFERENCE_RE.match(reference) or not token or len(token) > TOKEN_MAX:
         raise NotFound()
     query = select(SupportTicket).where(SupportTicket.reference == reference.upper())
     ticket = session.scalars(query.limit(1)).first()
     # Compare even when there is no ticket, so both cases take the same time.
     expected = ticket.token_hash if ticket else "0" * 64
-    if not hmac.compare_digest(expected, hash_token(token)) or ticket is None:
+    created = hmac.compare_digest(expected, hash_token(token))
+    derived = link_token(secret, session.tenant_id or "", ticket.id if ticket else 0)
+    mailed = hmac.compare_digest(derived, token)
+    if ticket is None or not (created or mailed):
         raise NotFound()
     return ticket

@@ -16,7 +16,8 @@ from intake.models import (
     utcnow,
 )
 from intake.tickets.access import hash_token, new_token
-from intake.tickets.mails import confirmation
+from intake.tickets.mail_headers import first_mail_headers
+from intake.tickets.mails import Brand, confirmation
 from intake.tickets.writer import REFERENCE, Draft, TicketWriter
 
 
@@ -31,15 +32,6 @@ class NewTicket:
     category: TicketCategory
     priority: TicketPriority = TicketPriority.medium
     visit_id: str = ""
-
-
-@dataclass(frozen=True)
-class Brand:
-    """Where a tenant's ticket links point and whose name signs its mails."""
-
-    prefix: str  # of references, such as EUR
-    link_base: str  # absolute URL of /<tenant>/tickets
-    name: str
 
 
 def create_ticket(
@@ -80,6 +72,8 @@ def create_ticket(
               "subject": f"[{REFERENCE}] We received your request: {data.subject}",
               "body": confirmation(data.name, REFERENCE, data.subject, link, brand.name)},
         visit_id=data.visit_id,
+        mail_headers=lambda ticket_id: first_mail_headers(
+            brand.mail_from, brand.secret, tenant_id, ticket_id),
     )  # fmt: skip
     with saved(store, tenant_id, files) as stored:
         for item in stored:

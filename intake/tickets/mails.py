@@ -1,6 +1,48 @@
-"""The texts of the mails a ticket sends its customer."""
+"""The mails a ticket sends its customer, and what every one of them carries.
+
+Each mail of a ticket has the ticket's thread headers (intake.tickets.mail_headers) so mail
+clients show one conversation, a Reply-To that names the ticket, and the private link.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intake.db import TenantSession
+from intake.models import OutboxMessage, SupportTicket, utcnow
+from intake.tickets.access import link_token
+from intake.tickets.mail_headers import thread_headers
+
+
+@dataclass(frozen=True)
+class Brand:
+    """What a tenant's ticket mails need: reference prefix, links, name, signing key, sender."""
+
+    prefix: str  # of references, such as EUR
+    link_base: str  # absolute URL of /<tenant>/tickets
+    name: str
+    secret: str = ""  # the service's SECRET_KEY: signs links and Reply-To addresses
+    mail_from: str = "support@localhost"
+
+    def link(self, ticket: SupportTicket) -> str:
+        """Return a private link to the ticket for its customer's mails."""
+        token = link_token(self.secret, ticket.tenant_id, ticket.id)
+        return f"{self.link_base}/{ticket.reference}/{token}"
+
+    def enqueue(
+        self, session: TenantSession, ticket: SupportTicket, subject: str, body: str
+    ) -> None:
+        """Queue a mail to the ticket's customer in the caller's transaction."""
+        headers = thread_headers(self.mail_from, self.secret, ticket.tenant_id, ticket.id)
+        session.add(OutboxMessage(to_address=ticket.customer_email, next_attempt_at=utcnow(),
+                                  subject=f"[{ticket.reference}] {subject}"[:300], body=body,
+                                  headers=headers))  # fmt: skip
+
+
+def _signed(brand: Brand, body: str, link: str, turn_off: bool = True) -> str:
+    tail = "\nYou can turn these mails off on that page.\n" if turn_off else ""
+    follow = "Follow your request, reply or add files here (keep this link private):"
+    return f"{body}\n\n{follow}\n{link}\n{tail}\n{brand.name}\n"
 
 
 def confirmation(name: str, reference: str, subject: str, link: str, brand: str) -> str:
@@ -12,3 +54,26 @@ def confirmation(name: str, reference: str, subject: str, link: str, brand: str)
         f"{link}\n\n"
         f"{brand}\n"
     )
+
+
+def agent_reply(brand: Brand, ticket: SupportTicket, reply: str, status_note: str) -> str:
+    """Return the body of the mail that brings an agent's reply to the customer."""
+    note = f"\n\n{status_note}" if status_note else ""
+    body = f"Hello {ticket.customer_name},\n\n{reply}{note}"
+    return _signed(brand, body, brand.link(ticket))
+
+
+def status_changed(brand: Brand, ticket: SupportTicket, status_note: str) -> str:
+    """Return the body of the mail that tells the customer an agent changed the status."""
+    return _signed(brand, f"Hello {ticket.customer_name},\n\n{status_note}", brand.link(ticket))
+
+
+def merged(brand: Brand, source: SupportTicket, target: SupportTicket) -> str:
+    """Return the body of the mail that tells the customer two of their requests became one."""
+    body = (
+        f"Hello {source.customer_name},\n\n"
+        f"your request {source.reference} (\u201c{source.subject}\u201d) is about the same as"
+        f" {target.reference}, so we joined them: everything is now in {target.reference},"
+        f" and the old link leads there."
+    )
+    return _signed(brand, body, brand.link(target))

@@ -49,6 +49,8 @@ class Draft:
     mail: dict[str, Any]
     attachments: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     visit_id: str = ""
+    # The confirmation mail's headers, known once the ticket has its id.
+    mail_headers: Callable[[int], dict[str, str]] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     result: tuple[int, int, str] | None = None
     error: BaseException | None = None
@@ -213,6 +215,7 @@ class TicketWriter:
             ticket_id, _, reference = draft.result
             events.append({**draft.event, "ticket_id": ticket_id})
             mail = dict(draft.mail)
+            mail["headers"] = draft.mail_headers(ticket_id) if draft.mail_headers else {}
             mail["subject"] = mail["subject"].replace(REFERENCE, reference)
             mail["body"] = mail["body"].replace(REFERENCE, reference)
             mails.append(mail)

@@ -8,8 +8,10 @@ from flask import Blueprint, Flask, g
 
 from intake.db import TenantSession
 from intake.errors import NotFound
+from intake.models import SupportTicket
 from intake.state import state
-from intake.tickets.create import Brand
+from intake.tickets.access import find_ticket
+from intake.tickets.mails import Brand
 from kbgen.config import TenantConfig
 
 
@@ -23,7 +25,14 @@ def brand() -> Brand:
     """Return how the current tenant's ticket links and mails look."""
     current = tenant()
     link_base = f"{state().config.public_url}/{current.id}/tickets"
-    return Brand(current.ticket_prefix, link_base, current.name)
+    config = state().config
+    return Brand(current.ticket_prefix, link_base, current.name, config.secret_key,
+                 config.mail_from)  # fmt: skip
+
+
+def customer_ticket(session: TenantSession, reference: str, token: str) -> SupportTicket:
+    """Return the ticket a customer's private link (or a mail's link) names, or NotFound."""
+    return find_ticket(session, reference, token, state().config.secret_key)
 
 
 def tenant_session() -> TenantSession:

@@ -1,0 +1,163 @@
+"""Agents and admins of a tenant, and its groups: created, changed, deactivated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, select, update
+
+from intake.agents.passwords import check_password, hash_password
+from intake.db import TenantSession
+from intake.errors import Conflict, InvalidInput, NotFound
+from intake.models import (
+    Agent,
+    AgentGroup,
+    AgentRole,
+    AgentSession,
+    ApiToken,
+    GroupMember,
+    utcnow,
+)
+from intake.tickets.rules import control_problem
+
+NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class NewAgent:
+    """What an admin (or `intake agents create`) gives for a new account."""
+
+    email: str
+    name: str
+    password: str
+    role: AgentRole = AgentRole.agent
+
+
+def clean_email(email: str, field: str = "email") -> str:
+    """Return the address normalised (lower case), or raise InvalidInput."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise InvalidInput("Enter an email address like name@example.com.", field) from None
+
+
+def clean_name(name: str, field: str = "name") -> str:
+    """Return a display name, or raise InvalidInput."""
+    name = name.strip()
+    if not name or len(name) > NAME_MAX or control_problem(name, multiline=False):
+        raise InvalidInput(f"Enter a name of 1 to {NAME_MAX} characters on one line.", field)
+    return name
+
+
+def create_agent(session: TenantSession, data: NewAgent) -> Agent:
+    """Add an account to the session's tenant; its email must be new there."""
+    email = clean_email(data.email)
+    if session.scalars(select(Agent.id).where(Agent.email == email)).first() is not None:
+        raise Conflict("An account with this email already exists.", "email")
+    agent = Agent(
+        email=email,
+        name=clean_name(data.name),
+        password_hash=hash_password(check_password(data.password)),
+        role=data.role,
+        active=True,
+    )
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def get_agent(session: TenantSession, agent_id: int) -> Agent:
+    """Return the tenant's agent, or NotFound."""
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        raise NotFound()
+    return agent
+
+
+def active_agents(session: TenantSession) -> list[Agent]:
+    """Return the tenant's active agents by name."""
+    return list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name)))
+
+
+def _other_active_admins(session: TenantSession, agent: Agent) -> int:
+    query = select(func.count(Agent.id)).where(
+        Agent.active.is_(True), Agent.role == AgentRole.admin, Agent.id != agent.id
+    )
+    return int(session.scalar(query) or 0)
+
+
+def revoke_access(session: TenantSession, agent_id: int) -> None:
+    """End every session and API token of an agent, at once."""
+    now = utcnow()
+    for model in (AgentSession, ApiToken):
+        session.execute(
+            update(model)
+            .where(model.agent_id == agent_id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def change_agent(
+    session: TenantSession,
+    agent: Agent,
+    *,
+    name: str | None = None,
+    role: AgentRole | None = None,
+    active: bool | None = None,
+) -> Agent:
+    """Change an account; deactivation ends its sessions and tokens. A tenant keeps an admin."""
+    if name is not None:
+        agent.name = clean_name(name)
+    losing_admin = (role is not None and role != AgentRole.admin) or active is False
+    if agent.role == AgentRole.admin and losing_admin and not _other_active_admins(session, agent):
+        raise Conflict("This is the last active admin; make another agent admin first.", "role")
+    if role is not None:
+        agent.role = role
+    if active is not None and active != agent.active:
+        agent.active = active
+        if not active:
+            revoke_access(session, agent.id)
+    session.flush()
+    return agent
+
+
+def set_password(session: TenantSession, agent: Agent, password: str) -> None:
+    """Give the agent a new password and end its other sessions."""
+    agent.password_hash = hash_password(check_password(password))
+    revoke_access(session, agent.id)
+    session.flush()
+
+
+def create_group(session: TenantSession, name: str) -> AgentGroup:
+    """Add a group to the tenant; its name must be new there."""
+    name = clean_name(name)
+    if session.scalars(select(AgentGroup.id).where(AgentGroup.name == name)).first() is not None:
+        raise Conflict("A group with this name already exists.", "name")
+    group = AgentGroup(name=name)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def groups(session: TenantSession) -> list[AgentGroup]:
+    """Return the tenant's groups by name."""
+    return list(session.scalars(select(AgentGroup).order_by(AgentGroup.name)))
+
+
+def set_members(session: TenantSession, group: AgentGroup, agent_ids: set[int]) -> None:
+    """Make exactly these agents (all of the tenant) the group's members."""
+    known = set(session.scalars(select(Agent.id).where(Agent.id.in_(agent_ids))))
+    if known != agent_ids:
+        raise InvalidInput("Choose agents of this team.", "members")
+    session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+    for agent_id in sorted(agent_ids):
+        session.add(GroupMember(group_id=group.id, agent_id=agent_id))
+    session.flush()
+
+
+def group_ids_of(session: TenantSession, agent_id: int) -> list[int]:
+    """Return the groups the agent belongs to."""
+    return list(
+        session.scalars(select(GroupMember.group_id).where(GroupMember.agent_id == agent_id))
+    )

@@ -1,0 +1,171 @@
+"""Signing in to the desk: password, then the second factor; sessions checked on every use.
+
+A session is a random token in the browser's cookie and its SHA-256 in agent_sessions. It is
+valid while not revoked and while its agent is active, which every request (and every open
+stream) checks, so signing out, deactivation and a password change take effect at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from intake.agents import second_factor
+from intake.agents.accounts import clean_email
+from intake.agents.passwords import hash_password, needs_rehash, verify_password
+from intake.agents.throttle import SignInThrottle
+from intake.db import TenantSession
+from intake.errors import InvalidInput
+from intake.models import Agent, AgentSession, RecoveryCode, utcnow
+from intake.settings import SecretBox
+
+SESSION_HOURS = 12  # a working day; then sign in again
+SEEN_EVERY = dt.timedelta(minutes=1)  # how often last_seen_at is written (not every request)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A new session: its token for the cookie, and whether the second factor is still due."""
+
+    token: str
+    agent: Agent
+    needs_second_factor: bool
+
+
+def sign_in(
+    session: TenantSession,
+    throttle: SignInThrottle,
+    email: str,
+    password: str,
+    address: str,
+    user_agent: str = "",
+) -> Signed:
+    """Check the password (throttled per account and address) and open a session."""
+    email = clean_email(email)
+    throttle.check(session.tenant_id or "", email, address)
+    agent = session.scalars(select(Agent).where(Agent.email == email)).first()
+    ok = verify_password(agent.password_hash if agent else None, password)
+    if agent is None or not ok or not agent.active:
+        throttle.failed(session.tenant_id or "", email, address)
+        raise InvalidInput("The email or the password is wrong.", "password")
+    if agent.password_hash and needs_rehash(agent.password_hash):
+        agent.password_hash = hash_password(password)
+    token = secrets.token_urlsafe(32)
+    session.add(AgentSession(agent_id=agent.id, token_hash=_hash(token),
+                             second_factor_done=not agent.totp_enabled,
+                             user_agent=user_agent[:200], last_seen_at=utcnow()))  # fmt: skip
+    session.flush()
+    return Signed(token, agent, agent.totp_enabled)
+
+
+def current(session: TenantSession, token: str) -> tuple[AgentSession, Agent] | None:
+    """Return the session of this token and its agent while both are valid, else None."""
+    if not token or len(token) > 100:
+        return None
+    row = session.scalars(
+        select(AgentSession).where(AgentSession.token_hash == _hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if _aware(row.created_at) < utcnow() - dt.timedelta(hours=SESSION_HOURS):
+        return None
+    agent = session.get(Agent, row.agent_id)
+    if agent is None or not agent.active:
+        return None
+    return row, agent
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def touch(session: TenantSession, row: AgentSession, agent: Agent) -> None:
+    """Note that the session was used (at most once a minute, to spare writes)."""
+    now = utcnow()
+    if row.last_seen_at is None or _aware(row.last_seen_at) < now - SEEN_EVERY:
+        row.last_seen_at = now
+        agent.last_seen_at = now
+        session.flush()
+
+
+def sign_out(session: TenantSession, token: str) -> None:
+    """End the session of this token."""
+    session.execute(
+        update(AgentSession)
+        .where(AgentSession.token_hash == _hash(token), AgentSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def pass_second_factor(
+    session: TenantSession,
+    throttle: SignInThrottle,
+    box: SecretBox,
+    row: AgentSession,
+    agent: Agent,
+    code: str,
+    address: str,
+) -> None:
+    """Accept the app's code or an unused recovery code for this session (throttled)."""
+    throttle.check(session.tenant_id or "", agent.email, address)
+    ok = bool(agent.totp_secret) and second_factor.code_matches(
+        box.open(agent.totp_secret or ""), code
+    )
+    if not ok:
+        ok = _use_recovery_code(session, agent, code)
+    if not ok:
+        throttle.failed(session.tenant_id or "", agent.email, address)
+        raise InvalidInput("That code is not right; use the current one from your app.", "code")
+    row.second_factor_done = True
+    session.flush()
+
+
+def _use_recovery_code(session: TenantSession, agent: Agent, code: str) -> bool:
+    wanted = second_factor.hash_code(code)
+    for stored in session.scalars(
+        select(RecoveryCode).where(
+            RecoveryCode.agent_id == agent.id, RecoveryCode.used_at.is_(None)
+        )
+    ):
+        if hmac.compare_digest(stored.code_hash, wanted):
+            stored.used_at = utcnow()
+            return True
+    return False
+
+
+def enable_second_factor(
+    session: TenantSession, box: SecretBox, agent: Agent, secret: str, code: str
+) -> list[str]:
+    """Turn on the app for an agent once it shows a right code; return new recovery codes."""
+    if not second_factor.code_matches(secret, code):
+        raise InvalidInput("That code is not right; scan the code again and type the current one.",
+                           "code")  # fmt: skip
+    agent.totp_secret = box.seal(secret)
+    agent.totp_enabled = True
+    codes = second_factor.new_recovery_codes()
+    session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.agent_id == agent.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    for code_text in codes:
+        session.add(RecoveryCode(agent_id=agent.id, code_hash=second_factor.hash_code(code_text)))
+    session.flush()
+    return codes
+
+
+def recovery_codes_left(session: TenantSession, agent: Agent) -> int:
+    """Return how many unused recovery codes the agent has."""
+    query = select(RecoveryCode.id).where(
+        RecoveryCode.agent_id == agent.id, RecoveryCode.used_at.is_(None)
+    )
+    return len(list(session.scalars(query)))

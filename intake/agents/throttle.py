@@ -1,0 +1,64 @@
+"""Limits on sign-in attempts, per account and per address, in the rate-limit storage.
+
+The storage is the one RATELIMIT_STORAGE_URI names (memory for one process, Redis for
+several), through the `limits` library that Flask-Limiter is built on, so the counts hold
+on every deployment the docs describe.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from intake.errors import TooMany
+
+ACCOUNT_LIMIT = "5 per 15 minutes"
+ADDRESS_LIMIT = "20 per 15 minutes"
+
+
+class SignInThrottle:
+    """Count failed sign-ins; refuse further attempts for a while once a limit is reached."""
+
+    def __init__(self, storage_uri: str) -> None:
+        storage = storage_from_string(storage_uri)
+        assert isinstance(storage, Storage)  # the synchronous kind, for these URIs
+        self.storage = storage
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.limits: list[tuple[RateLimitItem, str]] = [
+            (parse(ACCOUNT_LIMIT), "account"),
+            (parse(ADDRESS_LIMIT), "address"),
+        ]
+
+    def _keys(self, tenant_id: str, email: str, address: str) -> list[tuple[RateLimitItem, str]]:
+        account, by_address = self.limits
+        return [(account[0], f"signin:{tenant_id}:{email.lower()}"),
+                (by_address[0], f"signin-ip:{address}")]  # fmt: skip
+
+    def check(self, tenant_id: str, email: str, address: str) -> None:
+        """Raise TooMany, saying how long to wait, if this account or address is locked out."""
+        wait = 0.0
+        for item, key in self._keys(tenant_id, email, address):
+            if not self.limiter.test(item, key):
+                reset, _left = self.limiter.get_window_stats(item, key)
+                wait = max(wait, reset - time.time())
+        if wait > 0:
+            minutes = max(1, math.ceil(wait / 60))
+            unit = "minute" if minutes == 1 else "minutes"
+            raise TooMany(
+                f"Too many failed sign-ins. Try again in {minutes} {unit}.",
+                retry_after=math.ceil(wait),
+                field="email",
+            )
+
+    def failed(self, tenant_id: str, email: str, address: str) -> None:
+        """Count one failed attempt against the account and the address."""
+        for item, key in self._keys(tenant_id, email, address):
+            self.limiter.hit(item, key)
+
+    def reset(self) -> None:
+        """Forget every count (tests)."""
+        self.storage.reset()

@@ -1,0 +1,62 @@
+"""Mail threading: every mail of a ticket answers the ticket's first mail, and replies find
+their ticket again through a signed token in the Reply-To address (support+TOKEN@domain).
+
+The first mail's Message-ID is made from the ticket, so no column stores it; the token is
+signed with the service's secret key, so it cannot be forged to land on another ticket.
+"""
+
+from __future__ import annotations
+
+from itsdangerous import BadSignature, Signer
+
+SALT = "intake-reply-to"
+
+
+def _domain(mail_from: str) -> str:
+    return mail_from.rsplit("@", 1)[-1].strip(">").strip() or "localhost"
+
+
+def root_message_id(mail_from: str, tenant_id: str, ticket_id: int) -> str:
+    """Return the Message-ID of the ticket's first mail (and the thread's root)."""
+    return f"<ticket-{tenant_id}-{ticket_id}@{_domain(mail_from)}>"
+
+
+def reply_token(secret: str, tenant_id: str, ticket_id: int) -> str:
+    """Return the signed token that names the ticket in a Reply-To address."""
+    return Signer(secret, salt=SALT).sign(f"{tenant_id}-{ticket_id}").decode()
+
+
+def read_reply_token(secret: str, token: str) -> tuple[str, int] | None:
+    """Return (tenant, ticket id) of a genuine token, or None."""
+    try:
+        value = Signer(secret, salt=SALT).unsign(token.encode()).decode()
+    except BadSignature:
+        return None
+    tenant_id, _, number = value.rpartition("-")
+    return (tenant_id, int(number)) if tenant_id and number.isdigit() else None
+
+
+def reply_to_address(mail_from: str, secret: str, tenant_id: str, ticket_id: int) -> str:
+    """Return support+TOKEN@domain for the sender address support@domain."""
+    local, _, domain = mail_from.strip("<>").partition("@")
+    return f"{local}+{reply_token(secret, tenant_id, ticket_id)}@{domain}"
+
+
+def thread_headers(mail_from: str, secret: str, tenant_id: str, ticket_id: int) -> dict[str, str]:
+    """Return the headers that put a mail into the ticket's thread, as the outbox stores them."""
+    root = root_message_id(mail_from, tenant_id, ticket_id)
+    return {
+        "In-Reply-To": root,
+        "References": root,
+        "Reply-To": reply_to_address(mail_from, secret, tenant_id, ticket_id),
+    }
+
+
+def first_mail_headers(
+    mail_from: str, secret: str, tenant_id: str, ticket_id: int
+) -> dict[str, str]:
+    """Return the headers of a ticket's first mail: the thread's root."""
+    return {
+        "Message-ID": root_message_id(mail_from, tenant_id, ticket_id),
+        "Reply-To": reply_to_address(mail_from, secret, tenant_id, ticket_id),
+    }
