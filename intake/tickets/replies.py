@@ -1,4 +1,4 @@
-"""What happens to a ticket after it exists: customers' replies, files and resolving it.
+"""What a customer does to a ticket after it exists: replies, files, resolving it.
 
 Each function works inside the caller's write transaction (`Database.write`), which commits
 all of it or nothing; files are stored before that transaction opens (`intake.files.saved`).
@@ -9,18 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from intake.db import TenantSession
-from intake.errors import Conflict
 from intake.files import SavedFile
 from intake.models import (
-    AuthorType,
+    NotificationKind,
     SupportTicket,
     TicketAttachment,
-    TicketEvent,
-    TicketEventKind,
     TicketResponse,
-    TicketStatus,
     utcnow,
 )
+from intake.tickets.lifecycle import Action, next_status
+from intake.tickets.notify import notify
+from intake.tickets.thread import add_message, set_status
 
 
 def customer_files(ticket: SupportTicket) -> list[TicketAttachment]:
@@ -49,47 +48,22 @@ def add_reply(
     body: str,
     files: Sequence[SavedFile] = (),
 ) -> TicketResponse:
-    """Add the customer's reply (and its files); a reply reopens a resolved ticket."""
-    if ticket.status == TicketStatus.closed:
-        raise Conflict("This ticket is closed; please open a new one.", "body")
-    response = TicketResponse(ticket=ticket, author_type=AuthorType.customer, body=body)
-    session.add(response)
-    session.flush()
-    _event(session, ticket, TicketEventKind.replied, "")
-    if ticket.status == TicketStatus.resolved:
-        _set_status(session, ticket, TicketStatus.open)
-    for item in files:
-        session.add(
-            TicketAttachment(
-                ticket=ticket, response_id=response.id, original_name=item.file.name,
-                stored_name=item.stored_name, content_type=item.file.content_type,
-                size=len(item.file.data), sha256=item.file.sha256,
-            )
-        )  # fmt: skip
-        _event(session, ticket, TicketEventKind.attachment_added, item.file.name)
-    ticket.updated_at = utcnow()
+    """Add the customer's reply (and its files); the life-cycle table says the new status."""
+    status = next_status(Action.customer_reply, ticket.status)
+    response = add_message(session, ticket, body, files)
+    set_status(session, ticket, status)
+    if ticket.assigned_agent_id is not None:
+        notify(session, [ticket.assigned_agent_id], ticket, NotificationKind.customer_reply)
     session.flush()
     return response
 
 
 def resolve(session: TenantSession, ticket: SupportTicket) -> bool:
     """Mark the ticket resolved by its customer; return False when it already was (or closed)."""
-    if ticket.status in (TicketStatus.resolved, TicketStatus.closed):
+    status = next_status(Action.customer_resolve, ticket.status)
+    if status == ticket.status:
         return False
-    _set_status(session, ticket, TicketStatus.resolved)
-    ticket.resolved_at = utcnow()
+    set_status(session, ticket, status)
+    ticket.updated_at = utcnow()
+    session.flush()
     return True
-
-
-def _set_status(session: TenantSession, ticket: SupportTicket, status: TicketStatus) -> None:
-    detail = f"{ticket.status.value} -> {status.value}"
-    ticket.status = status
-    _event(session, ticket, TicketEventKind.status_changed, detail)
-
-
-def _event(
-    session: TenantSession, ticket: SupportTicket, kind: TicketEventKind, detail: str
-) -> None:
-    session.add(
-        TicketEvent(ticket_id=ticket.id, kind=kind, actor=AuthorType.customer, detail=detail)
-    )

@@ -29,3 +29,23 @@ def control_problem(text: str, multiline: bool) -> str | None:
 def is_visit_id(value: str) -> bool:
     """Return whether a form visit id looks like the ones our script makes."""
     return 0 < len(value) <= VISIT_ID_MAX and all(c.isalnum() or c in "-_" for c in value)
+
+
+TAG_MAX = 40
+TAGS_PER_TICKET = 20
+_TAG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def clean_tags(raw: list[str], field: str = "tags") -> list[str]:
+    """Return tags lower-cased, sorted and unique; a bad one raises InvalidInput naming it."""
+    from intake.errors import InvalidInput
+
+    tags = sorted({t.strip().lower() for t in raw if t.strip()})
+    for tag in tags:
+        if len(tag) > TAG_MAX or not set(tag) <= _TAG_CHARS:
+            raise InvalidInput(
+                f"{tag[:TAG_MAX]!r}: use letters, digits, - and _ only, at most {TAG_MAX}.", field
+            )
+    if len(tags) > TAGS_PER_TICKET:
+        raise InvalidInput(f"Use at most {TAGS_PER_TICKET} tags.", field)
+    return tags
