@@ -1,0 +1,60 @@
+"""Free text over tickets and their threads, with the database's own full-text search.
+
+SQLite: the FTS5 tables of migration 0005 (prefix match of every word); PostgreSQL: the GIN
+indexes of the same migration (`to_tsvector('simple', ...)` with prefix queries). Words are
+taken from the query as letters and digits only, so nothing typed is read as search syntax.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, Integer, column, func, literal_column, or_, select, text, true
+
+from intake.db import TenantSession
+from intake.models import SupportTicket, TicketResponse
+
+WORDS = re.compile(r"\w+")
+MAX_WORDS = 8
+
+
+def words(query: str) -> list[str]:
+    """Return the words of a query that search uses (at most MAX_WORDS, lower case)."""
+    return [w.lower() for w in WORDS.findall(query)][:MAX_WORDS]
+
+
+def text_condition(session: TenantSession, query: str) -> ColumnElement[bool]:
+    """Return a condition on SupportTicket: its subject, description or a reply matches."""
+    found = words(query)
+    if not found:
+        return true()
+    if session.get_bind().dialect.name == "sqlite":
+        match = " ".join(f'"{w}"*' for w in found)
+        in_tickets = (
+            text("SELECT rowid FROM ticket_text WHERE ticket_text MATCH :ticket_match")
+            .bindparams(ticket_match=match)
+            .columns(column("rowid", Integer))
+        )
+        in_replies = (
+            text("SELECT rowid FROM response_text WHERE response_text MATCH :reply_match")
+            .bindparams(reply_match=match)
+            .columns(column("rowid", Integer))
+        )
+        replied = select(TicketResponse.ticket_id).where(TicketResponse.id.in_(in_replies))
+        return or_(SupportTicket.id.in_(in_tickets), SupportTicket.id.in_(replied))
+    # Literals, not parameters: PostgreSQL uses an expression index only for the same text.
+    simple: ColumnElement[str] = literal_column("'simple'")
+    wanted = func.to_tsquery(simple, literal_column(_quoted(" & ".join(f"{w}:*" for w in found))))
+    ticket_text = SupportTicket.subject.op("||")(literal_column("' '")).op("||")(
+        SupportTicket.description
+    )
+    in_ticket = func.to_tsvector(simple, ticket_text).op("@@")(wanted)
+    in_reply = func.to_tsvector(simple, TicketResponse.body).op("@@")(wanted)
+    replied = select(TicketResponse.ticket_id).where(in_reply)
+    return or_(in_ticket, SupportTicket.id.in_(replied))
+
+
+def _quoted(value: str) -> str:
+    """Return a SQL string literal of words and `& :*` only (nothing else reaches here)."""
+    assert re.fullmatch(r"[\w&:* ]*", value), value
+    return "'" + value + "'"
