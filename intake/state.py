@@ -8,10 +8,12 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy.engine import make_url
 
+from intake.agents.throttle import SignInThrottle
 from intake.background import Background
 from intake.config import IntakeConfig
 from intake.db import Database
 from intake.events import EventBus, make_bus
+from intake.events.presence import PresenceBoard
 from intake.files import DatabaseStore, FileStore, FolderStore
 from intake.jobs import Job, JobRunner, lock_maker
 from intake.mail.outbox import send_pending
@@ -35,6 +37,8 @@ class AppState:
     events: EventBus
     secrets: SecretBox
     background: Background
+    presence: PresenceBoard
+    throttle: SignInThrottle
 
     def tenant(self, tenant_id: str) -> TenantConfig | None:
         """Return the tenant of site.yaml with that id, or None."""
@@ -42,6 +46,7 @@ class AppState:
 
     def close(self) -> None:
         """Stop background work and close the database's connections (tests, shutdown)."""
+        self.presence.close()
         self.background.stop()
         self.db.dispose()
 
@@ -77,6 +82,8 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
         events=bus,
         secrets=SecretBox(config.encryption_key),
         background=Background(writer, runner, bus),
+        presence=PresenceBoard(bus),
+        throttle=SignInThrottle(config.ratelimit_storage_uri),
     )
 
 

@@ -88,13 +88,17 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def touch(session: TenantSession, row: AgentSession, agent: Agent) -> None:
-    """Note that the session was used (at most once a minute, to spare writes)."""
+def needs_touch(row: AgentSession) -> bool:
+    """Say whether the session's last use is old enough to write down again (once a minute)."""
+    return row.last_seen_at is None or _aware(row.last_seen_at) < utcnow() - SEEN_EVERY
+
+
+def touch(session: TenantSession, session_id: int, agent_id: int) -> None:
+    """Note that the session (and its agent) was used now."""
     now = utcnow()
-    if row.last_seen_at is None or _aware(row.last_seen_at) < now - SEEN_EVERY:
-        row.last_seen_at = now
-        agent.last_seen_at = now
-        session.flush()
+    session.execute(update(AgentSession).where(AgentSession.id == session_id)
+                    .values(last_seen_at=now))  # fmt: skip
+    session.execute(update(Agent).where(Agent.id == agent_id).values(last_seen_at=now))
 
 
 def sign_out(session: TenantSession, token: str) -> None:

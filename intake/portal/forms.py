@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
-    Field,
     HiddenField,
     MultipleFileField,
     SelectField,
@@ -21,11 +18,11 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
-    ValidationError,
 )
 
 from intake.models import TicketCategory, TicketPriority
 from intake.tickets import rules
+from intake.web.form_fields import Clean, strip
 
 CATEGORY_LABELS = {
     TicketCategory.technical: "Technical problem",
@@ -42,28 +39,12 @@ PRIORITY_LABELS = {
 }
 
 
-class Clean:
-    """Reject control characters (and line breaks in one-line fields)."""
-
-    def __init__(self, multiline: bool = False) -> None:
-        self.multiline = multiline
-
-    def __call__(self, _form: Any, field: Field) -> None:
-        problem = rules.control_problem(field.data or "", self.multiline)
-        if problem:
-            raise ValidationError(f"{field.label.text} {problem}.")
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     """A new ticket."""
 
     name = StringField(
         "Your name",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             # DataRequired looks at the stripped value: only spaces is no name (as in the API).
             DataRequired("Enter your name."),
@@ -73,7 +54,7 @@ class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     )
     email = EmailField(
         "Email",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired("Enter the email address we should answer to."),
             Length(max=rules.EMAIL_MAX, message="That email address is too long."),
@@ -82,7 +63,7 @@ class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     )
     subject = StringField(
         "Subject",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired("Enter a subject."),
             Length(
@@ -95,7 +76,7 @@ class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     )
     description = TextAreaField(
         "Describe the problem",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired("Describe what happened."),
             Length(
@@ -137,7 +118,7 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
 
     body = TextAreaField(
         "Your reply",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Write a reply."),
             Length(max=rules.REPLY_MAX, message=f"Use at most {rules.REPLY_MAX:,} characters."),

@@ -137,9 +137,7 @@ class QueuePage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def page_query(
-    session: TenantSession, view: QueueFilter, agent: Agent
-) -> Select[SupportTicket]:
+def page_query(session: TenantSession, view: QueueFilter, agent: Agent) -> Select[SupportTicket]:
     """Return the SELECT of one page (one row more than shown, to know if another follows)."""
     sort = SORTS[view.sort]
     order = (

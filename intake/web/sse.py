@@ -21,7 +21,9 @@ RETRY_MS = 3000
 
 
 def _frames(
-    subscription: Subscription, pick: Callable[[Event], dict[str, object] | None]
+    subscription: Subscription,
+    pick: Callable[[Event], dict[str, object] | None],
+    still_allowed: Callable[[], bool],
 ) -> Iterator[str]:
     try:
         yield f"retry: {RETRY_MS}\n\n"
@@ -29,6 +31,9 @@ def _frames(
         while (left := deadline - time.monotonic()) > 0:
             event = subscription.get(min(HEARTBEAT, left))
             if event is None:
+                if not still_allowed():
+                    yield "event: signed-out\ndata: {}\n\n"
+                    return
                 yield ": heartbeat\n\n"
                 continue
             data = pick(event)
@@ -39,11 +44,16 @@ def _frames(
 
 
 def event_stream(
-    subscription: Subscription, pick: Callable[[Event], dict[str, object] | None]
+    subscription: Subscription,
+    pick: Callable[[Event], dict[str, object] | None],
+    still_allowed: Callable[[], bool] = lambda: True,
 ) -> Response:
-    """Return a text/event-stream response of the events `pick` maps to data (None skips)."""
+    """Return a text/event-stream response of the events `pick` maps to data (None skips).
+
+    `still_allowed` is asked at every heartbeat; when it says no, the stream ends.
+    """
     return Response(
-        _frames(subscription, pick),
+        _frames(subscription, pick, still_allowed),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},  # no proxy buffering
     )

@@ -1,0 +1,125 @@
+"""The agent's own account: notifications by mail, password, two-factor sign-in, API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, session, url_for
+
+from intake.agents import second_factor
+from intake.agents.accounts import get_agent, set_password
+from intake.agents.passwords import verify_password
+from intake.agents.sessions import enable_second_factor, recovery_codes_left
+from intake.agents.tokens import create_token, revoke_token, tokens_of
+from intake.desk import auth
+from intake.desk.blueprint import bp
+from intake.desk.forms import CodeForm, EmptyForm, PasswordForm, PreferencesForm, TokenForm
+from intake.errors import InvalidInput
+from intake.state import state
+from intake.web.tenancy import tenant, tenant_session
+
+PENDING_SECRET = "desk_totp_pending"
+
+
+def _page(status: int = 200, **extra: Any) -> Any:
+    me = auth.agent()
+    return render_template(
+        "desk/account.html",
+        prefs=extra.pop("prefs", None) or PreferencesForm(notify_by_mail=me.notify_by_mail),
+        password=extra.pop("password", None) or PasswordForm(),
+        token_form=extra.pop("token_form", None) or TokenForm(),
+        tokens=tokens_of(tenant_session(), me),
+        empty=EmptyForm(),
+        codes_left=recovery_codes_left(tenant_session(), me),
+        **extra,
+    ), status
+
+
+@bp.route("/account", methods=["GET"])
+def account() -> Any:
+    """Show the agent's settings."""
+    return _page()
+
+
+@bp.route("/account/preferences", methods=["POST"])
+def preferences() -> Any:
+    """Save how the agent hears of tickets."""
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        with state().db.write(tenant().id) as db:
+            get_agent(db, auth.agent().id).notify_by_mail = bool(form.notify_by_mail.data)
+    return redirect(url_for("desk.account"), 303)
+
+
+@bp.route("/account/password", methods=["POST"])
+def password() -> Any:
+    """Change the password; every session of the agent ends, so sign in again."""
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _page(400, password=form)
+    me = auth.agent()
+    if not verify_password(me.password_hash, form.current.data or ""):
+        form.current.errors = ["That is not your current password."]
+        return _page(400, password=form)
+    try:
+        with state().db.write(tenant().id) as db:
+            set_password(db, get_agent(db, me.id), form.new.data or "")
+    except InvalidInput as exc:
+        form.new.errors = [exc.message]
+        return _page(400, password=form)
+    response = redirect(url_for("desk.login"), 303)
+    auth.clear_session_cookie(response)
+    return response
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+def account_two_factor() -> Any:
+    """Set up the authenticator app: scan, type a code, keep the recovery codes."""
+    me = auth.agent()
+    secret = session.get(PENDING_SECRET) or second_factor.new_secret()
+    session[PENDING_SECRET] = secret
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with state().db.write(tenant().id) as db:
+                codes = enable_second_factor(
+                    db, state().secrets, get_agent(db, me.id), secret, form.code.data or ""
+                )
+        except InvalidInput as exc:
+            form.code.errors = [exc.message]
+            status = 400
+        else:
+            session.pop(PENDING_SECRET, None)
+            return render_template("desk/recovery_codes.html", codes=codes)
+    elif request.method == "POST":
+        status = 400
+    uri = second_factor.provisioning_uri(secret, me.email, tenant().name)
+    return render_template(
+        "desk/two_factor.html",
+        form=form,
+        secret=secret,
+        uri=uri,
+        qr=second_factor.qr_svg(uri),
+        required=auth.two_factor_required(),
+    ), status
+
+
+@bp.route("/account/tokens", methods=["POST"])
+def new_token() -> Any:
+    """Make an API token and show it once."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(400, token_form=form)
+    with state().db.write(tenant().id) as db:
+        _row, token = create_token(db, get_agent(db, auth.agent().id), form.name.data or "")
+    return _page(201, new_token=token)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke(token_id: int) -> Any:
+    """Revoke one of the agent's tokens."""
+    if EmptyForm().validate_on_submit():
+        with state().db.write(tenant().id) as db:
+            revoke_token(db, auth.agent(), token_id)
+    return redirect(url_for("desk.account"), 303)

@@ -1,0 +1,195 @@
+"""The team's administration (admins only): agents, groups, saved replies, sign-in rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from sqlalchemy import delete, select
+
+from intake.agents.accounts import (
+    NewAgent,
+    change_agent,
+    clean_email,
+    create_agent,
+    create_group,
+    get_agent,
+    group_ids_of,
+    groups,
+    set_members,
+    set_password,
+)
+from intake.desk.blueprint import admin_bp
+from intake.desk.forms import AgentForm, CannedForm, EmptyForm, GroupForm, SettingsForm
+from intake.errors import Conflict, InvalidInput
+from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMember
+from intake.settings import TenantSettings
+from intake.state import state
+from intake.web.tenancy import tenant, tenant_session
+
+
+def _team() -> list[Agent]:
+    return list(tenant_session().scalars(select(Agent).order_by(Agent.active.desc(), Agent.name)))
+
+
+@admin_bp.route("/admin/agents", methods=["GET", "POST"])
+def agents() -> Any:
+    """List the team; add an agent or admin."""
+    form = AgentForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with state().db.write(tenant().id) as session:
+                create_agent(
+                    session,
+                    NewAgent(
+                        form.email.data or "",
+                        form.name.data or "",
+                        form.password.data or "",
+                        AgentRole(form.role.data),
+                    ),
+                )
+        except (InvalidInput, Conflict) as exc:
+            getattr(form, exc.field or "email", form.email).errors = [exc.message]
+            status = 400
+        else:
+            return redirect(url_for("desk_admin.agents"), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("desk/admin_agents.html", form=form, team=_team()), status
+
+
+@admin_bp.route("/admin/agents/<int:agent_id>", methods=["GET", "POST"])
+def agent(agent_id: int) -> Any:
+    """Change an agent's name, email, role, activity or password."""
+    person = get_agent(tenant_session(), agent_id)
+    form = AgentForm(obj=person, role=person.role.value) if request.method == "GET" else AgentForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with state().db.write(tenant().id) as session:
+                live = get_agent(session, agent_id)
+                email = clean_email(form.email.data or "")
+                taken = session.scalars(
+                    select(Agent.id).where(Agent.email == email, Agent.id != live.id)
+                ).first()
+                if taken is not None:
+                    raise Conflict("An account with this email already exists.", "email")
+                live.email = email
+                change_agent(
+                    session,
+                    live,
+                    name=form.name.data,
+                    role=AgentRole(form.role.data),
+                    active=bool(form.active.data),
+                )
+                if form.password.data:
+                    set_password(session, live, form.password.data)
+        except (InvalidInput, Conflict) as exc:
+            getattr(form, exc.field or "email", form.email).errors = [exc.message]
+            status = 400
+        else:
+            return redirect(url_for("desk_admin.agents"), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("desk/admin_agent.html", form=form, person=person), status
+
+
+@admin_bp.route("/admin/groups", methods=["GET", "POST"])
+def group_list() -> Any:
+    """List the groups and their members; add a group."""
+    form = GroupForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with state().db.write(tenant().id) as session:
+                create_group(session, form.name.data or "")
+        except (InvalidInput, Conflict) as exc:
+            form.name.errors = [exc.message]
+            status = 400
+        else:
+            return redirect(url_for("desk_admin.group_list"), 303)
+    elif request.method == "POST":
+        status = 400
+    session = tenant_session()
+    members: dict[int, set[int]] = {}
+    for row in session.scalars(select(GroupMember)):
+        members.setdefault(row.group_id, set()).add(row.agent_id)
+    team = [a for a in _team() if a.active]
+    return render_template(
+        "desk/admin_groups.html",
+        form=form,
+        groups=groups(session),
+        members=members,
+        team=team,
+        empty=EmptyForm(),
+    ), status
+
+
+@admin_bp.route("/admin/groups/<int:group_id>/members", methods=["POST"])
+def group_members(group_id: int) -> Any:
+    """Set a group's members to the agents ticked."""
+    if EmptyForm().validate_on_submit():
+        wanted = {int(v) for v in request.form.getlist("member") if v.isascii() and v.isdigit()}
+        with state().db.write(tenant().id) as session:
+            group = session.get(AgentGroup, group_id)
+            if group is None:
+                raise InvalidInput("No such group.", "group")
+            set_members(session, group, wanted)
+    return redirect(url_for("desk_admin.group_list"), 303)
+
+
+@admin_bp.route("/admin/canned", methods=["GET", "POST"])
+def canned() -> Any:
+    """List the saved replies; add one."""
+    form = CannedForm()
+    status = 200
+    if form.validate_on_submit():
+        with state().db.write(tenant().id) as session:
+            taken = session.scalars(
+                select(CannedResponse.id).where(CannedResponse.title == form.title.data)
+            ).first()
+            if taken is None:
+                session.add(CannedResponse(title=form.title.data or "", body=form.body.data or ""))
+        if taken is None:
+            return redirect(url_for("desk_admin.canned"), 303)
+        form.title.errors = ["A saved reply with this title exists."]
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    rows = list(tenant_session().scalars(select(CannedResponse).order_by(CannedResponse.title)))
+    return render_template(
+        "desk/admin_canned.html", form=form, rows=rows, empty=EmptyForm()
+    ), status
+
+
+@admin_bp.route("/admin/canned/<int:canned_id>/delete", methods=["POST"])
+def canned_delete(canned_id: int) -> Any:
+    """Delete a saved reply."""
+    if EmptyForm().validate_on_submit():
+        with state().db.write(tenant().id) as session:
+            session.execute(delete(CannedResponse).where(CannedResponse.id == canned_id))
+    return redirect(url_for("desk_admin.canned"), 303)
+
+
+@admin_bp.route("/admin/settings", methods=["GET", "POST"])
+def settings() -> Any:
+    """The tenant's sign-in rule."""
+    current = TenantSettings(tenant_session(), state().secrets)
+    form = SettingsForm(require_two_factor=current.get("require_two_factor"))
+    if request.method == "POST":
+        form = SettingsForm()
+        if form.validate_on_submit():
+            with state().db.write(tenant().id) as session:
+                TenantSettings(session, state().secrets).set(
+                    "require_two_factor", bool(form.require_two_factor.data)
+                )
+            return redirect(url_for("desk_admin.settings"), 303)
+    return render_template(
+        "desk/admin_settings.html",
+        form=form,
+        agents_without=[a.name for a in _team() if a.active and not a.totp_enabled],
+    )
+
+
+__all__ = ["group_ids_of"]

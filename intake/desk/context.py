@@ -1,0 +1,41 @@
+"""What every desk page's template gets, and what the desk's actions need to send mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+from sqlalchemy import func, select
+
+from intake.desk import auth
+from intake.desk.forms import EmptyForm
+from intake.models import AgentNotification
+from intake.state import state
+from intake.tickets.agent_work import Desk
+from intake.web.tenancy import brand, tenant, tenant_session
+
+
+def desk_settings() -> Desk:
+    """Return the tenant's mail brand and the desk's address, for agents' actions."""
+    return Desk(brand(), f"{state().config.public_url}/desk/{tenant().id}")
+
+
+def _desk_context() -> dict[str, Any]:
+    if not (request.blueprint or "").startswith("desk") or "desk_session" not in g:
+        return {}
+    found = auth.load()
+    if found is None:
+        return {"me": None}
+    agent = found[1]
+    unread = tenant_session().scalar(
+        select(func.count(AgentNotification.id)).where(
+            AgentNotification.agent_id == agent.id, AgentNotification.read_at.is_(None)
+        )
+    )
+    return {"me": agent, "is_admin": auth.is_admin(), "unread": int(unread or 0),
+            "signout": EmptyForm()}  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    """Give desk templates the signed-in agent and the unread count."""
+    app.context_processor(_desk_context)

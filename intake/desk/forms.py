@@ -1,0 +1,211 @@
+"""The desk's HTML forms (Flask-WTF: CSRF token included), with messages per field."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    MultipleFileField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from intake.agents.passwords import PASSWORD_MAX, PASSWORD_MIN
+from intake.models import AgentRole, TicketCategory, TicketPriority, TicketStatus
+from intake.tickets import rules
+from intake.web.form_fields import Clean, strip
+
+STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in TicketStatus]
+PRIORITIES = [(p.value, p.value.capitalize()) for p in TicketPriority]
+CATEGORIES = [(c.value, c.value.replace("_", " ").capitalize()) for c in TicketCategory]
+ROLES = [(r.value, r.value.capitalize()) for r in AgentRole]
+
+
+class SignInForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
+    """Email and password."""
+
+    email = EmailField("Email", filters=[strip], validators=[InputRequired("Enter your email.")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+    next = HiddenField()
+
+
+class CodeForm(FlaskForm):  # type: ignore[misc]
+    """A code of the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "Code", filters=[strip], validators=[InputRequired("Enter the code."), Length(max=20)]
+    )
+
+
+class ReplyForm(FlaskForm):  # type: ignore[misc]
+    """An agent's public reply or internal note, with the status after it."""
+
+    body = TextAreaField(
+        "Message",
+        filters=[strip],
+        validators=[
+            DataRequired("Write a message."),
+            Length(max=rules.REPLY_MAX, message=f"Use at most {rules.REPLY_MAX:,} characters."),
+            Clean(multiline=True),
+        ],
+    )
+    internal = BooleanField("Internal note (never shown to the customer, never mailed)")
+    status_after = SelectField(
+        "Status after a public reply",
+        validate_choice=False,
+        choices=[("", "As the life cycle says (pending)"), *STATUSES],
+    )
+    attachments = MultipleFileField("Files (optional)")
+    version = HiddenField(validators=[InputRequired()])
+
+
+class FieldsForm(FlaskForm):  # type: ignore[misc]
+    """A ticket's status, priority, category, tags, group and assignee."""
+
+    status = SelectField("Status", choices=STATUSES, validate_choice=True)
+    priority = SelectField("Priority", choices=PRIORITIES, validate_choice=True)
+    category = SelectField("Category", choices=CATEGORIES, validate_choice=True)
+    tags = StringField(
+        "Tags (separated by commas)", filters=[strip], validators=[Length(max=1000), Clean()]
+    )
+    group = SelectField("Group", validate_choice=False)
+    assignee = SelectField("Assignee", validate_choice=False)
+    version = HiddenField(validators=[InputRequired()])
+
+
+class MergeForm(FlaskForm):  # type: ignore[misc]
+    """Merge this ticket into another of the same customer."""
+
+    into = StringField(
+        "Merge into ticket (reference)",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the reference of the ticket to keep."),
+            Length(max=24),
+            Clean(),
+        ],
+    )
+    version = HiddenField(validators=[InputRequired()])
+
+
+class SavedViewForm(FlaskForm):  # type: ignore[misc]
+    """Keep the queue's current filters under a name."""
+
+    name = StringField(
+        "Name of this view",
+        filters=[strip],
+        validators=[DataRequired("Name the view."), Length(max=100), Clean()],
+    )
+    query = HiddenField(validators=[Length(max=1000)])
+
+
+class BulkForm(FlaskForm):  # type: ignore[misc]
+    """One action on the tickets selected in the queue."""
+
+    action = SelectField(
+        "With the selected tickets",
+        validate_choice=True,
+        choices=[
+            ("assign", "Assign to"),
+            ("status", "Set status"),
+            ("tag", "Add tag"),
+            ("merge", "Merge into"),
+        ],
+    )
+    assignee = SelectField("Agent", validate_choice=False)
+    status = SelectField("Status", choices=STATUSES, validate_choice=True)
+    tag = StringField("Tag", filters=[strip], validators=[Length(max=rules.TAG_MAX), Clean()])
+    into = StringField(
+        "Ticket to keep (reference)", filters=[strip], validators=[Length(max=24), Clean()]
+    )
+    back = HiddenField()
+
+
+class AgentForm(FlaskForm):  # type: ignore[misc]
+    """An account of the team (an admin creates or edits it)."""
+
+    name = StringField(
+        "Name",
+        filters=[strip],
+        validators=[DataRequired("Enter the name."), Length(max=100), Clean()],
+    )
+    email = EmailField("Email", filters=[strip], validators=[InputRequired("Enter the email.")])
+    role = SelectField("Role", choices=ROLES, validate_choice=True)
+    password = PasswordField(
+        f"Password (at least {PASSWORD_MIN} characters)",
+        validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+    )
+    active = BooleanField("Active (can sign in)", default=True)
+
+
+class GroupForm(FlaskForm):  # type: ignore[misc]
+    """A group of agents."""
+
+    name = StringField(
+        "Group name",
+        filters=[strip],
+        validators=[DataRequired("Name the group."), Length(max=100), Clean()],
+    )
+
+
+class CannedForm(FlaskForm):  # type: ignore[misc]
+    """A saved reply."""
+
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[DataRequired("Give it a title."), Length(max=100), Clean()],
+    )
+    body = TextAreaField(
+        "Text ({customer_name}, {reference}, {subject} and {agent_name} are filled in)",
+        filters=[strip],
+        validators=[
+            DataRequired("Write the text."),
+            Length(max=rules.REPLY_MAX),
+            Clean(multiline=True),
+        ],
+    )
+
+
+class SettingsForm(FlaskForm):  # type: ignore[misc]
+    """The tenant's sign-in rule."""
+
+    require_two_factor = BooleanField("Every agent must sign in with an authenticator app")
+
+
+class PasswordForm(FlaskForm):  # type: ignore[misc]
+    """An agent changes their own password."""
+
+    current = PasswordField("Current password", validators=[InputRequired("Enter it.")])
+    new = PasswordField(
+        f"New password (at least {PASSWORD_MIN} characters)",
+        validators=[
+            InputRequired("Enter a new password."),
+            Length(min=PASSWORD_MIN, max=PASSWORD_MAX),
+        ],
+    )
+
+
+class PreferencesForm(FlaskForm):  # type: ignore[misc]
+    """How the agent hears of new tickets, assignments and replies."""
+
+    notify_by_mail = BooleanField("Also tell me by mail")
+
+
+class TokenForm(FlaskForm):  # type: ignore[misc]
+    """A new API token."""
+
+    name = StringField(
+        "What is it for?",
+        filters=[strip],
+        validators=[DataRequired("Name the token."), Length(max=100), Clean()],
+    )
+
+
+class EmptyForm(FlaskForm):  # type: ignore[misc]
+    """A button that posts (sign out, revoke): only the CSRF token."""

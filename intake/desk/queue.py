@@ -1,0 +1,146 @@
+"""The queue: filters in the URL, saved views, bulk actions, live updates, notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import delete, select
+
+from intake.agents.accounts import active_agents, groups
+from intake.desk import auth
+from intake.desk.blueprint import bp
+from intake.desk.context import desk_settings
+from intake.desk.forms import BulkForm, EmptyForm, SavedViewForm
+from intake.desk.live import desk_stream
+from intake.errors import InvalidInput
+from intake.events.presence import STATES
+from intake.models import Agent, SavedView, TicketStatus
+from intake.state import state
+from intake.tickets.bulk import bulk_action
+from intake.tickets.changes import CREATED, UPDATED, ticket_changed
+from intake.tickets.notify import mark_read, unread
+from intake.tickets.queue import QueueFilter, parse_filter, queue_page
+from intake.web.tenancy import tenant, tenant_session
+
+
+def _saved_views(agent: Agent) -> list[SavedView]:
+    query = select(SavedView).where(SavedView.agent_id == agent.id).order_by(SavedView.name)
+    return list(tenant_session().scalars(query))
+
+
+@bp.route("/", methods=["GET"])
+def queue() -> Any:
+    """Show one page of the queue as the URL's filters select it."""
+    agent = auth.agent()
+    problem, status = "", 200
+    try:
+        view = parse_filter(request.args)
+    except InvalidInput as exc:
+        view, problem, status = QueueFilter(), exc.message, 400
+    page = queue_page(tenant_session(), view, agent)
+    team = {a.id: a for a in active_agents(tenant_session())}
+    context = {
+        "page": page, "view": view, "team": team, "groups": groups(tenant_session()),
+        "opened": state().presence.tickets_open(tenant().id), "problem": problem,
+        "statuses": ["active", *(s.value for s in TicketStatus), "all"],
+    }  # fmt: skip
+    if request.headers.get("X-Desk-Fragment") == "rows":
+        return render_template("desk/queue_rows.html", **context), status
+    bulk = BulkForm(back=request.full_path)
+    bulk.assignee.choices = [(str(a.id), a.name) for a in team.values()]
+    return render_template(
+        "desk/queue.html", **context, bulk=bulk, saved=_saved_views(agent),
+        save_form=SavedViewForm(query=view.query_string(page=1)), empty=EmptyForm(),
+    ), status  # fmt: skip
+
+
+@bp.route("/views", methods=["POST"])
+def save_view() -> Any:
+    """Keep the current filters under a name (replacing a view of that name)."""
+    form = SavedViewForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(next(iter(form.errors.values()))[0], next(iter(form.errors)))
+    query = form.query.data or ""
+    parse_filter(dict(p.split("=", 1) for p in query.split("&") if "=" in p))  # checked
+    agent = auth.agent()
+    with state().db.write(tenant().id) as session:
+        existing = session.scalars(select(SavedView).where(
+            SavedView.agent_id == agent.id, SavedView.name == form.name.data)).first()  # fmt: skip
+        view = existing or SavedView(agent_id=agent.id, name=form.name.data or "")
+        view.query = query
+        session.add(view)
+    return redirect(url_for("desk.queue") + ("?" + query if query else ""), 303)
+
+
+@bp.route("/views/<int:view_id>/delete", methods=["POST"])
+def delete_view(view_id: int) -> Any:
+    """Forget one of the agent's saved views."""
+    if EmptyForm().validate_on_submit():
+        with state().db.write(tenant().id) as session:
+            mine = SavedView.agent_id == auth.agent().id
+            session.execute(delete(SavedView).where(SavedView.id == view_id, mine))
+    return redirect(url_for("desk.queue"), 303)
+
+
+@bp.route("/bulk", methods=["POST"])
+def bulk() -> Any:
+    """Apply one action to the selected tickets: all of them, or none if one cannot take it."""
+    form = BulkForm()
+    form.assignee.choices = [(str(a.id), a.name) for a in active_agents(tenant_session())]
+    ids = [int(i) for i in request.form.getlist("ticket") if i.isascii() and i.isdigit()]
+    if not form.validate_on_submit():
+        raise InvalidInput("The form has expired; reload the queue and try again.", "action")
+    with state().db.write(tenant().id) as session:
+        changed = bulk_action(session, auth.agent(), ids, form.action.data or "", {
+            "assignee": form.assignee.data or "", "status": form.status.data or "",
+            "tag": form.tag.data or "", "into": form.into.data or ""}, desk_settings())  # fmt: skip
+    for ticket_id in changed:
+        ticket_changed(state().events, tenant().id, ticket_id, "bulk")
+    back = form.back.data or ""
+    return redirect(
+        back if back.startswith(f"/desk/{tenant().id}/") else url_for("desk.queue"), 303
+    )
+
+
+@bp.route("/stream", methods=["GET"])
+def stream() -> Response:
+    """Tell the open queue when tickets arrive or change, and who opens which."""
+    return desk_stream([CREATED, UPDATED, "presence.viewing", "presence.typing"], None)
+
+
+@bp.route("/presence", methods=["POST"])
+def presence() -> Any:
+    """Hear what the agent's page is doing (online, away, viewing or typing in a ticket)."""
+    data = request.get_json(silent=True) or {}
+    what, ticket = data.get("state"), data.get("ticket_id")
+    if what not in STATES or not (ticket is None or (isinstance(ticket, int) and ticket > 0)):
+        raise InvalidInput("state: use online, away, viewing or typing.", "state")
+    agent = auth.agent()
+    state().presence.announce(tenant().id, agent.id, agent.name, str(what), ticket)
+    return "", 204
+
+
+@bp.route("/notifications", methods=["GET"])
+def notifications() -> Any:
+    """List the agent's unread notifications."""
+    items = unread(tenant_session(), auth.agent())
+    return render_template("desk/notifications.html", items=items, empty=EmptyForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+def notifications_read() -> Any:
+    """Mark every notification read."""
+    if EmptyForm().validate_on_submit():
+        with state().db.write(tenant().id) as session:
+            mark_read(session, auth.agent())
+    return redirect(url_for("desk.notifications"), 303)
+
+
+@bp.route("/team", methods=["GET"])
+def team() -> Any:
+    """Return who of the team is online or away (for the desk's header), as JSON."""
+    present = state().presence.agents(tenant().id)
+    people = [{"id": a.id, "name": a.name, "state": present.get(a.id, "offline")}
+              for a in active_agents(tenant_session())]  # fmt: skip
+    return jsonify({"agents": people})

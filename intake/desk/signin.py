@@ -1,0 +1,97 @@
+"""Signing in to the desk and out again."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import redirect, render_template, request, session, url_for
+
+from intake.agents.sessions import pass_second_factor, sign_in, sign_out
+from intake.desk import auth
+from intake.desk.blueprint import bp
+from intake.desk.forms import CodeForm, EmptyForm, SignInForm
+from intake.errors import InvalidInput, TooMany
+from intake.state import state
+from intake.web.tenancy import tenant
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _safe_next(target: str) -> str:
+    """Return `target` when it is a page of this tenant's desk, else the queue."""
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or not parts.path.startswith(f"/desk/{tenant().id}/"):
+        return url_for("desk.queue")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Show the sign-in form; on success start a new session (a new cookie)."""
+    form = SignInForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with state().db.write(tenant().id) as db:
+                signed = sign_in(db, state().throttle, form.email.data or "",
+                                 form.password.data or "", _address(),
+                                 request.headers.get("User-Agent", ""))  # fmt: skip
+        except TooMany as exc:
+            form.email.errors = [exc.message]
+            status = 429
+        except InvalidInput as exc:
+            form.password.errors = [exc.message]
+            status = 400
+        else:
+            session.clear()  # a fresh CSRF token too: nothing of before the sign-in survives
+            target = url_for("desk.second_factor") if signed.needs_second_factor else (
+                _safe_next(form.next.data or ""))  # fmt: skip
+            response = redirect(target, 303)
+            auth.set_session_cookie(response, signed.token)
+            return response
+    elif request.method == "POST":
+        status = 400
+    return render_template("desk/login.html", form=form), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> Any:
+    """Ask for the authenticator app's code (or a recovery code) after the password."""
+    found = auth.load()
+    if found is None:
+        return redirect(url_for("desk.login"), 303)
+    row, agent = found
+    if row.second_factor_done:
+        return redirect(url_for("desk.queue"), 303)
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with state().db.write(tenant().id) as db:
+                live = db.merge(row)
+                pass_second_factor(db, state().throttle, state().secrets, live, agent,
+                                   form.code.data or "", _address())  # fmt: skip
+        except (InvalidInput, TooMany) as exc:
+            form.code.errors = [exc.message]
+            status = 429 if isinstance(exc, TooMany) else 400
+        else:
+            return redirect(url_for("desk.queue"), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("desk/second_factor.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """End this session and forget its cookie."""
+    if EmptyForm().validate_on_submit():
+        with state().db.write(tenant().id) as db:
+            sign_out(db, auth.session_token())
+    response = redirect(url_for("desk.login"), 303)
+    auth.clear_session_cookie(response)
+    return response

@@ -1,0 +1,215 @@
+"""A ticket in the desk: its thread, replies and notes, fields, merging, live presence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from intake.agents.accounts import active_agents, groups
+from intake.desk import auth
+from intake.desk.blueprint import bp
+from intake.desk.context import desk_settings
+from intake.desk.forms import FieldsForm, MergeForm, ReplyForm
+from intake.desk.live import desk_stream
+from intake.errors import Conflict, InvalidInput, NotFound
+from intake.files import check_files, saved
+from intake.kb.search import suggest
+from intake.models import (
+    CannedResponse,
+    SupportTicket,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
+)
+from intake.state import state
+from intake.tickets.agent_work import Changes, change_fields, check_version, merge, reply
+from intake.tickets.bulk import find_by_reference
+from intake.tickets.canned import fill_in
+from intake.tickets.changes import UPDATED, ticket_changed
+from intake.tickets.loading import page_extras, ticket_by_reference
+from intake.tickets.notify import mark_read
+from intake.web.tenancy import tenant, tenant_session
+from intake.web.uploads import read_uploads
+
+INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def _fields_form(ticket: SupportTicket, form: FieldsForm | None = None) -> FieldsForm:
+    form = form or FieldsForm(
+        status=ticket.status.value, priority=ticket.priority.value,
+        category=ticket.category.value, tags=", ".join(ticket.tag_names),
+        group=str(ticket.group_id or ""), assignee=str(ticket.assigned_agent_id or ""),
+        version=str(ticket.version),
+    )  # fmt: skip
+    form.group.choices = [("", "No group")] + [
+        (str(g.id), g.name) for g in groups(tenant_session())
+    ]
+    form.assignee.choices = [("", "Unassigned")] + [
+        (str(a.id), a.name) for a in active_agents(tenant_session())
+    ]
+    return form
+
+
+def _page(reference: str, status: int = 200, **forms: Any) -> Any:
+    """Render the ticket page (with the forms given, carrying their messages)."""
+    session = tenant_session()
+    ticket = ticket_by_reference(session, reference)
+    extras = page_extras(session, ticket)
+    team = {a.id: a for a in active_agents(session)}
+    canned = list(session.scalars(select(CannedResponse).order_by(CannedResponse.title)))
+    reply_form = forms.get("reply_form") or ReplyForm(version=str(ticket.version))
+    chosen = request.args.get("canned", "")
+    if chosen.isascii() and chosen.isdigit() and not reply_form.body.data:
+        picked = next((c for c in canned if c.id == int(chosen)), None)
+        if picked is not None:
+            reply_form.body.data = fill_in(picked.body, ticket, auth.agent())
+    kb_query = request.args.get("kbq", "")[:200]
+    found = suggest(tenant().id, kb_query, state().config.build_dir, limit=8) if kb_query else []
+    return render_template(
+        "desk/ticket.html", ticket=ticket, extras=extras, team=team, canned=canned,
+        reply_form=reply_form, fields_form=_fields_form(ticket, forms.get("fields_form")),
+        merge_form=forms.get("merge_form") or MergeForm(version=str(ticket.version)),
+        problem=forms.get("problem", ""), kb_query=kb_query, kb_found=found,
+        viewers=state().presence.on_ticket(tenant().id, ticket.id),
+        inline_images=INLINE_IMAGES, site_base=tenant().absolute(""),
+    ), status  # fmt: skip
+
+
+@bp.route("/tickets/<reference>", methods=["GET"])
+def ticket(reference: str) -> Any:
+    """Show a ticket with everything beside it; opening it reads its notifications."""
+    found = ticket_by_reference(tenant_session(), reference)
+    with state().db.write(tenant().id) as session:
+        mark_read(session, auth.agent(), found.id)
+    return _page(reference)
+
+
+@bp.route("/tickets/id/<int:ticket_id>", methods=["GET"])
+def ticket_by_id(ticket_id: int) -> Any:
+    """Open a ticket by its id (links from notifications)."""
+    found = tenant_session().get(SupportTicket, ticket_id)
+    if found is None:
+        raise NotFound()
+    return redirect(url_for("desk.ticket", reference=found.reference), 303)
+
+
+def _version(raw: str | None) -> int:
+    if not raw or not raw.isascii() or not raw.isdigit():
+        raise InvalidInput("The form lacks the ticket's version; reload the page.", "version")
+    return int(raw)
+
+
+@bp.route("/tickets/<reference>/reply", methods=["POST"])
+def post_reply(reference: str) -> Any:
+    """Add a public reply (mailed to the customer) or an internal note."""
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _page(reference, 400, reply_form=form)
+    config = state().config
+    try:
+        uploads = read_uploads("attachments")
+        files = check_files(uploads, config.max_attachments, config.max_attachment_bytes)
+        status = TicketStatus(form.status_after.data) if form.status_after.data else None
+        with (
+            saved(state().files, tenant().id, files) as stored,
+            state().db.write(tenant().id) as session,
+        ):
+            target = ticket_by_reference(session, reference)
+            check_version(session, target, _version(form.version.data))
+            made = reply(session, target, auth.agent(), form.body.data or "", desk_settings(),
+                         stored, bool(form.internal.data), status)  # fmt: skip
+            ticket_id, response_id = target.id, made.id
+    except (InvalidInput, Conflict) as exc:
+        (form.attachments if exc.field == "attachments" else form.body).errors = [exc.message]
+        return _page(reference, 409 if isinstance(exc, Conflict) else 400, reply_form=form)
+    except ValueError:
+        form.status_after.errors = ["Choose a status."]
+        return _page(reference, 400, reply_form=form)
+    ticket_changed(
+        state().events, tenant().id, ticket_id, "note" if form.internal.data else "replied"
+    )
+    return redirect(url_for("desk.ticket", reference=reference.upper()) + f"#r{response_id}", 303)
+
+
+@bp.route("/tickets/<reference>/fields", methods=["POST"])
+def post_fields(reference: str) -> Any:
+    """Change status, priority, category, tags, group and assignee in one save."""
+    current = ticket_by_reference(tenant_session(), reference)
+    form = _fields_form(current, FieldsForm())
+    if not form.validate_on_submit():
+        return _page(reference, 400, fields_form=form)
+    changes = Changes(
+        status=TicketStatus(form.status.data), priority=TicketPriority(form.priority.data),
+        category=TicketCategory(form.category.data),
+        tags=[t for t in (form.tags.data or "").split(",") if t.strip()],
+        group_id=int(form.group.data) if (form.group.data or "").isdigit() else None,
+        assignee_id=int(form.assignee.data) if (form.assignee.data or "").isdigit() else None,
+    )  # fmt: skip
+    try:
+        with state().db.write(tenant().id) as session:
+            target = ticket_by_reference(session, reference)
+            check_version(session, target, _version(form.version.data))
+            change_fields(session, target, auth.agent(), changes, desk_settings())
+    except (InvalidInput, Conflict) as exc:
+        field = getattr(form, exc.field or "", None) or form.status
+        field.errors = [exc.message]
+        return _page(reference, 409 if isinstance(exc, Conflict) else 400, fields_form=form)
+    ticket_changed(state().events, tenant().id, current.id, "fields")
+    return redirect(url_for("desk.ticket", reference=reference.upper()), 303)
+
+
+@bp.route("/tickets/<reference>/merge", methods=["POST"])
+def post_merge(reference: str) -> Any:
+    """Merge this ticket into another: the thread moves there and this one forwards."""
+    form = MergeForm()
+    if not form.validate_on_submit():
+        return _page(reference, 400, merge_form=form)
+    try:
+        with state().db.write(tenant().id) as session:
+            source = ticket_by_reference(session, reference)
+            check_version(session, source, _version(form.version.data))
+            target = find_by_reference(session, form.into.data or "")
+            merge(session, source, target, auth.agent(), desk_settings())
+            ids, into = (source.id, target.id), target.reference
+    except (InvalidInput, Conflict) as exc:
+        form.into.errors = [exc.message]
+        return _page(reference, 409 if isinstance(exc, Conflict) else 400, merge_form=form)
+    for ticket_id in ids:
+        ticket_changed(state().events, tenant().id, ticket_id, "merged")
+    return redirect(url_for("desk.ticket", reference=into), 303)
+
+
+@bp.route("/tickets/<reference>/stream", methods=["GET"])
+def ticket_stream(reference: str) -> Response:
+    """Tell the open ticket page of changes to it and of who else has it open or types."""
+    found = ticket_by_reference(tenant_session(), reference)
+    return desk_stream([UPDATED, "presence.viewing", "presence.typing"], found.id)
+
+
+@bp.route("/tickets/<reference>/attachments/<int:attachment_id>", methods=["GET"])
+def attachment(reference: str, attachment_id: int) -> Response:
+    """Send a file of the ticket (notes' files too): images shown, anything else downloaded."""
+    found = ticket_by_reference(tenant_session(), reference)
+    item = next((a for a in found.attachments if a.id == attachment_id), None)
+    handle = state().files.open(found.tenant_id, item.stored_name) if item else None
+    if item is None or handle is None:
+        raise NotFound()
+    inline = item.content_type in INLINE_IMAGES
+    response = send_file(handle, mimetype=item.content_type, as_attachment=not inline,
+                         download_name=item.original_name, max_age=0)  # fmt: skip
+    response.content_length = item.size
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/kb.json", methods=["GET"])
+def kb_search() -> Response:
+    """Search the knowledge base for an article to link in a reply (typo-tolerant)."""
+    query = request.args.get("q", "")[:200]
+    hits = suggest(tenant().id, query, state().config.build_dir, limit=8)
+    for hit in hits:
+        hit["url"] = tenant().absolute(hit["url"])
+    return jsonify({"query": query, "results": hits})

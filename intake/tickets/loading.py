@@ -1,0 +1,68 @@
+"""Loading a ticket with everything its desk page shows, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from intake.db import TenantSession
+from intake.errors import NotFound
+from intake.models import (
+    KnowledgeBaseArticle,
+    SupportTicket,
+    TicketCitation,
+    TicketEvent,
+)
+from intake.tickets.access import REFERENCE_RE
+
+OTHER_TICKETS = 10
+
+
+def ticket_by_reference(session: TenantSession, reference: str) -> SupportTicket:
+    """Return the tenant's ticket of this reference with its thread, files and tags loaded."""
+    if not REFERENCE_RE.match(reference):
+        raise NotFound()
+    ticket = session.scalars(
+        select(SupportTicket)
+        .where(SupportTicket.reference == reference.upper())
+        .options(
+            selectinload(SupportTicket.responses),
+            selectinload(SupportTicket.attachments),
+            selectinload(SupportTicket.tags),
+        )  # fmt: skip
+    ).first()
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+@dataclass(frozen=True)
+class PageExtras:
+    """What the desk shows beside a ticket's thread."""
+
+    events: list[TicketEvent]
+    others: list[SupportTicket]  # the same customer's other tickets, newest first
+    cited: list[KnowledgeBaseArticle]
+    merged_into: SupportTicket | None
+
+
+def page_extras(session: TenantSession, ticket: SupportTicket) -> PageExtras:
+    """Return the audit trail, the customer's other tickets and the articles cited."""
+    trail = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+    events = list(session.scalars(trail.order_by(TicketEvent.id)))
+    same_customer = select(SupportTicket).where(
+        SupportTicket.customer_email == ticket.customer_email, SupportTicket.id != ticket.id
+    )
+    others = list(
+        session.scalars(same_customer.order_by(SupportTicket.id.desc()).limit(OTHER_TICKETS))
+    )
+    citing = select(KnowledgeBaseArticle).join(
+        TicketCitation, TicketCitation.article_id == KnowledgeBaseArticle.id
+    )
+    cited = list(session.scalars(
+        citing.where(TicketCitation.ticket_id == ticket.id).order_by(KnowledgeBaseArticle.title)
+    ))  # fmt: skip
+    merged = session.get(SupportTicket, ticket.merged_into_id) if ticket.merged_into_id else None
+    return PageExtras(events, others, cited, merged)

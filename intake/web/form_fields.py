@@ -1,0 +1,27 @@
+"""Pieces of WTForms forms that every face's forms share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+from intake.tickets import rules
+
+
+class Clean:
+    """Reject control characters (and line breaks in one-line fields)."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, _form: Any, field: Field) -> None:
+        problem = rules.control_problem(field.data or "", self.multiline)
+        if problem:
+            raise ValidationError(f"{field.label.text} {problem}.")
+
+
+def strip(value: Any) -> Any:
+    """Filter: strip surrounding spaces from text."""
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,171 @@
+// The desk in the browser: presence, live updates, keyboard shortcuts, article links.
+// Everything here is an extra: every page works without JavaScript.
+(function () {
+  "use strict";
+  var body = document.body;
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  var live = document.getElementById("desk-live");
+  var ticketId = body.getAttribute("data-ticket-id");
+  ticketId = ticketId ? parseInt(ticketId, 10) : null;
+
+  function say(text) { if (live) { live.textContent = ""; live.textContent = text; } }
+
+  // Presence: online or away on every page, viewing or typing on a ticket's page.
+  var presenceUrl = body.getAttribute("data-presence-url");
+  var lastTyping = 0;
+  function announce(state) {
+    if (!presenceUrl || !window.fetch || !csrf) return;
+    fetch(presenceUrl, {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf.content},
+      body: JSON.stringify({state: state, ticket_id: ticketId})}).catch(function () {});
+  }
+  function heartbeat() {
+    if (document.visibilityState === "hidden") announce("away");
+    else announce(ticketId ? "viewing" : "online");
+  }
+  if (presenceUrl) {
+    heartbeat();
+    setInterval(heartbeat, 15000);
+    document.addEventListener("visibilitychange", heartbeat);
+  }
+  var replyBody = document.getElementById("body");
+  if (replyBody && ticketId) {
+    replyBody.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTyping > 3000) { lastTyping = now; announce("typing"); }
+    });
+  }
+
+  // Live updates over server-sent events.
+  var streamUrl = body.getAttribute("data-stream-url");
+  var others = {};
+  function showViewers() {
+    var box = document.getElementById("viewers");
+    if (!box) return;
+    var now = Date.now(), parts = [];
+    Object.keys(others).forEach(function (name) {
+      if (now - others[name].at > 35000) { delete others[name]; return; }
+      parts.push(name + " is " + others[name].state + " this ticket.");
+    });
+    box.textContent = parts.join(" ");
+  }
+  var refreshTimer = null;
+  function refreshRows() {
+    var rows = document.getElementById("queue-rows");
+    if (!rows || document.querySelector('#queue-rows input[type="checkbox"]:checked')) {
+      var news = document.getElementById("queue-news");
+      if (news) { news.hidden = false; news.textContent = "Tickets changed: reload the queue to see them."; }
+      return;
+    }
+    fetch(body.getAttribute("data-rows-url"), {credentials: "same-origin",
+      headers: {"X-Desk-Fragment": "rows"}}).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) { rows.innerHTML = html; say("The queue was updated."); } })
+      .catch(function () {});
+  }
+  if (streamUrl && window.EventSource) {
+    var source = new EventSource(streamUrl);
+    source.addEventListener("signed-out", function () { source.close(); window.location.reload(); });
+    ["ticket.created", "ticket.updated"].forEach(function (topic) {
+      source.addEventListener(topic, function () {
+        if (ticketId) {
+          var box = document.getElementById("viewers");
+          say("This ticket changed. Reload to see the change.");
+          if (box) box.textContent = "This ticket changed since you opened it: reload before saving.";
+        } else {
+          clearTimeout(refreshTimer);
+          refreshTimer = setTimeout(refreshRows, 500);
+        }
+      });
+    });
+    ["presence.viewing", "presence.typing"].forEach(function (topic) {
+      source.addEventListener(topic, function (e) {
+        var data = JSON.parse(e.data);
+        if (ticketId) {
+          others[data.name] = {state: topic === "presence.typing" ? "typing in" : "viewing", at: Date.now()};
+          showViewers();
+        } else {
+          clearTimeout(refreshTimer);
+          refreshTimer = setTimeout(refreshRows, 1000);
+        }
+      });
+    });
+    setInterval(showViewers, 5000);
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  // Article search while typing; "Insert link" puts the title and address into the reply.
+  var kbUrl = body.getAttribute("data-kb-url");
+  var kbInput = document.getElementById("kbq");
+  var kbList = document.getElementById("kb-results");
+  var kbTimer = null;
+  function insert(text) {
+    if (!replyBody) return;
+    var start = replyBody.selectionStart || replyBody.value.length;
+    replyBody.value = replyBody.value.slice(0, start) + text + replyBody.value.slice(start);
+    replyBody.focus();
+  }
+  if (kbUrl && kbInput && kbList && window.fetch) {
+    kbInput.addEventListener("input", function () {
+      clearTimeout(kbTimer);
+      kbTimer = setTimeout(function () {
+        var q = kbInput.value.trim();
+        if (q.length < 2) { kbList.textContent = ""; return; }
+        fetch(kbUrl + "?q=" + encodeURIComponent(q), {credentials: "same-origin"})
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            kbList.textContent = "";
+            data.results.forEach(function (hit) {
+              var li = document.createElement("li");
+              var a = document.createElement("a");
+              a.href = hit.url; a.textContent = hit.title; a.target = "_blank"; a.rel = "noopener";
+              var button = document.createElement("button");
+              button.type = "button"; button.className = "secondary";
+              button.textContent = "Insert link";
+              button.setAttribute("aria-label", "Insert a link to " + hit.title);
+              button.addEventListener("click", function () { insert(hit.title + ": " + hit.url); });
+              li.appendChild(a); li.appendChild(document.createTextNode(" ")); li.appendChild(button);
+              kbList.appendChild(li);
+            });
+            say(data.results.length + " articles found.");
+          }).catch(function () {});
+      }, 250);
+    });
+  }
+
+  // Keyboard shortcuts (listed on "?"); never while typing in a field.
+  var dialog = document.getElementById("shortcuts");
+  var opener = document.getElementById("shortcuts-open");
+  if (opener && dialog && dialog.showModal) opener.addEventListener("click", function () { dialog.showModal(); });
+  var rows = function () { return Array.prototype.slice.call(document.querySelectorAll("#queue-rows tr[data-href]")); };
+  var current = -1, pending = "";
+  function mark(index) {
+    var all = rows();
+    if (!all.length) return;
+    current = Math.max(0, Math.min(all.length - 1, index));
+    all.forEach(function (row, i) { row.classList.toggle("current", i === current); });
+    var link = all[current].querySelector("a");
+    if (link) link.focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+    var key = pending + e.key;
+    pending = "";
+    if (key === "?" && dialog && dialog.showModal) { e.preventDefault(); dialog.showModal(); }
+    else if (key === "g") { pending = "g"; }
+    else if (key === "gq") { window.location.href = document.querySelector('a[data-key="g q"]').href; }
+    else if (key === "j") { e.preventDefault(); mark(current + 1); }
+    else if (key === "k") { e.preventDefault(); mark(current - 1); }
+    else if ((key === "o" || key === "Enter") && current >= 0) { window.location.href = rows()[current].getAttribute("data-href"); }
+    else if (key === "x" && current >= 0) { var box = rows()[current].querySelector('input[type="checkbox"]'); if (box) box.checked = !box.checked; }
+    else if (key === "/") { var q = document.getElementById("q"); if (q) { e.preventDefault(); q.focus(); } }
+    else if (key === "r" && replyBody) { e.preventDefault(); replyBody.focus(); }
+    else if (key === "n" && replyBody) {
+      e.preventDefault();
+      var internal = document.getElementById("internal");
+      if (internal) internal.checked = true;
+      replyBody.focus();
+    }
+  });
+})();
