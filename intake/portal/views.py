@@ -10,15 +10,23 @@ from flask import Response, jsonify, redirect, render_template, request, url_for
 
 from intake.errors import InvalidInput, NotFound
 from intake.extensions import limiter
-from intake.files import check_files, saved
+from intake.files import CheckedFile, check_files, saved
 from intake.kb.feedback import record_open
 from intake.kb.search import suggest
-from intake.models import TicketCategory, TicketPriority
+from intake.models import SupportTicket, TicketCategory, TicketPriority, TicketStatus
 from intake.portal.forms import ReplyForm, ResolveForm, TicketForm
 from intake.state import state
+from intake.tickets import rules
+from intake.tickets.access import link_token
 from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
-from intake.tickets.replies import add_reply, customer_files, resolve, split_files
+from intake.tickets.replies import (
+    add_reply,
+    customer_files,
+    resolve,
+    set_notifications,
+    split_files,
+)
 from intake.tickets.rules import is_visit_id
 from intake.web.limits import limit_search, limit_ticket_creation
 from intake.web.sse import event_stream
@@ -84,6 +92,11 @@ def _new_ticket(form: TicketForm) -> NewTicket:
 def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any:
     """Show the ticket's page: the thread, a reply form and the resolve button."""
     ticket = customer_ticket(tenant_session(), reference, token)
+    if ticket.merged_into_id is not None:  # the old link forwards to the ticket it joined
+        target = tenant_session().get(SupportTicket, ticket.merged_into_id)
+        if target is not None:
+            token = link_token(state().config.secret_key, target.tenant_id, target.id)
+            return redirect(url_for(".show", reference=target.reference, token=token), 303)
     first, per_reply = split_files(ticket)
     return render_template(
         "portal/ticket.html",
@@ -94,6 +107,9 @@ def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any
         reply_files=per_reply,
         reply_form=reply_form or ReplyForm(),
         resolve_form=ResolveForm(),
+        follow_up_of=tenant_session().get(SupportTicket, ticket.follow_up_of_id)
+        if ticket.follow_up_of_id
+        else None,
         created=request.args.get("created") == "1",
     )
 
@@ -109,6 +125,9 @@ def reply(reference: str, token: str) -> Any:
             already = len(customer_files(customer_ticket(tenant_session(), reference, token)))
             files = check_files(uploads, config.max_attachments, config.max_attachment_bytes,
                                 already)  # fmt: skip
+            closed = customer_ticket(tenant_session(), reference, token)
+            if closed.status == TicketStatus.closed:  # closed is final: write again, anew
+                return _follow_up(closed, form.body.data or "", files)
             with (
                 saved(state().files, tenant().id, files) as stored,
                 state().db.write(tenant().id) as session,
@@ -123,6 +142,31 @@ def reply(reference: str, token: str) -> Any:
             url = url_for(".show", reference=reference.upper(), token=token)
             return redirect(f"{url}#reply-{response_id}", 303)
     return show(reference, token, reply_form=form), 400
+
+
+def _follow_up(closed: SupportTicket, body: str, files: list[CheckedFile]) -> Any:
+    """Open a new ticket that continues a closed one, and go to its page."""
+    if len(body) < rules.DESCRIPTION_MIN:  # a short "thanks!" still makes a valid ticket
+        body = f"{body}\n\n(about {closed.reference})"
+    data = NewTicket(
+        name=closed.customer_name, email=closed.customer_email,
+        subject=f"Follow-up to {closed.reference}: {closed.subject}"[: rules.SUBJECT_MAX],
+        description=body, category=closed.category, priority=closed.priority,
+        follow_up_of_id=closed.id,
+    )  # fmt: skip
+    ticket, token = create_ticket(state().writer, state().files, tenant().id, brand(), data, files)
+    return redirect(url_for(".show", reference=ticket.reference, token=token, created=1), 303)
+
+
+@bp.route("/tickets/<reference>/<token>/notifications", methods=["POST"])
+def notifications(reference: str, token: str) -> Any:
+    """Turn the mails about agents' actions on or off for this ticket."""
+    customer_ticket(tenant_session(), reference, token)
+    if ResolveForm().validate_on_submit():
+        wanted = request.form.get("notify") == "1"
+        with state().db.write(tenant().id) as session:
+            set_notifications(session, customer_ticket(session, reference, token), wanted)
+    return redirect(url_for(".show", reference=reference.upper(), token=token), 303)
 
 
 @bp.route("/tickets/<reference>/<token>/resolve", methods=["POST"])

@@ -32,6 +32,7 @@ class NewTicket:
     category: TicketCategory
     priority: TicketPriority = TicketPriority.medium
     visit_id: str = ""
+    follow_up_of_id: int | None = None  # the closed ticket this one continues
 
 
 def create_ticket(
@@ -59,6 +60,7 @@ def create_ticket(
         "description": data.description,
         "category": data.category,
         "priority": data.priority,
+        "follow_up_of_id": data.follow_up_of_id,
         "status": TicketStatus.open,
     }
     link = f"{brand.link_base}/{REFERENCE}/{token}"

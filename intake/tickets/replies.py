@@ -14,12 +14,13 @@ from intake.models import (
     NotificationKind,
     SupportTicket,
     TicketAttachment,
+    TicketEventKind,
     TicketResponse,
     utcnow,
 )
 from intake.tickets.lifecycle import Action, next_status
 from intake.tickets.notify import notify
-from intake.tickets.thread import add_message, set_status
+from intake.tickets.thread import add_message, record, set_status
 
 
 def customer_files(ticket: SupportTicket) -> list[TicketAttachment]:
@@ -56,6 +57,15 @@ def add_reply(
         notify(session, [ticket.assigned_agent_id], ticket, NotificationKind.customer_reply)
     session.flush()
     return response
+
+
+def set_notifications(session: TenantSession, ticket: SupportTicket, wanted: bool) -> None:
+    """Turn the customer's mails about agents' actions on or off (recorded in the trail)."""
+    if ticket.notify_customer == wanted:
+        return
+    ticket.notify_customer = wanted
+    record(session, ticket, TicketEventKind.notifications_changed, "on" if wanted else "off")
+    session.flush()
 
 
 def resolve(session: TenantSession, ticket: SupportTicket) -> bool:
