@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from intake.agents.sessions import SESSION_HOURS, current, needs_touch, touch
+from intake.db import Database
 from intake.models import Agent, AgentRole, AgentSession
 from intake.settings import TenantSettings
 from intake.state import state
@@ -91,8 +92,8 @@ def two_factor_required() -> bool:
         return bool(TenantSettings(session, state().secrets).get("require_two_factor"))
 
 
-def still_signed_in(tenant_id: str, token: str, agent_id: int) -> bool:
+def still_signed_in(database: Database, tenant_id: str, token: str, agent_id: int) -> bool:
     """Say whether a session is still valid (open streams ask this as they go)."""
-    with state().db.read(tenant_id) as session:
+    with database.read(tenant_id) as session:
         found = current(session, token)
     return found is not None and found[1].id == agent_id and found[0].second_factor_done

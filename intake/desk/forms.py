@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from intake.agents.passwords import PASSWORD_MAX, PASSWORD_MIN
 from intake.models import AgentRole, TicketCategory, TicketPriority, TicketStatus
 from intake.tickets import rules
-from intake.web.form_fields import Clean, strip
+from intake.web.form_fields import Clean, choices, strip
 
 STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in TicketStatus]
 PRIORITIES = [(p.value, p.value.capitalize()) for p in TicketPriority]
@@ -58,7 +58,7 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
     status_after = SelectField(
         "Status after a public reply",
         validate_choice=False,
-        choices=[("", "As the life cycle says (pending)"), *STATUSES],
+        choices=choices([("", "As the life cycle says (pending)"), *STATUSES]),
     )
     attachments = MultipleFileField("Files (optional)")
     version = HiddenField(validators=[InputRequired()])
@@ -67,9 +67,9 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
 class FieldsForm(FlaskForm):  # type: ignore[misc]
     """A ticket's status, priority, category, tags, group and assignee."""
 
-    status = SelectField("Status", choices=STATUSES, validate_choice=True)
-    priority = SelectField("Priority", choices=PRIORITIES, validate_choice=True)
-    category = SelectField("Category", choices=CATEGORIES, validate_choice=True)
+    status = SelectField("Status", choices=choices(STATUSES), validate_choice=True)
+    priority = SelectField("Priority", choices=choices(PRIORITIES), validate_choice=True)
+    category = SelectField("Category", choices=choices(CATEGORIES), validate_choice=True)
     tags = StringField(
         "Tags (separated by commas)", filters=[strip], validators=[Length(max=1000), Clean()]
     )
@@ -110,15 +110,17 @@ class BulkForm(FlaskForm):  # type: ignore[misc]
     action = SelectField(
         "With the selected tickets",
         validate_choice=True,
-        choices=[
-            ("assign", "Assign to"),
-            ("status", "Set status"),
-            ("tag", "Add tag"),
-            ("merge", "Merge into"),
-        ],
+        choices=choices(
+            [
+                ("assign", "Assign to"),
+                ("status", "Set status"),
+                ("tag", "Add tag"),
+                ("merge", "Merge into"),
+            ]
+        ),
     )
     assignee = SelectField("Agent", validate_choice=False)
-    status = SelectField("Status", choices=STATUSES, validate_choice=True)
+    status = SelectField("Status", choices=choices(STATUSES), validate_choice=True)
     tag = StringField("Tag", filters=[strip], validators=[Length(max=rules.TAG_MAX), Clean()])
     into = StringField(
         "Ticket to keep (reference)", filters=[strip], validators=[Length(max=24), Clean()]
@@ -135,7 +137,7 @@ class AgentForm(FlaskForm):  # type: ignore[misc]
         validators=[DataRequired("Enter the name."), Length(max=100), Clean()],
     )
     email = EmailField("Email", filters=[strip], validators=[InputRequired("Enter the email.")])
-    role = SelectField("Role", choices=ROLES, validate_choice=True)
+    role = SelectField("Role", choices=choices(ROLES), validate_choice=True)
     password = PasswordField(
         f"Password (at least {PASSWORD_MIN} characters)",
         validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],

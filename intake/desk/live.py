@@ -18,6 +18,7 @@ def desk_stream(topics: list[str], ticket_id: int | None) -> Response:
     stream ends within one.
     """
     tenant_id, token, agent_id = tenant().id, auth.session_token(), auth.agent().id
+    database = state().db
     release_session()  # an open stream must not hold a database connection
     subscription = state().events.subscribe(tenant_id, topics)
 
@@ -29,6 +30,6 @@ def desk_stream(topics: list[str], ticket_id: int | None) -> Response:
         return dict(event.data)
 
     def allowed() -> bool:
-        return auth.still_signed_in(tenant_id, token, agent_id)
+        return auth.still_signed_in(database, tenant_id, token, agent_id)
 
     return event_stream(subscription, pick, still_allowed=allowed)

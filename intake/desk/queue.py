@@ -21,6 +21,7 @@ from intake.tickets.bulk import bulk_action
 from intake.tickets.changes import CREATED, UPDATED, ticket_changed
 from intake.tickets.notify import mark_read, unread
 from intake.tickets.queue import QueueFilter, parse_filter, queue_page
+from intake.web.form_fields import choices
 from intake.web.tenancy import tenant, tenant_session
 
 
@@ -48,7 +49,7 @@ def queue() -> Any:
     if request.headers.get("X-Desk-Fragment") == "rows":
         return render_template("desk/queue_rows.html", **context), status
     bulk = BulkForm(back=request.full_path)
-    bulk.assignee.choices = [(str(a.id), a.name) for a in team.values()]
+    bulk.assignee.choices = choices((str(a.id), a.name) for a in team.values())
     return render_template(
         "desk/queue.html", **context, bulk=bulk, saved=_saved_views(agent),
         save_form=SavedViewForm(query=view.query_string(page=1)), empty=EmptyForm(),
@@ -87,7 +88,7 @@ def delete_view(view_id: int) -> Any:
 def bulk() -> Any:
     """Apply one action to the selected tickets: all of them, or none if one cannot take it."""
     form = BulkForm()
-    form.assignee.choices = [(str(a.id), a.name) for a in active_agents(tenant_session())]
+    form.assignee.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
     ids = [int(i) for i in request.form.getlist("ticket") if i.isascii() and i.isdigit()]
     if not form.validate_on_submit():
         raise InvalidInput("The form has expired; reload the queue and try again.", "action")

@@ -30,6 +30,7 @@ from intake.tickets.canned import fill_in
 from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.loading import page_extras, ticket_by_reference
 from intake.tickets.notify import mark_read
+from intake.web.form_fields import choices
 from intake.web.tenancy import tenant, tenant_session
 from intake.web.uploads import read_uploads
 
@@ -43,12 +44,11 @@ def _fields_form(ticket: SupportTicket, form: FieldsForm | None = None) -> Field
         group=str(ticket.group_id or ""), assignee=str(ticket.assigned_agent_id or ""),
         version=str(ticket.version),
     )  # fmt: skip
-    form.group.choices = [("", "No group")] + [
-        (str(g.id), g.name) for g in groups(tenant_session())
-    ]
-    form.assignee.choices = [("", "Unassigned")] + [
-        (str(a.id), a.name) for a in active_agents(tenant_session())
-    ]
+    team = active_agents(tenant_session())
+    form.group.choices = choices(
+        [("", "No group")] + [(str(g.id), g.name) for g in groups(tenant_session())]
+    )
+    form.assignee.choices = choices([("", "Unassigned")] + [(str(a.id), a.name) for a in team])
     return form
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from wtforms import Field
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
 from wtforms.validators import ValidationError
 
 from intake.tickets import rules
@@ -25,3 +27,8 @@ class Clean:
 def strip(value: Any) -> Any:
     """Filter: strip surrounding spaces from text."""
     return value.strip() if isinstance(value, str) else value
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
+    """Return (value, label) pairs as a select field's choices."""
+    return [SelectChoice(value, label) for value, label in pairs]

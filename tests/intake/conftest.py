@@ -42,6 +42,21 @@ def make_env(kb_root: Path, database_url: str, uploads: Path, **extra: str) -> d
     return env
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash with argon2-cffi's profile for tests (the same algorithm, a fraction of the cost).
+
+    The service keeps RFC 9106's parameters; tests sign in hundreds of times.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from intake.agents import passwords
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    monkeypatch.setattr(passwords, "_hasher", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("not a password of anyone"))
+
+
 @pytest.fixture
 def make_app(
     intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path, request: pytest.FixtureRequest
