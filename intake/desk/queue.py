@@ -44,6 +44,7 @@ def queue() -> Any:
     context = {
         "page": page, "view": view, "team": team, "groups": groups(tenant_session()),
         "opened": state().presence.tickets_open(tenant().id), "problem": problem,
+        "present": state().presence.agents(tenant().id),
         "statuses": ["active", *(s.value for s in TicketStatus), "all"],
     }  # fmt: skip
     if request.headers.get("X-Desk-Fragment") == "rows":
