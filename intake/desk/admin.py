@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
 
 from intake.agents.accounts import (
@@ -19,8 +19,16 @@ from intake.agents.accounts import (
     set_members,
     set_password,
 )
+from intake.customers.privacy import erase, export_zip
 from intake.desk.blueprint import admin_bp
-from intake.desk.forms import AgentForm, CannedForm, EmptyForm, GroupForm, SettingsForm
+from intake.desk.forms import (
+    AgentForm,
+    CannedForm,
+    CustomerForm,
+    EmptyForm,
+    GroupForm,
+    SettingsForm,
+)
 from intake.errors import Conflict, InvalidInput
 from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMember
 from intake.settings import TenantSettings
@@ -190,6 +198,59 @@ def settings() -> Any:
         form=form,
         agents_without=[a.name for a in _team() if a.active and not a.totp_enabled],
     )
+
+
+def _customers_page(status: int = 200, **forms: Any) -> Any:
+    return render_template(
+        "desk/admin_customers.html",
+        export_form=forms.get("export_form") or CustomerForm(prefix="export"),
+        erase_form=forms.get("erase_form") or CustomerForm(prefix="erase"),
+        erased=forms.get("erased"),
+    ), status
+
+
+@admin_bp.route("/admin/customers", methods=["GET"])
+def customers() -> Any:
+    """Export or erase everything kept about one customer."""
+    return _customers_page()
+
+
+@admin_bp.route("/admin/customers/export", methods=["POST"])
+def customer_export() -> Any:
+    """Download a zip of the customer's data (data.json and their tickets' files)."""
+    form = CustomerForm(prefix="export")
+    if not form.validate_on_submit():
+        return _customers_page(400, export_form=form)
+    try:
+        email = clean_email(form.email.data or "")
+    except InvalidInput as exc:
+        form.email.errors = [exc.message]
+        return _customers_page(400, export_form=form)
+    with state().db.read(tenant().id) as session:
+        data = export_zip(session, state().files, email)
+    disposition = f'attachment; filename="customer-{tenant().id}.zip"'
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": disposition, "Cache-Control": "private, no-store"})  # fmt: skip
+
+
+@admin_bp.route("/admin/customers/erase", methods=["POST"])
+def customer_erase() -> Any:
+    """Erase the customer's data once the address is typed twice."""
+    form = CustomerForm(prefix="erase")
+    if not form.validate_on_submit():
+        return _customers_page(400, erase_form=form)
+    try:
+        email = clean_email(form.email.data or "")
+    except InvalidInput as exc:
+        form.email.errors = [exc.message]
+        return _customers_page(400, erase_form=form)
+    if (form.confirm.data or "").strip().lower() != email:
+        form.confirm.errors = ["Type the same address twice to erase."]
+        return _customers_page(400, erase_form=form)
+    with state().db.write(tenant().id) as session:
+        erased = erase(session, email)
+    state().files.delete(tenant().id, erased.stored_files)
+    return _customers_page(erased=erased)
 
 
 __all__ = ["group_ids_of"]

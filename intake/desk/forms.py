@@ -174,6 +174,17 @@ class CannedForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class CustomerForm(FlaskForm):  # type: ignore[misc]
+    """A customer's address, to export or erase their data; erasing asks for it twice."""
+
+    email = EmailField(
+        "Customer's email",
+        filters=[strip],
+        validators=[InputRequired("Enter the customer's email.")],
+    )
+    confirm = EmailField("Type the email again to erase", filters=[strip])
+
+
 class SettingsForm(FlaskForm):  # type: ignore[misc]
     """The tenant's sign-in rule."""
 

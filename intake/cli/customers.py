@@ -1,0 +1,52 @@
+"""`intake customers`: a customer's data, exported or erased (as the desk's admins can)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from intake.agents.accounts import clean_email
+from intake.customers.privacy import erase, export_zip
+from intake.errors import InvalidInput
+from intake.state import state
+
+
+@click.group("customers")
+def group() -> None:
+    """Export or erase a customer's data."""
+
+
+def _tenant(tenant_id: str) -> str:
+    if state().tenant(tenant_id) is None:
+        known = ", ".join(t.id for t in state().site.tenants)
+        raise InvalidInput(f"--tenant: {tenant_id!r} is not a tenant of site.yaml ({known})")
+    return tenant_id
+
+
+@group.command("export")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--email", required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def export_command(tenant_id: str, email: str, out: Path) -> None:
+    """Write a zip of everything kept about the customer."""
+    with state().db.read(_tenant(tenant_id)) as session:
+        data = export_zip(session, state().files, clean_email(email))
+    out.write_bytes(data)
+    click.echo(f"{out}: {len(data)} bytes")
+
+
+@group.command("erase")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--email", required=True)
+@click.confirmation_option(prompt="Erase this customer's data for good?")
+@with_appcontext
+def erase_command(tenant_id: str, email: str) -> None:
+    """Erase the customer's data (their tickets stay as empty records)."""
+    with state().db.write(_tenant(tenant_id)) as session:
+        erased = erase(session, clean_email(email))
+    state().files.delete(tenant_id, erased.stored_files)
+    click.echo(f"erased {erased.tickets} tickets, {len(erased.stored_files)} files,"
+               f" {erased.mails} mails, {erased.chats} chats")  # fmt: skip

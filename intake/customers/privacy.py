@@ -1,0 +1,203 @@
+"""A customer's data, by email address within one tenant: exported whole, or erased.
+
+Every table that holds something a customer gave or that is about them is covered here:
+tickets with their messages (internal notes too: they are about the customer), files, audit
+trail and tags; mails sent to them; chats. A test fills each of these and checks both
+directions, so a new kind of customer data cannot be forgotten silently.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from intake.db import TenantSession
+from intake.files import FileStore
+from intake.models import (
+    ChatMessage,
+    ChatSession,
+    OutboxMessage,
+    SupportTicket,
+    TicketAttachment,
+    TicketEvent,
+    TicketResponse,
+)
+
+ERASED = "[erased]"
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _tickets(session: TenantSession, email: str) -> list[SupportTicket]:
+    query = select(SupportTicket).where(func.lower(SupportTicket.customer_email) == email.lower())
+    return list(session.scalars(query.order_by(SupportTicket.id)))
+
+
+def _chats(session: TenantSession, email: str) -> list[ChatSession]:
+    query = select(ChatSession).where(func.lower(ChatSession.customer_email) == email.lower())
+    return list(session.scalars(query.order_by(ChatSession.id)))
+
+
+def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any]:
+    events = session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    )
+    return {
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "name": ticket.customer_name,
+        "email": ticket.customer_email,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "category": ticket.category.value,
+        "tags": ticket.tag_names,
+        "mails_wanted": ticket.notify_customer,
+        "created_at": _iso(ticket.created_at),
+        "updated_at": _iso(ticket.updated_at),
+        "resolved_at": _iso(ticket.resolved_at),
+        "messages": [
+            {
+                "from": r.author_type.value,
+                "internal_note": r.is_internal,
+                "body": r.body,
+                "created_at": _iso(r.created_at),
+            }
+            for r in ticket.responses
+        ],
+        "files": [
+            {
+                "name": a.original_name,
+                "type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "in_export_as": f"files/{ticket.reference}/{a.id}-{a.original_name}",
+            }
+            for a in ticket.attachments
+        ],
+        "history": [
+            {
+                "what": e.kind.value,
+                "by": e.actor.value,
+                "detail": e.detail,
+                "at": _iso(e.created_at),
+            }
+            for e in events
+        ],
+    }
+
+
+def export(session: TenantSession, email: str) -> dict[str, Any]:
+    """Return everything kept about the customer with this address, as JSON-ready data."""
+    mails = session.scalars(
+        select(OutboxMessage)
+        .where(func.lower(OutboxMessage.to_address) == email.lower())
+        .order_by(OutboxMessage.id)
+    )
+    chats = []
+    for chat in _chats(session, email):
+        messages = session.scalars(
+            select(ChatMessage).where(ChatMessage.session_id == chat.id).order_by(ChatMessage.id)
+        )
+        chats.append(
+            {
+                "name": chat.customer_name,
+                "status": chat.status.value,
+                "created_at": _iso(chat.created_at),
+                "messages": [
+                    {
+                        "from": m.author_type.value,
+                        "type": m.message_type.value,
+                        "body": m.body,
+                        "at": _iso(m.created_at),
+                    }
+                    for m in messages
+                ],
+            }
+        )
+    return {
+        "email": email,
+        "tenant": session.tenant_id,
+        "tickets": [_ticket_data(session, t) for t in _tickets(session, email)],
+        "mails": [
+            {
+                "subject": m.subject,
+                "body": m.body,
+                "status": m.status.value,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in mails
+        ],
+        "chats": chats,
+    }
+
+
+def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
+    """Return the export as a zip: data.json and every file the customer's tickets hold."""
+    data = export(session, email)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
+        for ticket in _tickets(session, email):
+            for item in ticket.attachments:
+                handle = store.open(ticket.tenant_id, item.stored_name)
+                if handle is not None:
+                    with handle:
+                        name = f"files/{ticket.reference}/{item.id}-{item.original_name}"
+                        archive.writestr(name, handle.read())
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure removed; `stored_files` are for the caller to delete after commit."""
+
+    tickets: int
+    mails: int
+    chats: int
+    stored_files: list[str]
+
+
+def erase(session: TenantSession, email: str) -> Erased:
+    """Erase the customer's data in the caller's transaction; return what went.
+
+    Tickets stay as empty shells (counts and reports keep adding up) with every text of
+    theirs replaced; files, mails and chat texts go. The caller deletes the stored files
+    after the commit, so a failed transaction never leaves rows without their files.
+    """
+    tickets = _tickets(session, email)
+    stored: list[str] = []
+    for ticket in tickets:
+        stored += [a.stored_name for a in ticket.attachments]
+        session.execute(delete(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id))
+        session.execute(
+            update(TicketResponse).where(TicketResponse.ticket_id == ticket.id).values(body=ERASED)
+        )
+        session.execute(
+            update(TicketEvent).where(TicketEvent.ticket_id == ticket.id).values(detail="")
+        )
+        ticket.customer_name = ERASED
+        ticket.customer_email = f"erased-{ticket.id}@erased.invalid"
+        ticket.subject, ticket.description = ERASED, ERASED
+        ticket.notify_customer = False
+        ticket.tags = []
+    mails = session.execute(
+        delete(OutboxMessage).where(func.lower(OutboxMessage.to_address) == email.lower())
+    )
+    chats = _chats(session, email)
+    for chat in chats:
+        session.execute(
+            update(ChatMessage).where(ChatMessage.session_id == chat.id).values(body=ERASED)
+        )
+        chat.customer_name, chat.customer_email = ERASED, None
+    session.flush()
+    removed = int(mails.rowcount or 0)  # type: ignore[attr-defined]
+    return Erased(len(tickets), removed, len(chats), stored)

@@ -1,0 +1,157 @@
+"""A customer's data leaves whole on export and goes whole on erasure: every table is covered."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from flask import Flask
+from sqlalchemy import String, Text, select
+
+from intake.customers.privacy import erase, export, export_zip
+from intake.models import (
+    Agent,
+    AgentRole,
+    AuthorType,
+    Base,
+    ChatMessage,
+    ChatSession,
+    SupportTicket,
+)
+from intake.state import state
+from intake.tickets.agent_work import Changes, Desk, change_fields, reply
+from intake.tickets.loading import ticket_by_reference
+from intake.tickets.mails import Brand
+from tests.intake.conftest import PNG, api_ticket
+from tests.intake.desk import make_agent, post_form, signed_in
+
+# Every table either holds customer data (export and erase cover it) or does not; a new table
+# must be put in one of the two sets, which makes its author decide.
+CUSTOMER_TABLES = {
+    "support_tickets",
+    "ticket_responses",
+    "ticket_attachments",
+    "ticket_events",
+    "ticket_tags",
+    "outbox",
+    "chat_sessions",
+    "chat_messages",
+    "stored_files",
+}
+OTHER_TABLES = {
+    "agents", "agent_sessions", "agent_recovery_codes", "agent_api_tokens", "agent_groups",
+    "agent_group_members", "saved_views", "canned_responses", "agent_notifications",
+    "knowledge_base_articles", "faqs", "ticket_counters", "ticket_citations", "tenant_settings",
+    # Anonymous: a vote or an opened suggestion carries no address or name.
+    "article_feedback", "deflection_events",
+}  # fmt: skip
+SECRET = "my cat's name is Whiskers"
+
+
+def test_every_table_is_decided() -> None:
+    assert set(Base.metadata.tables) == CUSTOMER_TABLES | OTHER_TABLES
+
+
+def _fill(app: Flask) -> str:
+    """Give customer ada@example.com every kind of data; return a ticket reference."""
+    client = app.test_client()
+    created = api_ticket(client, description=f"Please help. {SECRET}.")
+    ref, token = created["ticket"]["reference"], created["token"]
+    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers={
+        "Authorization": f"Bearer {token}"}, content_type="multipart/form-data",
+        data={"file": (io.BytesIO(PNG), "passport.png"), "body": f"Here, {SECRET}"})  # fmt: skip
+    assert sent.status_code == 201
+    agent_id = make_agent(app, "agent@example.com")
+    desk = Desk(Brand("EUR", "http://desk.test/eur/tickets", "Help", "k" * 20, "s@desk.test"))
+    with state(app).db.write("eur") as session:
+        ticket = ticket_by_reference(session, ref)
+        me = session.get(Agent, agent_id)
+        assert me is not None
+        reply(session, ticket, me, "Thanks Ada, we are on it.", desk)
+        reply(session, ticket, me, "Ada sounds upset; VIP customer.", desk, internal=True)
+        change_fields(session, ticket, me, Changes(tags=["vip"]), desk)
+        chat = ChatSession(customer_name="Ada Lovelace", customer_email="ada@example.com")
+        session.add(chat)
+        session.flush()
+        session.add(ChatMessage(session_id=chat.id, author_type=AuthorType.customer,
+                                body=f"Chat: {SECRET}"))  # fmt: skip
+    api_ticket(client, email="grace@example.com", name="Grace Hopper")  # someone else
+    api_ticket(client, tenant="km")  # the same address at another tenant
+    return str(ref)
+
+
+def test_the_export_holds_everything_kept_about_the_customer(app: Flask) -> None:
+    ref = _fill(app)
+    with state(app).db.read("eur") as session:
+        data = export(session, "ADA@example.com")  # any case of the address
+        archive = zipfile.ZipFile(
+            io.BytesIO(export_zip(session, state(app).files, "ada@example.com"))
+        )
+    (ticket,) = data["tickets"]
+    assert ticket["reference"] == ref and SECRET in ticket["description"]
+    bodies = [m["body"] for m in ticket["messages"]]
+    assert any(SECRET in b for b in bodies) and "Thanks Ada, we are on it." in bodies
+    assert "Ada sounds upset; VIP customer." in bodies  # notes about them are theirs to see
+    assert ticket["tags"] == ["vip"] and ticket["history"]
+    assert {m["subject"] for m in data["mails"]} >= {f"[{ref}] Re: Cannot export my invoices"}
+    assert data["chats"][0]["messages"][0]["body"] == f"Chat: {SECRET}"
+    names = archive.namelist()
+    assert "data.json" in names and json.loads(archive.read("data.json")) == data | {
+        "email": "ada@example.com"}  # fmt: skip
+    (png,) = [n for n in names if n.endswith("passport.png")]
+    assert archive.read(png) == PNG
+    assert "Grace" not in json.dumps(data) and data["tenant"] == "eur"
+
+
+def _texts(app: Flask, tenant: str) -> str:
+    """Return every text column of every customer table of a tenant, joined."""
+    found: list[str] = []
+    with state(app).db.all_tenants() as session:
+        for name in sorted(CUSTOMER_TABLES - {"stored_files"}):
+            table = Base.metadata.tables[name]
+            columns = [c for c in table.columns if isinstance(c.type, (String, Text))]
+            query = select(*columns).where(table.c.tenant_id == tenant)
+            for row in session.execute(query):
+                found += [str(v) for v in row if v is not None]
+    return "\n".join(found)
+
+
+def test_erasure_leaves_nothing_of_the_customer_and_touches_nobody_else(app: Flask) -> None:
+    ref = _fill(app)
+    store = state(app).files
+    with state(app).db.read("eur") as session:
+        files = [a.stored_name for a in ticket_by_reference(session, ref).attachments]
+    with state(app).db.write("eur") as session:
+        erased = erase(session, "ada@example.com")
+    store.delete("eur", erased.stored_files)
+    assert (erased.tickets, erased.chats) == (1, 1) and erased.mails >= 2
+    assert erased.stored_files == files and all(store.open("eur", n) is None for n in files)
+    left = _texts(app, "eur")
+    for trace in ("ada@example.com", "Ada Lovelace", SECRET, "passport.png", "Whiskers", "VIP"):
+        assert trace.lower() not in left.lower(), trace
+    assert "grace@example.com" in left and "Grace Hopper" in left  # someone else stays
+    assert "ada@example.com" in _texts(app, "km")  # the other tenant's customer stays
+    with state(app).db.read("eur") as session:
+        shell = session.scalars(select(SupportTicket).where(SupportTicket.reference == ref)).one()
+        assert shell.subject == "[erased]" and shell.status is not None  # counts still add up
+        found = app.test_client().get("/api/v1/eur/kb/articles")
+        assert found.status_code == 200
+
+
+def test_admins_export_and_erase_from_the_desk(app: Flask) -> None:
+    _fill(app)
+    admin = signed_in(app, "boss@example.com", role=AgentRole.admin)
+    page = "/desk/eur/admin/customers"
+    ada = "ada@example.com"
+    got = post_form(admin, page, f"{page}/export", **{"export-email": ada})
+    assert got.status_code == 200 and got.mimetype == "application/zip"
+    assert SECRET in zipfile.ZipFile(io.BytesIO(got.data)).read("data.json").decode()
+    typo = {"erase-email": ada, "erase-confirm": "ad@example.com"}
+    mismatch = post_form(admin, page, f"{page}/erase", **typo)
+    assert mismatch.status_code == 400 and SECRET in _texts(app, "eur")
+    done = post_form(admin, page, f"{page}/erase", **{"erase-email": ada, "erase-confirm": ada})
+    assert done.status_code == 200 and "Erased: 1 tickets" in done.get_data(as_text=True)
+    assert SECRET not in _texts(app, "eur")
+    agent = signed_in(app, "plain@example.com")
+    assert agent.get(page).status_code == 404
