@@ -30,6 +30,7 @@ from intake.desk.forms import (
     SettingsForm,
 )
 from intake.errors import Conflict, InvalidInput
+from intake.mail.outbox import retry_failed, undelivered
 from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMember
 from intake.settings import TenantSettings
 from intake.state import state
@@ -251,6 +252,22 @@ def customer_erase() -> Any:
         erased = erase(session, email)
     state().files.delete(tenant().id, erased.stored_files)
     return _customers_page(erased=erased)
+
+
+@admin_bp.route("/admin/mail", methods=["GET"])
+def mail() -> Any:
+    """Mails not delivered yet, and those given up on, with the reason of the last failure."""
+    rows = undelivered(state().db, tenant().id)
+    return render_template("desk/admin_mail.html", rows=rows, empty=EmptyForm())
+
+
+@admin_bp.route("/admin/mail/retry", methods=["POST"])
+def mail_retry() -> Any:
+    """Give every failed mail (or one) a new round of attempts."""
+    if EmptyForm().validate_on_submit():
+        one = request.form.get("mail", "")
+        retry_failed(state().db, tenant().id, int(one) if one.isascii() and one.isdigit() else None)
+    return redirect(url_for("desk_admin.mail"), 303)
 
 
 __all__ = ["group_ids_of"]

@@ -79,6 +79,10 @@ def send_pending(
 ) -> tuple[int, int]:
     """Send due mails; return (sent, failed this round). Failures are retried later.
 
+    Whatever happens to one mail (a refused address, a server gone, a message that cannot be
+    built) is that mail's failure, counted and retried with back-off; the others go on. After
+    MAX_ATTEMPTS it is marked failed with its reason, which admins see in the desk.
+
     No transaction is open while a mail goes out: a slow mail server must not hold SQLite's
     writer lock (nor a PostgreSQL connection) for the ticket writers.
     """
@@ -88,19 +92,52 @@ def send_pending(
         values: dict[str, object] = {"attempts": attempts, "updated_at": utcnow()}
         try:
             send(config, build_message(config, row))
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # noqa: BLE001 (one mail's failure, whatever it is, is its own)
             failed += 1
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            gave_up = attempts >= MAX_ATTEMPTS
             values.update(
                 last_error=error,
                 next_attempt_at=utcnow() + backoff(attempts),
-                status=OutboxStatus.failed if gave_up else OutboxStatus.pending,
+                status=OutboxStatus.failed if attempts >= MAX_ATTEMPTS else OutboxStatus.pending,
             )
-            log.warning("mail %s to %s not sent (%s)", row.id, row.to_address, error)
+            expected = isinstance(exc, (OSError, smtplib.SMTPException))
+            log.warning("mail %s to %s not sent (%s)", row.id, row.to_address, error,
+                        exc_info=None if expected else exc)  # fmt: skip
         else:
             sent += 1
             values.update(status=OutboxStatus.sent, sent_at=utcnow())
-        with database.all_tenants(write=True) as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(values))
+        _record(database, row.id, values)
     return sent, failed
+
+
+def _record(database: Database, row_id: int, values: dict[str, object]) -> None:
+    """Store a mail's outcome; if that fails, its claim expires and it is tried again."""
+    try:
+        with database.all_tenants(write=True) as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(values))
+    except Exception:  # noqa: BLE001 (the next mail's outcome may still be stored)
+        log.exception("outcome of mail %s not stored; it is retried after its claim expires",
+                      row_id)  # fmt: skip
+
+
+def retry_failed(database: Database, tenant_id: str, row_id: int | None = None) -> int:
+    """Give failed mails of a tenant (or one of them) a new round of attempts; return how many."""
+    with database.write(tenant_id) as session:
+        query = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed)
+        if row_id is not None:
+            query = query.where(OutboxMessage.id == row_id)
+        result = session.execute(query.values(status=OutboxStatus.pending, attempts=0,
+                                              next_attempt_at=utcnow()))  # fmt: skip
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def undelivered(database: Database, tenant_id: str, limit: int = 100) -> list[OutboxMessage]:
+    """Return a tenant's mails not sent yet or given up on, failed first, newest first."""
+    with database.read(tenant_id) as session:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status != OutboxStatus.sent)
+            .order_by((OutboxMessage.status == OutboxStatus.failed).desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return list(session.scalars(query))

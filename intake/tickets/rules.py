@@ -15,14 +15,33 @@ COMMENT_MAX = 2_000
 VISIT_ID_MAX = 40
 
 
+# Format characters that scripts and emoji need: Persian and Indic writing (zero-width
+# non-joiner) and emoji sequences (zero-width joiner).
+JOINERS = frozenset("\u200c\u200d")
+LINE_BREAKS = frozenset("\n\r\u2028\u2029")
+
+
 def control_problem(text: str, multiline: bool) -> str | None:
-    """Return what is wrong with control characters in `text`, or None when it is clean."""
-    allowed = "\n\r\t" if multiline else ""
+    """Return what is wrong with invisible characters in `text`, or None when it is clean.
+
+    Refused: Unicode's control, format, surrogate, private-use and unassigned characters
+    (categories C*) and the line and paragraph separators, but for tab and newline in
+    multi-line text and the joiners above. docs/service.md lists the same rule, and the
+    OpenAPI document states it as code-point ranges (TEXT_PATTERN).
+    """
     for char in text:
-        if unicodedata.category(char) == "Cc" and char not in allowed:
-            if char in "\n\r":
-                return "must be a single line"
-            return "contains a control character; remove it"
+        if multiline and char in "\n\r\t":
+            continue
+        if char in LINE_BREAKS:
+            return (
+                "must be a single line"
+                if not multiline
+                else (f"contains a separator character (U+{ord(char):04X}); use a plain new line")
+            )
+        if unicodedata.category(char)[0] == "C" and char not in JOINERS:
+            return (
+                f"contains a control character (U+{ord(char):04X}), which is invisible; remove it"
+            )
     return None
 
 

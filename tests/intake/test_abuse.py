@@ -371,3 +371,48 @@ def test_another_tenants_ticket_answers_like_a_missing_one(client: FlaskClient) 
     assert page_other.data == page_missing.data
     unknown = client.get(f"/api/v1/zz/tickets/{ref}", headers=auth)
     assert unknown.status_code == 404 and unknown.data == missing.data
+
+
+INVISIBLE = [
+    ("subject", "line\u2028separator", "must be a single line"),
+    ("subject", "para\u2029separator", "must be a single line"),
+    ("name", "Ada\u200bLovelace", "contains a control character (U+200B)"),  # zero-width space
+    ("subject", "Right-to-left \u202e trick", "contains a control character (U+202E)"),
+    ("description", "private use \ue000 here", "contains a control character (U+E000)"),
+    ("description", "separator\u2028in the middle", "contains a separator character (U+2028)"),
+    ("description", "byte order \ufeff mark", "contains a control character (U+FEFF)"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), INVISIBLE)
+def test_invisible_characters_are_refused_by_the_form_naming_the_field(
+    client: FlaskClient, app: Flask, field: str, value: str, message: str
+) -> None:
+    response = post_ticket(client, **{field: value})
+    assert response.status_code == 400
+    assert message in field_error(response.get_data(as_text=True), field)
+    assert count_tickets(app) == 0
+
+
+@pytest.mark.parametrize(("field", "value", "message"), INVISIBLE)
+def test_invisible_characters_are_refused_by_the_api_naming_the_field(
+    client: FlaskClient, app: Flask, field: str, value: str, message: str
+) -> None:
+    body = {"name": "Ada", "email": "ada@example.com", "subject": "Refund please",
+            "description": "Charged twice this month.", "category": "billing"}  # fmt: skip
+    body[field] = value
+    answer = client.post("/api/v1/eur/tickets", json=body)
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["field"] == field and message in error["message"]
+    assert count_tickets(app) == 0
+
+
+def test_scripts_and_emoji_that_need_joiners_are_welcome(client: FlaskClient, app: Flask) -> None:
+    persian = "می\u200cخواهم"  # "I want", written with a zero-width non-joiner
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji of three, joined
+    response = post_ticket(client, subject=f"{persian} {family}", name="Tab\tless")
+    assert response.status_code == 400  # a tab has no place in a one-line name ...
+    answer = post_ticket(client, subject=f"{persian} {family}", description="Line one\n\tTwo.")
+    assert answer.status_code == 303  # ... but joiners and multi-line tabs do
+    assert count_tickets(app) == 1

@@ -93,3 +93,42 @@ def test_no_transaction_is_open_while_a_mail_goes_out(make_app: Callable[..., Fl
     assert first.status == OutboxStatus.sent and first.attempts == 1 and first.sent_at
     assert second.status == OutboxStatus.pending and second.attempts == 1
     assert second.last_error == "SMTPServerDisconnected: gone"
+
+
+def test_one_mail_that_cannot_be_built_holds_back_no_other(
+    make_app: Callable[..., Flask], smtp: Mailbox
+) -> None:
+    app = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0")
+    with state(app).db.write("eur") as session:  # a row from before the text rules, say
+        session.add(OutboxMessage(to_address="a@example.com", subject="line\u2028break",
+                                  body="x", next_attempt_at=dt.datetime.now(dt.UTC)))  # fmt: skip
+    api_ticket(app.test_client())
+    assert send(app) == (1, 1)
+    assert len(smtp.messages) == 1  # the good one went out in the same round
+    poisoned = next(r for r in outbox(app) if r.to_address == "a@example.com")
+    assert poisoned.status == OutboxStatus.pending and poisoned.attempts == 1
+    assert poisoned.last_error.startswith("ValueError: Header values may not contain")
+    for _ in range(11):  # every attempt counted, then given up with its reason
+        with state(app).db.all_tenants(write=True) as session:
+            session.execute(update(OutboxMessage).values(next_attempt_at=dt.datetime.now(dt.UTC)))
+        send(app)
+    poisoned = next(r for r in outbox(app) if r.to_address == "a@example.com")
+    assert poisoned.status == OutboxStatus.failed and poisoned.attempts == 12
+
+
+def test_admins_see_failed_mails_and_try_them_again(
+    make_app: Callable[..., Flask], smtp: Mailbox
+) -> None:
+    from intake.models import AgentRole
+    from tests.intake.desk import post_form, signed_in
+
+    app = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0")
+    with state(app).db.write("eur") as session:
+        session.add(OutboxMessage(to_address="b@example.com", subject="Stuck", body="x",
+                                  status=OutboxStatus.failed, attempts=12,
+                                  last_error="SMTPRecipientsRefused: no such user"))  # fmt: skip
+    admin = signed_in(app, "boss@example.com", role=AgentRole.admin)
+    page = admin.get("/desk/eur/admin/mail").get_data(as_text=True)
+    assert "b@example.com" in page and "SMTPRecipientsRefused: no such user" in page
+    assert post_form(admin, "/desk/eur/admin/mail", "/desk/eur/admin/mail/retry").status_code == 303
+    assert send(app) == (1, 0) and smtp.messages[-1]["To"] == "b@example.com"
