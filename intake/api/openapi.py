@@ -1,18 +1,23 @@
 """The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json.
 
-Every request and response body is a pydantic model of intake.api.schemas, the same ones the
-views validate with and answer through, so the document cannot drift from them; tests check
-that its paths are the app's /api/v1 routes and that real answers match its schemas.
+Every request and response body is a pydantic model of intake.api.schemas (and, for the
+agents' desk, intake.api.desk_schemas), the same ones the views validate with and answer
+through, so the document cannot drift from them; tests check that its paths are the app's
+/api/v1 routes and that real answers match its schemas.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
 from pydantic.json_schema import models_json_schema
 
+from intake.api.desk_schemas import DESK_REQUEST_MODELS, DESK_RESPONSE_MODELS
 from intake.api.schemas import REQUEST_MODELS, RESPONSE_MODELS
+from intake.models import TicketCategory, TicketPriority
+from intake.tickets.queue import SORTS, STATUS_CHOICES
 from kbgen.schema import KbCategory
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -48,8 +53,8 @@ NOT_FOUND = _error("No such tenant, ticket or item (all answer alike).")
 
 
 def _schemas() -> dict[str, Any]:
-    models = [(m, "validation") for m in REQUEST_MODELS]
-    models += [(m, "serialization") for m in RESPONSE_MODELS]
+    models = [(m, "validation") for m in (*REQUEST_MODELS, *DESK_REQUEST_MODELS)]
+    models += [(m, "serialization") for m in (*RESPONSE_MODELS, *DESK_RESPONSE_MODELS)]
     _, defs = models_json_schema(models, ref_template=REF)  # type: ignore[arg-type]
     return dict(defs.get("$defs", {}))
 
@@ -141,6 +146,85 @@ def _kb_paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
+AGENT: list[dict[str, list[str]]] = [{"agentToken": []}]
+NO_AGENT = _error(
+    "No valid API token of an active agent of this tenant; `field` is"
+    " Authorization (a wrong token and another tenant's answer alike)."
+)
+STALE = "The ticket changed since `version` (the message names who; nothing was saved)"
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}  # fmt: skip
+
+
+def _one_of(values: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _queue_parameters() -> list[dict[str, Any]]:
+    return [
+        TENANT,
+        _query("status", _one_of(STATUS_CHOICES), "Default active: open, in progress, pending."),
+        _query("priority", _one_of(p.value for p in TicketPriority), "Only this priority."),
+        _query("category", _one_of(c.value for c in TicketCategory), "Only this category."),
+        _query("tag", STR, "Only tickets with this tag."),
+        _query("group", {"type": "string", "pattern": "^[0-9]+$"}, "A group's id."),
+        _query("assignee", {"type": "string", "pattern": "^(mine|unassigned|[0-9]+)$"},
+               "mine, unassigned, or an agent's id."),
+        _query("q", {"type": "string", "maxLength": 200},
+               "Words of the subject, description or messages (each a prefix)."),
+        _query("sort", _one_of(SORTS), "Default updated."),
+        _query("order", _one_of(("desc", "asc")), "Default desc."),
+        _query("page", {"type": "integer", "minimum": 1, "maximum": 100_000}, "Default 1."),
+    ]  # fmt: skip
+
+
+def _desk_paths() -> dict[str, Any]:
+    with_ref = [TENANT, REFERENCE]
+    changed = _json(_ref("DeskTicketChanged"), "The ticket after the change.")
+    return {
+        "/api/v1/{tenant}/desk/tickets": {"get": {
+            "summary": "List the queue", "operationId": "deskListTickets",
+            "parameters": _queue_parameters(), "security": AGENT,
+            "responses": {"200": _json(_ref("DeskTicketList"), "One page and the counts."),
+                          "400": _error("A filter is invalid; `field` names it."),
+                          "401": NO_AGENT, "404": NOT_FOUND}}},
+        "/api/v1/{tenant}/desk/tickets/{reference}": {
+            "get": {
+                "summary": "Read a ticket, its whole thread and its audit trail",
+                "operationId": "deskGetTicket", "parameters": with_ref, "security": AGENT,
+                "responses": {"200": _json(_ref("DeskTicketEnvelope"), "The ticket."),
+                              "401": NO_AGENT, "404": NOT_FOUND}},
+            "patch": {
+                "summary": "Change a ticket's fields", "operationId": "deskChangeTicket",
+                "parameters": with_ref, "security": AGENT,
+                "requestBody": _body("DeskTicketChange"),
+                "responses": {"200": changed,
+                              "400": _error("A field is invalid; `field` names it."),
+                              "401": NO_AGENT, "404": NOT_FOUND,
+                              "409": _error(f"{STALE}, or a closed ticket stays closed.")}}},
+        "/api/v1/{tenant}/desk/tickets/{reference}/replies": {"post": {
+            "summary": "Reply to the customer, or add an internal note",
+            "operationId": "deskReply", "parameters": with_ref, "security": AGENT,
+            "requestBody": _body("DeskReplyCreate"),
+            "responses": {"201": _json(_ref("DeskReplyCreated"), "The new message."),
+                          "400": _error("A field is invalid; `field` names it."),
+                          "401": NO_AGENT, "404": NOT_FOUND,
+                          "409": _error(f"{STALE}, or the ticket is closed.")}}},
+        "/api/v1/{tenant}/desk/tickets/{reference}/merge": {"post": {
+            "summary": "Merge a duplicate into another ticket of the same customer",
+            "operationId": "deskMerge", "parameters": with_ref, "security": AGENT,
+            "requestBody": _body("DeskMerge"),
+            "responses": {"200": _json(_ref("DeskMerged"), "Merged: this ticket forwards."),
+                          "400": _error("`into` is no ticket here, or this very ticket."),
+                          "401": NO_AGENT, "404": NOT_FOUND,
+                          "409": _error(f"{STALE}, either ticket is closed, or the two are"
+                                        " different customers'.")}}},
+    }  # fmt: skip
+
+
 def document() -> dict[str, Any]:
     """Return the whole OpenAPI document."""
     return {
@@ -148,10 +232,11 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "intake API",
             "version": "1.0.0",
-            "description": "Tickets and the knowledge base of each tenant of the help center. "
+            "description": "Tickets and the knowledge base of each tenant of the help center, "
+            "and the agents' desk. "
             'Errors are {"error": {"message": ..., "field": ...}}.',
         },
-        "paths": {**_ticket_paths(), **_kb_paths()},
+        "paths": {**_ticket_paths(), **_kb_paths(), **_desk_paths()},
         "components": {
             "schemas": _schemas(),
             "securitySchemes": {
@@ -159,7 +244,14 @@ def document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The token returned when the ticket was created.",
-                }
+                },
+                "agentToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "itk_...",
+                    "description": "An agent's API token, made in the desk; it acts as the"
+                    " agent, and stops working when revoked or the agent is deactivated.",
+                },
             },
         },
     }

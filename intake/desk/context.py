@@ -10,14 +10,7 @@ from sqlalchemy import func, select
 from intake.desk import auth
 from intake.desk.forms import EmptyForm
 from intake.models import AgentNotification
-from intake.state import state
-from intake.tickets.agent_work import Desk
-from intake.web.tenancy import brand, tenant, tenant_session
-
-
-def desk_settings() -> Desk:
-    """Return the tenant's mail brand and the desk's address, for agents' actions."""
-    return Desk(brand(), f"{state().config.public_url}/desk/{tenant().id}")
+from intake.web.tenancy import tenant_session
 
 
 def _desk_context() -> dict[str, Any]:

@@ -10,7 +10,6 @@ from sqlalchemy import delete, select
 from intake.agents.accounts import active_agents, groups
 from intake.desk import auth
 from intake.desk.blueprint import bp
-from intake.desk.context import desk_settings
 from intake.desk.forms import BulkForm, EmptyForm, SavedViewForm
 from intake.desk.live import desk_stream
 from intake.errors import InvalidInput
@@ -22,7 +21,7 @@ from intake.tickets.changes import CREATED, UPDATED, ticket_changed
 from intake.tickets.notify import mark_read, unread
 from intake.tickets.queue import QueueFilter, parse_filter, queue_page
 from intake.web.form_fields import choices
-from intake.web.tenancy import tenant, tenant_session
+from intake.web.tenancy import desk_settings, tenant, tenant_session
 
 
 def _saved_views(agent: Agent) -> list[SavedView]:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from intake.agents.accounts import active_agents, groups
 from intake.desk import auth
 from intake.desk.blueprint import bp
-from intake.desk.context import desk_settings
 from intake.desk.forms import FieldsForm, MergeForm, ReplyForm
 from intake.desk.live import desk_stream
 from intake.errors import Conflict, InvalidInput, NotFound
@@ -31,7 +30,7 @@ from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.loading import page_extras, ticket_by_reference
 from intake.tickets.notify import mark_read
 from intake.web.form_fields import choices
-from intake.web.tenancy import tenant, tenant_session
+from intake.web.tenancy import desk_settings, tenant, tenant_session
 from intake.web.uploads import read_uploads
 
 INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}

@@ -95,8 +95,10 @@ class SupportTicket(Timestamped, Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     priority_rank: Mapped[int] = mapped_column(Integer, default=_rank_of_insert)
 
+    # In time order: a merge brings older messages in after newer ones.
     responses: Mapped[list[TicketResponse]] = relationship(
-        back_populates="ticket", order_by="TicketResponse.id"
+        back_populates="ticket",
+        order_by=lambda: (TicketResponse.created_at, TicketResponse.id),
     )
     attachments: Mapped[list[TicketAttachment]] = relationship(
         back_populates="ticket", order_by="TicketAttachment.id"

@@ -14,8 +14,12 @@ from urllib.parse import unquote
 
 from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
-# The segment after /tickets/<reference>/ (not the form's own /tickets/suggestions/... URLs).
-TOKEN_RE = re.compile(r"(/tickets/(?!suggestions/)[^/?#\s]+/)[^/?#\s]+")
+# The segment after /<tenant>/tickets/<reference>/ at the start of a path (the customer's
+# pages; not the form's own /tickets/suggestions/..., nor /api/... or /desk/..., which carry
+# no token in their paths and whose last segment says which action was called).
+TOKEN_RE = re.compile(
+    r"((?:^|[\s\"']|//[^/\s\"']*)/[A-Za-z0-9_-]+/tickets/(?!suggestions/)[^/?#\s]+/)[^/?#\s\"']+"
+)
 SECRET_ATOMS = {"{authorization}i", "{http_authorization}e"}
 
 

@@ -11,6 +11,7 @@ from intake.errors import NotFound
 from intake.models import SupportTicket
 from intake.state import state
 from intake.tickets.access import find_ticket
+from intake.tickets.agent_work import Desk
 from intake.tickets.mails import Brand
 from kbgen.config import TenantConfig
 
@@ -28,6 +29,11 @@ def brand() -> Brand:
     config = state().config
     return Brand(current.ticket_prefix, link_base, current.name, config.secret_key,
                  config.mail_from)  # fmt: skip
+
+
+def desk_settings() -> Desk:
+    """Return what agents' actions need: the tenant's mail brand and the desk's address."""
+    return Desk(brand(), f"{state().config.public_url}/desk/{tenant().id}")
 
 
 def customer_ticket(session: TenantSession, reference: str, token: str) -> SupportTicket:

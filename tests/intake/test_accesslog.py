@@ -25,6 +25,13 @@ TOKEN = "k3Q9zT0pXr5-Wm2_bVd8sLf4Hn1Jc6Ye7Ua0Ri9Oq3E"
         ("/eur/tickets/new", "/eur/tickets/new"),
         ("/eur/tickets/suggestions/opened", "/eur/tickets/suggestions/opened"),
         ("/api/v1/eur/tickets/EUR-1", "/api/v1/eur/tickets/EUR-1"),
+        ("/api/v1/eur/tickets/EUR-1/replies", "/api/v1/eur/tickets/EUR-1/replies"),
+        ("/desk/eur/tickets/EUR-1/stream", "/desk/eur/tickets/EUR-1/stream"),
+        (f"GET /eur/tickets/EUR-1/{TOKEN} HTTP/1.1", "GET /eur/tickets/EUR-1/[token] HTTP/1.1"),
+        (
+            f"https://help.example/eur/tickets/EUR-1/{TOKEN}",
+            "https://help.example/eur/tickets/EUR-1/[token]",
+        ),
     ],
 )
 def test_tokens_in_paths_are_redacted(path: str, logged: str) -> None:

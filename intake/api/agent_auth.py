@@ -1,0 +1,75 @@
+"""Agents' API tokens: every route of a blueprint made here needs one, checked on each request.
+
+A request must carry `Authorization: Bearer itk_...`, a valid token of an active agent of the
+URL's tenant. The token is resolved on every request, and once more inside every write
+transaction, so a revoked token or a deactivated agent is refused at once. A missing, wrong,
+revoked or deactivated agent's token, and a token of another tenant, all answer the same 401.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+
+from intake.agents.tokens import agent_of
+from intake.db import TenantSession
+from intake.errors import Unauthorized
+from intake.models import Agent
+from intake.state import state
+from intake.web.tenancy import tenant, tenant_blueprint, tenant_session
+
+HOW = (
+    "Send an agent's API token as 'Authorization: Bearer itk_...': a token of an active"
+    " agent of this help center (the desk's Account page makes them)."
+)
+
+
+def _refused() -> Unauthorized:
+    return Unauthorized(HOW, "Authorization")
+
+
+def _bearer() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _refused()
+    return token.strip()
+
+
+def agent_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
+    """Return a tenant blueprint whose every route answers 401 without an agent's API token."""
+    bp = tenant_blueprint(name, import_name, url_prefix)
+
+    @bp.before_request
+    def _authenticate() -> None:
+        token = _bearer()
+        # A session of its own: agent_of notes the token's last use, which a read session
+        # must not flush; write transactions record it (acting_agent).
+        with state().db.read(tenant().id) as session:
+            agent = agent_of(session, token)
+            if agent is None:
+                raise _refused()
+            g.desk_agent_id = agent.id
+        g.desk_token = token
+
+    @bp.after_request
+    def _challenge(response: Response) -> Response:
+        if response.status_code == 401:
+            response.headers.setdefault("WWW-Authenticate", 'Bearer realm="intake desk"')
+        return response
+
+    return bp
+
+
+def reading_agent() -> Agent:
+    """Return the calling agent in the request's read session."""
+    agent = tenant_session().get(Agent, g.desk_agent_id)
+    if agent is None or not agent.active:
+        raise _refused()
+    return agent
+
+
+def acting_agent(session: TenantSession) -> Agent:
+    """Return the calling agent in a write transaction, checking the token again there."""
+    agent = agent_of(session, g.desk_token)
+    if agent is None:
+        raise _refused()
+    return agent
