@@ -115,7 +115,7 @@ def post_reply(reference: str) -> Any:
             saved(state().files, tenant().id, files) as stored,
             state().db.write(tenant().id) as session,
         ):
-            target = ticket_by_reference(session, reference)
+            target = ticket_by_reference(session, reference, lock=True)
             check_version(session, target, _version(form.version.data))
             made = reply(session, target, auth.agent(), form.body.data or "", desk_settings(),
                          stored, bool(form.internal.data), status)  # fmt: skip
@@ -148,7 +148,7 @@ def post_fields(reference: str) -> Any:
     )  # fmt: skip
     try:
         with state().db.write(tenant().id) as session:
-            target = ticket_by_reference(session, reference)
+            target = ticket_by_reference(session, reference, lock=True)
             check_version(session, target, _version(form.version.data))
             change_fields(session, target, auth.agent(), changes, desk_settings())
     except (InvalidInput, Conflict) as exc:
@@ -167,7 +167,7 @@ def post_merge(reference: str) -> Any:
         return _page(reference, 400, merge_form=form)
     try:
         with state().db.write(tenant().id) as session:
-            source = ticket_by_reference(session, reference)
+            source = ticket_by_reference(session, reference, lock=True)
             check_version(session, source, _version(form.version.data))
             target = find_by_reference(session, form.into.data or "")
             merge(session, source, target, auth.agent(), desk_settings())

@@ -15,9 +15,8 @@ MAX_TICKETS = 200
 
 def find_by_reference(session: TenantSession, reference: str, field: str = "into") -> SupportTicket:
     """Return the tenant's ticket of this reference, or InvalidInput naming `field`."""
-    found = session.scalars(
-        select(SupportTicket).where(SupportTicket.reference == reference.strip().upper())
-    ).first()
+    query = select(SupportTicket).where(SupportTicket.reference == reference.strip().upper())
+    found = session.scalars(query.with_for_update()).first()
     if found is None:
         raise InvalidInput(f"No ticket {reference.strip()!r} here.", field)
     return found
@@ -36,7 +35,8 @@ def bulk_action(
         raise InvalidInput(f"action: use one of {', '.join(ACTIONS)}.", "action")
     if not ticket_ids or len(ticket_ids) > MAX_TICKETS:
         raise InvalidInput(f"Select 1 to {MAX_TICKETS} tickets.", "ticket")
-    tickets = list(session.scalars(select(SupportTicket).where(SupportTicket.id.in_(ticket_ids))))
+    chosen = select(SupportTicket).where(SupportTicket.id.in_(ticket_ids))
+    tickets = list(session.scalars(chosen.order_by(SupportTicket.id).with_for_update()))
     if len(tickets) != len(set(ticket_ids)):
         raise NotFound("Some selected tickets are not in this queue any more; reload it.", "ticket")
     target = find_by_reference(session, values.get("into", "")) if action == "merge" else None

@@ -20,14 +20,20 @@ from intake.tickets.access import REFERENCE_RE
 OTHER_TICKETS = 10
 
 
-def ticket_by_reference(session: TenantSession, reference: str) -> SupportTicket:
-    """Return the tenant's ticket of this reference with its thread, files and tags loaded."""
+def ticket_by_reference(
+    session: TenantSession, reference: str, lock: bool = False
+) -> SupportTicket:
+    """Return the tenant's ticket of this reference with its thread, files and tags loaded.
+
+    With `lock`, the row is locked until the transaction ends (PostgreSQL; SQLite's write
+    transaction holds the database), so two saves of one version take turns and the second
+    sees the first's change instead of failing halfway.
+    """
     if not REFERENCE_RE.match(reference):
         raise NotFound()
+    query = select(SupportTicket).where(SupportTicket.reference == reference.upper())
     ticket = session.scalars(
-        select(SupportTicket)
-        .where(SupportTicket.reference == reference.upper())
-        .options(
+        (query.with_for_update(of=SupportTicket) if lock else query).options(
             selectinload(SupportTicket.responses),
             selectinload(SupportTicket.attachments),
             selectinload(SupportTicket.tags),

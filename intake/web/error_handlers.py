@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from intake.errors import Conflict, IntakeError, InvalidInput, NotFound, TooMany, Unauthorized
@@ -91,8 +92,15 @@ def _unexpected(exc: Exception) -> Answer:
     return error_response(MESSAGES[500], None, 500)
 
 
+def _stale(_exc: StaleDataError) -> Answer:
+    # A row changed between reading and writing it in one transaction: another save won.
+    message = "This was changed by someone else meanwhile; reload it and try again."
+    return error_response(message, "version", 409)
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(IntakeError, _domain_error)
+    app.register_error_handler(StaleDataError, _stale)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
