@@ -28,7 +28,7 @@ from intake.state import state
 from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve
-from intake.web.limits import limit_ticket_creation
+from intake.web.limits import accepts_files, limit_ticket_creation
 from intake.web.tenancy import brand, customer_ticket, tenant, tenant_session
 from intake.web.uploads import read_uploads, send_attachment
 
@@ -101,6 +101,7 @@ def mark_resolved(reference: str) -> Response:
 
 
 @bp.route("/tickets/<reference>/attachments", methods=["POST"])
+@accepts_files
 def upload(reference: str) -> tuple[Response, int]:
     """Attach files (multipart field `file`, repeatable) with an optional `body` note."""
     token = _token()
@@ -115,6 +116,8 @@ def upload(reference: str) -> tuple[Response, int]:
     files = check_files(
         uploads, config.max_attachments, config.max_attachment_bytes, already, "file"
     )
+    if not files:  # only empty file parts: nothing was attached
+        raise InvalidInput("Every file sent is empty; attach at least one file.", "file")
     with (
         saved(state().files, tenant().id, files) as stored,
         state().db.write(tenant().id) as session,

@@ -30,7 +30,8 @@ from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.loading import page_extras, ticket_by_reference
 from intake.tickets.notify import mark_read
 from intake.web.form_fields import choices
-from intake.web.tenancy import desk_settings, tenant, tenant_session
+from intake.web.limits import accepts_files
+from intake.web.tenancy import desk_settings, release_session, tenant, tenant_session
 from intake.web.uploads import read_uploads
 
 INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -71,7 +72,8 @@ def _page(reference: str, status: int = 200, **forms: Any) -> Any:
         reply_form=reply_form, fields_form=_fields_form(ticket, forms.get("fields_form")),
         merge_form=forms.get("merge_form") or MergeForm(version=str(ticket.version)),
         problem=forms.get("problem", ""), kb_query=kb_query, kb_found=found,
-        viewers=state().presence.on_ticket(tenant().id, ticket.id),
+        viewers=[v for v in state().presence.on_ticket(tenant().id, ticket.id)
+                 if v.agent_id != auth.agent().id],
         inline_images=INLINE_IMAGES, site_base=tenant().absolute(""),
     ), status  # fmt: skip
 
@@ -82,6 +84,7 @@ def ticket(reference: str) -> Any:
     found = ticket_by_reference(tenant_session(), reference)
     with state().db.write(tenant().id) as session:
         mark_read(session, auth.agent(), found.id)
+    release_session()  # a new read: SQLite's open read transaction still sees them unread
     return _page(reference)
 
 
@@ -101,10 +104,16 @@ def _version(raw: str | None) -> int:
 
 
 @bp.route("/tickets/<reference>/reply", methods=["POST"])
+@accepts_files
 def post_reply(reference: str) -> Any:
     """Add a public reply (mailed to the customer) or an internal note."""
     form = ReplyForm()
     if not form.validate_on_submit():
+        return _page(reference, 400, reply_form=form)
+    if form.internal.data and form.status_after.data:
+        form.status_after.errors = [
+            "A note changes no status; leave this empty, or save the status in Details."
+        ]
         return _page(reference, 400, reply_form=form)
     config = state().config
     try:

@@ -60,6 +60,23 @@ def clean_name(name: str) -> str:
     return base[-120:] or "attachment"
 
 
+# Names a plain-text file may keep: nothing a browser or desktop would run or render.
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".log", ".csv", ".tsv", ".md", ".json", ".yaml",
+                           ".yml", ".ini", ".conf", ".cfg", ".toml"})  # fmt: skip
+
+
+def plain_name(name: str, content_type: str) -> str:
+    """Return the name a file is offered under: text that is not named as text gets .txt.
+
+    HTML or SVG with scripts is accepted as plain text (it is text), but downloaded as
+    page.html it would run when opened from disk; page.html.txt does not.
+    """
+    suffix = ("." + name.rsplit(".", 1)[1].lower()) if "." in name else ""
+    if content_type == "text/plain" and suffix not in TEXT_SUFFIXES:
+        return f"{name}.txt"
+    return name
+
+
 def check_files(
     files: list[tuple[str, bytes]],
     max_count: int,
@@ -88,7 +105,7 @@ def check_files(
                 f"{name} is not a file type we accept; attach {ALLOWED_TEXT} files.",
                 field,
             )
-        checked.append(CheckedFile(name, content_type, data))
+        checked.append(CheckedFile(plain_name(name, content_type), content_type, data))
     return checked
 
 

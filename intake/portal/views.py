@@ -28,7 +28,7 @@ from intake.tickets.replies import (
     split_files,
 )
 from intake.tickets.rules import is_visit_id
-from intake.web.limits import limit_search, limit_ticket_creation
+from intake.web.limits import accepts_files, limit_search, limit_ticket_creation
 from intake.web.sse import event_stream
 from intake.web.tenancy import (
     brand,
@@ -46,6 +46,7 @@ bp = tenant_blueprint("portal", __name__, "")
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @limit_ticket_creation
+@accepts_files
 def new() -> Any:
     """Show the ticket form; on a valid POST create the ticket and go to its page."""
     form = TicketForm()
@@ -115,6 +116,7 @@ def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any
 
 
 @bp.route("/tickets/<reference>/<token>/replies", methods=["POST"])
+@accepts_files
 def reply(reference: str, token: str) -> Any:
     """Add the customer's reply; invalid input shows the page again with the messages."""
     form = ReplyForm()
@@ -122,6 +124,7 @@ def reply(reference: str, token: str) -> Any:
         config = state().config
         try:
             uploads = read_uploads("attachments")
+            reference, token = _kept(reference, token)  # a page open from before a merge
             already = len(customer_files(customer_ticket(tenant_session(), reference, token)))
             files = check_files(uploads, config.max_attachments, config.max_attachment_bytes,
                                 already)  # fmt: skip
@@ -142,6 +145,15 @@ def reply(reference: str, token: str) -> Any:
             url = url_for(".show", reference=reference.upper(), token=token)
             return redirect(f"{url}#reply-{response_id}", 303)
     return show(reference, token, reply_form=form), 400
+
+
+def _kept(reference: str, token: str) -> tuple[str, str]:
+    """Return the reference and link token of the ticket this one joined, or its own."""
+    ticket = customer_ticket(tenant_session(), reference, token)
+    if ticket.merged_into_id is None:
+        return reference, token
+    kept = tenant_session().get_one(SupportTicket, ticket.merged_into_id)
+    return kept.reference, link_token(state().config.secret_key, kept.tenant_id, kept.id)
 
 
 def _follow_up(closed: SupportTicket, body: str, files: list[CheckedFile]) -> Any:

@@ -149,7 +149,10 @@ def _set_tags(
         return []
     record(session, ticket, TicketEventKind.tags_changed,
            f"{', '.join(ticket.tag_names) or '-'} -> {', '.join(tags) or '-'}", agent)  # fmt: skip
-    ticket.tags = [TicketTag(tag=tag) for tag in tags]
+    # Kept tags keep their rows: a new row of a kept tag would be inserted before the old one
+    # is deleted, against the unique key.
+    kept = {t.tag: t for t in ticket.tags}
+    ticket.tags = [kept.get(tag) or TicketTag(tag=tag) for tag in tags]
     return ["tags " + (", ".join(tags) or "none")]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from intake.web import context, error_handlers, site, tenancy
+from intake.web import context, error_handlers, json, limits, site, tenancy
 from intake.web.security import init_security
 
 
@@ -15,4 +15,6 @@ def init_app(app: Flask, trusted_proxies: int) -> None:
     error_handlers.init_app(app)
     context.init_app(app)
     init_security(app, trusted_proxies)
+    app.before_request(limits.limit_body)
+    app.json = json.StrictJSONProvider(app)
     app.register_blueprint(site.bp)

@@ -8,31 +8,15 @@ Authorization header.
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import unquote
 
 from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
-# The segment after /<tenant>/tickets/<reference>/ at the start of a path (the customer's
-# pages; not the form's own /tickets/suggestions/..., nor /api/... or /desk/..., which carry
-# no token in their paths and whose last segment says which action was called).
-TOKEN_RE = re.compile(
-    r"((?:^|[\s\"']|//[^/\s\"']*)/[A-Za-z0-9_-]+/tickets/(?!suggestions/)[^/?#\s]+/)[^/?#\s\"']+"
-)
+from intake.web.redaction import redact
+
+__all__ = ["RedactingLogger", "redact"]
+
 SECRET_ATOMS = {"{authorization}i", "{http_authorization}e"}
-
-
-def redact(text: str) -> str:
-    """Return `text` with ticket tokens in URL paths replaced by [token].
-
-    The text is decoded first: the server routes /tickets%2FEUR-1%2F<token> like the plain
-    path, so the encoded form must not slip past.
-    """
-    plain = unquote(text)
-    if "/tickets/" not in plain:
-        return text
-    return TOKEN_RE.sub(r"\1[token]", plain)
 
 
 class RedactingLogger(Logger):  # type: ignore[misc]  # gunicorn ships no types

@@ -10,11 +10,13 @@ import logging
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from intake.errors import Conflict, IntakeError, InvalidInput, NotFound, TooMany, Unauthorized
 from intake.files import size_text
 from intake.state import state
+from intake.web.redaction import redact
+from intake.web.site import methods_of
 
 log = logging.getLogger(__name__)
 STATUS: dict[type[IntakeError], int] = {
@@ -70,7 +72,20 @@ def _domain_error(exc: IntakeError) -> Answer | Response:
     return response
 
 
-def _http_error(exc: HTTPException) -> Answer:
+def _http_error(exc: HTTPException) -> Answer | Response:
+    answer = _http_answer(exc)
+    if not isinstance(exc, MethodNotAllowed):
+        return answer
+    # What a 405 must say; not GET where only the static site's catch-all would take it.
+    allowed = set(methods_of(request.path)) | {"OPTIONS"}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    response = current_app.make_response(answer)
+    response.headers["Allow"] = ", ".join(sorted(allowed))
+    return response
+
+
+def _http_answer(exc: HTTPException) -> Answer:
     status = exc.code or 500
     message = MESSAGES.get(status, exc.description or "Error.")
     field = None
@@ -88,7 +103,7 @@ def _http_error(exc: HTTPException) -> Answer:
 
 
 def _unexpected(exc: Exception) -> Answer:
-    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, redact(request.path), exc_info=exc)
     return error_response(MESSAGES[500], None, 500)
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, request
+
 from intake.extensions import limiter
 from intake.state import state
 
@@ -17,3 +22,23 @@ limit_ticket_creation = limiter.shared_limit(
 )
 # Every search costs CPU: the form's suggestions and the API's search share one bucket.
 limit_search = limiter.shared_limit("120 per minute", scope="search")
+
+
+# Every body but an upload is text: a description of 10,000 characters is 40 KB of UTF-8 at
+# most. A request of more is refused (413) before it is read, so no worker holds tens of MB.
+TEXT_BODY_MAX = 128 * 1024
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def accepts_files(view: F) -> F:
+    """Mark a view whose requests may carry files (up to MAX_CONTENT_LENGTH)."""
+    view.accepts_files = True  # type: ignore[attr-defined]
+    return view
+
+
+def limit_body() -> None:
+    """Before each request: a view that takes no files takes a text-sized body."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "accepts_files", False):
+        request.max_content_length = TEXT_BODY_MAX
+        request.max_form_memory_size = TEXT_BODY_MAX

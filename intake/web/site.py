@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, request, send_from_directory
+from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as HttpNotFound
+from werkzeug.routing import RequestRedirect
 from werkzeug.security import safe_join
 
 from intake.config import IntakeConfig
@@ -55,6 +57,7 @@ def home() -> Any:
 @bp.route("/<path:path>", methods=["GET"])
 def file(path: str) -> Any:
     """Serve a file of the built site; folders serve their index.html."""
+    _refuse_other_methods()
     config = _config()
     if not config.serve_site:
         raise HttpNotFound()
@@ -77,5 +80,34 @@ def file(path: str) -> Any:
 def _site_404(site_dir: Path, path: str) -> Any:
     page = site_dir / path.split("/", 1)[0] / "404.html"
     if "/" in path and page.is_file():
-        return Response(page.read_bytes(), status=404, mimetype="text/html")
+        response = Response(page.read_bytes(), status=404, mimetype="text/html")
+        response.headers["Cache-Control"] = "public, max-age=60"  # as the site's pages
+        return response
     raise HttpNotFound()
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def methods_of(path: str) -> list[str]:
+    """Return the methods a route other than the static site's catch-all takes `path` by."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    found = []
+    for method in METHODS:
+        try:
+            endpoint, _args = adapter.match(path, method=method)
+        except (HttpNotFound, MethodNotAllowed, RequestRedirect):
+            continue
+        if endpoint != "site.file":
+            found.append(method)
+    return found
+
+
+def _refuse_other_methods() -> None:
+    """Answer 405 (with Allow) for a path that a route serves by other methods only.
+
+    The catch-all GET route would otherwise answer GET on a POST-only path of the API.
+    """
+    others = methods_of(request.path)
+    if others:
+        raise MethodNotAllowed(valid_methods=[*others, "OPTIONS"])

@@ -1,0 +1,118 @@
+"""Malformed and oversized requests get a 4xx in the one error shape; logs keep no tokens."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.intake.conftest import PNG, api_ticket
+
+
+def error_of(answer: Any) -> dict[str, Any]:
+    body: dict[str, dict[str, Any]] = answer.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"message", "field"}
+    return body["error"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/api/v1/eur/tickets", "OPTIONS, POST"),
+        ("GET", "/api/v1/eur/tickets/EUR-1/replies", "OPTIONS, POST"),
+        ("PUT", "/api/v1/eur/tickets", "OPTIONS, POST"),
+        ("DELETE", "/api/v1/eur/kb/articles", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_a_wrong_method_answers_405_saying_which_are_allowed(
+    client: FlaskClient, method: str, path: str, allowed: str
+) -> None:
+    answer = client.open(path, method=method)
+    assert answer.status_code == 405 and answer.headers["Allow"] == allowed
+    assert error_of(answer)["message"] == "This method is not allowed here."
+
+
+def test_json_nested_too_deeply_is_a_400(client: FlaskClient) -> None:
+    deep = "[" * 50_000 + "]" * 50_000  # 100 KB: within the body limit, past any stack
+    answer = client.post("/api/v1/eur/tickets", data=deep, content_type="application/json")
+    assert answer.status_code == 400
+    assert error_of(answer)["message"] == "The request body must be a JSON object."
+
+
+def test_text_bodies_are_limited_and_uploads_keep_theirs(client: FlaskClient) -> None:
+    huge = {"name": "Ada", "email": "ada@example.com", "subject": "Big", "category": "billing",
+            "description": "x" * (200 * 1024)}  # fmt: skip
+    answer = client.post("/api/v1/eur/tickets", json=huge)
+    assert answer.status_code == 413 and error_of(answer)["field"] == "file"
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    files = [(io.BytesIO(PNG + b"\x00" * (60 * 1024)), f"shot{i}.png") for i in range(3)]
+    upload = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth,
+                         data={"file": files}, content_type="multipart/form-data")  # fmt: skip
+    assert upload.status_code == 201, upload.get_json()  # 180 KB: more than a text body
+
+
+@pytest.mark.parametrize("digit", ["\u0663", "\uff13", "\u00b3"])  # Arabic-Indic, full-width, ³
+def test_numbers_in_other_scripts_are_refused_not_crashed_on(
+    client: FlaskClient, digit: str
+) -> None:
+    answer = client.get("/api/v1/eur/kb/search", query_string={"q": "refund", "limit": digit})
+    assert answer.status_code == 400 and error_of(answer)["field"] == "limit"
+
+
+def test_an_upload_of_only_empty_file_parts_is_refused(client: FlaskClient) -> None:
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    empty = {"file": (io.BytesIO(b""), "")}
+    answer = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=empty,
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 400 and error_of(answer)["field"] == "file"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "offered"),
+    [
+        ("page.html", b"<html><script>alert(1)</script></html>", "page.html.txt"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
+         "logo.svg.txt"),
+        ("notes.txt", b"plain notes", "notes.txt"),
+        ("data.csv", b"a,b\n1,2\n", "data.csv"),
+    ],
+)  # fmt: skip
+def test_text_that_would_run_is_offered_as_text(
+    client: FlaskClient, name: str, data: bytes, offered: str
+) -> None:
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    upload = {"file": (io.BytesIO(data), name)}
+    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=upload,
+                       content_type="multipart/form-data")  # fmt: skip
+    item = sent.get_json()["reply"]["attachments"][0]
+    assert item["name"] == offered and item["content_type"] == "text/plain"
+    with client.get(f"/api/v1/eur/tickets/{ref}/attachments/{item['id']}", headers=auth) as got:
+        assert offered in got.headers["Content-Disposition"]
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_error_log_keeps_no_ticket_token(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = api_ticket(client)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("intake.portal.views.split_files", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = client.get(created["url"].removeprefix("http://desk.test"))
+    assert answer.status_code == 500
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "[token]" in logged and created["token"] not in logged
+
+
+def test_the_static_sites_404_can_be_cached_like_its_pages(client: FlaskClient) -> None:
+    answer = client.get("/eur/no-such-page/")
+    assert answer.status_code == 404 and answer.headers["Cache-Control"] == "public, max-age=60"
