@@ -23,6 +23,7 @@ from intake.tickets.writer import TicketWriter, make_writer
 from kbgen.config import SiteConfig, TenantConfig
 
 KEY = "intake"
+STATISTICS_EVERY = 6 * 3600.0  # seconds between SQLite's ANALYZE runs
 
 
 @dataclass
@@ -69,6 +70,8 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
     jobs: list[Job] = []
     if config.smtp_host and config.outbox_interval > 0:
         jobs.append(Job("outbox", config.outbox_interval, lambda: send_pending(config, database)))
+    if config.is_sqlite:
+        jobs.append(Job("statistics", STATISTICS_EVERY, database.refresh_statistics))
     writer = make_writer(database.engine)
     bus = make_bus(database.engine)
     writer.on_commit = lambda drafts: announce_created(bus, drafts)

@@ -71,6 +71,18 @@ class Database:
         finally:
             session.close()
 
+    def refresh_statistics(self) -> None:
+        """Let SQLite's planner know the tables' shapes again (PostgreSQL's autovacuum does).
+
+        Sampled (analysis_limit), so it takes a moment even on a large database.
+        """
+        if self.dialect != "sqlite":
+            return
+        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -24,6 +24,10 @@ PRAGMAS = (
     "busy_timeout=10000",
     "foreign_keys=ON",
     "synchronous=FULL",  # an acknowledged ticket survives a power cut too
+    # Read pages from the file's mapping and keep 64 MB of them per connection: the queue's
+    # filters read many index pages.
+    "mmap_size=1073741824",
+    "cache_size=-65536",
 )
 
 

@@ -27,4 +27,4 @@ class OutboxMessage(Timestamped, Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column()
     # Threading and reply headers (Message-ID, In-Reply-To, References, Reply-To), set when
     # the mail belongs to a ticket, so mail clients thread a ticket's mails together.
-    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON, default=dict)

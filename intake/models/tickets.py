@@ -14,7 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from intake.models.base import Base, Timestamped, db_enum, same_tenant
 from intake.models.enums import (
@@ -68,6 +68,11 @@ class SupportTicket(Timestamped, Base):
               "updated_at"),
         Index("ix_support_tickets_group", "tenant_id", "group_id", "status", "updated_at"),
         Index("ix_support_tickets_customer", "tenant_id", "customer_email"),
+        Index("ix_support_tickets_updated", "tenant_id", "updated_at", "id"),
+        Index("ix_support_tickets_created", "tenant_id", "created_at", "id"),
+        Index("ix_support_tickets_priority", "tenant_id", "priority_rank", "status",
+              "updated_at"),
+        Index("ix_support_tickets_category", "tenant_id", "category", "status", "updated_at"),
     )  # fmt: skip
     number: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str] = mapped_column(String(24))
@@ -104,7 +109,10 @@ class SupportTicket(Timestamped, Base):
         back_populates="ticket", order_by="TicketAttachment.id"
     )
     tags: Mapped[list[TicketTag]] = relationship(
-        back_populates="ticket", order_by="TicketTag.tag", cascade="all, delete-orphan"
+        back_populates="ticket",
+        # By ticket first: loading the tags of a page of tickets then walks their index.
+        order_by="[TicketTag.ticket_id, TicketTag.tag]",
+        cascade="all, delete-orphan",
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -120,8 +128,11 @@ class SupportTicket(Timestamped, Base):
         return [t.tag for t in self.tags]
 
 
-def _ticket_child_args(*extra: Any) -> tuple[Any, ...]:
-    """Return a ticket child's table arguments (new objects per table), then `extra`."""
+def _ticket_child_args(table: str, *extra: Any) -> tuple[Any, ...]:
+    """Return a ticket child's table arguments (new objects per table), then `extra`.
+
+    Its rows are read per ticket of a tenant, so (tenant_id, ticket_id) is their index.
+    """
     return (
         ForeignKeyConstraint(
             ["tenant_id", "ticket_id"],
@@ -129,6 +140,7 @@ def _ticket_child_args(*extra: Any) -> tuple[Any, ...]:
             ondelete="CASCADE",
         ),
         UniqueConstraint("tenant_id", "id"),
+        Index(f"ix_{table}_tenant_ticket", "tenant_id", "ticket_id"),
         *extra,
     )
 
@@ -136,19 +148,14 @@ def _ticket_child_args(*extra: Any) -> tuple[Any, ...]:
 class _TicketChild(Timestamped):
     """A row that belongs to one ticket of the same tenant (composite key, checked by the DB)."""
 
-    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
-
-    @declared_attr.directive
-    @classmethod
-    def __table_args__(cls) -> tuple[Any, ...]:
-        return _ticket_child_args()
+    ticket_id: Mapped[int] = mapped_column(Integer)  # each table's args index it by tenant
 
 
 class TicketResponse(_TicketChild, Base):
     """One message in a ticket's thread after the description."""
 
     __tablename__ = "ticket_responses"
-    __table_args__ = _ticket_child_args(same_tenant("agent_id", "agents"))
+    __table_args__ = _ticket_child_args("ticket_responses", same_tenant("agent_id", "agents"))
     author_type: Mapped[AuthorType] = mapped_column(db_enum(AuthorType, "author_type"))
     agent_id: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
@@ -161,7 +168,9 @@ class TicketAttachment(_TicketChild, Base):
     """A file a customer attached; the bytes live under UPLOAD_DIR as `stored_name`."""
 
     __tablename__ = "ticket_attachments"
-    __table_args__ = _ticket_child_args(same_tenant("response_id", "ticket_responses"))
+    __table_args__ = _ticket_child_args(
+        "ticket_attachments", same_tenant("response_id", "ticket_responses")
+    )
     response_id: Mapped[int | None] = mapped_column(Integer)
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -176,7 +185,7 @@ class TicketEvent(_TicketChild, Base):
     """The audit trail: what happened to a ticket, by whom (the agent, when one acted)."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = _ticket_child_args(same_tenant("agent_id", "agents"))
+    __table_args__ = _ticket_child_args("ticket_events", same_tenant("agent_id", "agents"))
     kind: Mapped[TicketEventKind] = mapped_column(db_enum(TicketEventKind, "ticket_event_kind"))
     actor: Mapped[AuthorType] = mapped_column(db_enum(AuthorType, "author_type"))
     agent_id: Mapped[int | None] = mapped_column(Integer)
@@ -188,8 +197,9 @@ class TicketTag(_TicketChild, Base):
 
     __tablename__ = "ticket_tags"
     __table_args__ = _ticket_child_args(
+        "ticket_tags",
         UniqueConstraint("tenant_id", "ticket_id", "tag"),
-        Index("ix_ticket_tags_tag", "tenant_id", "tag"),
+        Index("ix_ticket_tags_tag", "tenant_id", "tag", "ticket_id"),
     )
     tag: Mapped[str] = mapped_column(String(40))
 
@@ -201,6 +211,7 @@ class TicketCitation(_TicketChild, Base):
 
     __tablename__ = "ticket_citations"
     __table_args__ = _ticket_child_args(
+        "ticket_citations",
         UniqueConstraint("tenant_id", "ticket_id", "article_id"),
         ForeignKeyConstraint(
             ["tenant_id", "article_id"],

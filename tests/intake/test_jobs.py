@@ -86,3 +86,20 @@ def test_a_failing_round_is_logged_and_the_job_runs_again(
         runner.stop()
         database.dispose()
     assert runner.runs["flaky"] >= 3 and not runner.running
+
+
+def test_sqlite_keeps_statistics_for_its_planner(
+    intake_db: DatabaseFactory, request: pytest.FixtureRequest
+) -> None:
+    from sqlalchemy import text
+
+    database = Database(intake_db.new(request.node.name), pool_size=1)
+    try:
+        database.refresh_statistics()
+        if database.dialect != "sqlite":
+            return  # PostgreSQL's autovacuum analyses by itself; nothing to do here
+        with database.all_tenants() as session:
+            analysed = session.execute(text("SELECT count(*) FROM sqlite_stat1")).scalar()
+        assert analysed and analysed > 0
+    finally:
+        database.dispose()
