@@ -1,4 +1,5 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, and a built site on loopback."""
+"""Browser fixtures: Debian's Chromium driven by Playwright, and the built site and the service
+on loopback."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from kbgen.build import build
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.serve import make_server
 from tests.conftest import REPO
+from tests.e2e.helpers import Service, serve_intake
+from tests.intake.fixtures import DatabaseFactory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,3 +71,20 @@ def browser_no_js_page(browser: Browser) -> Iterator[Page]:
     tab.set_default_timeout(15_000)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def intake(
+    browser: Browser, intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path
+) -> Iterator[Service]:
+    """Serve the service on a fresh database for one test."""
+    with serve_intake(intake_db.new("e2e"), kb_root, tmp_path / "uploads") as service:
+        yield service
+        for context in browser.contexts:  # their open pages' event streams end with them
+            context.close()
+
+
+@pytest.fixture
+def intake_url(intake: Service) -> str:
+    """Return the address of the service of this test."""
+    return intake.url

@@ -4,38 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
-
-from intake import create_app
-from intake.state import state
-from tests.intake.fixtures import DatabaseFactory
-
-
-@pytest.fixture
-def intake_url(intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path) -> Iterator[str]:
-    """Serve the service (and the built sample site) on a free loopback port."""
-    app = create_app(
-        {
-            "HELPCENTER_ROOT": str(kb_root),
-            "DATABASE_URL": intake_db.new("e2e"),
-            "SECRET_KEY": "e2e-secret-key-0123456789",
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    state(app).close()
 
 
 def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> None:

@@ -13,6 +13,16 @@
     resetStyles: false,
     autofocus: true,
   });
+  // Pagefind's box has only a title: give it a visible label of its own, as every field has.
+  var input = box.querySelector(".pagefind-ui__search-input");
+  if (input && !input.id) {
+    input.id = "search-input";
+    var label = document.createElement("label");
+    label.htmlFor = input.id;
+    label.className = "search-label";
+    label.textContent = "Search articles and FAQs";
+    box.insertBefore(label, box.firstChild);
+  }
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) ui.triggerSearch(query);
 })();

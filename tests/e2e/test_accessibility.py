@@ -1,0 +1,274 @@
+"""axe-core on every page type, of the static site and of the service, in light and dark.
+
+A page passes when axe finds no violation of impact "serious" or "critical" while the
+browser prefers the light colour scheme, nor after it switches to dark, so the contrast of
+both palettes is measured as readers see them. Each page is loaded once for both schemes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from playwright.sync_api import Browser, Page, expect
+
+from intake.agents.accounts import create_group, get_agent, set_members
+from intake.agents.second_factor import new_secret
+from intake.agents.sessions import enable_second_factor
+from intake.models import AgentNotification, AgentRole, CannedResponse, NotificationKind
+from intake.state import state
+from intake.tickets.loading import ticket_by_reference
+from tests.e2e.helpers import (
+    PASSWORD,
+    Created,
+    Service,
+    api_ticket,
+    make_agent,
+    serve_intake,
+    sign_in,
+)
+from tests.intake.fixtures import DatabaseFactory
+
+SCHEMES = ("light", "dark")
+FAILING = ("serious", "critical")
+AXE = Axe()
+
+
+def too_faint(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the nodes axe left undecided for contrast although it measured too little.
+
+    axe files short text (a count in a badge) under "incomplete" even when the contrast it
+    measured is below the minimum; those are failures all the same.
+    """
+    faint = []
+    for node in result["nodes"]:
+        data = (node.get("any") or [{}])[0].get("data") or {}
+        measured, expected = data.get("contrastRatio"), data.get("expectedContrastRatio")
+        if measured and expected and measured < float(expected.split(":")[0]):
+            faint.append({**node, "failureSummary": f"contrast {measured}:1, needs {expected}"})
+    return faint
+
+
+def axe_results(page: Page) -> dict[str, Any]:
+    """Run axe-core on the page as it is now (injected once per document)."""
+    if page.evaluate("typeof window.axe") == "undefined":
+        page.evaluate(AXE.axe_script)
+    found: dict[str, Any] = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations', 'incomplete']})"
+    )
+    return found
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail with every serious or critical violation of the page, in light and in dark."""
+    lines: list[str] = []
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        results = axe_results(page)
+        failing = [v for v in results["violations"] if v.get("impact") in FAILING]
+        for v in results["incomplete"]:
+            if v["id"] == "color-contrast" and (faint := too_faint(v)):
+                failing.append({**v, "nodes": faint})
+        for v in failing:
+            lines.append(f"{scheme}: {v['id']} ({v['impact']}): {v['help']}")
+            lines += [f"    {n['target']}: {n.get('failureSummary', '')}" for n in v["nodes"]]
+    assert not lines, f"{page.url}\n" + "\n".join(lines)
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Page]:
+    """A tab of its own (no cookies), starting in the light scheme."""
+    context = browser.new_context(color_scheme="light")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+# The static site ------------------------------------------------------------------------------
+
+
+SITE_PAGES = {
+    "home": "/eur/",
+    "category": "/eur/categories/billing/",
+    "article": "/eur/articles/custom-domain/",  # code, a table, an alert and an image
+    "faq list": "/eur/faq/",
+    "faq entry": "/eur/faq/refund-time/",
+    "search": "/eur/search/?q=refund",
+    "404": "/eur/no-such-page/",
+}
+
+
+@pytest.mark.parametrize("name", SITE_PAGES)
+def test_site_page(tab: Page, site_url: str, name: str) -> None:
+    answer = tab.goto(site_url + SITE_PAGES[name])
+    assert answer is not None and answer.status == (404 if name == "404" else 200)
+    if name == "search":  # Pagefind's results are drawn by script: wait for them
+        expect(tab.locator(".pagefind-ui__result").first).to_be_visible()
+    assert_accessible(tab)
+
+
+# The service: customers' pages and the desk ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A served app with a team, a group, a saved reply and a ticket with a thread."""
+
+    service: Service
+    ticket: Created
+    admin_state: Any  # the signed-in admin's cookies (Playwright's storage state)
+    agent_id: int
+    totp_email: str
+
+    @property
+    def url(self) -> str:
+        """Return the address of the service."""
+        return self.service.url
+
+
+@pytest.fixture(scope="module")
+def desk(
+    browser: Browser,
+    intake_db: DatabaseFactory,
+    kb_root: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Desk]:
+    """Serve one app for the whole module, with something to show on every desk page."""
+    database = intake_db.new("a11y")
+    with serve_intake(database, kb_root, tmp_path_factory.mktemp("uploads")) as service:
+        app = service.app
+        admin = make_agent(app, "alex@example.com", "Alex Admin", AgentRole.admin)
+        sam = make_agent(app, "sam@example.com", "Sam Agent")
+        tess = make_agent(app, "tess@example.com", "Tess Totp")
+        secret = new_secret()
+        with state(app).db.write("eur") as session:
+            code, box = pyotp.TOTP(secret).now(), state(app).secrets
+            enable_second_factor(session, box, get_agent(session, tess), secret, code)
+            set_members(session, create_group(session, "Billing"), {sam, tess})
+            session.add(CannedResponse(title="Thanks", body="Thank you for writing."))
+        ticket = api_ticket(service.url, "Cannot export my invoices")
+        context = browser.new_context()
+        page = context.new_page()
+        sign_in(page, service.url, "alex@example.com")
+        page.goto(f"{service.url}/desk/eur/tickets/{ticket.reference}")
+        for text, internal in (("We are looking into it.", False), ("Checked the logs.", True)):
+            page.get_by_label("Message").fill(text)
+            page.get_by_label("Internal note").set_checked(internal)
+            page.get_by_role("button", name="Send", exact=True).click()
+            expect(page.locator(".thread .message").last).to_contain_text(text)
+        admin_state = context.storage_state()
+        context.close()
+        other = api_ticket(service.url, "Change the invoice address", priority="low")
+        with state(app).db.write("eur") as session:  # unread (no test opens it): a count shows
+            ticket_id = ticket_by_reference(session, other.reference).id
+            for kind in (NotificationKind.new_ticket, NotificationKind.customer_reply):
+                session.add(AgentNotification(agent_id=admin, ticket_id=ticket_id, kind=kind))
+        yield Desk(service, ticket, admin_state, sam, "tess@example.com")
+
+
+def _go(path: str, status: int = 200) -> Callable[[Page, Desk], None]:
+    def go(page: Page, desk: Desk) -> None:
+        answer = page.goto(desk.url + path.format(desk=desk))
+        assert answer is not None and answer.status == status, answer and answer.status
+
+    return go
+
+
+def _ticket_form_with_errors(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/eur/tickets/new")
+    page.get_by_label("Your name").fill("Lin")
+    page.get_by_label("Email").fill("not an email")
+    page.get_by_role("button", name="Send request").click()
+    expect(page.locator("#email-error")).to_be_visible()
+
+
+def _login_with_errors(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/desk/eur/login")
+    page.get_by_label("Email").fill("nobody@example.com")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".form-error")).to_be_visible()
+
+
+def _second_factor(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/desk/eur/login")
+    page.get_by_label("Email").fill(desk.totp_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
+
+
+def _shortcuts(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/desk/eur/")
+    page.get_by_role("button", name="Keyboard shortcuts").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+
+
+def _ticket_with_an_error(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/desk/eur/tickets/{desk.ticket.reference}")
+    stale = "field => { field.value = '0'; }"  # as if the page were older than the ticket
+    page.locator("form[action$='/fields'] input[name=version]").evaluate(stale)
+    with page.expect_response(lambda r: r.url.endswith("/fields")) as answer:
+        page.get_by_role("button", name="Save details").click()
+    assert answer.value.status == 409
+    expect(page.locator("#fields-error")).to_be_visible()
+
+
+def _new_token(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/desk/eur/account")
+    page.get_by_label("What is it for?").fill("Laptop")
+    page.get_by_role("button", name="Make a token").click()
+    expect(page.locator(".notice code")).to_be_visible()
+
+
+# name -> (signed in as the admin, how to get there)
+SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
+    "ticket form": (False, _go("/eur/tickets/new")),
+    "ticket form with errors": (False, _ticket_form_with_errors),
+    "customer's ticket": (False, _go("/eur/tickets/{desk.ticket.reference}/{desk.ticket.token}")),
+    "customer's new ticket": (
+        False,
+        _go("/eur/tickets/{desk.ticket.reference}/{desk.ticket.token}?created=1"),
+    ),
+    "service 404": (False, _go("/eur/tickets/EUR-99999/no-such-token", 404)),
+    "desk login": (False, _go("/desk/eur/login")),
+    "desk login with errors": (False, _login_with_errors),
+    "desk second factor": (False, _second_factor),
+    "desk queue": (True, _go("/desk/eur/")),
+    "desk queue, bad filter": (True, _go("/desk/eur/?priority=nope", 400)),
+    "desk keyboard shortcuts": (True, _shortcuts),
+    "desk ticket": (True, _go("/desk/eur/tickets/{desk.ticket.reference}?kbq=refund")),
+    "desk ticket with an error": (True, _ticket_with_an_error),
+    "desk notifications": (True, _go("/desk/eur/notifications")),
+    "desk account": (True, _go("/desk/eur/account")),
+    "desk account, new token": (True, _new_token),
+    "desk two-factor set-up": (True, _go("/desk/eur/account/two-factor")),
+    "desk team": (True, _go("/desk/eur/admin/agents")),
+    "desk agent": (True, _go("/desk/eur/admin/agents/{desk.agent_id}")),
+    "desk groups": (True, _go("/desk/eur/admin/groups")),
+    "desk saved replies": (True, _go("/desk/eur/admin/canned")),
+    "desk settings": (True, _go("/desk/eur/admin/settings")),
+    "desk customers' data": (True, _go("/desk/eur/admin/customers")),
+    "desk mail": (True, _go("/desk/eur/admin/mail")),
+}
+
+
+@pytest.mark.parametrize("name", SERVICE_PAGES)
+def test_service_page(browser: Browser, desk: Desk, name: str) -> None:
+    signed_in, go = SERVICE_PAGES[name]
+    context = browser.new_context(
+        color_scheme="light", storage_state=desk.admin_state if signed_in else None
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        go(page, desk)
+        assert_accessible(page)
+    finally:
+        context.close()
