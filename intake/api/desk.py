@@ -155,7 +155,8 @@ def reply_to(reference: str) -> tuple[Response, int]:
         answer = DeskReplyCreated(
             message=DeskMessage.of(response, names), ticket=DeskTicketSummary.of(ticket, names)
         )
-    ticket_changed(state().events, tenant().id, ticket.id, "note" if body.internal else "replied")
+    what = "note" if body.internal else "replied"
+    ticket_changed(state().events, tenant().id, ticket.id, what, customer_sees=not body.internal)
     return jsonify(dump(answer)), 201
 
 
@@ -173,7 +174,8 @@ def change(reference: str) -> Response:
             done = change_fields(session, ticket, agent, changes, desk)
         answer = DeskTicketChanged(ticket=_full(session, ticket), changed=done)
     if done:
-        ticket_changed(state().events, tenant().id, ticket.id, "fields")
+        ticket_changed(state().events, tenant().id, ticket.id, "fields",
+                       customer_sees=any(d.startswith("status") for d in done))  # fmt: skip
     return jsonify(dump(answer))
 
 
@@ -199,5 +201,5 @@ def merge_into(reference: str) -> Response:
             ticket=DeskTicketSummary.of(source, names), into=DeskTicketSummary.of(target, names)
         )
     for ticket in (source, target):
-        ticket_changed(state().events, tenant().id, ticket.id, "merged")
+        ticket_changed(state().events, tenant().id, ticket.id, "merged", customer_sees=True)
     return jsonify(dump(answer))

@@ -83,7 +83,7 @@ def reply(reference: str) -> tuple[Response, int]:
     with state().db.write(tenant().id) as session:
         response = add_reply(session, customer_ticket(session, reference, token), body.body)
         answer = ReplyEnvelope(reply=ReplyOut.of(response))
-    ticket_changed(state().events, tenant().id, response.ticket_id, "replied")
+    ticket_changed(state().events, tenant().id, response.ticket_id, "replied", customer_sees=True)
     return jsonify(dump(answer)), 201
 
 
@@ -96,7 +96,7 @@ def mark_resolved(reference: str) -> Response:
         changed = resolve(session, ticket)
         answer = TicketSummaryEnvelope(ticket=TicketSummary.of(ticket))
     if changed:
-        ticket_changed(state().events, tenant().id, ticket.id, "resolved")
+        ticket_changed(state().events, tenant().id, ticket.id, "resolved", customer_sees=True)
     return jsonify(dump(answer))
 
 
@@ -124,7 +124,7 @@ def upload(reference: str) -> tuple[Response, int]:
     ):
         response = add_reply(session, customer_ticket(session, reference, token), note, stored)
         answer = ReplyEnvelope(reply=ReplyOut.of(response))
-    ticket_changed(state().events, tenant().id, response.ticket_id, "files")
+    ticket_changed(state().events, tenant().id, response.ticket_id, "files", customer_sees=True)
     return jsonify(dump(answer)), 201
 
 

@@ -17,8 +17,8 @@ def _desk_context() -> dict[str, Any]:
     if not (request.blueprint or "").startswith("desk") or "desk_session" not in g:
         return {}
     found = auth.load()
-    if found is None:
-        return {"me": None}
+    if found is None or not found[0].second_factor_done:
+        return {"me": None}  # no desk menu before the sign-in is complete
     agent = found[1]
     unread = tenant_session().scalar(
         select(func.count(AgentNotification.id)).where(

@@ -97,7 +97,8 @@ def bulk() -> Any:
             "assignee": form.assignee.data or "", "status": form.status.data or "",
             "tag": form.tag.data or "", "into": form.into.data or ""}, desk_settings())  # fmt: skip
     for ticket_id in changed:
-        ticket_changed(state().events, tenant().id, ticket_id, "bulk")
+        ticket_changed(state().events, tenant().id, ticket_id, "bulk",
+                       customer_sees=form.action.data in ("status", "merge"))  # fmt: skip
     back = form.back.data or ""
     return redirect(
         back if back.startswith(f"/desk/{tenant().id}/") else url_for("desk.queue"), 303

@@ -65,6 +65,8 @@ def _page(reference: str, status: int = 200, **forms: Any) -> Any:
         picked = next((c for c in canned if c.id == int(chosen)), None)
         if picked is not None:
             reply_form.body.data = fill_in(picked.body, ticket, auth.agent())
+    viewers = [v for v in state().presence.on_ticket(tenant().id, ticket.id)
+               if v.agent_id != auth.agent().id]  # fmt: skip
     kb_query = request.args.get("kbq", "")[:200]
     found = suggest(tenant().id, kb_query, state().config.build_dir, limit=8) if kb_query else []
     return render_template(
@@ -72,8 +74,7 @@ def _page(reference: str, status: int = 200, **forms: Any) -> Any:
         reply_form=reply_form, fields_form=_fields_form(ticket, forms.get("fields_form")),
         merge_form=forms.get("merge_form") or MergeForm(version=str(ticket.version)),
         problem=forms.get("problem", ""), kb_query=kb_query, kb_found=found,
-        viewers=[v for v in state().presence.on_ticket(tenant().id, ticket.id)
-                 if v.agent_id != auth.agent().id],
+        viewers=viewers, viewers_json=[{"name": v.name, "state": v.state} for v in viewers],
         inline_images=INLINE_IMAGES, site_base=tenant().absolute(""),
     ), status  # fmt: skip
 
@@ -135,9 +136,9 @@ def post_reply(reference: str) -> Any:
     except ValueError:
         form.status_after.errors = ["Choose a status."]
         return _page(reference, 400, reply_form=form)
-    ticket_changed(
-        state().events, tenant().id, ticket_id, "note" if form.internal.data else "replied"
-    )
+    internal = bool(form.internal.data)
+    what = "note" if internal else "replied"
+    ticket_changed(state().events, tenant().id, ticket_id, what, customer_sees=not internal)
     return redirect(url_for("desk.ticket", reference=reference.upper()) + f"#r{response_id}", 303)
 
 
@@ -159,12 +160,14 @@ def post_fields(reference: str) -> Any:
         with state().db.write(tenant().id) as session:
             target = ticket_by_reference(session, reference, lock=True)
             check_version(session, target, _version(form.version.data))
-            change_fields(session, target, auth.agent(), changes, desk_settings())
+            done = change_fields(session, target, auth.agent(), changes, desk_settings())
     except (InvalidInput, Conflict) as exc:
         field = getattr(form, exc.field or "", None) or form.status
         field.errors = [exc.message]
         return _page(reference, 409 if isinstance(exc, Conflict) else 400, fields_form=form)
-    ticket_changed(state().events, tenant().id, current.id, "fields")
+    if done:
+        ticket_changed(state().events, tenant().id, current.id, "fields",
+                       customer_sees=any(d.startswith("status") for d in done))  # fmt: skip
     return redirect(url_for("desk.ticket", reference=reference.upper()), 303)
 
 
@@ -185,7 +188,7 @@ def post_merge(reference: str) -> Any:
         form.into.errors = [exc.message]
         return _page(reference, 409 if isinstance(exc, Conflict) else 400, merge_form=form)
     for ticket_id in ids:
-        ticket_changed(state().events, tenant().id, ticket_id, "merged")
+        ticket_changed(state().events, tenant().id, ticket_id, "merged", customer_sees=True)
     return redirect(url_for("desk.ticket", reference=into), 303)
 
 

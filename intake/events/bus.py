@@ -49,8 +49,9 @@ class Subscription:
         self._bus = bus
         self.tenant_id = tenant_id
         self.prefixes = prefixes
-        self._queue: queue.Queue[Event] = queue.Queue(QUEUE_SIZE)
+        self._queue: queue.Queue[Event | None] = queue.Queue(QUEUE_SIZE + 1)
         self.overflowed = False
+        self.ended = False  # the bus shut down: a stream reading this ends at once
 
     def wants(self, event: Event) -> bool:
         """Say whether this subscriber is interested in the event."""
@@ -58,17 +59,30 @@ class Subscription:
 
     def offer(self, event: Event) -> None:
         """Queue the event without ever blocking the publisher."""
+        if self._queue.qsize() >= QUEUE_SIZE:
+            self.overflowed = True
+            return
         try:
             self._queue.put_nowait(event)
         except queue.Full:
             self.overflowed = True
 
     def get(self, timeout: float) -> Event | None:
-        """Return the next event, or None after `timeout` seconds without one."""
+        """Return the next event, or None after `timeout` seconds without one (or at the end)."""
+        if self.ended:
+            return None
         try:
             return self._queue.get(timeout=timeout)
         except queue.Empty:
             return None
+
+    def end(self) -> None:
+        """Wake the reader for good: the bus is shutting down."""
+        self.ended = True
+        try:
+            self._queue.put_nowait(None)
+        except queue.Full:
+            pass
 
     def close(self) -> None:
         """Stop receiving."""
@@ -121,6 +135,13 @@ class LocalFanOut:
         for subscription in targets:
             subscription.offer(event)
 
+    def end_all(self) -> None:
+        """End every subscription of this process (at shutdown), waking their readers."""
+        with self._lock:
+            ending, self._subscribers = self._subscribers, []
+        for subscription in ending:
+            subscription.end()
+
     @property
     def count(self) -> int:
         """Return how many subscriptions are open."""
@@ -136,4 +157,5 @@ class InMemoryBus(LocalFanOut):
         self.deliver(event)
 
     def close(self) -> None:
-        """Nothing runs in the background."""
+        """End the subscriptions (nothing else runs in the background)."""
+        self.end_all()

@@ -88,7 +88,8 @@ class PostgresBus(LocalFanOut):
         self.deliver(event)
 
     def close(self) -> None:
-        """Stop the listener thread."""
+        """End the subscriptions and stop the listener thread."""
+        self.end_all()
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)

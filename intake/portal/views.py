@@ -137,7 +137,7 @@ def reply(reference: str, token: str) -> Any:
             ):
                 ticket = customer_ticket(session, reference, token)
                 response_id = add_reply(session, ticket, form.body.data or "", stored).id
-            ticket_changed(state().events, tenant().id, ticket.id, "replied")
+            ticket_changed(state().events, tenant().id, ticket.id, "replied", customer_sees=True)
         except InvalidInput as exc:
             target = form.attachments if exc.field == "attachments" else form.body
             target.errors = [exc.message]
@@ -190,7 +190,7 @@ def mark_resolved(reference: str, token: str) -> Any:
             ticket = customer_ticket(session, reference, token)
             changed = resolve(session, ticket)
         if changed:
-            ticket_changed(state().events, tenant().id, ticket.id, "resolved")
+            ticket_changed(state().events, tenant().id, ticket.id, "resolved", customer_sees=True)
     return redirect(url_for(".show", reference=reference.upper(), token=token), 303)
 
 
@@ -204,7 +204,8 @@ def events(reference: str, token: str) -> Response:
     subscription = state().events.subscribe(tenant().id, [UPDATED])
     return event_stream(
         subscription,
-        lambda event: {"what": event.data.get("what")} if event.data.get("id") == ticket_id
+        lambda event: {"what": event.data.get("what")}
+        if event.data.get("id") == ticket_id and event.data.get("customer_sees")
         else None,
     )  # fmt: skip
 

@@ -10,9 +10,16 @@ CREATED = "ticket.created"
 UPDATED = "ticket.updated"
 
 
-def ticket_changed(bus: EventBus, tenant_id: str, ticket_id: int, what: str) -> None:
-    """Announce a committed change of one ticket (`what`: replied, resolved, ...)."""
-    bus.publish(Event(UPDATED, tenant_id, {"id": ticket_id, "what": what}))
+def ticket_changed(
+    bus: EventBus, tenant_id: str, ticket_id: int, what: str, *, customer_sees: bool
+) -> None:
+    """Announce a committed change of one ticket (`what`: replied, resolved, ...).
+
+    `customer_sees` says whether the customer's own page shows the change: an internal note
+    or a new assignee is the team's business, and the customer's page must not hear of it.
+    """
+    data = {"id": ticket_id, "what": what, "customer_sees": customer_sees}
+    bus.publish(Event(UPDATED, tenant_id, data))
 
 
 def announce_created(bus: EventBus, drafts: list[Draft]) -> None:

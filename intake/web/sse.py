@@ -28,8 +28,10 @@ def _frames(
     try:
         yield f"retry: {RETRY_MS}\n\n"
         deadline = time.monotonic() + LIFETIME
-        while (left := deadline - time.monotonic()) > 0:
+        while (left := deadline - time.monotonic()) > 0 and not subscription.ended:
             event = subscription.get(min(HEARTBEAT, left))
+            if subscription.ended:
+                return  # the service is shutting down; the browser reconnects elsewhere
             if event is None:
                 if not still_allowed():
                     yield "event: signed-out\ndata: {}\n\n"

@@ -97,7 +97,6 @@ def test_agent_finds_answers_and_notes_a_new_ticket(
     assert not customer_errors and not agent_errors, (customer_errors, agent_errors)
 
 
-@pytest.mark.xfail(reason="the portal's event stream passes on every ticket.updated, notes too")
 def test_an_internal_note_is_not_announced_on_the_customers_page(
     browser: Browser, contexts: list[BrowserContext], intake: Service
 ) -> None:
@@ -169,7 +168,6 @@ def test_two_agents_see_each_other_and_the_stale_save_is_refused(
     assert not alex_errors and sam_errors == [refused], (alex_errors, sam_errors)
 
 
-@pytest.mark.xfail(reason="desk.js redraws #viewers on the next presence event, hiding it")
 def test_the_warning_that_the_ticket_changed_stays(
     browser: Browser, contexts: list[BrowserContext], intake: Service
 ) -> None:

@@ -92,3 +92,14 @@ def test_events_cross_processes_on_postgresql(
 def _publish_until(bus: PostgresBus, event: Event, stop: threading.Event) -> None:
     while not stop.wait(0.2):
         bus.publish(event)
+
+
+def test_closing_the_bus_ends_every_subscription_at_once() -> None:
+    import time
+
+    bus = InMemoryBus()
+    waiting = bus.subscribe("eur")
+    started = time.monotonic()
+    threading.Timer(0.1, bus.close).start()
+    assert waiting.get(10) is None and waiting.ended
+    assert time.monotonic() - started < 5 and bus.count == 0

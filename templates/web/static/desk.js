@@ -38,16 +38,25 @@
 
   // Live updates over server-sent events.
   var streamUrl = body.getAttribute("data-stream-url");
-  var others = {};
+  // Who else has the ticket open: seeded from the page, kept from presence events; an entry
+  // lapses after 35 s without news. The warning that the ticket changed stays once shown.
+  var others = {}, stale = false;
+  var viewersBox = document.getElementById("viewers");
+  if (viewersBox && viewersBox.getAttribute("data-viewers")) {
+    JSON.parse(viewersBox.getAttribute("data-viewers")).forEach(function (v) {
+      others[v.name] = {state: v.state === "typing" ? "typing in" : "viewing", at: Date.now()};
+    });
+  }
   function showViewers() {
-    var box = document.getElementById("viewers");
-    if (!box) return;
+    if (!viewersBox) return;
     var now = Date.now(), parts = [];
-    Object.keys(others).forEach(function (name) {
+    Object.keys(others).sort().forEach(function (name) {
       if (now - others[name].at > 35000) { delete others[name]; return; }
       parts.push(name + " is " + others[name].state + " this ticket.");
     });
-    box.textContent = parts.join(" ");
+    if (stale) parts.push("This ticket changed since you opened it: reload before saving.");
+    var text = parts.join(" ");
+    if (viewersBox.textContent !== text) viewersBox.textContent = text;  // no repeats read out
   }
   var refreshTimer = null;
   function refreshRows() {
@@ -68,9 +77,8 @@
     ["ticket.created", "ticket.updated"].forEach(function (topic) {
       source.addEventListener(topic, function () {
         if (ticketId) {
-          var box = document.getElementById("viewers");
-          say("This ticket changed. Reload to see the change.");
-          if (box) box.textContent = "This ticket changed since you opened it: reload before saving.";
+          stale = true;
+          showViewers();
         } else {
           clearTimeout(refreshTimer);
           refreshTimer = setTimeout(refreshRows, 500);
