@@ -1,0 +1,1 @@
+"""Live chat without Flask: sessions, messages, read receipts, tickets from chats, retention."""

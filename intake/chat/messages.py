@@ -1,0 +1,141 @@
+"""Chat messages: stored before they are delivered, in the order of storage.
+
+A message a customer's browser sends again after a dropped connection carries the same
+client id and is the same message, so nothing appears twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from intake.db import TenantSession
+from intake.errors import InvalidInput
+from intake.files import SavedFile
+from intake.models import (
+    Agent,
+    AuthorType,
+    ChatMessage,
+    ChatMessageType,
+    ChatSession,
+)
+from intake.tickets.rules import control_problem
+
+MESSAGE_MAX = 5000
+CLIENT_ID_MAX = 64
+IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def clean_text(text: str) -> str:
+    """Return a message's text, or raise InvalidInput naming the field."""
+    text = text.strip() if isinstance(text, str) else ""
+    if not text:
+        raise InvalidInput("Write a message.", "text")
+    if len(text) > MESSAGE_MAX:
+        raise InvalidInput(f"Use at most {MESSAGE_MAX:,} characters.", "text")
+    problem = control_problem(text, multiline=True)
+    if problem:
+        raise InvalidInput(f"The message {problem}.", "text")
+    return text
+
+
+def _client_id(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if (
+        not isinstance(value, str)
+        or len(value) > CLIENT_ID_MAX
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in value)
+    ):
+        raise InvalidInput("client_id: letters, digits, - and _ only, at most 64.", "client_id")
+    return value
+
+
+def post_text(
+    session: TenantSession,
+    chat: ChatSession,
+    text: str,
+    agent: Agent | None = None,
+    client_id: Any = None,
+) -> tuple[ChatMessage, bool]:
+    """Store a message of the customer (or of an agent); return it and whether it is new."""
+    cid = _client_id(client_id)
+    if cid is not None:
+        known = session.scalars(select(ChatMessage).where(
+            ChatMessage.session_id == chat.id, ChatMessage.client_id == cid)).first()  # fmt: skip
+        if known is not None:
+            return known, False
+    author = AuthorType.agent if agent else AuthorType.customer
+    message = ChatMessage(session_id=chat.id, message_type=ChatMessageType.text,
+                          author_type=author, agent_id=agent.id if agent else None,
+                          body=clean_text(text), client_id=cid)  # fmt: skip
+    session.add(message)
+    session.flush()
+    return message, True
+
+
+def post_file(
+    session: TenantSession, chat: ChatSession, saved: SavedFile, agent: Agent | None = None
+) -> ChatMessage:
+    """Store an image or file message (the file already checked and stored)."""
+    kind = ChatMessageType.image if saved.file.content_type in IMAGES else ChatMessageType.file
+    message = ChatMessage(
+        session_id=chat.id, message_type=kind,
+        author_type=AuthorType.agent if agent else AuthorType.customer,
+        agent_id=agent.id if agent else None, body=saved.file.name,
+        stored_name=saved.stored_name, file_name=saved.file.name,
+        content_type=saved.file.content_type, size=len(saved.file.data),
+    )  # fmt: skip
+    session.add(message)
+    session.flush()
+    return message
+
+
+def system_message(session: TenantSession, chat: ChatSession, text: str) -> ChatMessage:
+    """Record what happened in the chat (a join, a hand-over, the end) as a system message."""
+    message = ChatMessage(session_id=chat.id, message_type=ChatMessageType.system,
+                          author_type=AuthorType.system, body=text)  # fmt: skip
+    session.add(message)
+    session.flush()
+    return message
+
+
+def messages_after(
+    session: TenantSession, chat_id: int, after: int, limit: int = 500
+) -> list[ChatMessage]:
+    """Return the chat's messages with an id above `after`, in order."""
+    query = select(ChatMessage).where(ChatMessage.session_id == chat_id, ChatMessage.id > after)
+    return list(session.scalars(query.order_by(ChatMessage.id).limit(limit)))
+
+
+def names_of(session: TenantSession, messages: list[ChatMessage]) -> dict[int, str]:
+    """Return the names of the agents who wrote these messages."""
+    ids = {m.agent_id for m in messages if m.agent_id is not None}
+    if not ids:
+        return {}
+    return {a.id: a.name for a in session.scalars(select(Agent).where(Agent.id.in_(ids)))}
+
+
+def message_json(
+    message: ChatMessage, chat: ChatSession, names: dict[int, str], file_url: str
+) -> dict[str, Any]:
+    """Return a message as the widget and the desk read it (docs/chat.md)."""
+    name = {
+        "customer": chat.customer_name,
+        "agent": names.get(message.agent_id or 0, "Support"),
+        "system": "",
+    }[message.author_type.value]
+    file = None
+    if message.stored_name:
+        file = {"name": message.file_name, "type": message.content_type, "size": message.size,
+                "url": f"{file_url}/{message.id}"}  # fmt: skip
+    at = (
+        message.created_at
+        if message.created_at.tzinfo
+        else message.created_at.replace(tzinfo=dt.UTC)
+    )  # SQLite hands times back without their zone; they are UTC
+    return {"id": message.id, "kind": message.message_type.value,
+            "author": message.author_type.value, "name": name, "text": message.body,
+            "file": file, "at": at.isoformat()}  # fmt: skip

@@ -1,0 +1,125 @@
+"""Chat sessions: opened by a customer, joined, handed over and closed by agents.
+
+The customer's browser holds a random token; only its SHA-256 is stored. A token opens its
+own session of its own tenant, nothing else, and a closed session takes no more messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+
+from intake.agents.accounts import clean_email, clean_name
+from intake.chat.messages import system_message
+from intake.db import TenantSession
+from intake.errors import Conflict, InvalidInput, NotFound
+from intake.models import Agent, ChatSession, ChatStatus, utcnow
+
+MESSAGE_TOPIC = "chat.message"
+TYPING_TOPIC = "chat.typing"
+READ_TOPIC = "chat.read"
+SESSION_TOPIC = "chat.session"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_chat(session: TenantSession, name: str, email: str) -> tuple[ChatSession, str]:
+    """Open a chat for a customer; return it and its token (shown to their browser only)."""
+    token = secrets.token_urlsafe(32)
+    chat = ChatSession(customer_name=clean_name(name), customer_email=clean_email(email),
+                       status=ChatStatus.active, token_hash=_hash(token))  # fmt: skip
+    session.add(chat)
+    session.flush()
+    return chat, token
+
+
+def find_chat(
+    session: TenantSession, chat_id: int, token: str, writable: bool = False
+) -> ChatSession:
+    """Return the tenant's chat this token opens; NotFound alike for anything else.
+
+    With `writable`, a closed chat is refused (Conflict): it takes no more messages.
+    """
+    chat = session.get(ChatSession, chat_id) if 0 < chat_id < 2**31 else None
+    expected = chat.token_hash if chat is not None and chat.token_hash else "0" * 64
+    if not hmac.compare_digest(expected, _hash(token or "")) or chat is None:
+        raise NotFound()
+    if writable and chat.status != ChatStatus.active:
+        raise Conflict("This chat has ended; start a new one.", "session")
+    return chat
+
+
+def get_chat(session: TenantSession, chat_id: int) -> ChatSession:
+    """Return the tenant's chat (for agents), or NotFound."""
+    chat = session.get(ChatSession, chat_id)
+    if chat is None:
+        raise NotFound()
+    return chat
+
+
+def join(session: TenantSession, chat: ChatSession, agent: Agent) -> None:
+    """Let an agent take a waiting chat (or take it over)."""
+    if chat.status != ChatStatus.active:
+        raise Conflict("This chat has ended.", "session")
+    if chat.agent_id == agent.id:
+        return
+    chat.agent_id = agent.id
+    system_message(session, chat, f"{agent.name} joined the chat.")
+
+
+def hand_over(session: TenantSession, chat: ChatSession, agent: Agent, to_id: int) -> Agent:
+    """Pass the chat to another active agent of the team; return them."""
+    to = session.get(Agent, to_id)
+    if to is None or not to.active:
+        raise InvalidInput("Choose an active agent of this team.", "agent")
+    if chat.status != ChatStatus.active:
+        raise Conflict("This chat has ended.", "session")
+    chat.agent_id = to.id
+    system_message(session, chat, f"{agent.name} handed the chat over to {to.name}.")
+    return to
+
+
+def close_chat(session: TenantSession, chat: ChatSession, by: Agent | None = None) -> bool:
+    """End the chat (by an agent, or the customer when `by` is None); False if it had ended."""
+    if chat.status != ChatStatus.active:
+        return False
+    chat.status, chat.closed_at = ChatStatus.closed, utcnow()
+    who = by.name if by is not None else chat.customer_name
+    system_message(session, chat, f"{who} ended the chat.")
+    return True
+
+
+def mark_read(chat: ChatSession, side: str, up_to: int) -> bool:
+    """Note that one side has seen the messages up to `up_to`; True when that is news."""
+    column = "customer_read_up_to" if side == "customer" else "agent_read_up_to"
+    if up_to <= getattr(chat, column):
+        return False
+    setattr(chat, column, up_to)
+    return True
+
+
+def waiting(session: TenantSession) -> list[ChatSession]:
+    """Return the active chats no agent has joined, oldest first."""
+    query = select(ChatSession).where(
+        ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_(None)
+    )
+    return list(session.scalars(query.order_by(ChatSession.id)))
+
+
+def active_with_agents(session: TenantSession) -> list[ChatSession]:
+    """Return the active chats agents have joined, oldest first."""
+    query = select(ChatSession).where(
+        ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_not(None)
+    )
+    return list(session.scalars(query.order_by(ChatSession.id)))
+
+
+def customers_chats(session: TenantSession, email: str, but: int) -> list[ChatSession]:
+    """Return the customer's other chats, newest first."""
+    query = select(ChatSession).where(ChatSession.customer_email == email, ChatSession.id != but)
+    return list(session.scalars(query.order_by(ChatSession.id.desc()).limit(10)))
