@@ -21,7 +21,7 @@ def create_app(test_config: Mapping[str, str] | IntakeConfig | None = None) -> F
     Nothing starts in the background here: serving processes start `state(app).background`
     (intake.serving), so commands and tests make apps that send no mail.
     """
-    from intake import api, desk, portal, web
+    from intake import api, desk, live, portal, web
     from intake.cli import register
     from intake.config import load_config, load_site
     from intake.extensions import csrf, limiter
@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, str] | IntakeConfig | None = None) -> F
     web.init_app(app, config.trusted_proxies)
     portal.init_app(app)
     desk.init_app(app)
+    live.init_app(app)
     api.init_app(app)
     register(app)
     return app

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 SERVICE_PACKAGES = {"flask", "flask_wtf", "flask_limiter", "sqlalchemy", "alembic", "psycopg",
-                    "gunicorn", "pydantic", "cryptography", "filetype", "redis"}  # fmt: skip
+                    "gunicorn", "pydantic", "cryptography", "filetype", "redis", "argon2",
+                    "pyotp", "segno", "flask_sock", "simple_websocket"}  # fmt: skip
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ class IntakeConfig:
     max_attachments: int
     trusted_proxies: int
     kb_sync_on_start: bool
+    chat_origins: tuple[str, ...] = ()
 
     @property
     def instance_dir(self) -> Path:
@@ -110,6 +111,7 @@ class IntakeConfig:
             max_attachments=reader.number("MAX_ATTACHMENTS", 5, int, 0, 20),
             trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int, 0, 5),
             kb_sync_on_start=reader.flag("KB_SYNC_ON_START", True),
+            chat_origins=reader.origins("CHAT_ORIGINS"),
         )
         if reader.problems:
             raise ConfigError("invalid configuration:\n  " + "\n  ".join(reader.problems))
@@ -240,6 +242,21 @@ class _Reader:
                 " (one process) or redis://HOST:PORT (several processes)"
             )
         return raw
+
+    def origins(self, key: str) -> tuple[str, ...]:
+        """Read a comma-separated list of web origins (scheme://host[:port])."""
+        found: list[str] = []
+        for raw in self.env.get(key, "").split(","):
+            raw = raw.strip().rstrip("/")
+            if not raw:
+                continue
+            parts = urlsplit(raw)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                self.problems.append(
+                    f"{key}: {raw!r} is not an origin such as https://help.example"
+                )
+            found.append(f"{parts.scheme}://{parts.netloc}".lower())
+        return tuple(found)
 
     def mail_from(self) -> str:
         """Read the sender address of mails."""

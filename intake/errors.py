@@ -31,6 +31,10 @@ class NotFound(IntakeError):
         super().__init__(message, field)
 
 
+class Forbidden(IntakeError):
+    """The caller is known, but may not do this (a foreign site's browser, say)."""
+
+
 class Conflict(IntakeError):
     """The request contradicts the current state (a closed ticket, a stale save)."""
 

@@ -18,10 +18,12 @@ from intake.db import TenantSession
 from intake.errors import Conflict, InvalidInput, NotFound
 from intake.models import Agent, ChatSession, ChatStatus, utcnow
 
-MESSAGE_TOPIC = "chat.message"
-TYPING_TOPIC = "chat.typing"
-READ_TOPIC = "chat.read"
-SESSION_TOPIC = "chat.session"
+INBOX_TOPIC = "chat.inbox"  # a chat arrived, was joined, handed over or ended
+
+
+def topic(chat_id: int, what: str) -> str:
+    """Return the events topic of one chat: chat.<id>.message, .typing, .read or .session."""
+    return f"chat.{chat_id}.{what}"
 
 
 def _hash(token: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -45,17 +45,22 @@ class Event:
 class Subscription:
     """What one subscriber receives: events of its tenant whose topic starts with a prefix."""
 
-    def __init__(self, bus: LocalFanOut, tenant_id: str, prefixes: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        bus: LocalFanOut,
+        tenant_id: str,
+        prefixes: tuple[str, ...],
+        wake: Callable[[], None] | None = None,
+    ) -> None:
         self._bus = bus
         self.tenant_id = tenant_id
         self.prefixes = prefixes
         self._queue: queue.Queue[Event | None] = queue.Queue(QUEUE_SIZE + 1)
         self.overflowed = False
         self.ended = False  # the bus shut down: a stream reading this ends at once
-
-    def wants(self, event: Event) -> bool:
-        """Say whether this subscriber is interested in the event."""
-        return event.tenant_id == self.tenant_id and event.topic.startswith(self.prefixes)
+        # Called after each event is queued: a reader that waits on something else as well
+        # (a WebSocket's incoming frames) is woken by it.
+        self._wake = wake or (lambda: None)
 
     def offer(self, event: Event) -> None:
         """Queue the event without ever blocking the publisher."""
@@ -66,6 +71,7 @@ class Subscription:
             self._queue.put_nowait(event)
         except queue.Full:
             self.overflowed = True
+        self._wake()
 
     def get(self, timeout: float) -> Event | None:
         """Return the next event, or None after `timeout` seconds without one (or at the end)."""
@@ -76,6 +82,17 @@ class Subscription:
         except queue.Empty:
             return None
 
+    def drain(self) -> list[Event]:
+        """Return every event queued now, without waiting."""
+        found: list[Event] = []
+        while True:
+            try:
+                event = self._queue.get_nowait()
+            except queue.Empty:
+                return found
+            if event is not None:
+                found.append(event)
+
     def end(self) -> None:
         """Wake the reader for good: the bus is shutting down."""
         self.ended = True
@@ -83,6 +100,7 @@ class Subscription:
             self._queue.put_nowait(None)
         except queue.Full:
             pass
+        self._wake()
 
     def close(self) -> None:
         """Stop receiving."""
@@ -101,52 +119,85 @@ class EventBus(Protocol):
     def publish(self, event: Event) -> None:
         """Deliver the event to every interested subscriber (of every process, where shared)."""
 
-    def subscribe(self, tenant_id: str, prefixes: Iterable[str] = ("",)) -> Subscription:
-        """Return a subscription; close it when done."""
+    def subscribe(
+        self,
+        tenant_id: str,
+        prefixes: Iterable[str] = ("",),
+        wake: Callable[[], None] | None = None,
+    ) -> Subscription:
+        """Return a subscription; close it when done (`wake`: called as events arrive)."""
 
     def close(self) -> None:
         """Stop any background work of the bus."""
 
 
+def _prefixes_of(topic: str) -> list[str]:
+    """Return the prefixes a subscriber may have chosen to receive `topic`: "", "chat.",
+    "chat.42.", "chat.42.message" (whole segments, and the topic itself)."""
+    found, at = [""], 0
+    while (at := topic.find(".", at) + 1) > 0:
+        found.append(topic[:at])
+    return [*found, topic]
+
+
 class LocalFanOut:
-    """The subscribers of this process, and the hand-out of an event to each interested one."""
+    """The subscribers of this process, indexed by tenant and topic prefix.
+
+    An event reaches only the subscriptions of its tenant whose prefix it starts with, found by
+    looking its few prefixes up (chat sessions subscribe to "chat.<id>."), so a process with
+    thousands of open connections does not test each of them for every event.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: list[Subscription] = []
+        self._index: dict[tuple[str, str], list[Subscription]] = {}
 
-    def subscribe(self, tenant_id: str, prefixes: Iterable[str] = ("",)) -> Subscription:
+    def subscribe(
+        self,
+        tenant_id: str,
+        prefixes: Iterable[str] = ("",),
+        wake: Callable[[], None] | None = None,
+    ) -> Subscription:
         """Return a new subscription of this process."""
-        subscription = Subscription(self, tenant_id, tuple(prefixes))
+        subscription = Subscription(self, tenant_id, tuple(prefixes), wake)
         with self._lock:
-            self._subscribers.append(subscription)
+            for prefix in subscription.prefixes:
+                self._index.setdefault((tenant_id, prefix), []).append(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """Forget a subscription."""
         with self._lock:
-            if subscription in self._subscribers:
-                self._subscribers.remove(subscription)
+            for prefix in subscription.prefixes:
+                listed = self._index.get((subscription.tenant_id, prefix), [])
+                if subscription in listed:
+                    listed.remove(subscription)
+                if not listed:
+                    self._index.pop((subscription.tenant_id, prefix), None)
 
     def deliver(self, event: Event) -> None:
-        """Queue the event for every interested subscriber of this process."""
+        """Queue the event for every interested subscriber of this process (each once)."""
+        targets: dict[int, Subscription] = {}
         with self._lock:
-            targets = [s for s in self._subscribers if s.wants(event)]
-        for subscription in targets:
+            for prefix in _prefixes_of(event.topic):
+                for subscription in self._index.get((event.tenant_id, prefix), ()):
+                    targets[id(subscription)] = subscription
+        for subscription in targets.values():
             subscription.offer(event)
 
     def end_all(self) -> None:
         """End every subscription of this process (at shutdown), waking their readers."""
         with self._lock:
-            ending, self._subscribers = self._subscribers, []
-        for subscription in ending:
+            ending = {id(s): s for listed in self._index.values() for s in listed}
+            self._index = {}
+        for subscription in ending.values():
             subscription.end()
 
     @property
     def count(self) -> int:
         """Return how many subscriptions are open."""
         with self._lock:
-            return len(self._subscribers)
+            return len({id(s) for listed in self._index.values() for s in listed})
 
 
 class InMemoryBus(LocalFanOut):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import psycopg
 from sqlalchemy import Engine, text
@@ -46,10 +46,15 @@ class PostgresBus(LocalFanOut):
                          {"channel": CHANNEL, "payload": payload})  # fmt: skip
             conn.commit()
 
-    def subscribe(self, tenant_id: str, prefixes: Iterable[str] = ("",)) -> Subscription:
+    def subscribe(
+        self,
+        tenant_id: str,
+        prefixes: Iterable[str] = ("",),
+        wake: Callable[[], None] | None = None,
+    ) -> Subscription:
         """Return a subscription, starting this process's listener on first use."""
         self.start()
-        return super().subscribe(tenant_id, prefixes)
+        return super().subscribe(tenant_id, prefixes, wake)
 
     def start(self, timeout: float = 10.0) -> None:
         """Start the listener thread and wait until it listens."""

@@ -12,7 +12,15 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from intake.errors import Conflict, IntakeError, InvalidInput, NotFound, TooMany, Unauthorized
+from intake.errors import (
+    Conflict,
+    Forbidden,
+    IntakeError,
+    InvalidInput,
+    NotFound,
+    TooMany,
+    Unauthorized,
+)
 from intake.files import size_text
 from intake.state import state
 from intake.web.redaction import redact
@@ -22,6 +30,7 @@ log = logging.getLogger(__name__)
 STATUS: dict[type[IntakeError], int] = {
     InvalidInput: 400,
     Unauthorized: 401,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     TooMany: 429,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -807,7 +808,8 @@ def test_agents_see_who_views_and_types_and_hear_of_each_others_replies(
     kim_html = kim.get(f"{DESK}/tickets/{ref}").get_data(as_text=True)
     assert presence(kim, kim_html, state="typing", ticket_id=number).status_code == 204  # her own
     assert on_ticket(sam, ref, "reply", body="On it.").status_code == 303
-    assert next(frames) == f'event: ticket.updated\ndata: {{"id": {number}, "what": "replied"}}\n\n'
+    expected = {"id": number, "what": "replied", "customer_sees": True}
+    assert next(frames) == f"event: ticket.updated\ndata: {json.dumps(expected)}\n\n"
     assert presence(sam, sam_page, state="typing", ticket_id=number).status_code == 204
     assert next(frames) == (
         "event: presence.typing\n"

@@ -1,0 +1,55 @@
+"""What the chat's HTTP calls and socket share: the bearer token, JSON shapes, publishing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from intake.chat.messages import message_json, names_of
+from intake.chat.sessions import INBOX_TOPIC, topic
+from intake.db import TenantSession
+from intake.errors import Unauthorized
+from intake.events import Event, EventBus
+from intake.models import Agent, ChatMessage, ChatSession
+
+
+def bearer() -> str:
+    """Return the chat token of the Authorization header, or refuse (401)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 100:
+        raise Unauthorized("Send the chat's token as 'Authorization: Bearer TOKEN'.",
+                           "Authorization")  # fmt: skip
+    return token.strip()
+
+
+def file_base(tenant_id: str, chat_id: int) -> str:
+    """Return the path the chat's files are read from."""
+    return f"/chat/{tenant_id}/sessions/{chat_id}/files"
+
+
+def chat_json(session: TenantSession, chat: ChatSession) -> dict[str, Any]:
+    """Return what the widget shows of a chat."""
+    agent = session.get(Agent, chat.agent_id) if chat.agent_id else None
+    return {"id": chat.id, "status": chat.status.value, "name": chat.customer_name,
+            "agent": agent.name if agent else None,
+            "agent_read_up_to": chat.agent_read_up_to}  # fmt: skip
+
+
+def messages_json(
+    session: TenantSession, chat: ChatSession, messages: list[ChatMessage]
+) -> list[dict[str, Any]]:
+    """Return messages as the widget reads them (docs/chat.md)."""
+    names = names_of(session, messages)
+    base = file_base(chat.tenant_id, chat.id)
+    return [message_json(m, chat, names, base) for m in messages]
+
+
+def announce(bus: EventBus, tenant_id: str, chat_id: int, what: str, **data: Any) -> None:
+    """Tell every process about a committed change of a chat (after its commit)."""
+    bus.publish(Event(topic(chat_id, what), tenant_id, {"session_id": chat_id, **data}))
+
+
+def announce_inbox(bus: EventBus, tenant_id: str, chat_id: int) -> None:
+    """Tell the desk's inboxes that a chat arrived, was joined or ended."""
+    bus.publish(Event(INBOX_TOPIC, tenant_id, {"session_id": chat_id}))

@@ -1,0 +1,191 @@
+"""The widget's WebSocket: the chat's messages as they are stored, typing and read marks.
+
+One thread serves one socket (gunicorn's threaded worker, docs/deployment.md). It sleeps
+until either the customer sends a frame or the chat's events arrive (the bus wakes it through
+the socket's own event), then answers both. Messages always come from the database, after
+the last id this socket sent: the order is the order of storage, and a reconnecting widget
+asks for what came after the last id it saw, so nothing is missed or sent twice.
+
+Bad input closes only this connection: a malformed frame, a wrong token, a closed chat, more
+than RATE frames in PER seconds. A socket whose client stops reading fails its send after
+SEND_TIMEOUT seconds and closes, holding up nobody else.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from typing import Any
+
+from simple_websocket import ConnectionClosed, Server
+
+from intake.chat.messages import messages_after, post_text
+from intake.chat.sessions import find_chat, mark_read, topic
+from intake.db import Database
+from intake.errors import IntakeError
+from intake.events import Event, EventBus
+from intake.extensions import sock
+from intake.live.blueprint import bp
+from intake.live.common import announce, chat_json, messages_json
+from intake.models import ChatStatus
+from intake.state import state
+from intake.web.tenancy import tenant
+
+HELLO_TIMEOUT = 10.0
+HEARTBEAT = 15.0
+SEND_TIMEOUT = 10.0
+RATE, PER = 20, 10.0  # frames a customer may send in PER seconds
+FRAME_MAX = 16 * 1024
+
+
+class Refused(Exception):
+    """The connection ends: say why, then close."""
+
+
+class ChatSocket:
+    """One customer's socket on one chat."""
+
+    def __init__(self, ws: Server, database: Database, bus: EventBus, tenant_id: str) -> None:
+        self.ws, self.db, self.bus, self.tenant_id = ws, database, bus, tenant_id
+        self.chat_id, self.token, self.last_sent = 0, "", 0
+        self.frames: deque[float] = deque()
+
+    def send(self, frame: dict[str, Any]) -> None:
+        """Send one frame (JSON)."""
+        self.ws.send(json.dumps(frame, separators=(",", ":")))
+
+    def hello(self) -> None:
+        """Read the first frame: which chat, its token, the last message id seen."""
+        frame = self.parse(self.ws.receive(timeout=HELLO_TIMEOUT))
+        chat, token, after = frame.get("session"), frame.get("token"), frame.get("after", 0)
+        if frame.get("type") != "hello" or not isinstance(chat, int) or not isinstance(token, str):
+            raise Refused("Start with a hello frame: session, token and after.")
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise Refused("after: use the last message id seen, or 0.")
+        try:
+            with self.db.read(self.tenant_id) as session:
+                found = find_chat(session, chat, token, writable=True)
+                self.send({"type": "session", "session": chat_json(session, found)})
+        except IntakeError as exc:
+            raise Refused(exc.message) from None
+        self.chat_id, self.token, self.last_sent = chat, token, after
+
+    def parse(self, raw: object) -> dict[str, Any]:
+        """Return a frame as a dict; anything else ends the connection."""
+        if raw is None:
+            raise Refused("Nothing was sent.")
+        if not isinstance(raw, str) or len(raw) > FRAME_MAX:
+            raise Refused("Send JSON text frames of at most 16 KB.")
+        try:
+            frame = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise Refused("That frame is not JSON.") from None
+        if not isinstance(frame, dict):
+            raise Refused("A frame is a JSON object.")
+        return frame
+
+    def throttle(self) -> None:
+        """Allow RATE frames per PER seconds from the customer."""
+        now = time.monotonic()
+        self.frames.append(now)
+        while self.frames and now - self.frames[0] > PER:
+            self.frames.popleft()
+        if len(self.frames) > RATE:
+            raise Refused("Too many messages at once; wait a little.")
+
+    def handle(self, raw: object) -> None:
+        """Act on one of the customer's frames."""
+        self.throttle()
+        frame = self.parse(raw)
+        kind = frame.get("type")
+        if kind == "message":
+            self.post(frame)
+        elif kind == "typing":
+            announce(self.bus, self.tenant_id, self.chat_id, "typing", who="customer")
+        elif kind == "read":
+            self.read(frame.get("up_to"))
+        else:
+            raise Refused("type: use message, typing or read.")
+
+    def post(self, frame: dict[str, Any]) -> None:
+        """Store a message, then announce it (every process's sockets deliver it)."""
+        try:
+            with self.db.write(self.tenant_id) as session:
+                chat = find_chat(session, self.chat_id, self.token, writable=True)
+                message, new = post_text(session, chat, str(frame.get("text", "")), None,
+                                         frame.get("client_id"))  # fmt: skip
+                message_id = message.id
+        except IntakeError as exc:
+            self.send({"type": "error", "message": exc.message, "field": exc.field})
+            return
+        if new:
+            announce(self.bus, self.tenant_id, self.chat_id, "message", message_id=message_id)
+
+    def read(self, up_to: object) -> None:
+        """Record how far the customer has read."""
+        if not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 0:
+            raise Refused("up_to: use a message id.")
+        with self.db.write(self.tenant_id) as session:
+            news = mark_read(find_chat(session, self.chat_id, self.token), "customer", up_to)
+        if news:
+            announce(self.bus, self.tenant_id, self.chat_id, "read", by="customer", up_to=up_to)
+
+    def catch_up(self) -> bool:
+        """Send every stored message after the last one sent; False once the chat has ended."""
+        with self.db.read(self.tenant_id) as session:
+            chat = find_chat(session, self.chat_id, self.token)
+            found = messages_after(session, self.chat_id, self.last_sent)
+            for message in messages_json(session, chat, found):
+                self.send({"type": "message", "message": message})
+                self.last_sent = message["id"]
+            return chat.status == ChatStatus.active
+
+    def relay(self, event: Event) -> bool:
+        """Pass an event of the chat on; False once the chat has ended."""
+        what = event.topic.rsplit(".", 1)[-1]
+        if what == "typing" and event.data.get("who") == "agent":
+            self.send({"type": "typing", "who": "agent", "name": event.data.get("name")})
+        elif what == "read" and event.data.get("by") == "agent":
+            self.send({"type": "read", "by": "agent", "up_to": event.data.get("up_to")})
+        elif what == "session":
+            with self.db.read(self.tenant_id) as session:
+                chat = find_chat(session, self.chat_id, self.token)
+                self.send({"type": "session", "session": chat_json(session, chat)})
+        return True
+
+    def serve(self) -> None:
+        """Answer the customer's frames and the chat's events until either side ends."""
+        self.hello()
+        wake = self.ws.event  # set by the socket's reader on each frame, and by the bus below
+        with self.bus.subscribe(self.tenant_id, [topic(self.chat_id, "")], wake=wake.set) as sub:
+            active = self.catch_up()
+            while self.ws.connected and active and not sub.ended:
+                wake.wait(HEARTBEAT)
+                while (raw := self.ws.receive(timeout=0)) is not None:
+                    self.handle(raw)
+                events = sub.drain()
+                if any(e.topic.endswith(".message") for e in events) or sub.overflowed:
+                    sub.overflowed = False
+                    active = self.catch_up()
+                for event in events:
+                    self.relay(event)
+            if not active:
+                self.catch_up()  # the closing system message, then the end
+
+
+@sock.route("/socket", bp=bp)  # type: ignore[untyped-decorator]  # flask-sock ships no types
+def chat_socket(ws: Server) -> None:
+    """A customer's live connection to one chat (docs/chat.md)."""
+    ws.sock.settimeout(SEND_TIMEOUT)  # sends only: the reader waits in a selector
+    chat = ChatSocket(ws, state().db, state().events, tenant().id)
+    try:
+        chat.serve()
+    except Refused as exc:
+        try:
+            chat.send({"type": "error", "message": str(exc)})
+            ws.close(reason=1008, message=str(exc)[:120])
+        except (ConnectionClosed, OSError):
+            pass
+    except (ConnectionClosed, OSError):
+        pass
