@@ -245,7 +245,7 @@ def test_a_public_reply_reaches_the_customer_in_one_threaded_mail(
     ]
     mails = outbox(app)[before:]
     assert len(mails) == 1 and mails[0].to_address == "ada@example.com"
-    headers = mails[0].headers
+    headers = mails[0].headers or {}
     assert headers["In-Reply-To"] == headers["References"]
     assert headers["In-Reply-To"].startswith("<ticket-eur-")
     assert headers["Reply-To"].startswith("support+") and ref in mails[0].subject
