@@ -222,3 +222,19 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
 
 class EmptyForm(FlaskForm):  # type: ignore[misc]
     """A button that posts (sign out, revoke): only the CSRF token."""
+
+
+class ChatMessageForm(FlaskForm):  # type: ignore[misc]
+    """An agent's chat message."""
+
+    text = TextAreaField(
+        "Your message",
+        filters=[strip],
+        validators=[DataRequired("Write a message."), Length(max=5000), Clean(multiline=True)],
+    )
+
+
+class ChatHandOverForm(FlaskForm):  # type: ignore[misc]
+    """Pass a chat to another agent."""
+
+    agent = SelectField("Hand over to", validate_choice=False)

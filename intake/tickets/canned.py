@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from intake.models import Agent, SupportTicket
+from intake.models import Agent, ChatSession, SupportTicket
 
 PLACEHOLDERS = ("customer_name", "reference", "subject", "agent_name")
 
@@ -22,3 +22,12 @@ def fill_in(text: str, ticket: SupportTicket, agent: Agent) -> str:
         return string.Formatter().vformat(text, (), values)
     except (ValueError, IndexError, AttributeError, KeyError):
         return text  # stray braces: insert the text as written
+
+
+def fill_chat(text: str, chat: ChatSession, agent: Agent) -> str:
+    """Return a saved reply with the chat's customer and agent filled in."""
+    values = _Known(customer_name=chat.customer_name, agent_name=agent.name)
+    try:
+        return string.Formatter().vformat(text, (), values)
+    except (ValueError, IndexError, AttributeError, KeyError):
+        return text

@@ -36,6 +36,132 @@
     });
   }
 
+  // A chat's page: new messages appended after the last one shown (so a reconnect leaves no
+  // gap and no duplicate), sending without a reload, typing and read marks both ways.
+  var chatId = body.getAttribute("data-chat-id");
+  var chatLog = document.getElementById("chat-log");
+  var chatStatus = document.getElementById("chat-status");
+  var lastId = parseInt(body.getAttribute("data-last-id") || "0", 10);
+  var customerTyping = null, fetching = false, fetchAgain = false;
+  function post(url, data) {
+    return fetch(url, {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf.content},
+      body: JSON.stringify(data)});
+  }
+  function showMessage(msg) {
+    var li = document.createElement("li");
+    li.className = "message from-" + msg.author;
+    li.setAttribute("data-id", msg.id);
+    if (msg.author !== "system") {
+      var meta = document.createElement("p");
+      meta.className = "meta";
+      var time = document.createElement("time");
+      time.dateTime = msg.at; time.textContent = msg.at.slice(11, 16);
+      meta.appendChild(document.createTextNode(msg.name + " · "));
+      meta.appendChild(time);
+      li.appendChild(meta);
+    }
+    if (msg.file) {
+      var p = document.createElement("p");
+      if (msg.kind === "image") {
+        var img = document.createElement("img");
+        img.className = "preview"; img.src = msg.file.url; img.alt = msg.file.name;
+        p.appendChild(img);
+      }
+      var a = document.createElement("a");
+      a.href = msg.file.url; a.textContent = msg.file.name;
+      p.appendChild(a);
+      li.appendChild(p);
+    } else {
+      var text = document.createElement("div");
+      text.className = "body"; text.textContent = msg.text;
+      li.appendChild(text);
+    }
+    chatLog.appendChild(li);
+  }
+  function markRead() {
+    if (document.visibilityState !== "hidden" && lastId > 0) {
+      post(body.getAttribute("data-chat-read"), {up_to: lastId}).catch(function () {});
+    }
+  }
+  function fetchMessages() {
+    if (fetching) { fetchAgain = true; return; }
+    fetching = true;
+    fetch(body.getAttribute("data-chat-messages") + "?after=" + lastId, {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        var fromCustomer = false;
+        data.messages.forEach(function (msg) {
+          if (msg.id <= lastId) return;
+          showMessage(msg);
+          lastId = msg.id;
+          if (msg.author === "customer") fromCustomer = true;
+        });
+        if (fromCustomer) { customerTyping = null; setChatStatus(""); markRead(); }
+        if (data.status !== "active") {
+          var reply = document.getElementById("reply");
+          if (reply) reply.hidden = true;
+          setChatStatus("The chat has ended.");
+        }
+      })
+      .catch(function () {})
+      .then(function () { fetching = false; if (fetchAgain) { fetchAgain = false; fetchMessages(); } });
+  }
+  function setChatStatus(text) {
+    if (chatStatus && chatStatus.textContent !== text) chatStatus.textContent = text;
+  }
+  function chatEvents(source) {
+    source.addEventListener("open", fetchMessages);  // after a reconnect: whatever was missed
+    ["message", "session"].forEach(function (what) {
+      source.addEventListener("chat." + chatId + "." + what, fetchMessages);
+    });
+    source.addEventListener("chat." + chatId + ".typing", function (e) {
+      var data = JSON.parse(e.data);
+      if (data.who !== "customer") return;
+      customerTyping = Date.now();
+      setChatStatus("The customer is typing…");
+      setTimeout(function () {
+        if (customerTyping && Date.now() - customerTyping >= 5000) { customerTyping = null; setChatStatus(""); }
+      }, 5100);
+    });
+    source.addEventListener("chat." + chatId + ".read", function (e) {
+      var data = JSON.parse(e.data);
+      if (data.by === "customer" && data.up_to >= lastId) setChatStatus("Read by the customer.");
+    });
+    document.addEventListener("visibilitychange", markRead);
+    markRead();
+  }
+  var chatForm = document.getElementById("reply");
+  var chatText = document.getElementById("text");
+  if (chatId && chatForm && chatText && window.fetch && csrf) {
+    var lastChatTyping = 0;
+    chatText.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastChatTyping > 3000) {
+        lastChatTyping = now;
+        post(body.getAttribute("data-chat-typing"), {}).catch(function () {});
+      }
+    });
+    chatText.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); chatForm.requestSubmit(); }
+    });
+    chatForm.addEventListener("submit", function (e) {
+      if (!chatText.value.trim()) return;  // the server's error message explains
+      e.preventDefault();
+      var sent = chatText.value;
+      chatText.value = "";
+      fetch(chatForm.action, {method: "POST", credentials: "same-origin", body: new FormData(chatForm),
+        headers: {"X-Requested-With": "fetch", "X-CSRFToken": csrf.content}})
+        .then(function (r) {
+          if (r.status === 201) { fetchMessages(); return; }
+          chatText.value = sent;
+          setChatStatus(r.status === 409 ? "The chat has ended." : "The message was not sent: try again.");
+        })
+        .catch(function () { chatText.value = sent; setChatStatus("The message was not sent: check your connection."); });
+    });
+  }
+
   // Live updates over server-sent events.
   var streamUrl = body.getAttribute("data-stream-url");
   // Who else has the ticket open: seeded from the page, kept from presence events; an entry
@@ -59,16 +185,19 @@
     if (viewersBox.textContent !== text) viewersBox.textContent = text;  // no repeats read out
   }
   var refreshTimer = null;
+  var rowsId = body.getAttribute("data-rows-target") || "queue-rows";
   function refreshRows() {
-    var rows = document.getElementById("queue-rows");
-    if (!rows || document.querySelector('#queue-rows input[type="checkbox"]:checked')) {
+    var rows = document.getElementById(rowsId);
+    if (!rows || document.querySelector("#" + rowsId + ' input[type="checkbox"]:checked')) {
       var news = document.getElementById("queue-news");
       if (news) { news.hidden = false; news.textContent = "Tickets changed: reload the queue to see them."; }
       return;
     }
     fetch(body.getAttribute("data-rows-url"), {credentials: "same-origin",
       headers: {"X-Desk-Fragment": "rows"}}).then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html !== null) { rows.innerHTML = html; say("The queue was updated."); } })
+      .then(function (html) {
+        if (html !== null) { rows.innerHTML = html; say(rowsId === "queue-rows" ? "The queue was updated." : "The chats were updated."); }
+      })
       .catch(function () {});
   }
   if (streamUrl && window.EventSource) {
@@ -97,6 +226,11 @@
         }
       });
     });
+    source.addEventListener("chat.inbox", function () {
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(refreshRows, 300);
+    });
+    if (chatId) chatEvents(source);
     setInterval(showViewers, 5000);
     window.addEventListener("pagehide", function () { source.close(); });
   }

@@ -1,0 +1,265 @@
+"""The desk's chat inbox: waiting chats by arrival, chats in progress, one chat at a time or
+several, join, hand over, close, turn into a ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from intake.agents.accounts import active_agents
+from intake.chat.messages import message_json, messages_after, names_of, post_text
+from intake.chat.sessions import (
+    INBOX_TOPIC,
+    active_with_agents,
+    close_chat,
+    customers_chats,
+    get_chat,
+    hand_over,
+    join,
+    mark_read,
+    topic,
+    waiting,
+)
+from intake.chat.tickets import chat_to_ticket
+from intake.desk import auth
+from intake.desk.blueprint import bp
+from intake.desk.forms import ChatHandOverForm, ChatMessageForm, EmptyForm
+from intake.desk.live import desk_stream
+from intake.errors import Conflict, InvalidInput, NotFound
+from intake.events import Event
+from intake.kb.search import suggest
+from intake.models import (
+    Agent,
+    CannedResponse,
+    ChatMessage,
+    ChatSession,
+    ChatStatus,
+    SupportTicket,
+)
+from intake.state import state
+from intake.tickets.canned import fill_chat
+from intake.web.form_fields import choices
+from intake.web.tenancy import brand, release_session, tenant, tenant_session
+
+
+def _announce(chat_id: int, what: str, **data: Any) -> None:
+    state().events.publish(
+        Event(topic(chat_id, what), tenant().id, {"session_id": chat_id, **data})
+    )
+
+
+def _inbox_changed(chat_id: int) -> None:
+    state().events.publish(Event(INBOX_TOPIC, tenant().id, {"session_id": chat_id}))
+
+
+def _messages(chat: ChatSession, after: int = 0) -> list[dict[str, Any]]:
+    session = tenant_session()
+    found = messages_after(session, chat.id, after)
+    names = names_of(session, found)
+    base = url_for("desk.chat_file", chat_id=chat.id, message_id=0)[:-2]
+    return [message_json(m, chat, names, base) for m in found]
+
+
+@bp.route("/chats", methods=["GET"])
+def chats() -> Any:
+    """Waiting chats in order of arrival with how long each has waited; chats in progress."""
+    session = tenant_session()
+    team = {a.id: a for a in active_agents(session)}
+    context = {"waiting": waiting(session), "active": active_with_agents(session), "team": team,
+               "present": state().presence.agents(tenant().id), "empty": EmptyForm()}  # fmt: skip
+    if request.headers.get("X-Desk-Fragment") == "rows":
+        return render_template("desk/chats_rows.html", **context)
+    return render_template("desk/chats.html", **context)
+
+
+@bp.route("/chats/stream", methods=["GET"])
+def chats_stream() -> Response:
+    """Tell the open inbox when chats arrive, are joined or end."""
+    return desk_stream([INBOX_TOPIC], None)
+
+
+def _chat_page(chat_id: int, status: int = 200, form: ChatMessageForm | None = None) -> Any:
+    session = tenant_session()
+    chat = get_chat(session, chat_id)
+    agent = auth.agent()
+    form = form or ChatMessageForm()
+    canned = list(session.scalars(select(CannedResponse).order_by(CannedResponse.title)))
+    chosen = request.args.get("canned", "")
+    if chosen.isascii() and chosen.isdigit() and not form.text.data:
+        picked = next((c for c in canned if c.id == int(chosen)), None)
+        if picked is not None:
+            form.text.data = fill_chat(picked.body, chat, agent)
+    hand = ChatHandOverForm()
+    hand.agent.choices = choices(
+        (str(a.id), a.name) for a in active_agents(session) if a.id != agent.id
+    )
+    kb_query = request.args.get("kbq", "")[:200]
+    others = customers_chats(session, chat.customer_email or "", chat.id)
+    tickets = list(session.scalars(select(SupportTicket).where(
+        SupportTicket.customer_email == (chat.customer_email or "")).order_by(
+        SupportTicket.id.desc()).limit(10)))  # fmt: skip
+    messages = _messages(chat)
+    joined = session.get(Agent, chat.agent_id) if chat.agent_id else None
+    found = suggest(tenant().id, kb_query, state().config.build_dir, limit=8) if kb_query else []
+    return render_template(
+        "desk/chat.html", chat=chat, messages=messages, form=form, hand=hand, canned=canned,
+        empty=EmptyForm(), others=others, tickets=tickets, mine=chat.agent_id == agent.id,
+        agent_name=joined.name if joined else None,
+        kb_query=kb_query, site_base=tenant().absolute(""), kb_found=found,
+        last_id=messages[-1]["id"] if messages else 0,
+    ), status  # fmt: skip
+
+
+@bp.route("/chats/<int:chat_id>", methods=["GET"])
+def chat(chat_id: int) -> Any:
+    """One chat: the conversation, the reply box, and the customer's other tickets and chats."""
+    return _chat_page(chat_id)
+
+
+@bp.route("/chats/<int:chat_id>/messages.json", methods=["GET"])
+def chat_messages(chat_id: int) -> Response:
+    """Return the chat's messages after ?after=N (the page's script appends them)."""
+    after = request.args.get("after", "0")
+    if not (after.isascii() and after.isdigit()):
+        raise InvalidInput("after: use a message id.", "after")
+    chat = get_chat(tenant_session(), chat_id)
+    return jsonify({"messages": _messages(chat, int(after)), "status": chat.status.value,
+                    "customer_read_up_to": chat.customer_read_up_to})  # fmt: skip
+
+
+@bp.route("/chats/<int:chat_id>/messages", methods=["POST"])
+def chat_send(chat_id: int) -> Any:
+    """Send the agent's message (joining the chat if nobody has)."""
+    form = ChatMessageForm()
+    if not form.validate_on_submit():
+        return _chat_page(chat_id, 400, form)
+    agent = auth.agent()
+    try:
+        with state().db.write(tenant().id) as session:
+            found = get_chat(session, chat_id)
+            if found.status != ChatStatus.active:
+                raise Conflict("This chat has ended.", "text")
+            joined = found.agent_id is None
+            if joined:
+                join(session, found, session.merge(agent))
+            message, _new = post_text(session, found, form.text.data or "", session.merge(agent))
+            message_id = message.id
+    except (InvalidInput, Conflict) as exc:
+        form.text.errors = [exc.message]
+        return _chat_page(chat_id, 409 if isinstance(exc, Conflict) else 400, form)
+    if joined:
+        _announce(chat_id, "session")
+        _inbox_changed(chat_id)
+    _announce(chat_id, "message", message_id=message_id)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return jsonify({"id": message_id}), 201
+    return redirect(url_for("desk.chat", chat_id=chat_id) + "#reply", 303)
+
+
+@bp.route("/chats/<int:chat_id>/join", methods=["POST"])
+def chat_join(chat_id: int) -> Any:
+    """Take the chat."""
+    if EmptyForm().validate_on_submit():
+        with state().db.write(tenant().id) as session:
+            join(session, get_chat(session, chat_id), session.merge(auth.agent()))
+        _announce(chat_id, "session")
+        _announce(chat_id, "message")
+        _inbox_changed(chat_id)
+    return redirect(url_for("desk.chat", chat_id=chat_id), 303)
+
+
+@bp.route("/chats/<int:chat_id>/handover", methods=["POST"])
+def chat_hand_over(chat_id: int) -> Any:
+    """Pass the chat to another agent of the team."""
+    form = ChatHandOverForm()
+    form.agent.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
+    if form.validate_on_submit() and (form.agent.data or "").isdigit():
+        with state().db.write(tenant().id) as session:
+            hand_over(session, get_chat(session, chat_id), session.merge(auth.agent()),
+                      int(form.agent.data or 0))  # fmt: skip
+        _announce(chat_id, "session")
+        _announce(chat_id, "message")
+        _inbox_changed(chat_id)
+    return redirect(url_for("desk.chat", chat_id=chat_id), 303)
+
+
+@bp.route("/chats/<int:chat_id>/close", methods=["POST"])
+def chat_close(chat_id: int) -> Any:
+    """End the chat."""
+    if EmptyForm().validate_on_submit():
+        with state().db.write(tenant().id) as session:
+            ended = close_chat(session, get_chat(session, chat_id), session.merge(auth.agent()))
+        if ended:
+            _announce(chat_id, "session")
+            _announce(chat_id, "message")
+            _inbox_changed(chat_id)
+    return redirect(url_for("desk.chat", chat_id=chat_id), 303)
+
+
+@bp.route("/chats/<int:chat_id>/ticket", methods=["POST"])
+def chat_ticket(chat_id: int) -> Any:
+    """Turn the chat into a ticket, its transcript as the first message."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("desk.chat", chat_id=chat_id), 303)
+    session = tenant_session()
+    found = get_chat(session, chat_id)
+    if found.ticket_id is not None:
+        done = session.get(SupportTicket, found.ticket_id)
+        return redirect(url_for("desk.ticket", reference=done.reference if done else ""), 303)
+    messages = messages_after(session, chat_id, 0)
+    names = names_of(session, messages)
+    release_session()
+    ticket, _token = chat_to_ticket(state().writer, state().files, brand(), found, messages, names)
+    with state().db.write(tenant().id) as writing:
+        get_chat(writing, chat_id).ticket_id = ticket.id
+    return redirect(url_for("desk.ticket", reference=ticket.reference), 303)
+
+
+@bp.route("/chats/<int:chat_id>/typing", methods=["POST"])
+def chat_typing(chat_id: int) -> tuple[str, int]:
+    """Tell the customer an agent is typing."""
+    get_chat(tenant_session(), chat_id)
+    agent = auth.agent()
+    _announce(chat_id, "typing", who="agent", name=agent.name, agent_id=agent.id)
+    return "", 204
+
+
+@bp.route("/chats/<int:chat_id>/read", methods=["POST"])
+def chat_read(chat_id: int) -> tuple[str, int]:
+    """Note how far the agents have read (the customer sees "read")."""
+    data = request.get_json(silent=True) or {}
+    up_to = data.get("up_to")
+    if not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 0:
+        raise InvalidInput("up_to: use a message id.", "up_to")
+    with state().db.write(tenant().id) as session:
+        news = mark_read(get_chat(session, chat_id), "agent", up_to)
+    if news:
+        _announce(chat_id, "read", by="agent", up_to=up_to)
+    return "", 204
+
+
+@bp.route("/chats/<int:chat_id>/stream", methods=["GET"])
+def chat_stream(chat_id: int) -> Response:
+    """Tell the open chat page of new messages, the customer's typing and reading."""
+    get_chat(tenant_session(), chat_id)
+    return desk_stream([topic(chat_id, "")], None)
+
+
+@bp.route("/chats/<int:chat_id>/files/<int:message_id>", methods=["GET"])
+def chat_file(chat_id: int, message_id: int) -> Response:
+    """Send a file of the chat: images shown, anything else downloaded."""
+    item = tenant_session().get(ChatMessage, message_id)
+    if item is None or item.session_id != chat_id or not item.stored_name:
+        raise NotFound()
+    handle = state().files.open(tenant().id, item.stored_name)
+    if handle is None:
+        raise NotFound()
+    inline = item.message_type.value == "image"
+    response = send_file(handle, mimetype=item.content_type, as_attachment=not inline,
+                         download_name=item.file_name, max_age=0)  # fmt: skip
+    response.content_length = item.size or 0
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
