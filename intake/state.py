@@ -85,7 +85,7 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
         events=bus,
         secrets=SecretBox(config.encryption_key),
         background=Background(writer, runner, bus),
-        presence=PresenceBoard(bus),
+        presence=PresenceBoard(bus, tuple(t.id for t in site.tenants)),
         throttle=SignInThrottle(config.ratelimit_storage_uri),
     )
 

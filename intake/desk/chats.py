@@ -9,6 +9,7 @@ from flask import Response, jsonify, redirect, render_template, request, send_fi
 from sqlalchemy import select
 
 from intake.agents.accounts import active_agents
+from intake.chat.announce import announce, announce_inbox
 from intake.chat.messages import message_json, messages_after, names_of, post_text
 from intake.chat.sessions import (
     INBOX_TOPIC,
@@ -28,7 +29,6 @@ from intake.desk.blueprint import bp
 from intake.desk.forms import ChatHandOverForm, ChatMessageForm, EmptyForm
 from intake.desk.live import desk_stream
 from intake.errors import Conflict, InvalidInput, NotFound
-from intake.events import Event
 from intake.kb.search import suggest
 from intake.models import (
     Agent,
@@ -45,13 +45,11 @@ from intake.web.tenancy import brand, release_session, tenant, tenant_session
 
 
 def _announce(chat_id: int, what: str, **data: Any) -> None:
-    state().events.publish(
-        Event(topic(chat_id, what), tenant().id, {"session_id": chat_id, **data})
-    )
+    announce(state().events, tenant().id, chat_id, what, **data)
 
 
 def _inbox_changed(chat_id: int) -> None:
-    state().events.publish(Event(INBOX_TOPIC, tenant().id, {"session_id": chat_id}))
+    announce_inbox(state().events, tenant().id, chat_id)
 
 
 def _messages(chat: ChatSession, after: int = 0) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """Who is online, and who has which ticket open or is typing in it, from the events bus.
 
 Each desk page says so every few seconds (`announce`); every process keeps what it heard in
-a board, read by the pages' live streams. An entry lapses after TTL seconds without news, so
-a closed tab disappears on its own. Boards read their subscriptions when asked (no thread).
+a board, read by the pages' live streams and the chat widget's "is anyone in". An entry lapses
+after TTL seconds without news, so a closed tab disappears on its own. A board listens to every
+tenant from its start (a fresh process knows who is online by the next heartbeat) and takes
+each event in as it arrives, so its queue never fills however rarely it is read.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ class Seen:
 class PresenceBoard:
     """This process's view of every tenant's agents' presence."""
 
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: EventBus, tenant_ids: tuple[str, ...] = ()) -> None:
         self.bus = bus
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._subscriptions: dict[str, Subscription] = {}
         # tenant -> (agent id, ticket id or None) -> what was seen
         self._seen: dict[str, dict[tuple[int, int | None], Seen]] = {}
+        for tenant_id in tenant_ids:
+            self._subscribe(tenant_id)
 
     def announce(self, tenant_id: str, agent_id: int, name: str, state: str,
                  ticket_id: int | None = None) -> None:  # fmt: skip
@@ -47,19 +51,23 @@ class PresenceBoard:
         data = {"agent_id": agent_id, "name": name, "ticket_id": ticket_id}
         self.bus.publish(Event(f"presence.{state}", tenant_id, data))
 
-    def _subscribe(self, tenant_id: str) -> Subscription:
+    def _subscribe(self, tenant_id: str) -> None:
         with self._lock:
             if tenant_id not in self._subscriptions:
-                self._subscriptions[tenant_id] = self.bus.subscribe(tenant_id, ["presence."])
                 self._seen[tenant_id] = {}
-            return self._subscriptions[tenant_id]
+                self._subscriptions[tenant_id] = self.bus.subscribe(
+                    tenant_id, ["presence."], wake=lambda: self._absorb(tenant_id)
+                )
 
-    def _drain(self, tenant_id: str) -> dict[tuple[int, int | None], Seen]:
-        subscription = self._subscribe(tenant_id)
+    def _absorb(self, tenant_id: str) -> None:
+        """Take in the events queued for a tenant (called as each arrives)."""
         now = time.monotonic()
         with self._lock:
+            subscription = self._subscriptions.get(tenant_id)
+            if subscription is None:
+                return
             seen = self._seen[tenant_id]
-            while (event := subscription.get(0)) is not None:
+            for event in subscription.drain():
                 data = event.data
                 state = event.topic.removeprefix("presence.")
                 ticket = data.get("ticket_id")
@@ -69,6 +77,13 @@ class PresenceBoard:
                 seen[(agent_id, ticket_id)] = Seen(agent_id, name, state, ticket_id, now)
                 if ticket_id is not None:  # working on a ticket: the agent is online
                     seen[(agent_id, None)] = Seen(agent_id, name, "online", None, now)
+
+    def _drain(self, tenant_id: str) -> dict[tuple[int, int | None], Seen]:
+        self._subscribe(tenant_id)
+        self._absorb(tenant_id)
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen[tenant_id]
             for key in [k for k, v in seen.items() if now - v.at > TTL]:
                 del seen[key]
             return dict(seen)

@@ -1,4 +1,4 @@
-"""What the chat's HTTP calls and socket share: the bearer token, JSON shapes, publishing."""
+"""What the chat's HTTP calls and socket share: the bearer token, JSON shapes."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from typing import Any
 from flask import request
 
 from intake.chat.messages import message_json, names_of
-from intake.chat.sessions import INBOX_TOPIC, topic
 from intake.db import TenantSession
 from intake.errors import Unauthorized
-from intake.events import Event, EventBus
 from intake.models import Agent, ChatMessage, ChatSession
 
 
@@ -43,13 +41,3 @@ def messages_json(
     names = names_of(session, messages)
     base = file_base(chat.tenant_id, chat.id)
     return [message_json(m, chat, names, base) for m in messages]
-
-
-def announce(bus: EventBus, tenant_id: str, chat_id: int, what: str, **data: Any) -> None:
-    """Tell every process about a committed change of a chat (after its commit)."""
-    bus.publish(Event(topic(chat_id, what), tenant_id, {"session_id": chat_id, **data}))
-
-
-def announce_inbox(bus: EventBus, tenant_id: str, chat_id: int) -> None:
-    """Tell the desk's inboxes that a chat arrived, was joined or ended."""
-    bus.publish(Event(INBOX_TOPIC, tenant_id, {"session_id": chat_id}))

@@ -20,6 +20,7 @@ from typing import Any
 
 from simple_websocket import ConnectionClosed, Server
 
+from intake.chat.announce import announce
 from intake.chat.messages import messages_after, post_text
 from intake.chat.sessions import find_chat, mark_read, topic
 from intake.db import Database
@@ -27,7 +28,7 @@ from intake.errors import IntakeError
 from intake.events import Event, EventBus
 from intake.extensions import sock
 from intake.live.blueprint import bp
-from intake.live.common import announce, chat_json, messages_json
+from intake.live.common import chat_json, messages_json
 from intake.models import ChatStatus
 from intake.state import state
 from intake.web.tenancy import tenant

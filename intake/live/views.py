@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, jsonify, request, send_file
 
 from intake.agents.accounts import clean_email, clean_name
+from intake.chat.announce import announce, announce_inbox
 from intake.chat.messages import messages_after, names_of, post_file, post_text
 from intake.chat.sessions import close_chat, find_chat, mark_read, open_chat, topic
 from intake.chat.tickets import offline_ticket
@@ -16,7 +17,7 @@ from intake.errors import InvalidInput, NotFound
 from intake.extensions import limiter
 from intake.files import check_files, saved
 from intake.live.blueprint import bp
-from intake.live.common import announce, announce_inbox, bearer, chat_json, messages_json
+from intake.live.common import bearer, chat_json, messages_json
 from intake.mail.outbox import enqueue
 from intake.models import ChatMessage, TicketCategory, TicketPriority
 from intake.state import state

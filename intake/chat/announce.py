@@ -1,0 +1,18 @@
+"""Telling every process that a chat changed, after the change is committed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.chat.sessions import INBOX_TOPIC, topic
+from intake.events import Event, EventBus
+
+
+def announce(bus: EventBus, tenant_id: str, chat_id: int, what: str, **data: Any) -> None:
+    """Publish a change of one chat: "message", "session", "typing" or "read"."""
+    bus.publish(Event(topic(chat_id, what), tenant_id, {"session_id": chat_id, **data}))
+
+
+def announce_inbox(bus: EventBus, tenant_id: str, chat_id: int) -> None:
+    """Tell the desk's inboxes that a chat arrived, was joined or ended."""
+    bus.publish(Event(INBOX_TOPIC, tenant_id, {"session_id": chat_id}))
