@@ -2,8 +2,8 @@
 
 Every table that holds something a customer gave or that is about them is covered here:
 tickets with their messages (internal notes too: they are about the customer), files, audit
-trail and tags; mails sent to them; chats. A test fills each of these and checks both
-directions, so a new kind of customer data cannot be forgotten silently.
+trail and tags; mails sent to them; chats with their files. A test fills each of these and
+checks both directions, so a new kind of customer data cannot be forgotten silently.
 """
 
 from __future__ import annotations
@@ -94,6 +94,24 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
     }
 
 
+def _chat_file_path(chat: ChatSession, message: ChatMessage) -> str:
+    return f"files/chat-{chat.id}/{message.id}-{message.file_name}"
+
+
+def _chat_file(chat: ChatSession, message: ChatMessage) -> dict[str, Any] | None:
+    if not message.stored_name:
+        return None
+    return {"name": message.file_name, "type": message.content_type, "size": message.size,
+            "in_export_as": _chat_file_path(chat, message)}  # fmt: skip
+
+
+def _chat_files(session: TenantSession, chat: ChatSession) -> list[ChatMessage]:
+    query = select(ChatMessage).where(
+        ChatMessage.session_id == chat.id, ChatMessage.stored_name.is_not(None)
+    )
+    return list(session.scalars(query.order_by(ChatMessage.id)))
+
+
 def export(session: TenantSession, email: str) -> dict[str, Any]:
     """Return everything kept about the customer with this address, as JSON-ready data."""
     mails = session.scalars(
@@ -117,6 +135,7 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
                         "type": m.message_type.value,
                         "body": m.body,
                         "at": _iso(m.created_at),
+                        "file": _chat_file(chat, m),
                     }
                     for m in messages
                 ],
@@ -141,18 +160,25 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
 
 
 def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
-    """Return the export as a zip: data.json and every file the customer's tickets hold."""
+    """Return the export as a zip: data.json and every file of the customer's tickets and
+    chats."""
     data = export(session, email)
+    files: list[tuple[str, str]] = []  # (stored name, path in the zip)
+    for ticket in _tickets(session, email):
+        files += [(a.stored_name, f"files/{ticket.reference}/{a.id}-{a.original_name}")
+                  for a in ticket.attachments]  # fmt: skip
+    for chat in _chats(session, email):
+        files += [
+            (m.stored_name or "", _chat_file_path(chat, m)) for m in _chat_files(session, chat)
+        ]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
-        for ticket in _tickets(session, email):
-            for item in ticket.attachments:
-                handle = store.open(ticket.tenant_id, item.stored_name)
-                if handle is not None:
-                    with handle:
-                        name = f"files/{ticket.reference}/{item.id}-{item.original_name}"
-                        archive.writestr(name, handle.read())
+        for stored_name, name in files:
+            handle = store.open(session.tenant_id, stored_name)
+            if handle is not None:
+                with handle:
+                    archive.writestr(name, handle.read())
     return out.getvalue()
 
 
@@ -194,8 +220,11 @@ def erase(session: TenantSession, email: str) -> Erased:
     )
     chats = _chats(session, email)
     for chat in chats:
+        stored += [m.stored_name or "" for m in _chat_files(session, chat)]
         session.execute(
-            update(ChatMessage).where(ChatMessage.session_id == chat.id).values(body=ERASED)
+            update(ChatMessage)
+            .where(ChatMessage.session_id == chat.id)
+            .values(body=ERASED, stored_name=None, file_name=None, content_type=None, size=None)
         )
         chat.customer_name, chat.customer_email = ERASED, None
     session.flush()

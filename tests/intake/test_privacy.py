@@ -13,10 +13,8 @@ from intake.customers.privacy import erase, export, export_zip
 from intake.models import (
     Agent,
     AgentRole,
-    AuthorType,
     Base,
     ChatMessage,
-    ChatSession,
     SupportTicket,
 )
 from intake.state import state
@@ -55,7 +53,7 @@ def test_every_table_is_decided() -> None:
 
 def _fill(app: Flask) -> str:
     """Give customer ada@example.com every kind of data; return a ticket reference."""
-    client = app.test_client()
+    client, ada = app.test_client(), "ada@example.com"
     created = api_ticket(client, description=f"Please help. {SECRET}.")
     ref, token = created["ticket"]["reference"], created["token"]
     sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers={
@@ -71,11 +69,16 @@ def _fill(app: Flask) -> str:
         reply(session, ticket, me, "Thanks Ada, we are on it.", desk)
         reply(session, ticket, me, "Ada sounds upset; VIP customer.", desk, internal=True)
         change_fields(session, ticket, me, Changes(tags=["vip"]), desk)
-        chat = ChatSession(customer_name="Ada Lovelace", customer_email="ada@example.com")
-        session.add(chat)
-        session.flush()
-        session.add(ChatMessage(session_id=chat.id, author_type=AuthorType.customer,
-                                body=f"Chat: {SECRET}"))  # fmt: skip
+    opened = client.post("/chat/eur/sessions", json={"name": "Ada Lovelace", "email": ada})
+    chat_id, auth = (
+        opened.json["session"]["id"],
+        {"Authorization": f"Bearer {opened.json['token']}"},
+    )
+    said = client.post(f"/chat/eur/sessions/{chat_id}/messages", headers=auth,
+                       json={"text": f"Chat: {SECRET}", "client_id": "c1"})  # fmt: skip
+    shown = client.post(f"/chat/eur/sessions/{chat_id}/files", headers=auth,
+                        data={"file": (io.BytesIO(PNG), "scan.png")})  # fmt: skip
+    assert said.status_code == shown.status_code == 201
     api_ticket(client, email="grace@example.com", name="Grace Hopper")  # someone else
     api_ticket(client, tenant="km")  # the same address at another tenant
     return str(ref)
@@ -101,6 +104,8 @@ def test_the_export_holds_everything_kept_about_the_customer(app: Flask) -> None
         "email": "ada@example.com"}  # fmt: skip
     (png,) = [n for n in names if n.endswith("passport.png")]
     assert archive.read(png) == PNG
+    chat_file = data["chats"][0]["messages"][1]["file"]
+    assert chat_file["name"] == "scan.png" and archive.read(chat_file["in_export_as"]) == PNG
     assert "Grace" not in json.dumps(data) and data["tenant"] == "eur"
 
 
@@ -122,13 +127,19 @@ def test_erasure_leaves_nothing_of_the_customer_and_touches_nobody_else(app: Fla
     store = state(app).files
     with state(app).db.read("eur") as session:
         files = [a.stored_name for a in ticket_by_reference(session, ref).attachments]
+        files += [m.stored_name for m in session.scalars(select(ChatMessage)) if m.stored_name]
     with state(app).db.write("eur") as session:
         erased = erase(session, "ada@example.com")
     store.delete("eur", erased.stored_files)
     assert (erased.tickets, erased.chats) == (1, 1) and erased.mails >= 2
-    assert erased.stored_files == files and all(store.open("eur", n) is None for n in files)
+    assert (
+        len(files) == 2
+        and erased.stored_files == files
+        and all(store.open("eur", n) is None for n in files)
+    )
     left = _texts(app, "eur")
-    for trace in ("ada@example.com", "Ada Lovelace", SECRET, "passport.png", "Whiskers", "VIP"):
+    traces = ("ada@example.com", "Ada Lovelace", SECRET, "passport.png", "scan.png", "VIP")
+    for trace in traces:
         assert trace.lower() not in left.lower(), trace
     assert "grace@example.com" in left and "Grace Hopper" in left  # someone else stays
     assert "ada@example.com" in _texts(app, "km")  # the other tenant's customer stays
