@@ -16,11 +16,21 @@ from flask.cli import FlaskGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from intake import __version__
-from intake.cli import agents, customers, database, jobs, knowledge, outbox, serving, settings
+from intake.cli import (
+    agents,
+    chat,
+    customers,
+    database,
+    jobs,
+    knowledge,
+    outbox,
+    serving,
+    settings,
+)
 from intake.errors import IntakeError
 
 COMMANDS = (database.group, knowledge.group, outbox.group, jobs.group, settings.group,
-            agents.group, customers.group, serving.serve)  # fmt: skip
+            agents.group, customers.group, chat.group, serving.serve)  # fmt: skip
 
 
 def register(app: Flask) -> None:

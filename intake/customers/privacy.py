@@ -162,6 +162,8 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
 def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
     """Return the export as a zip: data.json and every file of the customer's tickets and
     chats."""
+    if session.tenant_id is None:
+        raise ValueError("export_zip needs a session bound to one tenant")
     data = export(session, email)
     files: list[tuple[str, str]] = []  # (stored name, path in the zip)
     for ticket in _tickets(session, email):

@@ -47,9 +47,12 @@ MESSAGES = {
 Answer = tuple[Response, int] | tuple[str, int]
 
 
+JSON_PATHS = ("/api/", "/chat/")  # the API and the chat widget's calls read JSON errors
+
+
 def wants_json() -> bool:
-    """Return whether the current request is an API request."""
-    return request.path.startswith("/api/")
+    """Return whether the current request is an API or chat request."""
+    return request.path.startswith(JSON_PATHS)
 
 
 def error_response(message: str, field: str | None, status: int) -> Answer:

@@ -1,0 +1,360 @@
+"""Live chat over HTTP: the widget's calls (docs/chat.md) and the desk's chat inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import threading
+import time
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from intake.models import ChatMessage, ChatSession, ChatStatus, OutboxMessage, SupportTicket
+from intake.state import state
+from tests.intake.conftest import PNG
+from tests.intake.desk import make_agent, post_form, signed_in
+
+SITE = "https://help.nimbus.example"  # the origins of the tenants' base_url in site.yaml
+SITES = {"eur": SITE, "km": "https://support.kestrel.example"}
+CHATS = "/desk/eur/chats"
+
+
+class Customer:
+    """A customer's widget: a chat opened through the HTTP calls."""
+
+    def __init__(self, client: FlaskClient, tenant: str = "eur", name: str = "Ada Lovelace",
+                 email: str = "ada@example.com") -> None:  # fmt: skip
+        self.client, self.tenant = client, tenant
+        self.origin = SITES[tenant]
+        opened = client.post(f"/chat/{tenant}/sessions", json={"name": name, "email": email},
+                             headers={"Origin": self.origin})  # fmt: skip
+        assert opened.status_code == 201, opened.get_data(as_text=True)
+        self.id: int = opened.json["session"]["id"]
+        self.token: str = opened.json["token"]
+
+    def call(self, method: str, what: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}", "Origin": self.origin,
+                   **kwargs.pop("headers", {})}  # fmt: skip
+        path = f"/chat/{self.tenant}/sessions/{self.id}{what}"
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def say(self, text: str, client_id: str | None = None) -> Any:
+        return self.call("POST", "/messages", json={"text": text, "client_id": client_id})
+
+    def messages(self, after: int = 0, wait: int = 0) -> list[dict[str, Any]]:
+        answer = self.call("GET", f"/messages?after={after}&wait={wait}")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        found: list[dict[str, Any]] = answer.json["messages"]
+        return found
+
+
+def desk_send(agent: FlaskClient, chat_id: int, text: str) -> Any:
+    """Send an agent's message the way the chat page's script does."""
+    page = agent.get(f"{CHATS}/{chat_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert token
+    headers = {"X-Requested-With": "fetch", "X-CSRFToken": token.group(1)}
+    return agent.post(f"{CHATS}/{chat_id}/messages", data={"text": text}, headers=headers)
+
+
+def test_a_customer_and_an_agent_chat_both_ways_in_the_order_of_storage(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    agent = signed_in(app, "sam@example.com")
+    inbox = agent.get(CHATS).get_data(as_text=True)
+    assert "Ada Lovelace" in inbox and "waiting since" in inbox
+    first = ada.say("Hello, my export is stuck", client_id="m-1")
+    again = ada.say("Hello, my export is stuck", client_id="m-1")  # resent after a drop
+    assert first.status_code == again.status_code == 201
+    assert first.json["message"]["id"] == again.json["message"]["id"]
+    sent = desk_send(agent, ada.id, "Hi Ada, looking now.")
+    assert sent.status_code == 201
+    ada.say("Thanks!")
+    log = ada.messages()
+    assert [(m["author"], m["text"]) for m in log] == [
+        ("customer", "Hello, my export is stuck"),
+        ("system", "Sam joined the chat."),
+        ("agent", "Hi Ada, looking now."),
+        ("customer", "Thanks!"),
+    ]
+    assert [m["id"] for m in log] == sorted(m["id"] for m in log)
+    assert log[2]["name"] == "Sam" and [m["id"] for m in ada.messages(after=log[1]["id"])] == [
+        log[2]["id"], log[3]["id"]]  # fmt: skip
+    assert "Sam" in ada.call("GET", "").json["session"]["agent"]
+    assert "No chat in progress" not in agent.get(CHATS).get_data(as_text=True)
+
+
+def test_text_is_shown_escaped_on_both_sides(app: Flask) -> None:
+    ada = Customer(app.test_client(), name="<b>Ada</b>")
+    ada.say('<img src=x onerror="alert(1)">')
+    agent = signed_in(app, "sam@example.com")
+    page = agent.get(f"{CHATS}/{ada.id}").get_data(as_text=True)
+    assert "<img src=x" not in page and "&lt;img src=x onerror=" in page
+    assert "<b>Ada</b>" not in agent.get(CHATS).get_data(as_text=True)
+
+
+def _online(client: FlaskClient, tenant: str, expected: bool) -> bool:
+    """Return whether the widget hears `expected` within 5 s (PostgreSQL delivers presence
+    a moment later, through NOTIFY)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if client.get(f"/chat/{tenant}/status").json == {"agents_online": expected}:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_widget_hears_whether_an_agent_is_online(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/chat/eur/status").json == {"agents_online": False}
+    agent_id = make_agent(app, "sam@example.com")
+    state(app).presence.announce("eur", agent_id, "Sam", "online")
+    assert _online(client, "eur", True)
+    assert client.get("/chat/km/status").json == {"agents_online": False}  # another tenant
+    state(app).presence.announce("eur", agent_id, "Sam", "away")
+    assert _online(client, "eur", False)
+
+
+def test_long_polling_answers_as_soon_as_a_message_is_stored(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    agent = signed_in(app, "sam@example.com")
+    answers: list[list[dict[str, Any]]] = []
+    waiting = threading.Thread(target=lambda: answers.append(ada.messages(wait=20)))
+    started = time.monotonic()
+    waiting.start()
+    time.sleep(0.3)
+    assert desk_send(agent, ada.id, "Here I am.").status_code == 201
+    waiting.join(15)
+    assert time.monotonic() - started < 10
+    assert [m["text"] for m in answers[0]][-1] == "Here I am."
+    quiet = time.monotonic()
+    assert ada.messages(after=answers[0][-1]["id"], wait=1) == []
+    assert time.monotonic() - quiet >= 1
+
+
+def test_the_widget_answers_only_the_tenants_site_and_the_service(app: Flask) -> None:
+    client = app.test_client()
+    body = {"name": "Eve", "email": "eve@example.com"}
+    for origin in ("https://evil.example", "null", "https://help.nimbus.example.evil.example"):
+        refused = client.post("/chat/eur/sessions", json=body, headers={"Origin": origin})
+        assert refused.status_code == 403 and refused.json["error"]["field"] == "Origin"
+        assert "Access-Control-Allow-Origin" not in refused.headers
+    assert client.get("/chat/eur/status", headers={"Origin": "https://evil.example"}
+                      ).status_code == 403  # fmt: skip
+    preflight = client.options("/chat/eur/sessions", headers={
+        "Origin": SITE, "Access-Control-Request-Method": "POST"})  # fmt: skip
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == SITE
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    own = client.get("/chat/eur/status", headers={"Origin": "http://desk.test"})
+    assert (
+        own.status_code == 200 and own.headers["Access-Control-Allow-Origin"] == "http://desk.test"
+    )
+    assert client.get("/chat/km/status", headers={"Origin": SITE}).status_code == 403
+
+
+def test_tokens_open_only_their_own_chat_of_their_own_tenant(app: Flask) -> None:
+    client = app.test_client()
+    ada, bob = Customer(client), Customer(client, name="Bob", email="bob@example.com")
+    assert ada.call("GET", "/messages", headers={"Authorization": ""}).status_code == 401
+    wrong = ada.call("GET", "/messages", headers={"Authorization": f"Bearer {bob.token}"})
+    assert wrong.status_code == 404
+    km = Customer(client, tenant="km", name="Kay Km", email="kay@example.com")
+    foreign = client.get(f"/chat/km/sessions/{ada.id}/messages", headers={
+        "Authorization": f"Bearer {ada.token}"})  # fmt: skip
+    assert foreign.status_code == 404
+    cross = client.get(f"/chat/eur/sessions/{km.id}/messages", headers={
+        "Authorization": f"Bearer {km.token}"})  # fmt: skip
+    assert cross.status_code == 404
+    agent = signed_in(app, "sam@example.com")
+    assert agent.get(f"{CHATS}/{km.id}").status_code == 404
+    assert "Ada Lovelace" not in signed_in(app, "kim@example.com", tenant="km").get(
+        "/desk/km/chats").get_data(as_text=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "x" * 5001}, "text"),
+        ({"text": "bell\x07"}, "text"),
+        ({"text": "hi", "client_id": "not ok!"}, "client_id"),
+        ({"text": "hi", "client_id": 7}, "client_id"),
+    ],
+)
+def test_bad_messages_name_their_field(app: Flask, body: dict[str, Any], field: str) -> None:
+    ada = Customer(app.test_client())
+    answer = ada.call("POST", "/messages", json=body)
+    assert answer.status_code == 400 and answer.json["error"]["field"] == field
+    assert ada.messages() == []
+
+
+def test_bad_requests_are_refused_clearly(app: Flask) -> None:
+    client = app.test_client()
+    no_json = client.post("/chat/eur/sessions", data="name=Ada", headers={"Origin": SITE})
+    assert no_json.status_code == 400 and no_json.is_json
+    no_email = client.post("/chat/eur/sessions", json={"name": "Ada", "email": "ada"})
+    assert no_email.status_code == 400 and no_email.json["error"]["field"] == "email"
+    ada = Customer(client)
+    assert ada.call("GET", "/messages?after=-1").json["error"]["field"] == "after"
+    assert ada.call("POST", "/read", json={"up_to": "7"}).json["error"]["field"] == "up_to"
+    assert ada.call("GET", "/../sessions").status_code in (404, 405)
+
+
+def test_a_closed_chat_takes_no_more_messages(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    closed = ada.call("POST", "/close")
+    assert closed.json["session"]["status"] == "closed"
+    refused = ada.say("one more thing")
+    assert refused.status_code == 409 and refused.json["error"]["field"] == "session"
+    assert ada.call("POST", "/typing").status_code == 409
+    assert [m["text"] for m in ada.messages()] == ["Ada Lovelace ended the chat."]
+    agent = signed_in(app, "sam@example.com")
+    assert desk_send(agent, ada.id, "Hello?").status_code == 409
+
+
+def test_files_have_the_ticket_forms_limits_and_checks(app: Flask) -> None:
+    client = app.test_client()
+    ada = Customer(client)
+    shown = ada.call("POST", "/files", data={"file": (io.BytesIO(PNG), "screen.png")})
+    assert shown.status_code == 201 and shown.json["message"]["kind"] == "image"
+    url = shown.json["message"]["file"]["url"]
+    with client.get(url, headers={"Authorization": f"Bearer {ada.token}"}) as got:
+        assert got.data == PNG
+        assert "attachment" not in got.headers.get("Content-Disposition", "")
+    assert client.get(url).status_code == 401
+    bob = Customer(client, name="Bob", email="bob@example.com")
+    assert client.get(url, headers={"Authorization": f"Bearer {bob.token}"}).status_code == 404
+    fake = ada.call("POST", "/files", data={"file": (io.BytesIO(b"MZ\x90\x00" * 10), "a.png")})
+    assert fake.status_code == 400 and fake.json["error"]["field"] == "file"
+    big = ada.call("POST", "/files", data={"file": (io.BytesIO(b"a" * 70_000), "big.txt")})
+    assert big.status_code in (400, 413) and big.json["error"]["field"] == "file"
+    empty = ada.call("POST", "/files", data={})
+    assert empty.status_code == 400 and empty.json["error"]["field"] == "file"
+    text = ada.call("POST", "/files", data={"file": (io.BytesIO(b"log line\n"), "app.log")})
+    assert text.status_code == 201 and text.json["message"]["kind"] == "file"
+    agent = signed_in(app, "sam@example.com")
+    with agent.get(f"{CHATS}/{ada.id}/files/{text.json['message']['id']}") as download:
+        assert download.data == b"log line\n"
+        assert "attachment" in download.headers["Content-Disposition"]
+
+
+def test_typing_and_read_marks_reach_the_other_side(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    agent = signed_in(app, "sam@example.com")
+    bus = state(app).events
+    with bus.subscribe("eur", [f"chat.{ada.id}."]) as heard:
+        assert ada.call("POST", "/typing").status_code == 204
+        typing = heard.get(5)
+        assert typing is not None and typing.topic == f"chat.{ada.id}.typing"
+        assert typing.data["who"] == "customer"
+        desk_send(agent, ada.id, "Hello")
+        last = ada.messages()[-1]["id"]
+        assert ada.call("POST", "/read", json={"up_to": last}).status_code == 204
+        topics = [e.topic for e in iter(lambda: heard.get(2), None)]
+        assert f"chat.{ada.id}.read" in topics
+    assert ada.call("POST", "/read", json={"up_to": last}).status_code == 204  # no news twice
+    page = agent.get(f"{CHATS}/{ada.id}").get_data(as_text=True)
+    assert "Read by the customer." in page
+
+
+def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    sam = signed_in(app, "sam@example.com")
+    make_agent(app, "kim@example.com", name="Kim")
+    page = f"{CHATS}/{ada.id}"
+    assert post_form(sam, page, f"{page}/join").status_code == 303
+    html = sam.get(page).get_data(as_text=True)
+    kim_id = re.search(r'<option value="(\d+)">Kim</option>', html)
+    assert kim_id
+    assert post_form(sam, page, f"{page}/handover", agent=kim_id.group(1)).status_code == 303
+    assert post_form(sam, page, f"{page}/close").status_code == 303
+    assert [m["text"] for m in ada.messages()] == [
+        "Sam joined the chat.",
+        "Sam handed the chat over to Kim.",
+        "Sam ended the chat.",
+    ]
+    assert ada.call("GET", "").json["session"]["status"] == "closed"
+    assert "Nobody is waiting" in sam.get(CHATS).get_data(as_text=True)
+
+
+def test_an_agent_turns_a_chat_into_a_ticket_with_its_transcript(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    ada.say("My invoices do not export")
+    sam = signed_in(app, "sam@example.com")
+    desk_send(sam, ada.id, "Let me open a ticket for this.")
+    page = f"{CHATS}/{ada.id}"
+    made = post_form(sam, page, f"{page}/ticket")
+    assert made.status_code == 303 and "/desk/eur/tickets/" in made.location
+    again = post_form(sam, page, f"{page}/ticket")  # a second click: the same ticket
+    assert again.location == made.location
+    with state(app).db.read("eur") as session:
+        (ticket,) = session.scalars(select(SupportTicket))
+        assert ticket.subject == "Chat: My invoices do not export"
+        assert "Ada Lovelace: My invoices do not export" in ticket.description
+        assert "Sam: Let me open a ticket for this." in ticket.description
+        assert ticket.customer_email == "ada@example.com"
+    assert "This chat became a ticket." in sam.get(page).get_data(as_text=True)
+
+
+def test_a_message_left_while_nobody_is_online_becomes_a_ticket(app: Flask) -> None:
+    client = app.test_client()
+    left = client.post("/chat/eur/offline", headers={"Origin": SITE}, json={
+        "name": "Ada", "email": "ada@example.com",
+        "message": "Please call me back about my invoices."})  # fmt: skip
+    assert left.status_code == 201 and left.headers["Access-Control-Allow-Origin"] == SITE
+    with state(app).db.read("eur") as session:
+        ticket = session.scalars(select(SupportTicket)).one()
+        assert ticket.reference == left.json["reference"]
+        assert ticket.description == "Please call me back about my invoices."
+    short = client.post("/chat/eur/offline", json={"name": "Ada", "email": "ada@example.com",
+                                                   "message": "hi"})  # fmt: skip
+    assert short.status_code == 400 and short.json["error"]["field"] == "message"
+
+
+def test_the_customer_can_have_the_transcript_mailed(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    ada.say("Where is my invoice?")
+    assert ada.call("POST", "/transcript").status_code == 202
+    with state(app).db.read("eur") as session:
+        mail = session.scalars(select(OutboxMessage)).one()
+        assert mail.to_address == "ada@example.com"
+        assert "Ada Lovelace: Where is my invoice?" in mail.body
+
+
+def _age(app: Flask, chat_id: int, days: int) -> None:
+    with state(app).db.write("eur") as session:
+        chat = session.get(ChatSession, chat_id)
+        assert chat is not None and chat.closed_at is not None
+        chat.closed_at -= dt.timedelta(days=days)
+
+
+def test_retention_archives_then_deletes_old_chats_with_their_files(app: Flask) -> None:
+    client = app.test_client()
+    old, recent = Customer(client), Customer(client, name="Bob", email="bob@example.com")
+    kept = Customer(client, name="Cy", email="cy@example.com")  # still going
+    old.call("POST", "/files", data={"file": (io.BytesIO(PNG), "screen.png")})
+    old.call("POST", "/close")
+    recent.call("POST", "/close")
+    _age(app, old.id, 100)  # chat_retention_days is 90 by default
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["chat", "retention"], catch_exceptions=False)
+    assert "eur: 1 archived, 0 deleted (after 90 days)" in first.output, first.output
+    with state(app).db.read("eur") as session:
+        statuses = {c.id: c.status for c in session.scalars(select(ChatSession))}
+        stored = [m.stored_name for m in session.scalars(select(ChatMessage)) if m.stored_name]
+    assert statuses == {old.id: ChatStatus.archived, recent.id: ChatStatus.closed,
+                        kept.id: ChatStatus.active}  # fmt: skip
+    assert old.call("GET", "/messages").status_code == 200  # archived: still readable
+    with state(app).db.write("eur") as session:
+        chat = session.get(ChatSession, old.id)
+        assert chat is not None and chat.archived_at is not None
+        chat.archived_at -= dt.timedelta(days=91)
+    second = runner.invoke(args=["chat", "retention"], catch_exceptions=False)
+    assert "eur: 0 archived, 1 deleted" in second.output
+    assert old.call("GET", "/messages").status_code == 404
+    assert stored and all(state(app).files.open("eur", name) is None for name in stored)
