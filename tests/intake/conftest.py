@@ -132,6 +132,13 @@ def api_ticket(client: FlaskClient, tenant: str = "eur", **overrides: Any) -> di
     return data
 
 
+def json_of(response: Any) -> dict[str, Any]:
+    """Return a response's JSON body (an object)."""
+    body = response.get_json()
+    assert isinstance(body, dict), response.get_data(as_text=True)
+    return body
+
+
 @dataclass
 class Mailbox:
     """What the test SMTP server received."""

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from intake.models import ChatMessage, ChatSession, ChatStatus, OutboxMessage, SupportTicket
 from intake.state import state
-from tests.intake.conftest import PNG
+from tests.intake.conftest import PNG, json_of
 from tests.intake.desk import make_agent, post_form, signed_in
 
 SITE = "https://help.nimbus.example"  # the origins of the tenants' base_url in site.yaml
@@ -34,8 +34,8 @@ class Customer:
         opened = client.post(f"/chat/{tenant}/sessions", json={"name": name, "email": email},
                              headers={"Origin": self.origin})  # fmt: skip
         assert opened.status_code == 201, opened.get_data(as_text=True)
-        self.id: int = opened.json["session"]["id"]
-        self.token: str = opened.json["token"]
+        self.id: int = json_of(opened)["session"]["id"]
+        self.token: str = json_of(opened)["token"]
 
     def call(self, method: str, what: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}", "Origin": self.origin,
@@ -141,7 +141,7 @@ def test_the_widget_answers_only_the_tenants_site_and_the_service(app: Flask) ->
     body = {"name": "Eve", "email": "eve@example.com"}
     for origin in ("https://evil.example", "null", "https://help.nimbus.example.evil.example"):
         refused = client.post("/chat/eur/sessions", json=body, headers={"Origin": origin})
-        assert refused.status_code == 403 and refused.json["error"]["field"] == "Origin"
+        assert refused.status_code == 403 and json_of(refused)["error"]["field"] == "Origin"
         assert "Access-Control-Allow-Origin" not in refused.headers
     assert client.get("/chat/eur/status", headers={"Origin": "https://evil.example"}
                       ).status_code == 403  # fmt: skip
@@ -198,7 +198,7 @@ def test_bad_requests_are_refused_clearly(app: Flask) -> None:
     no_json = client.post("/chat/eur/sessions", data="name=Ada", headers={"Origin": SITE})
     assert no_json.status_code == 400 and no_json.is_json
     no_email = client.post("/chat/eur/sessions", json={"name": "Ada", "email": "ada"})
-    assert no_email.status_code == 400 and no_email.json["error"]["field"] == "email"
+    assert no_email.status_code == 400 and json_of(no_email)["error"]["field"] == "email"
     ada = Customer(client)
     assert ada.call("GET", "/messages?after=-1").json["error"]["field"] == "after"
     assert ada.call("POST", "/read", json={"up_to": "7"}).json["error"]["field"] == "up_to"
@@ -210,7 +210,7 @@ def test_a_closed_chat_takes_no_more_messages(app: Flask) -> None:
     closed = ada.call("POST", "/close")
     assert closed.json["session"]["status"] == "closed"
     refused = ada.say("one more thing")
-    assert refused.status_code == 409 and refused.json["error"]["field"] == "session"
+    assert refused.status_code == 409 and json_of(refused)["error"]["field"] == "session"
     assert ada.call("POST", "/typing").status_code == 409
     assert [m["text"] for m in ada.messages()] == ["Ada Lovelace ended the chat."]
     agent = signed_in(app, "sam@example.com")
@@ -309,11 +309,11 @@ def test_a_message_left_while_nobody_is_online_becomes_a_ticket(app: Flask) -> N
     assert left.status_code == 201 and left.headers["Access-Control-Allow-Origin"] == SITE
     with state(app).db.read("eur") as session:
         ticket = session.scalars(select(SupportTicket)).one()
-        assert ticket.reference == left.json["reference"]
+        assert ticket.reference == json_of(left)["reference"]
         assert ticket.description == "Please call me back about my invoices."
     short = client.post("/chat/eur/offline", json={"name": "Ada", "email": "ada@example.com",
                                                    "message": "hi"})  # fmt: skip
-    assert short.status_code == 400 and short.json["error"]["field"] == "message"
+    assert short.status_code == 400 and json_of(short)["error"]["field"] == "message"
 
 
 def test_the_customer_can_have_the_transcript_mailed(app: Flask) -> None:

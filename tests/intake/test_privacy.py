@@ -21,7 +21,7 @@ from intake.state import state
 from intake.tickets.agent_work import Changes, Desk, change_fields, reply
 from intake.tickets.loading import ticket_by_reference
 from intake.tickets.mails import Brand
-from tests.intake.conftest import PNG, api_ticket
+from tests.intake.conftest import PNG, api_ticket, json_of
 from tests.intake.desk import make_agent, post_form, signed_in
 
 # Every table either holds customer data (export and erase cover it) or does not; a new table
@@ -71,8 +71,8 @@ def _fill(app: Flask) -> str:
         change_fields(session, ticket, me, Changes(tags=["vip"]), desk)
     opened = client.post("/chat/eur/sessions", json={"name": "Ada Lovelace", "email": ada})
     chat_id, auth = (
-        opened.json["session"]["id"],
-        {"Authorization": f"Bearer {opened.json['token']}"},
+        json_of(opened)["session"]["id"],
+        {"Authorization": f"Bearer {json_of(opened)['token']}"},
     )
     said = client.post(f"/chat/eur/sessions/{chat_id}/messages", headers=auth,
                        json={"text": f"Chat: {SECRET}", "client_id": "c1"})  # fmt: skip
