@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from intake.db import TenantSession
 from intake.errors import InvalidInput
@@ -62,18 +63,30 @@ def post_text(
 ) -> tuple[ChatMessage, bool]:
     """Store a message of the customer (or of an agent); return it and whether it is new."""
     cid = _client_id(client_id)
-    if cid is not None:
-        known = session.scalars(select(ChatMessage).where(
-            ChatMessage.session_id == chat.id, ChatMessage.client_id == cid)).first()  # fmt: skip
-        if known is not None:
-            return known, False
+    known = _by_client_id(session, chat, cid)
+    if known is not None:
+        return known, False
     author = AuthorType.agent if agent else AuthorType.customer
     message = ChatMessage(session_id=chat.id, message_type=ChatMessageType.text,
                           author_type=author, agent_id=agent.id if agent else None,
                           body=clean_text(text), client_id=cid)  # fmt: skip
-    session.add(message)
-    session.flush()
+    try:
+        with session.begin_nested():  # a resend racing its original: the original wins
+            session.add(message)
+    except IntegrityError:
+        known = _by_client_id(session, chat, cid)
+        if known is None:
+            raise
+        return known, False
     return message, True
+
+
+def _by_client_id(session: TenantSession, chat: ChatSession, cid: str | None) -> ChatMessage | None:
+    if cid is None:
+        return None
+    query = select(ChatMessage).where(ChatMessage.session_id == chat.id,
+                                      ChatMessage.client_id == cid)  # fmt: skip
+    return session.scalars(query).first()
 
 
 def post_file(

@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-import time
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 from flask import Flask
 from playwright.sync_api import Page, Response, expect
-from werkzeug.serving import make_server
 
 from intake import create_app
 from intake.agents.accounts import NewAgent, create_agent
 from intake.extensions import limiter
 from intake.models import AgentRole
 from intake.state import state
-from intake.web import sse
+from tests.live_server import serving
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    pass
 
 
 @dataclass(frozen=True)
@@ -35,40 +31,6 @@ class Service:
 
     app: Flask
     url: str
-
-
-# Open event streams beat this often here (15 s in service), so a stream whose tab has closed
-# finds out at once and the app can close after it: a stream outliving its app would open a
-# database connection that nobody closes.
-HEARTBEAT = 0.5  # seconds
-
-
-class RequestThreads:
-    """WSGI middleware that keeps the threads answering requests, to wait for them at the end.
-
-    (Threads, not the response's close(): the development server skips that call when the
-    client has reset the connection.)
-    """
-
-    def __init__(self, app: WSGIApplication) -> None:
-        self.app = app
-        self._lock = threading.Lock()
-        self._threads: set[threading.Thread] = set()
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        with self._lock:
-            self._threads = {t for t in self._threads if t.is_alive()}
-            self._threads.add(threading.current_thread())
-        return self.app(environ, start_response)
-
-    def wait(self, timeout: float) -> list[str]:
-        """Wait for every request to be answered; return the names of threads still busy."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return [t.name for t in threads if t.is_alive()]
 
 
 @contextlib.contextmanager
@@ -88,20 +50,11 @@ def serve_intake(database_url: str, kb_root: Path, uploads: Path) -> Iterator[Se
         }
     )
     limiter.reset()  # the limiter's memory is shared by the apps of one process
-    requests = RequestThreads(app)
-    server = make_server("127.0.0.1", 0, requests, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sse, "HEARTBEAT", HEARTBEAT)
-        thread.start()
-        try:
-            yield Service(app, f"http://127.0.0.1:{server.server_port}")
-        finally:
-            server.shutdown()
-            busy = requests.wait(timeout=10 * HEARTBEAT)
-            server.server_close()
-            state(app).close()
-    assert not busy, f"requests still answered by {busy}: close the browser contexts first"
+    try:
+        with serving(app) as url:
+            yield Service(app, url)
+    finally:
+        state(app).close()
 
 
 PASSWORD = "correct horse battery staple"

@@ -358,3 +358,25 @@ def test_retention_archives_then_deletes_old_chats_with_their_files(app: Flask) 
     assert "eur: 0 archived, 1 deleted" in second.output
     assert old.call("GET", "/messages").status_code == 404
     assert stored and all(state(app).files.open("eur", name) is None for name in stored)
+
+
+def test_resends_racing_their_original_store_one_message(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    barrier = threading.Barrier(6)
+    answers: list[Any] = []
+
+    def send() -> None:
+        tab = app.test_client()  # the same chat, from a client of its own
+        barrier.wait(5)
+        answers.append(tab.post(f"/chat/eur/sessions/{ada.id}/messages", headers={
+            "Authorization": f"Bearer {ada.token}"}, json={"text": "Are you there?",
+                                                          "client_id": "same-1"}))  # fmt: skip
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert [a.status_code for a in answers] == [201] * 6
+    assert len({a.json["message"]["id"] for a in answers}) == 1
+    assert [m["text"] for m in ada.messages()] == ["Are you there?"]
