@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from intake.live import socket
 from intake.web import sse
@@ -53,6 +53,18 @@ class RequestThreads:
         return [t.name for t in threads if t.is_alive()]
 
 
+class SocketsEnd(WSGIRequestHandler):
+    """Close a WebSocket's connection when its handler returns. Otherwise the development
+    server, keeping connections alive, would read the finished socket's closing frames as the
+    next request and never close it (gunicorn, which serves in production, hands an upgraded
+    connection over for good)."""
+
+    def run_wsgi(self) -> None:
+        super().run_wsgi()
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.close_connection = True
+
+
 @contextlib.contextmanager
 def serving(app: Flask) -> Iterator[str]:
     """Serve `app` threaded on a free loopback port; yield its http:// address.
@@ -60,7 +72,8 @@ def serving(app: Flask) -> Iterator[str]:
     Close every client first: leaving waits for the requests in progress to end.
     """
     requests = RequestThreads(app)
-    server = make_server("127.0.0.1", 0, requests, threaded=True)
+    server = make_server("127.0.0.1", 0, requests, threaded=True,
+                         request_handler=SocketsEnd)  # fmt: skip
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sse, "HEARTBEAT", HEARTBEAT)

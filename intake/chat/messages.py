@@ -115,12 +115,20 @@ def system_message(session: TenantSession, chat: ChatSession, text: str) -> Chat
     return message
 
 
+PAGE = 500  # messages per answer; a client asks again after the last id it got
+
+
 def messages_after(
-    session: TenantSession, chat_id: int, after: int, limit: int = 500
+    session: TenantSession, chat_id: int, after: int, limit: int | None = PAGE
 ) -> list[ChatMessage]:
-    """Return the chat's messages with an id above `after`, in order."""
+    """Return the chat's messages with an id above `after`, in order (at most `limit`)."""
     query = select(ChatMessage).where(ChatMessage.session_id == chat_id, ChatMessage.id > after)
     return list(session.scalars(query.order_by(ChatMessage.id).limit(limit)))
+
+
+def whole_chat(session: TenantSession, chat_id: int) -> list[ChatMessage]:
+    """Return every message of the chat, in order (for transcripts)."""
+    return messages_after(session, chat_id, 0, limit=None)
 
 
 def names_of(session: TenantSession, messages: list[ChatMessage]) -> dict[int, str]:

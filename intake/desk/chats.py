@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from intake.agents.accounts import active_agents
 from intake.chat.announce import announce, announce_inbox
-from intake.chat.messages import message_json, messages_after, names_of, post_text
+from intake.chat.messages import PAGE, message_json, messages_after, names_of, post_text, whole_chat
 from intake.chat.sessions import (
     INBOX_TOPIC,
     active_with_agents,
@@ -123,7 +123,8 @@ def chat_messages(chat_id: int) -> Response:
     if not (after.isascii() and after.isdigit()):
         raise InvalidInput("after: use a message id.", "after")
     chat = get_chat(tenant_session(), chat_id)
-    return jsonify({"messages": _messages(chat, int(after)), "status": chat.status.value,
+    found = _messages(chat, int(after))
+    return jsonify({"messages": found, "more": len(found) == PAGE, "status": chat.status.value,
                     "customer_read_up_to": chat.customer_read_up_to})  # fmt: skip
 
 
@@ -206,7 +207,7 @@ def chat_ticket(chat_id: int) -> Any:
     if found.ticket_id is not None:
         done = session.get(SupportTicket, found.ticket_id)
         return redirect(url_for("desk.ticket", reference=done.reference if done else ""), 303)
-    messages = messages_after(session, chat_id, 0)
+    messages = whole_chat(session, chat_id)
     names = names_of(session, messages)
     release_session()
     ticket, _token = chat_to_ticket(state().writer, state().files, brand(), found, messages, names)

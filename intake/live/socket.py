@@ -14,6 +14,8 @@ SEND_TIMEOUT seconds and closes, holding up nobody else.
 from __future__ import annotations
 
 import json
+import socket as net
+import threading
 import time
 from collections import deque
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 from simple_websocket import ConnectionClosed, Server
 
 from intake.chat.announce import announce
-from intake.chat.messages import messages_after, post_text
+from intake.chat.messages import PAGE, messages_after, post_text
 from intake.chat.sessions import find_chat, mark_read, topic
 from intake.db import Database
 from intake.errors import IntakeError
@@ -42,6 +44,29 @@ FRAME_MAX = 16 * 1024
 
 class Refused(Exception):
     """The connection ends: say why, then close."""
+
+
+class WholeFrames:
+    """The connection's socket as simple-websocket uses it, with every send whole.
+
+    simple-websocket writes frames with one `send()` call, which on a socket with a timeout
+    may write part of a frame when the client's buffers are nearly full, and the rest is lost:
+    the stream is corrupt from there. Here each write is complete (`sendall`, SEND_TIMEOUT for
+    the whole frame) or fails, and the socket's reader thread (pings, close replies) and the
+    handler never interleave their frames.
+    """
+
+    def __init__(self, sock: net.socket) -> None:
+        self._sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, data: bytes) -> int:
+        with self._lock:
+            self._sock.sendall(data)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
 
 
 class ChatSocket:
@@ -133,14 +158,22 @@ class ChatSocket:
             announce(self.bus, self.tenant_id, self.chat_id, "read", by="customer", up_to=up_to)
 
     def catch_up(self) -> bool:
-        """Send every stored message after the last one sent; False once the chat has ended."""
-        with self.db.read(self.tenant_id) as session:
-            chat = find_chat(session, self.chat_id, self.token)
-            found = messages_after(session, self.chat_id, self.last_sent)
-            for message in messages_json(session, chat, found):
+        """Send every stored message after the last one sent; False once the chat has ended.
+
+        Page by page, each read before its sending starts: a slow client's sends never hold
+        a database connection.
+        """
+        while True:
+            with self.db.read(self.tenant_id) as session:
+                chat = find_chat(session, self.chat_id, self.token)
+                page = messages_after(session, self.chat_id, self.last_sent)
+                found = messages_json(session, chat, page)
+                active = chat.status == ChatStatus.active
+            for message in found:
                 self.send({"type": "message", "message": message})
                 self.last_sent = message["id"]
-            return chat.status == ChatStatus.active
+            if len(found) < PAGE:
+                return active
 
     def relay(self, event: Event) -> bool:
         """Pass an event of the chat on; False once the chat has ended."""
@@ -179,6 +212,7 @@ class ChatSocket:
 def chat_socket(ws: Server) -> None:
     """A customer's live connection to one chat (docs/chat.md)."""
     ws.sock.settimeout(SEND_TIMEOUT)  # sends only: the reader waits in a selector
+    ws.sock = WholeFrames(ws.sock)
     chat = ChatSocket(ws, state().db, state().events, tenant().id)
     try:
         chat.serve()

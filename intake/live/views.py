@@ -9,7 +9,7 @@ from flask import Response, jsonify, request, send_file
 
 from intake.agents.accounts import clean_email, clean_name
 from intake.chat.announce import announce, announce_inbox
-from intake.chat.messages import messages_after, names_of, post_file, post_text
+from intake.chat.messages import PAGE, messages_after, names_of, post_file, post_text, whole_chat
 from intake.chat.sessions import close_chat, find_chat, mark_read, open_chat, topic
 from intake.chat.tickets import offline_ticket
 from intake.chat.transcript import transcript
@@ -87,6 +87,7 @@ def read_messages(chat_id: int) -> Response:
                 found = messages_after(session, chat_id, after)
                 if found or time.monotonic() >= deadline:
                     return jsonify({"messages": messages_json(session, chat, found),
+                                    "more": len(found) == PAGE,
                                     "session": chat_json(session, chat)})  # fmt: skip
             subscription.get(max(0.0, deadline - time.monotonic()))
 
@@ -188,7 +189,7 @@ def mail_transcript(chat_id: int) -> tuple[Response, int]:
     """Mail the conversation to the customer's address."""
     with state().db.write(tenant().id) as session:
         chat = find_chat(session, chat_id, bearer())
-        messages = messages_after(session, chat_id, 0)
+        messages = whole_chat(session, chat_id)
         text = transcript(chat, messages, names_of(session, messages))
         enqueue(session, chat.customer_email or "", f"Your chat with {tenant().name}",
                 f"{text}\n{tenant().name}\n")  # fmt: skip

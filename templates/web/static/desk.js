@@ -98,6 +98,7 @@
           lastId = msg.id;
           if (msg.author === "customer") fromCustomer = true;
         });
+        if (data.more) fetchAgain = true;  // a long history comes page by page
         if (fromCustomer) { customerTyping = null; setChatStatus(""); markRead(); }
         if (data.status !== "active") {
           var reply = document.getElementById("reply");

@@ -1,0 +1,323 @@
+"""The chat's WebSocket against a real server: live delivery, reconnection without gaps or
+duplicates, and every refusal of bad input closing only its own connection."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket as net
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.pool import QueuePool
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
+
+from intake.chat.announce import announce
+from intake.chat.messages import post_text
+from intake.chat.sessions import get_chat
+from intake.live import socket as chat_socket
+from intake.state import state
+from tests.intake.chat import SITE, Customer, desk_send
+from tests.intake.desk import signed_in
+from tests.live_server import serving
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[str]:
+    """Serve the app; yield its ws:// address."""
+    with serving(app) as url:
+        yield url.replace("http://", "ws://")
+
+
+def open_socket(
+    server: str, tenant: str = "eur", origin: str = SITE, **kwargs: Any
+) -> ClientConnection:
+    """Open the chat's socket as the widget on `origin` would."""
+    url = f"{server}/chat/{tenant}/socket"
+    kwargs.setdefault("close_timeout", 1)  # the development server is slow to hang up
+    opened: ClientConnection = connect(url, origin=Origin(origin), open_timeout=5, proxy=None,
+                                       **kwargs)  # fmt: skip
+    return opened
+
+
+def hello(ws: ClientConnection, customer: Customer, after: int = 0) -> dict[str, Any]:
+    """Say hello; return the session frame."""
+    ws.send(json.dumps({"type": "hello", "session": customer.id, "token": customer.token,
+                        "after": after}))  # fmt: skip
+    frame = receive(ws)
+    assert frame["type"] == "session", frame
+    return frame
+
+
+def receive(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:
+    frame: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
+    return frame
+
+
+def messages(ws: ClientConnection, count: int, timeout: float = 5) -> list[dict[str, Any]]:
+    """Return the next `count` message frames' messages (other frames skipped)."""
+    found: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(found) < count:
+        frame = receive(ws, max(0.01, deadline - time.monotonic()))
+        if frame["type"] == "message":
+            found.append(frame["message"])
+    return found
+
+
+def silent(ws: ClientConnection, seconds: float = 0.6) -> bool:
+    """Return whether no message frame arrives for a while."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            if receive(ws, left)["type"] == "message":
+                return False
+        except TimeoutError:
+            return True
+    return True
+
+
+def closed_with(ws: ClientConnection) -> tuple[str, int | None]:
+    """Read until the server closes; return the error frame's message and the close code.
+
+    The server's close frame is what counts: how soon the development server then drops the
+    TCP connection is its own affair.
+    """
+    said = ""
+    try:
+        while True:
+            frame = receive(ws, timeout=2)
+            if frame["type"] == "error":
+                said = frame["message"]
+    except ConnectionClosed as closed:
+        return said, closed.rcvd.code if closed.rcvd else None
+    except TimeoutError:
+        received = ws.protocol.close_rcvd
+        return said, received.code if received else None
+
+
+def test_messages_arrive_live_and_a_reconnect_misses_nothing_and_repeats_nothing(
+    app: Flask, server: str
+) -> None:
+    ada = Customer(app.test_client())
+    agent = signed_in(app, "sam@example.com")
+    with open_socket(server) as ws:
+        hello(ws, ada)
+        desk_send(agent, ada.id, "Hello Ada")
+        joined, said = messages(ws, 2)
+        assert (joined["kind"], said["text"], said["author"]) == ("system", "Hello Ada", "agent")
+        ws.send(json.dumps({"type": "message", "text": "Hi! <b>bold</b>", "client_id": "w-1"}))
+        (mine,) = messages(ws, 1)
+        assert (mine["text"], mine["author"]) == ("Hi! <b>bold</b>", "customer")
+        seen = mine["id"]
+    for n in range(3):  # while the customer's connection is down
+        desk_send(agent, ada.id, f"Missed {n}")
+    with open_socket(server) as ws:
+        hello(ws, ada, after=seen)
+        missed = messages(ws, 3)
+        assert [m["text"] for m in missed] == ["Missed 0", "Missed 1", "Missed 2"]
+        assert [m["id"] for m in missed] == sorted(m["id"] for m in missed)
+        assert missed[0]["id"] > seen
+        ws.send(json.dumps({"type": "message", "text": "Hi! <b>bold</b>", "client_id": "w-1"}))
+        assert silent(ws)  # the resend of a stored message is no new message
+        desk_send(agent, ada.id, "After the reconnect")
+        assert [m["text"] for m in messages(ws, 1)] == ["After the reconnect"]
+    texts = [m["text"] for m in ada.messages()]
+    assert texts.count("Hi! <b>bold</b>") == 1 and len(texts) == 7
+
+
+def test_typing_and_read_marks_travel_both_ways(app: Flask, server: str) -> None:
+    ada = Customer(app.test_client())
+    agent = signed_in(app, "sam@example.com")
+    desk_send(agent, ada.id, "Hello")
+    with state(app).events.subscribe("eur", [f"chat.{ada.id}."]) as desk_hears, \
+            open_socket(server) as ws:  # fmt: skip
+        hello(ws, ada)
+        last = messages(ws, 2)[-1]["id"]
+        ws.send(json.dumps({"type": "typing"}))
+        ws.send(json.dumps({"type": "read", "up_to": last}))
+        # On PostgreSQL the message's own event may come in first: skip it.
+        heard: list[tuple[str, Any]] = []
+        while len(heard) < 2 and (event := desk_hears.get(5)) is not None:
+            what = event.topic.rsplit(".")[-1]
+            if what != "message":
+                heard.append((what, event.data.get("who") or event.data.get("by")))
+        assert heard == [("typing", "customer"), ("read", "customer")]
+        page = agent.get(f"/desk/eur/chats/{ada.id}").get_data(as_text=True)
+        token = page.split('name="csrf-token" content="')[1].split('"')[0]
+        headers = {"X-CSRFToken": token}
+        assert agent.post(f"/desk/eur/chats/{ada.id}/typing", headers=headers).status_code == 204
+        assert receive(ws) == {"type": "typing", "who": "agent", "name": "Sam"}
+        read = agent.post(f"/desk/eur/chats/{ada.id}/read", json={"up_to": last}, headers=headers)
+        assert read.status_code == 204
+        assert receive(ws) == {"type": "read", "by": "agent", "up_to": last}
+
+
+def test_the_socket_ends_when_the_agent_ends_the_chat(app: Flask, server: str) -> None:
+    ada = Customer(app.test_client())
+    agent = signed_in(app, "sam@example.com")
+    with open_socket(server) as ws:
+        hello(ws, ada)
+        page = agent.get(f"/desk/eur/chats/{ada.id}").get_data(as_text=True)
+        csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        agent.post(f"/desk/eur/chats/{ada.id}/close", data={"csrf_token": csrf})
+        frames: list[dict[str, Any]] = []
+        with contextlib.suppress(ConnectionClosed, TimeoutError):
+            while True:
+                frames.append(receive(ws, timeout=2))
+        assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 1000
+    ended = [f["message"]["text"] for f in frames if f["type"] == "message"]
+    assert ended == ["Sam ended the chat."]
+    assert any(f["type"] == "session" and f["session"]["status"] == "closed" for f in frames)
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://127.0.0.1.evil.example"])
+def test_a_foreign_origin_is_refused_before_the_socket_opens(server: str, origin: str) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        open_socket(server, origin=origin)
+    assert refused.value.response.status_code == 403
+
+
+def test_tokens_of_another_chat_tenant_or_a_closed_chat_are_refused(
+    app: Flask, server: str
+) -> None:
+    client = app.test_client()
+    ada, bob = Customer(client), Customer(client, name="Bob", email="bob@example.com")
+    with open_socket(server, tenant="km", origin="https://support.kestrel.example") as ws:
+        hello_frame = {"type": "hello", "session": ada.id, "token": ada.token, "after": 0}
+        ws.send(json.dumps(hello_frame))  # an eur chat on km's socket
+        assert closed_with(ws) == ("Not found.", 1008)
+    with open_socket(server) as ws:
+        ws.send(json.dumps({"type": "hello", "session": ada.id, "token": bob.token, "after": 0}))
+        assert closed_with(ws) == ("Not found.", 1008)
+    bob.call("POST", "/close")
+    with open_socket(server) as ws:
+        ws.send(json.dumps({"type": "hello", "session": bob.id, "token": bob.token, "after": 0}))
+        assert closed_with(ws) == ("This chat has ended; start a new one.", 1008)
+
+
+@pytest.mark.parametrize(
+    ("frame", "reason"),
+    [
+        ("not json", "That frame is not JSON."),
+        ("[1, 2]", "A frame is a JSON object."),
+        (b"\x00binary", "Send JSON text frames of at most 16 KB."),
+        (json.dumps({"type": "message", "text": "x" * 17_000}), "at most 16 KB"),
+        (json.dumps({"type": "dance"}), "type: use message, typing or read."),
+        (json.dumps({"type": "read", "up_to": "all"}), "up_to: use a message id."),
+        ("[" * 5000 + "]" * 5000, "That frame is not JSON."),
+    ],
+)
+def test_a_malformed_frame_closes_that_connection_and_nothing_else(
+    app: Flask, server: str, frame: str | bytes, reason: str
+) -> None:
+    ada = Customer(app.test_client())
+    agent = signed_in(app, "sam@example.com")
+    with open_socket(server) as bystander, open_socket(server) as ws:
+        hello(bystander, ada)
+        hello(ws, ada)
+        ws.send(frame)
+        said, code = closed_with(ws)
+        assert reason in said and code == 1008
+        desk_send(agent, ada.id, "Still here")
+        assert [m["text"] for m in messages(bystander, 2)][-1] == "Still here"
+
+
+def test_a_bad_message_is_answered_and_the_connection_stays(app: Flask, server: str) -> None:
+    ada = Customer(app.test_client())
+    with open_socket(server) as ws:
+        hello(ws, ada)
+        ws.send(json.dumps({"type": "message", "text": "   "}))
+        assert receive(ws) == {"type": "error", "message": "Write a message.", "field": "text"}
+        ws.send(json.dumps({"type": "message", "text": "Now a real one", "client_id": "ok-1"}))
+        assert [m["text"] for m in messages(ws, 1)] == ["Now a real one"]
+
+
+def test_a_flood_of_frames_closes_the_connection(app: Flask, server: str) -> None:
+    ada = Customer(app.test_client())
+    with open_socket(server) as ws:
+        hello(ws, ada)
+        for _ in range(chat_socket.RATE + 5):
+            ws.send(json.dumps({"type": "typing"}))
+        said, code = closed_with(ws)
+        assert "Too many" in said and code == 1008
+
+
+def test_a_socket_that_never_says_hello_is_closed(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chat_socket, "HELLO_TIMEOUT", 0.5)
+    with open_socket(server) as ws:
+        said, code = closed_with(ws)
+    assert "Nothing was sent" in said and code == 1008
+
+
+def _flood(app: Flask, chat_id: int, count: int) -> None:
+    """Store `count` long agent messages at once, then announce them."""
+    with state(app).db.write("eur") as session:
+        chat = get_chat(session, chat_id)
+        for n in range(count):
+            post_text(session, chat, f"{n:05d} " + "x" * 4000)
+    announce(state(app).events, "eur", chat_id, "message")
+
+
+def test_a_client_that_stops_reading_holds_up_nobody_else(
+    app: Flask, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chat_socket, "SEND_TIMEOUT", 1.0)
+    endings: list[tuple[str, float]] = []  # how each socket's handler ended, and when
+    serve = chat_socket.ChatSocket.serve
+
+    def watched(self: chat_socket.ChatSocket) -> None:
+        try:
+            serve(self)
+            endings.append(("returned", time.monotonic()))
+        except BaseException as exc:
+            endings.append((type(exc).__name__, time.monotonic()))
+            raise
+
+    monkeypatch.setattr(chat_socket.ChatSocket, "serve", watched)
+    ada = Customer(app.test_client())
+    host, port = server.removeprefix("ws://").split(":")
+    stuck_sock = net.create_connection((host, int(port)))
+    stuck_sock.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 4096)
+    # Uncompressed, and max_queue=1: the client stops taking frames off the wire at once.
+    with open_socket(server, sock=stuck_sock, max_queue=1, compression=None) as stuck, \
+            open_socket(server) as reader:  # fmt: skip
+        hello(stuck, ada)
+        hello(reader, ada)
+        started = time.monotonic()
+        _flood(app, ada.id, 1500)  # 6 MB: more than the kernel buffers hold
+        got = messages(reader, 1500, timeout=30)
+        assert [m["text"][:5] for m in got] == [f"{n:05d}" for n in range(1500)]
+        assert time.monotonic() - started < 15
+        deadline = time.monotonic() + 10  # the stuck socket's send times out: it is dropped
+        while not endings and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [how for how, _at in endings] == ["TimeoutError"]
+        assert endings[0][1] - started < 8
+        desk_send(signed_in(app, "sam@example.com"), ada.id, "Still going")
+        assert [m["text"] for m in messages(reader, 2)][-1] == "Still going"
+
+
+def test_the_socket_holds_no_database_connection_while_it_waits(app: Flask, server: str) -> None:
+    ada = Customer(app.test_client())
+    pool = state(app).db.engine.pool
+    assert isinstance(pool, QueuePool)
+    idle_before = pool.checkedout()
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(open_socket(server)) for _ in range(12)]
+        for ws in sockets:
+            hello(ws, ada)
+        time.sleep(0.3)
+        assert pool.checkedout() == idle_before
+        agent: FlaskClient = signed_in(app, "sam@example.com")
+        desk_send(agent, ada.id, "To all tabs")
+        for ws in sockets:
+            assert messages(ws, 2)[-1]["text"] == "To all tabs"
