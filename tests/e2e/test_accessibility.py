@@ -7,6 +7,7 @@ both palettes is measured as readers see them. Each page is loaded once for both
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,14 @@ from typing import Any
 import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from intake.agents.accounts import create_group, get_agent, set_members
 from intake.agents.second_factor import new_secret
 from intake.agents.sessions import enable_second_factor
+from intake.chat.messages import post_text
+from intake.chat.sessions import get_chat, join
 from intake.models import AgentNotification, AgentRole, CannedResponse, NotificationKind
 from intake.state import state
 from intake.tickets.loading import ticket_by_reference
@@ -32,6 +36,7 @@ from tests.e2e.helpers import (
     serve_intake,
     sign_in,
 )
+from tests.intake.conftest import PNG
 from tests.intake.fixtures import DatabaseFactory
 
 SCHEMES = ("light", "dark")
@@ -125,6 +130,7 @@ class Desk:
     admin_state: Any  # the signed-in admin's cookies (Playwright's storage state)
     agent_id: int
     totp_email: str
+    chat_id: int
 
     @property
     def url(self) -> str:
@@ -169,7 +175,38 @@ def desk(
             ticket_id = ticket_by_reference(session, other.reference).id
             for kind in (NotificationKind.new_ticket, NotificationKind.customer_reply):
                 session.add(AgentNotification(agent_id=admin, ticket_id=ticket_id, kind=kind))
-        yield Desk(service, ticket, admin_state, sam, "tess@example.com")
+        yield Desk(service, ticket, admin_state, sam, "tess@example.com", _chats(app, admin))
+
+
+def _chats(app: Flask, admin_id: int) -> int:
+    """Open a waiting chat and one the admin has joined (text, a picture, a file); return the
+    latter's id."""
+    client = app.test_client()
+    origin = {"Origin": "https://help.nimbus.example"}
+    ids = []
+    for name, email in (("Ada Lovelace", "ada@example.com"), ("Grace Hopper", "grace@example.com")):
+        opened = client.post("/chat/eur/sessions", json={"name": name, "email": email},
+                             headers=origin).get_json()  # fmt: skip
+        auth = {**origin, "Authorization": f"Bearer {opened['token']}"}
+        text = {"text": "My export is stuck since Monday."}
+        said = client.post(f"/chat/eur/sessions/{opened['session']['id']}/messages",
+                           json=text, headers=auth)  # fmt: skip
+        assert said.status_code == 201
+        ids.append((opened["session"]["id"], opened["token"]))
+    chat_id, token = ids[1]
+    auth = {**origin, "Authorization": f"Bearer {token}"}
+    for data in (
+        {"file": (io.BytesIO(PNG), "screen.png")},
+        {"file": (io.BytesIO(b"log\n"), "app.log")},
+    ):
+        assert client.post(f"/chat/eur/sessions/{chat_id}/files", data=data,
+                           headers=auth).status_code == 201  # fmt: skip
+    with state(app).db.write("eur") as session:
+        chat = get_chat(session, chat_id)
+        admin = get_agent(session, admin_id)
+        join(session, chat, admin)
+        post_text(session, chat, "Hello Grace, let me look at the logs.", admin)
+    return int(chat_id)
 
 
 def _go(path: str, status: int = 200) -> Callable[[Page, Desk], None]:
@@ -227,6 +264,15 @@ def _new_token(page: Page, desk: Desk) -> None:
     expect(page.locator(".notice code")).to_be_visible()
 
 
+def _chat_with_an_error(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/desk/eur/chats/{desk.chat_id}")
+    page.get_by_label("Your message").fill(" ")
+    with page.expect_response(lambda r: r.url.endswith("/messages")) as answer:
+        page.get_by_role("button", name="Send", exact=True).click()
+    assert answer.value.status == 400
+    expect(page.locator("#text-error")).to_be_visible()
+
+
 # name -> (signed in as the admin, how to get there)
 SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "ticket form": (False, _go("/eur/tickets/new")),
@@ -256,6 +302,9 @@ SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "desk settings": (True, _go("/desk/eur/admin/settings")),
     "desk customers' data": (True, _go("/desk/eur/admin/customers")),
     "desk mail": (True, _go("/desk/eur/admin/mail")),
+    "desk chats": (True, _go("/desk/eur/chats")),
+    "desk chat": (True, _go("/desk/eur/chats/{desk.chat_id}?kbq=refund")),
+    "desk chat with an error": (True, _chat_with_an_error),
 }
 
 

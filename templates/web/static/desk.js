@@ -39,7 +39,8 @@
   // A chat's page: new messages appended after the last one shown (so a reconnect leaves no
   // gap and no duplicate), sending without a reload, typing and read marks both ways.
   var chatId = body.getAttribute("data-chat-id");
-  var chatLog = document.getElementById("chat-log");
+  var chatLog = document.querySelector("#chat-log ol");
+  if (chatLog) chatLog.parentNode.scrollTop = chatLog.parentNode.scrollHeight;  // the latest
   var chatStatus = document.getElementById("chat-status");
   var lastId = parseInt(body.getAttribute("data-last-id") || "0", 10);
   var customerTyping = null, fetching = false, fetchAgain = false;
@@ -78,6 +79,7 @@
       li.appendChild(text);
     }
     chatLog.appendChild(li);
+    chatLog.parentNode.scrollTop = chatLog.parentNode.scrollHeight;
   }
   function markRead() {
     if (document.visibilityState !== "hidden" && lastId > 0) {
