@@ -28,7 +28,7 @@
     setInterval(heartbeat, 15000);
     document.addEventListener("visibilitychange", heartbeat);
   }
-  var replyBody = document.getElementById("body");
+  var replyBody = document.getElementById("body") || document.getElementById("text");  // a ticket's or a chat's
   if (replyBody && ticketId) {
     replyBody.addEventListener("input", function () {
       var now = Date.now();
