@@ -1,4 +1,5 @@
-"""The one owner of a process's background work: the ticket writer, the job runner, events.
+"""The one owner of a process's background work: the ticket writer, the job runner, events,
+presence.
 
 Serving processes start it (intake.serving's gunicorn hooks) and stop it on exit; commands
 never start it, so `intake db upgrade` or `intake routes` send no mail. `intake jobs run`
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from intake.events import EventBus
+from intake.events.presence import PresenceBoard
 from intake.jobs import JobRunner
 from intake.tickets.writer import TicketWriter
 
@@ -19,15 +21,19 @@ log = logging.getLogger(__name__)
 class Background:
     """Start and stop everything that runs beside the requests of one process."""
 
-    def __init__(self, writer: TicketWriter, runner: JobRunner, bus: EventBus) -> None:
+    def __init__(self, writer: TicketWriter, runner: JobRunner, bus: EventBus,
+                 presence: PresenceBoard, tenant_ids: tuple[str, ...]) -> None:  # fmt: skip
         self.writer = writer
         self.runner = runner
         self.bus = bus
+        self.presence = presence
+        self.tenant_ids = tenant_ids
 
     def start(self) -> None:
         """Start the jobs of this deployment (each runs only where its lock is held)."""
         names = ", ".join(job.name for job in self.runner.jobs) or "none"
         log.info("background jobs: %s", names)
+        self.presence.watch(self.tenant_ids)  # the chat widget asks who is online at once
         self.runner.start()
 
     def stop(self) -> None:

@@ -76,6 +76,7 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
     bus = make_bus(database.engine)
     writer.on_commit = lambda drafts: announce_created(bus, drafts)
     runner = JobRunner(jobs, lock_maker(database.engine, _lock_dir(config)))
+    presence = PresenceBoard(bus)
     return AppState(
         config=config,
         site=site,
@@ -84,8 +85,8 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
         files=files,
         events=bus,
         secrets=SecretBox(config.encryption_key),
-        background=Background(writer, runner, bus),
-        presence=PresenceBoard(bus, tuple(t.id for t in site.tenants)),
+        background=Background(writer, runner, bus, presence, tuple(t.id for t in site.tenants)),
+        presence=presence,
         throttle=SignInThrottle(config.ratelimit_storage_uri),
     )
 

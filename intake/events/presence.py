@@ -3,8 +3,9 @@
 Each desk page says so every few seconds (`announce`); every process keeps what it heard in
 a board, read by the pages' live streams and the chat widget's "is anyone in". An entry lapses
 after TTL seconds without news, so a closed tab disappears on its own. A board listens to every
-tenant from its start (a fresh process knows who is online by the next heartbeat) and takes
-each event in as it arrives, so its queue never fills however rarely it is read.
+tenant once a serving process starts (`watch`: a fresh process knows who is online by the next
+heartbeat) and takes each event in as it arrives, so its queue never fills however rarely it
+is read.
 """
 
 from __future__ import annotations
@@ -33,12 +34,15 @@ class Seen:
 class PresenceBoard:
     """This process's view of every tenant's agents' presence."""
 
-    def __init__(self, bus: EventBus, tenant_ids: tuple[str, ...] = ()) -> None:
+    def __init__(self, bus: EventBus) -> None:
         self.bus = bus
         self._lock = threading.RLock()
         self._subscriptions: dict[str, Subscription] = {}
         # tenant -> (agent id, ticket id or None) -> what was seen
         self._seen: dict[str, dict[tuple[int, int | None], Seen]] = {}
+
+    def watch(self, tenant_ids: tuple[str, ...]) -> None:
+        """Listen to these tenants' presence from now on (a serving process, at its start)."""
         for tenant_id in tenant_ids:
             self._subscribe(tenant_id)
 
