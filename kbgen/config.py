@@ -16,7 +16,7 @@ SITE_FILE = "content/site.yaml"
 TENANT_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-TENANT_FIELDS = ("name", "base_url", "language", "ticket_prefix", "intake_url")
+TENANT_FIELDS = ("name", "base_url", "language", "ticket_prefix", "intake_url", "chat_url")
 SITE_FIELDS = ("default_tenant", "allow_html", "tenants")
 
 
@@ -30,6 +30,12 @@ class TenantConfig:
     language: str
     ticket_prefix: str
     intake_url: str = ""
+    chat_url: str = ""
+
+    @property
+    def chat_base(self) -> str:
+        """Return the chat service's URL without a trailing slash ("" for the site's own host)."""
+        return self.chat_url.rstrip("/")
 
     @property
     def base_path(self) -> str:
@@ -123,11 +129,14 @@ def _tenant(
         bad("language", f"{values['language']!r} is not a language tag such as en or de-CH")
     if values["ticket_prefix"] and not PREFIX_RE.match(values["ticket_prefix"]):
         bad("ticket_prefix", "use 2-10 capital letters or digits, starting with a letter")
-    for key, allow_empty in (("base_url", False), ("intake_url", True)):
+    for key, allow_empty in (("base_url", False), ("intake_url", True), ("chat_url", True)):
         try:
             values[key] = _check_url(raw.get(key), allow_empty)
         except ValueError as exc:
             bad(key, str(exc))
+    if "chat_url" in values and re.search(r"[?#]", values["chat_url"]):
+        # the widget's paths (/_intake/static/…, /chat/…) are appended to it
+        bad("chat_url", f"{values['chat_url']!r} has a query or fragment; give the service's URL")
     return None if len(problems) > before else TenantConfig(id=tid, **values)
 
 

@@ -159,4 +159,4 @@ def message_json(
     )  # SQLite hands times back without their zone; they are UTC
     return {"id": message.id, "kind": message.message_type.value,
             "author": message.author_type.value, "name": name, "text": message.body,
-            "file": file, "at": at.isoformat()}  # fmt: skip
+            "file": file, "at": at.isoformat(), "client_id": message.client_id}  # fmt: skip

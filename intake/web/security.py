@@ -12,10 +12,11 @@ PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 # The static site, when the service serves it: Pagefind's search runs WebAssembly and sets
-# inline styles on its results; still no inline or foreign scripts.
+# inline styles on its results; the chat widget shows pictures it fetched with the chat's
+# token as blob: URLs; still no inline or foreign scripts.
 SITE_CSP = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
