@@ -53,7 +53,8 @@ postgres:
 # Everything on SQLite, then the intake tests again on a throw-away PostgreSQL on loopback.
 pytest: $(STAMP) browser postgres
 	$(BIN)/pytest -q
-	$(BIN)/pytest -q --db postgresql tests/intake tests/e2e/test_ticket_flow.py tests/e2e/test_desk_flow.py
+	$(BIN)/pytest -q --db postgresql tests/intake tests/e2e/test_ticket_flow.py tests/e2e/test_desk_flow.py \
+	  tests/e2e/test_chat_flow.py
 
 test: lint typecheck pytest
 

@@ -30,7 +30,11 @@ def _headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if not is_site and request.endpoint != "static":
+    if request.endpoint == "static":
+        # Public files, the chat widget's among them, loaded by the tenants' sites elsewhere:
+        # any page may read them (tools that read stylesheets, such as axe, need this).
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif not is_site:
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -34,8 +34,11 @@ class Service:
 
 
 @contextlib.contextmanager
-def serve_intake(database_url: str, kb_root: Path, uploads: Path) -> Iterator[Service]:
-    """Serve the service (and the built sample site) on a free loopback port, threaded.
+def serve_intake(
+    database_url: str, kb_root: Path, uploads: Path, **extra: str
+) -> Iterator[Service]:
+    """Serve the service (and the built sample site) on a free loopback port, threaded
+    (`extra`: more environment variables).
 
     Close the browser contexts before leaving: the app closes once its streams have ended.
     """
@@ -47,9 +50,11 @@ def serve_intake(database_url: str, kb_root: Path, uploads: Path) -> Iterator[Se
             "UPLOAD_DIR": str(uploads),
             # Every request comes from 127.0.0.1: the default would refuse the sixth ticket.
             "TICKET_RATE_LIMIT": "1000 per minute",
+            **extra,
         }
     )
     limiter.reset()  # the limiter's memory is shared by the apps of one process
+    state(app).presence.watch(tuple(t.id for t in state(app).site.tenants))  # as serving does
     try:
         with serving(app) as url:
             yield Service(app, url)

@@ -152,9 +152,9 @@
     chatForm.addEventListener("submit", function (e) {
       if (!chatText.value.trim()) return;  // the server's error message explains
       e.preventDefault();
-      var sent = chatText.value;
+      var sent = chatText.value, data = new FormData(chatForm);
       chatText.value = "";
-      fetch(chatForm.action, {method: "POST", credentials: "same-origin", body: new FormData(chatForm),
+      fetch(chatForm.action, {method: "POST", credentials: "same-origin", body: data,
         headers: {"X-Requested-With": "fetch", "X-CSRFToken": csrf.content}})
         .then(function (r) {
           if (r.status === 201) { fetchMessages(); return; }

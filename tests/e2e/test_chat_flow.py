@@ -1,0 +1,214 @@
+"""Live chat in two headless Chromium pages: a customer on the static site (served from an
+origin of its own, as in production) and an agent in the desk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    WebSocketRoute,
+    expect,
+)
+from sqlalchemy import select
+
+from intake.models import SupportTicket
+from intake.state import state
+from kbgen.build import build
+from kbgen.config import BuildOptions, load_site_config
+from kbgen.serve import make_server
+from scripts.pgserver import free_port
+from tests.conftest import REPO
+from tests.e2e.helpers import Service, make_agent, serve_intake, sign_in
+from tests.e2e.test_accessibility import assert_accessible
+from tests.intake.fixtures import DatabaseFactory
+
+
+@dataclass(frozen=True)
+class Chat:
+    """The service, and the static site on another origin whose pages load the widget."""
+
+    service: Service
+    site: str
+
+
+@pytest.fixture
+def chat(
+    browser: Browser, intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path
+) -> Iterator[Chat]:
+    site_port = free_port()
+    site = f"http://127.0.0.1:{site_port}"
+    with serve_intake(intake_db.new("chat"), kb_root, tmp_path / "uploads",
+                      CHAT_ORIGINS=site) as service:  # fmt: skip
+        root = tmp_path / "site-project"
+        shutil.copytree(REPO / "content", root / "content")
+        config = root / "content" / "site.yaml"
+        data = yaml.safe_load(config.read_text())
+        for tenant in data["tenants"].values():
+            tenant["chat_url"] = service.url  # the widget talks to the service across origins
+        config.write_text(yaml.safe_dump(data))
+        build(BuildOptions(root=root, today=dt.date(2026, 11, 25)))
+        server = make_server(load_site_config(root), root / "site", "127.0.0.1", site_port)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Chat(service, site)
+        finally:
+            for context in browser.contexts:
+                context.close()
+            server.shutdown()
+            server.server_close()
+
+
+def errors_of(page: Page) -> list[str]:
+    """Collect the page's console errors with where they come from; the test's static server
+    has no /favicon.ico, which the browser asks for on its own."""
+    errors: list[str] = []
+
+    def note(message: ConsoleMessage) -> None:
+        where = message.location.get("url", "")
+        if message.type == "error" and not where.endswith("/favicon.ico"):
+            errors.append(f"{message.text} ({where})")
+
+    page.on("console", note)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+def _tab(browser: Browser) -> tuple[BrowserContext, Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+class Drop:
+    """Pass the widget's socket through, and cut it (refusing reconnections) when asked."""
+
+    def __init__(self) -> None:
+        self.open: list[WebSocketRoute] = []
+        self.blocked = False
+
+    def __call__(self, ws: WebSocketRoute) -> None:
+        if self.blocked:
+            ws.close(code=1011, reason="network down")
+            return
+        ws.connect_to_server()
+        self.open.append(ws)
+
+    def cut(self) -> None:
+        self.blocked = True
+        for ws in self.open:
+            ws.close(code=1011, reason="network down")
+        self.open.clear()
+
+
+def test_a_customer_and_an_agent_chat_and_the_chat_becomes_a_ticket(
+    browser: Browser, chat: Chat
+) -> None:
+    app = chat.service.app
+    make_agent(app, "sam@example.com", "Sam Agent")
+    agent_context, agent = _tab(browser)
+    sign_in(agent, chat.service.url, "sam@example.com")
+    agent.goto(f"{chat.service.url}/desk/eur/chats")
+    expect(agent.get_by_text("Nobody is waiting.")).to_be_visible()
+
+    customer_context, customer = _tab(browser)
+    errors = errors_of(customer)
+    drop = Drop()
+    customer.route_web_socket("**/chat/eur/socket", drop)
+    customer.goto(f"{chat.site}/eur/")
+    customer.get_by_role("button", name="Chat with us").click()
+    panel = customer.get_by_role("dialog", name="Chat with support")
+    panel.get_by_label("Your name").fill("Ada Lovelace")
+    panel.get_by_label("Your email").fill("ada@example.com")
+    panel.get_by_role("button", name="Start chat").click()
+    conversation = panel.get_by_role("log", name="Conversation")
+    panel.get_by_label("Your message").fill("Hello, my invoice export is stuck.")
+    panel.get_by_role("button", name="Send").click()
+    expect(conversation).to_contain_text("Hello, my invoice export is stuck.")
+
+    # The inbox refreshes by itself; the agent opens the chat and sees the customer typing.
+    agent.get_by_role("link", name="Ada Lovelace").click()
+    expect(agent.get_by_role("log", name="Conversation")).to_contain_text("invoice export")
+    panel.get_by_label("Your message").press_sequentially("One more thing")
+    expect(agent.locator("#chat-status")).to_have_text("The customer is typing…")
+    panel.get_by_label("Your message").fill("")
+    agent.get_by_label("Your message").press_sequentially("Hi Ada, let me check.")
+    expect(panel.locator(".ic-typing")).to_contain_text("Sam Agent is typing…")
+    agent.get_by_label("Your message").press("Enter")
+    expect(conversation).to_contain_text("Hi Ada, let me check.")
+    expect(conversation).to_contain_text("Sam Agent joined the chat.")
+    expect(agent.locator("#chat-status")).to_have_text("Read by the customer.")
+
+    # A reload finds the whole history, each message once.
+    customer.reload()
+    panel = customer.get_by_role("dialog", name="Chat with support")
+    if not panel.is_visible():
+        customer.get_by_role("button", name="Chat with us").click()
+    conversation = panel.get_by_role("log", name="Conversation")
+    expect(conversation).to_contain_text("Hi Ada, let me check.")
+    expect(conversation.locator("li")).to_have_count(3)
+
+    # The connection drops; what the agent sends meanwhile arrives once, in order.
+    drop.cut()
+    for text in ("First while you were away.", "Second while you were away."):
+        agent.get_by_label("Your message").fill(text)
+        agent.get_by_role("button", name="Send", exact=True).click()
+        expect(agent.get_by_role("log", name="Conversation")).to_contain_text(text)
+    drop.blocked = False
+    expect(conversation).to_contain_text("Second while you were away.", timeout=30_000)
+    texts = conversation.locator("li").all_inner_texts()
+    assert len(texts) == 5
+    first = next(i for i, t in enumerate(texts) if "First while" in t)
+    assert "Second while" in texts[first + 1]
+    panel.get_by_label("Your message").fill("Thanks, I am back.")
+    panel.get_by_role("button", name="Send").click()
+    expect(agent.get_by_role("log", name="Conversation")).to_contain_text("Thanks, I am back.")
+
+    assert_accessible(customer)  # the widget, open, in a conversation
+    agent.get_by_role("button", name="Turn into a ticket").click()
+    expect(agent.get_by_role("heading", level=1)).to_contain_text("Chat: Hello, my invoice")
+    expect(agent.locator(".thread")).to_contain_text("Ada Lovelace: Thanks, I am back.")
+    assert errors == [], "\n".join(errors)
+    customer_context.close()
+    agent_context.close()
+
+
+def test_with_nobody_online_a_message_becomes_a_ticket(browser: Browser, chat: Chat) -> None:
+    context, customer = _tab(browser)
+    errors = errors_of(customer)
+    customer.goto(f"{chat.site}/km/")
+    customer.get_by_role("button", name="Chat with us").click()
+    panel = customer.get_by_role("dialog", name="Chat with support")
+    expect(panel).to_contain_text("No agent is online right now.")
+    assert_accessible(customer)
+    panel.get_by_label("Your name").fill("Grace Hopper")
+    panel.get_by_label("Your email").fill("not an email")
+    panel.get_by_label("What can we help with?").fill("Please call me about my maps.")
+    panel.get_by_role("button", name="Leave a message").click()
+    expect(customer.locator("#intake-chat-email-error")).not_to_be_empty()
+    assert_accessible(customer)  # the form with its error
+    panel.get_by_label("Your email").fill("grace@example.com")
+    panel.get_by_role("button", name="Leave a message").click()
+    expect(panel).to_contain_text("Thank you. We'll answer by email.")
+    shown = panel.locator("[data-view=sent] strong")
+    expect(shown).to_have_text(re.compile(r"^KM-\d+$"))
+    reference = shown.inner_text()
+    with state(chat.service.app).db.read("km") as session:
+        ticket = session.scalars(select(SupportTicket)).one()
+        assert ticket.reference == reference
+        assert ticket.description == "Please call me about my maps."
+    assert [e for e in errors if "400 (BAD REQUEST)" not in e] == [], errors  # the bad email
+    context.close()
