@@ -54,8 +54,11 @@ def event_stream(
 
     `still_allowed` is asked at every heartbeat; when it says no, the stream ends.
     """
-    return Response(
+    response = Response(
         _frames(subscription, pick, still_allowed),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},  # no proxy buffering
     )
+    # A client gone before the first frame closes a generator that never ran its `finally`.
+    response.call_on_close(subscription.close)
+    return response

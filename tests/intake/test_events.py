@@ -12,6 +12,7 @@ import pytest
 from intake.db import Database
 from intake.events import Event, InMemoryBus, make_bus
 from intake.events.postgres import PostgresBus
+from intake.web.sse import event_stream
 from tests.intake.fixtures import DatabaseFactory
 
 # Another process on the same database: publish one event, or print the first one received.
@@ -103,3 +104,11 @@ def test_closing_the_bus_ends_every_subscription_at_once() -> None:
     threading.Timer(0.1, bus.close).start()
     assert waiting.get(10) is None and waiting.ended
     assert time.monotonic() - started < 5 and bus.count == 0
+
+
+def test_a_stream_closed_before_its_first_frame_ends_its_subscription() -> None:
+    bus = InMemoryBus()
+    response = event_stream(bus.subscribe("eur", ["ticket."]), lambda _event: {})
+    assert bus.count == 1
+    response.close()  # the client went before the server wrote a byte
+    assert bus.count == 0
