@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,6 @@ from kbgen.search import search
 
 log = logging.getLogger(__name__)
 RESULT_FIELDS = ("kind", "slug", "title", "url", "category", "summary", "snippet")
-# kbgen keeps one Whoosh searcher per index and process; Whoosh's readers share file handles
-# and are not documented as thread-safe, so this process's threads take turns (a search takes
-# a few milliseconds).
-_search_lock = threading.Lock()
 
 
 def suggest(
@@ -22,8 +17,8 @@ def suggest(
 ) -> list[dict[str, Any]]:
     """Return up to `limit` matching articles and FAQs as JSON-ready dicts (never raises)."""
     try:
-        with _search_lock:
-            hits = search(tenant_id, query, category, limit, build_dir=build_dir)
+        # Each thread has a searcher of its own (kbgen.search): searches run side by side.
+        hits = search(tenant_id, query, category, limit, build_dir=build_dir)
     except FileNotFoundError as exc:
         log.warning("no search index for %s: %s", tenant_id, exc)
         return []

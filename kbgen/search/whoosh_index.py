@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from whoosh.analysis import STOP_WORDS, Analyzer, Token
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.lang.snowball.english import EnglishStemmer
 from whoosh.scoring import BM25F
+
+from kbgen.search.spelling import Lexicon
 
 # Bump when the schema or analysis changes, or EnglishAnalyzer moves (its module path is pickled
 # into the index): the next build re-indexes all. 4: moved from kbgen.search_index.
@@ -35,6 +38,8 @@ PRUNE_FROM = 1000  # documents; below this every query word counts
 COMMON = 0.1  # share of documents above which a word is dropped from a query with rarer ones
 MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
 MAX_TERMS = 12
+FUZZY_WORDS = 3  # words of a query matched to near spellings when the index lacks them
+NEAR_WORDS = 8  # near spellings of one word
 SNIPPET_CHARS = 200
 # Two searched fields, so a query word costs two posting lists, not four: "title" holds the
 # title and tags (what an article is about), "text" the summary and body (what it mentions).
@@ -240,33 +245,77 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     return len(changed)
 
 
-# Whoosh does not promise that one searcher may serve several threads: one per thread.
-_local = threading.local()
-
-
 def _generation(toc: Path) -> int:
     return int(toc.stem.rsplit("_", 1)[1])
 
 
-def _searcher(folder: Path) -> Any:
-    """Return this thread's searcher, reopened when a rebuild put a new index in place."""
+Stamp = tuple[str, int, int]  # the newest table of contents of an index: path, mtime, inode
+
+
+def _stamp(folder: Path) -> Stamp:
+    """Name the index generation now in `folder` (a rebuild puts a new one in place)."""
     toc = max(folder.glob("_MAIN_*.toc"), key=_generation, default=None)
     if toc is None:
         raise FileNotFoundError(f"no search index in {folder}; run `kbgen build`")
-    if _previous_docs(folder) is None:  # written by another kbgen, with another schema
-        raise FileNotFoundError(f"the search index in {folder} is outdated; run `kbgen build`")
     stat = toc.stat()
-    stamp = (str(toc), stat.st_mtime_ns, stat.st_ino)
-    cache: dict[Path, tuple[tuple[str, int, int], Any]] = _local.__dict__.setdefault("open", {})
-    cached = cache.get(folder)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    if cached:
-        cached[1].close()
-    ix = whoosh_index.open_dir(str(folder))
-    searcher = ix.searcher(weighting=BM25F())
-    cache[folder] = (stamp, searcher)
-    return searcher
+    return (str(toc), stat.st_mtime_ns, stat.st_ino)
+
+
+class _Searchers:
+    """The open searchers of one index generation, each lent to one thread at a time.
+
+    Whoosh does not promise that a searcher may serve several threads at once; opening one
+    per search costs a few milliseconds, and one per thread would hold files for every
+    thread of a server. Idle ones are kept, up to IDLE_SEARCHERS.
+    """
+
+    def __init__(self, folder: Path, stamp: Stamp) -> None:
+        if _previous_docs(folder) is None:  # written by another kbgen, with another schema
+            raise FileNotFoundError(f"the search index in {folder} is outdated; run `kbgen build`")
+        self.folder, self.stamp = folder, stamp
+        self.idle: list[Any] = []
+        self.lexicons: dict[str, Lexicon] | None = None
+
+    def open(self) -> Any:
+        return whoosh_index.open_dir(str(self.folder)).searcher(weighting=BM25F())
+
+    def words(self, reader: Any) -> dict[str, Lexicon]:
+        """Return the text fields' lexicons (read once per generation; under _pools_lock)."""
+        if self.lexicons is None:
+            self.lexicons = {f: Lexicon(reader.field_terms(f)) for f in TEXT_FIELDS}
+        return self.lexicons
+
+
+IDLE_SEARCHERS = 8
+TEXT_FIELDS = ("title_terms", "text")
+_pools_lock = threading.Lock()
+_pools: dict[Path, _Searchers] = {}
+
+
+@contextmanager
+def _borrowed(folder: Path) -> Iterator[tuple[Any, dict[str, Lexicon]]]:
+    """Lend a searcher of the index now in `folder`, with its lexicons, to this thread."""
+    stamp = _stamp(folder)
+    with _pools_lock:
+        pool = _pools.get(folder)
+        if pool is None or pool.stamp != stamp:
+            for old in pool.idle if pool else []:
+                old.close()
+            pool = _pools[folder] = _Searchers(folder, stamp)
+        searcher = pool.idle.pop() if pool.idle else None
+    if searcher is None:
+        searcher = pool.open()
+    try:
+        with _pools_lock:
+            lexicons = pool.words(searcher.reader())
+        yield searcher, lexicons
+    finally:
+        with _pools_lock:
+            keep = _pools.get(folder) is pool and len(pool.idle) < IDLE_SEARCHERS
+            if keep:
+                pool.idle.append(searcher)
+        if not keep:
+            searcher.close()
 
 
 def _terms(text: str) -> list[str]:
@@ -277,16 +326,19 @@ def _terms(text: str) -> list[str]:
     return list(seen)[:MAX_TERMS]
 
 
-def _term_query(reader: Any, term: str) -> wq.Query:
-    """Match a term in every text field; a term the index lacks matches its near spellings."""
-    fields = ["title_terms", "text"]
-    variants = [term]
-    if len(term) >= 4 and not any(reader.frequency(f, term) for f in fields):
-        # "pasword" -> "password": one edit for short words, two for long ones.
-        maxdist = 1 if len(term) < 7 else 2
-        near = {t for f in fields for t in reader.terms_within(f, term, maxdist)}
-        variants = sorted(near)[:8] or variants
-    return wq.Or([wq.Term(f, v) for f in fields for v in variants])
+def _known(reader: Any, term: str) -> bool:
+    return any(reader.frequency(f, term) for f in TEXT_FIELDS)
+
+
+def _variants(reader: Any, lexicons: dict[str, Lexicon], term: str) -> list[str]:
+    """Return the index's words nearest to a word it lacks ("pasword" -> "password"): at most
+    eight, nearest first, then the most frequent; the word itself when none is near."""
+    distance: dict[str, int] = {}
+    for lexicon in lexicons.values():
+        for word, edits in lexicon.near(term, NEAR_WORDS):
+            distance[word] = min(edits, distance.get(word, edits))
+    ranked = sorted(distance, key=lambda w: (distance[w], -reader.doc_frequency("text", w), w))
+    return ranked[:NEAR_WORDS] or [term]
 
 
 def search_folder(
@@ -296,7 +348,13 @@ def search_folder(
     terms = _terms(query)
     if not terms or limit <= 0:
         return []
-    searcher = _searcher(folder)
+    with _borrowed(folder) as (searcher, lexicons):
+        return _search(searcher, lexicons, terms, category, limit)
+
+
+def _search(
+    searcher: Any, lexicons: dict[str, Lexicon], terms: list[str], category: str | None, limit: int
+) -> list[SearchResult]:
     reader = searcher.reader()
     # A word in most documents tells little about any of them and costs a scan of most of the
     # index: when the query has rarer words, those alone rank the results.
@@ -307,7 +365,13 @@ def search_folder(
         terms = [t for t in terms if t not in common]
     elif common and len(terms) > 2:  # only common words: the two rarest still say most
         terms = sorted(terms, key=lambda t: frequency[t])[:2]
-    parts = [_term_query(reader, t) for t in terms]
+    # Only the first few words the index lacks are matched to near spellings: a query of many
+    # made-up words costs no more than one of FUZZY_WORDS.
+    expandable = [t for t in terms if len(t) >= 4 and not _known(reader, t)][:FUZZY_WORDS]
+    parts = []
+    for term in terms:
+        variants = _variants(reader, lexicons, term) if term in expandable else [term]
+        parts.append(wq.Or([wq.Term(f, v) for f in TEXT_FIELDS for v in variants]))
     # Every word should count: documents matching more of them come first.
     q: wq.Query = wq.Or(parts, scale=0.9) if len(parts) > 1 else parts[0]
     filt = wq.Term("category", category) if category else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -10,6 +11,7 @@ from kbgen.build import build
 from kbgen.cli import main
 from kbgen.config import BuildOptions
 from kbgen.search import search
+from kbgen.search.whoosh_index import FUZZY_WORDS, IDLE_SEARCHERS
 from tests.conftest import Project
 
 HOSTILE = [
@@ -64,6 +66,29 @@ def test_finds_by_title_tags_body_and_stems(indexed: Project) -> None:
 def test_misspellings_match_near_terms(indexed: Project) -> None:
     assert slugs(indexed, "pasword")[0] == "reset-password"
     assert slugs(indexed, "refnd")[0] == "refunds"
+    assert slugs(indexed, "passowrd")[0] == "reset-password"  # two letters swapped: one edit
+    assert slugs(indexed, "Forgoten pasword")[0] == "reset-password"
+
+
+def test_only_the_first_words_the_index_lacks_are_matched_to_near_spellings(
+    indexed: Project,
+) -> None:
+    # Made-up words cost a comparison with the index's words each; after FUZZY_WORDS of them,
+    # words are matched as typed, so a long query of nonsense stays cheap.
+    made_up = ["qwzx", "vbnq", "jkzx", "zxqv", "wqjx", "xjqz"][:FUZZY_WORDS]
+    assert slugs(indexed, " ".join([*made_up[:-1], "pasword"]))[0] == "reset-password"
+    assert slugs(indexed, " ".join([*made_up, "pasword"])) == []
+    assert slugs(indexed, " ".join([*made_up, "password"]))[0] == "reset-password"
+
+
+def test_near_spellings_follow_a_rebuild(indexed: Project) -> None:
+    assert slugs(indexed, "pasword")[0] == "reset-password"
+    indexed.article(
+        "account/passkeys.md", "title: Sign in with a passkey\ncategory: getting_started",
+        "A passkey replaces the password on devices that support it.\n",
+    )  # fmt: skip
+    build(BuildOptions(root=indexed.root))
+    assert slugs(indexed, "paskey")[0] == "passkeys"
 
 
 def test_category_filter_and_limit(indexed: Project) -> None:
@@ -140,15 +165,20 @@ def test_an_index_from_another_kbgen_asks_for_a_rebuild(indexed: Project) -> Non
         search("eur", "refund", build_dir=indexed.root / "build")
 
 
-def test_each_thread_gets_its_own_searcher(indexed: Project) -> None:
-    import threading
+def test_searches_from_many_threads_at_once_each_get_their_answer(indexed: Project) -> None:
+    # More threads than idle searchers are kept, all searching at the same moment.
+    queries = {"refund": "refunds", "pasword": "reset-password", "jobs overnight": "running-jobs"}
+    start = threading.Barrier(3 * IDLE_SEARCHERS)
+    found: dict[int, list[tuple[str, str]]] = {}
 
-    found: list[list[str]] = []
-    threads = [
-        threading.Thread(target=lambda: found.append(slugs(indexed, "refund"))) for _ in range(4)
-    ]
+    def searches(n: int) -> None:
+        start.wait(timeout=30)
+        found[n] = [(q, slugs(indexed, q)[0]) for q in list(queries) * 5]
+
+    threads = [threading.Thread(target=searches, args=(n,)) for n in range(3 * IDLE_SEARCHERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
-    assert found == [["refunds"]] * 4
+        thread.join(timeout=60)
+    assert len(found) == 3 * IDLE_SEARCHERS
+    assert all(slug == queries[q] for answers in found.values() for q, slug in answers)
