@@ -171,9 +171,15 @@ async def run_phase(
     return phase
 
 
-def build_project(root: Path) -> None:
-    """Copy the sample content and build it (site, manifest, search index)."""
-    shutil.copytree(REPO / "content", root / "content")
+def build_project(root: Path, articles: int = 0) -> None:
+    """Copy the sample content (or generate `articles` articles) and build it (site, manifest,
+    search index)."""
+    if articles:
+        from bench.corpus import generate
+
+        generate(root, articles, articles // 10)
+    else:
+        shutil.copytree(REPO / "content", root / "content")
     subprocess.run(
         [sys.executable, "-m", "kbgen.cli", "--root", str(root), "-q", "build"], check=True
     )
@@ -250,14 +256,15 @@ class Served:
 
 
 @contextlib.contextmanager
-def served(db: str, workers: int, threads: int) -> Iterator[Served]:
-    """Build the sample into a temporary project, migrate the database, serve it; clean up."""
+def served(db: str, workers: int, threads: int, articles: int = 0) -> Iterator[Served]:
+    """Build the sample (or a generated help center of `articles` articles) into a temporary
+    project, migrate the database, serve it; clean up."""
     from intake.cli.database import upgrade
 
     adopt_orphans()
     with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
         root = Path(tmp)
-        build_project(root)
+        build_project(root, articles)
         pg = PgServer(fast=False) if db == "postgresql" else None
         try:
             url = pg.start() if pg else f"sqlite:///{root / 'bench.sqlite3'}"
