@@ -186,7 +186,7 @@ def build_project(root: Path, articles: int = 0) -> None:
 
 
 def start_server(
-    root: Path, url: str, port: int, workers: int, threads: int
+    root: Path, url: str, port: int, workers: int, threads: int, settings: dict[str, str]
 ) -> subprocess.Popen[bytes]:
     """Start gunicorn with the app factory, as `intake serve` does, and wait until it answers."""
     from intake.serving import gunicorn_command
@@ -198,6 +198,7 @@ def start_server(
         "SECRET_KEY": "bench-secret-key-0123456789",
         "RATELIMIT_ENABLED": "0",  # one address sends everything here
         "KB_SYNC_ON_START": "1",
+        **settings,
     }
     cmd = gunicorn_command("127.0.0.1", port, workers, threads)
     cmd = [c for c in cmd if c not in ("--access-logfile", "-")]
@@ -256,9 +257,12 @@ class Served:
 
 
 @contextlib.contextmanager
-def served(db: str, workers: int, threads: int, articles: int = 0) -> Iterator[Served]:
+def served(
+    db: str, workers: int, threads: int, articles: int = 0, settings: dict[str, str] | None = None
+) -> Iterator[Served]:
     """Build the sample (or a generated help center of `articles` articles) into a temporary
-    project, migrate the database, serve it; clean up."""
+    project, migrate the database, serve it (`settings`: more of the service's environment);
+    clean up."""
     from intake.cli.database import upgrade
 
     adopt_orphans()
@@ -270,7 +274,7 @@ def served(db: str, workers: int, threads: int, articles: int = 0) -> Iterator[S
             url = pg.start() if pg else f"sqlite:///{root / 'bench.sqlite3'}"
             upgrade(url)
             port = free_port()
-            server = start_server(root, url, port, workers, threads)
+            server = start_server(root, url, port, workers, threads, settings or {})
             try:
                 yield Served(port, url, server)
             finally:
