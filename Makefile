@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run preview test lint typecheck pytest build check browser postgres clean
+.PHONY: run preview test lint typecheck pytest build check browser postgres redis clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,14 @@ postgres:
 	  echo "Installing PostgreSQL with apt (needs root)..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# Redis for the tests of rate limits shared by several processes (a throw-away server).
+redis:
+	@command -v redis-server >/dev/null || { \
+	  echo "Installing Redis with apt (needs root)..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 # Everything on SQLite, then the intake tests again on a throw-away PostgreSQL on loopback.
-pytest: $(STAMP) browser postgres
+pytest: $(STAMP) browser postgres redis
 	$(BIN)/pytest -q
 	$(BIN)/pytest -q --db postgresql tests/intake tests/e2e/test_ticket_flow.py tests/e2e/test_desk_flow.py \
 	  tests/e2e/test_chat_flow.py

@@ -42,6 +42,7 @@ class IntakeConfig:
     mail_from: str
     outbox_interval: float
     ticket_rate_limit: str
+    reply_rate_limit: str
     ratelimit_enabled: bool
     ratelimit_storage_uri: str
     max_attachment_bytes: int
@@ -104,7 +105,8 @@ class IntakeConfig:
             smtp_starttls=reader.flag("SMTP_STARTTLS", False),
             mail_from=reader.mail_from(),
             outbox_interval=reader.number("OUTBOX_INTERVAL", 10.0 if smtp_host else 0.0, float, 0),
-            ticket_rate_limit=reader.rate_limit(),
+            ticket_rate_limit=reader.rate_limit("TICKET_RATE_LIMIT", "5 per minute;30 per hour"),
+            reply_rate_limit=reader.rate_limit("REPLY_RATE_LIMIT", "20 per minute;200 per hour"),
             ratelimit_enabled=reader.flag("RATELIMIT_ENABLED", True),
             ratelimit_storage_uri=reader.ratelimit_storage(),
             max_attachment_bytes=reader.number("MAX_ATTACHMENT_KB", 5120, int, 1) * 1024,
@@ -265,17 +267,15 @@ class _Reader:
             self.problems.append(f"MAIL_FROM: {raw!r} is not an email address")
         return raw
 
-    def rate_limit(self) -> str:
-        """Read the per-address limit on new tickets."""
-        raw = self.env.get("TICKET_RATE_LIMIT", "").strip() or "5 per minute;30 per hour"
+    def rate_limit(self, key: str, default: str) -> str:
+        """Read a per-address rate limit such as '5 per minute;30 per hour'."""
+        raw = self.env.get(key, "").strip() or default
         from limits import parse_many
 
         try:
             parse_many(raw)
         except ValueError:
-            self.problems.append(
-                f"TICKET_RATE_LIMIT: {raw!r} is not a rate such as '5 per minute;30 per hour'"
-            )
+            self.problems.append(f"{key}: {raw!r} is not a rate such as '{default}'")
         return raw
 
 

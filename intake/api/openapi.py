@@ -50,6 +50,8 @@ CATEGORY = {"name": "category", "in": "query", "required": False,
             "schema": {"type": "string", "enum": [c.value for c in KbCategory]}}  # fmt: skip
 BEARER: list[dict[str, list[str]]] = [{"ticketToken": []}]
 NOT_FOUND = _error("No such tenant, ticket or item (all answer alike).")
+# REPLY_RATE_LIMIT: replies, files and resolving share one allowance per address.
+TOO_MANY_WRITES = _error("Too many changes to tickets from this address.")
 
 
 def _schemas() -> dict[str, Any]:
@@ -86,11 +88,12 @@ def _ticket_paths() -> dict[str, Any]:
             "parameters": with_ref, "security": BEARER, "requestBody": _body("ReplyCreate"),
             "responses": {"201": reply_out, "400": _error("Invalid reply."),
                           "401": _error("No token sent."), "404": NOT_FOUND,
-                          "409": _error("The ticket is closed.")}}},
+                          "409": _error("The ticket is closed."), "429": TOO_MANY_WRITES}}},
         "/api/v1/{tenant}/tickets/{reference}/resolve": {"post": {
             "summary": "Mark a ticket resolved", "operationId": "resolveTicket",
             "parameters": with_ref, "security": BEARER,
-            "responses": {"200": summary_out, "401": _error("No token sent."), "404": NOT_FOUND}}},
+            "responses": {"200": summary_out, "401": _error("No token sent."), "404": NOT_FOUND,
+                          "429": TOO_MANY_WRITES}}},
         "/api/v1/{tenant}/tickets/{reference}/attachments": {"post": {
             "summary": "Attach files", "operationId": "attachFiles",
             "parameters": with_ref, "security": BEARER,
@@ -99,7 +102,7 @@ def _ticket_paths() -> dict[str, Any]:
                  "body": STR}, ["file"])}}},
             "responses": {"201": reply_out, "400": _error("A file is refused; `field` is file."),
                           "401": _error("No token sent."), "404": NOT_FOUND,
-                          "413": _error("The upload is too large.")}}},
+                          "413": _error("The upload is too large."), "429": TOO_MANY_WRITES}}},
         "/api/v1/{tenant}/tickets/{reference}/attachments/{attachment_id}": {"get": {
             "summary": "Download a file", "operationId": "downloadAttachment",
             "parameters": [*with_ref, {"name": "attachment_id", "in": "path", "required": True,

@@ -28,7 +28,7 @@ from intake.state import state
 from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve
-from intake.web.limits import accepts_files, limit_ticket_creation
+from intake.web.limits import accepts_files, limit_ticket_creation, limit_ticket_writes
 from intake.web.tenancy import brand, customer_ticket, tenant, tenant_session
 from intake.web.uploads import read_uploads, send_attachment
 
@@ -76,6 +76,7 @@ def read(reference: str) -> Response:
 
 
 @bp.route("/tickets/<reference>/replies", methods=["POST"])
+@limit_ticket_writes
 def reply(reference: str) -> tuple[Response, int]:
     """Add the customer's reply (JSON)."""
     token = _token()
@@ -88,6 +89,7 @@ def reply(reference: str) -> tuple[Response, int]:
 
 
 @bp.route("/tickets/<reference>/resolve", methods=["POST"])
+@limit_ticket_writes
 def mark_resolved(reference: str) -> Response:
     """Mark the ticket resolved."""
     token = _token()
@@ -101,6 +103,7 @@ def mark_resolved(reference: str) -> Response:
 
 
 @bp.route("/tickets/<reference>/attachments", methods=["POST"])
+@limit_ticket_writes
 @accepts_files
 def upload(reference: str) -> tuple[Response, int]:
     """Attach files (multipart field `file`, repeatable) with an optional `body` note."""

@@ -157,6 +157,7 @@ def typing(chat_id: int) -> tuple[str, int]:
 
 
 @bp.route("/sessions/<int:chat_id>/read", methods=["POST"])
+@limiter.limit("60 per minute")
 def read(chat_id: int) -> tuple[str, int]:
     """Note how far the customer has read (for the agent's "read" mark)."""
     token, up_to = bearer(), _json().get("up_to")
@@ -170,6 +171,7 @@ def read(chat_id: int) -> tuple[str, int]:
 
 
 @bp.route("/sessions/<int:chat_id>/close", methods=["POST"])
+@limiter.limit("10 per minute")
 def close(chat_id: int) -> Response:
     """The customer ends the chat."""
     with state().db.write(tenant().id) as session:

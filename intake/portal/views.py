@@ -28,7 +28,12 @@ from intake.tickets.replies import (
     split_files,
 )
 from intake.tickets.rules import is_visit_id
-from intake.web.limits import accepts_files, limit_search, limit_ticket_creation
+from intake.web.limits import (
+    accepts_files,
+    limit_search,
+    limit_ticket_creation,
+    limit_ticket_writes,
+)
 from intake.web.sse import event_stream
 from intake.web.tenancy import (
     brand,
@@ -116,6 +121,7 @@ def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any
 
 
 @bp.route("/tickets/<reference>/<token>/replies", methods=["POST"])
+@limit_ticket_writes
 @accepts_files
 def reply(reference: str, token: str) -> Any:
     """Add the customer's reply; invalid input shows the page again with the messages."""
@@ -171,6 +177,7 @@ def _follow_up(closed: SupportTicket, body: str, files: list[CheckedFile]) -> An
 
 
 @bp.route("/tickets/<reference>/<token>/notifications", methods=["POST"])
+@limit_ticket_writes
 def notifications(reference: str, token: str) -> Any:
     """Turn the mails about agents' actions on or off for this ticket."""
     customer_ticket(tenant_session(), reference, token)
@@ -182,6 +189,7 @@ def notifications(reference: str, token: str) -> Any:
 
 
 @bp.route("/tickets/<reference>/<token>/resolve", methods=["POST"])
+@limit_ticket_writes
 def mark_resolved(reference: str, token: str) -> Any:
     """Mark the ticket resolved and show its page again."""
     customer_ticket(tenant_session(), reference, token)  # a wrong link is a 404, form or not

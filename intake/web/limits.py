@@ -20,6 +20,18 @@ def ticket_rate_limit() -> str:
 limit_ticket_creation = limiter.shared_limit(
     ticket_rate_limit, scope="ticket-creation", methods=["POST"]
 )
+
+
+def reply_rate_limit() -> str:
+    """Return the per-address limit on what customers add to their tickets."""
+    return state().config.reply_rate_limit
+
+
+# One bucket per client address for everything a customer adds to a ticket, by the ticket's
+# page or the API: replies, files, resolving it, mail preferences.
+limit_ticket_writes = limiter.shared_limit(
+    reply_rate_limit, scope="ticket-writes", methods=["POST"]
+)
 # Every search costs CPU: the form's suggestions and the API's search share one bucket.
 limit_search = limiter.shared_limit("120 per minute", scope="search")
 

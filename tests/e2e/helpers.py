@@ -50,6 +50,7 @@ def serve_intake(
             "UPLOAD_DIR": str(uploads),
             # Every request comes from 127.0.0.1: the default would refuse the sixth ticket.
             "TICKET_RATE_LIMIT": "1000 per minute",
+            "REPLY_RATE_LIMIT": "1000 per minute",
             **extra,
         }
     )

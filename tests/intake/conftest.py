@@ -19,6 +19,7 @@ from intake import create_app
 from intake.extensions import limiter
 from intake.state import state
 from scripts.pgserver import free_port
+from scripts.redisserver import RedisServer
 from tests.intake.fixtures import DatabaseFactory
 
 SECRET = "test-secret-key-0123456789"
@@ -34,6 +35,7 @@ def make_env(kb_root: Path, database_url: str, uploads: Path, **extra: str) -> d
         "UPLOAD_DIR": str(uploads),
         "PUBLIC_URL": "http://desk.test",
         "TICKET_RATE_LIMIT": "1000 per minute",
+        "REPLY_RATE_LIMIT": "1000 per minute",
         "MAIL_FROM": "support@desk.test",
         "MAX_ATTACHMENT_KB": "64",
         "MAX_ATTACHMENTS": "3",
@@ -55,6 +57,16 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
     monkeypatch.setattr(passwords, "_hasher", cheap)
     monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("not a password of anyone"))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """Return the URL of a throw-away Redis server on loopback (shared rate-limit counters)."""
+    server = RedisServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 @pytest.fixture

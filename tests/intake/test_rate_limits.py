@@ -1,0 +1,115 @@
+"""Rate limits: what customers add to tickets is limited like new tickets are, and every limit
+holds across processes when they share their counters in Redis (a real redis-server)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+
+from intake.state import state
+from tests.intake.conftest import api_ticket, form_fields, make_env, ticket_form
+
+
+@pytest.fixture
+def shared(redis_url: str) -> str:
+    """Return the Redis URL with its counters emptied (the server lives for the session)."""
+    with redis.Redis.from_url(redis_url) as server:
+        server.flushdb()
+    return redis_url
+
+
+def test_replies_are_limited_per_address_form_and_api_together(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(REPLY_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    created = api_ticket(client)
+    ref, token = created["ticket"]["reference"], created["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    api = f"/api/v1/eur/tickets/{ref}"
+    assert client.post(f"{api}/replies", json={"body": "One"}, headers=auth).status_code == 201
+    assert client.post(f"{api}/replies", json={"body": "Two"}, headers=auth).status_code == 201
+    page = f"/eur/tickets/{ref}/{token}"
+    fields = form_fields(client.get(page).get_data(as_text=True))
+    form = client.post(f"{page}/replies", data={**fields, "body": "Three"})
+    assert form.status_code == 303
+    refused = client.post(f"{api}/replies", json={"body": "Four"}, headers=auth)
+    assert refused.status_code == 429 and set(refused.get_json()["error"]) == {"message", "field"}
+    assert "Retry-After" in refused.headers
+    assert client.post(f"{page}/replies", data={**fields, "body": "Five"}).status_code == 429
+    files = {"file": (io.BytesIO(b"notes"), "notes.txt")}
+    upload = client.post(f"{api}/attachments", data=files, headers=auth)
+    assert upload.status_code == 429  # files, resolving and mail choices share the allowance
+    assert client.post(f"{api}/resolve", headers=auth).status_code == 429
+    doc = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for action in ("replies", "attachments", "resolve"):
+        answers = doc[f"/api/v1/{{tenant}}/tickets/{{reference}}/{action}"]["post"]["responses"]
+        assert "429" in answers, action
+    elsewhere = {"REMOTE_ADDR": "10.9.8.7"}
+    other = client.post(f"{api}/replies", json={"body": "Six"}, headers=auth,
+                        environ_base=elsewhere)  # fmt: skip
+    assert other.status_code == 201  # another address has its own allowance
+    shown = client.get(f"{api}", headers=auth).get_json()
+    assert [r["body"] for r in shown["ticket"]["replies"]] == ["One", "Two", "Three", "Six"]
+
+
+def test_a_bad_reply_limit_is_named_at_start(make_app: Callable[..., Flask]) -> None:
+    with pytest.raises(Exception, match="REPLY_RATE_LIMIT: 'often' is not a rate"):
+        make_app(REPLY_RATE_LIMIT="often")
+
+
+SECOND_PROCESS = textwrap.dedent(
+    """
+    import json, os, sys
+    from intake import create_app
+    from tests.intake.conftest import ticket_form
+    app = create_app(dict(os.environ))
+    client = app.test_client()
+    codes = [client.post("/api/v1/eur/tickets", json=ticket_form()).status_code
+             for _ in range(int(sys.argv[1]))]
+    print(json.dumps(codes))
+    """
+)
+
+
+def second_process(app: Flask, tmp_path: Path, kb_root: Path, count: int, **env: str) -> list[int]:
+    """Create `count` tickets from another process of the service; return its statuses."""
+    config = state(app).config
+    environment = {**make_env(kb_root, config.database_url, tmp_path / "uploads", **env),
+                   "PATH": "/usr/bin:/bin"}  # fmt: skip
+    ran = subprocess.run([sys.executable, "-c", SECOND_PROCESS, str(count)], env=environment,
+                         capture_output=True, text=True, timeout=120, cwd=Path.cwd())  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    codes: list[int] = json.loads(ran.stdout.strip().splitlines()[-1])
+    return codes
+
+
+def test_a_limit_holds_across_processes_that_share_redis(
+    make_app: Callable[..., Flask], shared: str, tmp_path: Path, kb_root: Path
+) -> None:
+    settings = {"TICKET_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": shared}
+    app = make_app(**settings)
+    assert second_process(app, tmp_path, kb_root, 2, **settings) == [201, 201]
+    client = app.test_client()
+    assert client.post("/api/v1/eur/tickets", json=ticket_form()).status_code == 201
+    assert client.post("/api/v1/eur/tickets", json=ticket_form()).status_code == 429
+    assert second_process(app, tmp_path, kb_root, 1, **settings) == [429]
+
+
+def test_counters_in_each_process_allow_more_than_the_limit(
+    make_app: Callable[..., Flask], tmp_path: Path, kb_root: Path
+) -> None:
+    # Why `intake serve --workers N` refuses memory:// counters: each process counts alone.
+    settings = {"TICKET_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
+    app = make_app(**settings)
+    assert second_process(app, tmp_path, kb_root, 3, **settings) == [201, 201, 201]
+    assert app.test_client().post("/api/v1/eur/tickets", json=ticket_form()).status_code == 201
