@@ -20,6 +20,10 @@ class ConfigError(IntakeError):
     """The environment or site.yaml does not describe a usable service; names each key."""
 
 
+class BackupError(IntakeError):
+    """A backup cannot be taken or restored; the message says why and what to do."""
+
+
 class InvalidInput(IntakeError):
     """A value a caller sent is not acceptable; `field` names it."""
 

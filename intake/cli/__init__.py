@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from intake import __version__
 from intake.cli import (
     agents,
+    backup,
     chat,
     customers,
     database,
@@ -30,7 +31,8 @@ from intake.cli import (
 from intake.errors import IntakeError
 
 COMMANDS = (database.group, knowledge.group, outbox.group, jobs.group, settings.group,
-            agents.group, customers.group, chat.group, serving.serve)  # fmt: skip
+            agents.group, customers.group, chat.group, serving.serve, backup.backup,
+            backup.restore_command)  # fmt: skip
 
 
 def register(app: Flask) -> None:

@@ -1,0 +1,50 @@
+"""`intake backup` and `intake restore`: the database and the stored files, as one file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from intake.backup import restore, take
+from intake.cli.database import safe_url, upgrade
+from intake.state import state
+
+
+def _upload_dir() -> Path | None:
+    """Return UPLOAD_DIR, or None when the files are stored in the database."""
+    config = state().config
+    return None if config.file_storage == "database" else config.upload_dir
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(dest: Path) -> None:
+    """Write a backup of the database and the stored files to DEST (a new file), while the
+    service runs."""
+    url = state().config.database_url
+    manifest = take(url, _upload_dir(), dest)
+    click.echo(f"Backup of {safe_url(url)} written to {dest}: {manifest.tickets} tickets,"
+               f" {manifest.files} stored files, schema {manifest.revision}")  # fmt: skip
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds tickets.")
+@with_appcontext
+def restore_command(src: Path, force: bool) -> None:
+    """Replace the database and the stored files with those of the backup SRC. Stop the
+    service first; the schema is then upgraded to this version's."""
+    current = state()
+    url = current.config.database_url
+    current.db.engine.dispose()  # this process holds nothing open on what is replaced
+    restored = restore(src, url, _upload_dir(), force)
+    upgrade(url)
+    manifest = restored.manifest
+    click.echo(f"Restored {src} (taken {manifest.created}) into {safe_url(url)}:"
+               f" {manifest.files} stored files")  # fmt: skip
+    if restored.missing_files:
+        click.echo(f"warning: {restored.missing_files} files named in the database are not in"
+                   " the backup (erased while it was taken)", err=True)  # fmt: skip

@@ -1,0 +1,133 @@
+"""`intake backup` under write load and `intake restore` into another database: every ticket
+acknowledged before the backup began comes back, with its files, and the database is whole."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from intake import create_app
+from intake.models import SupportTicket
+from intake.state import state
+from tests.intake.conftest import api_ticket, make_env, ticket_form
+from tests.intake.fixtures import DatabaseFactory
+
+WRITES, SECONDS = 400, 30.0  # the writer's bounds
+
+
+class Writer(threading.Thread):
+    """Create tickets through the API, one after another, noting when each was acknowledged."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(daemon=True)
+        self.client = app.test_client()
+        self.acknowledged: list[tuple[str, float]] = []
+        self.failed: list[int] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        deadline = time.monotonic() + SECONDS
+        for n in range(WRITES):
+            if self.stop.is_set() or time.monotonic() > deadline:
+                return
+            answer = self.client.post("/api/v1/eur/tickets", json=ticket_form(subject=f"Load {n}"))
+            if answer.status_code == 201:
+                self.acknowledged.append(
+                    (answer.get_json()["ticket"]["reference"], time.monotonic())
+                )
+            else:
+                self.failed.append(answer.status_code)
+
+    def wait_for(self, count: int) -> None:
+        for _ in range(int(SECONDS / 0.01)):
+            if len(self.acknowledged) >= count or not self.is_alive():
+                return
+            time.sleep(0.01)
+
+
+def restored_app(intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path, name: str) -> Flask:
+    """An app of a new, empty database and upload folder: where the backup goes."""
+    app = create_app(make_env(kb_root, intake_db.new(name), tmp_path / "restored-uploads"))
+    app.config["TESTING"] = True
+    return app
+
+
+def test_a_backup_under_write_load_restores_every_ticket_acknowledged_before_it(
+    make_app: Callable[..., Flask], intake_db: DatabaseFactory, kb_root: Path, tmp_path: Path
+) -> None:
+    app = make_app()
+    client = app.test_client()
+    first = api_ticket(client, subject="With a file")
+    ref, token = first["ticket"]["reference"], first["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    note = {"file": (io.BytesIO(b"order 1234, wrong VAT"), "notes.txt")}
+    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=note)
+    assert sent.status_code == 201
+    writer = Writer(app)
+    writer.start()
+    writer.wait_for(20)
+    began = time.monotonic()
+    backup = tmp_path / "nightly.tar"
+    taken = app.test_cli_runner().invoke(args=["backup", str(backup)])
+    writer.wait_for(len(writer.acknowledged) + 10)  # writes went on while it was taken
+    writer.stop.set()
+    writer.join(timeout=60)
+    assert taken.exit_code == 0, taken.output
+    assert f"written to {backup}" in taken.output and "1 stored files" in taken.output
+    before = {r for r, at in writer.acknowledged if at < began} | {ref}
+    assert len(before) > 20 and not writer.failed
+    assert not list(tmp_path.glob("intake-backup-*"))  # nothing left behind
+
+    target = restored_app(intake_db, kb_root, tmp_path, "restored")
+    done = target.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert done.exit_code == 0, done.output
+    url = state(target).config.database_url
+    if url.startswith("sqlite"):
+        with sqlite3.connect(str(make_url(url).database)) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+    with state(target).db.read("eur") as session:
+        found = set(session.scalars(select(SupportTicket.reference)))
+    assert before <= found
+    reread = target.test_client().get(f"/api/v1/eur/tickets/{ref}", headers=auth).get_json()
+    [attachment] = [a for reply in reread["ticket"]["replies"] for a in reply["attachments"]]
+    download = target.test_client().get(
+        f"/api/v1/eur/tickets/{ref}/attachments/{attachment['id']}", headers=auth
+    )
+    assert download.status_code == 200 and download.data == b"order 1234, wrong VAT"
+    download.close()
+    state(target).close()
+
+
+def test_restore_refuses_what_would_lose_data_and_names_why(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    app = make_app()
+    api_ticket(app.test_client())
+    runner = app.test_cli_runner()
+    backup = tmp_path / "b.tar"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    again = runner.invoke(args=["backup", str(backup)])
+    assert "exists: choose a new file name" in str(again.exception)
+    refused = str(runner.invoke(args=["restore", str(backup)]).exception)
+    assert "holds 1 tickets" in refused and "--force" in refused
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar file at all")
+    broken = runner.invoke(args=["restore", "--force", str(junk)])
+    assert f"{junk}: cannot be read as a backup" in str(broken.exception)
+    assert runner.invoke(args=["restore", "--force", str(backup)]).exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["backup", "restore"])
+def test_the_commands_say_what_they_do(make_app: Callable[..., Flask], name: str) -> None:
+    shown = make_app().test_cli_runner().invoke(args=[name, "--help"])
+    assert shown.exit_code == 0 and ("backup" in shown.output.lower())
