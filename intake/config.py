@@ -50,6 +50,7 @@ class IntakeConfig:
     trusted_proxies: int
     kb_sync_on_start: bool
     chat_origins: tuple[str, ...] = ()
+    metrics_token: str = ""  # empty: no /metrics
 
     @property
     def instance_dir(self) -> Path:
@@ -114,6 +115,7 @@ class IntakeConfig:
             trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int, 0, 5),
             kb_sync_on_start=reader.flag("KB_SYNC_ON_START", True),
             chat_origins=reader.origins("CHAT_ORIGINS"),
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
         )
         if reader.problems:
             raise ConfigError("invalid configuration:\n  " + "\n  ".join(reader.problems))

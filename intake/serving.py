@@ -14,6 +14,7 @@ connection costs a thread's memory, not CPU. `python -m bench.serving` measures 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -47,6 +48,14 @@ def post_worker_init(worker: Any) -> None:
     from intake.state import state
 
     state(worker.wsgi).background.start()
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """gunicorn hook (in the master): drop a gone worker's live gauges from /metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
 def worker_exit(_server: Any, worker: Any) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -11,12 +13,24 @@ from flask.cli import with_appcontext
 from intake.config import IntakeConfig, child_environment
 from intake.errors import ConfigError
 from intake.kb.mirror import sync_all
+from intake.metrics import MULTIPROCESS_DIR
 from intake.serving import gunicorn_command
 from intake.state import state
 
 WORKERS = "processes (default 1; more than one needs PostgreSQL and Redis)"
 THREADS = "requests and open connections each process serves at once (default 100)"
 ONE_PROCESS = "use --threads for more requests at once, or PostgreSQL for more processes"
+
+
+def metrics_folder(config: IntakeConfig) -> Path:
+    """Empty the folder where the processes about to start keep their metrics; return it.
+
+    An earlier run's files would add dead processes' counts to the new ones.
+    """
+    folder = Path(os.environ.get(MULTIPROCESS_DIR) or config.instance_dir / "metrics")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def check_workers(config: IntakeConfig, workers: int) -> None:
@@ -46,7 +60,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     cmd = gunicorn_command(host, port, workers, threads)
     click.echo(f"Serving on http://{host}:{port}/ with {workers} process(es) (Ctrl-C stops)")
     # The mirror was synced by this process; workers need not race to redo it.
-    env = child_environment({"KB_SYNC_ON_START": "0", "HELPCENTER_ROOT": str(current.config.root)})
+    env = child_environment({"KB_SYNC_ON_START": "0", "HELPCENTER_ROOT": str(current.config.root),
+                             MULTIPROCESS_DIR: str(metrics_folder(current.config))})  # fmt: skip
     sys.stdout.flush()
     # Become gunicorn, so that signals (Ctrl-C, a supervisor's TERM) reach it directly.
     os.execve(cmd[0], cmd, env)

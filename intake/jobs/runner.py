@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from intake.jobs.locks import JobLock
+from intake.metrics import JOB_RUNS
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,9 @@ class JobRunner:
             job.run()
         except Exception:  # noqa: BLE001 (a failed round is logged; the job runs again later)
             log.exception("job %s failed", job.name)
+            JOB_RUNS.labels(job.name, "failed").inc()
+        else:
+            JOB_RUNS.labels(job.name, "ok").inc()
         self.runs[job.name] += 1
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -31,6 +31,7 @@ from intake.events import Event, EventBus
 from intake.extensions import sock
 from intake.live.blueprint import bp
 from intake.live.common import chat_json, messages_json
+from intake.metrics import OPEN_STREAMS
 from intake.models import ChatStatus
 from intake.state import state
 from intake.web.tenancy import tenant
@@ -215,7 +216,8 @@ def chat_socket(ws: Server) -> None:
     ws.sock = WholeFrames(ws.sock)
     chat = ChatSocket(ws, state().db, state().events, tenant().id)
     try:
-        chat.serve()
+        with OPEN_STREAMS.track_inprogress():
+            chat.serve()
     except Refused as exc:
         try:
             chat.send({"type": "error", "message": str(exc)})

@@ -19,6 +19,7 @@ from intake.files import check_files, saved
 from intake.live.blueprint import bp
 from intake.live.common import bearer, chat_json, messages_json
 from intake.mail.outbox import enqueue
+from intake.metrics import OPEN_STREAMS
 from intake.models import ChatMessage, TicketCategory, TicketPriority
 from intake.state import state
 from intake.tickets import rules
@@ -80,7 +81,10 @@ def read_messages(chat_id: int) -> Response:
         find_chat(session, chat_id, token)
     release_session()
     deadline = time.monotonic() + wait
-    with bus.subscribe(tenant_id, [topic(chat_id, "")]) as subscription:
+    with (
+        bus.subscribe(tenant_id, [topic(chat_id, "")]) as subscription,
+        OPEN_STREAMS.track_inprogress(),
+    ):
         while True:
             with db.read(tenant_id) as session:
                 chat = find_chat(session, chat_id, token)

@@ -1,11 +1,12 @@
 """What every face of the service shares over HTTP: tenants in URLs, errors, security
-headers, the template context, uploads, and its own routes (health, the static site)."""
+headers, the template context, uploads, and its own routes (health, readiness, metrics, the
+static site)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from intake.web import context, error_handlers, json, limits, site, tenancy
+from intake.web import context, error_handlers, json, limits, operations, site, tenancy
 from intake.web.security import init_security
 
 
@@ -17,4 +18,5 @@ def init_app(app: Flask, trusted_proxies: int) -> None:
     init_security(app, trusted_proxies)
     app.before_request(limits.limit_body)
     app.json = json.StrictJSONProvider(app)
+    operations.init_app(app)  # before the site: its catch-all route comes last
     app.register_blueprint(site.bp)

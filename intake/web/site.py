@@ -1,5 +1,5 @@
 """The static help center beside the service (for `make run`; production puts a CDN there),
-the bare health endpoint, and tenant-less links resolved by host name."""
+and tenant-less links resolved by host name."""
 
 from __future__ import annotations
 
@@ -32,12 +32,6 @@ def tenant_for_host(host: str) -> TenantConfig:
         if urlsplit(tenant.base_url).hostname == name:
             return tenant
     return site.tenant(site.default_tenant)
-
-
-@bp.route("/healthz", methods=["GET"])
-def healthz() -> Response:
-    """Answer without touching the database: the bare endpoint the benchmark compares with."""
-    return Response("ok\n", mimetype="text/plain")
 
 
 @bp.route("/tickets/new", methods=["GET"])

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from flask import Response
 
 from intake.events import Event, Subscription
+from intake.metrics import OPEN_STREAMS
 
 HEARTBEAT = 15.0  # seconds; keeps proxies from closing an idle stream
 LIFETIME = 300.0
@@ -61,4 +62,6 @@ def event_stream(
     )
     # A client gone before the first frame closes a generator that never ran its `finally`.
     response.call_on_close(subscription.close)
+    OPEN_STREAMS.inc()
+    response.call_on_close(OPEN_STREAMS.dec)  # once, when the server is done with it
     return response

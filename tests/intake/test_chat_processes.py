@@ -35,9 +35,10 @@ ENTRY = [sys.executable, "-c", "from intake.command import main; main()"]
 
 
 @contextlib.contextmanager
-def process(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+def process(env: dict[str, str], port: int, *options: str) -> Iterator[subprocess.Popen[bytes]]:
     """Run `intake serve` on a port until it answers; stop it at the end."""
-    server = subprocess.Popen([*ENTRY, "serve", "--port", str(port), "--threads", "20"], env=env,
+    command = [*ENTRY, "serve", "--port", str(port), "--threads", "20", *options]
+    server = subprocess.Popen(command, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)  # fmt: skip
     try:

@@ -1,0 +1,97 @@
+"""For whoever runs the service: health, readiness and metrics.
+
+/healthz answers as long as the process serves (no database: the bare endpoint the
+benchmarks compare with); /readyz checks what a request needs (the database, each tenant's
+search index, where files are stored) and names what is missing; /metrics gives Prometheus
+the counters of every serving process, to holders of METRICS_TOKEN only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from sqlalchemy import text
+from werkzeug.exceptions import NotFound as HttpNotFound
+
+from intake.metrics import LATENCY, REQUESTS, exposition
+from intake.state import state
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.route("/healthz", methods=["GET"])
+def healthz() -> Response:
+    """Answer without touching the database: the bare endpoint the benchmark compares with."""
+    return Response("ok\n", mimetype="text/plain")
+
+
+def _database() -> str:
+    try:
+        with state().db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 (any failure means not ready; the kind is enough)
+        return f"unreachable ({type(exc).__name__})"
+    return "ok"
+
+
+def _search_indexes() -> str:
+    build = state().config.build_dir
+    missing = [t.id for t in state().site.tenants
+               if not any((build / t.id / "index").glob("_MAIN_*.toc"))]  # fmt: skip
+    return f"no search index for {', '.join(missing)}: run kbgen build" if missing else "ok"
+
+
+def _file_storage() -> str:
+    config = state().config
+    if config.file_storage == "database":
+        return "ok"
+    folder: Path = config.upload_dir
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
+        return f"UPLOAD_DIR is not writable: {folder}"
+    return "ok"
+
+
+@bp.route("/readyz", methods=["GET"])
+def readyz() -> tuple[Response, int]:
+    """Say whether this process can serve requests now, naming each check; 503 if not."""
+    checks = {"database": _database(), "search_index": _search_indexes(),
+              "file_storage": _file_storage()}  # fmt: skip
+    ready = all(result == "ok" for result in checks.values())
+    answer = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
+    answer.headers["Cache-Control"] = "no-store"
+    return answer, 200 if ready else 503
+
+
+@bp.route("/metrics", methods=["GET"])
+def metrics() -> Response:
+    """Prometheus's text format; without METRICS_TOKEN set, or with another token, 404."""
+    expected = state().config.metrics_token
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise HttpNotFound()
+    return Response(exposition(state().db), mimetype="text/plain; version=0.0.4")
+
+
+def _started() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _answered(response: Response) -> Response:
+    endpoint = request.endpoint or "unmatched"  # never the path: it holds tokens
+    started = g.pop("metrics_started", None)
+    if started is not None:
+        LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+    REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Count and time every request, those refused by a limit or CSRF too; add the routes."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _started)
+    app.after_request(_answered)
+    app.register_blueprint(bp)
