@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from intake.api.desk_schemas import DESK_REQUEST_MODELS, DESK_RESPONSE_MODELS
 from intake.api.schemas import REQUEST_MODELS, RESPONSE_MODELS
+from intake.files.checks import ALLOWED_TYPES
 from intake.models import TicketCategory, TicketPriority
 from intake.tickets.queue import SORTS, STATUS_CHOICES
 from kbgen.schema import KbCategory
@@ -47,7 +48,8 @@ TENANT = {"name": "tenant", "in": "path", "required": True, "schema": STR,
 REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": STR,
              "description": "The ticket's reference, such as EUR-10234."}  # fmt: skip
 CATEGORY = {"name": "category", "in": "query", "required": False,
-            "schema": {"type": "string", "enum": [c.value for c in KbCategory]}}  # fmt: skip
+            "schema": {"type": "string", "enum": ["", *(c.value for c in KbCategory)]},
+            "description": "Only this category; empty: every category."}  # fmt: skip
 BEARER: list[dict[str, list[str]]] = [{"ticketToken": []}]
 NOT_FOUND = _error("No such tenant, ticket or item (all answer alike).")
 # REPLY_RATE_LIMIT: replies, files and resolving share one allowance per address.
@@ -108,9 +110,11 @@ def _ticket_paths() -> dict[str, Any]:
             "parameters": [*with_ref, {"name": "attachment_id", "in": "path", "required": True,
                                        "schema": INT}],
             "security": BEARER,
-            "responses": {"200": {"description": "The file, as an attachment download.",
-                                  "content": {"application/octet-stream": {"schema": {
-                                      "type": "string", "format": "binary"}}}},
+            "responses": {"200": {"description": "The file, as an attachment download, with the"
+                                                 " type its content was checked to be.",
+                                  "content": {kind: {"schema": {"type": "string",
+                                                                "format": "binary"}}
+                                              for kind in ALLOWED_TYPES}},
                           "401": _error("No token sent."), "404": NOT_FOUND}}},
     }  # fmt: skip
 
@@ -167,19 +171,23 @@ def _one_of(values: Iterable[str]) -> dict[str, Any]:
 
 
 def _queue_parameters() -> list[dict[str, Any]]:
+    # The queue's filters as the desk's form sends them: an empty value means no filter.
+    def either(values: Iterable[str]) -> dict[str, Any]:
+        return _one_of(["", *values])
+
     return [
         TENANT,
-        _query("status", _one_of(STATUS_CHOICES), "Default active: open, in progress, pending."),
-        _query("priority", _one_of(p.value for p in TicketPriority), "Only this priority."),
-        _query("category", _one_of(c.value for c in TicketCategory), "Only this category."),
+        _query("status", either(STATUS_CHOICES), "Default active: open, in progress, pending."),
+        _query("priority", either(p.value for p in TicketPriority), "Only this priority."),
+        _query("category", either(c.value for c in TicketCategory), "Only this category."),
         _query("tag", STR, "Only tickets with this tag."),
-        _query("group", {"type": "string", "pattern": "^[0-9]+$"}, "A group's id."),
-        _query("assignee", {"type": "string", "pattern": "^(mine|unassigned|[0-9]+)$"},
+        _query("group", {"type": "string", "pattern": "^[0-9]*$"}, "A group's id."),
+        _query("assignee", {"type": "string", "pattern": "^(mine|unassigned|[0-9]+)?$"},
                "mine, unassigned, or an agent's id."),
         _query("q", {"type": "string", "maxLength": 200},
                "Words of the subject, description or messages (each a prefix)."),
-        _query("sort", _one_of(SORTS), "Default updated."),
-        _query("order", _one_of(("desc", "asc")), "Default desc."),
+        _query("sort", either(SORTS), "Default updated."),
+        _query("order", either(("desc", "asc")), "Default desc."),
         _query("page", {"type": "integer", "minimum": 1, "maximum": 100_000}, "Default 1."),
     ]  # fmt: skip
 

@@ -34,6 +34,7 @@ from intake.mail.outbox import retry_failed, undelivered
 from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMember
 from intake.settings import TenantSettings
 from intake.state import state
+from intake.tickets.rules import is_row_id
 from intake.web.tenancy import tenant, tenant_session
 
 
@@ -139,7 +140,7 @@ def group_list() -> Any:
 def group_members(group_id: int) -> Any:
     """Set a group's members to the agents ticked."""
     if EmptyForm().validate_on_submit():
-        wanted = {int(v) for v in request.form.getlist("member") if v.isascii() and v.isdigit()}
+        wanted = {int(v) for v in request.form.getlist("member") if is_row_id(v)}
         with state().db.write(tenant().id) as session:
             group = session.get(AgentGroup, group_id)
             if group is None:
@@ -266,7 +267,7 @@ def mail_retry() -> Any:
     """Give every failed mail (or one) a new round of attempts."""
     if EmptyForm().validate_on_submit():
         one = request.form.get("mail", "")
-        retry_failed(state().db, tenant().id, int(one) if one.isascii() and one.isdigit() else None)
+        retry_failed(state().db, tenant().id, int(one) if is_row_id(one) else None)
     return redirect(url_for("desk_admin.mail"), 303)
 
 

@@ -20,6 +20,7 @@ from intake.tickets.bulk import bulk_action
 from intake.tickets.changes import CREATED, UPDATED, ticket_changed
 from intake.tickets.notify import mark_read, unread
 from intake.tickets.queue import QueueFilter, parse_filter, queue_page
+from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
 from intake.web.tenancy import desk_settings, tenant, tenant_session
 
@@ -89,7 +90,7 @@ def bulk() -> Any:
     """Apply one action to the selected tickets: all of them, or none if one cannot take it."""
     form = BulkForm()
     form.assignee.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
-    ids = [int(i) for i in request.form.getlist("ticket") if i.isascii() and i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("ticket") if is_row_id(i)]
     if not form.validate_on_submit():
         raise InvalidInput("The form has expired; reload the queue and try again.", "action")
     with state().db.write(tenant().id) as session:

@@ -29,6 +29,7 @@ from intake.tickets.canned import fill_in
 from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.loading import page_extras, ticket_by_reference
 from intake.tickets.notify import mark_read
+from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
 from intake.web.limits import accepts_files
 from intake.web.tenancy import desk_settings, release_session, tenant, tenant_session
@@ -99,7 +100,7 @@ def ticket_by_id(ticket_id: int) -> Any:
 
 
 def _version(raw: str | None) -> int:
-    if not raw or not raw.isascii() or not raw.isdigit():
+    if not raw or not is_row_id(raw):
         raise InvalidInput("The form lacks the ticket's version; reload the page.", "version")
     return int(raw)
 
@@ -153,8 +154,8 @@ def post_fields(reference: str) -> Any:
         status=TicketStatus(form.status.data), priority=TicketPriority(form.priority.data),
         category=TicketCategory(form.category.data),
         tags=[t for t in (form.tags.data or "").split(",") if t.strip()],
-        group_id=int(form.group.data) if (form.group.data or "").isdigit() else None,
-        assignee_id=int(form.assignee.data) if (form.assignee.data or "").isdigit() else None,
+        group_id=int(form.group.data) if is_row_id(form.group.data or "") else None,
+        assignee_id=int(form.assignee.data) if is_row_id(form.assignee.data or "") else None,
     )  # fmt: skip
     try:
         with state().db.write(tenant().id) as session:

@@ -24,7 +24,7 @@ from intake.models import (
     TicketTag,
 )
 from intake.models.tickets import PRIORITY_RANK
-from intake.tickets.rules import TAG_MAX
+from intake.tickets.rules import TAG_MAX, is_row_id
 from intake.tickets.search import text_condition
 
 PAGE_SIZE = 50
@@ -70,7 +70,7 @@ def _choice(args: Mapping[str, str], key: str, allowed: tuple[str, ...], default
 
 def _id_or(args: Mapping[str, str], key: str, words: tuple[str, ...]) -> str:
     value = args.get(key, "").strip()
-    if value and value not in words and not (value.isascii() and value.isdigit()):
+    if value and value not in words and not is_row_id(value):
         raise InvalidInput(f"{key}: use {' or '.join(words + ('an id',))}.", key)
     return value
 

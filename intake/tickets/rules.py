@@ -13,12 +13,18 @@ DESCRIPTION_MAX = 10_000
 REPLY_MAX = 10_000
 COMMENT_MAX = 2_000
 VISIT_ID_MAX = 40
+ID_MAX = 2**31 - 1  # row ids: a larger number names no row (and overflows the database)
 
 
 # Format characters that scripts and emoji need: Persian and Indic writing (zero-width
 # non-joiner) and emoji sequences (zero-width joiner).
 JOINERS = frozenset("\u200c\u200d")
 LINE_BREAKS = frozenset("\n\r\u2028\u2029")
+
+
+def is_row_id(text: str) -> bool:
+    """Say whether text is a row id: ASCII digits, 1 to ID_MAX."""
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= ID_MAX
 
 
 def control_problem(text: str, multiline: bool) -> str | None:

@@ -7,12 +7,22 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import FileSystemLoader
+from werkzeug.routing import IntegerConverter, Map
 
 from intake.config import IntakeConfig
+from intake.tickets.rules import ID_MAX
 
 # The package's templates (the repository's top-level templates/ folder): one folder per
 # area, so pages name theirs ("portal/new.html") and share web/'s layout and shared/'s header.
 TEMPLATES = Path(str(files("intake.templates")))
+
+
+class RowId(IntegerConverter):
+    """`<int:...>` in every route: 1 to ID_MAX; any other number matches no route (404) and
+    never reaches the database, whose integers it could overflow."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=ID_MAX)
 
 
 def make_flask(config: IntakeConfig) -> Flask:
@@ -35,6 +45,7 @@ def make_flask(config: IntakeConfig) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
     )
+    app.url_map.converters["int"] = RowId
     app.jinja_loader = FileSystemLoader(
         [str(TEMPLATES), str(TEMPLATES / "web"), str(TEMPLATES / "shared")]
     )

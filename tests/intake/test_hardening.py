@@ -7,9 +7,12 @@ import logging
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.intake.conftest import PNG, api_ticket
+from tests.intake.desk import signed_in
+from tests.intake.test_desk_api import make_agent
 
 
 def error_of(answer: Any) -> dict[str, Any]:
@@ -61,6 +64,27 @@ def test_numbers_in_other_scripts_are_refused_not_crashed_on(
 ) -> None:
     answer = client.get("/api/v1/eur/kb/search", query_string={"q": "refund", "limit": digit})
     assert answer.status_code == 400 and error_of(answer)["field"] == "limit"
+
+
+HUGE = "9" * 30  # no row has such an id, and no database integer holds it
+
+
+def test_ids_beyond_any_row_answer_404_or_400_never_500(app: Flask, client: FlaskClient) -> None:
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    desk = signed_in(app, "ana@example.com")
+    for url, who in ((f"/api/v1/eur/tickets/{ref}/attachments/{HUGE}", client),
+                     (f"/api/v1/eur/tickets/{ref}/attachments/{2**31}", client),
+                     (f"/chat/eur/sessions/{HUGE}", client),
+                     (f"/desk/eur/chats/{HUGE}", desk)):  # fmt: skip
+        assert who.get(url, headers=auth).status_code == 404, url
+    token = make_agent(app).token
+    for digits in (HUGE, str(2**31), "\u0663"):
+        queue = desk.get("/desk/eur/", query_string={"group": digits})
+        assert queue.status_code == 400 and "group: use an id" in queue.get_data(as_text=True)
+        api = client.get("/api/v1/eur/desk/tickets", query_string={"assignee": digits},
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert api.status_code == 400 and error_of(api)["field"] == "assignee"
 
 
 def test_an_upload_of_only_empty_file_parts_is_refused(client: FlaskClient) -> None:
