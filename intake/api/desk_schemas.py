@@ -27,9 +27,9 @@ from intake.models import (
 from intake.tickets import rules
 from intake.tickets.agent_work import Changes
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=rules.ID_MAX)]
 Version = Annotated[
-    int, Field(ge=1, le=2**31 - 1, description="The ticket's `version` as last read.")
+    int, Field(ge=1, le=rules.ID_MAX, description="The ticket's `version` as last read.")
 ]
 
 

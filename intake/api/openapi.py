@@ -18,6 +18,7 @@ from intake.api.desk_schemas import DESK_REQUEST_MODELS, DESK_RESPONSE_MODELS
 from intake.api.schemas import REQUEST_MODELS, RESPONSE_MODELS
 from intake.files.checks import ALLOWED_TYPES
 from intake.models import TicketCategory, TicketPriority
+from intake.tickets import rules
 from intake.tickets.queue import SORTS, STATUS_CHOICES
 from kbgen.schema import KbCategory
 
@@ -248,6 +249,13 @@ def document() -> dict[str, Any]:
             'Errors are {"error": {"message": ..., "field": ...}}.',
         },
         "paths": {**_ticket_paths(), **_kb_paths(), **_desk_paths()},
+        # A text field marked "x-refused-code-points" refuses these characters (400 naming
+        # the field): Unicode's C* categories but for the joiners U+200C and U+200D, and the
+        # line and paragraph separators; multi-line text keeps tab, new line and return.
+        "x-refused-code-points": {
+            "single-line": list(rules.refused_ranges(multiline=False)),
+            "multi-line": list(rules.refused_ranges(multiline=True)),
+        },
         "components": {
             "schemas": _schemas(),
             "securitySchemes": {

@@ -13,6 +13,10 @@ from intake.models.enums import AuthorType, KbCategory, TicketCategory, TicketPr
 from intake.models.tickets import SupportTicket, TicketAttachment, TicketResponse
 from intake.tickets import rules
 
+# Marks a text field with the rule of its invisible characters; the document lists the ranges.
+ONE_LINE = {"x-refused-code-points": "single-line"}
+MULTI_LINE = {"x-refused-code-points": "multi-line"}
+
 
 def _one_line(value: str) -> str:
     problem = rules.control_problem(value, multiline=False)
@@ -41,16 +45,26 @@ class _Body(BaseModel):
 class TicketCreate(_Body):
     """POST /api/v1/{tenant}/tickets."""
 
-    name: Annotated[str, Field(min_length=1, max_length=rules.NAME_MAX), AfterValidator(_one_line)]
+    name: Annotated[
+        str,
+        Field(min_length=1, max_length=rules.NAME_MAX, json_schema_extra=ONE_LINE),
+        AfterValidator(_one_line),
+    ]
     email: Annotated[EmailStr, Field(max_length=rules.EMAIL_MAX)]
     subject: Annotated[
         str,
-        Field(min_length=rules.SUBJECT_MIN, max_length=rules.SUBJECT_MAX),
+        Field(
+            min_length=rules.SUBJECT_MIN, max_length=rules.SUBJECT_MAX, json_schema_extra=ONE_LINE
+        ),
         AfterValidator(_one_line),
     ]
     description: Annotated[
         str,
-        Field(min_length=rules.DESCRIPTION_MIN, max_length=rules.DESCRIPTION_MAX),
+        Field(
+            min_length=rules.DESCRIPTION_MIN,
+            max_length=rules.DESCRIPTION_MAX,
+            json_schema_extra=MULTI_LINE,
+        ),
         AfterValidator(_text),
     ]
     category: TicketCategory
@@ -61,14 +75,22 @@ class TicketCreate(_Body):
 class ReplyCreate(_Body):
     """POST /api/v1/{tenant}/tickets/{reference}/replies."""
 
-    body: Annotated[str, Field(min_length=1, max_length=rules.REPLY_MAX), AfterValidator(_text)]
+    body: Annotated[
+        str,
+        Field(min_length=1, max_length=rules.REPLY_MAX, json_schema_extra=MULTI_LINE),
+        AfterValidator(_text),
+    ]
 
 
 class FeedbackCreate(_Body):
     """POST /api/v1/{tenant}/kb/articles/{slug}/feedback."""
 
     helpful: bool
-    comment: Annotated[str, Field(max_length=rules.COMMENT_MAX), AfterValidator(_text)] = ""
+    comment: Annotated[
+        str,
+        Field(max_length=rules.COMMENT_MAX, json_schema_extra=MULTI_LINE),
+        AfterValidator(_text),
+    ] = ""
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 NAME_MAX = 100
@@ -33,7 +34,7 @@ def control_problem(text: str, multiline: bool) -> str | None:
     Refused: Unicode's control, format, surrogate, private-use and unassigned characters
     (categories C*) and the line and paragraph separators, but for tab and newline in
     multi-line text and the joiners above. docs/service.md lists the same rule, and the
-    OpenAPI document states it as code-point ranges (TEXT_PATTERN).
+    OpenAPI document states it as code-point ranges (refused_ranges).
     """
     for char in text:
         if multiline and char in "\n\r\t":
@@ -49,6 +50,23 @@ def control_problem(text: str, multiline: bool) -> str | None:
                 f"contains a control character (U+{ord(char):04X}), which is invisible; remove it"
             )
     return None
+
+
+@functools.cache
+def refused_ranges(multiline: bool) -> tuple[str, ...]:
+    """Return the code points control_problem refuses, as ranges ("U+0000-U+0008", "U+00AD"),
+    for this Python's Unicode database (the OpenAPI document lists them)."""
+    found: list[str] = []
+    start = None
+    for point in range(0x110001):
+        refused = point <= 0x10FFFF and control_problem(chr(point), multiline) is not None
+        if refused and start is None:
+            start = point
+        elif not refused and start is not None:
+            last = point - 1
+            found.append(f"U+{start:04X}" if start == last else f"U+{start:04X}-U+{last:04X}")
+            start = None
+    return tuple(found)
 
 
 def is_visit_id(value: str) -> bool:

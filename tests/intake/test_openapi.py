@@ -95,3 +95,40 @@ def test_real_answers_match_their_documented_schemas(client: FlaskClient) -> Non
     check(client.post("/api/v1/eur/kb/articles/nope/feedback", json={"helpful": True}),
           feedback, "post")  # fmt: skip
     assert {status for _, _, status in seen} >= {200, 201, 400, 401, 404}
+
+
+def _intervals(ranges: list[str]) -> list[tuple[int, int]]:
+    """Return the listed ranges ("U+0000-U+001F", "U+00AD") as (first, last) code points."""
+    found = []
+    for item in ranges:
+        first, _, last = item.partition("-")
+        found.append((int(first[2:], 16), int((last or first)[2:], 16)))
+    return found
+
+
+def _listed(intervals: list[tuple[int, int]], point: int) -> bool:
+    return any(first <= point <= last for first, last in intervals)
+
+
+def test_the_listed_code_points_are_the_ones_the_api_refuses(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    rules = doc["x-refused-code-points"]
+    fields = doc["components"]["schemas"]["TicketCreate"]["properties"]
+    assert fields["subject"]["x-refused-code-points"] == "single-line"
+    assert fields["description"]["x-refused-code-points"] == "multi-line"
+    single, multi = _intervals(rules["single-line"]), _intervals(rules["multi-line"])
+    for point in (0x00, 0x0A, 0xAD, 0x2028, 0x2029, 0xE000, 0x10FFFF):
+        assert _listed(single, point), hex(point)
+    for point in [first for first, _last in single[::25]] + [0x0A, 0x2029, 0xAD]:
+        sent = client.post("/api/v1/eur/tickets",
+                           json=ticket_form(subject=f"Refund {chr(point)} please"))  # fmt: skip
+        assert sent.status_code == 400, hex(point)
+        assert sent.get_json()["error"]["field"] == "subject", hex(point)
+    for point in (0x09, 0x0A):  # kept in multi-line text, refused on one line
+        assert _listed(single, point) and not _listed(multi, point)
+        kept = client.post("/api/v1/eur/tickets", json=ticket_form(
+            description=f"Line one{chr(point)}line two of the description"))  # fmt: skip
+        assert kept.status_code == 201, hex(point)
+    for text in ("Zoë’s invoice", "Emoji 👩\u200d💻 ok", "می\u200cخواهم"):  # joiners stay
+        assert not any(_listed(single, ord(c)) for c in text)
+        assert client.post("/api/v1/eur/tickets", json=ticket_form(subject=text)).status_code == 201
