@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run preview test lint typecheck pytest build check browser postgres redis clean
+.PHONY: run preview test lint typecheck pytest build check browser postgres redis nginx clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,8 +56,14 @@ redis:
 	  echo "Installing Redis with apt (needs root)..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
+# nginx for the tests of the production layout (deploy/nginx-intake.conf before intake serve).
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  echo "Installing nginx with apt (needs root)..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
 # Everything on SQLite, then the intake tests again on a throw-away PostgreSQL on loopback.
-pytest: $(STAMP) browser postgres redis
+pytest: $(STAMP) browser postgres redis nginx
 	$(BIN)/pytest -q
 	$(BIN)/pytest -q --db postgresql tests/intake tests/e2e/test_ticket_flow.py tests/e2e/test_desk_flow.py \
 	  tests/e2e/test_chat_flow.py
