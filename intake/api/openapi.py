@@ -237,6 +237,18 @@ def _desk_paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _with_body_limits(paths: dict[str, Any]) -> dict[str, Any]:
+    """Add the 413 every call with a body may answer (intake.web.limits refuses a body over
+    its limit before reading it)."""
+    for item in paths.values():
+        for operation in item.values():
+            if "requestBody" in operation:
+                operation["responses"].setdefault(
+                    "413", _error("The body is larger than this call takes.")
+                )
+    return paths
+
+
 def document() -> dict[str, Any]:
     """Return the whole OpenAPI document."""
     return {
@@ -248,7 +260,7 @@ def document() -> dict[str, Any]:
             "and the agents' desk. "
             'Errors are {"error": {"message": ..., "field": ...}}.',
         },
-        "paths": {**_ticket_paths(), **_kb_paths(), **_desk_paths()},
+        "paths": _with_body_limits({**_ticket_paths(), **_kb_paths(), **_desk_paths()}),
         # A text field marked "x-refused-code-points" refuses these characters (400 naming
         # the field): Unicode's C* categories but for the joiners U+200C and U+200D, and the
         # line and paragraph separators; multi-line text keeps tab, new line and return.

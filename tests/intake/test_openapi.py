@@ -132,3 +132,15 @@ def test_the_listed_code_points_are_the_ones_the_api_refuses(client: FlaskClient
     for text in ("Zoë’s invoice", "Emoji 👩\u200d💻 ok", "می\u200cخواهم"):  # joiners stay
         assert not any(_listed(single, ord(c)) for c in text)
         assert client.post("/api/v1/eur/tickets", json=ticket_form(subject=text)).status_code == 201
+
+
+def test_every_call_with_a_body_documents_and_answers_413(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    with_body = [(path, method) for path, item in doc["paths"].items()
+                 for method, operation in item.items() if "requestBody" in operation]  # fmt: skip
+    assert len(with_body) >= 5
+    for path, method in with_body:
+        assert "413" in doc["paths"][path][method]["responses"], (path, method)
+    huge = {"name": "Ada", "description": "x" * (2 * 1024 * 1024)}  # over every text limit
+    answer = client.post("/api/v1/eur/tickets", json=huge)
+    assert answer.status_code == 413 and "error" in answer.get_json()
