@@ -274,16 +274,17 @@ class _Searchers:
             raise FileNotFoundError(f"the search index in {folder} is outdated; run `kbgen build`")
         self.folder, self.stamp = folder, stamp
         self.idle: list[Any] = []
-        self.lexicons: dict[str, Lexicon] | None = None
+        self.lexicon: Lexicon | None = None
 
     def open(self) -> Any:
         return whoosh_index.open_dir(str(self.folder)).searcher(weighting=BM25F())
 
-    def words(self, reader: Any) -> dict[str, Lexicon]:
-        """Return the text fields' lexicons (read once per generation; under _pools_lock)."""
-        if self.lexicons is None:
-            self.lexicons = {f: Lexicon(reader.field_terms(f)) for f in TEXT_FIELDS}
-        return self.lexicons
+    def words(self, reader: Any) -> Lexicon:
+        """Return the words of the text fields together (read once per generation, under
+        _pools_lock): a near spelling is then looked for once and matched in both fields."""
+        if self.lexicon is None:
+            self.lexicon = Lexicon({w for f in TEXT_FIELDS for w in reader.field_terms(f)})
+        return self.lexicon
 
 
 IDLE_SEARCHERS = 8
@@ -293,8 +294,8 @@ _pools: dict[Path, _Searchers] = {}
 
 
 @contextmanager
-def _borrowed(folder: Path) -> Iterator[tuple[Any, dict[str, Lexicon]]]:
-    """Lend a searcher of the index now in `folder`, with its lexicons, to this thread."""
+def _borrowed(folder: Path) -> Iterator[tuple[Any, Lexicon]]:
+    """Lend a searcher of the index now in `folder`, with its words, to this thread."""
     stamp = _stamp(folder)
     with _pools_lock:
         pool = _pools.get(folder)
@@ -307,8 +308,8 @@ def _borrowed(folder: Path) -> Iterator[tuple[Any, dict[str, Lexicon]]]:
         searcher = pool.open()
     try:
         with _pools_lock:
-            lexicons = pool.words(searcher.reader())
-        yield searcher, lexicons
+            lexicon = pool.words(searcher.reader())
+        yield searcher, lexicon
     finally:
         with _pools_lock:
             keep = _pools.get(folder) is pool and len(pool.idle) < IDLE_SEARCHERS
@@ -330,15 +331,13 @@ def _known(reader: Any, term: str) -> bool:
     return any(reader.frequency(f, term) for f in TEXT_FIELDS)
 
 
-def _variants(reader: Any, lexicons: dict[str, Lexicon], term: str) -> list[str]:
+def _variants(reader: Any, lexicon: Lexicon, term: str) -> list[str]:
     """Return the index's words nearest to a word it lacks ("pasword" -> "password"): at most
     eight, nearest first, then the most frequent; the word itself when none is near."""
-    distance: dict[str, int] = {}
-    for lexicon in lexicons.values():
-        for word, edits in lexicon.near(term, NEAR_WORDS):
-            distance[word] = min(edits, distance.get(word, edits))
-    ranked = sorted(distance, key=lambda w: (distance[w], -reader.doc_frequency("text", w), w))
-    return ranked[:NEAR_WORDS] or [term]
+    near = lexicon.near(term, 4 * NEAR_WORDS)  # more than kept: ties go to the frequent
+    ranked = sorted(near, key=lambda pair: (pair[1], -reader.doc_frequency("text", pair[0]),
+                                            pair[0]))  # fmt: skip
+    return [word for word, _edits in ranked[:NEAR_WORDS]] or [term]
 
 
 def search_folder(
@@ -348,12 +347,12 @@ def search_folder(
     terms = _terms(query)
     if not terms or limit <= 0:
         return []
-    with _borrowed(folder) as (searcher, lexicons):
-        return _search(searcher, lexicons, terms, category, limit)
+    with _borrowed(folder) as (searcher, lexicon):
+        return _search(searcher, lexicon, terms, category, limit)
 
 
 def _search(
-    searcher: Any, lexicons: dict[str, Lexicon], terms: list[str], category: str | None, limit: int
+    searcher: Any, lexicon: Lexicon, terms: list[str], category: str | None, limit: int
 ) -> list[SearchResult]:
     reader = searcher.reader()
     # A word in most documents tells little about any of them and costs a scan of most of the
@@ -370,7 +369,7 @@ def _search(
     expandable = [t for t in terms if len(t) >= 4 and not _known(reader, t)][:FUZZY_WORDS]
     parts = []
     for term in terms:
-        variants = _variants(reader, lexicons, term) if term in expandable else [term]
+        variants = _variants(reader, lexicon, term) if term in expandable else [term]
         parts.append(wq.Or([wq.Term(f, v) for f in TEXT_FIELDS for v in variants]))
     # Every word should count: documents matching more of them come first.
     q: wq.Query = wq.Or(parts, scale=0.9) if len(parts) > 1 else parts[0]
