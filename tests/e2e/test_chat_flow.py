@@ -142,6 +142,7 @@ def test_a_customer_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     # The inbox refreshes by itself; the agent opens the chat and sees the customer typing.
     agent.get_by_role("link", name="Ada Lovelace").click()
     expect(agent.get_by_role("log", name="Conversation")).to_contain_text("invoice export")
+    expect(agent.locator("body")).to_have_attribute("data-live", "on")  # hears events now
     panel.get_by_label("Your message").press_sequentially("One more thing")
     expect(agent.locator("#chat-status")).to_have_text("The customer is typing…")
     panel.get_by_label("Your message").fill("")

@@ -472,6 +472,9 @@ def test_every_documented_desk_answer_happens(client: FlaskClient, desk: Desk) -
     desk.call("PATCH", one, json={"version": desk.ticket(keep)["version"], "priority": "low"})
     desk.call("POST", merge, json={"into": keep, "version": 2})
     desk.call("POST", merge, json={"into": keep, "version": 1})
+    oversized = {"body": "x" * (1024 * 1024), "version": 1}  # over every text body's limit
+    for method, url in (("PATCH", one), ("POST", replies), ("POST", merge)):
+        desk.call(method, url, json=oversized)
     documented = {
         (path, method, int(status))
         for path, item in desk.doc["paths"].items()

@@ -205,6 +205,9 @@
   }
   if (streamUrl && window.EventSource) {
     var source = new EventSource(streamUrl);
+    // Whether live updates flow (read by the browser tests before they count on them).
+    source.addEventListener("open", function () { document.body.setAttribute("data-live", "on"); });
+    source.addEventListener("error", function () { document.body.setAttribute("data-live", "off"); });
     source.addEventListener("signed-out", function () { source.close(); window.location.reload(); });
     ["ticket.created", "ticket.updated"].forEach(function (topic) {
       source.addEventListener(topic, function () {
