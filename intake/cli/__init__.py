@@ -49,7 +49,20 @@ def _create() -> Flask:
     return create_app(dataclasses.replace(IntakeConfig.from_process(), kb_sync_on_start=False))
 
 
-cli = FlaskGroup(name="intake", create_app=_create, add_version_option=False, load_dotenv=False)
+class IntakeGroup(FlaskGroup):
+    """The `intake` command: the project's commands only, not Flask's development ones (run,
+    shell, routes) nor those extensions add, and none of Flask's app-finding options."""
+
+    def list_commands(self, _ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+    def get_command(self, _ctx: click.Context, name: str) -> click.Command | None:
+        return self.commands.get(name)
+
+
+cli = IntakeGroup(name="intake", create_app=_create, add_version_option=False, load_dotenv=False,
+                  add_default_commands=False, set_debug_flag=False)  # fmt: skip
+cli.params = [p for p in cli.params if p.name not in ("env_file", "app", "debug")]
 cli = click.version_option(__version__, prog_name="intake", message="%(prog)s %(version)s")(cli)
 for _command in COMMANDS:
     cli.add_command(_command)

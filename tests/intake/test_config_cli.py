@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -139,7 +140,7 @@ def test_commands_never_send_mail(kb_root: Path, tmp_path: Path, smtp: Mailbox) 
     app = create_app({**env, "SECRET_KEY": "x" * 20, "PATH": "/usr/bin:/bin"})
     api_ticket(app.test_client())  # one confirmation mail waits in the outbox
     state(app).close()
-    for command in (["routes"], ["kb", "sync"], ["settings", "list", "--tenant", "eur"]):
+    for command in (["kb", "sync"], ["settings", "list", "--tenant", "eur"], ["jobs", "--help"]):
         assert _intake(env, *command).returncode == 0, command
     assert smtp.messages == []
     assert _intake(env, "outbox", "send").stdout.startswith("1 sent")  # only when asked
@@ -151,3 +152,13 @@ def test_version(kb_root: Path) -> None:
 
     result = _intake({"HELPCENTER_ROOT": str(kb_root)}, "--version")
     assert result.returncode == 0 and result.stdout.strip() == f"intake {__version__}"
+
+
+def test_help_lists_the_projects_commands_only(kb_root: Path) -> None:
+    shown = _intake({"HELPCENTER_ROOT": str(kb_root)}, "--help").stdout
+    listed = re.findall(r"^  (\w+) ", shown.split("Commands:")[1], flags=re.MULTILINE)
+    assert listed == ["agents", "backup", "chat", "customers", "db", "jobs", "kb", "outbox",
+                      "restore", "serve", "settings"]  # fmt: skip
+    assert "--app" not in shown and "--env-file" not in shown and "--debug" not in shown
+    run = _intake({"HELPCENTER_ROOT": str(kb_root)}, "run")
+    assert run.returncode == 2 and "No such command 'run'" in run.stderr
