@@ -60,8 +60,14 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     cmd = gunicorn_command(host, port, workers, threads)
     click.echo(f"Serving on http://{host}:{port}/ with {workers} process(es) (Ctrl-C stops)")
     # The mirror was synced by this process; workers need not race to redo it.
-    env = child_environment({"KB_SYNC_ON_START": "0", "HELPCENTER_ROOT": str(current.config.root),
-                             MULTIPROCESS_DIR: str(metrics_folder(current.config))})  # fmt: skip
+    settings = {"KB_SYNC_ON_START": "0", "HELPCENTER_ROOT": str(current.config.root),
+                MULTIPROCESS_DIR: str(metrics_folder(current.config))}  # fmt: skip
+    if not os.environ.get("PUBLIC_URL", "").strip():
+        # Links in mails and answers point where this server listens, not at a default port.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        settings["PUBLIC_URL"] = f"http://{shown}:{port}"
+        click.echo(f"PUBLIC_URL is not set: links will use {settings['PUBLIC_URL']}")
+    env = child_environment(settings)
     sys.stdout.flush()
     # Become gunicorn, so that signals (Ctrl-C, a supervisor's TERM) reach it directly.
     os.execve(cmd[0], cmd, env)

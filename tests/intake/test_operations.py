@@ -4,6 +4,7 @@ every request, open connection, mail backlog and waiting chat, summed over the p
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -134,3 +135,22 @@ def test_requests_refused_by_a_limit_are_counted(make_app: Callable[..., Flask])
     codes = [client.post("/api/v1/eur/tickets", json=ticket_form()).status_code for _ in range(2)]
     assert codes == [201, 429]
     assert refused() == before + 1
+
+
+def test_links_use_the_address_intake_serve_listens_on(
+    make_app: Callable[..., Flask], kb_root: Path, tmp_path: Path
+) -> None:
+    config = state(make_app()).config
+    env = {**make_env(kb_root, config.database_url, tmp_path / "uploads"),
+           "PATH": os.environ["PATH"], "KB_SYNC_ON_START": "0",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}  # fmt: skip
+    del env["PUBLIC_URL"]
+    port = free_port()
+    with process(env, port):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/eur/tickets", method="POST",
+            headers={"Content-Type": "application/json"},
+            data=json.dumps(ticket_form()).encode())  # fmt: skip
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            created = json.load(answer)
+    assert created["url"].startswith(f"http://127.0.0.1:{port}/eur/tickets/")
