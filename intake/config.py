@@ -105,7 +105,7 @@ class IntakeConfig:
             smtp_password=env.get("SMTP_PASSWORD", ""),
             smtp_starttls=reader.flag("SMTP_STARTTLS", False),
             mail_from=reader.mail_from(),
-            outbox_interval=reader.number("OUTBOX_INTERVAL", 10.0 if smtp_host else 0.0, float, 0),
+            outbox_interval=reader.number("OUTBOX_INTERVAL", 10.0 if smtp_host else 2.0, float, 0),
             ticket_rate_limit=reader.rate_limit("TICKET_RATE_LIMIT", "5 per minute;30 per hour"),
             reply_rate_limit=reader.rate_limit("REPLY_RATE_LIMIT", "20 per minute;200 per hour"),
             ratelimit_enabled=reader.flag("RATELIMIT_ENABLED", True),

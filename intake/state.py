@@ -16,6 +16,7 @@ from intake.events import EventBus, make_bus
 from intake.events.presence import PresenceBoard
 from intake.files import DatabaseStore, FileStore, FolderStore
 from intake.jobs import Job, JobRunner, lock_maker
+from intake.mail.mailbox import deliverer
 from intake.mail.outbox import send_pending
 from intake.settings import SecretBox
 from intake.tickets.changes import announce_created
@@ -68,8 +69,10 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
         else FolderStore(config.upload_dir)
     )  # fmt: skip
     jobs: list[Job] = []
-    if config.smtp_host and config.outbox_interval > 0:
-        jobs.append(Job("outbox", config.outbox_interval, lambda: send_pending(config, database)))
+    if config.outbox_interval > 0:  # to SMTP_HOST, or else to the local mailbox
+        send = deliverer(config)
+        jobs.append(Job("outbox", config.outbox_interval,
+                        lambda: send_pending(config, database, send)))  # fmt: skip
     if config.is_sqlite:
         jobs.append(Job("statistics", STATISTICS_EVERY, database.refresh_statistics))
     writer = make_writer(database.engine)

@@ -24,8 +24,7 @@ def jobs_run() -> None:
     names = ", ".join(job.name for job in background.runner.jobs)
     if not names:
         click.echo(
-            "No jobs are configured (the outbox sender needs SMTP_HOST and an"
-            " OUTBOX_INTERVAL above 0)."
+            "No jobs are configured (the outbox sender needs an OUTBOX_INTERVAL above 0)."
         )
         return
     stop = threading.Event()

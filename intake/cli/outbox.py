@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from intake.errors import ConfigError
+from intake.mail.mailbox import deliverer, mailbox_folder
 from intake.mail.outbox import send_pending
 from intake.state import state
 
@@ -20,7 +20,6 @@ def group() -> None:
 def outbox_send() -> None:
     """Send every due mail once and print how many went out."""
     current = state()
-    if not current.config.smtp_host:
-        raise ConfigError("SMTP_HOST: not set, so mails stay in the outbox")
-    sent, failed = send_pending(current.config, current.db)
-    click.echo(f"{sent} sent, {failed} failed (to be retried)")
+    sent, failed = send_pending(current.config, current.db, deliverer(current.config))
+    where = "" if current.config.smtp_host else f" to {mailbox_folder(current.config)}"
+    click.echo(f"{sent} sent{where}, {failed} failed (to be retried)")

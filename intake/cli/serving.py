@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from intake.config import IntakeConfig, child_environment
 from intake.errors import ConfigError
 from intake.kb.mirror import sync_all
+from intake.mail.mailbox import mailbox_folder
 from intake.metrics import MULTIPROCESS_DIR
 from intake.serving import gunicorn_command
 from intake.state import state
@@ -67,6 +68,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         settings["PUBLIC_URL"] = f"http://{shown}:{port}"
         click.echo(f"PUBLIC_URL is not set: links will use {settings['PUBLIC_URL']}")
+    if not current.config.smtp_host:
+        click.echo(f"SMTP_HOST is not set: mail is written to {mailbox_folder(current.config)}")
     env = child_environment(settings)
     sys.stdout.flush()
     # Become gunicorn, so that signals (Ctrl-C, a supervisor's TERM) reach it directly.

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import smtplib
+import time
 from collections.abc import Callable
+from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select, update
 
 from intake.config import IntakeConfig
+from intake.mail.mailbox import mailbox_folder
 from intake.mail.outbox import send_pending
 from intake.models import OutboxMessage, OutboxStatus, SupportTicket
 from intake.state import state
@@ -71,6 +76,29 @@ def test_the_background_sender_delivers_on_its_own(
     state(app).background.start()  # as a serving process does
     api_ticket(app.test_client())
     assert smtp.arrived.wait(10), "the sender thread sent nothing"
+
+
+def test_without_smtp_mail_lands_in_the_local_mailbox(make_app: Callable[..., Flask]) -> None:
+    app = make_app(OUTBOX_INTERVAL="0.2")  # no SMTP_HOST, as under `make run`
+    folder = mailbox_folder(state(app).config)
+    shutil.rmtree(folder, ignore_errors=True)  # the sample's instance folder is shared
+    state(app).background.start()  # as a serving process does
+    created = api_ticket(app.test_client())
+    found: list[Path] = []
+    for _ in range(100):
+        found = sorted(folder.glob("*.eml"))
+        if found:
+            break
+        time.sleep(0.1)
+    state(app).background.stop()
+    assert len(found) == 1, "the sender wrote nothing to the mailbox"
+    mail = message_from_bytes(found[0].read_bytes(), policy=policy.default)
+    assert isinstance(mail, EmailMessage)
+    assert mail["To"] == "ada@example.com" and created["ticket"]["reference"] in mail["Subject"]
+    body = mail.get_body()
+    assert body is not None and created["url"] in body.get_content()
+    assert outbox(app)[0].status == OutboxStatus.sent
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_no_transaction_is_open_while_a_mail_goes_out(make_app: Callable[..., Flask]) -> None:
