@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from typing import Any
 
 from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 
 from intake.errors import InvalidInput, NotFound
 from intake.extensions import limiter
@@ -248,3 +250,29 @@ def opened() -> Any:
         if not record_open(session, visit_id, kind, slug):
             raise NotFound("slug: no such article or FAQ.", "slug")
     return "", 204
+
+
+def _wait_text() -> str:
+    """Say when the address may send again, from the limit that was hit."""
+    current = limiter.current_limit
+    seconds = max(1, round(current.reset_at - time.time())) if current else 60
+    if seconds < 90:
+        return f"in {seconds} seconds"
+    return f"in {round(seconds / 60)} minutes"
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many(_exc: RateLimitExceeded) -> Any:
+    """A form sent too often comes back with what was typed, saying when to send it again."""
+    wait, args = _wait_text(), request.view_args or {}
+    if request.method == "POST" and request.endpoint == "portal.new":
+        problem = (f"Too many tickets from your address: send this again {wait}. What you wrote"
+                   " is kept below; attach any files again.")  # fmt: skip
+        return render_template("portal/new.html", form=TicketForm(), problem=problem), 429
+    if request.method == "POST" and request.endpoint == "portal.reply":
+        form = ReplyForm()
+        form.body.errors = [f"Too many messages from your address: send this again {wait}."
+                            " What you wrote is kept; attach any files again."]  # fmt: skip
+        return show(str(args["reference"]), str(args["token"]), reply_form=form), 429
+    message = f"Too many requests from your address; try again {wait}."
+    return render_template("error.html", status=429, message=message), 429

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,7 @@ import redis
 from flask import Flask
 
 from intake.state import state
-from tests.intake.conftest import api_ticket, form_fields, make_env, ticket_form
+from tests.intake.conftest import api_ticket, form_fields, make_env, post_ticket, ticket_form
 
 
 @pytest.fixture
@@ -113,3 +114,26 @@ def test_counters_in_each_process_allow_more_than_the_limit(
     app = make_app(**settings)
     assert second_process(app, tmp_path, kb_root, 3, **settings) == [201, 201, 201]
     assert app.test_client().post("/api/v1/eur/tickets", json=ticket_form()).status_code == 201
+
+
+def test_a_limited_form_comes_back_with_what_was_typed(make_app: Callable[..., Flask]) -> None:
+    app = make_app(TICKET_RATE_LIMIT="2 per minute", REPLY_RATE_LIMIT="1 per minute")
+    client = app.test_client()
+    created = api_ticket(client)
+    assert post_ticket(client).status_code == 303
+    typed = {"subject": "Invoice shows the old address",
+             "description": "Since March my invoices show our previous address."}  # fmt: skip
+    again = post_ticket(client, **typed)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 429 and again.headers["Retry-After"]
+    assert re.search(r"send this again in \d+ seconds", page)
+    assert f'value="{typed["subject"]}"' in page and typed["description"] in page
+    assert form_fields(page)["csrf_token"]  # ready to send again as it is
+
+    link = f"/eur/tickets/{created['ticket']['reference']}/{created['token']}"
+    fields = form_fields(client.get(link).get_data(as_text=True))
+    assert client.post(f"{link}/replies", data={**fields, "body": "First"}).status_code == 303
+    limited = client.post(f"{link}/replies", data={**fields, "body": "My second long answer"})
+    reply_page = limited.get_data(as_text=True)
+    assert limited.status_code == 429 and "My second long answer</textarea>" in reply_page
+    assert "Too many messages from your address: send this again in" in reply_page
