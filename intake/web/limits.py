@@ -33,7 +33,7 @@ limit_ticket_writes = limiter.shared_limit(
     reply_rate_limit, scope="ticket-writes", methods=["POST"]
 )
 # Every search costs CPU: the form's suggestions and the API's search share one bucket.
-limit_search = limiter.shared_limit("120 per minute", scope="search")
+limit_search = limiter.shared_limit("4 per second;120 per minute", scope="search")
 
 
 # Every body but an upload is text: a description of 10,000 characters is 40 KB of UTF-8 at

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -185,14 +187,23 @@ def test_search_queries_are_cut_and_rate_limited(
         return []
 
     monkeypatch.setattr("intake.api.kb.search.suggest", suggest)
-    answers = [
-        client.get("/api/v1/eur/kb/search", query_string={"q": "refund " * 200}) for _ in range(121)
-    ]
-    assert [a.status_code for a in answers] == [200] * 120 + [429]
+    clock = [time.time()]  # the limiter's clock, moved by hand
+    monkeypatch.setattr("limits.storage.memory.time", SimpleNamespace(time=lambda: clock[0]))
+
+    def search() -> Any:
+        return client.get("/api/v1/eur/kb/search", query_string={"q": "refund " * 200})
+
+    answers = []
+    for _ in range(121):  # as fast as a typist's suggestions: one every 300 ms
+        clock[0] += 0.3
+        answers.append(search())
+    assert [a.status_code for a in answers] == [200] * 120 + [429]  # 120 a minute
     assert searched and {len(q) for q in searched} == {500}
     assert set(answers[-1].get_json()) == {"error"}
     # The form's suggestions search too, from the same bucket: no way around the limit.
     assert client.get("/eur/tickets/suggestions?q=refund").status_code == 429
+    clock[0] += 120  # a new minute; now five at once
+    assert [search().status_code for _ in range(5)] == [200] * 4 + [429]  # 4 a second
 
 
 def test_times_carry_their_zone_on_every_database(client: FlaskClient) -> None:
