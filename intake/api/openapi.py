@@ -189,7 +189,8 @@ def _queue_parameters() -> list[dict[str, Any]]:
                "Words of the subject, description or messages (each a prefix)."),
         _query("sort", either(SORTS), "Default updated."),
         _query("order", either(("desc", "asc")), "Default desc."),
-        _query("page", {"type": "integer", "minimum": 1, "maximum": 100_000}, "Default 1."),
+        _query("page", {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 100_000},
+                                  {"type": "string", "maxLength": 0}]}, "Default (or empty) 1."),
     ]  # fmt: skip
 
 

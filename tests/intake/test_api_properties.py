@@ -53,7 +53,9 @@ def test_every_answer_matches_the_document(app: Flask) -> None:
                 headers={"Authorization": f"Bearer {key}"},
             )  # fmt: skip
 
-            @settings(max_examples=EXAMPLES, deadline=None, database=None,
+            # The same examples on every run (CI must not pass or fail by chance); explore
+            # further by hand with more examples or derandomize off.
+            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck))  # fmt: skip
             @given(case=strategy)
             def answers_as_documented(case: Any) -> None:
