@@ -23,9 +23,7 @@ def jobs_run() -> None:
     background = state().background
     names = ", ".join(job.name for job in background.runner.jobs)
     if not names:
-        click.echo(
-            "No jobs are configured (the outbox sender needs an OUTBOX_INTERVAL above 0)."
-        )
+        click.echo("No jobs are configured (the outbox sender needs an OUTBOX_INTERVAL above 0).")
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
