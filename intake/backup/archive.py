@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
 import tarfile
 import tempfile
@@ -116,6 +117,7 @@ def take(url: str, upload_dir: Path | None, dest: Path) -> Manifest:
                             revision, tickets, len(stored))  # fmt: skip
         (folder / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1))
         partial = folder / "backup.tar"
+        partial.touch(mode=0o600)  # the whole database: customers' data, password hashes
         with tarfile.open(partial, "w") as archive:
             archive.add(folder / MANIFEST, MANIFEST)
             archive.add(folder / name, name)
@@ -165,7 +167,8 @@ def restore(src: Path, url: str, upload_dir: Path | None, force: bool = False) -
         member = archive.extractfile(name) if name in archive.getnames() else None
         if member is None:
             raise BackupError(f"{src}: the backup holds no {name}")
-        snapshot.write_bytes(member.read())
+        with open(snapshot, "wb") as out:
+            shutil.copyfileobj(member, out, 1024 * 1024)
         if manifest.dialect == "sqlite":
             _restore_sqlite(snapshot, _sqlite_path(url))
         else:
@@ -204,7 +207,12 @@ def _restore_sqlite(snapshot: Path, target: Path) -> None:
         raise BackupError(f"the backup's database fails its integrity check: {verdict}")
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(target.name + ".restoring")
-    staged.write_bytes(snapshot.read_bytes())
+    staged.unlink(missing_ok=True)
+    staged.touch(mode=0o600)
+    with open(snapshot, "rb") as source, open(staged, "wb") as out:
+        shutil.copyfileobj(source, out, 1024 * 1024)
+        out.flush()
+        os.fsync(out.fileno())
     for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         leftover.unlink(missing_ok=True)  # the replaced database's log must not be replayed
     os.replace(staged, target)
@@ -222,7 +230,7 @@ def _restore_files(archive: tarfile.TarFile, upload_dir: Path) -> None:
             continue
         staged = upload_dir / f".{name}.tmp"
         with open(staged, "wb") as handle:
-            handle.write(data.read())
+            shutil.copyfileobj(data, handle, 1024 * 1024)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(staged, upload_dir / name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -24,13 +23,20 @@ ONE_PROCESS = "use --threads for more requests at once, or PostgreSQL for more p
 
 
 def metrics_folder(config: IntakeConfig) -> Path:
-    """Empty the folder where the processes about to start keep their metrics; return it.
+    """Remove an earlier run's metric files from the folder the processes about to start
+    share (they would add dead processes' counts to the new ones); return the folder.
 
-    An earlier run's files would add dead processes' counts to the new ones.
+    Only prometheus_client's own `*.db` files go: a folder that holds anything else is
+    refused rather than emptied.
     """
     folder = Path(os.environ.get(MULTIPROCESS_DIR) or config.instance_dir / "metrics")
-    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
+    others = [p.name for p in folder.iterdir() if p.suffix != ".db" or not p.is_file()]
+    if others:
+        raise ConfigError(f"{MULTIPROCESS_DIR}: {folder} holds other files ({others[0]}, …);"
+                          " give the metrics a folder of their own")  # fmt: skip
+    for stale in folder.glob("*.db"):
+        stale.unlink(missing_ok=True)
     return folder
 
 
@@ -66,6 +72,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     if not os.environ.get("PUBLIC_URL", "").strip():
         # Links in mails and answers point where this server listens, not at a default port.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address in a URL
         settings["PUBLIC_URL"] = f"http://{shown}:{port}"
         click.echo(f"PUBLIC_URL is not set: links will use {settings['PUBLIC_URL']}")
     if not current.config.smtp_host:

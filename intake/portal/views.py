@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import time
@@ -273,6 +274,7 @@ def too_many(_exc: RateLimitExceeded) -> Any:
         form = ReplyForm()
         form.body.errors = [f"Too many messages from your address: send this again {wait}."
                             " What you wrote is kept; attach any files again."]  # fmt: skip
-        return show(str(args["reference"]), str(args["token"]), reply_form=form), 429
+        with contextlib.suppress(NotFound):  # a wrong link gets the plain answer below
+            return show(str(args["reference"]), str(args["token"]), reply_form=form), 429
     message = f"Too many requests from your address; try again {wait}."
     return render_template("error.html", status=429, message=message), 429

@@ -9,6 +9,7 @@ the counters of every serving process, to holders of METRICS_TOKEN only.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from intake.metrics import LATENCY, REQUESTS, exposition
 from intake.state import state
 
 bp = Blueprint("ops", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.route("/healthz", methods=["GET"])
@@ -33,8 +35,9 @@ def _database() -> str:
     try:
         with state().db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 (any failure means not ready; the kind is enough)
-        return f"unreachable ({type(exc).__name__})"
+    except Exception:  # noqa: BLE001 (any failure means not ready; the log says why)
+        log.warning("readiness: the database is unreachable", exc_info=True)
+        return "unreachable"
     return "ok"
 
 
@@ -52,7 +55,8 @@ def _file_storage() -> str:
     folder: Path = config.upload_dir
     existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if existing is None or not os.access(existing, os.W_OK | os.X_OK):
-        return f"UPLOAD_DIR is not writable: {folder}"
+        log.warning("readiness: UPLOAD_DIR %s is not writable", folder)
+        return "UPLOAD_DIR is not writable"
     return "ok"
 
 
@@ -71,7 +75,8 @@ def readyz() -> tuple[Response, int]:
 def metrics() -> Response:
     """Prometheus's text format; without METRICS_TOKEN set, or with another token, 404."""
     expected = state().config.metrics_token
-    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    sent = sent.strip() if scheme.lower() == "bearer" else ""
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise HttpNotFound()
     return Response(exposition(state().db), mimetype="text/plain; version=0.0.4")
@@ -81,12 +86,17 @@ def _started() -> None:
     g.metrics_started = time.perf_counter()
 
 
+# Labels come from a fixed set: a client's made-up method must not add series without end.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def _answered(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"  # never the path: it holds tokens
+    method = request.method if request.method in METHODS else "other"
     started = g.pop("metrics_started", None)
     if started is not None:
-        LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
-    REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(method, endpoint).observe(time.perf_counter() - started)
+    REQUESTS.labels(method, endpoint, str(response.status_code)).inc()
     return response
 
 

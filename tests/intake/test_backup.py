@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import tarfile
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from intake import create_app
+from intake.backup import pgtools
 from intake.models import SupportTicket
 from intake.state import state
 from tests.intake.conftest import api_ticket, make_env, ticket_form
@@ -131,3 +133,34 @@ def test_restore_refuses_what_would_lose_data_and_names_why(
 def test_the_commands_say_what_they_do(make_app: Callable[..., Flask], name: str) -> None:
     shown = make_app().test_cli_runner().invoke(args=[name, "--help"])
     assert shown.exit_code == 0 and ("backup" in shown.output.lower())
+
+
+def test_a_backup_is_for_its_owner_only_and_restores_no_path_outside(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    app = make_app()
+    runner = app.test_cli_runner()
+    backup = tmp_path / "b.tar"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    assert backup.stat().st_mode & 0o077 == 0  # the database: no one else may read it
+    hostile = tmp_path / "hostile.tar"
+    with tarfile.open(backup) as source, tarfile.open(hostile, "w") as out:
+        for member in source.getmembers():
+            out.addfile(member, source.extractfile(member))
+        for name in ("files/../escaped", "files/sub/dir", "../../escaped"):
+            entry = tarfile.TarInfo(name)
+            entry.size = 3
+            out.addfile(entry, io.BytesIO(b"bad"))
+        link = tarfile.TarInfo("files/abc123")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        out.addfile(link)
+    done = runner.invoke(args=["restore", "--force", str(hostile)])
+    assert done.exit_code == 0, done.output
+    uploads = state(app).config.upload_dir
+    assert not (tmp_path / "escaped").exists() and not (uploads.parent / "escaped").exists()
+    assert not (uploads / "abc123").exists()
+
+
+def test_postgresql_programs_get_the_password_from_the_environment() -> None:
+    dsn, env = pgtools.libpq_url("postgresql+psycopg://ada:s3cret@127.0.0.1:5433/helpdesk")
+    assert dsn == "postgresql://ada@127.0.0.1:5433/helpdesk" and env["PGPASSWORD"] == "s3cret"

@@ -12,8 +12,11 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
+from intake.cli.serving import metrics_folder
+from intake.errors import ConfigError
 from intake.state import state
 from scripts.pgserver import free_port
 from tests.intake.chat import Customer
@@ -56,7 +59,8 @@ def test_not_ready_names_what_is_missing(
     assert answer.status_code == 503
     checks = answer.get_json()["checks"]
     assert checks["search_index"] == "no search index for km: run kbgen build"
-    assert checks["file_storage"] == "UPLOAD_DIR is not writable: /dev/null/uploads"
+    assert checks["file_storage"] == "UPLOAD_DIR is not writable"  # the path only in the log
+    assert "/dev/null" not in answer.get_data(as_text=True)
     assert checks["database"] == "ok" and answer.get_json()["status"] == "not ready"
 
 
@@ -154,3 +158,26 @@ def test_links_use_the_address_intake_serve_listens_on(
         with urllib.request.urlopen(request, timeout=10) as answer:
             created = json.load(answer)
     assert created["url"].startswith(f"http://127.0.0.1:{port}/eur/tickets/")
+
+
+def test_made_up_methods_add_no_series_to_the_metrics(make_app: Callable[..., Flask]) -> None:
+    client = make_app(METRICS_TOKEN=TOKEN).test_client()
+    for n in range(20):
+        client.open("/healthz", method=f"ZZ{n}X")
+    text = client.get("/metrics", headers={"Authorization": f"bearer {TOKEN}"}).get_data(True)
+    assert "ZZ" not in text and value(text, "intake_http_requests_total", method="other") >= 20
+
+
+def test_the_metrics_folder_is_refused_when_it_holds_other_files(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = state(make_app()).config
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "gauge_livesum_1.db").write_bytes(b"old")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    assert metrics_folder(config) == folder and not list(folder.iterdir())  # stale files go
+    (folder / "notes.txt").write_text("an operator's file")
+    with pytest.raises(ConfigError, match="holds other files"):
+        metrics_folder(config)
+    assert (folder / "notes.txt").read_text() == "an operator's file"

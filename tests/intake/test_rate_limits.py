@@ -137,3 +137,13 @@ def test_a_limited_form_comes_back_with_what_was_typed(make_app: Callable[..., F
     reply_page = limited.get_data(as_text=True)
     assert limited.status_code == 429 and "My second long answer</textarea>" in reply_page
     assert "Too many messages from your address: send this again in" in reply_page
+
+
+def test_a_limited_reply_on_a_wrong_link_is_a_plain_429(make_app: Callable[..., Flask]) -> None:
+    client = make_app(REPLY_RATE_LIMIT="1 per minute").test_client()
+    created = api_ticket(client)
+    link = f"/eur/tickets/{created['ticket']['reference']}/{created['token']}"
+    fields = form_fields(client.get(link).get_data(as_text=True))
+    assert client.post(f"{link}/replies", data={**fields, "body": "One"}).status_code == 303
+    wrong = f"/eur/tickets/{created['ticket']['reference']}/not-the-token/replies"
+    assert client.post(wrong, data={**fields, "body": "Two"}).status_code == 429
