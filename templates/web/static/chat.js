@@ -312,6 +312,7 @@ function send() {
   const t = text.value.trim();
   if (!t || stage !== "chat") return;
   text.value = "";
+  typingSent = 0; // typing anew
   const li = el("li", { class: "ic-msg ic-customer" }, [
     el("p", { class: "ic-meta", text: "You: sending…" }), el("p", { class: "ic-text", text: t })]);
   outbox.push({ client_id: uuid(), text: t, li, sock: null });

@@ -150,6 +150,7 @@
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); chatForm.requestSubmit(); }
     });
     chatForm.addEventListener("submit", function (e) {
+      lastChatTyping = 0;  // the message ends this typing: the next keystroke is news
       if (!chatText.value.trim()) return;  // the server's error message explains
       e.preventDefault();
       var sent = chatText.value, data = new FormData(chatForm);
