@@ -66,7 +66,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 from websockets.typing import Origin
 
-from bench.load import REPO, Phase, Served, kill, read_response, served
+from bench.load import REPO, Phase, Served, answering, kill, read_response, served
 from bench.measure import _tree_rss_kb, percentile
 from scripts.pgserver import free_port
 
@@ -138,15 +138,7 @@ def start_echo(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]
         else:
             cmd.append("bench.chat:echo_app()" if part == "intake:create_app()" else part)
     server = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.1)
-    kill(server)
-    raise RuntimeError("the echo's gunicorn did not start")
+    return answering(server, port, "the echo's gunicorn")
 
 
 # --- what the clients received, and the checks --------------------------------------------

@@ -203,6 +203,11 @@ def start_server(
     cmd = gunicorn_command("127.0.0.1", port, workers, threads)
     cmd = [c for c in cmd if c not in ("--access-logfile", "-")]
     server = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+    return answering(server, port, "gunicorn")
+
+
+def answering(server: subprocess.Popen[bytes], port: int, what: str) -> subprocess.Popen[bytes]:
+    """Wait (up to 20 s) until the server answers /healthz; kill it and fail if it does not."""
     for _ in range(200):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
@@ -210,8 +215,8 @@ def start_server(
                     return server
         except OSError:
             time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+    kill(server)
+    raise RuntimeError(f"{what} did not start")
 
 
 def adopt_orphans() -> None:

@@ -34,6 +34,14 @@ from tests.intake.fixtures import DatabaseFactory
 ENTRY = [sys.executable, "-c", "from intake.command import main; main()"]
 
 
+def serve_env(kb_root: Path, database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Return the environment of an `intake serve` of a test: its own uploads and metrics
+    folders, the mirror already synced."""
+    return {**make_env(kb_root, database_url, tmp_path / "uploads"), "PATH": os.environ["PATH"],
+            "KB_SYNC_ON_START": "0", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+            **extra}  # fmt: skip
+
+
 @contextlib.contextmanager
 def process(env: dict[str, str], port: int, *options: str) -> Iterator[subprocess.Popen[bytes]]:
     """Run `intake serve` on a port until it answers; stop it at the end."""
@@ -148,8 +156,7 @@ def test_a_customer_and_an_agent_on_two_processes_talk_through_postgresql(
             check_workers(config, 2)
         return
     make_agent(app, "sam@example.com", name="Sam")
-    env = {**make_env(kb_root, config.database_url, tmp_path / "uploads"),
-           "PATH": os.environ["PATH"], "KB_SYNC_ON_START": "0"}  # fmt: skip
+    env = serve_env(kb_root, config.database_url, tmp_path)
     port_a, port_b = free_port(), free_port()
     a, b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
     with process(env, port_a) as first, process(env, port_b):

@@ -5,7 +5,6 @@ nginx's connections, not the service's threads; chat sockets and event streams p
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -23,8 +22,7 @@ from intake.state import state
 from scripts.nginxfront import fronted
 from scripts.pgserver import free_port
 from tests.intake.chat import SITE
-from tests.intake.conftest import make_env
-from tests.intake.test_chat_processes import customer_open, process
+from tests.intake.test_chat_processes import customer_open, process, serve_env
 
 THREADS = 20  # the service's threads in these tests (`process` serves with --threads 20)
 TRICKLERS = 2 * THREADS
@@ -73,9 +71,7 @@ def healthy(port: int, timeout: float) -> int:
 def served(make_app: Callable[..., Flask], kb_root: Path, tmp_path: Path) -> Iterator[int]:
     """`intake serve` (one process, THREADS threads) on a fresh database; yield its port."""
     config = state(make_app()).config
-    env = {**make_env(kb_root, config.database_url, tmp_path / "uploads"),
-           "PATH": os.environ["PATH"], "KB_SYNC_ON_START": "0", "TRUSTED_PROXIES": "1",
-           "CHAT_ORIGINS": SITE}  # fmt: skip
+    env = serve_env(kb_root, config.database_url, tmp_path, TRUSTED_PROXIES="1", CHAT_ORIGINS=SITE)
     port = free_port()
     with process(env, port):
         yield port

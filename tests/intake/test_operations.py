@@ -5,7 +5,6 @@ every request, open connection, mail backlog and waiting chat, summed over the p
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import urllib.request
@@ -20,8 +19,8 @@ from intake.errors import ConfigError
 from intake.state import state
 from scripts.pgserver import free_port
 from tests.intake.chat import Customer
-from tests.intake.conftest import api_ticket, make_env, ticket_form
-from tests.intake.test_chat_processes import process
+from tests.intake.conftest import api_ticket, ticket_form
+from tests.intake.test_chat_processes import process, serve_env
 
 TOKEN = "metrics-token-for-tests-0123456789"
 
@@ -109,10 +108,8 @@ def test_metrics_sum_the_processes_of_intake_serve(
 ) -> None:
     config = state(make_app()).config
     workers = "1" if config.is_sqlite else "2"  # SQLite serves from one process
-    env = {**make_env(kb_root, config.database_url, tmp_path / "uploads"),
-           "PATH": os.environ["PATH"], "KB_SYNC_ON_START": "0", "METRICS_TOKEN": TOKEN,
-           "RATELIMIT_STORAGE_URI": redis_url,
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}  # fmt: skip
+    env = serve_env(kb_root, config.database_url, tmp_path, METRICS_TOKEN=TOKEN,
+                    RATELIMIT_STORAGE_URI=redis_url)  # fmt: skip
     port = free_port()
     with process(env, port, "--workers", workers):
         base = f"http://127.0.0.1:{port}"
@@ -145,9 +142,7 @@ def test_links_use_the_address_intake_serve_listens_on(
     make_app: Callable[..., Flask], kb_root: Path, tmp_path: Path
 ) -> None:
     config = state(make_app()).config
-    env = {**make_env(kb_root, config.database_url, tmp_path / "uploads"),
-           "PATH": os.environ["PATH"], "KB_SYNC_ON_START": "0",
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}  # fmt: skip
+    env = serve_env(kb_root, config.database_url, tmp_path)
     del env["PUBLIC_URL"]
     port = free_port()
     with process(env, port):
