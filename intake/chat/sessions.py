@@ -17,6 +17,7 @@ from intake.chat.messages import system_message
 from intake.db import TenantSession
 from intake.errors import Conflict, InvalidInput, NotFound
 from intake.models import Agent, ChatSession, ChatStatus, utcnow
+from intake.tickets.rules import ID_MAX
 
 INBOX_TOPIC = "chat.inbox"  # a chat arrived, was joined, handed over or ended
 
@@ -47,7 +48,7 @@ def find_chat(
 
     With `writable`, a closed chat is refused (Conflict): it takes no more messages.
     """
-    chat = session.get(ChatSession, chat_id) if 0 < chat_id < 2**31 else None
+    chat = session.get(ChatSession, chat_id) if 0 < chat_id <= ID_MAX else None
     expected = chat.token_hash if chat is not None and chat.token_hash else "0" * 64
     if not hmac.compare_digest(expected, _hash(token or "")) or chat is None:
         raise NotFound()
