@@ -2,10 +2,13 @@
 
     .venv/bin/python -m bench.abuse                          # 3,000 generated articles, SQLite
     .venv/bin/python -m bench.abuse --articles 0             # the sample help center
+    .venv/bin/python -m bench.abuse --front                  # behind nginx, as deployed
 
 Builds a help center into a temporary project and starts the service as `intake serve` does
 (gunicorn gthread, one process; rate limits off, or with --limits on as behind a proxy with
-each client an address of its own), then in one run, on the same server:
+each client an address of its own, or with --front behind nginx with the shipped
+deploy/nginx-intake.conf, its limits and the service's on, each client connecting from a
+loopback address of its own), then in one run, on the same server:
 
 1. quiet: healthy clients search the knowledge base as the ticket form's suggestions do
    (GET /api/v1/eur/kb/search with ordinary words and typos), each at a steady pace;
@@ -17,32 +20,46 @@ each client an address of its own), then in one run, on the same server:
 
 Prints p50/p99 of the healthy searches in each phase and of what the other clients got
 through (a 429 when limited), the ratio of each loaded p99 to the quiet p99 (target: within 2x
-beside costly queries) and of costly to ordinary. Every phase is bounded in time and in count.
+beside costly queries) and of costly to ordinary. The other clients run in a process of their
+own, as they would on machines of their own: their replies never wait behind the healthy
+clients' in one event loop. Every phase is bounded in time and in count.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import multiprocessing
 import random
 import string
 import sys
+import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from bench.load import Phase, read_response, served
+from scripts.nginxfront import fronted
 
 HEALTHY_QUERIES = ["reset password", "invoice", "pasword", "refund plan", "export data",
                    "two factor", "cancel subscription", "webhok"]  # fmt: skip
 MAX_REQUESTS = 50_000  # per client and phase
 
 
-def search_request(query: str, seed: int) -> bytes:
-    """A search from client `seed`, whose address the trusted proxy (--limits) passes on."""
+def search_request(query: str, seed: int, front: bool) -> bytes:
+    """A search from client `seed`: through nginx, which names the address the client
+    connected from; without it, as a trusted proxy would (--limits) name client `seed`."""
     path = "/api/v1/eur/kb/search?" + urllib.parse.urlencode({"q": query})
-    address = f"10.0.{seed // 250}.{seed % 250 + 1}"
-    return (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"X-Forwarded-For: {address}\r\n\r\n").encode()  # fmt: skip
+    forwarded = "" if front else f"X-Forwarded-For: 10.0.{seed // 250}.{seed % 250 + 1}\r\n"
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{forwarded}\r\n".encode()
+
+
+def loopback(seed: int) -> str:
+    """The loopback address client `seed` connects from, so nginx tells the clients apart."""
+    return f"127.1.{seed // 250}.{seed % 250 + 1}"
 
 
 def made_up(rng: random.Random) -> str:
@@ -50,13 +67,14 @@ def made_up(rng: random.Random) -> str:
     return " ".join("".join(rng.choices(string.ascii_lowercase, k=14)) for _ in range(12))
 
 
-async def one_client(port: int, phase: Phase, deadline: float, pace: float,
+async def one_client(port: int, front: bool, phase: Phase, deadline: float, pace: float,
                      queries: list[str] | None, seed: int, offset: float = 0) -> None:  # fmt: skip
     """Search on one keep-alive connection until the deadline: every `pace` seconds from the
     list, the first after `offset` seconds (healthy), or back to back with made-up words
     (abusive: `queries` is None)."""
     rng = random.Random(seed)
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    source = (loopback(seed), 0) if front else None
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=source)
     await asyncio.sleep(offset)
     try:
         for n in range(MAX_REQUESTS):
@@ -64,7 +82,7 @@ async def one_client(port: int, phase: Phase, deadline: float, pace: float,
                 break
             query = queries[n % len(queries)] if queries else made_up(rng)
             start = time.perf_counter()
-            writer.write(search_request(query, seed))
+            writer.write(search_request(query, seed, front))
             status, keep, _body = await read_response(reader)
             if status == 200:
                 phase.latencies.append(time.perf_counter() - start)
@@ -72,44 +90,70 @@ async def one_client(port: int, phase: Phase, deadline: float, pace: float,
                 phase.errors[status] = phase.errors.get(status, 0) + 1
             if not keep:
                 writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                               local_addr=source)  # fmt: skip
             if pace:
                 await asyncio.sleep(max(0.0, start + pace - time.perf_counter()))
     finally:
         writer.close()
 
 
-async def run(port: int, args: argparse.Namespace) -> list[Phase]:
+def others(port: int, front: bool, count: int, seconds: float, queries: list[str] | None,
+           seeds: int) -> Phase:  # fmt: skip
+    """Run `count` clients sending back to back for `seconds` (in a process of their own)."""
+    phase = Phase(f"  its {count} clients", seconds=seconds)
+
+    async def clients() -> None:
+        deadline = time.perf_counter() + seconds
+        await asyncio.gather(*(one_client(port, front, phase, deadline, 0.0, queries, seeds + i)
+                               for i in range(count)))  # fmt: skip
+
+    asyncio.run(clients())
+    return phase
+
+
+async def run(port: int, args: argparse.Namespace, pool: ProcessPoolExecutor) -> list[Phase]:
     """Return the phases: quiet; beside costly queries and those abusers; beside the same
     clients sending one ordinary query (volume alone) and those clients."""
     pace = args.healthy / args.rate  # each healthy client's interval
+    loop = asyncio.get_running_loop()
 
     async def healthy(name: str) -> Phase:
         phase, deadline = Phase(name), time.perf_counter() + args.seconds
         # The clients' starts are spread over one interval, so the searches come at a steady
         # rate rather than all at once.
-        await asyncio.gather(*(one_client(port, phase, deadline, pace, HEALTHY_QUERIES[i:]
+        await asyncio.gather(*(one_client(port, args.front, phase, deadline, pace,
+                                          HEALTHY_QUERIES[i:]
                                           + HEALTHY_QUERIES[:i], i, pace * i / args.healthy)
                                for i in range(args.healthy)))  # fmt: skip
         phase.seconds = args.seconds
         return phase
 
     async def beside(name: str, queries: list[str] | None, seeds: int) -> list[Phase]:
-        others = Phase(f"  its {args.abusers} clients")
-        deadline = time.perf_counter() + args.seconds + 1
-        clients = [one_client(port, others, deadline, 0.0, queries, seeds + i)
-                   for i in range(args.abusers)]  # fmt: skip
-        watched = asyncio.ensure_future(healthy(name))
-        await asyncio.gather(watched, *clients)
-        others.seconds = args.seconds
-        return [watched.result(), others]
+        sending = loop.run_in_executor(pool, others, port, args.front, args.abusers,
+                                       args.seconds + 1, queries, seeds)  # fmt: skip
+        await asyncio.sleep(0.5)  # they are sending before the healthy clients start
+        watched = await healthy(name)
+        return [watched, await sending]
 
+    await loop.run_in_executor(pool, time.sleep, 0)  # the other clients' process is ready
     await healthy("warm-up")
     quiet = await healthy("quiet")
     costly = await beside("beside costly", None, 1000)
-    await asyncio.sleep(60 if args.limits else 1)  # the abusers' limits refill
+    await asyncio.sleep(60 if args.limits or args.front else 1)  # the abusers' limits refill
     ordinary = await beside("beside ordinary", ["refund"], 2000)
     return [quiet, *costly, *ordinary]
+
+
+@contextlib.contextmanager
+def entry(service_port: int, front: bool) -> Iterator[int]:
+    """Yield the port the clients connect to: nginx's before the service, or the service's."""
+    if not front:
+        yield service_port
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-abuse-nginx-") as folder:
+        with fronted(service_port, Path(folder)) as port:
+            yield port
 
 
 def main() -> None:
@@ -123,16 +167,22 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=32, help="per process, as `intake serve`")
     parser.add_argument("--limits", action="store_true",
                         help="rate limits on; each client an address behind a proxy")  # fmt: skip
+    parser.add_argument("--front", action="store_true",
+                        help="behind nginx (deploy/nginx-intake.conf), rate limits on")  # fmt: skip
     args = parser.parse_args()
     if min(args.healthy, args.abusers) < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--healthy, --abusers, --rate and --seconds must be positive")
     # With --limits, the service runs as behind one proxy, with its rate limits on: each client
     # is an address of its own, as on a public deployment.
-    settings = {"RATELIMIT_ENABLED": "1", "TRUSTED_PROXIES": "1"} if args.limits else {}
-    with served("sqlite", 1, args.threads, args.articles, settings) as service:
-        phases = asyncio.run(run(service.port, args))
+    limited = args.limits or args.front
+    settings = {"RATELIMIT_ENABLED": "1", "TRUSTED_PROXIES": "1"} if limited else {}
+    spawn = multiprocessing.get_context("spawn")
+    with (served("sqlite", 1, args.threads, args.articles, settings) as service,
+          entry(service.port, args.front) as port,
+          ProcessPoolExecutor(1, mp_context=spawn) as pool):  # fmt: skip
+        phases = asyncio.run(run(port, args, pool))
     size = f"{args.articles} generated articles" if args.articles else "the sample help center"
-    limits = "on" if args.limits else "off"
+    limits = ("on, behind nginx" if args.front else "on") if limited else "off"
     print(f"intake abuse benchmark: {size}, {args.healthy} healthy clients at {args.rate:g}"
           f" searches/s in all, {args.abusers} abusers, gthread 1x{args.threads},"
           f" rate limits {limits}")  # fmt: skip

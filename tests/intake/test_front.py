@@ -4,7 +4,9 @@ nginx's connections, not the service's threads; chat sockets and event streams p
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
 import socket
 import threading
 import time
@@ -27,6 +29,7 @@ from tests.intake.test_chat_processes import customer_open, process, serve_env
 THREADS = 20  # the service's threads in these tests (`process` serves with --threads 20)
 TRICKLERS = 2 * THREADS
 TRICKLE_SECONDS = 6.0  # under nginx's client_header_timeout (10 s)
+METRICS_TOKEN = "metrics-token-for-front-tests-0123456789"
 
 
 @contextmanager
@@ -71,7 +74,14 @@ def healthy(port: int, timeout: float) -> int:
 def served(make_app: Callable[..., Flask], kb_root: Path, tmp_path: Path) -> Iterator[int]:
     """`intake serve` (one process, THREADS threads) on a fresh database; yield its port."""
     config = state(make_app()).config
-    env = serve_env(kb_root, config.database_url, tmp_path, TRUSTED_PROXIES="1", CHAT_ORIGINS=SITE)
+    env = serve_env(
+        kb_root,
+        config.database_url,
+        tmp_path,
+        TRUSTED_PROXIES="1",
+        CHAT_ORIGINS=SITE,
+        METRICS_TOKEN=METRICS_TOKEN,
+    )
     port = free_port()
     with process(env, port):
         yield port
@@ -113,3 +123,48 @@ def test_chat_sockets_and_event_streams_pass_through(served: int, tmp_path: Path
         with urllib.request.urlopen(events, timeout=10) as stream:  # first frame, unbuffered
             assert stream.readline().startswith(b"retry:")
         assert time.monotonic() - started < 5
+
+
+def search_from(front: int, address: str, path: str) -> tuple[int, str | None, bytes]:
+    """GET `path` through nginx from a loopback `address` of its own; return the status, the
+    Retry-After header and the body."""
+    conn = http.client.HTTPConnection("127.0.0.1", front, timeout=10,
+                                      source_address=(address, 0))  # fmt: skip
+    try:
+        conn.request("GET", path)
+        answer = conn.getresponse()
+        return answer.status, answer.getheader("Retry-After"), answer.read()
+    finally:
+        conn.close()
+
+
+def served_searches(port: int) -> dict[str, int]:
+    """Return the service's own count of knowledge-base searches by status, from /metrics."""
+    token = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers=token)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        text = answer.read().decode()
+    pattern = (r'intake_http_requests_total\{endpoint="api\.search_kb",method="GET",'
+               r'status="(\d+)"\} (\S+)')  # fmt: skip
+    return {status: int(float(count)) for status, count in re.findall(pattern, text)}
+
+
+def test_nginx_refuses_a_search_flood_before_the_service(served: int, tmp_path: Path) -> None:
+    search = "/api/v1/eur/kb/search?q=refund"
+    with fronted(served, tmp_path / "nginx") as front:
+        answers = [search_from(front, "127.0.0.2", search) for _ in range(30)]
+        # The same address's form suggestions share the limit; another address has its own.
+        suggested = search_from(front, "127.0.0.2", "/eur/tickets/suggestions?q=refund")
+        elsewhere = search_from(front, "127.0.0.3", search)
+    statuses = [status for status, _, _ in answers]
+    passed = statuses.count(200)
+    assert 4 <= passed <= 5, statuses  # one, its burst of 3, at most one refilled meanwhile
+    assert set(statuses) == {200, 429}, statuses
+    for status, retry_after, body in answers:
+        if status == 429:
+            assert retry_after == "1"
+            assert json.loads(body)["error"]["message"].startswith("Too many requests")
+    assert suggested[0] == 429
+    assert elsewhere[0] == 200
+    # The refusals were nginx's: the service answered only the searches that passed.
+    assert served_searches(served) == {"200": passed + 1}
