@@ -39,6 +39,12 @@ PRIORITY_LABELS = {
 }
 
 
+EMAIL_RULES = [
+    Length(max=rules.EMAIL_MAX, message="That email address is too long."),
+    Email("Enter an email address like name@example.com."),
+]
+
+
 class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     """A new ticket."""
 
@@ -55,11 +61,7 @@ class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     email = EmailField(
         "Email",
         filters=[strip],
-        validators=[
-            InputRequired("Enter the email address we should answer to."),
-            Length(max=rules.EMAIL_MAX, message="That email address is too long."),
-            Email("Enter an email address like name@example.com."),
-        ],
+        validators=[InputRequired("Enter the email address we should answer to."), *EMAIL_RULES],
     )
     subject = StringField(
         "Subject",
@@ -130,3 +132,13 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
 
 class ResolveForm(FlaskForm):  # type: ignore[misc]
     """Mark the ticket resolved (the form carries only the CSRF token)."""
+
+
+class RecoverForm(FlaskForm):  # type: ignore[misc]
+    """Ask for the links to one's tickets by mail."""
+
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[InputRequired("Enter the email address you wrote to us from."), *EMAIL_RULES],
+    )

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 
 from sqlalchemy import select
 
@@ -16,6 +17,8 @@ from intake.models import SupportTicket
 
 REFERENCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}-[0-9]{1,9}$")
 TOKEN_MAX = 100
+DAY_LINK_SECONDS = 24 * 3600
+_DAY_TOKEN_RE = re.compile(r"^([0-9a-f]{8,12})\.[A-Za-z0-9_-]{43}$")
 
 
 def new_token() -> str:
@@ -28,15 +31,35 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _mac(secret: str, message: str) -> str:
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def link_token(secret: str, tenant_id: str, ticket_id: int) -> str:
     """Return the ticket's link token for mails after the first (derived, never stored).
 
     The token made at creation is known only to the customer (its hash is stored), so later
     mails carry this one instead: an HMAC of the ticket under the service's secret key.
     """
-    message = f"ticket-link:{tenant_id}:{ticket_id}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return _mac(secret, f"ticket-link:{tenant_id}:{ticket_id}")
+
+
+def day_token(secret: str, tenant_id: str, ticket_id: int, now: float | None = None) -> str:
+    """Return a link token that opens the ticket for a day: what a customer who lost their
+    link gets by mail. It names its end (hex seconds) and is an HMAC of the ticket and that
+    end, so it needs no row and cannot be stretched."""
+    expires = int(time.time() if now is None else now) + DAY_LINK_SECONDS
+    return f"{expires:x}.{_mac(secret, f'ticket-day-link:{tenant_id}:{ticket_id}:{expires}')}"
+
+
+def _day_token_holds(secret: str, tenant_id: str, ticket_id: int, token: str) -> bool:
+    match = _DAY_TOKEN_RE.match(token)
+    if match is None:
+        return False
+    expires = int(match.group(1), 16)
+    expected = f"{expires:x}.{_mac(secret, f'ticket-day-link:{tenant_id}:{ticket_id}:{expires}')}"
+    return hmac.compare_digest(expected, token) and time.time() < expires
 
 
 def find_ticket(session: TenantSession, reference: str, token: str, secret: str) -> SupportTicket:
@@ -48,8 +71,9 @@ def find_ticket(session: TenantSession, reference: str, token: str, secret: str)
     # Compare even when there is no ticket, so both cases take the same time.
     expected = ticket.token_hash if ticket else "0" * 64
     created = hmac.compare_digest(expected, hash_token(token))
-    derived = link_token(secret, session.tenant_id or "", ticket.id if ticket else 0)
-    mailed = hmac.compare_digest(derived, token)
-    if ticket is None or not (created or mailed):
+    tenant_id, ticket_id = session.tenant_id or "", ticket.id if ticket else 0
+    mailed = hmac.compare_digest(link_token(secret, tenant_id, ticket_id), token)
+    recovered = _day_token_holds(secret, tenant_id, ticket_id, token)
+    if ticket is None or not (created or mailed or recovered):
         raise NotFound()
     return ticket
