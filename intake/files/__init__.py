@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from intake.files.checks import ACCEPT, ALLOWED_TEXT, CheckedFile, check_files, size_text, sniff
+from intake.files.checks import (
+    ACCEPT,
+    ALLOWED_TEXT,
+    PREVIEW_TYPES,
+    CheckedFile,
+    check_files,
+    size_text,
+    sniff,
+)
 from intake.files.storage import DatabaseStore, FileStore, FolderStore, SavedFile, saved
 
 __all__ = [
     "ACCEPT",
     "ALLOWED_TEXT",
+    "PREVIEW_TYPES",
     "CheckedFile",
     "DatabaseStore",
     "FileStore",

@@ -20,6 +20,8 @@ ALLOWED_TYPES = {
     "text/plain": "plain text",
 }
 ALLOWED_TEXT = "PNG, JPEG, GIF, WebP, PDF or plain text"
+# Shown in the page: raster images only (their bytes decided the type; none runs a script).
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 @dataclass(frozen=True)

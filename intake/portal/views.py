@@ -8,7 +8,7 @@ import secrets
 import time
 from typing import Any
 
-from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter import RateLimitExceeded
 
 from intake.errors import InvalidInput, NotFound
@@ -17,7 +17,7 @@ from intake.files import CheckedFile, check_files, saved
 from intake.kb.feedback import record_open
 from intake.kb.search import suggest
 from intake.models import SupportTicket, TicketCategory, TicketPriority, TicketStatus
-from intake.portal.forms import ReplyForm, ResolveForm, TicketForm
+from intake.portal.forms import RecoverForm, ReplyForm, ResolveForm, TicketForm
 from intake.state import state
 from intake.tickets import rules
 from intake.tickets.access import link_token
@@ -46,7 +46,7 @@ from intake.web.tenancy import (
     tenant_blueprint,
     tenant_session,
 )
-from intake.web.uploads import read_uploads, send_attachment
+from intake.web.uploads import read_uploads, reattach_note, send_attachment
 
 log = logging.getLogger(__name__)
 bp = tenant_blueprint("portal", __name__, "")
@@ -78,10 +78,27 @@ def new() -> Any:
             ticket, token = create_ticket(
                 state().writer, state().files, tenant().id, brand(), _new_ticket(form), files
             )
-            target = url_for(".show", reference=ticket.reference, token=token, created=1)
-            return redirect(target, 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("portal/new.html", form=form, problem=""), status
+            return _to_created(ticket, token)
+    if request.method == "GET":
+        return render_template("portal/new.html", form=form, problem="")
+    _note_files_to_reattach(form.attachments)
+    return render_template("portal/new.html", form=form, problem=""), 400
+
+
+def _note_files_to_reattach(field: Any) -> None:
+    """Add to a sent-back form's file field which files to attach again."""
+    note = reattach_note("attachments")
+    if note:
+        field.errors = [*field.errors, note]
+
+
+JUST_CREATED = "just_created"  # the session's note of the ticket whose page thanks, once
+
+
+def _to_created(ticket: SupportTicket, token: str) -> Any:
+    """Go to the page of a ticket just created, which thanks the customer this one time."""
+    session[JUST_CREATED] = f"{ticket.tenant_id}:{ticket.reference}"
+    return redirect(url_for(".show", reference=ticket.reference, token=token), 303)
 
 
 def _new_ticket(form: TicketForm) -> NewTicket:
@@ -119,8 +136,16 @@ def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any
         follow_up_of=tenant_session().get(SupportTicket, ticket.follow_up_of_id)
         if ticket.follow_up_of_id
         else None,
-        created=request.args.get("created") == "1",
+        created=_just_created(ticket),
     )
+
+
+def _just_created(ticket: SupportTicket) -> bool:
+    """Whether this visit follows the ticket's creation (a bookmarked link is not thanked)."""
+    if session.get(JUST_CREATED) != f"{ticket.tenant_id}:{ticket.reference}":
+        return False
+    session.pop(JUST_CREATED)
+    return True
 
 
 @bp.route("/tickets/<reference>/<token>/replies", methods=["POST"])
@@ -153,6 +178,7 @@ def reply(reference: str, token: str) -> Any:
         else:
             url = url_for(".show", reference=reference.upper(), token=token)
             return redirect(f"{url}#reply-{response_id}", 303)
+    _note_files_to_reattach(form.attachments)
     return show(reference, token, reply_form=form), 400
 
 
@@ -176,7 +202,7 @@ def _follow_up(closed: SupportTicket, body: str, files: list[CheckedFile]) -> An
         follow_up_of_id=closed.id,
     )  # fmt: skip
     ticket, token = create_ticket(state().writer, state().files, tenant().id, brand(), data, files)
-    return redirect(url_for(".show", reference=ticket.reference, token=token, created=1), 303)
+    return _to_created(ticket, token)
 
 
 @bp.route("/tickets/<reference>/<token>/notifications", methods=["POST"])
@@ -227,6 +253,13 @@ def attachment(reference: str, token: str, attachment_id: int) -> Response:
     return send_attachment(customer_ticket(tenant_session(), reference, token), attachment_id)
 
 
+@bp.route("/tickets/<reference>/<token>/attachments/<int:attachment_id>/preview", methods=["GET"])
+def preview(reference: str, token: str, attachment_id: int) -> Response:
+    """Send one of the ticket's images to be shown in its page (sandboxed, never cached)."""
+    ticket = customer_ticket(tenant_session(), reference, token)
+    return send_attachment(ticket, attachment_id, preview=True)
+
+
 @bp.route("/tickets/suggestions", methods=["GET"])
 @limit_search
 def suggestions() -> Any:
@@ -268,13 +301,20 @@ def too_many(_exc: RateLimitExceeded) -> Any:
     wait, args = _wait_text(), request.view_args or {}
     if request.method == "POST" and request.endpoint == "portal.new":
         problem = (f"Too many tickets from your address: send this again {wait}. What you wrote"
-                   " is kept below; attach any files again.")  # fmt: skip
-        return render_template("portal/new.html", form=TicketForm(), problem=problem), 429
+                   " is kept below.")  # fmt: skip
+        form = TicketForm()
+        _note_files_to_reattach(form.attachments)
+        return render_template("portal/new.html", form=form, problem=problem), 429
     if request.method == "POST" and request.endpoint == "portal.reply":
         form = ReplyForm()
         form.body.errors = [f"Too many messages from your address: send this again {wait}."
-                            " What you wrote is kept; attach any files again."]  # fmt: skip
+                            " What you wrote is kept."]  # fmt: skip
+        _note_files_to_reattach(form.attachments)
         with contextlib.suppress(NotFound):  # a wrong link gets the plain answer below
             return show(str(args["reference"]), str(args["token"]), reply_form=form), 429
+    if request.method == "POST" and request.endpoint == "portal.recover":
+        problem = f"Links were asked for too often: ask again {wait}."
+        return render_template("portal/recover.html", form=RecoverForm(), sent_to="",
+                               problem=problem), 429  # fmt: skip
     message = f"Too many requests from your address; try again {wait}."
     return render_template("error.html", status=429, message=message), 429

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, g
 
-from intake.files import ACCEPT, ALLOWED_TEXT, size_text
+from intake.files import ACCEPT, ALLOWED_TEXT, PREVIEW_TYPES, size_text
 from intake.kb.feedback import used_categories
 from intake.state import state
 from intake.web.tenancy import tenant, tenant_session
@@ -47,3 +47,4 @@ def init_app(app: Flask) -> None:
     """Give every template the tenant's navigation, and sizes as people read them."""
     app.context_processor(_nav)
     app.jinja_env.filters["filesize"] = size_text
+    app.jinja_env.tests["previewable"] = PREVIEW_TYPES.__contains__  # a file's content type

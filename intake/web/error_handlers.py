@@ -24,7 +24,7 @@ from intake.errors import (
 from intake.files import size_text
 from intake.state import state
 from intake.web.redaction import redact
-from intake.web.site import methods_of
+from intake.web.site import methods_of, tenant_for_host
 
 log = logging.getLogger(__name__)
 STATUS: dict[type[IntakeError], int] = {
@@ -59,8 +59,8 @@ def error_response(message: str, field: str | None, status: int) -> Answer:
     """Answer an error in the one API shape, or as a page that looks like the help center."""
     if wants_json():
         return jsonify({"error": {"message": message, "field": field}}), status
-    if g.get("tenant") is None:
-        return render_template("plain_error.html", status=status, message=message), status
+    if g.get("tenant") is None:  # an unknown tenant, or no tenant in the path
+        g.tenant = tenant_for_host(request.host)  # the look of the help center of this host
     return render_template("error.html", status=status, message=message), status
 
 

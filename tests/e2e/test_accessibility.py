@@ -36,6 +36,7 @@ from tests.e2e.helpers import (
     serve_intake,
     sign_in,
 )
+from tests.e2e.test_customer_side import png
 from tests.intake.conftest import PNG
 from tests.intake.fixtures import DatabaseFactory
 
@@ -159,6 +160,10 @@ def desk(
             set_members(session, create_group(session, "Billing"), {sam, tess})
             session.add(CannedResponse(title="Thanks", body="Thank you for writing."))
         ticket = api_ticket(service.url, "Cannot export my invoices")
+        shot = {"file": (io.BytesIO(png(40, 20, (30, 90, 200))), "screen.png")}
+        assert service.app.test_client().post(
+            f"/api/v1/eur/tickets/{ticket.reference}/attachments", data=shot,
+            headers={"Authorization": f"Bearer {ticket.token}"}).status_code == 201  # fmt: skip
         context = browser.new_context()
         page = context.new_page()
         sign_in(page, service.url, "alex@example.com")
@@ -225,6 +230,31 @@ def _ticket_form_with_errors(page: Page, desk: Desk) -> None:
     expect(page.locator("#email-error")).to_be_visible()
 
 
+def _new_ticket(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/eur/tickets/new")
+    page.get_by_label("Your name").fill("Lin")
+    page.get_by_label("Email").fill("lin@example.com")
+    page.get_by_label("Subject").fill("Tiles do not load")
+    page.get_by_label("Describe the problem").fill("Map tiles stay grey in the mobile SDK.")
+    page.get_by_label("Category").select_option("technical")
+    page.get_by_role("button", name="Send request").click()
+    expect(page.locator(".notice[role=status]")).to_contain_text("Thank you")
+
+
+def _recover_with_errors(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/eur/tickets/recover")
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Email me my links").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+
+
+def _recover_sent(page: Page, desk: Desk) -> None:
+    page.goto(f"{desk.url}/eur/tickets/recover")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_role("button", name="Email me my links").click()
+    expect(page.locator(".notice[role=status]")).to_contain_text("Check your mail")
+
+
 def _login_with_errors(page: Page, desk: Desk) -> None:
     page.goto(f"{desk.url}/desk/eur/login")
     page.get_by_label("Email").fill("nobody@example.com")
@@ -278,11 +308,12 @@ SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "ticket form": (False, _go("/eur/tickets/new")),
     "ticket form with errors": (False, _ticket_form_with_errors),
     "customer's ticket": (False, _go("/eur/tickets/{desk.ticket.reference}/{desk.ticket.token}")),
-    "customer's new ticket": (
-        False,
-        _go("/eur/tickets/{desk.ticket.reference}/{desk.ticket.token}?created=1"),
-    ),
+    "customer's new ticket": (False, _new_ticket),
     "service 404": (False, _go("/eur/tickets/EUR-99999/no-such-token", 404)),
+    "unknown tenant 404": (False, _go("/nowhere/tickets/new", 404)),
+    "find your requests": (False, _go("/eur/tickets/recover")),
+    "find your requests with errors": (False, _recover_with_errors),
+    "find your requests, sent": (False, _recover_sent),
     "desk login": (False, _go("/desk/eur/login")),
     "desk login with errors": (False, _login_with_errors),
     "desk second factor": (False, _second_factor),
