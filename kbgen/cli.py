@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kbgen import __version__
 from kbgen.build import build, check
@@ -44,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "--drafts", action="store_true", help="include drafts and scheduled articles"
     )
+    preview.add_argument(
+        "--intake", default="", metavar="URL",
+        help="a running intake service (http://127.0.0.1:PORT): Contact support opens its form",
+    )  # fmt: skip
     find = sub.add_parser("search", help="search a tenant's built Whoosh index")
     find.add_argument("query", help="what a customer would type")
     find.add_argument("--tenant", help="default: the default tenant of site.yaml")
@@ -88,7 +93,10 @@ def _options(args: argparse.Namespace) -> BuildOptions:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run kbgen; print content problems as path:line: field: message and return 1 on error."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "intake", "") and urlsplit(args.intake).scheme not in ("http", "https"):
+        parser.error(f"--intake: {args.intake!r} is not an http:// or https:// address")
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     if args.command in ("new", "search"):
         try:
@@ -103,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "build":
             checked = build(options)
         else:
-            serve(options, args.host, args.port, announce=lambda line: print(line, flush=True))
+            serve(options, args.host, args.port, announce=lambda line: print(line, flush=True),
+                  intake=args.intake)  # fmt: skip
             return 0
     except ContentError as exc:
         for problem in exc.problems:

@@ -135,22 +135,41 @@ def watch(live: LiveSite, folders: list[Path]) -> Any:
     return observer
 
 
+_NO_INTAKE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The ticket form is not part of this preview</title></head>
+<body><main><h1>The ticket form is not part of this preview</h1>
+<p>"Contact support" opens the ticket form of the intake service, which <code>kbgen serve</code>
+does not run. <code>make run</code> serves this site and the form together; or start
+<code>intake serve</code> and preview with <code>kbgen serve --intake http://127.0.0.1:PORT</code>,
+which sends this link to its form.</p>
+<p><a href="/">Back to the help center</a></p></main></body></html>
+"""
+
+
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     """Serve site/; send / to the default tenant and unknown paths to the tenant's 404 page.
 
     With a LiveSite, HTML pages get the reload script and /__kbgen/events streams rebuilds.
+    The tenants' ticket-form links (a site-relative intake_url) go to the intake service at
+    `intake` when given; otherwise they get a page saying how to see the form.
     """
 
-    def __init__(self, *args: Any, site_dir: Path, home: str, live: LiveSite | None, **kw: Any):
+    def __init__(self, *args: Any, site_dir: Path, home: str, live: LiveSite | None,
+                 forms: frozenset[str], intake: str, **kw: Any):  # fmt: skip
         self.site_dir, self.home, self.live = site_dir, home, live
+        self.forms, self.intake = forms, intake
         super().__init__(*args, directory=str(site_dir), **kw)
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server dispatches to)
         path = self.path.split("?", 1)[0]
         if path in ("", "/"):
-            self.send_response(302)
-            self.send_header("Location", self.home)
-            self.end_headers()
+            self._redirect(self.home)
+        elif path in self.forms and self.intake:
+            self._redirect(self.intake + self.path)
+        elif path in self.forms:
+            self._send(200, "text/html; charset=utf-8", _NO_INTAKE_PAGE.encode())
         elif self.live and path == RELOAD_JS:
             self._send(200, "text/javascript; charset=utf-8", _RELOAD_SCRIPT)
         elif self.live and path == EVENTS:
@@ -179,6 +198,11 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             tag = f'<script src="{RELOAD_JS}"></script></body>'.encode()
             body = body.replace(b"</body>", tag, 1)
         self._send(status, ctype, body)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.end_headers()
 
     def _send(self, status: int, ctype: str, body: bytes) -> None:
         self.send_response(status)
@@ -210,25 +234,30 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(
-    config: SiteConfig, site_dir: Path, host: str, port: int, live: LiveSite | None = None
-) -> http.server.ThreadingHTTPServer:
-    """Return a server for `site_dir`; the caller runs serve_forever()."""
+    config: SiteConfig, site_dir: Path, host: str, port: int, live: LiveSite | None = None,
+    intake: str = "",
+) -> http.server.ThreadingHTTPServer:  # fmt: skip
+    """Return a server for `site_dir`; the caller runs serve_forever(). `intake` is the
+    address of an intake service that takes the ticket-form links (else they are explained)."""
     home = config.tenant(config.default_tenant).base_path
-    handler = functools.partial(PreviewHandler, site_dir=site_dir, home=home, live=live)
+    forms = frozenset(t.intake_url for t in config.tenants if t.intake_url.startswith("/"))
+    handler = functools.partial(PreviewHandler, site_dir=site_dir, home=home, live=live,
+                                forms=forms, intake=intake.rstrip("/"))  # fmt: skip
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
 
 
 def serve(
-    options: BuildOptions, host: str, port: int, announce: Callable[[str], None] = log.warning
-) -> None:
+    options: BuildOptions, host: str, port: int, announce: Callable[[str], None] = log.warning,
+    intake: str = "",
+) -> None:  # fmt: skip
     """Build, serve and rebuild on change until interrupted; content errors never stop it."""
     config = load_site_config(options.root)
     live = LiveSite(options)
     live.rebuild()
     observer = watch(live, [options.content_dir, options.root / "templates"])
-    with make_server(config, options.site_dir, host, port, live) as server:
+    with make_server(config, options.site_dir, host, port, live, intake) as server:
         announce(f"Serving on http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
         try:
             server.serve_forever()

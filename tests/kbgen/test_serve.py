@@ -99,3 +99,45 @@ def test_a_broken_template_is_reported_not_fatal(served: Any) -> None:
     until(lambda: live.generation > start and live.error, "the failed rebuild")
     assert "content/eur/templates/article.html:1: template:" in live.error
     assert get(f"{url}/eur/articles/welcome/")[0] == 200
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any) -> None:
+        return None
+
+
+def test_contact_support_leads_to_the_form_or_says_how(project: Project) -> None:
+    site_yaml = project.root / "content" / "site.yaml"  # the service serves the site too
+    site_yaml.write_text(site_yaml.read_text().replace("https://desk.test/eur/", "/eur/"))
+    config = load_site_config(project.root)
+    contact = config.tenant("eur").intake_url
+    assert contact == "/eur/tickets/new"
+    options = BuildOptions(root=project.root, quiet=True)
+    LiveSite(options).rebuild()
+    plain = make_server(config, options.site_dir, "127.0.0.1", 0)
+    forwarding = make_server(config, options.site_dir, "127.0.0.1", 0,
+                             intake="http://127.0.0.1:8123/")  # fmt: skip
+    for server in (plain, forwarding):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status, body = get(f"http://127.0.0.1:{plain.server_address[1]}{contact}")
+        assert status == 200 and "kbgen serve --intake" in body and "make run" in body
+        opener = urllib.request.build_opener(_NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as moved:
+            opener.open(f"http://127.0.0.1:{forwarding.server_address[1]}{contact}?x=1", timeout=5)
+        moved.value.close()
+        assert moved.value.code == 302
+        assert moved.value.headers["Location"] == f"http://127.0.0.1:8123{contact}?x=1"
+    finally:
+        for server in (plain, forwarding):
+            server.shutdown()
+            server.server_close()
+
+
+def test_serve_refuses_an_intake_that_is_no_address(capsys: pytest.CaptureFixture[str]) -> None:
+    from kbgen.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--intake", "127.0.0.1:8000"])
+    said = capsys.readouterr().err
+    assert "--intake: '127.0.0.1:8000' is not an http:// or https:// address" in said
