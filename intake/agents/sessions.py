@@ -21,7 +21,7 @@ from intake.agents.passwords import hash_password, needs_rehash, verify_password
 from intake.agents.throttle import SignInThrottle
 from intake.db import TenantSession
 from intake.errors import InvalidInput
-from intake.models import Agent, AgentSession, RecoveryCode, utcnow
+from intake.models import Agent, AgentSession, RecoveryCode, as_utc, utcnow
 from intake.settings import SecretBox
 
 SESSION_HOURS = 12  # a working day; then sign in again
@@ -76,7 +76,7 @@ def current(session: TenantSession, token: str) -> tuple[AgentSession, Agent] | 
     ).first()
     if row is None or row.revoked_at is not None:
         return None
-    if _aware(row.created_at) < utcnow() - dt.timedelta(hours=SESSION_HOURS):
+    if as_utc(row.created_at) < utcnow() - dt.timedelta(hours=SESSION_HOURS):
         return None
     agent = session.get(Agent, row.agent_id)
     if agent is None or not agent.active:
@@ -84,13 +84,9 @@ def current(session: TenantSession, token: str) -> tuple[AgentSession, Agent] | 
     return row, agent
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def needs_touch(row: AgentSession) -> bool:
     """Say whether the session's last use is old enough to write down again (once a minute)."""
-    return row.last_seen_at is None or _aware(row.last_seen_at) < utcnow() - SEEN_EVERY
+    return row.last_seen_at is None or as_utc(row.last_seen_at) < utcnow() - SEEN_EVERY
 
 
 def touch(session: TenantSession, session_id: int, agent_id: int) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from intake.db import TenantSession
 from intake.errors import InvalidInput, NotFound
-from intake.models import Agent, ApiToken, utcnow
+from intake.models import Agent, ApiToken, as_utc, utcnow
 from intake.tickets.rules import control_problem
 
 PREFIX = "itk_"
@@ -46,7 +46,7 @@ def agent_of(session: TenantSession, token: str) -> Agent | None:
         return None
     now = utcnow()
     last = row.last_used_at
-    if last is None or (last if last.tzinfo else last.replace(tzinfo=dt.UTC)) < now - SEEN_EVERY:
+    if last is None or as_utc(last) < now - SEEN_EVERY:
         row.last_used_at = now  # at most once a minute: busy integrations need no more
     return agent
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from intake.errors import InvalidInput
+from intake.models.base import as_utc
 from intake.models.enums import AuthorType, KbCategory, TicketCategory, TicketPriority, TicketStatus
 from intake.models.tickets import SupportTicket, TicketAttachment, TicketResponse
 from intake.tickets import rules
@@ -93,12 +94,7 @@ class FeedbackCreate(_Body):
     ] = ""
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back times without their zone; every time we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-Utc = Annotated[dt.datetime, AfterValidator(_utc)]
+Utc = Annotated[dt.datetime, AfterValidator(as_utc)]
 
 
 class _Out(BaseModel):

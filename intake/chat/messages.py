@@ -6,7 +6,6 @@ client id and is the same message, so nothing appears twice.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -14,19 +13,19 @@ from sqlalchemy.exc import IntegrityError
 
 from intake.db import TenantSession
 from intake.errors import InvalidInput
-from intake.files import SavedFile
+from intake.files import PREVIEW_TYPES, SavedFile
 from intake.models import (
     Agent,
     AuthorType,
     ChatMessage,
     ChatMessageType,
     ChatSession,
+    as_utc,
 )
 from intake.tickets.rules import control_problem
 
 MESSAGE_MAX = 5000
 CLIENT_ID_MAX = 64
-IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 def clean_text(text: str) -> str:
@@ -93,7 +92,8 @@ def post_file(
     session: TenantSession, chat: ChatSession, saved: SavedFile, agent: Agent | None = None
 ) -> ChatMessage:
     """Store an image or file message (the file already checked and stored)."""
-    kind = ChatMessageType.image if saved.file.content_type in IMAGES else ChatMessageType.file
+    image = saved.file.content_type in PREVIEW_TYPES
+    kind = ChatMessageType.image if image else ChatMessageType.file
     message = ChatMessage(
         session_id=chat.id, message_type=kind,
         author_type=AuthorType.agent if agent else AuthorType.customer,
@@ -152,11 +152,7 @@ def message_json(
     if message.stored_name:
         file = {"name": message.file_name, "type": message.content_type, "size": message.size,
                 "url": f"{file_url}/{message.id}"}  # fmt: skip
-    at = (
-        message.created_at
-        if message.created_at.tzinfo
-        else message.created_at.replace(tzinfo=dt.UTC)
-    )  # SQLite hands times back without their zone; they are UTC
+    at = as_utc(message.created_at)
     return {"id": message.id, "kind": message.message_type.value,
             "author": message.author_type.value, "name": name, "text": message.body,
             "file": file, "at": at.isoformat(), "client_id": message.client_id}  # fmt: skip

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from intake.models import ChatMessage, ChatSession
+from intake.models import ChatMessage, ChatSession, as_utc
 
 
 def _when(value: dt.datetime) -> str:
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def transcript(chat: ChatSession, messages: list[ChatMessage], names: dict[int, str]) -> str:

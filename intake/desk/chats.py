@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from intake.agents.accounts import active_agents
@@ -42,6 +42,7 @@ from intake.state import state
 from intake.tickets.canned import fill_chat
 from intake.web.form_fields import choices
 from intake.web.tenancy import brand, release_session, tenant, tenant_session
+from intake.web.uploads import send_stored, stored_chat_file
 
 
 def _announce(chat_id: int, what: str, **data: Any) -> None:
@@ -252,13 +253,4 @@ def chat_file(chat_id: int, message_id: int) -> Response:
     item = tenant_session().get(ChatMessage, message_id)
     if item is None or item.session_id != chat_id or not item.stored_name:
         raise NotFound()
-    handle = state().files.open(tenant().id, item.stored_name)
-    if handle is None:
-        raise NotFound()
-    inline = item.message_type.value == "image"
-    response = send_file(handle, mimetype=item.content_type, as_attachment=not inline,
-                         download_name=item.file_name, max_age=0)  # fmt: skip
-    response.content_length = item.size or 0
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(tenant().id, stored_chat_file(item), inline=True)

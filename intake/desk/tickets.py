@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from intake.agents.accounts import active_agents, groups
@@ -33,9 +33,7 @@ from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
 from intake.web.limits import accepts_files
 from intake.web.tenancy import desk_settings, release_session, tenant, tenant_session
-from intake.web.uploads import read_uploads
-
-INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+from intake.web.uploads import read_uploads, send_stored, stored_attachment
 
 
 def _fields_form(ticket: SupportTicket, form: FieldsForm | None = None) -> FieldsForm:
@@ -76,7 +74,7 @@ def _page(reference: str, status: int = 200, **forms: Any) -> Any:
         merge_form=forms.get("merge_form") or MergeForm(version=str(ticket.version)),
         problem=forms.get("problem", ""), kb_query=kb_query, kb_found=found,
         viewers=viewers, viewers_json=[{"name": v.name, "state": v.state} for v in viewers],
-        inline_images=INLINE_IMAGES, site_base=tenant().absolute(""),
+        site_base=tenant().absolute(""),
     ), status  # fmt: skip
 
 
@@ -206,16 +204,9 @@ def attachment(reference: str, attachment_id: int) -> Response:
     """Send a file of the ticket (notes' files too): images shown, anything else downloaded."""
     found = ticket_by_reference(tenant_session(), reference)
     item = next((a for a in found.attachments if a.id == attachment_id), None)
-    handle = state().files.open(found.tenant_id, item.stored_name) if item else None
-    if item is None or handle is None:
+    if item is None:
         raise NotFound()
-    inline = item.content_type in INLINE_IMAGES
-    response = send_file(handle, mimetype=item.content_type, as_attachment=not inline,
-                         download_name=item.original_name, max_age=0)  # fmt: skip
-    response.content_length = item.size
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(found.tenant_id, stored_attachment(item), inline=True)
 
 
 @bp.route("/kb.json", methods=["GET"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Response, jsonify, request, send_file
+from flask import Response, jsonify, request
 
 from intake.agents.accounts import clean_email, clean_name
 from intake.chat.announce import announce, announce_inbox
@@ -26,7 +26,7 @@ from intake.tickets import rules
 from intake.tickets.create import NewTicket
 from intake.web.limits import accepts_files
 from intake.web.tenancy import brand, release_session, tenant
-from intake.web.uploads import read_uploads
+from intake.web.uploads import read_uploads, send_stored, stored_chat_file
 
 LONG_POLL_MAX = 25.0
 
@@ -138,16 +138,9 @@ def read_file(chat_id: int, message_id: int) -> Response:
         item = session.get(ChatMessage, message_id)
     if item is not None and (item.session_id != chat_id or not item.stored_name):
         item = None
-    handle = state().files.open(tenant().id, item.stored_name or "") if item else None
-    if item is None or handle is None:
+    if item is None:
         raise NotFound()
-    inline = item.message_type.value == "image"
-    response = send_file(handle, mimetype=item.content_type, as_attachment=not inline,
-                         download_name=item.file_name, max_age=0)  # fmt: skip
-    response.content_length = item.size or 0
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(tenant().id, stored_chat_file(item), inline=True)
 
 
 @bp.route("/sessions/<int:chat_id>/typing", methods=["POST"])

@@ -10,7 +10,7 @@ from intake.models.agents import (
     GroupMember,
     RecoveryCode,
 )
-from intake.models.base import Base, Timestamped, utcnow
+from intake.models.base import Base, Timestamped, as_utc, utcnow
 from intake.models.chat import ChatMessage, ChatSession
 from intake.models.desk import AgentNotification, CannedResponse, SavedView
 from intake.models.enums import (
@@ -79,5 +79,6 @@ __all__ = [
     "TicketStatus",
     "TicketTag",
     "Timestamped",
+    "as_utc",
     "utcnow",
 ]

@@ -23,6 +23,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """Return a stored time as aware UTC: SQLite hands times back without their zone, and
+    every time stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def db_enum(kind: type[enum.Enum], name: str) -> Enum:
     """Map a Python enum to a database enum that stores values, with a CHECK on SQLite too."""
     return Enum(

@@ -1,12 +1,14 @@
-"""Files over HTTP: reading uploads from a request, and sending a stored file as a download."""
+"""Files over HTTP: reading uploads from a request, and sending a stored file."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import Response, request, send_file
 
 from intake.errors import NotFound
 from intake.files import PREVIEW_TYPES
-from intake.models import SupportTicket
+from intake.models import ChatMessage, SupportTicket, TicketAttachment
 from intake.state import state
 from intake.tickets.replies import customer_files
 
@@ -32,17 +34,41 @@ def send_attachment(ticket: SupportTicket, attachment_id: int, preview: bool = F
     item = next((a for a in customer_files(ticket) if a.id == attachment_id), None)
     if item is None or (preview and item.content_type not in PREVIEW_TYPES):
         raise NotFound()
-    handle = state().files.open(ticket.tenant_id, item.stored_name)
+    return send_stored(ticket.tenant_id, stored_attachment(item), preview)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What sending a stored file needs: a ticket's attachment or a chat's file alike."""
+
+    stored_name: str
+    content_type: str
+    name: str  # the customer's, for the download
+    size: int
+
+
+def send_stored(tenant_id: str, item: StoredFile, inline: bool) -> Response:
+    """Send a stored file: shown when `inline` and an image, else as a download; sandboxed
+    and never cached either way. NotFound when the store has lost it."""
+    handle = state().files.open(tenant_id, item.stored_name) if item.stored_name else None
     if handle is None:
         raise NotFound()
-    response = send_file(
-        handle,
-        mimetype=item.content_type,
-        as_attachment=not preview,
-        download_name=item.original_name,
-        max_age=0,
-    )
+    shown = inline and item.content_type in PREVIEW_TYPES
+    response = send_file(handle, mimetype=item.content_type, as_attachment=not shown,
+                         download_name=item.name, max_age=0)  # fmt: skip
     response.content_length = item.size
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # img-src: a browser showing the image alone draws it under this policy (Firefox does).
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def stored_attachment(item: TicketAttachment) -> StoredFile:
+    """Return what sending a ticket's attachment needs."""
+    return StoredFile(item.stored_name, item.content_type, item.original_name, item.size)
+
+
+def stored_chat_file(item: ChatMessage) -> StoredFile:
+    """Return what sending a chat's file needs (a message without a file has no stored name)."""
+    return StoredFile(item.stored_name or "", item.content_type or "application/octet-stream",
+                      item.file_name or "file", item.size or 0)  # fmt: skip
