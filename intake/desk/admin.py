@@ -31,8 +31,9 @@ from intake.desk.forms import (
 )
 from intake.errors import Conflict, InvalidInput
 from intake.mail.outbox import retry_failed, undelivered
-from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMember
+from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMember, TicketPriority
 from intake.settings import TenantSettings
+from intake.settings.registry import TARGET_KINDS, TARGETS, target_key
 from intake.state import state
 from intake.tickets.rules import is_row_id
 from intake.web.tenancy import tenant, tenant_session
@@ -184,22 +185,25 @@ def canned_delete(canned_id: int) -> Any:
 
 @admin_bp.route("/admin/settings", methods=["GET", "POST"])
 def settings() -> Any:
-    """The tenant's sign-in rule."""
+    """The tenant's sign-in rule and service targets."""
     current = TenantSettings(tenant_session(), state().secrets)
-    form = SettingsForm(require_two_factor=current.get("require_two_factor"))
+    keys = ["require_two_factor", *TARGETS]
+    form = SettingsForm(data={key: current.get(key) for key in keys})
     if request.method == "POST":
         form = SettingsForm()
         if form.validate_on_submit():
             with state().db.write(tenant().id) as session:
-                TenantSettings(session, state().secrets).set(
-                    "require_two_factor", bool(form.require_two_factor.data)
-                )
+                stored = TenantSettings(session, state().secrets)
+                stored.set("require_two_factor", bool(form.require_two_factor.data))
+                for key in TARGETS:
+                    stored.set(key, form[key].data or 0)
             return redirect(url_for("desk_admin.settings"), 303)
     return render_template(
         "desk/admin_settings.html",
         form=form,
+        targets=[(p.value, [form[target_key(k, p)] for k in TARGET_KINDS]) for p in TicketPriority],
         agents_without=[a.name for a in _team() if a.active and not a.totp_enabled],
-    )
+    ), 400 if form.errors else 200
 
 
 def _customers_page(status: int = 200, **forms: Any) -> Any:

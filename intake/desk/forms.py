@@ -7,16 +7,18 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    IntegerField,
     MultipleFileField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from intake.agents.passwords import PASSWORD_MAX, PASSWORD_MIN
 from intake.models import AgentRole, TicketCategory, TicketPriority, TicketStatus
+from intake.settings.registry import TARGET_HOURS_MAX, TARGET_KINDS, target_key
 from intake.tickets import rules
 from intake.web.form_fields import Clean, choices, strip
 
@@ -186,9 +188,19 @@ class CustomerForm(FlaskForm):  # type: ignore[misc]
 
 
 class SettingsForm(FlaskForm):  # type: ignore[misc]
-    """The tenant's sign-in rule."""
+    """The tenant's sign-in rule and service targets (one hours field per target setting)."""
 
     require_two_factor = BooleanField("Every agent must sign in with an authenticator app")
+
+
+for _priority in TicketPriority:
+    for _kind, _label in TARGET_KINDS.items():
+        setattr(SettingsForm, target_key(_kind, _priority), IntegerField(
+            f"{_priority.value.capitalize()}: {_label} within (hours)",
+            validators=[Optional(),  # empty: no target, as 0
+                        NumberRange(0, TARGET_HOURS_MAX,
+                                    f"Use 0 to {TARGET_HOURS_MAX} hours (0: no target).")],
+        ))  # fmt: skip
 
 
 class PasswordForm(FlaskForm):  # type: ignore[misc]

@@ -18,6 +18,7 @@ from intake.kb.feedback import record_open
 from intake.kb.search import suggest
 from intake.models import SupportTicket, TicketCategory, TicketPriority, TicketStatus
 from intake.portal.forms import RecoverForm, ReplyForm, ResolveForm, TicketForm
+from intake.settings import TenantSettings
 from intake.state import state
 from intake.tickets import rules
 from intake.tickets.access import link_token
@@ -31,6 +32,7 @@ from intake.tickets.replies import (
     split_files,
 )
 from intake.tickets.rules import is_visit_id
+from intake.tickets.targets import first_answer_expected
 from intake.web.limits import (
     accepts_files,
     limit_search,
@@ -137,6 +139,7 @@ def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any
         if ticket.follow_up_of_id
         else None,
         created=_just_created(ticket),
+        expected=first_answer_expected(ticket, TenantSettings(tenant_session(), state().secrets)),
     )
 
 

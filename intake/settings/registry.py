@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.errors import InvalidInput
+from intake.models.enums import TicketPriority
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,29 @@ class Setting:
         return text
 
 
+# Service targets: hours from a ticket's creation to its first answer and to its resolution,
+# per priority, round the clock (0: no target).
+TARGET_KINDS = {"first_response": "first answer", "resolution": "resolution"}
+TARGET_HOURS_MAX = 24 * 90
+
+
+def target_key(kind: str, priority: TicketPriority) -> str:
+    """Return the setting that holds a target, such as first_response_hours_urgent."""
+    return f"{kind}_hours_{priority.value}"
+
+
+TARGETS = tuple(target_key(kind, p) for p in TicketPriority for kind in TARGET_KINDS)
+
+
+def _targets() -> tuple[Setting, ...]:
+    return tuple(
+        Setting(target_key(kind, priority), int, 0,
+                f"Hours to the {label} of a {priority.value} ticket, round the clock (0: none).",
+                low=0, high=TARGET_HOURS_MAX)
+        for priority in TicketPriority for kind, label in TARGET_KINDS.items()
+    )  # fmt: skip
+
+
 SETTINGS = {
     s.key: s
     for s in (
@@ -67,6 +91,7 @@ SETTINGS = {
         Setting("mail_username", str, "", "User name of the tenant's incoming mailbox."),
         Setting("mail_password", str, "", "Password of the tenant's incoming mailbox.",
                 secret=True),
+        *_targets(),
     )
 }  # fmt: skip
 

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from intake.mail.mailbox import mailbox_folder, write_to_mailbox
 from intake.mail.outbox import send_pending
 from intake.models import SupportTicket
+from intake.settings import TenantSettings
 from intake.state import state
 from tests.e2e.helpers import Service, console_errors, serve_intake
 from tests.intake.fixtures import DatabaseFactory
@@ -155,12 +156,20 @@ def test_a_rate_limited_form_keeps_what_was_typed(
 
 
 def test_the_ticket_page_says_times_in_the_readers_zone(browser: Browser, intake: Service) -> None:
+    with state(intake.app).db.write("eur") as session:  # medium tickets: answered within 48 h
+        TenantSettings(session, state(intake.app).secrets).set("first_response_hours_medium", 48)
     context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-US")
     page = context.new_page()
     page.goto(f"{intake.url}/eur/tickets/new")
     fill_ticket(page, "tokyo@example.com")
     page.get_by_role("button", name="Send request").click()
     expect(page.locator(".meta time").first).to_have_text("now")
+    # When to expect an answer: the exact time where the reader is.
+    expectation = page.locator(".expectation")
+    expect(expectation).to_contain_text("within 48 hours: expect our answer by")
+    expect(expectation.locator("time")).to_have_text(
+        re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d\s[AP]M GMT\+9$")
+    )
     reference = page.locator(".reference").inner_text()
     opened = dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC).replace(tzinfo=None)
     with state(intake.app).db.write("eur") as session:

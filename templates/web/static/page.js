@@ -1,6 +1,7 @@
 // Every customer page: a sent form's error summary takes the focus, so keyboard and screen
 // reader users start at the list of what to correct; stored times (UTC in the page) read
-// as "2 hours ago" in the reader's time zone, the exact local time on hover.
+// as "2 hours ago" in the reader's time zone, the exact local time on hover (or, marked
+// data-local, as that local time).
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
@@ -16,6 +17,11 @@
                                               hour: "numeric", minute: "2-digit",
                                               timeZoneName: "short" });
   var times = document.querySelectorAll("time[data-relative]");
+  var local = document.querySelectorAll("time[data-local]");
+  for (var j = 0; j < local.length; j++) {
+    var moment = new Date(local[j].getAttribute("datetime"));
+    if (!isNaN(moment.getTime())) local[j].textContent = exact.format(moment);
+  }
 
   function say(element) {
     var at = new Date(element.getAttribute("datetime"));
