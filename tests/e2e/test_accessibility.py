@@ -260,7 +260,7 @@ def _login_with_errors(page: Page, desk: Desk) -> None:
     page.get_by_label("Email").fill("nobody@example.com")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".form-error")).to_be_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
 
 
 def _second_factor(page: Page, desk: Desk) -> None:

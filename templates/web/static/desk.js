@@ -10,6 +10,10 @@
 
   function say(text) { if (live) { live.textContent = ""; live.textContent = text; } }
 
+  // A form sent back: start at its list of what to correct.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
   // Presence: online or away on every page, viewing or typing on a ticket's page.
   var presenceUrl = body.getAttribute("data-presence-url");
   var lastTyping = 0;
