@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
+from flask import session as browser_session
+from limits import parse
 
 from intake.extensions import limiter
 from intake.portal.forms import RecoverForm
@@ -13,23 +16,39 @@ from intake.state import state
 from intake.tickets.recovery import mail_ticket_links
 from intake.web.tenancy import brand, tenant
 
+log = logging.getLogger(__name__)
+MAILS_PER_ADDRESS = parse("3 per hour")  # nobody floods a mailbox by asking for its links
+ASKED = "recover_asked"  # the session's note of the address just asked about, for its page
 
-def asked_address() -> str:
-    """Key the second limit by the mailbox asked about, whichever client asks."""
-    return str(request.form.get("email", "")).strip().lower()[:254]
+
+def _may_mail(email: str) -> bool:
+    """Count one more links mail to the tenant's `email`; False past the hourly cap. Silent by
+    design: a visible refusal would tell anyone how often an address was asked about."""
+    if not state().config.ratelimit_enabled:
+        return True
+    return bool(limiter.limiter.hit(MAILS_PER_ADDRESS, "recover-mail", tenant().id,
+                                    email.lower()))  # fmt: skip
 
 
 @bp.route("/tickets/recover", methods=["GET", "POST"])
-@limiter.limit("5 per hour", methods=["POST"])  # per client address
-@limiter.limit("3 per hour", key_func=asked_address, methods=["POST"])  # no mailbox flooded
+# Per client address, counting only requests that were taken (a typo costs nothing).
+@limiter.limit("5 per hour", methods=["POST"], deduct_when=lambda answer: answer.status_code == 303)
 def recover() -> Any:
     """Ask for one's ticket links; the answer goes to the address, never to the page."""
     form = RecoverForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        # The same work and the same page whether or not the address has tickets.
-        with state().db.write(tenant().id) as session:
-            mail_ticket_links(session, brand(), email)
-        return render_template("portal/recover.html", form=form, sent_to=email)
+        # The same page whether or not the address has tickets, and the same work (one query,
+        # one mail) unless the address's hourly cap is spent.
+        if _may_mail(email):
+            with state().db.write(tenant().id) as session:
+                mail_ticket_links(session, brand(), email)
+        else:
+            log.info("links for an address of %s asked for past its hourly cap", tenant().id)
+        browser_session[ASKED] = email
+        return redirect(url_for(".recover"), 303)  # a reload asks nothing again
+    if request.method == "GET" and ASKED in browser_session:
+        sent_to = browser_session.pop(ASKED)
+        return render_template("portal/recover.html", form=form, sent_to=sent_to)
     status = 400 if request.method == "POST" else 200
     return render_template("portal/recover.html", form=form, sent_to="", problem=""), status

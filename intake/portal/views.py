@@ -8,8 +8,10 @@ import secrets
 import time
 from typing import Any
 
-from flask import Response, jsonify, redirect, render_template, request, session, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 
 from intake.errors import InvalidInput, NotFound
 from intake.extensions import limiter
@@ -33,6 +35,7 @@ from intake.tickets.replies import (
 )
 from intake.tickets.rules import is_visit_id
 from intake.tickets.targets import first_answer_expected
+from intake.web.error_handlers import CSRF_MESSAGE, error_response
 from intake.web.limits import (
     accepts_files,
     limit_search,
@@ -99,7 +102,7 @@ JUST_CREATED = "just_created"  # the session's note of the ticket whose page tha
 
 def _to_created(ticket: SupportTicket, token: str) -> Any:
     """Go to the page of a ticket just created, which thanks the customer this one time."""
-    session[JUST_CREATED] = f"{ticket.tenant_id}:{ticket.reference}"
+    browser_session[JUST_CREATED] = f"{ticket.tenant_id}:{ticket.reference}"
     return redirect(url_for(".show", reference=ticket.reference, token=token), 303)
 
 
@@ -145,9 +148,9 @@ def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any
 
 def _just_created(ticket: SupportTicket) -> bool:
     """Whether this visit follows the ticket's creation (a bookmarked link is not thanked)."""
-    if session.get(JUST_CREATED) != f"{ticket.tenant_id}:{ticket.reference}":
+    if browser_session.get(JUST_CREATED) != f"{ticket.tenant_id}:{ticket.reference}":
         return False
-    session.pop(JUST_CREATED)
+    browser_session.pop(JUST_CREATED)
     return True
 
 
@@ -298,26 +301,47 @@ def _wait_text() -> str:
     return f"in {round(seconds / 60)} minutes"
 
 
+def _sent_back(problem: str, status: int) -> Any | None:
+    """Show a form of these pages again as it was sent, everything typed kept, with `problem`
+    on top; None when the request was no such form (or names no ticket)."""
+    args = request.view_args or {}
+    if request.method != "POST":
+        return None
+    if request.endpoint == "portal.new":
+        form = TicketForm()
+        _note_files_to_reattach(form.attachments)
+        return render_template("portal/new.html", form=form, problem=problem), status
+    if request.endpoint == "portal.reply":
+        reply_form = ReplyForm()
+        reply_form.body.errors = [problem]
+        _note_files_to_reattach(reply_form.attachments)
+        with contextlib.suppress(NotFound):  # a wrong link gets the plain answer
+            return show(str(args["reference"]), str(args["token"]), reply_form=reply_form), status
+        return None
+    if request.endpoint == "portal.recover":
+        return render_template("portal/recover.html", form=RecoverForm(), sent_to="",
+                               problem=problem), status  # fmt: skip
+    return None
+
+
 @bp.errorhandler(RateLimitExceeded)
 def too_many(_exc: RateLimitExceeded) -> Any:
     """A form sent too often comes back with what was typed, saying when to send it again."""
-    wait, args = _wait_text(), request.view_args or {}
-    if request.method == "POST" and request.endpoint == "portal.new":
-        problem = (f"Too many tickets from your address: send this again {wait}. What you wrote"
-                   " is kept below.")  # fmt: skip
-        form = TicketForm()
-        _note_files_to_reattach(form.attachments)
-        return render_template("portal/new.html", form=form, problem=problem), 429
-    if request.method == "POST" and request.endpoint == "portal.reply":
-        form = ReplyForm()
-        form.body.errors = [f"Too many messages from your address: send this again {wait}."
-                            " What you wrote is kept."]  # fmt: skip
-        _note_files_to_reattach(form.attachments)
-        with contextlib.suppress(NotFound):  # a wrong link gets the plain answer below
-            return show(str(args["reference"]), str(args["token"]), reply_form=form), 429
-    if request.method == "POST" and request.endpoint == "portal.recover":
-        problem = f"Links were asked for too often: ask again {wait}."
-        return render_template("portal/recover.html", form=RecoverForm(), sent_to="",
-                               problem=problem), 429  # fmt: skip
+    wait = _wait_text()
+    what = {"portal.new": "tickets", "portal.reply": "messages",
+            "portal.recover": "requests for links"}.get(request.endpoint or "")  # fmt: skip
+    answer = None
+    if what:
+        problem = f"Too many {what} from your address: send this again {wait}."
+        answer = _sent_back(f"{problem} What you wrote is kept.", 429)
+    if answer is not None:
+        return answer
     message = f"Too many requests from your address; try again {wait}."
     return render_template("error.html", status=429, message=message), 429
+
+
+@bp.errorhandler(CSRFError)
+def expired(_exc: CSRFError) -> Any:
+    """A form whose CSRF token expired (a page left open for hours) comes back as it was."""
+    answer = _sent_back("This form had expired. What you wrote is kept: send it again.", 400)
+    return answer if answer is not None else error_response(CSRF_MESSAGE, "csrf_token", 400)

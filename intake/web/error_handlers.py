@@ -24,7 +24,7 @@ from intake.errors import (
 from intake.files import size_text
 from intake.state import state
 from intake.web.redaction import redact
-from intake.web.site import methods_of, tenant_for_host
+from intake.web.routing import methods_of, tenant_for_host
 
 log = logging.getLogger(__name__)
 STATUS: dict[type[IntakeError], int] = {
@@ -45,6 +45,7 @@ MESSAGES = {
     500: "Something went wrong on our side; please try again.",
 }
 Answer = tuple[Response, int] | tuple[str, int]
+CSRF_MESSAGE = "This form has expired or was not sent from our page; reload it and send again."
 
 
 JSON_PATHS = ("/api/", "/chat/")  # the API and the chat widget's calls read JSON errors
@@ -61,6 +62,7 @@ def error_response(message: str, field: str | None, status: int) -> Answer:
         return jsonify({"error": {"message": message, "field": field}}), status
     if g.get("tenant") is None:  # an unknown tenant, or no tenant in the path
         g.tenant = tenant_for_host(request.host)  # the look of the help center of this host
+        g.tenant_borrowed = True
     return render_template("error.html", status=status, message=message), status
 
 
@@ -102,7 +104,7 @@ def _http_answer(exc: HTTPException) -> Answer:
     message = MESSAGES.get(status, exc.description or "Error.")
     field = None
     if isinstance(exc, CSRFError):
-        message = "This form has expired or was not sent from our page; reload it and send again."
+        message = CSRF_MESSAGE
         field = "csrf_token"
     elif status == 413:
         config = state().config

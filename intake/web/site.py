@@ -5,33 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
+from flask import Blueprint, Response, redirect, request, send_from_directory
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as HttpNotFound
-from werkzeug.routing import RequestRedirect
 from werkzeug.security import safe_join
 
 from intake.config import IntakeConfig
 from intake.state import state
-from kbgen.config import TenantConfig
+from intake.web.routing import methods_of, tenant_for_host
 
 bp = Blueprint("site", __name__)
 
 
 def _config() -> IntakeConfig:
     return state().config
-
-
-def tenant_for_host(host: str) -> TenantConfig:
-    """Return the tenant whose base_url has this host name, else the default tenant."""
-    site = state().site
-    name = host.split(":", 1)[0].lower()
-    for tenant in site.tenants:
-        if urlsplit(tenant.base_url).hostname == name:
-            return tenant
-    return site.tenant(site.default_tenant)
 
 
 @bp.route("/tickets/new", methods=["GET"])
@@ -78,23 +66,6 @@ def _site_404(site_dir: Path, path: str) -> Any:
         response.headers["Cache-Control"] = "public, max-age=60"  # as the site's pages
         return response
     raise HttpNotFound()
-
-
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def methods_of(path: str) -> list[str]:
-    """Return the methods a route other than the static site's catch-all takes `path` by."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    found = []
-    for method in METHODS:
-        try:
-            endpoint, _args = adapter.match(path, method=method)
-        except (HttpNotFound, MethodNotAllowed, RequestRedirect):
-            continue
-        if endpoint != "site.file":
-            found.append(method)
-    return found
 
 
 def _refuse_other_methods() -> None:

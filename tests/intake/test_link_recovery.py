@@ -21,13 +21,16 @@ LINK_RE = re.compile(r"http://desk\.test(/eur/tickets/(EUR-\d+)/([0-9a-f]+\.[A-Z
 
 
 def ask_links(client: FlaskClient, email: str, tenant: str = "eur") -> str:
-    """Ask for the address's links as the page does; return the answer's text."""
+    """Ask for the address's links as the page does; return the page the answer leads to."""
     page = client.get(f"/{tenant}/tickets/recover")
     assert page.status_code == 200
     fields = form_fields(page.get_data(as_text=True))
     answer = client.post(f"/{tenant}/tickets/recover", data={**fields, "email": email})
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    return answer.get_data(as_text=True)
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    assert answer.headers["Location"] == f"/{tenant}/tickets/recover"  # a reload asks nothing
+    shown = client.get(answer.headers["Location"])
+    assert shown.status_code == 200
+    return shown.get_data(as_text=True)
 
 
 def mails_to(app: Flask, email: str) -> list[OutboxMessage]:
@@ -114,18 +117,44 @@ def test_the_answer_is_the_same_for_an_address_without_tickets(app: Flask) -> No
     assert "We found no open request" in mail.body and "/tickets/" not in mail.body
 
 
-def test_link_requests_are_limited_per_address_asked_about(make_app: Callable[..., Flask]) -> None:
+def test_mails_to_one_address_are_capped_without_saying_so(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    pages = [ask_links(app.test_client(), "ada@example.com") for _ in range(4)]
+    assert all("Check your mail" in page for page in pages)
+    assert len(mails_to(app, "ada@example.com")) == 3  # the fourth is not sent, nor refused
+
+
+def test_link_requests_are_limited_per_client(make_app: Callable[..., Flask]) -> None:
     app = make_app()
     client = app.test_client()
-    for _ in range(3):
-        ask_links(client, "ada@example.com")
+    for n in range(5):
+        ask_links(client, f"someone{n}@example.com")
     page = client.get("/eur/tickets/recover")
     fields = form_fields(page.get_data(as_text=True))
     refused = client.post("/eur/tickets/recover", data={**fields, "email": "ada@example.com"})
     assert refused.status_code == 429
     html = refused.get_data(as_text=True)
-    assert "ask again in" in html and 'value="ada@example.com"' in html
-    assert len(mails_to(app, "ada@example.com")) == 3
+    assert "Too many requests for links from your address: send this again in" in html
+    assert 'value="ada@example.com"' in html
+    assert mails_to(app, "ada@example.com") == []
+
+
+def test_a_token_of_other_characters_is_not_found(client: FlaskClient) -> None:
+    made = post_ticket(client).headers["Location"]
+    reference = made.split("/")[3]
+    assert client.get(f"/eur/tickets/{reference}/\u00e9t\u00e9").status_code == 404
+    assert client.get(made).status_code == 200
+
+
+def test_an_expired_form_comes_back_with_what_was_typed(client: FlaskClient) -> None:
+    client.get("/eur/tickets/new")
+    typed = {"csrf_token": "expired", "name": "Ada", "email": "ada@example.com",
+             "subject": "Kept after hours", "description": "A long text."}  # fmt: skip
+    sent = client.post("/eur/tickets/new", content_type="multipart/form-data", data=typed)
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 400
+    assert "This form had expired" in html and 'value="Kept after hours"' in html
+    assert "A long text.</textarea>" in html
 
 
 def test_a_bad_address_is_named_in_the_error_summary(client: FlaskClient) -> None:
