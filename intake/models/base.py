@@ -24,9 +24,9 @@ def utcnow() -> dt.datetime:
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
-    """Return a stored time as aware UTC: SQLite hands times back without their zone, and
-    every time stored is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    """Return a stored time as aware UTC: SQLite hands times back without their zone (every
+    time stored is UTC), PostgreSQL in the connection's time zone."""
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def db_enum(kind: type[enum.Enum], name: str) -> Enum:

@@ -64,7 +64,9 @@ def _day_token_holds(secret: str, tenant_id: str, ticket_id: int, token: str) ->
 
 def find_ticket(session: TenantSession, reference: str, token: str, secret: str) -> SupportTicket:
     """Return the session tenant's ticket if the token is one of its tokens; else NotFound."""
-    if not REFERENCE_RE.match(reference) or not token or len(token) > TOKEN_MAX:
+    # Every token is ASCII: another character could only be a wrong one (and compare_digest
+    # refuses non-ASCII text).
+    if not REFERENCE_RE.match(reference) or not token.isascii() or not 0 < len(token) <= TOKEN_MAX:
         raise NotFound()
     query = select(SupportTicket).where(SupportTicket.reference == reference.upper())
     ticket = session.scalars(query.limit(1)).first()

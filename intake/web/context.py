@@ -9,6 +9,7 @@ from flask import Flask, g
 
 from intake.files import ACCEPT, ALLOWED_TEXT, PREVIEW_TYPES, size_text
 from intake.kb.feedback import used_categories
+from intake.models import as_utc
 from intake.state import state
 from intake.web.tenancy import tenant, tenant_session
 from kbgen.nav import category_url
@@ -32,7 +33,8 @@ def _nav() -> dict[str, Any]:
         return {}
     current = tenant()
     try:
-        cats = used_categories(tenant_session())
+        # An error page for a path of no tenant borrows a tenant's look, not its database.
+        cats = [] if g.get("tenant_borrowed") else used_categories(tenant_session())
     except Exception:  # noqa: BLE001 (the header must render even when the database is down)
         log.exception("categories unavailable")
         cats = []
@@ -47,4 +49,5 @@ def init_app(app: Flask) -> None:
     """Give every template the tenant's navigation, and sizes as people read them."""
     app.context_processor(_nav)
     app.jinja_env.filters["filesize"] = size_text
+    app.jinja_env.filters["utc"] = as_utc  # a stored time, whichever database gave it
     app.jinja_env.tests["previewable"] = PREVIEW_TYPES.__contains__  # a file's content type

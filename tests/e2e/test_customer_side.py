@@ -113,7 +113,7 @@ def test_a_form_sent_back_focuses_its_problems_and_names_the_files(
     page.get_by_label("Subject").fill("Invoices are missing")
     page.get_by_label("Attachments (optional)").set_input_files(str(shot))
     page.get_by_role("button", name="Send request").click()
-    preview = page.get_by_role("img", name="Preview of screen shot.png")
+    preview = page.locator(".files img.preview")  # beside its link, named by the link
     expect(preview).to_be_visible()
     assert preview.evaluate("img => img.naturalWidth") == 4
 

@@ -22,6 +22,7 @@ from intake.models import (
     ChatSession,
     TicketAttachment,
     TicketResponse,
+    as_utc,
 )
 from tests.intake.fixtures import DatabaseFactory
 
@@ -115,3 +116,10 @@ def test_no_row_points_at_another_tenants_row(
         row["ticket_id"] = own_ticket
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(insert(model), row)
+
+
+def test_stored_times_read_back_as_utc() -> None:
+    naive = dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC).replace(tzinfo=None)  # SQLite's
+    paris = dt.datetime(2026, 3, 1, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert as_utc(naive) == as_utc(paris) == dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC)
+    assert as_utc(paris).utcoffset() == dt.timedelta(0)  # PostgreSQL's zone, turned to UTC

@@ -30,7 +30,7 @@
     var text = relative.format(0, "second");  // "now"
     for (var i = 0; i < UNITS.length; i++) {
       if (Math.abs(seconds) >= UNITS[i][1]) {
-        text = relative.format(Math.round(seconds / UNITS[i][1]), UNITS[i][0]);
+        text = relative.format(Math.trunc(seconds / UNITS[i][1]), UNITS[i][0]);  // 45 days: 1 month
         break;
       }
     }
