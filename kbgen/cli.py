@@ -95,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run kbgen; print content problems as path:line: field: message and return 1 on error."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if getattr(args, "intake", "") and urlsplit(args.intake).scheme not in ("http", "https"):
+    address = urlsplit(getattr(args, "intake", ""))
+    if args.command == "serve" and args.intake and (address.scheme not in ("http", "https")
+                                                    or not address.hostname):  # fmt: skip
         parser.error(f"--intake: {args.intake!r} is not an http:// or https:// address")
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     if args.command in ("new", "search"):

@@ -149,7 +149,8 @@ which sends this link to its form.</p>
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve site/; send / to the default tenant and unknown paths to the tenant's 404 page.
+    """Serve site/; send / to the default tenant and unknown paths to the tenant's 404 page
+    (the default tenant's where the path names no tenant).
 
     With a LiveSite, HTML pages get the reload script and /__kbgen/events streams rebuilds.
     The tenants' ticket-form links (a site-relative intake_url) go to the intake service at
@@ -186,10 +187,13 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             target = target / "index.html"
         status = 200
         if not target.is_file():
+            # The tenant's own 404 page, or the default tenant's for a path of no tenant.
             tenant = path.lstrip("/").split("/", 1)[0]
             target = self.site_dir / tenant / "404.html"
             status = 404
             if not tenant or not target.is_file():
+                target = self.site_dir / self.home.strip("/") / "404.html"
+            if not target.is_file():
                 self.send_error(404)
                 return
         body = target.read_bytes()

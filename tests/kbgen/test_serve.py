@@ -63,6 +63,8 @@ def test_pages_carry_the_reload_script_and_root_goes_home(served: Any) -> None:
     assert get(f"{url}/__kbgen/reload.js")[0] == 200
     status, body = get(f"{url}/eur/articles/nope/")
     assert status == 404 and "find that page" in body
+    status, body = get(f"{url}/nowhere/")  # no such tenant: the default tenant's page
+    assert status == 404 and "find that page" in body and 'href="/eur/' in body
 
 
 def test_a_change_is_rebuilt_and_announced(served: Any) -> None:
