@@ -129,6 +129,8 @@ class DeskTicketSummary(_Out):
     created_at: Utc
     updated_at: Utc
     resolved_at: Utc | None
+    first_response_due_at: Utc | None = Field(description="When the first answer is due.")
+    resolution_due_at: Utc | None = Field(description="When the resolution is due.")
 
     @classmethod
     def fields_of(cls, ticket: SupportTicket, names: Names) -> dict[str, Any]:
@@ -143,6 +145,8 @@ class DeskTicketSummary(_Out):
             "merged_into": None if merged is None else names.references.get(merged),
             "version": ticket.version, "created_at": ticket.created_at,
             "updated_at": ticket.updated_at, "resolved_at": ticket.resolved_at,
+            "first_response_due_at": ticket.first_response_due_at,
+            "resolution_due_at": ticket.resolution_due_at,
         }  # fmt: skip
 
     @classmethod
@@ -228,6 +232,8 @@ class StatusCounts(_Out):
     pending: int
     resolved: int
     closed: int
+    missed: int = Field(description="Unfinished tickets past their next target.")
+    soon: int = Field(description="Unfinished tickets within the tenant's warning before one.")
 
 
 class DeskTicketList(_Out):

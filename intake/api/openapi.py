@@ -19,7 +19,7 @@ from intake.api.schemas import REQUEST_MODELS, RESPONSE_MODELS
 from intake.files.checks import ALLOWED_TYPES
 from intake.models import TicketCategory, TicketPriority
 from intake.tickets import rules
-from intake.tickets.queue import SORTS, STATUS_CHOICES
+from intake.tickets.queue import DUE_CHOICES, SORTS, STATUS_CHOICES
 from kbgen.schema import KbCategory
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -187,7 +187,9 @@ def _queue_parameters() -> list[dict[str, Any]]:
                "mine, unassigned, or an agent's id."),
         _query("q", {"type": "string", "maxLength": 200},
                "Words of the subject, description or messages (each a prefix)."),
-        _query("sort", either(SORTS), "Default updated."),
+        _query("due", either(DUE_CHOICES),
+               "missed: past the next target; soon: within the warning before it."),
+        _query("sort", either(SORTS), "Default updated; due: by the next target."),
         _query("order", either(("desc", "asc")), "Default desc."),
         _query("page", {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 100_000},
                                   {"type": "string", "maxLength": 0}]}, "Default (or empty) 1."),

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from intake.errors import InvalidInput
 from intake.settings import TenantSettings, new_key, setting
 from intake.state import state
+from intake.tickets.targets import change_settings
 
 
 @click.group("settings")
@@ -41,8 +42,9 @@ def settings_set(tenant_id: str, key: str, value: str) -> None:
     """Change one setting of a tenant."""
     parsed = setting(key).parse(value)
     with state().db.write(_tenant(tenant_id)) as session:
-        TenantSettings(session, state().secrets).set(key, parsed)
-    click.echo(f"{tenant_id}: {key} changed")
+        moved = change_settings(TenantSettings(session, state().secrets), {key: parsed})
+    click.echo(f"{tenant_id}: {key} changed" + (f"; due times of {moved} open tickets moved"
+                                                 if moved else ""))  # fmt: skip
 
 
 @group.command("new-key")

@@ -36,6 +36,7 @@ from intake.settings import TenantSettings
 from intake.settings.registry import TARGET_KINDS, TARGETS, target_key
 from intake.state import state
 from intake.tickets.rules import is_row_id
+from intake.tickets.targets import change_settings
 from intake.web.tenancy import tenant, tenant_session
 
 
@@ -183,20 +184,24 @@ def canned_delete(canned_id: int) -> Any:
     return redirect(url_for("desk_admin.canned"), 303)
 
 
+# What the Settings page changes (the rest: `intake settings`).
+FORM_SETTINGS = ("require_two_factor", "time_zone", "business_hours", "holidays",
+                 "breach_warning_minutes", *TARGETS)  # fmt: skip
+
+
 @admin_bp.route("/admin/settings", methods=["GET", "POST"])
 def settings() -> Any:
     """The tenant's sign-in rule and service targets."""
-    current = TenantSettings(tenant_session(), state().secrets)
-    keys = ["require_two_factor", *TARGETS]
-    form = SettingsForm(data={key: current.get(key) for key in keys})
+    current = TenantSettings(tenant_session()).plain_values()
+    form = SettingsForm(data={key: current[key] for key in FORM_SETTINGS})
     if request.method == "POST":
         form = SettingsForm()
         if form.validate_on_submit():
+            values = {key: form[key].data for key in FORM_SETTINGS}
+            values["require_two_factor"] = bool(values["require_two_factor"])
+            values.update({key: values[key] or 0 for key in TARGETS})  # empty: no target
             with state().db.write(tenant().id) as session:
-                stored = TenantSettings(session, state().secrets)
-                stored.set("require_two_factor", bool(form.require_two_factor.data))
-                for key in TARGETS:
-                    stored.set(key, form[key].data or 0)
+                change_settings(TenantSettings(session), values)
             return redirect(url_for("desk_admin.settings"), 303)
     return render_template(
         "desk/admin_settings.html",

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
     HiddenField,
     IntegerField,
     MultipleFileField,
@@ -14,11 +15,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from intake.agents.passwords import PASSWORD_MAX, PASSWORD_MIN
+from intake.errors import InvalidInput
 from intake.models import AgentRole, TicketCategory, TicketPriority, TicketStatus
-from intake.settings.registry import TARGET_HOURS_MAX, TARGET_KINDS, target_key
+from intake.settings.registry import SETTINGS, TARGET_HOURS_MAX, TARGET_KINDS, target_key
 from intake.tickets import rules
 from intake.web.form_fields import Clean, choices, strip
 
@@ -187,10 +196,35 @@ class CustomerForm(FlaskForm):  # type: ignore[misc]
     confirm = EmailField("Type the email again to erase", filters=[strip])
 
 
+class SettingRule:
+    """Check a field as its tenant setting is checked (the message names no key: the field
+    is the key)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, _form: FlaskForm, field: Field) -> None:
+        try:
+            SETTINGS[self.key].check(field.data)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message.removeprefix(f"{self.key}: ")) from None
+
+
 class SettingsForm(FlaskForm):  # type: ignore[misc]
     """The tenant's sign-in rule and service targets (one hours field per target setting)."""
 
     require_two_factor = BooleanField("Every agent must sign in with an authenticator app")
+    time_zone = StringField("Time zone", filters=[strip],
+                            validators=[InputRequired("Enter a time zone."),
+                                        SettingRule("time_zone")])  # fmt: skip
+    business_hours = StringField("Business hours", filters=[strip],
+                                 validators=[SettingRule("business_hours")])  # fmt: skip
+    holidays = StringField("Holidays", filters=[strip], validators=[SettingRule("holidays")])
+    breach_warning_minutes = IntegerField(
+        "Warn this many minutes before a target",
+        validators=[InputRequired("Enter minutes (0: no warning)."),
+                    SettingRule("breach_warning_minutes")],
+    )  # fmt: skip
 
 
 for _priority in TicketPriority:

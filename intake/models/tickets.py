@@ -96,6 +96,10 @@ class SupportTicket(Timestamped, Base):
     # The customer's choice on the ticket page: mails about agents' actions, or none.
     notify_customer: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     first_response_at: Mapped[dt.datetime | None] = mapped_column()
+    # When the tenant's targets want the first answer and the resolution (intake.tickets.
+    # targets): set at creation, moved when the priority or the targets change; None: no target.
+    first_response_due_at: Mapped[dt.datetime | None] = mapped_column()
+    resolution_due_at: Mapped[dt.datetime | None] = mapped_column()
     # Bumped by every change through the ORM; a save made from an older page is refused.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     priority_rank: Mapped[int] = mapped_column(Integer, default=_rank_of_insert)

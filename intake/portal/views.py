@@ -34,7 +34,7 @@ from intake.tickets.replies import (
     split_files,
 )
 from intake.tickets.rules import is_visit_id
-from intake.tickets.targets import first_answer_expected
+from intake.tickets.targets import first_answer_expected, read_policy
 from intake.web.error_handlers import CSRF_MESSAGE, error_response
 from intake.web.limits import (
     accepts_files,
@@ -142,7 +142,7 @@ def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any
         if ticket.follow_up_of_id
         else None,
         created=_just_created(ticket),
-        expected=first_answer_expected(ticket, TenantSettings(tenant_session(), state().secrets)),
+        expected=first_answer_expected(ticket, read_policy(TenantSettings(tenant_session()))),
     )
 
 

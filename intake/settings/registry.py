@@ -6,11 +6,13 @@ service runs (sign-in rules, automatic work, mail credentials) is here and in th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from intake.errors import InvalidInput
 from intake.models.enums import TicketPriority
+from intake.tickets.calendar import parse_holidays, parse_hours, parse_zone
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Setting:
     low: int = 0
     high: int = 10**9
     max_length: int = 500
+    # For text in a format of its own: reads it, raising InvalidInput naming the key.
+    reader: Callable[[str, str], object] | None = None
 
     def check(self, value: Any) -> Any:
         """Return `value` if this setting accepts it, else raise InvalidInput naming the key."""
@@ -39,6 +43,8 @@ class Setting:
         elif not isinstance(value, str) or len(value) > self.max_length:
             raise InvalidInput(f"{self.key}: use text of at most {self.max_length} characters.",
                                self.key)  # fmt: skip
+        elif self.reader is not None:
+            self.reader(value, self.key)
         return value
 
     def parse(self, text: str) -> Any:
@@ -56,7 +62,7 @@ class Setting:
 
 
 # Service targets: hours from a ticket's creation to its first answer and to its resolution,
-# per priority, round the clock (0: no target).
+# per priority, counted in the tenant's working time (0: no target).
 TARGET_KINDS = {"first_response": "first answer", "resolution": "resolution"}
 TARGET_HOURS_MAX = 24 * 90
 
@@ -72,7 +78,7 @@ TARGETS = tuple(target_key(kind, p) for p in TicketPriority for kind in TARGET_K
 def _targets() -> tuple[Setting, ...]:
     return tuple(
         Setting(target_key(kind, priority), int, 0,
-                f"Hours to the {label} of a {priority.value} ticket, round the clock (0: none).",
+                f"Hours to the {label} of a {priority.value} ticket, in working time (0: none).",
                 low=0, high=TARGET_HOURS_MAX)
         for priority in TicketPriority for kind, label in TARGET_KINDS.items()
     )  # fmt: skip
@@ -91,6 +97,16 @@ SETTINGS = {
         Setting("mail_username", str, "", "User name of the tenant's incoming mailbox."),
         Setting("mail_password", str, "", "Password of the tenant's incoming mailbox.",
                 secret=True),
+        Setting("time_zone", str, "UTC", "Time zone of the business hours (IANA name).",
+                reader=parse_zone),
+        Setting("business_hours", str, "",
+                "When targets' clocks run, as 'mon-fri 09:00-17:00; sat 10:00-14:00' in the"
+                " time zone (empty: round the clock).", reader=parse_hours),
+        Setting("holidays", str, "", "Days off, as '2026-12-25, 2027-01-01': no clock runs.",
+                reader=parse_holidays, max_length=5000),
+        Setting("breach_warning_minutes", int, 60,
+                "Mark a ticket as due soon this many minutes before a target (0: never).",
+                low=0, high=24 * 60),
         *_targets(),
     )
 }  # fmt: skip

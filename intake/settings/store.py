@@ -15,12 +15,25 @@ from intake.settings.registry import SETTINGS, setting
 class TenantSettings:
     """The settings of the tenant a session is bound to."""
 
-    def __init__(self, session: TenantSession, box: SecretBox) -> None:
+    def __init__(self, session: TenantSession, box: SecretBox | None = None) -> None:
         self.session = session
-        self.box = box
+        self._box = box  # None: plain settings only
+
+    @property
+    def box(self) -> SecretBox:
+        """The key of secret settings; a reader of plain settings has none."""
+        if self._box is None:
+            raise RuntimeError("secret settings need the service's ENCRYPTION_KEY box")
+        return self._box
 
     def _row(self, key: str) -> TenantSetting | None:
         return self.session.scalars(select(TenantSetting).where(TenantSetting.key == key)).first()
+
+    def plain_values(self) -> dict[str, Any]:
+        """Return every setting that is not secret, the stored ones read in one query."""
+        stored = {row.key: row.value for row in self.session.scalars(select(TenantSetting))}
+        return {key: stored.get(key, spec.default)
+                for key, spec in SETTINGS.items() if not spec.secret}  # fmt: skip
 
     def get(self, key: str) -> Any:
         """Return the setting's value (a secret decrypted), or its default."""

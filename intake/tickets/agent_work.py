@@ -34,10 +34,12 @@ from intake.models import (
     TicketTag,
     utcnow,
 )
+from intake.settings import TenantSettings
 from intake.tickets import mails
 from intake.tickets.lifecycle import Action, check_manual_change, next_status
 from intake.tickets.notify import group_members, notify
 from intake.tickets.rules import clean_tags
+from intake.tickets.targets import read_policy, set_due_times
 from intake.tickets.thread import add_message, record, set_status
 
 KEEP = object()  # a field left as it is
@@ -113,6 +115,7 @@ def change_fields(
         record(session, ticket, TicketEventKind.priority_changed,
                f"{ticket.priority.value} -> {changes.priority.value}", agent)  # fmt: skip
         ticket.priority = changes.priority
+        set_due_times(ticket, read_policy(TenantSettings(session)))  # its targets follow
         done.append(f"priority {changes.priority.value}")
     if changes.category is not KEEP and changes.category != ticket.category:
         assert isinstance(changes.category, TicketCategory)

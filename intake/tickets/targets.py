@@ -1,17 +1,120 @@
-"""What a customer may expect: the tenant's service targets applied to one ticket.
+"""Service targets: when a ticket's first answer and resolution are due, and what a customer
+may expect.
 
-Targets are hours per priority, round the clock, from the ticket's creation (settings
-`first_response_hours_<priority>` and `resolution_hours_<priority>`; 0 means none).
+A tenant's policy is its settings (`first_response_hours_<priority>`,
+`resolution_hours_<priority>`, counted in working time: `time_zone`, `business_hours`,
+`holidays`; `breach_warning_minutes`). Each ticket stores its two due times, set when it is
+created and moved when its priority or the policy changes, so the queue sorts and counts by
+them in SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from intake.models import SupportTicket, TicketStatus, as_utc, utcnow
+from sqlalchemy import ColumnElement, case, func, select
+
+from intake.db import TenantSession
+from intake.models import SupportTicket, TicketPriority, TicketStatus, as_utc, utcnow
 from intake.settings import TenantSettings
-from intake.settings.registry import target_key
+from intake.settings.registry import SETTINGS, target_key
+from intake.tickets.calendar import Calendar, due_after, parse_holidays, parse_hours, parse_zone
+
+# The settings a policy is made of: changing one moves the due times of open tickets.
+POLICY_KEYS = frozenset({"time_zone", "business_hours", "holidays"} | {
+    key for key in SETTINGS if key.startswith(("first_response_hours_", "resolution_hours_"))
+})  # fmt: skip
+UNFINISHED = (TicketStatus.open, TicketStatus.in_progress, TicketStatus.pending)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A tenant's targets (hours of working time per priority; 0: none) and its calendar."""
+
+    calendar: Calendar = field(default_factory=Calendar)
+    first_response: Mapping[TicketPriority, int] = field(default_factory=dict)
+    resolution: Mapping[TicketPriority, int] = field(default_factory=dict)
+    warning: dt.timedelta = dt.timedelta(hours=1)
+
+    def due_times(
+        self, created_at: dt.datetime, priority: TicketPriority
+    ) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """Return when a ticket created then, of that priority, is due to be answered and
+        resolved (None where there is no target)."""
+        first, resolved = self.first_response.get(priority, 0), self.resolution.get(priority, 0)
+        return (due_after(created_at, first, self.calendar) if first else None,
+                due_after(created_at, resolved, self.calendar) if resolved else None)  # fmt: skip
+
+
+def policy_from(values: Mapping[str, Any]) -> Policy:
+    """Return the policy of a tenant's setting values (defaults for those not given)."""
+
+    def value(key: str) -> Any:
+        return values.get(key, SETTINGS[key].default)
+
+    calendar = Calendar(parse_zone(value("time_zone")), parse_hours(value("business_hours")),
+                        parse_holidays(value("holidays")))  # fmt: skip
+    return Policy(
+        calendar,
+        {p: int(value(target_key("first_response", p))) for p in TicketPriority},
+        {p: int(value(target_key("resolution", p))) for p in TicketPriority},
+        dt.timedelta(minutes=int(value("breach_warning_minutes"))),
+    )
+
+
+def read_policy(settings: TenantSettings) -> Policy:
+    """Return the policy of the settings' tenant (one query)."""
+    return policy_from(settings.plain_values())
+
+
+def set_due_times(ticket: SupportTicket, policy: Policy) -> None:
+    """Set the ticket's due times from its creation and priority under `policy`."""
+    first, resolved = policy.due_times(as_utc(ticket.created_at), ticket.priority)
+    ticket.first_response_due_at, ticket.resolution_due_at = first, resolved
+
+
+def move_due_times(session: TenantSession, policy: Policy) -> int:
+    """Set again the due times of the tenant's unfinished tickets (the policy changed);
+    return how many there were."""
+    tickets = session.scalars(select(SupportTicket).where(SupportTicket.status.in_(UNFINISHED)))
+    count = 0
+    for count, ticket in enumerate(tickets, start=1):  # noqa: B007 (the count is the answer)
+        set_due_times(ticket, policy)
+    return count
+
+
+def change_settings(settings: TenantSettings, values: Mapping[str, Any]) -> int:
+    """Store setting values (each checked); when the policy changed, move the due times of
+    the unfinished tickets. Return how many tickets were moved."""
+    for key, value in values.items():
+        settings.set(key, value)
+    if POLICY_KEYS.isdisjoint(values):
+        return 0
+    return move_due_times(settings.session, read_policy(settings))
+
+
+def next_due() -> ColumnElement[dt.datetime | None]:
+    """The next target of a ticket in SQL: its first answer until one is given, then its
+    resolution; none once resolved or closed."""
+    return case(
+        (SupportTicket.status.not_in(UNFINISHED), None),
+        (SupportTicket.first_response_at.is_(None),
+         func.coalesce(SupportTicket.first_response_due_at, SupportTicket.resolution_due_at)),
+        else_=SupportTicket.resolution_due_at,
+    )  # fmt: skip
+
+
+def next_due_of(ticket: SupportTicket) -> dt.datetime | None:
+    """The same as next_due(), for a loaded ticket."""
+    if ticket.status not in UNFINISHED:
+        return None
+    due = ticket.resolution_due_at
+    if ticket.first_response_at is None and ticket.first_response_due_at is not None:
+        due = ticket.first_response_due_at
+    return as_utc(due) if due is not None else None
 
 
 @dataclass(frozen=True)
@@ -24,15 +127,11 @@ class Expectation:
 
 
 def first_answer_expected(
-    ticket: SupportTicket, settings: TenantSettings, now: dt.datetime | None = None
+    ticket: SupportTicket, policy: Policy, now: dt.datetime | None = None
 ) -> Expectation | None:
     """Return when the ticket's first answer is due, while it waits for one under a target."""
-    if ticket.first_response_at is not None or ticket.status in (
-        TicketStatus.resolved, TicketStatus.closed
-    ):  # fmt: skip
+    due = ticket.first_response_due_at
+    if due is None or ticket.first_response_at is not None or ticket.status not in UNFINISHED:
         return None
-    hours = int(settings.get(target_key("first_response", ticket.priority)))
-    if not hours:
-        return None
-    due = as_utc(ticket.created_at) + dt.timedelta(hours=hours)
-    return Expectation(hours, due, (now or utcnow()) >= due)
+    due = as_utc(due)
+    return Expectation(policy.first_response.get(ticket.priority, 0), due, (now or utcnow()) >= due)

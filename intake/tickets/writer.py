@@ -18,16 +18,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, insert, update
+from sqlalchemy import Connection, Engine, create_engine, insert, select, update
 
+from intake.errors import InvalidInput
 from intake.models import (
     DeflectionEvent,
     OutboxMessage,
     SupportTicket,
+    TenantSetting,
     TicketAttachment,
     TicketEvent,
 )
 from intake.tickets.numbers import reserve
+from intake.tickets.targets import Policy, policy_from
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 100
@@ -188,6 +191,7 @@ class TicketWriter:
         with self._connect() as conn, conn.begin():
             if self.counter_engine is None:
                 self._number(conn, by_tenant)
+            self._due_times(conn, by_tenant)
             rows = [d.ticket for d in batch]
             returning = insert(SupportTicket).returning(
                 SupportTicket.id, sort_by_parameter_order=True
@@ -206,6 +210,22 @@ class TicketWriter:
             for offset, draft in enumerate(drafts):
                 number = first + offset
                 draft.ticket.update(number=number, reference=f"{draft.prefix}-{number}")
+
+    @staticmethod
+    def _due_times(conn: Connection, by_tenant: dict[str, list[Draft]]) -> None:
+        """Give each new ticket its due times under its tenant's targets, read here."""
+        for tenant_id, drafts in by_tenant.items():
+            rows = conn.execute(select(TenantSetting.key, TenantSetting.value)
+                                .where(TenantSetting.tenant_id == tenant_id))  # fmt: skip
+            try:
+                policy = policy_from({key: value for key, value in rows})
+            except InvalidInput:  # stored values are checked; never lose a ticket over one
+                log.exception("the service targets of %s do not read; none applied", tenant_id)
+                policy = Policy()
+            for draft in drafts:
+                first, resolved = policy.due_times(draft.ticket["created_at"],
+                                                   draft.ticket["priority"])  # fmt: skip
+                draft.ticket.update(first_response_due_at=first, resolution_due_at=resolved)
 
     @staticmethod
     def _children(conn: Connection, batch: list[Draft]) -> None:

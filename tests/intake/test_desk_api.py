@@ -171,7 +171,8 @@ def test_the_queue_filters_by_status_assignee_text_and_tag_and_pages(
     listed = desk.call("GET", DESK).get_json()
     assert {t["reference"] for t in listed["tickets"]} == {export, reset}
     assert listed["counts"] == {"active": 2, "all": 3, "open": 1, "in_progress": 1,
-                                "pending": 0, "resolved": 1, "closed": 0}  # fmt: skip
+                                "pending": 0, "resolved": 1, "closed": 0, "missed": 0,
+                                "soon": 0}  # fmt: skip
     assert listed["page"] == 1 and listed["next_page"] is None
     mine = desk.call("GET", f"{DESK}?assignee=mine").get_json()["tickets"]
     assert [t["reference"] for t in mine] == [export]
