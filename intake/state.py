@@ -19,6 +19,8 @@ from intake.jobs import Job, JobRunner, lock_maker
 from intake.mail.mailbox import deliverer
 from intake.mail.outbox import send_pending
 from intake.settings import SecretBox
+from intake.tickets.auto_close import EVERY_SECONDS as AUTO_CLOSE_EVERY
+from intake.tickets.auto_close import auto_close
 from intake.tickets.changes import announce_created
 from intake.tickets.writer import TicketWriter, make_writer
 from kbgen.config import SiteConfig, TenantConfig
@@ -75,6 +77,8 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
                         lambda: send_pending(config, database, send)))  # fmt: skip
     if config.is_sqlite:
         jobs.append(Job("statistics", STATISTICS_EVERY, database.refresh_statistics))
+    tenant_ids = tuple(t.id for t in site.tenants)
+    jobs.append(Job("auto_close", AUTO_CLOSE_EVERY, lambda: auto_close(database, tenant_ids)))
     writer = make_writer(database.engine)
     bus = make_bus(database.engine)
     writer.on_commit = lambda drafts: announce_created(bus, drafts)

@@ -27,12 +27,13 @@ from intake.cli import (
     outbox,
     serving,
     settings,
+    tickets,
 )
 from intake.errors import IntakeError
 
 COMMANDS = (database.group, knowledge.group, outbox.group, jobs.group, settings.group,
-            agents.group, customers.group, chat.group, serving.serve, backup.backup,
-            backup.restore_command)  # fmt: skip
+            agents.group, customers.group, chat.group, tickets.group, serving.serve,
+            backup.backup, backup.restore_command)  # fmt: skip
 
 
 def register(app: Flask) -> None:

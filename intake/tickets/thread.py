@@ -25,21 +25,26 @@ def record(
     kind: TicketEventKind,
     detail: str = "",
     agent: Agent | None = None,
+    by_system: bool = False,
 ) -> None:
-    """Add an event to the ticket's audit trail: what, by whom, when."""
+    """Add an event to the ticket's audit trail: what, by whom (an agent, the system, or else
+    the customer), when."""
     actor, agent_id = (AuthorType.agent, agent.id) if agent else (AuthorType.customer, None)
+    if by_system:
+        actor = AuthorType.system
     session.add(TicketEvent(ticket_id=ticket.id, kind=kind, actor=actor, agent_id=agent_id,
                             detail=detail[:2000]))  # fmt: skip
 
 
 def set_status(
-    session: TenantSession, ticket: SupportTicket, status: TicketStatus, agent: Agent | None = None
-) -> None:
+    session: TenantSession, ticket: SupportTicket, status: TicketStatus,
+    agent: Agent | None = None, by_system: bool = False,
+) -> None:  # fmt: skip
     """Change the status (a no-op when it is the same), with its event and times."""
     if status == ticket.status:
         return
     record(session, ticket, TicketEventKind.status_changed,
-           f"{ticket.status.value} -> {status.value}", agent)  # fmt: skip
+           f"{ticket.status.value} -> {status.value}", agent, by_system)  # fmt: skip
     ticket.status = status
     if status in (TicketStatus.resolved, TicketStatus.closed):
         ticket.resolved_at = ticket.resolved_at or utcnow()

@@ -158,7 +158,7 @@ def test_help_lists_the_projects_commands_only(kb_root: Path) -> None:
     shown = _intake({"HELPCENTER_ROOT": str(kb_root)}, "--help").stdout
     listed = re.findall(r"^  (\w+) ", shown.split("Commands:")[1], flags=re.MULTILINE)
     assert listed == ["agents", "backup", "chat", "customers", "db", "jobs", "kb", "outbox",
-                      "restore", "serve", "settings"]  # fmt: skip
+                      "restore", "serve", "settings", "tickets"]  # fmt: skip
     assert "--app" not in shown and "--env-file" not in shown and "--debug" not in shown
     run = _intake({"HELPCENTER_ROOT": str(kb_root)}, "run")
     assert run.returncode == 2 and "No such command 'run'" in run.stderr
