@@ -1,11 +1,14 @@
 """What the browser tests of the service share: serving the app, accounts, signing in to the
-desk, tickets through the API, console errors and waiting for a page's event stream."""
+desk, tickets through the API or the form, console errors, waiting for a page's event stream,
+and a real PNG."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import struct
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,3 +141,24 @@ def open_live(page: Page, url: str, presence: bool = False) -> None:
         if presence:
             waits.enter_context(page.expect_response(lambda r: r.url.endswith("/presence")))
         page.goto(url)
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """Return a real PNG of one colour (the browser decodes it)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))  # fmt: skip
+
+
+def fill_ticket(page: Page, email_address: str, subject: str = "Invoices are missing") -> None:
+    page.get_by_label("Your name").fill("Grace Hopper")
+    page.get_by_label("Email").fill(email_address)
+    page.get_by_label("Subject").fill(subject)
+    page.get_by_label("Describe the problem").fill("The November invoice is not in the list.")
+    page.get_by_label("Category").select_option("billing")

@@ -8,8 +8,6 @@ import datetime as dt
 import email
 import email.policy
 import re
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,29 +20,8 @@ from intake.mail.outbox import send_pending
 from intake.models import SupportTicket
 from intake.settings import TenantSettings
 from intake.state import state
-from tests.e2e.helpers import Service, console_errors, serve_intake
+from tests.e2e.helpers import Service, console_errors, fill_ticket, png, serve_intake
 from tests.intake.fixtures import DatabaseFactory
-
-
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """Return a real PNG of one colour (the browser decodes it)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))  # fmt: skip
-
-
-def fill_ticket(page: Page, email_address: str, subject: str = "Invoices are missing") -> None:
-    page.get_by_label("Your name").fill("Grace Hopper")
-    page.get_by_label("Email").fill(email_address)
-    page.get_by_label("Subject").fill(subject)
-    page.get_by_label("Describe the problem").fill("The November invoice is not in the list.")
-    page.get_by_label("Category").select_option("billing")
 
 
 def mailed_to(service: Service, address: str) -> list[str]:
