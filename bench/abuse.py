@@ -62,6 +62,12 @@ def loopback(seed: int) -> str:
     return f"127.1.{seed // 250}.{seed % 250 + 1}"
 
 
+def rotated(queries: list[str], n: int) -> list[str]:
+    """Return the list starting at its n-th item (modulo its length): each client its order."""
+    n %= len(queries)
+    return queries[n:] + queries[:n]
+
+
 def made_up(rng: random.Random) -> str:
     """Twelve long words no index holds: each costs a look for near spellings."""
     return " ".join("".join(rng.choices(string.ascii_lowercase, k=14)) for _ in range(12))
@@ -123,8 +129,7 @@ async def run(port: int, args: argparse.Namespace, pool: ProcessPoolExecutor) ->
         # The clients' starts are spread over one interval, so the searches come at a steady
         # rate rather than all at once.
         await asyncio.gather(*(one_client(port, args.front, phase, deadline, pace,
-                                          HEALTHY_QUERIES[i:]
-                                          + HEALTHY_QUERIES[:i], i, pace * i / args.healthy)
+                                          rotated(HEALTHY_QUERIES, i), i, pace * i / args.healthy)
                                for i in range(args.healthy)))  # fmt: skip
         phase.seconds = args.seconds
         return phase
