@@ -19,7 +19,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -27,7 +26,7 @@ from wtforms.validators import (
 from intake.agents.passwords import PASSWORD_MAX, PASSWORD_MIN
 from intake.errors import InvalidInput
 from intake.models import AgentRole, TicketCategory, TicketPriority, TicketStatus
-from intake.settings.registry import SETTINGS, TARGET_HOURS_MAX, TARGET_KINDS, target_key
+from intake.settings.registry import SETTINGS, TARGET_KINDS, target_key
 from intake.tickets import rules
 from intake.web.form_fields import Clean, choices, strip
 
@@ -229,11 +228,10 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
 
 for _priority in TicketPriority:
     for _kind, _label in TARGET_KINDS.items():
-        setattr(SettingsForm, target_key(_kind, _priority), IntegerField(
+        _key = target_key(_kind, _priority)
+        setattr(SettingsForm, _key, IntegerField(
             f"{_priority.value.capitalize()}: {_label} within (hours)",
-            validators=[Optional(),  # empty: no target, as 0
-                        NumberRange(0, TARGET_HOURS_MAX,
-                                    f"Use 0 to {TARGET_HOURS_MAX} hours (0: no target).")],
+            validators=[Optional(), SettingRule(_key)],  # empty: no target, as 0
         ))  # fmt: skip
 
 

@@ -45,12 +45,16 @@ def link_token(secret: str, tenant_id: str, ticket_id: int) -> str:
     return _mac(secret, f"ticket-link:{tenant_id}:{ticket_id}")
 
 
+def _ending_token(secret: str, tenant_id: str, ticket_id: int, expires: int) -> str:
+    return f"{expires:x}.{_mac(secret, f'ticket-day-link:{tenant_id}:{ticket_id}:{expires}')}"
+
+
 def day_token(secret: str, tenant_id: str, ticket_id: int, now: float | None = None) -> str:
     """Return a link token that opens the ticket for a day: what a customer who lost their
     link gets by mail. It names its end (hex seconds) and is an HMAC of the ticket and that
     end, so it needs no row and cannot be stretched."""
     expires = int(time.time() if now is None else now) + DAY_LINK_SECONDS
-    return f"{expires:x}.{_mac(secret, f'ticket-day-link:{tenant_id}:{ticket_id}:{expires}')}"
+    return _ending_token(secret, tenant_id, ticket_id, expires)
 
 
 def _day_token_holds(secret: str, tenant_id: str, ticket_id: int, token: str) -> bool:
@@ -58,7 +62,7 @@ def _day_token_holds(secret: str, tenant_id: str, ticket_id: int, token: str) ->
     if match is None:
         return False
     expires = int(match.group(1), 16)
-    expected = f"{expires:x}.{_mac(secret, f'ticket-day-link:{tenant_id}:{ticket_id}:{expires}')}"
+    expected = _ending_token(secret, tenant_id, ticket_id, expires)
     return hmac.compare_digest(expected, token) and time.time() < expires
 
 

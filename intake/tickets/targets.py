@@ -20,13 +20,11 @@ from sqlalchemy import ColumnElement, case, func, select
 from intake.db import TenantSession
 from intake.models import SupportTicket, TicketPriority, TicketStatus, as_utc, utcnow
 from intake.settings import TenantSettings
-from intake.settings.registry import SETTINGS, target_key
+from intake.settings.registry import SETTINGS, TARGETS, target_key
 from intake.tickets.calendar import Calendar, due_after, parse_holidays, parse_hours, parse_zone
 
 # The settings a policy is made of: changing one moves the due times of open tickets.
-POLICY_KEYS = frozenset({"time_zone", "business_hours", "holidays"} | {
-    key for key in SETTINGS if key.startswith(("first_response_hours_", "resolution_hours_"))
-})  # fmt: skip
+POLICY_KEYS = frozenset({"time_zone", "business_hours", "holidays", *TARGETS})
 UNFINISHED = (TicketStatus.open, TicketStatus.in_progress, TicketStatus.pending)
 
 
@@ -79,11 +77,11 @@ def set_due_times(ticket: SupportTicket, policy: Policy) -> None:
 def move_due_times(session: TenantSession, policy: Policy) -> int:
     """Set again the due times of the tenant's unfinished tickets (the policy changed);
     return how many there were."""
-    tickets = session.scalars(select(SupportTicket).where(SupportTicket.status.in_(UNFINISHED)))
-    count = 0
-    for count, ticket in enumerate(tickets, start=1):  # noqa: B007 (the count is the answer)
+    tickets = list(session.scalars(select(SupportTicket)
+                                   .where(SupportTicket.status.in_(UNFINISHED))))  # fmt: skip
+    for ticket in tickets:
         set_due_times(ticket, policy)
-    return count
+    return len(tickets)
 
 
 def change_settings(settings: TenantSettings, values: Mapping[str, Any]) -> int:
