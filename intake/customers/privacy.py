@@ -2,8 +2,9 @@
 
 Every table that holds something a customer gave or that is about them is covered here:
 tickets with their messages (internal notes too: they are about the customer), files, audit
-trail and tags; mails sent to them; chats with their files. A test fills each of these and
-checks both directions, so a new kind of customer data cannot be forgotten silently.
+trail, tags and satisfaction answers; mails sent to them; chats with their files. A test fills
+each of these and checks both directions, so a new kind of customer data cannot be forgotten
+silently.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from intake.models import (
     ChatMessage,
     ChatSession,
     OutboxMessage,
+    SatisfactionRating,
     SupportTicket,
     TicketAttachment,
     TicketEvent,
     TicketResponse,
 )
+from intake.tickets.satisfaction import ratings_of
 
 ERASED = "[erased]"
 
@@ -81,6 +84,10 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
                 "in_export_as": f"files/{ticket.reference}/{a.id}-{a.original_name}",
             }
             for a in ticket.attachments
+        ],
+        "satisfaction": [
+            {"satisfied": r.satisfied, "comment": r.comment, "at": _iso(r.created_at)}
+            for r in ratings_of(session, ticket.id)
         ],
         "history": [
             {
@@ -211,6 +218,11 @@ def erase(session: TenantSession, email: str) -> Erased:
         )
         session.execute(
             update(TicketEvent).where(TicketEvent.ticket_id == ticket.id).values(detail="")
+        )
+        session.execute(  # the verdict stays in the figures; the customer's words go
+            update(SatisfactionRating)
+            .where(SatisfactionRating.ticket_id == ticket.id)
+            .values(comment="")
         )
         ticket.customer_name = ERASED
         ticket.customer_email = f"erased-{ticket.id}@erased.invalid"

@@ -27,10 +27,17 @@ from intake.models.enums import (
     TicketStatus,
 )
 from intake.models.files import StoredFile
-from intake.models.kb import ArticleFeedback, DeflectionEvent, Faq, KnowledgeBaseArticle
+from intake.models.kb import (
+    ArticleFeedback,
+    DeflectionEvent,
+    Faq,
+    KnowledgeBaseArticle,
+    SearchMiss,
+)
 from intake.models.outbox import OutboxMessage
 from intake.models.settings import TenantSetting
 from intake.models.tickets import (
+    SatisfactionRating,
     SupportTicket,
     TicketAttachment,
     TicketCitation,
@@ -64,7 +71,9 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "RecoveryCode",
+    "SatisfactionRating",
     "SavedView",
+    "SearchMiss",
     "StoredFile",
     "SupportTicket",
     "TenantSetting",

@@ -22,6 +22,7 @@ class ChatSession(Timestamped, Base):
         same_tenant("ticket_id", "support_tickets"),
         Index("ix_chat_sessions_inbox", "tenant_id", "status", "agent_id", "id"),
         Index("ix_chat_sessions_customer", "tenant_id", "customer_email"),
+        Index("ix_chat_sessions_created", "tenant_id", "created_at"),
     )
     customer_name: Mapped[str] = mapped_column(String(100))
     customer_email: Mapped[str | None] = mapped_column(String(254))

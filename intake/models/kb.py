@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.models.base import Base, Timestamped, db_enum
@@ -75,3 +86,17 @@ class DeflectionEvent(Timestamped, Base):
     article_id: Mapped[int | None] = mapped_column(Integer)
     faq_id: Mapped[int | None] = mapped_column(Integer)
     ticket_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SearchMiss(Timestamped, Base):
+    """A search of the knowledge base that found nothing: what to write next.
+
+    One row per tenant, day and query (lower-cased, spaces folded), counting its searches.
+    No customer is named: the query is all that is kept.
+    """
+
+    __tablename__ = "kb_search_misses"
+    __table_args__ = (UniqueConstraint("tenant_id", "day", "query"),)
+    day: Mapped[dt.date] = mapped_column(Date)
+    query: Mapped[str] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(Integer, default=1)

@@ -73,6 +73,7 @@ class SupportTicket(Timestamped, Base):
         Index("ix_support_tickets_priority", "tenant_id", "priority_rank", "status",
               "updated_at"),
         Index("ix_support_tickets_category", "tenant_id", "category", "status", "updated_at"),
+        Index("ix_support_tickets_resolved", "tenant_id", "resolved_at"),  # the dashboard's
     )  # fmt: skip
     number: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str] = mapped_column(String(24))
@@ -224,4 +225,22 @@ class TicketCitation(_TicketChild, Base):
         same_tenant("agent_id", "agents"),
     )
     article_id: Mapped[int] = mapped_column(Integer)
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SatisfactionRating(_TicketChild, Base):
+    """The customer's answer to "did we solve it?", once per resolution of a ticket."""
+
+    __tablename__ = "ticket_satisfaction"
+    __table_args__ = _ticket_child_args(
+        "ticket_satisfaction",
+        # One answer per resolution: a ticket reopened and resolved again asks again.
+        UniqueConstraint("tenant_id", "ticket_id", "resolved_at"),
+        same_tenant("agent_id", "agents"),
+        Index("ix_ticket_satisfaction_created", "tenant_id", "created_at"),
+    )
+    resolved_at: Mapped[dt.datetime] = mapped_column()
+    satisfied: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    # Who had the ticket when it was resolved: the answer counts for them.
     agent_id: Mapped[int | None] = mapped_column(Integer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from intake.portal import recover  # noqa: F401  # its route joins the blueprint
+from intake.portal import recover, satisfaction  # noqa: F401  # their routes join the blueprint
 from intake.portal.views import bp
 
 

@@ -7,6 +7,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     MultipleFileField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -22,6 +23,7 @@ from wtforms.validators import (
 
 from intake.models import TicketCategory, TicketPriority
 from intake.tickets import rules
+from intake.tickets.satisfaction import COMMENT_MAX
 from intake.web.form_fields import Clean, strip
 
 CATEGORY_LABELS = {
@@ -132,6 +134,24 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
 
 class ResolveForm(FlaskForm):  # type: ignore[misc]
     """Mark the ticket resolved (the form carries only the CSRF token)."""
+
+
+class SatisfactionForm(FlaskForm):  # type: ignore[misc]
+    """The one question asked once a ticket is resolved."""
+
+    satisfied = RadioField(
+        "Did we solve your problem?",
+        choices=[SelectChoice("yes", "Yes, it is solved"), SelectChoice("no", "No, not really")],
+        validators=[InputRequired("Choose yes or no.")],
+    )
+    comment = TextAreaField(
+        "Anything you want to tell us? (optional)",
+        filters=[strip],
+        validators=[
+            Length(max=COMMENT_MAX, message=f"Use at most {COMMENT_MAX:,} characters."),
+            Clean(multiline=True),
+        ],
+    )
 
 
 class RecoverForm(FlaskForm):  # type: ignore[misc]

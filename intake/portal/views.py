@@ -19,7 +19,13 @@ from intake.files import CheckedFile, check_files, saved
 from intake.kb.feedback import record_open
 from intake.kb.search import suggest
 from intake.models import SupportTicket, TicketCategory, TicketPriority, TicketStatus
-from intake.portal.forms import RecoverForm, ReplyForm, ResolveForm, TicketForm
+from intake.portal.forms import (
+    RecoverForm,
+    ReplyForm,
+    ResolveForm,
+    SatisfactionForm,
+    TicketForm,
+)
 from intake.settings import TenantSettings
 from intake.state import state
 from intake.tickets import rules
@@ -34,6 +40,7 @@ from intake.tickets.replies import (
     split_files,
 )
 from intake.tickets.rules import is_visit_id
+from intake.tickets.satisfaction import rating_of
 from intake.tickets.targets import first_answer_expected, read_policy
 from intake.web.error_handlers import CSRF_MESSAGE, error_response
 from intake.web.limits import (
@@ -120,8 +127,12 @@ def _new_ticket(form: TicketForm) -> NewTicket:
 
 
 @bp.route("/tickets/<reference>/<token>", methods=["GET"])
-def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any:
-    """Show the ticket's page: the thread, a reply form and the resolve button."""
+def show(
+    reference: str, token: str, reply_form: ReplyForm | None = None,
+    survey_form: SatisfactionForm | None = None,
+) -> Any:  # fmt: skip
+    """Show the ticket's page: the thread, a reply form, the resolve button, and once resolved
+    the satisfaction question (or the answer given)."""
     ticket = customer_ticket(tenant_session(), reference, token)
     if ticket.merged_into_id is not None:  # the old link forwards to the ticket it joined
         target = tenant_session().get(SupportTicket, ticket.merged_into_id)
@@ -142,6 +153,8 @@ def show(reference: str, token: str, reply_form: ReplyForm | None = None) -> Any
         if ticket.follow_up_of_id
         else None,
         created=_just_created(ticket),
+        rating=rating_of(tenant_session(), ticket),
+        survey_form=survey_form or SatisfactionForm(),
         expected=first_answer_expected(ticket, read_policy(TenantSettings(tenant_session()))),
     )
 

@@ -11,11 +11,13 @@ from intake.db import TenantSession
 from intake.errors import NotFound
 from intake.models import (
     KnowledgeBaseArticle,
+    SatisfactionRating,
     SupportTicket,
     TicketCitation,
     TicketEvent,
 )
 from intake.tickets.access import REFERENCE_RE
+from intake.tickets.satisfaction import ratings_of
 
 OTHER_TICKETS = 10
 
@@ -52,6 +54,7 @@ class PageExtras:
     others: list[SupportTicket]  # the same customer's other tickets, newest first
     cited: list[KnowledgeBaseArticle]
     merged_into: SupportTicket | None
+    ratings: list[SatisfactionRating]
 
 
 def page_extras(session: TenantSession, ticket: SupportTicket) -> PageExtras:
@@ -71,4 +74,4 @@ def page_extras(session: TenantSession, ticket: SupportTicket) -> PageExtras:
         citing.where(TicketCitation.ticket_id == ticket.id).order_by(KnowledgeBaseArticle.title)
     ))  # fmt: skip
     merged = session.get(SupportTicket, ticket.merged_into_id) if ticket.merged_into_id else None
-    return PageExtras(events, others, cited, merged)
+    return PageExtras(events, others, cited, merged, ratings_of(session, ticket.id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.db import TenantSession
-from intake.models import OutboxMessage, SupportTicket, utcnow
+from intake.models import OutboxMessage, SupportTicket, TicketStatus, utcnow
 from intake.tickets.access import link_token
 from intake.tickets.mail_headers import thread_headers
 
@@ -56,16 +56,25 @@ def confirmation(name: str, reference: str, subject: str, link: str, brand: str)
     )
 
 
+def _asking(brand: Brand, ticket: SupportTicket, body: str) -> str:
+    """Add the satisfaction question to the mail of a resolution (intake.tickets.satisfaction)."""
+    if ticket.status != TicketStatus.resolved:
+        return body
+    return (f"{body}\n\nDid we solve your problem? Tell us in one click (and a comment, if you"
+            f" like):\n{brand.link(ticket)}#satisfaction")  # fmt: skip
+
+
 def agent_reply(brand: Brand, ticket: SupportTicket, reply: str, status_note: str) -> str:
     """Return the body of the mail that brings an agent's reply to the customer."""
     note = f"\n\n{status_note}" if status_note else ""
-    body = f"Hello {ticket.customer_name},\n\n{reply}{note}"
+    body = _asking(brand, ticket, f"Hello {ticket.customer_name},\n\n{reply}{note}")
     return _signed(brand, body, brand.link(ticket))
 
 
 def status_changed(brand: Brand, ticket: SupportTicket, status_note: str) -> str:
     """Return the body of the mail that tells the customer an agent changed the status."""
-    return _signed(brand, f"Hello {ticket.customer_name},\n\n{status_note}", brand.link(ticket))
+    body = _asking(brand, ticket, f"Hello {ticket.customer_name},\n\n{status_note}")
+    return _signed(brand, body, brand.link(ticket))
 
 
 def merged(brand: Brand, source: SupportTicket, target: SupportTicket) -> str:

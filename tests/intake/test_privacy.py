@@ -15,12 +15,15 @@ from intake.models import (
     AgentRole,
     Base,
     ChatMessage,
+    SatisfactionRating,
     SupportTicket,
+    TicketStatus,
 )
 from intake.state import state
 from intake.tickets.agent_work import Changes, Desk, change_fields, reply
 from intake.tickets.loading import ticket_by_reference
 from intake.tickets.mails import Brand
+from intake.tickets.satisfaction import rate
 from tests.intake.conftest import PNG, api_ticket, json_of
 from tests.intake.desk import make_agent, post_form, signed_in
 
@@ -36,6 +39,7 @@ CUSTOMER_TABLES = {
     "chat_sessions",
     "chat_messages",
     "stored_files",
+    "ticket_satisfaction",
 }
 OTHER_TABLES = {
     "agents", "agent_sessions", "agent_recovery_codes", "agent_api_tokens", "agent_groups",
@@ -43,6 +47,8 @@ OTHER_TABLES = {
     "knowledge_base_articles", "faqs", "ticket_counters", "ticket_citations", "tenant_settings",
     # Anonymous: a vote or an opened suggestion carries no address or name.
     "article_feedback", "deflection_events",
+    # A search's words only, counted per day: no address, name or visit.
+    "kb_search_misses",
 }  # fmt: skip
 SECRET = "my cat's name is Whiskers"
 
@@ -69,6 +75,8 @@ def _fill(app: Flask) -> str:
         reply(session, ticket, me, "Thanks Ada, we are on it.", desk)
         reply(session, ticket, me, "Ada sounds upset; VIP customer.", desk, internal=True)
         change_fields(session, ticket, me, Changes(tags=["vip"]), desk)
+        change_fields(session, ticket, me, Changes(status=TicketStatus.resolved), desk)
+        rate(session, ticket, False, f"Slow answer. {SECRET}")
     opened = client.post("/chat/eur/sessions", json={"name": "Ada Lovelace", "email": ada})
     chat_id, auth = (
         json_of(opened)["session"]["id"],
@@ -97,6 +105,8 @@ def test_the_export_holds_everything_kept_about_the_customer(app: Flask) -> None
     assert any(SECRET in b for b in bodies) and "Thanks Ada, we are on it." in bodies
     assert "Ada sounds upset; VIP customer." in bodies  # notes about them are theirs to see
     assert ticket["tags"] == ["vip"] and ticket["history"]
+    (verdict,) = ticket["satisfaction"]
+    assert verdict["satisfied"] is False and SECRET in verdict["comment"]
     assert {m["subject"] for m in data["mails"]} >= {f"[{ref}] Re: Cannot export my invoices"}
     assert data["chats"][0]["messages"][0]["body"] == f"Chat: {SECRET}"
     names = archive.namelist()
@@ -146,6 +156,8 @@ def test_erasure_leaves_nothing_of_the_customer_and_touches_nobody_else(app: Fla
     with state(app).db.read("eur") as session:
         shell = session.scalars(select(SupportTicket).where(SupportTicket.reference == ref)).one()
         assert shell.subject == "[erased]" and shell.status is not None  # counts still add up
+        kept = session.scalars(select(SatisfactionRating)).one()
+        assert kept.satisfied is False and kept.comment == ""  # the figures still add up
         found = app.test_client().get("/api/v1/eur/kb/articles")
         assert found.status_code == 200
 
