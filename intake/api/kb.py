@@ -20,6 +20,7 @@ from intake.errors import InvalidInput
 from intake.extensions import limiter
 from intake.kb import search
 from intake.kb.feedback import published_articles, published_faqs, record_feedback
+from intake.kb.misses import record_miss
 from intake.models import KbCategory
 from intake.state import state
 from intake.web.limits import limit_search
@@ -46,6 +47,8 @@ def search_kb() -> Response:
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
         raise InvalidInput("limit: use a whole number from 1 to 20.", "limit")
     hits = search.suggest(tenant().id, query, state().config.build_dir, _category(), int(raw_limit))
+    if not hits:
+        record_miss(state().db, tenant().id, query)
     return jsonify(dump(SearchResults.model_validate({"query": query, "results": hits})))
 
 

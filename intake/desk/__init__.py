@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from intake.desk import account, admin, chats, context, queue, signin, tickets
+from intake.desk import account, admin, chats, context, dashboard, queue, signin, tickets
 from intake.desk.blueprint import admin_bp, bp
 
-__all__ = ["account", "admin", "chats", "init_app", "queue", "signin", "tickets"]
+__all__ = [
+    "account", "admin", "chats", "dashboard", "init_app", "queue", "signin", "tickets",
+]  # fmt: skip
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""What the dashboard reports: a period's figures of tickets, chats and the knowledge base."""

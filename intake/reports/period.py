@@ -1,0 +1,70 @@
+"""The dashboard's period: whole days in the tenant's time zone, first and last included."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from intake.errors import InvalidInput
+
+LONGEST_DAYS = 366
+PRESETS = (7, 30, 90)
+DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `first` to `last` (local days, both included) in `zone`."""
+
+    first: dt.date
+    last: dt.date
+    zone: ZoneInfo
+
+    @property
+    def days(self) -> list[dt.date]:
+        """Return every day of the period, in order."""
+        return [self.first + dt.timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    @property
+    def start(self) -> dt.datetime:
+        """Return the period's first instant, in UTC."""
+        return _midnight(self.first, self.zone)
+
+    @property
+    def end(self) -> dt.datetime:
+        """Return the instant after the period (the next day's midnight), in UTC."""
+        return _midnight(self.last + dt.timedelta(days=1), self.zone)
+
+    def day_of(self, at: dt.datetime) -> dt.date:
+        """Return the local day of an instant."""
+        return at.astimezone(self.zone).date()
+
+
+def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+
+
+def _date(text: str, key: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{key}: use a date like 2026-12-01.", key) from None
+
+
+def period_from(args: dict[str, str], zone: ZoneInfo, today: dt.date) -> Period:
+    """Read ?from=&to= (or ?days=), defaulting to the last DEFAULT_DAYS days up to `today`;
+    a bad value raises InvalidInput naming its parameter."""
+    days = args.get("days", "")
+    if days:
+        if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= LONGEST_DAYS:
+            raise InvalidInput(f"days: use a whole number from 1 to {LONGEST_DAYS}.", "days")
+        return Period(today - dt.timedelta(days=int(days) - 1), today, zone)
+    last = _date(args["to"], "to") if args.get("to") else today
+    first = (_date(args["from"], "from") if args.get("from")
+             else last - dt.timedelta(days=DEFAULT_DAYS - 1))  # fmt: skip
+    if last < first:
+        raise InvalidInput("to: the period ends before it starts.", "to")
+    if (last - first).days >= LONGEST_DAYS:
+        raise InvalidInput(f"to: a period is at most {LONGEST_DAYS} days.", "to")
+    return Period(first, last, zone)
