@@ -19,6 +19,8 @@ from intake.jobs import Job, JobRunner, lock_maker
 from intake.mail.mailbox import deliverer
 from intake.mail.outbox import send_pending
 from intake.settings import SecretBox
+from intake.tickets.auto_assign import EVERY_SECONDS as AUTO_ASSIGN_EVERY
+from intake.tickets.auto_assign import auto_assign
 from intake.tickets.auto_close import EVERY_SECONDS as AUTO_CLOSE_EVERY
 from intake.tickets.auto_close import auto_close
 from intake.tickets.changes import announce_created
@@ -81,6 +83,8 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
     jobs.append(Job("auto_close", AUTO_CLOSE_EVERY, lambda: auto_close(database, tenant_ids)))
     writer = make_writer(database.engine)
     bus = make_bus(database.engine)
+    jobs.append(Job("auto_assign", AUTO_ASSIGN_EVERY,
+                    lambda: auto_assign(database, bus, tenant_ids, config.public_url)))  # fmt: skip
     writer.on_commit = lambda drafts: announce_created(bus, drafts)
     runner = JobRunner(jobs, lock_maker(database.engine, _lock_dir(config)))
     presence = PresenceBoard(bus)

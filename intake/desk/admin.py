@@ -185,21 +185,23 @@ def canned_delete(canned_id: int) -> Any:
 
 
 # What the Settings page changes (the rest: `intake settings`).
-FORM_SETTINGS = ("require_two_factor", "time_zone", "business_hours", "holidays",
-                 "breach_warning_minutes", *TARGETS)  # fmt: skip
+FORM_SETTINGS = ("require_two_factor", "auto_assign", "auto_close_days", "time_zone",
+                 "business_hours", "holidays", "breach_warning_minutes", *TARGETS)  # fmt: skip
 
 
 @admin_bp.route("/admin/settings", methods=["GET", "POST"])
 def settings() -> Any:
-    """The tenant's sign-in rule and service targets."""
+    """The tenant's sign-in rule, automatic work and service targets."""
     current = TenantSettings(tenant_session()).plain_values()
     form = SettingsForm(data={key: current[key] for key in FORM_SETTINGS})
     if request.method == "POST":
         form = SettingsForm()
         if form.validate_on_submit():
             values = {key: form[key].data for key in FORM_SETTINGS}
-            values["require_two_factor"] = bool(values["require_two_factor"])
-            values.update({key: values[key] or 0 for key in TARGETS})  # empty: no target
+            for flag in ("require_two_factor", "auto_assign"):
+                values[flag] = bool(values[flag])
+            # empty: no target, never close
+            values.update({key: values[key] or 0 for key in (*TARGETS, "auto_close_days")})
             with state().db.write(tenant().id) as session:
                 change_settings(TenantSettings(session), values)
             return redirect(url_for("desk_admin.settings"), 303)

@@ -210,9 +210,15 @@ class SettingRule:
 
 
 class SettingsForm(FlaskForm):  # type: ignore[misc]
-    """The tenant's sign-in rule and service targets (one hours field per target setting)."""
+    """The tenant's sign-in rule, automatic work and service targets (one hours field per
+    target setting)."""
 
     require_two_factor = BooleanField("Every agent must sign in with an authenticator app")
+    auto_assign = BooleanField("Assign new tickets in turn to the agents online")
+    auto_close_days = IntegerField(
+        "Close resolved tickets after (days)",
+        validators=[Optional(), SettingRule("auto_close_days")],  # empty: never, as 0
+    )
     time_zone = StringField("Time zone", filters=[strip],
                             validators=[InputRequired("Enter a time zone."),
                                         SettingRule("time_zone")])  # fmt: skip

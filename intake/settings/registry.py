@@ -89,6 +89,9 @@ SETTINGS = {
     for s in (
         Setting("require_two_factor", bool, False,
                 "Every agent of the tenant must sign in with a second factor."),
+        Setting("auto_assign", bool, False,
+                "Assign each new ticket in turn to an agent online now: of its group if it has"
+                " one, else of the whole team."),
         Setting("auto_close_days", int, 0,
                 "Close resolved tickets after this many days (0: never).", low=0, high=365),
         Setting("chat_retention_days", int, 90,

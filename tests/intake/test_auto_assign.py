@@ -1,0 +1,113 @@
+"""Round-robin assignment: with the tenant's auto_assign on, new tickets go in turn to the
+agents online now, of the ticket's group or else of the whole team; never to an agent away,
+inactive or of another tenant; by the job runner's function and by `intake tickets
+auto-assign`, the audit trail naming the system."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from sqlalchemy import select, update
+
+from intake.agents.accounts import create_group, set_members
+from intake.models import (
+    Agent,
+    AgentNotification,
+    AuthorType,
+    SupportTicket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+    utcnow,
+)
+from intake.settings import TenantSettings
+from intake.state import state
+from intake.tickets.auto_assign import auto_assign
+from tests.intake.conftest import api_ticket
+from tests.intake.desk import make_agent
+
+
+def _seen(app: Flask, agent_id: int, minutes_ago: float, tenant: str = "eur") -> None:
+    with state(app).db.write(tenant) as session:
+        session.execute(update(Agent).where(Agent.id == agent_id).values(
+            last_seen_at=utcnow() - dt.timedelta(minutes=minutes_ago)))  # fmt: skip
+
+
+def _ticket(app: Flask, group_id: int | None = None, tenant: str = "eur") -> str:
+    reference = str(api_ticket(app.test_client(), tenant)["ticket"]["reference"])
+    if group_id is not None:
+        with state(app).db.write(tenant) as session:
+            session.execute(update(SupportTicket).where(SupportTicket.reference == reference)
+                            .values(group_id=group_id))  # fmt: skip
+    return reference
+
+
+def _assignees(app: Flask, tenant: str = "eur") -> dict[str, tuple[int | None, TicketStatus]]:
+    with state(app).db.read(tenant) as session:
+        rows = session.execute(select(SupportTicket.reference, SupportTicket.assigned_agent_id,
+                                      SupportTicket.status))  # fmt: skip
+        return {ref: (agent, status) for ref, agent, status in rows}
+
+
+def _run(app: Flask) -> dict[str, int]:
+    current = state(app)
+    return auto_assign(current.db, current.events, ("eur", "km"))
+
+
+def test_new_tickets_go_round_the_online_agents_of_their_group(app: Flask) -> None:
+    ann, bob = make_agent(app, "ann@example.com", "Ann"), make_agent(app, "bob@example.com", "Bob")
+    cy, dee = make_agent(app, "cy@example.com", "Cy"), make_agent(app, "dee@example.com", "Dee")
+    kim = make_agent(app, "kim@example.com", "Kim", tenant="km")
+    with state(app).db.write("eur") as session:
+        billing = create_group(session, "Billing")
+        set_members(session, billing, {ann, bob, dee})
+        billing_id = billing.id
+    for agent in (ann, bob, cy):
+        _seen(app, agent, 0.5)
+    _seen(app, dee, 30)  # of the group, but gone for half an hour
+    _seen(app, kim, 0.5, "km")
+    refs = [_ticket(app, billing_id) for _ in range(3)]
+    no_group, elsewhere = _ticket(app), _ticket(app, tenant="km")
+
+    assert _run(app) == {"eur": 0, "km": 0}  # off by default: nothing moves
+    assert all(agent is None for agent, _status in _assignees(app).values())
+
+    with state(app).db.write("eur") as session:
+        TenantSettings(session).set("auto_assign", True)
+    assert _run(app) == {"eur": 4, "km": 0}
+    got = _assignees(app)
+    assert [got[r][0] for r in refs] == [ann, bob, ann]  # in turn, in the order they came
+    assert got[no_group][0] == cy  # the whole team: Cy had none yet
+    assert all(status == TicketStatus.in_progress for _a, status in got.values())
+    assert _assignees(app, "km")[elsewhere][0] is None
+    assert _run(app) == {"eur": 0, "km": 0}  # a second round finds nothing to do
+
+    with state(app).db.read("eur") as session:
+        trail = session.scalars(select(TicketEvent).where(
+            TicketEvent.kind == TicketEventKind.assigned)).all()  # fmt: skip
+        told = session.scalars(select(AgentNotification.agent_id)).all()
+    assert len(trail) == 4 and {e.actor for e in trail} == {AuthorType.system}
+    assert sorted(told) == sorted([ann, bob, ann, cy])
+
+    # The next new ticket of the group goes to Bob (Ann's last is newer); Bob gone: Ann.
+    nxt = _ticket(app, billing_id)
+    _run(app)
+    assert _assignees(app)[nxt][0] == bob
+    _seen(app, bob, 10)
+    last = _ticket(app, billing_id)
+    said = app.test_cli_runner().invoke(args=["tickets", "auto-assign"])
+    assert said.exit_code == 0 and "eur: 1 assigned" in said.output
+    assert _assignees(app)[last][0] == ann
+
+
+def test_with_nobody_online_tickets_wait(app: Flask) -> None:
+    away = make_agent(app, "away@example.com")
+    _seen(app, away, 60)
+    inactive = make_agent(app, "gone@example.com")
+    _seen(app, inactive, 0.1)
+    with state(app).db.write("eur") as session:
+        session.execute(update(Agent).where(Agent.id == inactive).values(active=False))
+        TenantSettings(session).set("auto_assign", True)
+    ref = _ticket(app)
+    assert _run(app)["eur"] == 0 and _assignees(app)[ref][0] is None
