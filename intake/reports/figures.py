@@ -195,8 +195,10 @@ def _satisfaction(session: TenantSession, scope: Scope) -> Table:
     ratings = _ratings(session, scope)
     yes = sum(1 for _a, satisfied in ratings if satisfied)
     rows: list[tuple[Any, ...]] = [("solved", yes), ("not solved", len(ratings) - yes)]
-    return Table("satisfaction", f"Customers' answers: {percent(yes, len(ratings)) or 0}% solved",
-                 ("answer", "customers"), rows)  # fmt: skip
+    share = percent(yes, len(ratings))
+    note = f"{share}% of {len(ratings)} said we solved it." if share is not None else ""
+    return Table("satisfaction", "Customers' answers: did we solve it?", ("answer", "customers"),
+                 rows, note)  # fmt: skip
 
 
 def _own_chats(scope: Scope) -> list[Any]:

@@ -13,12 +13,14 @@ Cell = str | int | float | None
 
 @dataclass(frozen=True)
 class Table:
-    """One figure: its key (in its CSV's address), title, column names and rows."""
+    """One figure: its key (in its CSV's address), title, column names, rows, and a line
+    that sums it up."""
 
     key: str
     title: str
     columns: tuple[str, ...]
     rows: list[tuple[Cell, ...]] = field(default_factory=list)
+    note: str = ""
 
     def csv(self) -> str:
         """Return the table as CSV (a header row, then one line per row)."""

@@ -27,6 +27,7 @@ from intake.chat.sessions import get_chat, join
 from intake.models import AgentNotification, AgentRole, CannedResponse, NotificationKind
 from intake.state import state
 from intake.tickets.loading import ticket_by_reference
+from intake.tickets.replies import resolve
 from tests.e2e.helpers import (
     PASSWORD,
     Created,
@@ -300,6 +301,16 @@ def _chat_with_an_error(page: Page, desk: Desk) -> None:
     expect(page.locator("#text-error")).to_be_visible()
 
 
+def _resolved_ticket_asks(page: Page, desk: Desk) -> None:
+    """A resolved ticket's page asks how we did; sent without a choice, it says what to do."""
+    ticket = api_ticket(desk.url, "Where is my refund?")
+    with state(desk.service.app).db.write("eur") as session:
+        resolve(session, ticket_by_reference(session, ticket.reference))
+    page.goto(ticket.url)
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.locator("#error-summary")).to_contain_text("Choose yes or no.")
+
+
 # name -> (signed in as the admin, how to get there)
 SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "ticket form": (False, _go("/eur/tickets/new")),
@@ -333,6 +344,9 @@ SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "desk chats": (True, _go("/desk/eur/chats")),
     "desk chat": (True, _go("/desk/eur/chats/{desk.chat_id}?kbq=refund")),
     "desk chat with an error": (True, _chat_with_an_error),
+    "customer's resolved ticket, satisfaction form with errors": (False, _resolved_ticket_asks),
+    "desk dashboard": (True, _go("/desk/eur/dashboard")),
+    "desk dashboard, bad period": (True, _go("/desk/eur/dashboard?from=nope", 400)),
 }
 
 
