@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from intake.agents.accounts import clean_email
-from intake.customers.privacy import erase, export_zip
+from intake.customers.privacy import erase_customer, export_zip
 from intake.errors import InvalidInput
 from intake.state import state
 
@@ -45,8 +45,7 @@ def export_command(tenant_id: str, email: str, out: Path) -> None:
 @with_appcontext
 def erase_command(tenant_id: str, email: str) -> None:
     """Erase the customer's data (their tickets stay as empty records)."""
-    with state().db.write(_tenant(tenant_id)) as session:
-        erased = erase(session, clean_email(email))
-    state().files.delete(tenant_id, erased.stored_files)
+    current = state()
+    erased = erase_customer(current.db, current.files, _tenant(tenant_id), clean_email(email), None)
     click.echo(f"erased {erased.tickets} tickets, {len(erased.stored_files)} files,"
                f" {erased.mails} mails, {erased.chats} chats")  # fmt: skip

@@ -17,11 +17,13 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from intake.db import TenantSession
+from intake.db import Database, TenantSession
 from intake.files import FileStore
 from intake.models import (
+    Agent,
     ChatMessage,
     ChatSession,
+    CustomerErasure,
     OutboxMessage,
     SatisfactionRating,
     SupportTicket,
@@ -244,3 +246,26 @@ def erase(session: TenantSession, email: str) -> Erased:
     session.flush()
     removed = int(mails.rowcount or 0)  # type: ignore[attr-defined]
     return Erased(len(tickets), removed, len(chats), stored)
+
+
+def erase_customer(
+    database: Database, store: FileStore, tenant_id: str, email: str, by: Agent | None
+) -> Erased:
+    """Erase the customer's data for good: the rows (one transaction, recorded without the
+    erased data, naming who erased), then their stored files, then SQLite's traces of them."""
+    with database.write(tenant_id) as session:
+        erased = erase(session, email)
+        session.add(CustomerErasure(
+            agent_id=by.id if by else None, by=by.name if by else "the command line",
+            tickets=erased.tickets, chats=erased.chats, mails=erased.mails,
+            files=len(erased.stored_files),
+        ))  # fmt: skip
+    store.delete(tenant_id, erased.stored_files)
+    database.purge_freed()
+    return erased
+
+
+def erasures(session: TenantSession, limit: int = 50) -> list[CustomerErasure]:
+    """Return the tenant's latest erasures, newest first."""
+    query = select(CustomerErasure).order_by(CustomerErasure.id.desc()).limit(limit)
+    return list(session.scalars(query))

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from intake.db.engine import make_engine
+from intake.db.sqlite import FULL_TEXT_INDEXES
 from intake.db.tenancy import TenantSession
 
 
@@ -82,6 +83,22 @@ class Database:
             conn.exec_driver_sql("PRAGMA analysis_limit=1000")
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
+
+    def purge_freed(self) -> None:
+        """Leave no trace of deleted rows in SQLite's files (PostgreSQL's VACUUM does this).
+
+        Merges the full-text indexes' segments, which keep the words of deleted rows until
+        then, and moves the write-ahead log into the database (whose freed pages
+        secure_delete has zeroed), emptying the log file.
+        """
+        if self.dialect != "sqlite":
+            return
+        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+            for index in FULL_TEXT_INDEXES:
+                conn.exec_driver_sql(f"INSERT INTO {index}({index}) VALUES ('optimize')")
+            conn.commit()
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -19,7 +19,8 @@ from intake.agents.accounts import (
     set_members,
     set_password,
 )
-from intake.customers.privacy import erase, export_zip
+from intake.customers.privacy import erase_customer, erasures, export_zip
+from intake.desk import auth
 from intake.desk.blueprint import admin_bp
 from intake.desk.forms import (
     AgentForm,
@@ -219,6 +220,7 @@ def _customers_page(status: int = 200, **forms: Any) -> Any:
         export_form=forms.get("export_form") or CustomerForm(prefix="export"),
         erase_form=forms.get("erase_form") or CustomerForm(prefix="erase"),
         erased=forms.get("erased"),
+        erasures=erasures(tenant_session()),
     ), status
 
 
@@ -260,9 +262,7 @@ def customer_erase() -> Any:
     if (form.confirm.data or "").strip().lower() != email:
         form.confirm.errors = ["Type the same address twice to erase."]
         return _customers_page(400, erase_form=form)
-    with state().db.write(tenant().id) as session:
-        erased = erase(session, email)
-    state().files.delete(tenant().id, erased.stored_files)
+    erased = erase_customer(state().db, state().files, tenant().id, email, auth.agent())
     return _customers_page(erased=erased)
 
 

@@ -35,6 +35,7 @@ from intake.models.kb import (
     SearchMiss,
 )
 from intake.models.outbox import OutboxMessage
+from intake.models.privacy import CustomerErasure
 from intake.models.settings import TenantSetting
 from intake.models.tickets import (
     SatisfactionRating,
@@ -62,6 +63,7 @@ __all__ = [
     "ChatMessageType",
     "ChatSession",
     "ChatStatus",
+    "CustomerErasure",
     "DeflectionEvent",
     "Faq",
     "GroupMember",

@@ -1,4 +1,5 @@
-"""Satisfaction answers, searches that found nothing, and the dashboard's indexes.
+"""Satisfaction answers, searches that found nothing, the record of erasures, and the
+dashboard's indexes.
 
 Revision ID: 0009
 Revises: 0008
@@ -73,6 +74,21 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_kb_search_misses_tenant_id"), "kb_search_misses", ["tenant_id"])
 
+    op.create_table(
+        "customer_erasures",
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("by", sa.String(length=100), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False)
+          for name in ("tickets", "chats", "mails", "files")),
+        *_common(),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "agent_id"], ["agents.tenant_id", "agents.id"],
+            name=op.f("fk_customer_erasures_tenant_id_agent_id_agents"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_erasures")),
+    )  # fmt: skip
+    op.create_index(op.f("ix_customer_erasures_tenant_id"), "customer_erasures", ["tenant_id"])
+
     # Plain CREATE INDEX, never a batch copy (it would drop SQLite's full-text triggers).
     op.create_index("ix_support_tickets_resolved", "support_tickets", ["tenant_id", "resolved_at"])
     op.create_index("ix_chat_sessions_created", "chat_sessions", ["tenant_id", "created_at"])
@@ -81,5 +97,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_chat_sessions_created", table_name="chat_sessions")
     op.drop_index("ix_support_tickets_resolved", table_name="support_tickets")
+    op.drop_table("customer_erasures")
     op.drop_table("kb_search_misses")
     op.drop_table("ticket_satisfaction")

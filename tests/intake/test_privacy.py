@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, make_url, select
 
-from intake.customers.privacy import erase, export, export_zip
+from intake.customers.privacy import erase_customer, erasures, export, export_zip
 from intake.models import (
     Agent,
     AgentRole,
@@ -44,6 +45,8 @@ CUSTOMER_TABLES = {
 OTHER_TABLES = {
     "agents", "agent_sessions", "agent_recovery_codes", "agent_api_tokens", "agent_groups",
     "agent_group_members", "saved_views", "canned_responses", "agent_notifications",
+    # Who erased, when, how much: nothing of the customer.
+    "customer_erasures",
     "knowledge_base_articles", "faqs", "ticket_counters", "ticket_citations", "tenant_settings",
     # Anonymous: a vote or an opened suggestion carries no address or name.
     "article_feedback", "deflection_events",
@@ -74,6 +77,8 @@ def _fill(app: Flask) -> str:
         assert me is not None
         reply(session, ticket, me, "Thanks Ada, we are on it.", desk)
         reply(session, ticket, me, "Ada sounds upset; VIP customer.", desk, internal=True)
+        # Long enough to need overflow pages, which an erasure frees.
+        reply(session, ticket, me, f"Log: {SECRET}. " * 400, desk, internal=True)
         change_fields(session, ticket, me, Changes(tags=["vip"]), desk)
         change_fields(session, ticket, me, Changes(status=TicketStatus.resolved), desk)
         rate(session, ticket, False, f"Slow answer. {SECRET}")
@@ -132,16 +137,32 @@ def _texts(app: Flask, tenant: str) -> str:
     return "\n".join(found)
 
 
+def _database_bytes(app: Flask) -> bytes | None:
+    """Return a SQLite database's files as they are on disk, free pages included (None on
+    PostgreSQL, whose files this test does not read)."""
+    url = make_url(state(app).config.database_url)
+    if url.get_backend_name() != "sqlite":
+        return None
+    with state(app).db.engine.connect() as conn:  # freed pages are zeroed, whatever the build
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    paths = [Path(str(url.database) + suffix) for suffix in ("", "-wal")]
+    return b"".join(path.read_bytes() for path in paths if path.exists())
+
+
 def test_erasure_leaves_nothing_of_the_customer_and_touches_nobody_else(app: Flask) -> None:
     ref = _fill(app)
     store = state(app).files
     with state(app).db.read("eur") as session:
         files = [a.stored_name for a in ticket_by_reference(session, ref).attachments]
         files += [m.stored_name for m in session.scalars(select(ChatMessage)) if m.stored_name]
-    with state(app).db.write("eur") as session:
-        erased = erase(session, "ada@example.com")
-    store.delete("eur", erased.stored_files)
+    state(app).db.purge_freed()
+    before = _database_bytes(app)
+    assert before is None or SECRET.encode() in before  # the check below can see the words
+    erased = erase_customer(state(app).db, store, "eur", "ada@example.com", None)
     assert (erased.tickets, erased.chats) == (1, 1) and erased.mails >= 2
+    after = _database_bytes(app) or b""
+    for trace in (SECRET, "Slow answer", "passport.png", "VIP customer"):
+        assert trace.encode() not in after, trace  # not in freed pages either
     assert (
         len(files) == 2
         and erased.stored_files == files
@@ -158,6 +179,9 @@ def test_erasure_leaves_nothing_of_the_customer_and_touches_nobody_else(app: Fla
         assert shell.subject == "[erased]" and shell.status is not None  # counts still add up
         kept = session.scalars(select(SatisfactionRating)).one()
         assert kept.satisfied is False and kept.comment == ""  # the figures still add up
+        (record,) = erasures(session)  # recorded: who, when, how much; never whom
+        assert (record.by, record.agent_id, record.tickets, record.files) == (
+            "the command line", None, 1, 2)  # fmt: skip
         found = app.test_client().get("/api/v1/eur/kb/articles")
         assert found.status_code == 200
 
@@ -175,6 +199,7 @@ def test_admins_export_and_erase_from_the_desk(app: Flask) -> None:
     assert mismatch.status_code == 400 and SECRET in _texts(app, "eur")
     done = post_form(admin, page, f"{page}/erase", **{"erase-email": ada, "erase-confirm": ada})
     assert done.status_code == 200 and "Erased: 1 tickets" in done.get_data(as_text=True)
+    assert "Boss erased 1 tickets, 2 files" in done.get_data(as_text=True)
     assert SECRET not in _texts(app, "eur")
     agent = signed_in(app, "plain@example.com")
     assert agent.get(page).status_code == 404
