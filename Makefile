@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run preview test lint typecheck pytest build check browser postgres redis nginx clean
+.PHONY: run preview test lint typecheck pytest build check browser postgres redis nginx dovecot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +62,14 @@ nginx:
 	  echo "Installing nginx with apt (needs root)..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
 
+# Dovecot for the tests of reading mailboxes over IMAP (a throw-away server).
+dovecot:
+	@test -x /usr/sbin/dovecot || { \
+	  echo "Installing Dovecot with apt (needs root)..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
 # Everything on SQLite, then the intake tests again on a throw-away PostgreSQL on loopback.
-pytest: $(STAMP) browser postgres redis nginx
+pytest: $(STAMP) browser postgres redis nginx dovecot
 	$(BIN)/pytest -q
 	$(BIN)/pytest -q --db postgresql tests/intake tests/e2e/test_ticket_flow.py tests/e2e/test_desk_flow.py \
 	  tests/e2e/test_chat_flow.py

@@ -16,6 +16,8 @@ from intake.events import EventBus, make_bus
 from intake.events.presence import PresenceBoard
 from intake.files import DatabaseStore, FileStore, FolderStore
 from intake.jobs import Job, JobRunner, lock_maker
+from intake.mail.imap import fetch_all
+from intake.mail.inbound import Mailroom
 from intake.mail.mailbox import deliverer
 from intake.mail.outbox import send_pending
 from intake.settings import SecretBox
@@ -24,11 +26,20 @@ from intake.tickets.auto_assign import auto_assign
 from intake.tickets.auto_close import EVERY_SECONDS as AUTO_CLOSE_EVERY
 from intake.tickets.auto_close import auto_close
 from intake.tickets.changes import announce_created
+from intake.tickets.mails import Brand
 from intake.tickets.writer import TicketWriter, make_writer
 from kbgen.config import SiteConfig, TenantConfig
 
 KEY = "intake"
 STATISTICS_EVERY = 6 * 3600.0  # seconds between SQLite's ANALYZE runs
+MAIL_FETCH_EVERY = 60.0  # seconds between rounds of reading the tenants' mailboxes
+
+
+def tenant_brand(config: IntakeConfig, site: SiteConfig, tenant_id: str) -> Brand:
+    """Return how a tenant's ticket links and mails look (its prefix, name, links, sender)."""
+    tenant = next(t for t in site.tenants if t.id == tenant_id)
+    return Brand(tenant.ticket_prefix, f"{config.public_url}/{tenant.id}/tickets", tenant.name,
+                 config.secret_key, config.mail_from)  # fmt: skip
 
 
 @dataclass
@@ -45,10 +56,15 @@ class AppState:
     background: Background
     presence: PresenceBoard
     throttle: SignInThrottle
+    mailroom: Mailroom
 
     def tenant(self, tenant_id: str) -> TenantConfig | None:
         """Return the tenant of site.yaml with that id, or None."""
         return next((t for t in self.site.tenants if t.id == tenant_id), None)
+
+    def brand(self, tenant_id: str) -> Brand:
+        """Return how a tenant's ticket links and mails look."""
+        return tenant_brand(self.config, self.site, tenant_id)
 
     def close(self) -> None:
         """Stop background work and close the database's connections (tests, shutdown)."""
@@ -86,6 +102,11 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
     jobs.append(Job("auto_assign", AUTO_ASSIGN_EVERY,
                     lambda: auto_assign(database, bus, tenant_ids, config.public_url)))  # fmt: skip
     writer.on_commit = lambda drafts: announce_created(bus, drafts)
+    secrets = SecretBox(config.encryption_key)
+    room = Mailroom(database, files, writer, bus, lambda tenant_id: tenant_brand(
+        config, site, tenant_id), config.max_attachments, config.max_attachment_bytes)  # fmt: skip
+    jobs.append(Job("mail_fetch", MAIL_FETCH_EVERY,
+                    lambda: fetch_all(room, secrets, tenant_ids)))  # fmt: skip
     runner = JobRunner(jobs, lock_maker(database.engine, _lock_dir(config)))
     presence = PresenceBoard(bus)
     return AppState(
@@ -95,7 +116,8 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
         writer=writer,
         files=files,
         events=bus,
-        secrets=SecretBox(config.encryption_key),
+        secrets=secrets,
+        mailroom=room,
         background=Background(writer, runner, bus, presence, tuple(t.id for t in site.tenants)),
         presence=presence,
         throttle=SignInThrottle(config.ratelimit_storage_uri),

@@ -24,6 +24,7 @@ from intake.cli import (
     database,
     jobs,
     knowledge,
+    mail,
     outbox,
     serving,
     settings,
@@ -32,7 +33,7 @@ from intake.cli import (
 from intake.errors import IntakeError
 
 COMMANDS = (database.group, knowledge.group, outbox.group, jobs.group, settings.group,
-            agents.group, customers.group, chat.group, tickets.group, serving.serve,
+            agents.group, customers.group, chat.group, tickets.group, mail.group, serving.serve,
             backup.backup, backup.restore_command)  # fmt: skip
 
 

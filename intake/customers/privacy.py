@@ -2,7 +2,8 @@
 
 Every table that holds something a customer gave or that is about them is covered here:
 tickets with their messages (internal notes too: they are about the customer), files, audit
-trail, tags and satisfaction answers; mails sent to them; chats with their files. A test fills
+trail, tags and satisfaction answers; mails sent to them and received from them, and whether
+their address bounces; chats with their files. A test fills
 each of these and checks both directions, so a new kind of customer data cannot be forgotten
 silently.
 """
@@ -24,6 +25,8 @@ from intake.models import (
     ChatMessage,
     ChatSession,
     CustomerErasure,
+    FailingAddress,
+    InboundMail,
     OutboxMessage,
     SatisfactionRating,
     SupportTicket,
@@ -165,7 +168,18 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
             for m in mails
         ],
         "chats": chats,
-    }
+        "mails_received": [
+            {"subject": m.subject, "what_became_of_it": m.outcome, "at": _iso(m.created_at)}
+            for m in session.scalars(
+                select(InboundMail).where(func.lower(InboundMail.from_address) == email.lower())
+                .order_by(InboundMail.id))
+        ],
+        "address_bounces": [
+            {"reason": f.reason, "since": _iso(f.created_at)}
+            for f in session.scalars(
+                select(FailingAddress).where(func.lower(FailingAddress.email) == email.lower()))
+        ],
+    }  # fmt: skip
 
 
 def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
@@ -234,6 +248,10 @@ def erase(session: TenantSession, email: str) -> Erased:
     mails = session.execute(
         delete(OutboxMessage).where(func.lower(OutboxMessage.to_address) == email.lower())
     )
+    session.execute(
+        delete(InboundMail).where(func.lower(InboundMail.from_address) == email.lower())
+    )
+    session.execute(delete(FailingAddress).where(func.lower(FailingAddress.email) == email.lower()))
     chats = _chats(session, email)
     for chat in chats:
         stored += [m.stored_name or "" for m in _chat_files(session, chat)]

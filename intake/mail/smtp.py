@@ -9,7 +9,8 @@ from email.utils import make_msgid
 from intake.config import IntakeConfig
 from intake.models import OutboxMessage
 
-THREAD_HEADERS = ("In-Reply-To", "References", "Reply-To")
+# Set per mail by the outbox row: threading, replies, and what marks a mail as automatic.
+THREAD_HEADERS = ("In-Reply-To", "References", "Reply-To", "Auto-Submitted", "List-Unsubscribe")
 
 
 def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:

@@ -34,6 +34,7 @@ from intake.models.kb import (
     KnowledgeBaseArticle,
     SearchMiss,
 )
+from intake.models.mail import FailingAddress, InboundMail
 from intake.models.outbox import OutboxMessage
 from intake.models.privacy import CustomerErasure
 from intake.models.settings import TenantSetting
@@ -65,8 +66,10 @@ __all__ = [
     "ChatStatus",
     "CustomerErasure",
     "DeflectionEvent",
+    "FailingAddress",
     "Faq",
     "GroupMember",
+    "InboundMail",
     "KbCategory",
     "KnowledgeBaseArticle",
     "NotificationKind",

@@ -84,6 +84,15 @@ def _targets() -> tuple[Setting, ...]:
     )  # fmt: skip
 
 
+MAIL_SECURITY = ("ssl", "starttls", "none")
+
+
+def _security(text: str, key: str) -> str:
+    if text not in MAIL_SECURITY:
+        raise InvalidInput(f"{key}: use one of {', '.join(MAIL_SECURITY)}.", key)
+    return text
+
+
 SETTINGS = {
     s.key: s
     for s in (
@@ -97,6 +106,19 @@ SETTINGS = {
         Setting("chat_retention_days", int, 90,
                 "Archive closed chats after this many days, delete them after twice as many.",
                 low=1, high=3650),
+        Setting("mail_address", str, "",
+                "The tenant's support address (support@...): new mail to it opens tickets.",
+                max_length=254),
+        Setting("mail_host", str, "",
+                "IMAP server of the tenant's incoming mailbox (empty: no fetching).",
+                max_length=255),
+        Setting("mail_port", int, 993, "IMAP port (993 with ssl, 143 otherwise).", low=1,
+                high=65535),
+        Setting("mail_security", str, "ssl", "ssl, starttls, or none (loopback tests only).",
+                reader=_security, max_length=10),
+        Setting("mail_folder", str, "INBOX", "The folder new mail arrives in.", max_length=200),
+        Setting("mail_done_folder", str, "Processed",
+                "Where mail goes once stored (created when missing).", max_length=200),
         Setting("mail_username", str, "", "User name of the tenant's incoming mailbox."),
         Setting("mail_password", str, "", "Password of the tenant's incoming mailbox.",
                 secret=True),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from intake.files import CheckedFile, FileStore, saved
 from intake.models import (
     AuthorType,
+    Base,
     SupportTicket,
     TicketCategory,
     TicketEventKind,
@@ -33,6 +35,9 @@ class NewTicket:
     priority: TicketPriority = TicketPriority.medium
     visit_id: str = ""
     follow_up_of_id: int | None = None  # the closed ticket this one continues
+    confirm: bool = True  # mail the confirmation (a mail's sender may have had one today)
+    # Headers of the confirmation besides the thread's (Auto-Submitted for mail answered).
+    mail_headers: tuple[tuple[str, str], ...] = ()
 
 
 def create_ticket(
@@ -42,6 +47,7 @@ def create_ticket(
     brand: Brand,
     data: NewTicket,
     files: Sequence[CheckedFile] = (),
+    linked: Sequence[tuple[type[Base], dict[str, Any]]] = (),
 ) -> tuple[SupportTicket, str]:
     """Create and commit a ticket with its files and confirmation mail; return it and its token.
 
@@ -72,10 +78,12 @@ def create_ticket(
                "detail": ""},
         mail={**common, "to_address": data.email, "next_attempt_at": now,
               "subject": f"[{REFERENCE}] We received your request: {data.subject}",
-              "body": confirmation(data.name, REFERENCE, data.subject, link, brand.name)},
+              "body": confirmation(data.name, REFERENCE, data.subject, link, brand.name),
+              } if data.confirm else {},
         visit_id=data.visit_id,
-        mail_headers=lambda ticket_id: first_mail_headers(
-            brand.mail_from, brand.secret, tenant_id, ticket_id),
+        mail_headers=lambda ticket_id: {**first_mail_headers(
+            brand.mail_from, brand.secret, tenant_id, ticket_id), **dict(data.mail_headers)},
+        linked=[(model, {**common, **row}) for model, row in linked],
     )  # fmt: skip
     with saved(store, tenant_id, files) as stored:
         for item in stored:

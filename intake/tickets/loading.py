@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from intake.db import TenantSession
 from intake.errors import NotFound
 from intake.models import (
+    FailingAddress,
     KnowledgeBaseArticle,
     SatisfactionRating,
     SupportTicket,
@@ -55,6 +56,7 @@ class PageExtras:
     cited: list[KnowledgeBaseArticle]
     merged_into: SupportTicket | None
     ratings: list[SatisfactionRating]
+    bounced: FailingAddress | None  # the customer's address, if our mail to it bounced
 
 
 def page_extras(session: TenantSession, ticket: SupportTicket) -> PageExtras:
@@ -74,4 +76,6 @@ def page_extras(session: TenantSession, ticket: SupportTicket) -> PageExtras:
         citing.where(TicketCitation.ticket_id == ticket.id).order_by(KnowledgeBaseArticle.title)
     ))  # fmt: skip
     merged = session.get(SupportTicket, ticket.merged_into_id) if ticket.merged_into_id else None
-    return PageExtras(events, others, cited, merged, ratings_of(session, ticket.id))
+    address = func.lower(FailingAddress.email) == ticket.customer_email.lower()
+    bounced = session.scalars(select(FailingAddress).where(address).limit(1)).first()
+    return PageExtras(events, others, cited, merged, ratings_of(session, ticket.id), bounced)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, insert, select, update
 
 from intake.errors import InvalidInput
 from intake.models import (
+    Base,
     DeflectionEvent,
     OutboxMessage,
     SupportTicket,
@@ -54,6 +55,9 @@ class Draft:
     visit_id: str = ""
     # The confirmation mail's headers, known once the ticket has its id.
     mail_headers: Callable[[int], dict[str, str]] | None = None
+    # Rows of other tables committed with the ticket, each given its ticket_id (the record
+    # of the mail that opened it: a ticket and its record exist together or not at all).
+    linked: list[tuple[type[Base], dict[str, Any]]] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
     result: tuple[int, int, str] | None = None
     error: BaseException | None = None
@@ -234,16 +238,20 @@ class TicketWriter:
             assert draft.result is not None
             ticket_id, _, reference = draft.result
             events.append({**draft.event, "ticket_id": ticket_id})
-            mail = dict(draft.mail)
-            mail["headers"] = draft.mail_headers(ticket_id) if draft.mail_headers else {}
-            mail["subject"] = mail["subject"].replace(REFERENCE, reference)
-            mail["body"] = mail["body"].replace(REFERENCE, reference)
-            mails.append(mail)
+            if draft.mail:  # none when the customer is not to be answered
+                mail = dict(draft.mail)
+                mail["headers"] = draft.mail_headers(ticket_id) if draft.mail_headers else {}
+                mail["subject"] = mail["subject"].replace(REFERENCE, reference)
+                mail["body"] = mail["body"].replace(REFERENCE, reference)
+                mails.append(mail)
+            for model, row in draft.linked:
+                conn.execute(insert(model), {**row, "ticket_id": ticket_id})
             for row, event in draft.attachments:
                 files.append({**row, "ticket_id": ticket_id})
                 events.append({**event, "ticket_id": ticket_id})
         conn.execute(insert(TicketEvent), events)
-        conn.execute(insert(OutboxMessage), mails)
+        if mails:
+            conn.execute(insert(OutboxMessage), mails)
         if files:
             conn.execute(insert(TicketAttachment), files)
         for draft in batch:

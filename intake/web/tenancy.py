@@ -24,11 +24,7 @@ def tenant() -> TenantConfig:
 
 def brand() -> Brand:
     """Return how the current tenant's ticket links and mails look."""
-    current = tenant()
-    link_base = f"{state().config.public_url}/{current.id}/tickets"
-    config = state().config
-    return Brand(current.ticket_prefix, link_base, current.name, config.secret_key,
-                 config.mail_from)  # fmt: skip
+    return state().brand(tenant().id)
 
 
 def desk_settings() -> Desk:

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from intake import create_app
 from intake.extensions import limiter
 from intake.state import state
+from scripts.imapserver import ImapServer
 from scripts.pgserver import free_port
 from scripts.redisserver import RedisServer
 from tests.intake.fixtures import DatabaseFactory
@@ -63,6 +64,19 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 def redis_url() -> Iterator[str]:
     """Return the URL of a throw-away Redis server on loopback (shared rate-limit counters)."""
     server = RedisServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+MAILBOXES = {"support@eur.example.com": "eur-mail-pass", "support@km.example.com": "km-mail-pass"}
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[tuple[str, int]]:
+    """Return host and port of a throw-away Dovecot on loopback with the MAILBOXES."""
+    server = ImapServer(MAILBOXES)
     try:
         yield server.start()
     finally:

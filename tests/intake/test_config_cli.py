@@ -157,7 +157,7 @@ def test_version(kb_root: Path) -> None:
 def test_help_lists_the_projects_commands_only(kb_root: Path) -> None:
     shown = _intake({"HELPCENTER_ROOT": str(kb_root)}, "--help").stdout
     listed = re.findall(r"^  (\w+) ", shown.split("Commands:")[1], flags=re.MULTILINE)
-    assert listed == ["agents", "backup", "chat", "customers", "db", "jobs", "kb", "outbox",
+    assert listed == ["agents", "backup", "chat", "customers", "db", "jobs", "kb", "mail", "outbox",
                       "restore", "serve", "settings", "tickets"]  # fmt: skip
     assert "--app" not in shown and "--env-file" not in shown and "--debug" not in shown
     run = _intake({"HELPCENTER_ROOT": str(kb_root)}, "run")

@@ -27,6 +27,7 @@ from intake.tickets.mails import Brand
 from intake.tickets.satisfaction import rate
 from tests.intake.conftest import PNG, api_ticket, json_of
 from tests.intake.desk import make_agent, post_form, signed_in
+from tests.intake.mailing import deliver, mail, reply_address
 
 # Every table either holds customer data (export and erase cover it) or does not; a new table
 # must be put in one of the two sets, which makes its author decide.
@@ -41,6 +42,8 @@ CUSTOMER_TABLES = {
     "chat_messages",
     "stored_files",
     "ticket_satisfaction",
+    "inbound_mail",
+    "failing_addresses",
 }
 OTHER_TABLES = {
     "agents", "agent_sessions", "agent_recovery_codes", "agent_api_tokens", "agent_groups",
@@ -92,6 +95,20 @@ def _fill(app: Flask) -> str:
     shown = client.post(f"/chat/eur/sessions/{chat_id}/files", headers=auth,
                         data={"file": (io.BytesIO(PNG), "scan.png")})  # fmt: skip
     assert said.status_code == shown.status_code == 201
+    address, _root = reply_address(app, ref)
+    got = deliver(app, mail(f"Ada Lovelace <{ada}>", address, f"About {SECRET}", "More words."))
+    assert got.outcome == "reply"
+    bounce = mail("MAILER-DAEMON@mx.example", "support@desk.test", "Undelivered", "x")
+    bounced = bounce.replace(
+        b"Content-Type: text/plain",
+        (b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"'),
+    )
+    bounced = bounced.split(b"\n\n", 1)[0] + (
+        b"\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+        b"Final-Recipient: rfc822; ada@example.com\nAction: failed\n"
+        b"Diagnostic-Code: smtp; 550 Ada Lovelace is gone\n\n--b--\n"
+    )
+    assert deliver(app, bounced).outcome == "bounce"
     api_ticket(client, email="grace@example.com", name="Grace Hopper")  # someone else
     api_ticket(client, tenant="km")  # the same address at another tenant
     return str(ref)
@@ -110,6 +127,8 @@ def test_the_export_holds_everything_kept_about_the_customer(app: Flask) -> None
     assert any(SECRET in b for b in bodies) and "Thanks Ada, we are on it." in bodies
     assert "Ada sounds upset; VIP customer." in bodies  # notes about them are theirs to see
     assert ticket["tags"] == ["vip"] and ticket["history"]
+    assert [m["subject"] for m in data["mails_received"]] == [f"About {SECRET}"]
+    assert "gone" in data["address_bounces"][0]["reason"]
     (verdict,) = ticket["satisfaction"]
     assert verdict["satisfied"] is False and SECRET in verdict["comment"]
     assert {m["subject"] for m in data["mails"]} >= {f"[{ref}] Re: Cannot export my invoices"}

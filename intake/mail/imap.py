@@ -1,0 +1,132 @@
+"""Reading a tenant's mailbox over IMAP (IMAPClient): each mail is stored, then moved.
+
+A mail leaves the inbox only after it is stored (intake.mail.inbound commits it, or finds it
+stored before); a crash between the two leaves it in the inbox, and the next round finds it
+stored and only moves it. So nothing is lost and nothing is stored twice. After a round,
+where the server offers IDLE, the connection waits for new mail for up to `wait` seconds, so
+mail is read as it arrives rather than at the next round.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from intake.db import Database
+from intake.errors import ConfigError
+from intake.mail.inbound import Mailroom, receive
+from intake.settings import SecretBox, TenantSettings
+
+log = logging.getLogger(__name__)
+BATCH = 50  # mails per fetch command
+TIMEOUT = 30.0  # seconds for the server's answers
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """Where a tenant's mail is read (its settings; the password never leaves this object)."""
+
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str
+    folder: str
+    done_folder: str
+
+    def __repr__(self) -> str:  # never the password, whatever logs the object
+        return f"Mailbox({self.username}@{self.host}:{self.port}, {self.security})"
+
+
+def mailbox_of(database: Database, secrets: SecretBox, tenant_id: str) -> Mailbox | None:
+    """Return the tenant's mailbox settings, or None when it has no mail_host."""
+    with database.read(tenant_id) as session:
+        settings = TenantSettings(session, secrets)
+        values = {key: settings.get(key) for key in (
+            "mail_host", "mail_port", "mail_security", "mail_username", "mail_password",
+            "mail_folder", "mail_done_folder")}  # fmt: skip
+    if not values["mail_host"]:
+        return None
+    return Mailbox(str(values["mail_host"]), int(values["mail_port"]),
+                   str(values["mail_security"]), str(values["mail_username"]),
+                   str(values["mail_password"]), str(values["mail_folder"]),
+                   str(values["mail_done_folder"]))  # fmt: skip
+
+
+def _connect(box: Mailbox) -> IMAPClient:
+    context = ssl.create_default_context()
+    client = IMAPClient(box.host, box.port, ssl=box.security == "ssl", ssl_context=context,
+                        timeout=TIMEOUT)  # fmt: skip
+    try:
+        if box.security == "starttls":
+            client.starttls(context)
+        client.login(box.username, box.password)
+    except BaseException:
+        client.shutdown()  # the socket, closed whatever the server said
+        raise
+    return client
+
+
+def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
+    if client.has_capability("MOVE"):
+        client.move(uids, folder)
+    else:  # COPY, then delete: a crash in between leaves a copy, never a loss
+        client.copy(uids, folder)
+        client.delete_messages(uids)
+        client.expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
+
+
+def fetch_box(room: Mailroom, tenant_id: str, box: Mailbox, wait: float = 0.0) -> dict[str, int]:
+    """Read every mail waiting in the tenant's mailbox; return counts per outcome."""
+    counts: dict[str, int] = {}
+    try:
+        client = _connect(box)
+    except (OSError, IMAPClientError) as exc:
+        raise ConfigError(f"{tenant_id}: cannot read {box!r}: {exc}") from None
+    try:
+        if not client.folder_exists(box.done_folder):
+            client.create_folder(box.done_folder)
+        client.select_folder(box.folder)
+        while True:
+            uids = list(client.search("ALL"))[:BATCH]
+            if not uids:
+                break
+            for uid, data in client.fetch(uids, ["BODY.PEEK[]"]).items():
+                raw = data.get(b"BODY[]")
+                if not isinstance(raw, bytes):
+                    continue
+                outcome = receive(room, tenant_id, raw)
+                key = "already stored" if outcome.duplicate else outcome.outcome
+                counts[key] = counts.get(key, 0) + 1
+                _move(client, [uid], box.done_folder)  # only once it is stored
+        if wait > 0 and client.has_capability("IDLE"):
+            client.idle()
+            client.idle_check(timeout=wait)  # returns at the first news, or after `wait`
+            client.idle_done()
+    finally:
+        try:
+            client.logout()
+        except (OSError, IMAPClientError):
+            pass
+    return counts
+
+
+def fetch_all(room: Mailroom, secrets: SecretBox, tenant_ids: Iterable[str],
+              wait: float = 0.0) -> dict[str, dict[str, int]]:  # fmt: skip
+    """Read the mailbox of every tenant that has one; a tenant's failure is logged, and the
+    others are read all the same."""
+    done: dict[str, dict[str, int]] = {}
+    for tenant_id in tenant_ids:
+        box = mailbox_of(room.database, secrets, tenant_id)
+        if box is None:
+            continue
+        try:
+            done[tenant_id] = fetch_box(room, tenant_id, box, wait)
+        except ConfigError as exc:
+            log.warning("%s", exc.message)
+    return done

@@ -1,0 +1,269 @@
+"""Mail in: each received mail lands on its ticket, opens one, or is kept and left unanswered.
+
+A reply finds its ticket by the signed token of our Reply-To address (support+TOKEN@...), or
+else by the thread's Message-IDs (In-Reply-To, References). From the ticket's customer it is
+a reply (the quoted history and signature cut); from anyone else, an internal note for an
+agent to read, never shown to the customer. A mail that answers nothing opens a ticket, with
+the usual confirmation at most once a day per sender (a forged sender gets no stream of
+mail). Automatic mail (auto-replies, lists, bounces) is never answered: a bounce marks its
+address as failing; an auto-reply on a ticket becomes a note. Each mail is stored once, by its
+Message-ID, in the same transaction as what it changes, so a second delivery, or a fetch
+retried after a crash, finds it stored and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from intake.db import Database, TenantSession
+from intake.errors import InvalidInput
+from intake.events import EventBus
+from intake.files import CheckedFile, FileStore, SavedFile, check_files, saved
+from intake.mail.reading import Received, read_mail
+from intake.mail.robots import automatic, bounced_addresses, is_bounce
+from intake.models import (
+    AuthorType,
+    FailingAddress,
+    InboundMail,
+    SupportTicket,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
+    utcnow,
+)
+from intake.tickets import rules
+from intake.tickets.changes import ticket_changed
+from intake.tickets.create import NewTicket, create_ticket
+from intake.tickets.mail_headers import read_reply_token
+from intake.tickets.mails import Brand
+from intake.tickets.replies import add_reply
+from intake.tickets.thread import add_message
+from intake.tickets.writer import TicketWriter
+
+log = logging.getLogger(__name__)
+FLOOD_PER_HOUR = 10  # mails from one sender an hour beyond which none is acted on
+ROOT_ID_RE = re.compile(r"^<ticket-(?P<tenant>[a-z0-9_-]+)-(?P<id>\d+)@")
+TOKEN_RE = re.compile(r"^[^@+]+\+(?P<token>[^@]+)@")
+
+
+@dataclass(frozen=True)
+class Mailroom:
+    """What storing received mail needs: the database, files, ticket writer, limits, and how
+    a tenant's mails look."""
+
+    database: Database
+    files: FileStore
+    writer: TicketWriter
+    events: EventBus
+    brand: Callable[[str], Brand]
+    max_files: int
+    max_file_bytes: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a mail: its `InboundMail.outcome`, the ticket it concerns, and whether
+    it had been stored before (a second delivery)."""
+
+    outcome: str
+    ticket_id: int | None = None
+    duplicate: bool = False
+
+
+def receive(room: Mailroom, tenant_id: str, raw: bytes) -> Outcome:
+    """Store one received mail of a tenant (RFC 5322 bytes) and act on it."""
+    mail = read_mail(raw)
+    with room.database.read(tenant_id) as session:
+        seen = _stored(session, mail.message_id)
+        if seen is not None:
+            return Outcome(seen.outcome, seen.ticket_id, duplicate=True)
+        ticket = _ticket_of(session, room.brand(tenant_id).secret, tenant_id, mail)
+        flood = _recent(session, mail.sender) >= FLOOD_PER_HOUR
+        confirmed_today = _opened_today(session, mail.sender)
+    try:
+        return _act(room, tenant_id, mail, ticket, flood, confirmed_today)
+    except IntegrityError:  # the same mail, stored by a second delivery at the same moment
+        with room.database.read(tenant_id) as session:
+            again = _stored(session, mail.message_id)
+        if again is None:
+            raise
+        return Outcome(again.outcome, again.ticket_id, duplicate=True)
+
+
+def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket | None,
+         flood: bool, confirmed_today: bool) -> Outcome:  # fmt: skip
+    brand = room.brand(tenant_id)
+    msg = mail.message
+    assert msg is not None
+    if mail.sender == brand.mail_from.lower() or brand.mail_from.lower() in mail.sender:
+        return _keep(room, tenant_id, mail, "loop", None)
+    if is_bounce(msg):
+        return _bounce(room, tenant_id, mail)
+    robot = "more than 10 mails an hour from this sender" if flood else automatic(msg, mail.sender)
+    if ticket is None:
+        if robot:
+            log.info("automatic mail to %s left unanswered: %s", tenant_id, robot)
+            return _keep(room, tenant_id, mail, "robot", None)
+        return _open(room, tenant_id, mail, confirm=not confirmed_today)
+    files = _files(room, mail)
+    with saved(room.files, tenant_id, files) as stored, room.database.write(tenant_id) as session:
+        current = session.get(SupportTicket, ticket.id)
+        assert current is not None
+        if robot:
+            outcome = "note"
+            _note(session, current, f"Automatic mail ({robot}) from {mail.sender}, not answered:"
+                                    f"\n\n{mail.text}", stored)  # fmt: skip
+        elif mail.sender != current.customer_email.lower():
+            outcome = "note"
+            _note(session, current, f"Mail from {mail.sender_name or mail.sender} <{mail.sender}>,"
+                                    " who is not this ticket's customer; not shown to the"
+                                    f" customer:\n\n{mail.text}", stored)  # fmt: skip
+        elif current.status == TicketStatus.closed:
+            outcome = "follow-up"
+        else:
+            outcome = "reply"
+            add_reply(session, current, mail.text or "(an empty mail)", stored)
+        if outcome != "follow-up":
+            session.add(_record(mail, outcome, current.id))
+    if outcome == "follow-up":
+        return _open(room, tenant_id, mail, confirm=True, follow_up_of=ticket)
+    # Committed: the desk's open pages hear of it (and the customer's, of their own reply).
+    ticket_changed(room.events, tenant_id, ticket.id, "replied", customer_sees=outcome == "reply")
+    return Outcome(outcome, ticket.id)
+
+
+def _stored(session: TenantSession, message_id: str) -> InboundMail | None:
+    query = select(InboundMail).where(InboundMail.message_id == message_id)
+    return session.scalars(query.limit(1)).first()
+
+
+def _recent(session: TenantSession, sender: str) -> int:
+    since = utcnow() - dt.timedelta(hours=1)
+    query = select(func.count(InboundMail.id)).where(
+        InboundMail.from_address == sender, InboundMail.created_at >= since)  # fmt: skip
+    return int(session.scalar(query) or 0)
+
+
+def _opened_today(session: TenantSession, sender: str) -> bool:
+    since = utcnow() - dt.timedelta(days=1)
+    query = select(InboundMail.id).where(
+        InboundMail.from_address == sender, InboundMail.outcome == "ticket",
+        InboundMail.created_at >= since)  # fmt: skip
+    return session.scalars(query.limit(1)).first() is not None
+
+
+def _ticket_of(session: TenantSession, secret: str, tenant_id: str, mail: Received
+               ) -> SupportTicket | None:  # fmt: skip
+    """Return the ticket the mail answers (the one it was merged into, if so), or None."""
+    wanted: int | None = None
+    for address in mail.recipients:
+        token = TOKEN_RE.match(address)
+        found = read_reply_token(secret, token["token"]) if token else None
+        if found is not None and found[0] == tenant_id:
+            wanted = found[1]
+            break
+    if wanted is None:
+        for message_id in mail.answers:
+            root = ROOT_ID_RE.match(message_id)
+            if root is not None and root["tenant"] == tenant_id:
+                wanted = int(root["id"])
+                break
+    ticket = session.get(SupportTicket, wanted) if wanted is not None else None
+    for _hop in range(5):  # merged tickets lead to the one kept
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = session.get(SupportTicket, ticket.merged_into_id)
+    return ticket
+
+
+def _record(mail: Received, outcome: str, ticket_id: int | None) -> InboundMail:
+    return InboundMail(message_id=mail.message_id, from_address=mail.sender[:254],
+                       subject=mail.subject, outcome=outcome, ticket_id=ticket_id)  # fmt: skip
+
+
+def _keep(room: Mailroom, tenant_id: str, mail: Received, outcome: str, ticket_id: int | None
+          ) -> Outcome:  # fmt: skip
+    with room.database.write(tenant_id) as session:
+        session.add(_record(mail, outcome, ticket_id))
+    return Outcome(outcome, ticket_id)
+
+
+def _bounce(room: Mailroom, tenant_id: str, mail: Received) -> Outcome:
+    """Mark each address the report says failed; answer nothing."""
+    assert mail.message is not None
+    with room.database.write(tenant_id) as session:
+        for address, reason in bounced_addresses(mail.message):
+            row = session.scalars(
+                select(FailingAddress).where(FailingAddress.email == address).limit(1)
+            ).first()
+            if row is None:
+                session.add(FailingAddress(email=address[:254], reason=reason[:2000]))
+            else:
+                row.reason, row.updated_at = reason[:2000], utcnow()
+        session.add(_record(mail, "bounce", None))
+    return Outcome("bounce")
+
+
+def _note(session: TenantSession, ticket: SupportTicket, body: str,
+          files: list[SavedFile]) -> None:  # fmt: skip
+    """Add an internal note written by the system (agents see it; the customer never)."""
+    response = add_message(session, ticket, body[: rules.REPLY_MAX], files, internal=True)
+    response.author_type = AuthorType.system
+
+
+def _files(room: Mailroom, mail: Received) -> list[CheckedFile]:
+    """Check the mail's files as the form does; those refused are left out (named in the log)."""
+    try:
+        return check_files([(a.name, a.data) for a in mail.attachments], room.max_files,
+                           room.max_file_bytes)  # fmt: skip
+    except InvalidInput as exc:
+        log.info("files of a mail left out: %s", exc.message)
+        kept = []
+        for item in mail.attachments:
+            try:
+                kept += check_files([(item.name, item.data)], 1, room.max_file_bytes)
+            except InvalidInput:
+                continue
+        return kept[: room.max_files]
+
+
+def _sender_name(mail: Received) -> str:
+    name = mail.sender_name or mail.sender.split("@", 1)[0]
+    return " ".join(name.split())[: rules.NAME_MAX] or "Customer"
+
+
+def _open(room: Mailroom, tenant_id: str, mail: Received, confirm: bool,
+          follow_up_of: SupportTicket | None = None) -> Outcome:  # fmt: skip
+    """Open a ticket from the mail, recorded with it in one transaction."""
+    try:
+        email = validate_email(mail.sender, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return _keep(room, tenant_id, mail, "robot", None)
+    subject = mail.subject or "(no subject)"
+    body = mail.text or mail.whole_text or "(an empty mail)"
+    if follow_up_of is not None:
+        subject = f"Follow-up to {follow_up_of.reference}: {subject}"
+    if len(body) < rules.DESCRIPTION_MIN:
+        body = f"{body}\n\n(sent by mail)"
+    data = NewTicket(
+        name=_sender_name(mail), email=email, subject=subject[: rules.SUBJECT_MAX],
+        description=body[: rules.DESCRIPTION_MAX], category=TicketCategory.general,
+        priority=follow_up_of.priority if follow_up_of else TicketPriority.medium,
+        follow_up_of_id=follow_up_of.id if follow_up_of else None, confirm=confirm,
+        mail_headers=(("Auto-Submitted", "auto-replied"),),
+    )  # fmt: skip
+    record_row = {"message_id": mail.message_id, "from_address": email, "subject": mail.subject,
+                  "outcome": "ticket"}  # fmt: skip
+    files = _files(room, mail)
+    brand = room.brand(tenant_id)
+    ticket, _token = create_ticket(room.writer, room.files, tenant_id, brand, data, files,
+                                   linked=[(InboundMail, record_row)])  # fmt: skip
+    return Outcome("ticket", ticket.id)

@@ -1,0 +1,207 @@
+"""Mail in: a customer's reply, written in any common client's style, lands on its ticket with
+the quote cut; a new mail opens a ticket; robots are never answered; a second delivery is
+stored once; a reply from someone else is a note for agents."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from intake.models import (
+    AuthorType,
+    FailingAddress,
+    InboundMail,
+    OutboxMessage,
+    SupportTicket,
+    TicketResponse,
+    TicketStatus,
+)
+from intake.state import state
+from intake.tickets.loading import ticket_by_reference
+from tests.intake.conftest import api_ticket
+from tests.intake.desk import signed_in
+from tests.intake.mailing import deliver, mail, reply_address
+from tests.intake.test_desk_work import customer_page, on_ticket, text
+
+ADA = "ada@example.com"
+QUOTE = "Hello Ada,\n\nplease try the export again.\n\nSupport"
+
+# Each mail client's way of quoting, and in which language; the new words come first.
+STYLES = {
+    "gmail": "On Mon, Dec 7, 2026 at 10:00 AM Support <support@desk.test> wrote:\n"
+             + "".join(f"> {line}\n" for line in QUOTE.splitlines()),
+    "outlook": "From: Support <support@desk.test>\nSent: Monday, December 7, 2026 10:00\n"
+               f"To: Ada Lovelace <{ADA}>\nSubject: RE: Cannot export my invoices\n\n{QUOTE}\n",
+    "apple mail, German": "Am 07.12.2026 um 10:00 schrieb Support <support@desk.test>:\n\n"
+                          + "".join(f"> {line}\n" for line in QUOTE.splitlines()),
+    "thunderbird, French": "Le 07/12/2026 à 10:00, Support a écrit :\n"
+                           + "".join(f"> {line}\n" for line in QUOTE.splitlines()),
+    "signature only": "-- \nAda Lovelace\nAnalytical Engines Ltd\n",
+}  # fmt: skip
+
+
+def _thread(app: Flask, reference: str) -> list[tuple[AuthorType, bool, str]]:
+    with state(app).db.read("eur") as session:
+        ticket = ticket_by_reference(session, reference)
+        return [(r.author_type, r.is_internal, r.body) for r in ticket.responses]
+
+
+def _answered(app: Flask, client: FlaskClient) -> tuple[str, str, str, dict[str, object]]:
+    """Open a ticket and have an agent answer it; return its reference, Reply-To, root id."""
+    created = api_ticket(client)
+    ref = created["ticket"]["reference"]
+    sam = signed_in(app, "sam@example.com")
+    assert on_ticket(sam, ref, "reply", body="Please try the export again.").status_code == 303
+    address, root = reply_address(app, ref)
+    return ref, address, root, created
+
+
+def _outbox(app: Flask) -> int:
+    with state(app).db.all_tenants() as session:
+        return int(session.scalar(select(func.count(OutboxMessage.id))) or 0)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_reply_in_each_clients_style_lands_on_its_ticket_with_the_quote_cut(
+    app: Flask, client: FlaskClient, style: str
+) -> None:
+    ref, address, _root, created = _answered(app, client)
+    new_words = "Thanks, the export works now."
+    raw = mail(f"Ada Lovelace <{ADA}>", address, f"Re: [{ref}] Re: Cannot export my invoices",
+               f"{new_words}\n\n{STYLES[style]}")  # fmt: skip
+    outcome = deliver(app, raw)
+    assert outcome.outcome == "reply" and not outcome.duplicate
+    assert _thread(app, ref)[-1] == (AuthorType.customer, False, new_words)
+    assert new_words in customer_page(client, created)
+    with state(app).db.read("eur") as session:  # the customer wrote: back with the team
+        assert ticket_by_reference(session, ref).status == TicketStatus.open
+
+
+def test_a_reply_without_our_address_is_found_by_its_thread(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, _address, root, _created = _answered(app, client)
+    raw = mail(ADA, "support@desk.test", "Re: invoices", "It works, thank you!",
+               In_Reply_To=root, References=root)  # fmt: skip
+    assert deliver(app, raw).outcome == "reply"
+    assert _thread(app, ref)[-1][2] == "It works, thank you!"
+    forged = mail(ADA, "support+eur-1.forged@desk.test", "Re: x", "Which ticket?")
+    assert deliver(app, forged).outcome == "ticket"  # a forged token names no ticket
+
+
+def test_a_second_delivery_is_stored_once(app: Flask, client: FlaskClient) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    raw = mail(ADA, address, "Re: x", "Once only, please.", Message_ID="<same@client.example>")
+    first, second = deliver(app, raw), deliver(app, raw)
+    assert (first.outcome, first.duplicate, second.duplicate) == ("reply", False, True)
+    assert [body for _a, _i, body in _thread(app, ref)].count("Once only, please.") == 1
+    fresh = mail("grace@example.com", "support@desk.test", "Printing", "How do I print a report?",
+                 Message_ID="<new@client.example>")  # fmt: skip
+    opened, again = deliver(app, fresh), deliver(app, fresh)
+    assert opened.outcome == "ticket" and again.duplicate and again.ticket_id == opened.ticket_id
+    with state(app).db.read("eur") as session:
+        assert session.scalar(select(func.count(SupportTicket.id)).where(
+            SupportTicket.customer_email == "grace@example.com")) == 1  # fmt: skip
+
+
+def test_a_new_mail_opens_a_ticket_confirmed_once_a_day(app: Flask) -> None:
+    before = _outbox(app)
+    first = deliver(app, mail("Grace Hopper <grace@example.com>", "support@desk.test",
+                              "Printing reports", "How do I print a report?"))  # fmt: skip
+    assert first.outcome == "ticket" and first.ticket_id is not None
+    with state(app).db.read("eur") as session:
+        ticket = session.get_one(SupportTicket, first.ticket_id)
+        assert (ticket.customer_name, ticket.customer_email, ticket.subject) == (
+            "Grace Hopper",
+            "grace@example.com",
+            "Printing reports",
+        )
+        assert ticket.description == "How do I print a report?"
+        (confirmation,) = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.to_address == "grace@example.com")).all()  # fmt: skip
+    assert (confirmation.headers or {})["Auto-Submitted"] == "auto-replied"
+    assert _outbox(app) == before + 1
+    second = deliver(app, mail("grace@example.com", "support@desk.test", "Exports", "And exports?"))
+    assert second.outcome == "ticket" and second.ticket_id != first.ticket_id
+    assert _outbox(app) == before + 1  # a forged sender cannot have us mail someone again
+
+
+def test_robots_are_never_answered(app: Flask, client: FlaskClient) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    before = _outbox(app)
+    away = mail(ADA, address, "Out of office", "I am away until Monday.",
+                Auto_Submitted="auto-replied")  # fmt: skip
+    assert deliver(app, away).outcome == "note"  # kept for agents, never answered
+    author, internal, body = _thread(app, ref)[-1]
+    assert (author, internal) == (AuthorType.system, True) and "I am away" in body
+    with state(app).db.read("eur") as session:
+        assert ticket_by_reference(session, ref).status == TicketStatus.pending  # unchanged
+    for headers in ({"Precedence": "bulk"}, {"X_Autoreply": "yes"}, {"List_Id": "<l.x.org>"}):
+        robot = mail("news@lists.example", "support@desk.test", "Digest", "News", **headers)
+        assert deliver(app, robot).outcome == "robot"
+    daemon = mail("MAILER-DAEMON@mx.example", "support@desk.test", "Undelivered", "Failed")
+    assert deliver(app, daemon).outcome == "robot"
+    for n in range(12):  # a sender that writes without pause is a machine
+        deliver(app, mail("loop@other-desk.example", "support@desk.test", f"Ticket {n}", "Hi!"))
+    with state(app).db.read("eur") as session:
+        opened = session.scalar(select(func.count(SupportTicket.id)).where(
+            SupportTicket.customer_email == "loop@other-desk.example"))  # fmt: skip
+    assert opened == 10
+    assert _outbox(app) == before + 1  # the first ticket's confirmation, nothing else
+
+
+def test_a_bounce_marks_the_address_and_is_not_answered(app: Flask, client: FlaskClient) -> None:
+    ref, _address, _root, _created = _answered(app, client)
+    before = _outbox(app)
+    report = (
+        "From: MAILER-DAEMON@mx.example\r\nTo: support@desk.test\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-1@mx.example>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nYour mail could not be delivered.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {ADA}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n--b--\r\n"
+    ).encode()
+    assert deliver(app, report).outcome == "bounce"
+    with state(app).db.read("eur") as session:
+        failing = session.scalars(select(FailingAddress)).one()
+    assert failing.email == ADA and "User unknown" in failing.reason
+    assert _outbox(app) == before
+    sam = signed_in(app, "sam2@example.com")
+    page = text(sam.get(f"/desk/eur/tickets/{ref}"))
+    assert "Mail to ada@example.com bounced" in page and "User unknown" in page
+
+
+def test_a_reply_from_someone_else_is_a_note_the_customer_never_sees(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, address, _root, created = _answered(app, client)
+    raw = mail("Mallory <mallory@example.net>", address, "Re: x", "Close this ticket, please.")
+    assert deliver(app, raw).outcome == "note"
+    author, internal, body = _thread(app, ref)[-1]
+    assert author == AuthorType.system and internal
+    assert "mallory@example.net" in body and "Close this ticket" in body
+    assert "Close this ticket" not in customer_page(client, created)
+
+
+def test_a_reply_to_a_closed_ticket_opens_a_follow_up(app: Flask, client: FlaskClient) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    with state(app).db.write("eur") as session:
+        ticket_by_reference(session, ref).status = TicketStatus.closed
+    outcome = deliver(app, mail(ADA, address, "Re: x", "It broke again after the update."))
+    assert outcome.outcome == "ticket"
+    with state(app).db.read("eur") as session:
+        follow_up = session.get_one(SupportTicket, outcome.ticket_id)
+        assert follow_up.follow_up_of_id == ticket_by_reference(session, ref).id
+        assert follow_up.subject.startswith(f"Follow-up to {ref}")
+        assert session.scalars(select(InboundMail.outcome)).all()[-1] == "ticket"
+    assert re.match(r"^It broke again", follow_up.description)
+    with state(app).db.read("eur") as session:
+        texts = session.scalars(select(TicketResponse.body)).all()
+    assert "It broke again after the update." not in texts  # not on the closed ticket

@@ -1,0 +1,145 @@
+"""Mail in through real servers: a tenant's mailbox read over IMAP from Dovecot (each mail
+moved only once stored, so a crash mid-fetch loses and doubles nothing), and mail delivered
+by LMTP."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from imapclient import IMAPClient
+from sqlalchemy import func, select
+
+from intake.mail import imap
+from intake.mail.imap import fetch_all
+from intake.mail.lmtp import lmtp_server
+from intake.models import InboundMail, SupportTicket
+from intake.settings import TenantSettings
+from intake.state import state
+from intake.tickets.loading import ticket_by_reference
+from scripts.pgserver import free_port
+from tests.intake.conftest import MAILBOXES
+from tests.intake.mailing import mail, reply_address
+from tests.intake.test_mail_in import ADA, _answered, _thread
+
+USER = "support@eur.example.com"
+
+
+@pytest.fixture
+def mailbox(app: Flask, imap_server: tuple[str, int]) -> Iterator[IMAPClient]:
+    """Point tenant eur at its Dovecot mailbox (emptied first); yield a client of it."""
+    host, port = imap_server
+    with state(app).db.write("eur") as session:
+        settings = TenantSettings(session, state(app).secrets)
+        for key, value in (
+            ("mail_host", host),
+            ("mail_port", port),
+            ("mail_security", "none"),
+            ("mail_username", USER),
+            ("mail_password", MAILBOXES[USER]),
+        ):
+            settings.set(key, value)  # fmt: skip
+    client = IMAPClient(host, port, ssl=False, timeout=10)
+    client.login(USER, MAILBOXES[USER])
+    for folder in ("INBOX", "Processed"):
+        if client.folder_exists(folder):
+            client.select_folder(folder)
+            client.delete_messages(client.search("ALL"))
+            client.expunge()
+    yield client
+    client.logout()
+
+
+def _count(client: IMAPClient, folder: str) -> int:
+    client.select_folder(folder, readonly=True)
+    return len(client.search("ALL"))
+
+
+def _fetch(app: Flask) -> dict[str, dict[str, int]]:
+    return fetch_all(state(app).mailroom, state(app).secrets, ["eur", "km"])
+
+
+def test_the_mailbox_is_read_and_each_mail_moved_once_stored(
+    app: Flask, client: FlaskClient, mailbox: IMAPClient
+) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    reply = mail(ADA, address, "Re: invoices", "Works now, thanks!\n\n> older words",
+                 Message_ID="<r1@client.example>")  # fmt: skip
+    for raw in (reply, mail("grace@example.com", USER, "Printing", "How do I print?"), reply):
+        mailbox.append("INBOX", raw)
+    assert _fetch(app) == {"eur": {"reply": 1, "ticket": 1, "already stored": 1}}
+    assert (_count(mailbox, "INBOX"), _count(mailbox, "Processed")) == (0, 3)
+    assert _thread(app, ref)[-1][2] == "Works now, thanks!"
+    assert _fetch(app) == {"eur": {}}  # nothing new
+    said = app.test_cli_runner().invoke(args=["mail", "fetch", "--tenant", "eur"])
+    assert said.exit_code == 0 and "eur: no new mail" in said.output
+
+
+def test_a_crash_mid_fetch_loses_and_doubles_nothing(
+    app: Flask, mailbox: IMAPClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):
+        mailbox.append("INBOX", mail(f"c{n}@example.com", USER, f"Question {n}", "How to log in?"))
+    real_move, moved = imap._move, list[list[int]]()
+
+    def crash_on_second(client: IMAPClient, uids: list[int], folder: str) -> None:
+        if moved:
+            raise ConnectionResetError("the process died here")
+        moved.append(uids)
+        real_move(client, uids, folder)
+
+    monkeypatch.setattr(imap, "_move", crash_on_second)
+    with pytest.raises(ConnectionResetError):
+        _fetch(app)  # the second mail is stored, and still in the inbox
+    monkeypatch.setattr(imap, "_move", real_move)
+    assert _fetch(app) == {"eur": {"already stored": 1, "ticket": 1}}
+    assert (_count(mailbox, "INBOX"), _count(mailbox, "Processed")) == (0, 3)
+    with state(app).db.read("eur") as session:
+        assert session.scalar(select(func.count(SupportTicket.id))) == 3
+        assert session.scalar(select(func.count(InboundMail.id))) == 3
+
+
+@pytest.mark.usefixtures("mailbox")
+def test_a_wrong_password_is_reported_without_it(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    with state(app).db.write("eur") as session:
+        TenantSettings(session, state(app).secrets).set("mail_password", "not-the-password-9")
+    with caplog.at_level(logging.WARNING):
+        assert _fetch(app) == {}
+    assert "cannot read Mailbox(support@eur.example.com@127.0.0.1" in caplog.text
+    assert "not-the-password-9" not in caplog.text
+
+
+def test_mail_delivered_by_lmtp_is_stored_and_strangers_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    with state(app).db.write("km") as session:
+        TenantSettings(session).set("mail_address", "support@km.example.com")
+    port = free_port()
+    server = lmtp_server(state(app).mailroom, ("eur", "km"), "127.0.0.1", port)
+    server.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as lmtp:
+            lmtp.sendmail(ADA, [address], mail(ADA, address, "Re: x", "Fixed, thank you."))
+            lmtp.sendmail(
+                "bo@example.com",
+                ["support@km.example.com"],
+                mail("bo@example.com", "support@km.example.com", "Hi", "A question."),
+            )
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                lmtp.sendmail(ADA, ["nobody@example.com"], mail(ADA, "nobody@x", "x", "y"))
+    finally:
+        server.stop()
+    assert _thread(app, ref)[-1][2] == "Fixed, thank you."
+    with state(app).db.read("km") as session:
+        opened = session.scalars(select(SupportTicket)).one()
+    assert opened.customer_email == "bo@example.com"
+    assert reply_address(app, opened.reference)[0].startswith("support+")
+    with state(app).db.read("eur") as session:
+        assert ticket_by_reference(session, ref).customer_email == ADA
