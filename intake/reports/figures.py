@@ -9,7 +9,7 @@ theirs alone (an agent's own view); the knowledge base's are the team's.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +35,13 @@ from intake.models import (
     utcnow,
 )
 from intake.reports.period import Period
-from intake.reports.sql import BUCKET_SECONDS, bucket, epoch
+from intake.reports.sql import epoch, local_day
 from intake.reports.tables import Table, hours, nearest_rank, percent
 
 OPEN = (TicketStatus.open, TicketStatus.in_progress, TicketStatus.pending)
 DONE = (TicketStatus.resolved, TicketStatus.closed)
 SEARCHES_SHOWN = 50
+EPOCH_DAY = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,22 @@ class Scope:
 def dashboard(session: TenantSession, scope: Scope) -> dict[str, Table]:
     """Return every figure of the dashboard, by key, in the page's order."""
     dialect = session.get_bind().dialect.name
-    first_waits = _first_responses(session, scope, dialect)
+    created = _created(session, scope, dialect)
+    first = _ranked(session, scope, _seconds(SupportTicket.first_response_at, dialect),
+                    _within(SupportTicket.created_at, scope.period),
+                    SupportTicket.first_response_at.is_not(None))  # fmt: skip
+    resolved = _ranked(session, scope, _seconds(SupportTicket.resolved_at, dialect),
+                       *_resolved_in(scope.period))  # fmt: skip
     figures = [
-        _per_day(session, scope, dialect),
+        _per_day(session, scope, dialect, created.per_day),
         _open_now(session, scope),
-        _times(session, scope, dialect, first_waits),
-        _breaches(session, scope),
+        _times(first, resolved),
+        _breaches(created),
         _satisfaction(session, scope),
         _chats(session, scope, dialect),
     ]
     if scope.agent_id is None:
-        figures.append(_agents(session, scope, first_waits))
+        figures.append(_agents(session, scope, first, resolved))
     figures += [_articles(session, scope), _searches(session, scope)]
     return {table.key: table for table in figures}
 
@@ -82,32 +88,110 @@ def _within(column: Any, period: Period) -> Any:
     return and_(column >= period.start, column < period.end)
 
 
-def _count_days(session: TenantSession, query: Select[Any] | Select[int, int],
-                period: Period) -> Counter[dt.date]:  # fmt: skip
-    """Count a (bucket, count) query's rows per local day of the period."""
-    counted: Counter[dt.date] = Counter()
-    for quarter, count in session.execute(query):
-        at = dt.datetime.fromtimestamp(int(quarter) * BUCKET_SECONDS, dt.UTC)
-        counted[period.day_of(at)] += int(count)
-    return counted
+def _resolved_in(period: Period) -> list[Any]:
+    """Tickets resolved (or closed) in the period; merged ones were not resolved, but joined."""
+    return [_within(SupportTicket.resolved_at, period), SupportTicket.status.in_(DONE),
+            SupportTicket.merged_into_id.is_(None)]  # fmt: skip
 
 
-def _per_day(session: TenantSession, scope: Scope, dialect: str) -> Table:
-    period = scope.period
-    created_at = bucket(SupportTicket.created_at, dialect)
-    created = _tickets(scope, created_at, func.count()).where(
-        _within(SupportTicket.created_at, period)).group_by(created_at)  # fmt: skip
-    resolved_at = bucket(SupportTicket.resolved_at, dialect)
-    resolved = _tickets(scope, resolved_at, func.count()).where(
-        _within(SupportTicket.resolved_at, period), SupportTicket.status.in_(DONE),
-        SupportTicket.merged_into_id.is_(None)).group_by(resolved_at)  # fmt: skip
-    chat_at = bucket(ChatSession.created_at, dialect)
-    chats = select(chat_at, func.count()).select_from(ChatSession).where(
-        _within(ChatSession.created_at, period), *_own_chats(scope)).group_by(chat_at)  # fmt: skip
-    counts = [_count_days(session, q, period) for q in (created, resolved, chats)]
+def _seconds(done_at: Any, dialect: str) -> Any:
+    """Seconds from a ticket's creation to `done_at`."""
+    return epoch(done_at, dialect) - epoch(SupportTicket.created_at, dialect)
+
+
+def _days(session: TenantSession, query: Select[Any] | Select[int, int]
+          ) -> dict[dt.date, tuple[int, ...]]:  # fmt: skip
+    """Return a (local day number, counts...) query's rows by date."""
+    return {EPOCH_DAY + dt.timedelta(days=int(day)): tuple(int(n or 0) for n in counts)
+            for day, *counts in session.execute(query)}  # fmt: skip
+
+
+def _late(done_at: Any, due_at: Any, now: dt.datetime) -> Any:
+    """1 for a ticket that missed a target: done after it was due, or not done and due."""
+    missed = or_(done_at > due_at, and_(done_at.is_(None), due_at < now))
+    return case((and_(due_at.is_not(None), missed), 1), else_=0)
+
+
+@dataclass(frozen=True)
+class Created:
+    """The tickets created in the period: per day, and the targets they had and missed."""
+
+    per_day: dict[dt.date, int]
+    targets: tuple[int, int, int, int]  # first answer: due, missed; resolution: due, missed
+
+
+def _created(session: TenantSession, scope: Scope, dialect: str) -> Created:
+    """Count the period's new tickets per local day and their targets, in one statement."""
+    now, kept = scope.now or utcnow(), SupportTicket.merged_into_id.is_(None)
+    day = local_day(SupportTicket.created_at, dialect, scope.period.offsets())
+    counted = {"first": SupportTicket.first_response_due_at,
+               "resolution": SupportTicket.resolution_due_at}  # fmt: skip
+    query = _tickets(
+        scope, day, func.count(),
+        *(func.sum(case((and_(kept, due.is_not(None)), 1), else_=0)) for due in counted.values()),
+        func.sum(case((kept, _late(SupportTicket.first_response_at, counted["first"], now)),
+                      else_=0)),
+        func.sum(case((kept, _late(SupportTicket.resolved_at, counted["resolution"], now)),
+                      else_=0)),
+    ).where(_within(SupportTicket.created_at, scope.period)).group_by(day)  # fmt: skip
+    rows = _days(session, query)
+    totals = [sum(r[i] for r in rows.values()) for i in range(1, 5)]
+    return Created({d: r[0] for d, r in rows.items()},
+                   (totals[0], totals[2], totals[1], totals[3]))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Durations' median and 90th percentile (nearest rank), for all and per agent."""
+
+    count: int
+    median: int | None
+    p90: int | None
+    per_agent: dict[int | None, tuple[int, int]]  # agent: (how many, median)
+
+
+def _ranked(session: TenantSession, scope: Scope, took: Any, *where: Any) -> Ranked:
+    """Rank the durations in the database and return only the ranks wanted: the median's
+    and the 90th percentile's of all, and each agent's median (a few rows, not thousands)."""
+    agent = SupportTicket.assigned_agent_id
+    ranked = _tickets(
+        scope, agent.label("agent"), took.label("took"),
+        func.row_number().over(order_by=took).label("rank"), func.count().over().label("n"),
+        func.row_number().over(partition_by=agent, order_by=took).label("agent_rank"),
+        func.count().over(partition_by=agent).label("agent_n"),
+    ).where(*where).subquery()  # fmt: skip
+    c = ranked.c
+    # ceil(n / 2) and ceil(9n / 10) in integers: the nearest ranks of both figures.
+    query = select(c.agent, c.took, c.rank, c.n, c.agent_rank, c.agent_n).where(or_(
+        c.rank == (c.n + 1) // 2, c.rank == (9 * c.n + 9) // 10,
+        c.agent_rank == (c.agent_n + 1) // 2))  # fmt: skip
+    count, median, p90, per_agent = 0, None, None, {}
+    for who, seconds, rank, n, agent_rank, agent_n in session.execute(query):
+        took_s, count = max(int(seconds), 0), int(n)
+        if rank == (n + 1) // 2:
+            median = took_s
+        if rank == (9 * n + 9) // 10:
+            p90 = took_s
+        if agent_rank == (agent_n + 1) // 2:
+            per_agent[who] = (int(agent_n), took_s)
+    return Ranked(count, median, p90, per_agent)
+
+
+def _per_day(session: TenantSession, scope: Scope, dialect: str,
+             created: dict[dt.date, int]) -> Table:  # fmt: skip
+    period, offsets = scope.period, scope.period.offsets()
+    resolved_day = local_day(SupportTicket.resolved_at, dialect, offsets)
+    resolved = _days(session, _tickets(scope, resolved_day, func.count()).where(
+        *_resolved_in(period)).group_by(resolved_day))  # fmt: skip
+    chat_day = local_day(ChatSession.created_at, dialect, offsets)
+    chat_query = select(chat_day, func.count()).select_from(ChatSession).where(
+        _within(ChatSession.created_at, period), *_own_chats(scope)).group_by(chat_day)  # fmt: skip
+    chats = _days(session, chat_query)
     rows: list[tuple[Any, ...]] = [
-        (day.isoformat(), *(c[day] for c in counts)) for day in period.days
-    ]
+        (day.isoformat(), created.get(day, 0), resolved.get(day, (0,))[0],
+         chats.get(day, (0,))[0])
+        for day in period.days
+    ]  # fmt: skip
     return Table("daily", "Tickets and chats per day", ("day", "created", "resolved", "chats"),
                  rows)  # fmt: skip
 
@@ -125,56 +209,17 @@ def _open_now(session: TenantSession, scope: Scope) -> Table:
                  ("status", *(p.value for p in TicketPriority), "total"), rows)  # fmt: skip
 
 
-def _first_responses(
-    session: TenantSession, scope: Scope, dialect: str
-) -> list[tuple[int | None, int]]:
-    """Return (agent, seconds to the first answer) of the tickets created in the period."""
-    took = epoch(SupportTicket.first_response_at, dialect) - epoch(
-        SupportTicket.created_at, dialect
-    )
-    query = _tickets(scope, SupportTicket.assigned_agent_id, took).where(
-        _within(SupportTicket.created_at, scope.period),
-        SupportTicket.first_response_at.is_not(None))  # fmt: skip
-    return [(agent, max(int(seconds), 0)) for agent, seconds in session.execute(query)]
-
-
-def _times(
-    session: TenantSession, scope: Scope, dialect: str, first: list[tuple[int | None, int]]
-) -> Table:
-    took = epoch(SupportTicket.resolved_at, dialect) - epoch(SupportTicket.created_at, dialect)
-    query = _tickets(scope, took).where(
-        _within(SupportTicket.resolved_at, scope.period), SupportTicket.status.in_(DONE),
-        SupportTicket.merged_into_id.is_(None))  # fmt: skip
-    resolutions = [max(int(s), 0) for s in session.scalars(query)]
-    rows: list[tuple[Any, ...]] = []
-    for label, values in (("first answer", [s for _a, s in first]),
-                          ("resolution", resolutions)):  # fmt: skip
-        rows.append((label, len(values), hours(nearest_rank(values, 0.5)),
-                     hours(nearest_rank(values, 0.9))))  # fmt: skip
+def _times(first: Ranked, resolved: Ranked) -> Table:
+    rows: list[tuple[Any, ...]] = [
+        (label, ranked.count, hours(ranked.median), hours(ranked.p90))
+        for label, ranked in (("first answer", first), ("resolution", resolved))
+    ]
     return Table("times", "Time to the first answer and to resolution (wall-clock hours)",
                  ("measure", "tickets", "median hours", "90th percentile hours"), rows)  # fmt: skip
 
 
-def _late(done_at: Any, due_at: Any, now: dt.datetime) -> Any:
-    """A target missed: done after it was due, or not done and due already."""
-    return func.coalesce(func.sum(case(
-        (and_(due_at.is_not(None), or_(done_at > due_at, and_(done_at.is_(None), due_at < now))),
-         1), else_=0)), 0)  # fmt: skip
-
-
-def _breaches(session: TenantSession, scope: Scope) -> Table:
-    now = scope.now or utcnow()
-    query = _tickets(
-        scope,
-        func.count(SupportTicket.first_response_due_at),
-        _late(SupportTicket.first_response_at, SupportTicket.first_response_due_at, now),
-        func.count(SupportTicket.resolution_due_at),
-        _late(SupportTicket.resolved_at, SupportTicket.resolution_due_at, now),
-    ).where(_within(SupportTicket.created_at, scope.period),
-            SupportTicket.merged_into_id.is_(None))  # fmt: skip
-    first_due, first_late, resolve_due, resolve_late = (
-        int(v) for v in session.execute(query).one()
-    )
+def _breaches(created: Created) -> Table:
+    first_due, first_late, resolve_due, resolve_late = created.targets
     rows: list[tuple[Any, ...]] = [
         ("first answer", first_due, first_late, percent(first_late, first_due)),
         ("resolution", resolve_due, resolve_late, percent(resolve_late, resolve_due)),
@@ -231,27 +276,18 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
-def _agents(session: TenantSession, scope: Scope, first: list[tuple[int | None, int]]) -> Table:
-    resolved: dict[int | None, int] = {agent: int(n) for agent, n in session.execute(
-        select(SupportTicket.assigned_agent_id, func.count()).where(
-            _within(SupportTicket.resolved_at, scope.period), SupportTicket.status.in_(DONE),
-            SupportTicket.merged_into_id.is_(None), SupportTicket.assigned_agent_id.is_not(None),
-        ).group_by(SupportTicket.assigned_agent_id))}  # fmt: skip
-    waits: dict[int, list[int]] = defaultdict(list)
-    for agent, seconds in first:
-        if agent is not None:
-            waits[agent].append(seconds)
+def _agents(session: TenantSession, scope: Scope, first: Ranked, resolved: Ranked) -> Table:
     answers: dict[int, list[bool]] = defaultdict(list)
     for agent, satisfied in _ratings(session, scope):
         if agent is not None:
             answers[agent].append(satisfied)
     rows: list[tuple[Any, ...]] = []
     for person in session.scalars(select(Agent).order_by(Agent.name, Agent.id)):
-        said = answers.get(person.id, [])
-        if not (person.active or resolved.get(person.id) or waits.get(person.id) or said):
+        said, done = answers.get(person.id, []), resolved.per_agent.get(person.id, (0, 0))[0]
+        waited = first.per_agent.get(person.id)
+        if not (person.active or done or waited or said):
             continue
-        rows.append((person.name, int(resolved.get(person.id, 0)),
-                     hours(nearest_rank(waits.get(person.id, []), 0.5)), len(said),
+        rows.append((person.name, done, hours(waited[1]) if waited else None, len(said),
                      percent(sum(said), len(said))))  # fmt: skip
     return Table("agents", "Per agent",
                  ("agent", "resolved", "median first answer hours", "satisfaction answers",

@@ -40,6 +40,24 @@ class Period:
         """Return the local day of an instant."""
         return at.astimezone(self.zone).date()
 
+    def offsets(self) -> list[tuple[int, int]]:
+        """Return the zone's UTC offset over the period as (from this second since 1970, the
+        offset in seconds), a pair per stretch between daylight-saving changes."""
+
+        def offset(at: dt.datetime) -> int:
+            return int((at.astimezone(self.zone).utcoffset() or dt.timedelta()).total_seconds())
+
+        at, end = self.start, self.end
+        stretches = [(int(at.timestamp()), offset(at))]
+        while at < end:
+            later = at + dt.timedelta(hours=1)
+            if offset(later) != stretches[-1][1]:  # a change within the hour: find its minute
+                while offset(at) == stretches[-1][1]:
+                    at += dt.timedelta(minutes=1)
+                stretches.append((int(at.timestamp()), offset(at)))
+            at = later
+        return stretches
+
 
 def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, cast, extract, func
+from sqlalchemy import BigInteger, ColumnElement, Integer, case, cast, extract, func
 
 
 def epoch(column: Any, dialect: str) -> ColumnElement[int]:
@@ -14,10 +14,16 @@ def epoch(column: Any, dialect: str) -> ColumnElement[int]:
     return cast(extract("epoch", column), BigInteger)
 
 
-BUCKET_SECONDS = 15 * 60  # every time zone's offset is a multiple of 15 minutes
+DAY = 86_400
 
 
-def bucket(column: Any, dialect: str) -> ColumnElement[int]:
-    """Return the quarter hour of a time: grouped by it, the database returns at most 96 rows
-    a day, which Python files under the tenant's local days (daylight saving included)."""
-    return epoch(column, dialect) // BUCKET_SECONDS
+def local_day(column: Any, dialect: str, offsets: list[tuple[int, int]]) -> ColumnElement[int]:
+    """Return the local day of a time, as days since 1970-01-01, given the zone's offsets over
+    the period (intake.reports.period.Period.offsets): grouped by it, the database counts
+    per local day itself, daylight-saving changes included."""
+    seconds = epoch(column, dialect)
+    if len(offsets) == 1:
+        return (seconds + offsets[0][1]) // DAY
+    stretches = [(seconds < starts, offset) for (_s, offset), (starts, _o)
+                 in zip(offsets, offsets[1:], strict=False)]  # fmt: skip
+    return (seconds + case(*stretches, else_=offsets[-1][1])) // DAY

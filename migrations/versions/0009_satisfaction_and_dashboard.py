@@ -90,13 +90,30 @@ def upgrade() -> None:
     op.create_index(op.f("ix_customer_erasures_tenant_id"), "customer_erasures", ["tenant_id"])
 
     # Plain CREATE INDEX, never a batch copy (it would drop SQLite's full-text triggers).
-    op.create_index("ix_support_tickets_resolved", "support_tickets", ["tenant_id", "resolved_at"])
+    op.create_index(
+        "ix_support_tickets_dashboard_created",
+        "support_tickets",
+        [
+            "tenant_id",
+            "created_at",
+            "merged_into_id",
+            "assigned_agent_id",
+            "first_response_at",
+            "first_response_due_at",
+            "resolved_at",
+            "resolution_due_at",
+        ],
+    )
+    op.create_index("ix_support_tickets_dashboard_resolved", "support_tickets",
+                    ["tenant_id", "resolved_at", "status", "merged_into_id", "assigned_agent_id",
+                     "created_at"])  # fmt: skip
     op.create_index("ix_chat_sessions_created", "chat_sessions", ["tenant_id", "created_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_chat_sessions_created", table_name="chat_sessions")
-    op.drop_index("ix_support_tickets_resolved", table_name="support_tickets")
+    op.drop_index("ix_support_tickets_dashboard_resolved", table_name="support_tickets")
+    op.drop_index("ix_support_tickets_dashboard_created", table_name="support_tickets")
     op.drop_table("customer_erasures")
     op.drop_table("kb_search_misses")
     op.drop_table("ticket_satisfaction")

@@ -289,3 +289,24 @@ def test_a_search_that_finds_nothing_is_counted_by_its_words(
     found = client.get("/api/v1/eur/kb/search?q=password").get_json()["results"]
     assert misses.get("quokka zebra") == 2
     assert found and "password" not in misses  # counted only when nothing was found
+
+
+def test_days_follow_the_zone_across_a_daylight_saving_change(app: Flask) -> None:
+    # Paris leaves summer time at 01:00 UTC on 25 October 2026: 22:30 UTC is the next day's
+    # 00:30 before the change (UTC+2) and the same day's 23:30 after it (UTC+1).
+    period = Period(dt.date(2026, 10, 24), dt.date(2026, 10, 26), PARIS)
+    assert [offset for _at, offset in period.offsets()] == [7200, 3600]
+    with state(app).db.write("eur") as s:
+        for number, at in enumerate(
+            (
+                utc(23, 22, 30, month=10),
+                utc(24, 22, 30, month=10),
+                utc(25, 22, 30, month=10),
+                utc(25, 23, 30, month=10),
+            )
+        ):
+            s.add(_ticket(number + 1, at, TicketStatus.open, TicketPriority.low, None))
+    with state(app).db.read("eur") as session:
+        daily = dashboard(session, Scope(period, None, NOW))["daily"].rows
+    assert [(day, created) for day, created, *_rest in daily] == [
+        ("2026-10-24", 1), ("2026-10-25", 2), ("2026-10-26", 1)]  # fmt: skip
