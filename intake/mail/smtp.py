@@ -7,10 +7,18 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from intake.config import IntakeConfig
+from intake.mail.html import html_body
 from intake.models import OutboxMessage
 
 # Set per mail by the outbox row: threading, replies, and what marks a mail as automatic.
-THREAD_HEADERS = ("In-Reply-To", "References", "Reply-To", "Auto-Submitted", "List-Unsubscribe")
+THREAD_HEADERS = (
+    "In-Reply-To",
+    "References",
+    "Reply-To",
+    "Auto-Submitted",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+)
 
 
 def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
@@ -27,6 +35,7 @@ def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
         if headers.get(name):
             msg[name] = headers[name]
     msg.set_content(row.body)
+    msg.add_alternative(html_body(row.body, row.subject), subtype="html")
     return msg
 
 

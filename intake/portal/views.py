@@ -236,6 +236,19 @@ def notifications(reference: str, token: str) -> Any:
     return redirect(url_for(".show", reference=reference.upper(), token=token), 303)
 
 
+@bp.route("/tickets/<reference>/<token>/unsubscribe", methods=["GET", "POST"])
+@limit_ticket_writes
+def unsubscribe(reference: str, token: str) -> Any:
+    """Turn the ticket's mails off in one click from the mail client (List-Unsubscribe-Post);
+    a GET (a client without one-click) leads to the page, whose button does it."""
+    customer_ticket(tenant_session(), reference, token)
+    if request.method == "POST":
+        with state().db.write(tenant().id) as session:
+            set_notifications(session, customer_ticket(session, reference, token), False)
+        return Response("You get no more mails about this request.\n", mimetype="text/plain")
+    return redirect(url_for(".show", reference=reference.upper(), token=token), 303)
+
+
 @bp.route("/tickets/<reference>/<token>/resolve", methods=["POST"])
 @limit_ticket_writes
 def mark_resolved(reference: str, token: str) -> Any:

@@ -32,8 +32,11 @@ class Brand:
     def enqueue(
         self, session: TenantSession, ticket: SupportTicket, subject: str, body: str
     ) -> None:
-        """Queue a mail to the ticket's customer in the caller's transaction."""
+        """Queue a mail to the ticket's customer in the caller's transaction; one click in the
+        mail client turns these mails off (RFC 8058)."""
         headers = thread_headers(self.mail_from, self.secret, ticket.tenant_id, ticket.id)
+        headers["List-Unsubscribe"] = f"<{self.link(ticket)}/unsubscribe>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         session.add(OutboxMessage(to_address=ticket.customer_email, next_attempt_at=utcnow(),
                                   subject=f"[{ticket.reference}] {subject}"[:300], body=body,
                                   headers=headers))  # fmt: skip

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from intake.mail.smtp import build_message
 from intake.models import (
     AuthorType,
     FailingAddress,
@@ -205,3 +206,34 @@ def test_a_reply_to_a_closed_ticket_opens_a_follow_up(app: Flask, client: FlaskC
     with state(app).db.read("eur") as session:
         texts = session.scalars(select(TicketResponse.body)).all()
     assert "It broke again after the update." not in texts  # not on the closed ticket
+
+
+def test_our_mails_thread_offer_html_and_unsubscribe_in_one_click(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, address, root, created = _answered(app, client)
+    with state(app).db.all_tenants() as session:
+        row = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.subject == f"[{ref}] Re: Cannot export my invoices")).one()  # fmt: skip
+    msg = build_message(state(app).config, row)
+    assert msg["In-Reply-To"] == msg["References"] == root and msg["Message-ID"]
+    assert msg["Reply-To"] == address
+    plain, rich = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert "Please try the export again." in plain.get_content()
+    page = rich.get_content()
+    assert "<p" in page and "Please try the export again." in page
+    link = re.search(r'href="(http://desk\.test/eur/tickets/[^"]+)"', page)
+    assert link and link.group(1) in plain.get_content()  # the same words, the same link
+    unsubscribe = re.fullmatch(r"<http://desk\.test(/eur/tickets/\S+/unsubscribe)>",
+                               msg["List-Unsubscribe"])  # fmt: skip
+    assert unsubscribe and msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    opened = client.get(unsubscribe.group(1))  # a client without one-click: to the page
+    assert opened.status_code == 303
+    done = client.post(unsubscribe.group(1), data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    with state(app).db.read("eur") as session:
+        assert ticket_by_reference(session, ref).notify_customer is False
+    assert "You get no emails about this request" in customer_page(client, created)
+    wrong = unsubscribe.group(1).replace(ref, "EUR-99999")
+    assert client.post(wrong, data={"List-Unsubscribe": "One-Click"}).status_code == 404

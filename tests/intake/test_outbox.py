@@ -41,8 +41,11 @@ def test_the_confirmation_reaches_the_customer(
     (mail,) = smtp.messages
     assert mail["To"] == "ada@example.com" and mail["From"] == "support@desk.test"
     assert "EUR-10001" in mail["Subject"]
-    payload = mail.get_payload(decode=True)
-    assert isinstance(payload, bytes) and created["url"] in payload.decode()
+    assert mail.get_content_type() == "multipart/alternative"  # plain text, and HTML
+    parts = {part.get_content_type(): part.get_payload(decode=True) for part in mail.walk()}
+    for kind in ("text/plain", "text/html"):
+        payload = parts[kind]
+        assert isinstance(payload, bytes) and created["url"] in payload.decode()
     assert outbox(app)[0].status == OutboxStatus.sent
     assert send(app) == (0, 0)  # sent once, never again
 
