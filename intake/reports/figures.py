@@ -9,12 +9,12 @@ theirs alone (an agent's own view); the knowledge base's are the team's.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 
 from intake.db import TenantSession
 from intake.models import (
@@ -56,22 +56,23 @@ class Scope:
 def dashboard(session: TenantSession, scope: Scope) -> dict[str, Table]:
     """Return every figure of the dashboard, by key, in the page's order."""
     dialect = session.get_bind().dialect.name
-    created = _created(session, scope, dialect)
+    team = scope.agent_id is None  # only the team's view has a line per agent
+    created, resolved = _created(session, scope, dialect), _resolved(session, scope, dialect)
     first = _ranked(session, scope, _seconds(SupportTicket.first_response_at, dialect),
                     _within(SupportTicket.created_at, scope.period),
-                    SupportTicket.first_response_at.is_not(None))  # fmt: skip
-    resolved = _ranked(session, scope, _seconds(SupportTicket.resolved_at, dialect),
-                       *_resolved_in(scope.period))  # fmt: skip
+                    SupportTicket.first_response_at.is_not(None), by_agent=team)  # fmt: skip
+    resolutions = _ranked(session, scope, _seconds(SupportTicket.resolved_at, dialect),
+                          *_resolved_in(scope.period))  # fmt: skip
     figures = [
-        _per_day(session, scope, dialect, created.per_day),
+        _per_day(session, scope, dialect, created.per_day, resolved.per_day),
         _open_now(session, scope),
-        _times(first, resolved),
+        _times(first, resolutions),
         _breaches(created),
         _satisfaction(session, scope),
         _chats(session, scope, dialect),
     ]
-    if scope.agent_id is None:
-        figures.append(_agents(session, scope, first, resolved))
+    if team:
+        figures.append(_agents(session, scope, first, resolved.per_agent))
     figures += [_articles(session, scope), _searches(session, scope)]
     return {table.key: table for table in figures}
 
@@ -150,46 +151,68 @@ class Ranked:
     per_agent: dict[int | None, tuple[int, int]]  # agent: (how many, median)
 
 
-def _ranked(session: TenantSession, scope: Scope, took: Any, *where: Any) -> Ranked:
+def _ranked(session: TenantSession, scope: Scope, took: Any, *where: Any,
+            by_agent: bool = False) -> Ranked:  # fmt: skip
     """Rank the durations in the database and return only the ranks wanted: the median's
-    and the 90th percentile's of all, and each agent's median (a few rows, not thousands)."""
+    and the 90th percentile's of all, and (`by_agent`) each agent's median: a few rows, not
+    thousands."""
     agent = SupportTicket.assigned_agent_id
+    per_agent = (
+        [func.row_number().over(partition_by=agent, order_by=took),
+         func.count().over(partition_by=agent)] if by_agent else [literal(0), literal(-1)]
+    )  # fmt: skip
     ranked = _tickets(
         scope, agent.label("agent"), took.label("took"),
         func.row_number().over(order_by=took).label("rank"), func.count().over().label("n"),
-        func.row_number().over(partition_by=agent, order_by=took).label("agent_rank"),
-        func.count().over(partition_by=agent).label("agent_n"),
+        per_agent[0].label("agent_rank"), per_agent[1].label("agent_n"),
     ).where(*where).subquery()  # fmt: skip
     c = ranked.c
     # ceil(n / 2) and ceil(9n / 10) in integers: the nearest ranks of both figures.
     query = select(c.agent, c.took, c.rank, c.n, c.agent_rank, c.agent_n).where(or_(
         c.rank == (c.n + 1) // 2, c.rank == (9 * c.n + 9) // 10,
         c.agent_rank == (c.agent_n + 1) // 2))  # fmt: skip
-    count, median, p90, per_agent = 0, None, None, {}
+    count, median, p90, medians = 0, None, None, {}
     for who, seconds, rank, n, agent_rank, agent_n in session.execute(query):
         took_s, count = max(int(seconds), 0), int(n)
         if rank == (n + 1) // 2:
             median = took_s
         if rank == (9 * n + 9) // 10:
             p90 = took_s
-        if agent_rank == (agent_n + 1) // 2:
-            per_agent[who] = (int(agent_n), took_s)
-    return Ranked(count, median, p90, per_agent)
+        if by_agent and agent_rank == (agent_n + 1) // 2:
+            medians[who] = (int(agent_n), took_s)
+    return Ranked(count, median, p90, medians)
 
 
-def _per_day(session: TenantSession, scope: Scope, dialect: str,
-             created: dict[dt.date, int]) -> Table:  # fmt: skip
+@dataclass(frozen=True)
+class Resolved:
+    """The tickets resolved in the period: per local day, and per agent who had them."""
+
+    per_day: dict[dt.date, int]
+    per_agent: dict[int | None, int]
+
+
+def _resolved(session: TenantSession, scope: Scope, dialect: str) -> Resolved:
+    day = local_day(SupportTicket.resolved_at, dialect, scope.period.offsets())
+    agent = SupportTicket.assigned_agent_id
+    query = _tickets(scope, day, agent, func.count()).where(
+        *_resolved_in(scope.period)).group_by(day, agent)  # fmt: skip
+    per_day: Counter[dt.date] = Counter()
+    per_agent: Counter[int | None] = Counter()
+    for number, who, count in session.execute(query):
+        per_day[EPOCH_DAY + dt.timedelta(days=int(number))] += int(count)
+        per_agent[who] += int(count)
+    return Resolved(dict(per_day), dict(per_agent))
+
+
+def _per_day(session: TenantSession, scope: Scope, dialect: str, created: dict[dt.date, int],
+             resolved: dict[dt.date, int]) -> Table:  # fmt: skip
     period, offsets = scope.period, scope.period.offsets()
-    resolved_day = local_day(SupportTicket.resolved_at, dialect, offsets)
-    resolved = _days(session, _tickets(scope, resolved_day, func.count()).where(
-        *_resolved_in(period)).group_by(resolved_day))  # fmt: skip
     chat_day = local_day(ChatSession.created_at, dialect, offsets)
     chat_query = select(chat_day, func.count()).select_from(ChatSession).where(
         _within(ChatSession.created_at, period), *_own_chats(scope)).group_by(chat_day)  # fmt: skip
     chats = _days(session, chat_query)
     rows: list[tuple[Any, ...]] = [
-        (day.isoformat(), created.get(day, 0), resolved.get(day, (0,))[0],
-         chats.get(day, (0,))[0])
+        (day.isoformat(), created.get(day, 0), resolved.get(day, 0), chats.get(day, (0,))[0])
         for day in period.days
     ]  # fmt: skip
     return Table("daily", "Tickets and chats per day", ("day", "created", "resolved", "chats"),
@@ -276,14 +299,15 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
-def _agents(session: TenantSession, scope: Scope, first: Ranked, resolved: Ranked) -> Table:
+def _agents(session: TenantSession, scope: Scope, first: Ranked,
+            resolved: dict[int | None, int]) -> Table:  # fmt: skip
     answers: dict[int, list[bool]] = defaultdict(list)
     for agent, satisfied in _ratings(session, scope):
         if agent is not None:
             answers[agent].append(satisfied)
     rows: list[tuple[Any, ...]] = []
     for person in session.scalars(select(Agent).order_by(Agent.name, Agent.id)):
-        said, done = answers.get(person.id, []), resolved.per_agent.get(person.id, (0, 0))[0]
+        said, done = answers.get(person.id, []), resolved.get(person.id, 0)
         waited = first.per_agent.get(person.id)
         if not (person.active or done or waited or said):
             continue
