@@ -103,7 +103,7 @@ def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket |
     brand = room.brand(tenant_id)
     msg = mail.message
     assert msg is not None
-    if mail.sender == brand.mail_from.lower() or brand.mail_from.lower() in mail.sender:
+    if _mailbox(mail.sender) == _mailbox(brand.mail_from):  # our own mail, come back
         return _keep(room, tenant_id, mail, "loop", None)
     if is_bounce(msg):
         return _bounce(room, tenant_id, mail)
@@ -113,31 +113,33 @@ def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket |
             log.info("automatic mail to %s left unanswered: %s", tenant_id, robot)
             return _keep(room, tenant_id, mail, "robot", None)
         return _open(room, tenant_id, mail, confirm=not confirmed_today)
-    files = _files(room, mail)
-    with saved(room.files, tenant_id, files) as stored, room.database.write(tenant_id) as session:
+    from_customer = mail.sender == ticket.customer_email.lower()
+    if from_customer and not robot and ticket.status == TicketStatus.closed:
+        return _open(room, tenant_id, mail, confirm=True, follow_up_of=ticket)  # closed is final
+    outcome = "reply" if from_customer and not robot else "note"
+    with (saved(room.files, tenant_id, _files(room, mail)) as stored,
+          room.database.write(tenant_id) as session):  # fmt: skip
         current = session.get(SupportTicket, ticket.id)
         assert current is not None
         if robot:
-            outcome = "note"
             _note(session, current, f"Automatic mail ({robot}) from {mail.sender}, not answered:"
                                     f"\n\n{mail.text}", stored)  # fmt: skip
-        elif mail.sender != current.customer_email.lower():
-            outcome = "note"
+        elif not from_customer:
             _note(session, current, f"Mail from {mail.sender_name or mail.sender} <{mail.sender}>,"
                                     " who is not this ticket's customer; not shown to the"
                                     f" customer:\n\n{mail.text}", stored)  # fmt: skip
-        elif current.status == TicketStatus.closed:
-            outcome = "follow-up"
         else:
-            outcome = "reply"
             add_reply(session, current, mail.text or "(an empty mail)", stored)
-        if outcome != "follow-up":
-            session.add(_record(mail, outcome, current.id))
-    if outcome == "follow-up":
-        return _open(room, tenant_id, mail, confirm=True, follow_up_of=ticket)
+        session.add(_record(mail, outcome, current.id))
     # Committed: the desk's open pages hear of it (and the customer's, of their own reply).
     ticket_changed(room.events, tenant_id, ticket.id, "replied", customer_sees=outcome == "reply")
     return Outcome(outcome, ticket.id)
+
+
+def _mailbox(address: str) -> str:
+    """Return an address without its +tag, lower-cased: support+x@d and support@d are one."""
+    local, _, domain = address.strip("<> ").lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 def _stored(session: TenantSession, message_id: str) -> InboundMail | None:

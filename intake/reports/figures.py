@@ -159,7 +159,7 @@ def _ranked(session: TenantSession, scope: Scope, took: Any, *where: Any,
     agent = SupportTicket.assigned_agent_id
     per_agent = (
         [func.row_number().over(partition_by=agent, order_by=took),
-         func.count().over(partition_by=agent)] if by_agent else [literal(0), literal(-1)]
+         func.count().over(partition_by=agent)] if by_agent else [literal(0), literal(0)]
     )  # fmt: skip
     ranked = _tickets(
         scope, agent.label("agent"), took.label("took"),
@@ -168,9 +168,10 @@ def _ranked(session: TenantSession, scope: Scope, took: Any, *where: Any,
     ).where(*where).subquery()  # fmt: skip
     c = ranked.c
     # ceil(n / 2) and ceil(9n / 10) in integers: the nearest ranks of both figures.
-    query = select(c.agent, c.took, c.rank, c.n, c.agent_rank, c.agent_n).where(or_(
-        c.rank == (c.n + 1) // 2, c.rank == (9 * c.n + 9) // 10,
-        c.agent_rank == (c.agent_n + 1) // 2))  # fmt: skip
+    wanted = [c.rank == (c.n + 1) // 2, c.rank == (9 * c.n + 9) // 10]
+    if by_agent:
+        wanted.append(c.agent_rank == (c.agent_n + 1) // 2)
+    query = select(c.agent, c.took, c.rank, c.n, c.agent_rank, c.agent_n).where(or_(*wanted))
     count, median, p90, medians = 0, None, None, {}
     for who, seconds, rank, n, agent_rank, agent_n in session.execute(query):
         took_s, count = max(int(seconds), 0), int(n)
