@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from intake.desk import account, admin, chats, context, dashboard, queue, signin, tickets
+from intake.desk import (
+    account,
+    admin,
+    chats,
+    context,
+    dashboard,
+    mailbox,
+    queue,
+    signin,
+    tickets,
+)
 from intake.desk.blueprint import admin_bp, bp
 
 __all__ = [
-    "account", "admin", "chats", "dashboard", "init_app", "queue", "signin", "tickets",
+    "account", "admin", "chats", "dashboard", "init_app", "mailbox", "queue", "signin",
+    "tickets",
 ]  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from intake.desk import auth
 from intake.desk.forms import EmptyForm
+from intake.mail.inbound import is_foreign_mail
 from intake.models import AgentNotification
 from intake.web.tenancy import tenant_session
 
@@ -32,3 +33,4 @@ def _desk_context() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Give desk templates the signed-in agent and the unread count."""
     app.context_processor(_desk_context)
+    app.jinja_env.tests["foreign_mail"] = is_foreign_mail  # another sender's mail, to accept

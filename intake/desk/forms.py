@@ -241,6 +241,32 @@ for _priority in TicketPriority:
         ))  # fmt: skip
 
 
+class MailboxForm(FlaskForm):  # type: ignore[misc]
+    """Where the tenant's mail comes in: its support address and its IMAP mailbox."""
+
+    mail_address = StringField("Support address", filters=[strip],
+                               validators=[SettingRule("mail_address")])  # fmt: skip
+    mail_host = StringField("IMAP server", filters=[strip], validators=[SettingRule("mail_host")])
+    mail_port = IntegerField("Port", validators=[InputRequired("Enter the port (993 with ssl)."),
+                                                 SettingRule("mail_port")])  # fmt: skip
+    mail_security = SelectField("Security", choices=choices(
+        [("ssl", "TLS (port 993)"), ("starttls", "STARTTLS (port 143)"),
+         ("none", "None (a server on this machine only)")]), validate_choice=True)  # fmt: skip
+    mail_username = StringField("User name", filters=[strip],
+                                validators=[SettingRule("mail_username")])  # fmt: skip
+    mail_password = PasswordField("Password", validators=[SettingRule("mail_password")])
+    mail_folder = StringField("Folder new mail arrives in", filters=[strip],
+                              validators=[InputRequired("Enter a folder, such as INBOX."),
+                                          SettingRule("mail_folder")])  # fmt: skip
+    mail_done_folder = StringField("Folder for mail once stored", filters=[strip],
+                                   validators=[InputRequired("Enter a folder, such as Processed."),
+                                               SettingRule("mail_done_folder")])  # fmt: skip
+
+
+MAILBOX_SETTINGS = ("mail_address", "mail_host", "mail_port", "mail_security", "mail_username",
+                    "mail_password", "mail_folder", "mail_done_folder")  # fmt: skip
+
+
 class PasswordForm(FlaskForm):  # type: ignore[misc]
     """An agent changes their own password."""
 

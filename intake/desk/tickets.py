@@ -10,11 +10,12 @@ from sqlalchemy import select
 from intake.agents.accounts import active_agents, groups
 from intake.desk import auth
 from intake.desk.blueprint import bp
-from intake.desk.forms import FieldsForm, MergeForm, ReplyForm
+from intake.desk.forms import EmptyForm, FieldsForm, MergeForm, ReplyForm
 from intake.desk.live import desk_stream
 from intake.errors import Conflict, InvalidInput, NotFound
 from intake.files import check_files, saved
 from intake.kb.search import suggest
+from intake.mail.inbound import accept_foreign_mail
 from intake.models import (
     CannedResponse,
     SupportTicket,
@@ -74,7 +75,7 @@ def _page(reference: str, status: int = 200, **forms: Any) -> Any:
         merge_form=forms.get("merge_form") or MergeForm(version=str(ticket.version)),
         problem=forms.get("problem", ""), kb_query=kb_query, kb_found=found,
         viewers=viewers, viewers_json=[{"name": v.name, "state": v.state} for v in viewers],
-        site_base=tenant().absolute(""),
+        site_base=tenant().absolute(""), accept_form=EmptyForm(),
     ), status  # fmt: skip
 
 
@@ -139,6 +140,22 @@ def post_reply(reference: str) -> Any:
     internal = bool(form.internal.data)
     what = "note" if internal else "replied"
     ticket_changed(state().events, tenant().id, ticket_id, what, customer_sees=not internal)
+    return redirect(url_for("desk.ticket", reference=reference.upper()) + f"#r{response_id}", 303)
+
+
+@bp.route("/tickets/<reference>/messages/<int:response_id>/accept", methods=["POST"])
+def accept_mail(reference: str, response_id: int) -> Any:
+    """Show another sender's mail, kept as a note, to the customer."""
+    if not EmptyForm().validate_on_submit():
+        return _page(reference, 400, problem="The form expired; reload the page and try again.")
+    try:
+        with state().db.write(tenant().id) as session:
+            target = ticket_by_reference(session, reference, lock=True)
+            accept_foreign_mail(session, target, response_id, auth.agent())
+            ticket_id = target.id
+    except Conflict as exc:
+        return _page(reference, 409, problem=exc.message)
+    ticket_changed(state().events, tenant().id, ticket_id, "replied", customer_sees=True)
     return redirect(url_for("desk.ticket", reference=reference.upper()) + f"#r{response_id}", 303)
 
 

@@ -108,6 +108,8 @@ def fetch_box(room: Mailroom, tenant_id: str, box: Mailbox, wait: float = 0.0) -
             client.idle()
             client.idle_check(timeout=wait)  # returns at the first news, or after `wait`
             client.idle_done()
+    except (OSError, IMAPClientError) as exc:  # what was stored stays stored; the rest waits
+        raise ConfigError(f"{tenant_id}: reading {box!r} stopped: {exc}") from None
     finally:
         try:
             client.logout()

@@ -24,18 +24,21 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from intake.db import Database, TenantSession
-from intake.errors import InvalidInput
+from intake.errors import Conflict, InvalidInput, NotFound
 from intake.events import EventBus
 from intake.files import CheckedFile, FileStore, SavedFile, check_files, saved
 from intake.mail.reading import Received, read_mail
 from intake.mail.robots import automatic, bounced_addresses, is_bounce
 from intake.models import (
+    Agent,
     AuthorType,
     FailingAddress,
     InboundMail,
     SupportTicket,
     TicketCategory,
+    TicketEventKind,
     TicketPriority,
+    TicketResponse,
     TicketStatus,
     utcnow,
 )
@@ -45,10 +48,15 @@ from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.mail_headers import read_reply_token
 from intake.tickets.mails import Brand
 from intake.tickets.replies import add_reply
-from intake.tickets.thread import add_message
+from intake.tickets.thread import add_message, record
 from intake.tickets.writer import TicketWriter
 
 log = logging.getLogger(__name__)
+# A mail on a ticket from another address: a note, until an agent shows it to the customer.
+FOREIGN = ("Mail from {who}, who is not this ticket's customer; not shown to the customer"
+           " unless an agent accepts it:")  # fmt: skip
+FOREIGN_RE = re.compile(r"\AMail from (?P<who>.+?), who is not this ticket's customer;"
+                        r"[^\n]*:\n\n(?P<text>.*)\Z", re.DOTALL)  # fmt: skip
 FLOOD_PER_HOUR = 10  # mails from one sender an hour beyond which none is acted on
 ROOT_ID_RE = re.compile(r"^<ticket-(?P<tenant>[a-z0-9_-]+)-(?P<id>\d+)@")
 TOKEN_RE = re.compile(r"^[^@+]+\+(?P<token>[^@]+)@")
@@ -125,9 +133,8 @@ def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket |
             _note(session, current, f"Automatic mail ({robot}) from {mail.sender}, not answered:"
                                     f"\n\n{mail.text}", stored)  # fmt: skip
         elif not from_customer:
-            _note(session, current, f"Mail from {mail.sender_name or mail.sender} <{mail.sender}>,"
-                                    " who is not this ticket's customer; not shown to the"
-                                    f" customer:\n\n{mail.text}", stored)  # fmt: skip
+            who = f"{mail.sender_name or mail.sender} <{mail.sender}>"
+            _note(session, current, f"{FOREIGN.format(who=who)}\n\n{mail.text}", stored)
         else:
             add_reply(session, current, mail.text or "(an empty mail)", stored)
         session.add(_record(mail, outcome, current.id))
@@ -269,3 +276,26 @@ def _open(room: Mailroom, tenant_id: str, mail: Received, confirm: bool,
     ticket, _token = create_ticket(room.writer, room.files, tenant_id, brand, data, files,
                                    linked=[(InboundMail, record_row)])  # fmt: skip
     return Outcome("ticket", ticket.id)
+
+
+def is_foreign_mail(response: TicketResponse) -> bool:
+    """Say whether a message is another sender's mail, kept as a note for an agent to accept."""
+    return (response.is_internal and response.author_type == AuthorType.system
+            and FOREIGN_RE.match(response.body) is not None)  # fmt: skip
+
+
+def accept_foreign_mail(session: TenantSession, ticket: SupportTicket, response_id: int,
+                        agent: Agent) -> TicketResponse:  # fmt: skip
+    """Show another sender's mail to the ticket's customer, as that sender's words (the agent
+    judged it part of the conversation: a colleague of the customer, say)."""
+    response = session.get(TicketResponse, response_id)
+    if response is None or response.ticket_id != ticket.id:
+        raise NotFound()
+    found = FOREIGN_RE.match(response.body) if is_foreign_mail(response) else None
+    if found is None:
+        raise Conflict("Only a mail from another sender, kept as a note, can be accepted.")
+    response.body, response.is_internal = f"{found['who']} wrote:\n\n{found['text']}", False
+    record(session, ticket, TicketEventKind.replied, f"accepted the mail of {found['who']}", agent)
+    ticket.updated_at = utcnow()
+    session.flush()
+    return response

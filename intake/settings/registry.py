@@ -6,6 +6,7 @@ service runs (sign-in rules, automatic work, mail credentials) is here and in th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,12 @@ def _targets() -> tuple[Setting, ...]:
 MAIL_SECURITY = ("ssl", "starttls", "none")
 
 
+def _address(text: str, key: str) -> str:
+    if text and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise InvalidInput(f"{key}: use an address like support@example.com.", key)
+    return text
+
+
 def _security(text: str, key: str) -> str:
     if text not in MAIL_SECURITY:
         raise InvalidInput(f"{key}: use one of {', '.join(MAIL_SECURITY)}.", key)
@@ -108,7 +115,7 @@ SETTINGS = {
                 low=1, high=3650),
         Setting("mail_address", str, "",
                 "The tenant's support address (support@...): new mail to it opens tickets.",
-                max_length=254),
+                max_length=254, reader=_address),
         Setting("mail_host", str, "",
                 "IMAP server of the tenant's incoming mailbox (empty: no fetching).",
                 max_length=255),

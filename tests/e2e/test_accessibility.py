@@ -341,6 +341,7 @@ SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "desk settings": (True, _go("/desk/eur/admin/settings")),
     "desk customers' data": (True, _go("/desk/eur/admin/customers")),
     "desk mail": (True, _go("/desk/eur/admin/mail")),
+    "desk incoming mail": (True, _go("/desk/eur/admin/mail/incoming")),
     "desk chats": (True, _go("/desk/eur/chats")),
     "desk chat": (True, _go("/desk/eur/chats/{desk.chat_id}?kbq=refund")),
     "desk chat with an error": (True, _chat_with_an_error),

@@ -4,6 +4,7 @@ stored once; a reply from someone else is a note for agents."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -24,9 +25,14 @@ from intake.models import (
 from intake.state import state
 from intake.tickets.loading import ticket_by_reference
 from tests.intake.conftest import api_ticket
-from tests.intake.desk import signed_in
+from tests.intake.desk import hidden, signed_in
 from tests.intake.mailing import deliver, mail, reply_address
 from tests.intake.test_desk_work import customer_page, on_ticket, text
+
+
+def text_of(page: str) -> str:
+    return html.unescape(page)
+
 
 ADA = "ada@example.com"
 QUOTE = "Hello Ada,\n\nplease try the export again.\n\nSupport"
@@ -179,16 +185,30 @@ def test_a_bounce_marks_the_address_and_is_not_answered(app: Flask, client: Flas
     assert "Mail to ada@example.com bounced" in page and "User unknown" in page
 
 
-def test_a_reply_from_someone_else_is_a_note_the_customer_never_sees(
+def test_a_reply_from_someone_else_is_a_note_until_an_agent_accepts_it(
     app: Flask, client: FlaskClient
 ) -> None:
     ref, address, _root, created = _answered(app, client)
-    raw = mail("Mallory <mallory@example.net>", address, "Re: x", "Close this ticket, please.")
+    raw = mail("Bob Colleague <bob@example.net>", address, "Re: x", "Ada is away; I can help.")
     assert deliver(app, raw).outcome == "note"
     author, internal, body = _thread(app, ref)[-1]
     assert author == AuthorType.system and internal
-    assert "mallory@example.net" in body and "Close this ticket" in body
-    assert "Close this ticket" not in customer_page(client, created)
+    assert "bob@example.net" in body and "Ada is away" in body
+    assert "Ada is away" not in customer_page(client, created)
+    sam = signed_in(app, "sam3@example.com")
+    page = sam.get(f"/desk/eur/tickets/{ref}").get_data(as_text=True)
+    action = re.search(r'action="(/desk/eur/tickets/[^"]+/accept)"', page)
+    assert action and "Show this mail to the customer" in page
+    accepted = sam.post(action.group(1), data={"csrf_token": hidden(page)})
+    assert accepted.status_code == 303
+    author, internal, body = _thread(app, ref)[-1]
+    assert (
+        not internal
+        and body == "Bob Colleague <bob@example.net> wrote:\n\nAda is away; I can help."
+    )
+    assert "Ada is away; I can help." in text_of(customer_page(client, created))
+    again = sam.post(action.group(1), data={"csrf_token": hidden(page)})
+    assert again.status_code == 409  # accepted once; a note of an agent is never accepted
 
 
 def test_a_reply_to_a_closed_ticket_opens_a_follow_up(app: Flask, client: FlaskClient) -> None:

@@ -17,16 +17,21 @@ from sqlalchemy import func, select
 from intake.mail import imap
 from intake.mail.imap import fetch_all
 from intake.mail.lmtp import lmtp_server
-from intake.models import InboundMail, SupportTicket
+from intake.models import AgentRole, InboundMail, SupportTicket
 from intake.settings import TenantSettings
 from intake.state import state
 from intake.tickets.loading import ticket_by_reference
 from scripts.pgserver import free_port
 from tests.intake.conftest import MAILBOXES
+from tests.intake.desk import post_form, signed_in
 from tests.intake.mailing import mail, reply_address
 from tests.intake.test_mail_in import ADA, _answered, _thread
 
 USER = "support@eur.example.com"
+
+
+class Died(BaseException):
+    """The process stops here, as if killed (nothing catches it)."""
 
 
 @pytest.fixture
@@ -88,12 +93,12 @@ def test_a_crash_mid_fetch_loses_and_doubles_nothing(
 
     def crash_on_second(client: IMAPClient, uids: list[int], folder: str) -> None:
         if moved:
-            raise ConnectionResetError("the process died here")
+            raise Died
         moved.append(uids)
         real_move(client, uids, folder)
 
     monkeypatch.setattr(imap, "_move", crash_on_second)
-    with pytest.raises(ConnectionResetError):
+    with pytest.raises(Died):
         _fetch(app)  # the second mail is stored, and still in the inbox
     monkeypatch.setattr(imap, "_move", real_move)
     assert _fetch(app) == {"eur": {"already stored": 1, "ticket": 1}}
@@ -143,3 +148,32 @@ def test_mail_delivered_by_lmtp_is_stored_and_strangers_refused(
     assert reply_address(app, opened.reference)[0].startswith("support+")
     with state(app).db.read("eur") as session:
         assert ticket_by_reference(session, ref).customer_email == ADA
+
+
+def test_an_admin_sets_the_mailbox_in_the_desk_and_reads_it_now(
+    app: Flask, imap_server: tuple[str, int], mailbox: IMAPClient
+) -> None:
+    admin = signed_in(app, "boss@example.com", role=AgentRole.admin)
+    page = "/desk/eur/admin/mail/incoming"
+    host, port = imap_server
+    fields = {"mail_address": "support@eur.example.com", "mail_host": host, "mail_port": str(port),
+              "mail_security": "none", "mail_username": USER, "mail_password": "wrong-one",
+              "mail_folder": "INBOX", "mail_done_folder": "Done"}  # fmt: skip
+    bad = post_form(admin, page, page, **{**fields, "mail_address": "not an address"})
+    assert bad.status_code == 400 and "use an address like support@example.com" in bad.text
+    assert post_form(admin, page, page, **fields).status_code == 303
+    shown = admin.get(page).get_data(as_text=True)
+    assert "wrong-one" not in shown and "A password is stored" in shown
+    read = post_form(admin, page, f"{page}/read")
+    assert read.status_code == 303
+    said = admin.get(page).get_data(as_text=True)
+    assert "cannot read Mailbox(support@eur.example.com@" in said and "wrong-one" not in said
+    # The right password; an empty field later keeps it.
+    assert post_form(admin, page, page, **{**fields, "mail_password": MAILBOXES[USER]}
+                     ).status_code == 303  # fmt: skip
+    assert post_form(admin, page, page, **{**fields, "mail_password": ""}).status_code == 303
+    mailbox.append("INBOX", mail("grace@example.com", USER, "Printing", "How do I print?"))
+    post_form(admin, page, f"{page}/read")
+    assert "The mailbox was read: 1 ticket." in admin.get(page).get_data(as_text=True)
+    assert _count(mailbox, "Done") == 1
+    assert signed_in(app, "plain@example.com").get(page).status_code == 404  # admins only

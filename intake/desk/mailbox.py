@@ -1,0 +1,72 @@
+"""The tenant's incoming mail, set by admins: its support address and IMAP mailbox, and a
+button that reads the mailbox now (so a wrong password shows at once, not in a log)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from flask import session as browser_session
+
+from intake.desk.blueprint import admin_bp
+from intake.desk.forms import MAILBOX_SETTINGS, EmptyForm, MailboxForm
+from intake.errors import ConfigError, InvalidInput
+from intake.mail.imap import fetch_box, mailbox_of
+from intake.settings import TenantSettings
+from intake.state import state
+from intake.web.tenancy import tenant, tenant_session
+
+CHECKED = "mailbox_checked"  # the session's note of the last "read it now", for its page
+
+
+def _page(form: MailboxForm, status: int = 200) -> Any:
+    stored = TenantSettings(tenant_session(), state().secrets)
+    return render_template(
+        "desk/admin_mailbox.html", form=form, empty=EmptyForm(),
+        has_password=bool(stored.get("mail_password")),
+        checked=browser_session.pop(CHECKED, None),
+    ), status  # fmt: skip
+
+
+@admin_bp.route("/admin/mail/incoming", methods=["GET", "POST"])
+def mailbox() -> Any:
+    """Show and change where the tenant's mail comes in; the password is never shown, and an
+    empty password field keeps the one stored."""
+    if request.method == "GET":
+        current = TenantSettings(tenant_session(), state().secrets).plain_values()
+        data = {key: current[key] for key in MAILBOX_SETTINGS if key != "mail_password"}
+        return _page(MailboxForm(data=data))
+    form = MailboxForm()
+    if not form.validate_on_submit():
+        return _page(form, 400)
+    values = {key: form[key].data for key in MAILBOX_SETTINGS}
+    if not values["mail_password"]:
+        values.pop("mail_password")
+    try:
+        with state().db.write(tenant().id) as session:
+            settings = TenantSettings(session, state().secrets)
+            for key, value in values.items():
+                settings.set(key, value)
+    except InvalidInput as exc:
+        getattr(form, exc.field or "mail_host", form.mail_host).errors = [exc.message]
+        return _page(form, 400)
+    return redirect(url_for("desk_admin.mailbox"), 303)
+
+
+@admin_bp.route("/admin/mail/incoming/read", methods=["POST"])
+def mailbox_read() -> Any:
+    """Read the mailbox now and say what came, or why it could not be read."""
+    if EmptyForm().validate_on_submit():
+        box = mailbox_of(state().db, state().secrets, tenant().id)
+        if box is None:
+            said = "No IMAP server is set: there is no mailbox to read."
+        else:
+            try:
+                counts = fetch_box(state().mailroom, tenant().id, box)
+            except ConfigError as exc:
+                said = exc.message.removeprefix(f"{tenant().id}: ")
+            else:
+                what = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+                said = f"The mailbox was read: {what or 'no new mail'}."
+        browser_session[CHECKED] = said
+    return redirect(url_for("desk_admin.mailbox"), 303)
