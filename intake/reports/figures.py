@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select, tuple_
 
 from intake.db import TenantSession
 from intake.models import (
@@ -156,6 +156,8 @@ def _ranked(session: TenantSession, scope: Scope, took: Any, *where: Any,
     """Rank the durations in the database and return only the ranks wanted: the median's
     and the 90th percentile's of all, and (`by_agent`) each agent's median: a few rows, not
     thousands."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _percentiles(session, scope, took, *where, by_agent=by_agent)
     agent = SupportTicket.assigned_agent_id
     per_agent = (
         [func.row_number().over(partition_by=agent, order_by=took),
@@ -182,6 +184,31 @@ def _ranked(session: TenantSession, scope: Scope, took: Any, *where: Any,
         if by_agent and agent_rank == (agent_n + 1) // 2:
             medians[who] = (int(agent_n), took_s)
     return Ranked(count, median, p90, medians)
+
+
+def _percentiles(session: TenantSession, scope: Scope, took: Any, *where: Any,
+                 by_agent: bool) -> Ranked:  # fmt: skip
+    """PostgreSQL's ordered-set aggregates: percentile_disc is the nearest rank, the same
+    figure as the window functions' (one sort per grouping, no row kept)."""
+    agent = SupportTicket.assigned_agent_id
+    median = func.percentile_disc(0.5).within_group(took)
+    p90 = func.percentile_disc(0.9).within_group(took)
+    sets = func.grouping_sets(tuple_(agent), tuple_()) if by_agent else None
+    query = _tickets(scope, agent if by_agent else literal(None), func.count(), median, p90,
+                     func.grouping(agent) if by_agent else literal(1)).where(*where)  # fmt: skip
+    if sets is not None:
+        query = query.group_by(sets)
+    whole, medians = Ranked(0, None, None, {}), {}
+    for who, n, middle, ninety, of_all in session.execute(query):
+        if of_all:  # the grouping set of all the period's tickets
+            whole = Ranked(int(n), _seconds_of(middle), _seconds_of(ninety), {})
+        elif n:
+            medians[who] = (int(n), _seconds_of(middle) or 0)
+    return Ranked(whole.count, whole.median, whole.p90, medians)
+
+
+def _seconds_of(value: Any) -> int | None:
+    return None if value is None else max(int(value), 0)
 
 
 @dataclass(frozen=True)
