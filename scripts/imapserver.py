@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts.pgserver import free_port
+from scripts.pgserver import free_port, stop_process
 
 BINARY = "/usr/sbin/dovecot"
 
@@ -99,12 +99,5 @@ service imap-login {{
 
     def stop(self) -> None:
         """Stop the server and remove its folder."""
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
-        shutil.rmtree(self.folder, ignore_errors=True)
+        stop_process(self.process, self.folder)
+        self.process = None

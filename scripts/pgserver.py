@@ -41,6 +41,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen[bytes] | None, folder: str | Path) -> None:
+    """Stop a throw-away server's process (killed if it lingers) and delete its folder."""
+    if process is not None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class PgServer:
     """initdb into a temporary folder, start on a free loopback port, stop and delete."""
 

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from scripts.pgserver import free_port
+from scripts.pgserver import free_port, stop_process
 
 
 class RedisServer:
@@ -47,12 +47,5 @@ class RedisServer:
 
     def stop(self) -> None:
         """Stop the server and remove its folder."""
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
-        shutil.rmtree(self.folder, ignore_errors=True)
+        stop_process(self.process, self.folder)
+        self.process = None
