@@ -166,5 +166,8 @@ def test_nginx_refuses_a_search_flood_before_the_service(served: int, tmp_path: 
             assert json.loads(body)["error"]["message"].startswith("Too many requests")
     assert suggested[0] == 429
     assert elsewhere[0] == 200
-    # The refusals were nginx's: the service answered only the searches that passed.
-    assert served_searches(served) == {"200": passed + 1}
+    # The refusals were nginx's: the service saw only what nginx let through (one, its burst
+    # of 3, at most one refilled, and the other address's); its own limit of 4 a second may
+    # refuse that refilled one, a second line that the flood never reaches.
+    seen = served_searches(served)
+    assert seen.get("200") == passed + 1 and sum(seen.values()) <= 6, seen
