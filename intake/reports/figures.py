@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,28 +18,22 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select, tuple_
 from intake.db import TenantSession
 from intake.models import (
     Agent,
-    ArticleFeedback,
     AuthorType,
     ChatMessage,
     ChatSession,
-    DeflectionEvent,
-    Faq,
-    KnowledgeBaseArticle,
     SatisfactionRating,
-    SearchMiss,
     SupportTicket,
-    TicketCitation,
     TicketPriority,
     TicketStatus,
     utcnow,
 )
-from intake.reports.period import Period
+from intake.reports.knowledge import articles, searches
+from intake.reports.period import Period, within
 from intake.reports.sql import epoch, local_day
 from intake.reports.tables import Table, hours, nearest_rank, percent
 
 OPEN = (TicketStatus.open, TicketStatus.in_progress, TicketStatus.pending)
 DONE = (TicketStatus.resolved, TicketStatus.closed)
-SEARCHES_SHOWN = 50
 EPOCH_DAY = dt.date(1970, 1, 1)
 
 
@@ -59,7 +52,7 @@ def dashboard(session: TenantSession, scope: Scope) -> dict[str, Table]:
     team = scope.agent_id is None  # only the team's view has a line per agent
     created, resolved = _created(session, scope, dialect), _resolved(session, scope, dialect)
     first = _ranked(session, scope, _seconds(SupportTicket.first_response_at, dialect),
-                    _within(SupportTicket.created_at, scope.period),
+                    within(SupportTicket.created_at, scope.period),
                     SupportTicket.first_response_at.is_not(None), by_agent=team)  # fmt: skip
     resolutions = _ranked(session, scope, _seconds(SupportTicket.resolved_at, dialect),
                           *_resolved_in(scope.period))  # fmt: skip
@@ -73,7 +66,7 @@ def dashboard(session: TenantSession, scope: Scope) -> dict[str, Table]:
     ]
     if team:
         figures.append(_agents(session, scope, first, resolved.per_agent))
-    figures += [_articles(session, scope), _searches(session, scope)]
+    figures += [articles(session, scope.period), searches(session, scope.period)]
     return {table.key: table for table in figures}
 
 
@@ -85,13 +78,9 @@ def _tickets(scope: Scope, *columns: Any) -> Select[Any]:
     return query
 
 
-def _within(column: Any, period: Period) -> Any:
-    return and_(column >= period.start, column < period.end)
-
-
 def _resolved_in(period: Period) -> list[Any]:
     """Tickets resolved (or closed) in the period; merged ones were not resolved, but joined."""
-    return [_within(SupportTicket.resolved_at, period), SupportTicket.status.in_(DONE),
+    return [within(SupportTicket.resolved_at, period), SupportTicket.status.in_(DONE),
             SupportTicket.merged_into_id.is_(None)]  # fmt: skip
 
 
@@ -134,7 +123,7 @@ def _created(session: TenantSession, scope: Scope, dialect: str) -> Created:
                       else_=0)),
         func.sum(case((kept, _late(SupportTicket.resolved_at, counted["resolution"], now)),
                       else_=0)),
-    ).where(_within(SupportTicket.created_at, scope.period)).group_by(day)  # fmt: skip
+    ).where(within(SupportTicket.created_at, scope.period)).group_by(day)  # fmt: skip
     rows = _days(session, query)
     totals = [sum(r[i] for r in rows.values()) for i in range(1, 5)]
     return Created({d: r[0] for d, r in rows.items()},
@@ -237,7 +226,7 @@ def _per_day(session: TenantSession, scope: Scope, dialect: str, created: dict[d
     period, offsets = scope.period, scope.period.offsets()
     chat_day = local_day(ChatSession.created_at, dialect, offsets)
     chat_query = select(chat_day, func.count()).select_from(ChatSession).where(
-        _within(ChatSession.created_at, period), *_own_chats(scope)).group_by(chat_day)  # fmt: skip
+        within(ChatSession.created_at, period), *_own_chats(scope)).group_by(chat_day)  # fmt: skip
     chats = _days(session, chat_query)
     rows: list[tuple[Any, ...]] = [
         (day.isoformat(), created.get(day, 0), resolved.get(day, 0), chats.get(day, (0,))[0])
@@ -281,7 +270,7 @@ def _breaches(created: Created) -> Table:
 
 def _ratings(session: TenantSession, scope: Scope) -> list[tuple[int | None, bool]]:
     query = select(SatisfactionRating.agent_id, SatisfactionRating.satisfied).where(
-        _within(SatisfactionRating.created_at, scope.period))  # fmt: skip
+        within(SatisfactionRating.created_at, scope.period))  # fmt: skip
     if scope.agent_id is not None:
         query = query.where(SatisfactionRating.agent_id == scope.agent_id)
     return [(agent, bool(yes)) for agent, yes in session.execute(query)]
@@ -304,12 +293,12 @@ def _own_chats(scope: Scope) -> list[Any]:
 def _chats(session: TenantSession, scope: Scope, dialect: str) -> Table:
     mine = _own_chats(scope)
     total = session.scalar(select(func.count(ChatSession.id)).where(
-        _within(ChatSession.created_at, scope.period), *mine)) or 0  # fmt: skip
+        within(ChatSession.created_at, scope.period), *mine)) or 0  # fmt: skip
     first_answer = func.min(epoch(ChatMessage.created_at, dialect))
     waits = select(first_answer - epoch(ChatSession.created_at, dialect)).select_from(
         ChatMessage).join(ChatSession, and_(ChatSession.id == ChatMessage.session_id,
                           ChatSession.tenant_id == ChatMessage.tenant_id),
-    ).where(_within(ChatSession.created_at, scope.period),
+    ).where(within(ChatSession.created_at, scope.period),
             ChatMessage.author_type == AuthorType.agent, *mine
     ).group_by(ChatSession.id, ChatSession.created_at)  # fmt: skip
     seconds = [max(int(s), 0) for s in session.scalars(waits)]
@@ -344,53 +333,3 @@ def _agents(session: TenantSession, scope: Scope, first: Ranked,
     return Table("agents", "Per agent",
                  ("agent", "resolved", "median first answer hours", "satisfaction answers",
                   "solved %"), rows)  # fmt: skip
-
-
-def _by(rows: Iterable[Any]) -> dict[int, tuple[int, ...]]:
-    return {int(key): tuple(int(v or 0) for v in values) for key, *values in rows}
-
-
-def _articles(session: TenantSession, scope: Scope) -> Table:
-    period = scope.period
-    unanswered = func.sum(case((DeflectionEvent.ticket_id.is_(None), 1), else_=0))
-    views: dict[str, dict[int, tuple[int, ...]]] = {}
-    for kind, column in (("article", DeflectionEvent.article_id), ("faq", DeflectionEvent.faq_id)):
-        views[kind] = _by(session.execute(
-            select(column, func.count(), unanswered)
-            .where(_within(DeflectionEvent.created_at, period), column.is_not(None))
-            .group_by(column)))  # fmt: skip
-    votes = _by(session.execute(
-        select(ArticleFeedback.article_id,
-               func.sum(case((ArticleFeedback.helpful.is_(True), 1), else_=0)),
-               func.sum(case((ArticleFeedback.helpful.is_(True), 0), else_=1)))
-        .where(_within(ArticleFeedback.created_at, period))
-        .group_by(ArticleFeedback.article_id)))  # fmt: skip
-    cited = _by(session.execute(
-        select(TicketCitation.article_id, func.count(func.distinct(TicketCitation.ticket_id)))
-        .where(_within(TicketCitation.created_at, period))
-        .group_by(TicketCitation.article_id)))  # fmt: skip
-    rows: list[tuple[Any, ...]] = []
-    for article in session.scalars(select(KnowledgeBaseArticle)):
-        shown, deflected = views["article"].get(article.id, (0, 0))
-        yes, no = votes.get(article.id, (0, 0))
-        rows.append((article.title, "article", shown, deflected, yes, no,
-                     cited.get(article.id, (0,))[0]))  # fmt: skip
-    for faq in session.scalars(select(Faq)):
-        shown, deflected = views["faq"].get(faq.id, (0, 0))
-        rows.append((faq.question, "faq", shown, deflected, 0, 0, 0))
-    rows = [r for r in rows if any(r[2:])]  # only what was read, voted on or cited
-    rows.sort(key=lambda r: (-int(r[2]), -int(r[6]), str(r[0])))
-    return Table("articles", "The knowledge base: what customers read, voted and agents cited",
-                 ("title", "kind", "suggestion views", "deflections", "helpful",
-                  "not helpful", "tickets citing it"), rows)  # fmt: skip
-
-
-def _searches(session: TenantSession, scope: Scope) -> Table:
-    total = func.sum(SearchMiss.count)
-    query = (select(SearchMiss.query, total)
-             .where(SearchMiss.day >= scope.period.first, SearchMiss.day <= scope.period.last)
-             .group_by(SearchMiss.query).order_by(total.desc(), SearchMiss.query)
-             .limit(SEARCHES_SHOWN))  # fmt: skip
-    rows: list[tuple[Any, ...]] = [(words, int(n)) for words, n in session.execute(query)]
-    return Table("searches", "Searches that found nothing: what to write next",
-                 ("search", "times"), rows)  # fmt: skip

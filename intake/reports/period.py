@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_
 
 from intake.errors import InvalidInput
 
@@ -57,6 +60,11 @@ class Period:
                 stretches.append((int(at.timestamp()), offset(at)))
             at = later
         return stretches
+
+
+def within(column: Any, period: Period) -> Any:
+    """Return the SQL condition: a time column's value falls in the period."""
+    return and_(column >= period.start, column < period.end)
 
 
 def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
