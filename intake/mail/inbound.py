@@ -45,7 +45,7 @@ from intake.models import (
 from intake.tickets import rules
 from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
-from intake.tickets.mail_headers import read_reply_token
+from intake.tickets.mail_headers import read_reply_address, read_root_message_id
 from intake.tickets.mails import Brand
 from intake.tickets.replies import add_reply
 from intake.tickets.thread import add_message, record
@@ -58,8 +58,6 @@ FOREIGN = ("Mail from {who}, who is not this ticket's customer; not shown to the
 FOREIGN_RE = re.compile(r"\AMail from (?P<who>.+?), who is not this ticket's customer;"
                         r"[^\n]*:\n\n(?P<text>.*)\Z", re.DOTALL)  # fmt: skip
 FLOOD_PER_HOUR = 10  # mails from one sender an hour beyond which none is acted on
-ROOT_ID_RE = re.compile(r"^<ticket-(?P<tenant>[a-z0-9_-]+)-(?P<id>\d+)@")
-TOKEN_RE = re.compile(r"^[^@+]+\+(?P<token>[^@]+)@")
 
 
 @dataclass(frozen=True)
@@ -173,18 +171,12 @@ def _ticket_of(session: TenantSession, secret: str, tenant_id: str, mail: Receiv
                ) -> SupportTicket | None:  # fmt: skip
     """Return the ticket the mail answers (the one it was merged into, if so), or None."""
     wanted: int | None = None
-    for address in mail.recipients:
-        token = TOKEN_RE.match(address)
-        found = read_reply_token(secret, token["token"]) if token else None
+    named = [read_reply_address(secret, address) for address in mail.recipients]
+    named += [read_root_message_id(message_id) for message_id in mail.answers]
+    for found in named:  # our reply address first, then the thread's Message-IDs
         if found is not None and found[0] == tenant_id:
             wanted = found[1]
             break
-    if wanted is None:
-        for message_id in mail.answers:
-            root = ROOT_ID_RE.match(message_id)
-            if root is not None and root["tenant"] == tenant_id:
-                wanted = int(root["id"])
-                break
     ticket = session.get(SupportTicket, wanted) if wanted is not None else None
     for _hop in range(5):  # merged tickets lead to the one kept
         if ticket is None or ticket.merged_into_id is None:

@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 
 from intake.db import Database
-from intake.mail.inbound import TOKEN_RE, Mailroom, receive
+from intake.mail.inbound import Mailroom, receive
 from intake.settings import TenantSettings
-from intake.tickets.mail_headers import read_reply_token
+from intake.tickets.mail_headers import read_reply_address
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 25 * 1024 * 1024  # a mail larger than this is refused (552) at DATA
@@ -28,11 +28,9 @@ MAX_BYTES = 25 * 1024 * 1024  # a mail larger than this is refused (552) at DATA
 def tenant_of(room: Mailroom, tenant_ids: tuple[str, ...], address: str) -> str | None:
     """Return the tenant a recipient address belongs to, or None."""
     address = address.strip("<>")
-    token = TOKEN_RE.match(address)
-    if token is not None and tenant_ids:
-        found = read_reply_token(room.brand(tenant_ids[0]).secret, token["token"])
-        if found is not None and found[0] in tenant_ids:
-            return found[0]
+    found = read_reply_address(room.brand(tenant_ids[0]).secret, address) if tenant_ids else None
+    if found is not None and found[0] in tenant_ids:
+        return found[0]
     for tenant_id in tenant_ids:
         if address.lower() == _support_address(room.database, tenant_id):
             return tenant_id

@@ -29,12 +29,11 @@ from intake.models import (
 )
 from intake.reports.knowledge import articles, searches
 from intake.reports.period import Period, within
-from intake.reports.sql import epoch, local_day
+from intake.reports.sql import day_date, epoch, local_day
 from intake.reports.tables import Table, hours, nearest_rank, percent
 
 OPEN = (TicketStatus.open, TicketStatus.in_progress, TicketStatus.pending)
 DONE = (TicketStatus.resolved, TicketStatus.closed)
-EPOCH_DAY = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def _seconds(done_at: Any, dialect: str) -> Any:
 def _days(session: TenantSession, query: Select[Any] | Select[int, int]
           ) -> dict[dt.date, tuple[int, ...]]:  # fmt: skip
     """Return a (local day number, counts...) query's rows by date."""
-    return {EPOCH_DAY + dt.timedelta(days=int(day)): tuple(int(n or 0) for n in counts)
+    return {day_date(day): tuple(int(n or 0) for n in counts)
             for day, *counts in session.execute(query)}  # fmt: skip
 
 
@@ -204,7 +203,7 @@ def _resolved(session: TenantSession, scope: Scope, dialect: str) -> Resolved:
     per_day: Counter[dt.date] = Counter()
     per_agent: Counter[int | None] = Counter()
     for number, who, count in session.execute(query):
-        per_day[EPOCH_DAY + dt.timedelta(days=int(number))] += int(count)
+        per_day[day_date(number)] += int(count)
         per_agent[who] += int(count)
     return Resolved(dict(per_day), dict(per_agent))
 

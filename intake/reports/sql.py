@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, case, cast, extract, func
@@ -15,6 +16,12 @@ def epoch(column: Any, dialect: str) -> ColumnElement[int]:
 
 
 DAY = 86_400
+EPOCH_DAY = dt.date(1970, 1, 1)
+
+
+def day_date(number: int) -> dt.date:
+    """Return the date of a day number that local_day gave."""
+    return EPOCH_DAY + dt.timedelta(days=int(number))
 
 
 def local_day(column: Any, dialect: str, offsets: list[tuple[int, int]]) -> ColumnElement[int]:

@@ -7,9 +7,13 @@ signed with the service's secret key, so it cannot be forged to land on another 
 
 from __future__ import annotations
 
+import re
+
 from itsdangerous import BadSignature, Signer
 
 SALT = "intake-reply-to"
+ROOT_ID_RE = re.compile(r"^<ticket-(?P<tenant>[a-z0-9_-]+)-(?P<id>\d+)@")
+REPLY_ADDRESS_RE = re.compile(r"^[^@+]+\+(?P<token>[^@]+)@")
 
 
 def _domain(mail_from: str) -> str:
@@ -19,6 +23,12 @@ def _domain(mail_from: str) -> str:
 def root_message_id(mail_from: str, tenant_id: str, ticket_id: int) -> str:
     """Return the Message-ID of the ticket's first mail (and the thread's root)."""
     return f"<ticket-{tenant_id}-{ticket_id}@{_domain(mail_from)}>"
+
+
+def read_root_message_id(message_id: str) -> tuple[str, int] | None:
+    """Return (tenant, ticket id) of a thread's root Message-ID, or None for any other."""
+    found = ROOT_ID_RE.match(message_id)
+    return (found["tenant"], int(found["id"])) if found else None
 
 
 def reply_token(secret: str, tenant_id: str, ticket_id: int) -> str:
@@ -40,6 +50,13 @@ def reply_to_address(mail_from: str, secret: str, tenant_id: str, ticket_id: int
     """Return support+TOKEN@domain for the sender address support@domain."""
     local, _, domain = mail_from.strip("<>").partition("@")
     return f"{local}+{reply_token(secret, tenant_id, ticket_id)}@{domain}"
+
+
+def read_reply_address(secret: str, address: str) -> tuple[str, int] | None:
+    """Return (tenant, ticket id) that a genuine support+TOKEN@domain address names, or None
+    (the token is case-sensitive: the address is read as written)."""
+    found = REPLY_ADDRESS_RE.match(address.strip("<> "))
+    return read_reply_token(secret, found["token"]) if found else None
 
 
 def thread_headers(mail_from: str, secret: str, tenant_id: str, ticket_id: int) -> dict[str, str]:
