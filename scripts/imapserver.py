@@ -11,13 +11,11 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from scripts.pgserver import free_port, stop_process
+from scripts.pgserver import answers, free_port, stop_process
 
 BINARY = "/usr/sbin/dovecot"
 
@@ -84,14 +82,8 @@ service imap-login {{
             [BINARY, "-F", "-c", str(self._config())],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
-                    if conn.recv(64).startswith(b"* OK"):
-                        return "127.0.0.1", self.port
-            except OSError:
-                time.sleep(0.05)
+        if answers(self.port, b"* OK", timeout=timeout):
+            return "127.0.0.1", self.port
         log = self.folder / "dovecot.log"
         said = log.read_text()[-2000:] if log.exists() else ""
         self.stop()

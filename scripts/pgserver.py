@@ -41,6 +41,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def answers(port: int, expect: bytes, send: bytes = b"", timeout: float = 10.0) -> bool:
+    """Wait until a server on loopback `port` answers `send` with a line starting `expect`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                if send:
+                    conn.sendall(send)
+                if conn.recv(64).startswith(expect):
+                    return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def stop_process(process: subprocess.Popen[bytes] | None, folder: str | Path) -> None:
     """Stop a throw-away server's process (killed if it lingers) and delete its folder."""
     if process is not None:

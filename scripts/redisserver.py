@@ -7,12 +7,10 @@ persistence, in a temporary folder, on a free port.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 
-from scripts.pgserver import free_port, stop_process
+from scripts.pgserver import answers, free_port, stop_process
 
 
 class RedisServer:
@@ -33,15 +31,8 @@ class RedisServer:
              "--appendonly", "no", "--dir", self.folder],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return f"redis://127.0.0.1:{self.port}/0"
-            except OSError:
-                time.sleep(0.05)
+        if answers(self.port, b"+PONG", b"PING\r\n", timeout):
+            return f"redis://127.0.0.1:{self.port}/0"
         self.stop()
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
