@@ -75,4 +75,9 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # intake: --db (SQLite or a throw-away PostgreSQL) and a built sample help center, shared by
 # tests/intake and the browser test of the ticket flow.
-from tests.intake.fixtures import intake_db, kb_root, pytest_addoption  # noqa: E402, F401
+from tests.intake.fixtures import (  # noqa: E402, F401
+    intake_db,
+    kb_root,
+    pytest_addoption,
+    pytest_collection_modifyitems,
+)

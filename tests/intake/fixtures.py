@@ -27,6 +27,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under --db postgresql, run only the tests that use the database under test: the others
+    (parsers, the command line on its own SQLite file) would repeat the SQLite pass."""
+    if config.getoption("--db") != "postgresql":
+        return
+    uses = {item: "intake_db" in getattr(item, "fixturenames", ()) for item in items}
+    kept, dropped = [i for i in items if uses[i]], [i for i in items if not uses[i]]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @dataclass
 class DatabaseFactory:
     """Hands out one fresh, migrated database per test."""
