@@ -5,22 +5,14 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.admon import admon_plugin
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.deflist import deflist_plugin
-from mdit_py_plugins.gfm import gfm_plugin
 
 from kbgen.errors import Problem, Severity
-from kbgen.highlight import highlight_code
 from kbgen.load import Source
+from kbgen.markup import markdown
 
 
 @dataclass(frozen=True)
@@ -71,29 +63,6 @@ class Rendered:
     assets: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     deps: dict[str, str] = field(default_factory=dict)  # target path -> LinkTable.lookup()
-
-
-def _wrap_table(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    # A focusable, labelled scroll region lets keyboard users scroll wide tables on phones.
-    opening = '<div class="table-wrap" role="region" aria-label="Table" tabindex="0">'
-    if tokens[idx].type == "table_open":
-        return opening + self.renderToken(tokens, idx, options, env)
-    return self.renderToken(tokens, idx, options, env) + "</div>\n"
-
-
-@cache
-def markdown(allow_html: bool) -> MarkdownIt:
-    """Return the one configured parser for the given raw-HTML policy."""
-    md = MarkdownIt(
-        "commonmark", {"html": allow_html, "highlight": highlight_code, "typographer": False}
-    )
-    md.use(gfm_plugin).use(deflist_plugin).use(admon_plugin)
-    md.use(anchors_plugin, min_level=1, max_level=6)
-    md.add_render_rule("table_open", _wrap_table)
-    md.add_render_rule("table_close", _wrap_table)
-    return md
 
 
 def _children(token: Token, body_line: int) -> Iterator[tuple[Token, int]]:
