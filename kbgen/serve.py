@@ -6,6 +6,7 @@ A preview for writers, not a production server: any static host serves the built
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import logging
@@ -30,12 +31,15 @@ KEEPALIVE_SECONDS = 10.0
 
 _RELOAD_SCRIPT = b"""(function () {
   "use strict";
-  var generation = null;
+  // The build this page came from: a rebuild before the stream connects still reloads it.
+  var served = document.querySelector('meta[name="kbgen-generation"]');
+  var generation = served ? Number(served.content) : null;
   var source = new EventSource("/__kbgen/events");
   source.onmessage = function (event) {
     var state = JSON.parse(event.data);
     if (generation !== null && state.generation !== generation) { location.reload(); return; }
     generation = state.generation;
+    if (document.getElementById("kbgen-problems")) return;  // the error page lists them
     var box = document.getElementById("kbgen-error");
     if (!state.error) { if (box) box.remove(); return; }
     if (!box) {
@@ -148,11 +152,31 @@ which sends this link to its form.</p>
 """
 
 
+_PROBLEMS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>kbgen: the site could not be built</title></head>
+<body><main><h1>The site could not be built</h1>
+<p>There is no good build of this site to show yet. Fix these problems and save: this page
+reloads by itself once the site builds.</p>
+<pre id="kbgen-problems">{problems}</pre></main></body></html>
+"""
+
+
+def with_reload(page: bytes, generation: int) -> bytes:
+    """Add the reload script to an HTML page, and the generation of the build it shows."""
+    meta = f'<meta name="kbgen-generation" content="{generation}"></head>'.encode()
+    script = f'<script src="{RELOAD_JS}"></script></body>'.encode()
+    return page.replace(b"</head>", meta, 1).replace(b"</body>", script, 1)
+
+
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     """Serve site/; send / to the default tenant and unknown paths to the tenant's 404 page
     (the default tenant's where the path names no tenant).
 
-    With a LiveSite, HTML pages get the reload script and /__kbgen/events streams rebuilds.
+    With a LiveSite, HTML pages get the reload script and /__kbgen/events streams rebuilds;
+    while the content has problems and there is no page to show (no good build yet), every
+    path answers with the problems, and the page reloads once a rebuild succeeds.
     The tenants' ticket-form links (a site-relative intake_url) go to the intake service at
     `intake` when given; otherwise they get a page saying how to see the form.
     """
@@ -179,6 +203,10 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             self._file(path)
 
     def _file(self, path: str) -> None:
+        generation, error = 0, None
+        if self.live:
+            with self.live.changed:  # read before the file: a newer page only reloads once more
+                generation, error = self.live.generation, self.live.error
         target = Path(self.translate_path(path))
         if target.is_dir():
             if not path.endswith("/"):
@@ -193,14 +221,19 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             status = 404
             if not tenant or not target.is_file():
                 target = self.site_dir / self.home.strip("/") / "404.html"
+            if not target.is_file() and error is not None:
+                # Unavailable until the content builds, rather than missing: 503, not 404.
+                page = _PROBLEMS_PAGE.format(problems=html.escape(error, quote=False))
+                body = with_reload(page.encode(), generation)
+                self._send(503, "text/html; charset=utf-8", body)
+                return
             if not target.is_file():
                 self.send_error(404)
                 return
         body = target.read_bytes()
         ctype = self.guess_type(str(target))
         if self.live and ctype == "text/html":
-            tag = f'<script src="{RELOAD_JS}"></script></body>'.encode()
-            body = body.replace(b"</body>", tag, 1)
+            body = with_reload(body, generation)
         self._send(status, ctype, body)
 
     def _redirect(self, location: str) -> None:

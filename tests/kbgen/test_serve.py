@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -38,8 +40,9 @@ def until(check: Callable[[], Any], what: str) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def served(project: Project) -> Iterator[tuple[Project, str, LiveSite]]:
+@contextlib.contextmanager
+def serving(project: Project) -> Iterator[tuple[str, LiveSite]]:
+    """Build, watch and serve `project` on loopback as `kbgen serve` does; yield its address."""
     options = BuildOptions(root=project.root, quiet=True)
     live = LiveSite(options)
     live.rebuild()
@@ -47,12 +50,30 @@ def served(project: Project) -> Iterator[tuple[Project, str, LiveSite]]:
     server = make_server(load_site_config(project.root), options.site_dir, "127.0.0.1", 0, live)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield project, f"http://127.0.0.1:{server.server_address[1]}", live
-    live.stop()
-    observer.stop()
-    observer.join(timeout=5)
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", live
+    finally:
+        live.stop()
+        observer.stop()
+        observer.join(timeout=5)
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def served(project: Project) -> Iterator[tuple[Project, str, LiveSite]]:
+    with serving(project) as (url, live):
+        yield project, url, live
+
+
+def next_event(events: Any) -> dict[str, Any]:
+    """Read the next state from an open events stream (its socket timeout bounds the wait)."""
+    line = b""
+    while not line.startswith(b"data: "):
+        line = events.readline()
+        assert line, "the events stream ended"
+    state: dict[str, Any] = json.loads(line.decode().removeprefix("data: "))
+    return state
 
 
 def test_pages_carry_the_reload_script_and_root_goes_home(served: Any) -> None:
@@ -92,6 +113,33 @@ def test_a_writers_error_is_shown_and_the_server_keeps_going(served: Any) -> Non
     assert status == 200 and "<h1>Welcome</h1>" in body  # the last good site
     project.article("start/welcome.md", "title: Fixed\ncategory: general")
     until(lambda: live.error is None and "Fixed" in get(f"{url}/eur/articles/welcome/")[1], "fix")
+
+
+def test_started_on_broken_content_it_shows_the_problems_and_recovers(project: Project) -> None:
+    """With no good build to show, every path is the error page, which reloads once fixed."""
+    project.article("start/welcome.md", "title: Broken\ncategory: nope")
+    with serving(project) as (url, live):
+        assert live.error and not (project.root / "site").exists()
+        problem = "content/eur/articles/start/welcome.md:3: category: 'nope' is not one of"
+        for path in ("/", "/eur/articles/welcome/", "/km/", "/nowhere/", "/eur/style.css"):
+            status, body = get(url + path)
+            assert status == 503 and problem in body, path
+            assert '<script src="/__kbgen/reload.js"></script></body>' in body
+        generation = int(re.findall(r'name="kbgen-generation" content="(\d+)"', body)[0])
+        events = urllib.request.urlopen(f"{url}/__kbgen/events", timeout=WAIT_SECONDS)
+        first = next_event(events)
+        # The page's generation is the stream's, so the script waits for the next one.
+        assert first["generation"] == generation and problem in first["error"]
+        project.article("start/welcome.md", "title: Welcome back\ncategory: getting_started")
+        fixed = next_event(events)
+        events.close()
+        assert fixed["generation"] > generation and fixed["error"] is None
+        status, body = get(f"{url}/eur/articles/welcome/")
+        assert status == 200 and "<h1>Welcome back</h1>" in body
+        served = int(re.findall(r'name="kbgen-generation" content="(\d+)"', body)[0])
+        assert served >= fixed["generation"]
+        status, body = get(f"{url}/eur/articles/nope/")
+        assert status == 404 and "find that page" in body  # the tenant's own 404 again
 
 
 def test_a_broken_template_is_reported_not_fatal(served: Any) -> None:
