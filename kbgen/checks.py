@@ -3,48 +3,68 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
-from kbgen.cache import Stored
 from kbgen.errors import Problem, Severity
-from kbgen.load import Source
+from kbgen.load import Broken, Source
 from kbgen.nav import redirect_output
-from kbgen.schema import ArticleMeta, KbCategory
+from kbgen.render import AnchorRef, Heading
+from kbgen.schema import ArticleMeta, KbCategory, did_you_mean
+from kbgen.urls import GENERATED_FOLDERS
 
 FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(:\d+)?$")
-GENERATED_FOLDERS = {"assets", "pagefind"}
 
 
-def duplicate_slugs(sources: list[Source]) -> list[Problem]:
-    """Report every article (or FAQ) whose slug another of the same tenant already uses."""
-    seen: dict[tuple[str, str], Source] = {}
+class Outline(Protocol):
+    """What the anchor check reads of a rendered document."""
+
+    @property
+    def headings(self) -> Sequence[Heading]: ...
+    @property
+    def anchor_refs(self) -> Sequence[AnchorRef]: ...
+
+
+def duplicate_slugs(documents: Sequence[Source | Broken]) -> list[Problem]:
+    """Report every article (or FAQ) whose slug another of the same tenant already uses; the
+    first in path order keeps it."""
+    seen: dict[tuple[str, str], Source | Broken] = {}
     problems = []
-    for source in sources:
-        key = (source.kind, source.slug)
-        first = seen.setdefault(key, source)
-        if first is not source:
-            msg = f"{source.slug!r} is already the slug of {first.display}; slugs must be unique"
-            problems.append(Problem(source.display, source.line("slug"), "slug", msg))
+    for document in sorted(documents, key=lambda d: d.rel):
+        if not document.slug:
+            continue
+        first = seen.setdefault((document.kind, document.slug), document)
+        if first is not document:
+            msg = f"{document.slug!r} is already the slug of {first.display}; slugs must be unique"
+            line = document.line("slug") if isinstance(document, Source) else 1
+            problems.append(Problem(document.display, line, "slug", msg))
     return problems
 
 
-def missing_anchors(rendered: dict[str, Stored], sources: dict[str, Source]) -> list[Problem]:
+def missing_anchors(outlines: Mapping[str, Outline], displays: Mapping[str, str]) -> list[Problem]:
     """Report links to a heading anchor that the target document does not have."""
-    ids = {rel: {h.id for h in out.headings} for rel, out in rendered.items()}
+    ids = {rel: {h.id for h in out.headings} for rel, out in outlines.items()}
     problems = []
-    for rel, out in rendered.items():
+    for rel, out in outlines.items():
         for ref in out.anchor_refs:
             # Footnote references point at ids the footnote plugin makes, not at headings.
             if ref.anchor in ids.get(ref.target, set()) or FOOTNOTE_ID.match(ref.anchor):
                 continue
-            known = ", ".join(sorted(h.id for h in rendered[ref.target].headings)) or "none"
-            msg = f"#{ref.anchor} is not a heading of {ref.target}; its anchors: {known}"
-            problems.append(Problem(sources[rel].display, ref.line, "link", msg))
+            known = sorted(ids.get(ref.target, set()))
+            hint = did_you_mean(ref.anchor, known, "#")
+            msg = (f"#{ref.anchor} is not a heading of {ref.target}{hint or ';'} its anchors: "
+                   f"{', '.join(known) or 'none'}")  # fmt: skip
+            problems.append(Problem(displays[rel], ref.line, "link", msg))
     return problems
 
 
-def unknown_related(published: list[Source], every: list[Source]) -> list[Problem]:
-    """Report `related` slugs that name no article, or one that is not published."""
+def unknown_related(
+    published: list[Source], every: list[Source], broken: Sequence[Broken] = ()
+) -> list[Problem]:
+    """Report `related` slugs that name no article, or one that is not published. An article
+    whose front-matter failed is not blamed here: its own error says what to fix."""
     live = {s.slug for s in published if s.kind == "article"}
+    live |= {b.slug for b in broken if b.kind == "article"}
     exists = {s.slug for s in every if s.kind == "article"}
     problems = []
     for source in published:
@@ -58,11 +78,13 @@ def unknown_related(published: list[Source], every: list[Source]) -> list[Proble
                 msg = f"{slug!r} is a draft or scheduled article; it is left out until published"
                 problems.append(Problem(source.display, line, "related", msg, Severity.WARNING))
             else:
-                problems.append(Problem(source.display, line, "related", f"no article {slug!r}"))
+                hint = did_you_mean(slug, exists | live)
+                msg = f"no article {slug!r}{hint}"
+                problems.append(Problem(source.display, line, "related", msg))
     return problems
 
 
-def _generated_outputs(published: list[Source]) -> set[str]:
+def generated_outputs(published: Sequence[Source | Broken]) -> set[str]:
     """Return the files kbgen writes itself, which no redirect may replace."""
     pages = {"index.html", "404.html", "sitemap.xml", "robots.txt", "feed.xml"}
     pages |= {"faq/index.html", "search/index.html"}
@@ -76,7 +98,7 @@ def redirect_clashes(
     published: list[Source], base_path: str, assets: frozenset[str]
 ) -> list[Problem]:
     """Report redirect_from paths that would overwrite a page, an asset or another redirect."""
-    taken = _generated_outputs(published) | assets
+    taken = generated_outputs(published) | assets
     owners: dict[str, Source] = {}
     problems = []
     for source in published:

@@ -6,13 +6,34 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from kbgen.errors import Problem
 from kbgen.frontmatter import split_front_matter
-from kbgen.schema import ArticleMeta, FaqMeta, slugify, validate_article, validate_faq
+from kbgen.schema import (
+    SLUG_RE,
+    ArticleMeta,
+    FaqMeta,
+    slugify,
+    validate_article,
+    validate_faq,
+)
 
 # Far above any real article (1 MiB), far below what would slow the build: larger is refused.
 MAX_SOURCE_BYTES = 1024 * 1024
+
+
+class Document(Protocol):
+    """What rendering reads of a document: where it is and its Markdown."""
+
+    @property
+    def rel(self) -> PurePosixPath: ...
+    @property
+    def display(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def body_line(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -43,12 +64,27 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Broken:
+    """A document whose file or front-matter failed its checks. It still exists: links to it,
+    its slug and `related` entries naming it are not blamed on other files (one mistake, one
+    error), and its body's links are still checked in the same run."""
+
+    kind: str
+    rel: PurePosixPath
+    display: str
+    slug: str  # its slug: field if that one is valid, else the file name's
+    body: str
+    body_line: int
+
+
+@dataclass(frozen=True)
 class Loaded:
     """Everything read from one tenant's content folder."""
 
     sources: tuple[Source, ...]
     assets: frozenset[PurePosixPath]  # every non-Markdown file, relative to content/<tenant>/
     problems: tuple[Problem, ...]
+    broken: tuple[Broken, ...] = ()
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
@@ -70,34 +106,38 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
 
 def load_source(
     path: Path, rel: PurePosixPath, display: str, kind: str
-) -> tuple[Source | None, list[Problem]]:
+) -> tuple[Source | Broken, list[Problem]]:
     """Read and validate one article or FAQ file."""
+    default_slug = slugify(rel.stem)
     text, problems = read_text(path, display)
     if text is None:
-        return None, problems
+        return Broken(kind, rel, display, default_slug, "", 1), problems
     split = split_front_matter(text, display)
+    named = split.meta.data.get("slug")
+    slug = named if isinstance(named, str) and SLUG_RE.match(named) else default_slug
+    broken = Broken(kind, rel, display, slug, split.body, split.body_line)
     if split.meta.problems:
-        return None, list(split.meta.problems)
-    default_slug = slugify(rel.stem)
+        return broken, list(split.meta.problems)
     validate = validate_article if kind == "article" else validate_faq
     meta, problems = validate(split.meta, display, default_slug, header_line=1)
     if meta is None:
-        return None, problems
+        return broken, problems
     if not meta.slug:
-        return None, [Problem(display, 1, "slug", "the file name gives no slug; set slug:")]
+        return broken, [Problem(display, 1, "slug", "the file name gives no slug; set slug:")]
     lines = tuple(sorted(split.meta.lines.items()))
     return Source(kind, rel, display, meta, split.body, split.body_line, lines), []
 
 
 # path -> ((size, mtime_ns), what loading it gave): lets a long-lived process (kbgen serve)
 # re-read only the files that changed since its last build.
-LoadMemo = dict[Path, tuple[tuple[int, int], tuple[Source | None, list[Problem]]]]
+LoadMemo = dict[Path, tuple[tuple[int, int], tuple[Source | Broken, list[Problem]]]]
 
 
 def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | None = None) -> Loaded:
     """Load every article and FAQ of a tenant, in a stable order, collecting all problems."""
     base = content_dir / tenant
     sources: list[Source] = []
+    broken: list[Broken] = []
     problems: list[Problem] = []
     assets: set[PurePosixPath] = set()
     if not base.is_dir():
@@ -116,11 +156,13 @@ def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | Non
                 if memo is not None:
                     memo[path] = (stamp, (source, found))
             problems.extend(found)
-            if source:
+            if isinstance(source, Source):
                 sources.append(source)
+            else:
+                broken.append(source)
         elif path.suffix != ".md" and top != "templates":
             assets.add(rel)
-    return Loaded(tuple(sources), frozenset(assets), tuple(problems))
+    return Loaded(tuple(sources), frozenset(assets), tuple(problems), tuple(broken))
 
 
 def _walk(base: Path) -> list[tuple[Path, PurePosixPath]]:

@@ -6,13 +6,15 @@ import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it.token import Token
 
 from kbgen.errors import Problem, Severity
-from kbgen.load import Source
+from kbgen.load import Document
 from kbgen.markup import markdown
+from kbgen.schema import did_you_mean, nearest
+from kbgen.urls import GENERATED_FOLDERS, file_url, served_file
 
 
 @dataclass(frozen=True)
@@ -39,17 +41,48 @@ class LinkTable:
     assets: frozenset[str]  # "images/x.svg"
     base_path: str  # "/eur/"
     unpublished: frozenset[str] = frozenset()  # drafts and scheduled articles left out
+    site_files: frozenset[str] = frozenset()  # every file the site will have: "faq/index.html"
+    service_path: str = ""  # where the service's pages start under base_path: "/eur/tickets/"
 
     def lookup(self, rel: str) -> str:
-        """Return what a link to `rel` resolves to now: a URL, "asset", "unpublished" or "missing".
+        """Return what a link to `rel` resolves to now: a URL, "asset", "unpublished" or "missing"
+        (for a root-relative path: "site" or "missing").
 
         A cached rendering stays valid while every target it linked still resolves the same way.
         """
+        if rel.startswith("/"):
+            return "site" if self.serves(rel) else "missing"
         if rel in self.pages:
             return self.pages[rel]
         if rel in self.assets:
             return "asset"
         return "unpublished" if rel in self.unpublished else "missing"
+
+    def covers(self, path: str) -> bool:
+        """Say whether a root-relative path is this site's to check: under its base path, and
+        not among the service's pages (the ticket form), which the build cannot see."""
+        under_service = bool(self.service_path) and path.startswith(self.service_path)
+        return path.startswith(self.base_path) and not under_service
+
+    def serves(self, path: str) -> bool:
+        """Say whether the site will have a file at a root-relative path under its base."""
+        file = served_file(path.removeprefix(self.base_path))
+        return file in self.site_files or file.split("/", 1)[0] in GENERATED_FOLDERS
+
+    def page_of(self, path: str) -> str | None:
+        """Return the document (content path) whose page a root-relative path is, if any."""
+        return next((rel for rel, url in self.pages.items() if url == path), None)
+
+    def nearest(self, wrong: str, root_relative: bool, folder: str) -> str:
+        """Return "; did you mean …?" naming the existing link target nearest to `wrong`: a
+        site address, or a document or asset written relative to `folder`."""
+        if root_relative:
+            return did_you_mean(wrong, {file_url(self.base_path, f) for f in self.site_files})
+        known = {*self.pages, *self.unpublished} if wrong.endswith(".md") else set(self.assets)
+        name = posixpath.basename(wrong)  # else the same file in another folder
+        near = nearest(wrong, known) or min(
+            (k for k in known if posixpath.basename(k) == name), default=None)  # fmt: skip
+        return f"; did you mean {posixpath.relpath(near, folder or '.')!r}?" if near else ""
 
 
 @dataclass
@@ -82,7 +115,7 @@ def _heading_text(tokens: Sequence[Token], index: int) -> str:
 class _Resolver:
     """Rewrites one document's links and images, and records what they point at."""
 
-    def __init__(self, source: Source, table: LinkTable, out: Rendered) -> None:
+    def __init__(self, source: Document, table: LinkTable, out: Rendered) -> None:
         self.source, self.table, self.out = source, table, out
         self.here = str(source.rel)
         self.folder = posixpath.dirname(self.here)
@@ -109,7 +142,8 @@ class _Resolver:
                 self.out.anchor_refs.append(AnchorRef(self.here, unquote(parts.fragment), line))
             return
         if parts.path.startswith("/"):
-            return  # a site path the writer chose on purpose, e.g. /eur/search/
+            self.site_link(href, line)
+            return
         resolved = self.target(parts.path, line, "link")
         if resolved is None:
             return
@@ -118,7 +152,8 @@ class _Resolver:
             url = self.table.pages.get(resolved)
             if url is None:
                 why = "is not published" if found == "unpublished" else "does not exist"
-                self.problem(line, "link", f"{href!r}: {resolved} {why}")
+                hint = "" if found == "unpublished" else self.nearest(resolved, False)
+                self.problem(line, "link", f"{href!r}: {resolved} {why}{hint}")
                 return
             if parts.fragment:
                 self.out.anchor_refs.append(AnchorRef(resolved, unquote(parts.fragment), line))
@@ -126,9 +161,27 @@ class _Resolver:
             token.attrSet("href", url)
         elif resolved in self.table.assets:
             self.out.assets.add(resolved)
-            token.attrSet("href", self.table.base_path + resolved)
+            token.attrSet("href", self.table.base_path + quote(resolved))
         else:
-            self.problem(line, "link", f"{href!r}: {resolved} does not exist")
+            hint = self.nearest(resolved, False)
+            self.problem(line, "link", f"{href!r}: {resolved} does not exist{hint}")
+
+    def site_link(self, href: str, line: int) -> None:
+        """Check a root-relative link into this tenant's site as a relative one is checked:
+        the page or file must exist, and a heading anchor on a document's page too."""
+        parts = urlsplit(href)
+        path = unquote(parts.path)
+        if not self.table.covers(path):
+            return  # another tenant's site or the service: not this build's to see
+        found = self.out.deps[path] = self.table.lookup(path)
+        if found == "missing":
+            hint = self.nearest(path, True)
+            self.problem(line, "link", f"{href!r}: this site has no page at {path}{hint}")
+        elif parts.fragment and (page := self.table.page_of(path)):
+            self.out.anchor_refs.append(AnchorRef(page, unquote(parts.fragment), line))
+
+    def nearest(self, wrong: str, root_relative: bool) -> str:
+        return self.table.nearest(wrong, root_relative, self.folder)
 
     def image(self, token: Token, line: int) -> None:
         src = str(token.attrGet("src") or "")
@@ -140,15 +193,16 @@ class _Resolver:
             return
         if (found := self.table.lookup(resolved)) != "asset":
             self.out.deps[resolved] = found
-            self.problem(line, "image", f"{src!r}: {resolved} does not exist")
+            hint = self.nearest(resolved, False)
+            self.problem(line, "image", f"{src!r}: {resolved} does not exist{hint}")
             return
         self.out.assets.add(resolved)
         self.out.deps[resolved] = found
-        token.attrSet("src", self.table.base_path + resolved)
+        token.attrSet("src", self.table.base_path + quote(resolved))
         token.attrSet("loading", "lazy")
 
 
-def _check_level(out: Rendered, source: Source, level: int, line: int) -> None:
+def _check_level(out: Rendered, source: Document, level: int, line: int) -> None:
     """Warn about headings out of order: screen-reader users navigate by them."""
     previous = out.headings[-1].level if out.headings else 1
     if level == 1:
@@ -160,7 +214,7 @@ def _check_level(out: Rendered, source: Source, level: int, line: int) -> None:
     out.problems.append(Problem(source.display, line, "heading", msg, Severity.WARNING))
 
 
-def render_source(source: Source, table: LinkTable, allow_html: bool) -> Rendered:
+def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rendered:
     """Render a document's body; collect its headings, plain text, links and problems."""
     md = markdown(allow_html)
     env: dict[str, Any] = {}

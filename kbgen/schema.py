@@ -6,9 +6,11 @@ import datetime as dt
 import difflib
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from anyascii import anyascii
 
 from kbgen.errors import Problem
 from kbgen.yamlio import LoadedMapping
@@ -52,8 +54,9 @@ MAX_SUMMARY = 500
 
 
 def slugify(text: str) -> str:
-    """Turn text into a URL slug: lowercase ASCII letters and digits joined by hyphens."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    """Turn text into a URL slug: lowercase ASCII letters and digits joined by hyphens, other
+    scripts transliterated ("Überweisung" -> "uberweisung")."""
+    words = re.findall(r"[a-z0-9]+", anyascii(text).lower())
     return "-".join(words)[:120].strip("-")
 
 
@@ -110,15 +113,35 @@ def _text(limit: int) -> Callable[[Any], str]:
 
 
 def _enum(kind: type[enum.Enum]) -> Callable[[Any], Any]:
-    allowed = ", ".join(m.value for m in kind)
+    values = [m.value for m in kind]
+    allowed = ", ".join(values)
 
     def check(value: Any) -> Any:
         try:
             return kind(value)
         except ValueError:
-            raise _Invalid(f"{value!r} is not one of: {allowed}") from None
+            hint = did_you_mean(str(value), values)
+            raise _Invalid(f"{value!r} is not one of: {allowed}{hint}") from None
 
     return check
+
+
+def nearest(wrong: str, known: Iterable[str]) -> str | None:
+    """Return the known value nearest to `wrong` in any case and spacing ("Getting Started"
+    finds getting_started), or None when none is near."""
+    by_key = {_loose(k): k for k in known}
+    close = difflib.get_close_matches(_loose(wrong), by_key, n=1, cutoff=0.75)
+    return by_key[close[0]] if close else None
+
+
+def did_you_mean(wrong: str, known: Iterable[str], what: str = "") -> str:
+    """Return "; did you mean 'x'?" naming the known value nearest to `wrong`, or ""."""
+    near = nearest(wrong, known)
+    return f"; did you mean {what}{near!r}?" if near else ""
+
+
+def _loose(text: str) -> str:
+    return re.sub(r"[\s_-]+", "_", text.strip().lower())
 
 
 def _date(value: Any) -> dt.date:
@@ -210,6 +233,20 @@ FAQ_FIELDS: dict[str, Callable[[Any], Any]] = {
 }
 FAQ_REQUIRED = ("question", "category")
 
+# A field of the other kind of document, or another tool's name for ours: what to write.
+_FIELD_ALIASES = {"title": "question", "question": "title", "q": "question", "name": "title",
+                  "categories": "category", "tag": "tags", "keywords": "tags",
+                  "description": "summary", "date": "published", "draft": "status",
+                  "aliases": "redirect_from", "weight": "order"}  # fmt: skip
+
+
+def _near_field(key: str, fields: Collection[str]) -> str | None:
+    """Return the field a writer most likely meant by an unknown `key`."""
+    alias = _FIELD_ALIASES.get(key.lower())
+    if alias in fields:
+        return alias
+    return next(iter(difflib.get_close_matches(key.lower(), fields, n=1)), None)
+
 
 def _validate(
     raw: LoadedMapping,
@@ -224,8 +261,8 @@ def _validate(
         line = raw.line(key, header_line)
         check = fields.get(key)
         if check is None:
-            close = difflib.get_close_matches(key, fields, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            near = _near_field(key, fields)
+            hint = f"did you mean '{near}'? " if near else ""
             allowed = ", ".join(fields)
             problems.append(Problem(path, line, key, f"unknown field; {hint}allowed: {allowed}"))
             continue

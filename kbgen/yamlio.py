@@ -48,16 +48,46 @@ def _nested_lines(node: yaml.Node, prefix: str, first_line: int, lines: dict[str
             _nested_lines(value_node, name, first_line, lines)
 
 
-def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int:
-    """Return the 0-based line to blame: where the parser gave up, or, when it ran off the end
-    of the text (an unclosed bracket or quote), the line where the unclosed construct began."""
+# What YAML says, in a writer's words: (YAML's problem, its context, or "" for any) -> advice.
+# The line blamed is where the construct began for the unclosed ones, else where YAML stopped.
+_PLAIN: tuple[tuple[str, str, bool, str], ...] = (
+    ("end of stream", "quoted scalar", True,
+     "the quote that opens this value is never closed; end the value with the same quote"),
+    ("expected ',' or ']'", "", True,
+     "the list that opens with [ here is not closed with ], or lacks a comma between items"),
+    ("expected ',' or '}'", "", True,
+     "the mapping that opens with { here is not closed with }, or lacks a comma"),
+    ("mapping values are not allowed", "", False,
+     "a ': ' inside a value: put the value in quotes (title: \"Fix: it works\"), "
+     "or check this line's indentation"),
+    ("tab character", "", False, "a tab indents this line; YAML indents with spaces only"),
+    ("cannot start any token", "", False,
+     "a value cannot start with this character; put the value in quotes"),
+    ("expected key", "block mapping", False,
+     "this line does not continue the 'key: value' lines above: check its indentation, "
+     "and quote a value that goes on after a closing quote"),
+    ("expected <block end>", "", False,
+     "this line's indentation does not match the lines above; check its spaces"),
+)  # fmt: skip
+
+
+def _explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """Return the 0-based line to blame and the message: the advice in plain words, then what
+    YAML itself said. Without advice, the line is where the parser gave up or, when it ran off
+    the end of the text, where the unclosed construct began."""
+    problem, context = exc.problem or "", exc.context or ""
+    said = " ".join(part for part in (problem, context) if part)
+    stopped, began = exc.problem_mark, exc.context_mark
+    for found, within, at_start, advice in _PLAIN:
+        if found in problem and within in context:
+            mark = began if at_start and began else stopped
+            return (mark.line if mark else 0), f"{advice} (YAML: {said})"
     last = text.count("\n")
-    problem, context = exc.problem_mark, exc.context_mark
-    if problem and problem.line <= last:
-        return problem.line
-    if context:
-        return context.line
-    return last
+    if stopped and stopped.line <= last:
+        line = stopped.line
+    else:
+        line = began.line if began else last
+    return line, f"invalid YAML: {said}"
 
 
 def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
@@ -79,7 +109,7 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
                 return problem(line0, "YAML aliases (*name) are not allowed")
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        return problem(_error_line(exc, text), f"invalid YAML: {exc.problem or exc.context}")
+        return problem(*_explain(exc, text))
     except yaml.reader.ReaderError as exc:
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
         return problem(text[: exc.position].count("\n"), f"character {char} is not allowed in YAML")
@@ -102,7 +132,7 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
             result.lines[key] = line
             _nested_lines(value_node, key, first_line, result.lines)
     except yaml.MarkedYAMLError as exc:
-        return problem(_error_line(exc, text), f"invalid YAML: {exc.problem or exc.context}")
+        return problem(*_explain(exc, text))
     finally:
         loader.dispose()
     return result

@@ -24,10 +24,11 @@ def problems(project: Project, **options: object) -> list[str]:
 
 def test_invalid_yaml_names_file_and_line(project: Project) -> None:
     project.article("a/bad.md", "title: Fine\ncategory: general\ntags: [one, two")
-    [found] = problems(project)
-    assert found.startswith(
-        "content/eur/articles/a/bad.md:4: yaml: invalid YAML: did not find expected ','"
-    )
+    assert problems(project) == [
+        "content/eur/articles/a/bad.md:4: yaml: the list that opens with [ here is not closed "
+        "with ], or lacks a comma between items (YAML: did not find expected ',' or ']' while "
+        "parsing a flow sequence)"
+    ]
 
 
 def test_missing_required_field(project: Project) -> None:
@@ -271,3 +272,127 @@ def test_strict_turns_warnings_into_errors(project: Project) -> None:
         "content/eur/articles/a/r.md:4: warning: related: 'd' is a draft or scheduled article; "
         "it is left out until published"
     ]
+
+
+# One mistake, one error, at its cause.
+
+
+def test_an_unclosed_quote_is_blamed_on_its_own_line(project: Project) -> None:
+    front = 'title: Refunds\ncategory: "billing\nsummary: Money back\norder: 3'
+    project.article("a/quote.md", front)
+    assert problems(project) == [
+        "content/eur/articles/a/quote.md:3: yaml: the quote that opens this value is never "
+        "closed; end the value with the same quote (YAML: found unexpected end of stream while "
+        "scanning a quoted scalar)"
+    ]
+
+
+def test_a_colon_inside_a_value_says_to_quote_it(project: Project) -> None:
+    project.article("a/colon.md", "title: Fix: it works\ncategory: general")
+    [found] = problems(project)
+    assert found.startswith("content/eur/articles/a/colon.md:2: yaml: a ': ' inside a value: ")
+    assert 'put the value in quotes (title: "Fix: it works")' in found
+
+
+def linked_from_everywhere(project: Project, front: str) -> None:
+    """Write refunds.md with `front`, and three documents that link to it or name it."""
+    project.article("billing/refunds.md", front, "## Refund policy\n\nWithin 30 days.\n")
+    project.article("billing/cancel.md", "title: Cancel\ncategory: billing\nrelated: [refunds]",
+                    "See [refunds](refunds.md#refund-policy).\n")  # fmt: skip
+    project.faq("refund-time.md", "question: How long?\ncategory: billing",
+                "See [the policy](../articles/billing/refunds.md).\n")  # fmt: skip
+
+
+def test_a_wrong_category_is_one_error_not_one_per_link(project: Project) -> None:
+    linked_from_everywhere(project, "title: Refunds\ncategory: Billing")
+    assert problems(project) == [
+        "content/eur/articles/billing/refunds.md:3: category: 'Billing' is not one of: "
+        "getting_started, technical, billing, troubleshooting, api, integration, general; "
+        "did you mean 'billing'?"
+    ]
+
+
+def test_a_yaml_error_is_one_error_not_one_per_link(project: Project) -> None:
+    linked_from_everywhere(project, 'title: "Refunds\ncategory: billing')
+    [found] = problems(project)
+    assert found.startswith("content/eur/articles/billing/refunds.md:2: yaml: the quote")
+
+
+def test_a_broken_documents_links_are_checked_in_the_same_run(project: Project) -> None:
+    body = "## Steps\n\nSee [reset](../account/reset.md) and [up](#step).\n"
+    project.article("a/both.md", "title: Both\ncategory: nope", body)
+    assert problems(project) == [
+        "content/eur/articles/a/both.md:3: category: 'nope' is not one of: getting_started, "
+        "technical, billing, troubleshooting, api, integration, general",
+        "content/eur/articles/a/both.md:7: link: #step is not a heading of articles/a/both.md; "
+        "did you mean #'steps'? its anchors: steps",
+        "content/eur/articles/a/both.md:7: link: '../account/reset.md': "
+        "articles/account/reset.md does not exist",
+    ]
+
+
+def test_a_broken_documents_slug_still_counts(project: Project) -> None:
+    project.article("a/one.md", "title: One\ncategory: nope\nslug: same")
+    project.article("b/two.md", "title: Two\ncategory: general\nslug: same")
+    assert problems(project) == [
+        "content/eur/articles/a/one.md:3: category: 'nope' is not one of: getting_started, "
+        "technical, billing, troubleshooting, api, integration, general",
+        "content/eur/articles/b/two.md:4: slug: 'same' is already the slug of "
+        "content/eur/articles/a/one.md; slugs must be unique",
+    ]
+
+
+def test_a_missing_link_target_names_the_nearest_path(project: Project) -> None:
+    project.article("billing/refunds.md", "title: R\ncategory: billing")
+    project.write("content/eur/images/chart.png", b"png")
+    body = "[a](refund.md) [b](../account/refunds.md) ![c](../../images/chrat.png)\n"
+    project.article("billing/links.md", "title: L\ncategory: billing", body)
+    assert problems(project) == [
+        "content/eur/articles/billing/links.md:5: image: '../../images/chrat.png': "
+        "images/chrat.png does not exist; did you mean '../../images/chart.png'?",
+        "content/eur/articles/billing/links.md:5: link: '../account/refunds.md': "
+        "articles/account/refunds.md does not exist; did you mean 'refunds.md'?",
+        "content/eur/articles/billing/links.md:5: link: 'refund.md': articles/billing/refund.md "
+        "does not exist; did you mean 'refunds.md'?",
+    ]
+
+
+def test_a_related_slug_names_the_nearest_one(project: Project) -> None:
+    project.article("a/r.md", "title: R\ncategory: general\nrelated: [welcom]")
+    assert problems(project) == [
+        "content/eur/articles/a/r.md:4: related: no article 'welcom'; did you mean 'welcome'?"
+    ]
+
+
+def test_an_faq_with_an_articles_field_names_its_own(project: Project) -> None:
+    project.faq("q.md", "title: Why?\ncategory: general")
+    found = problems(project)
+    assert found[1].startswith(
+        "content/eur/faqs/q.md:2: title: unknown field; did you mean 'question'? allowed:"
+    )
+    assert found[0] == "content/eur/faqs/q.md:1: question: is required but missing"
+
+
+def test_root_relative_links_into_the_site_are_checked(project: Project) -> None:
+    project.article("billing/refunds.md", "title: R\ncategory: billing", "## Policy\n\nText.\n")
+    body = (
+        "[ok](/eur/articles/refunds/) [faq](/eur/faq/) [cat](/eur/categories/billing/)\n"
+        "[typo](/eur/articles/refund/) [anchor](/eur/articles/refunds/#polcy)\n"
+        "[other tenant](/km/anything/) [elsewhere](/status)\n"
+    )
+    project.article("billing/links.md", "title: L\ncategory: billing", body)
+    assert problems(project) == [
+        "content/eur/articles/billing/links.md:6: link: #polcy is not a heading of "
+        "articles/billing/refunds.md; did you mean #'policy'? its anchors: policy",
+        "content/eur/articles/billing/links.md:6: link: '/eur/articles/refund/': this site has "
+        "no page at /eur/articles/refund/; did you mean '/eur/articles/refunds/'?",
+    ]
+
+
+def test_the_ticket_forms_folder_is_the_services_not_the_sites(project: Project) -> None:
+    site = (project.root / "content/site.yaml").read_text()
+    project.write("content/site.yaml", site.replace("https://desk.test/eur/tickets/new",
+                                                    "/eur/tickets/new"))  # fmt: skip
+    body = "[contact us](/eur/tickets/new) or [find a request](/eur/tickets/recover)\n"
+    project.article("a/contact.md", "title: C\ncategory: general", body)
+    assert len(check(BuildOptions(root=project.root, today=TODAY))) == 2

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import PurePosixPath
 
+from kbgen.build import build
+from kbgen.config import BuildOptions
 from kbgen.load import Source
 from kbgen.render import LinkTable, Rendered, render_source
 from kbgen.schema import ArticleMeta, KbCategory
+from tests.conftest import Project
 
 TABLE = LinkTable(
     pages={
@@ -92,3 +96,24 @@ def test_plain_text_for_search_has_no_markup() -> None:
 def test_problem_lines_count_soft_breaks() -> None:
     out = render("First line\nsecond line\nthird [bad](../nope.md)")
     assert [(p.line, p.field) for p in out.problems] == [(7, "link")]
+
+
+def test_asset_addresses_are_percent_encoded() -> None:
+    table = LinkTable(pages={}, assets=frozenset({"images/screen shot.png", "files/price#2.pdf"}),
+                      base_path="/eur/")  # fmt: skip
+    meta = ArticleMeta(title="T", category=KbCategory.general, slug="page")
+    body = "![The screen](../../images/screen%20shot.png) [prices](../../files/price%232.pdf)"
+    source = Source("article", PurePosixPath("articles/a/p.md"), "p.md", meta, body, 5)
+    out = render_source(source, table, False)
+    assert '<img src="/eur/images/screen%20shot.png"' in out.html
+    assert '<a href="/eur/files/price%232.pdf">prices</a>' in out.html
+    assert out.problems == []
+
+
+def test_file_names_in_other_scripts_become_ascii_slugs(project: Project) -> None:
+    project.article("billing/Überweisung für Straße.md", "title: Transfer\ncategory: billing")
+    project.article("billing/Счёт.md", "title: Invoice\ncategory: billing")
+    build(BuildOptions(root=project.root, today=dt.date(2026, 11, 25)))
+    pages = project.root / "site/eur/articles"
+    assert (pages / "uberweisung-fur-strasse/index.html").is_file()
+    assert (pages / "schet/index.html").is_file()

@@ -1,0 +1,20 @@
+"""How a path of a tenant's site maps to the file that serves it."""
+
+from __future__ import annotations
+
+# Folders kbgen fills itself (fingerprinted styles and scripts, the Pagefind index).
+GENERATED_FOLDERS = frozenset({"assets", "pagefind"})
+
+
+def served_file(rel: str) -> str:
+    """Return the file that serves a path relative to the site's base ("faq/" ->
+    "faq/index.html", "kb/old" -> "kb/old/index.html", "images/a.png" as it is)."""
+    if not rel or rel.endswith("/"):
+        return rel + "index.html"
+    last = rel.rsplit("/", 1)[-1]
+    return rel if "." in last else rel + "/index.html"
+
+
+def file_url(base_path: str, file: str) -> str:
+    """Return the address a reader uses for a file of the site ("a/index.html" -> "/eur/a/")."""
+    return base_path + file.removesuffix("index.html")
