@@ -30,7 +30,7 @@ from kbgen.progress import progress
 from kbgen.search import BUNDLE, INDEX_FOLDER, SiteIndexing, write_index
 from kbgen.validate import Checked
 from kbgen.workers import PARALLEL_THRESHOLD, process_pool
-from kbgen.write import OutputTree, PatchTree
+from kbgen.write import OutputTree, PatchTree, recover
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +152,25 @@ def abort_all(staged: list[Staged]) -> None:
         done.abort()
 
 
+def clean_leftovers(checked: list[Checked], options: BuildOptions) -> None:
+    """Clean what an interrupted build left of these tenants, whether they changed or not.
+
+    A build killed after a swap leaves the old tree beside the new one (.<tenant>.old-…),
+    which deploying site/ would publish. OutputTree recovers only the tenants it stages, so
+    an unchanged tenant's leftovers are cleaned here, with those of the Pagefind bundle the
+    preview's catch-up swaps inside a site.
+    """
+    for item in checked:
+        recover(options.site_dir / item.tenant.id)
+        recover(options.build_dir / item.tenant.id)
+        recover(options.site_dir / item.tenant.id / BUNDLE)
+
+
 def stage_all(
     checked: list[Checked], options: BuildOptions, state: BuildState | None
 ) -> list[Staged]:
     """Stage every changed tenant and wait for its indexes; abort them all if any fails."""
+    clean_leftovers(checked, options)
     staged: list[Staged] = []
     # A process pool costs its start-up: it pays off only for large indexes made from scratch.
     fresh = [c for c in checked if not (options.build_dir / c.tenant.id / INDEX_FOLDER).is_dir()]

@@ -7,6 +7,7 @@ import ctypes.util
 import errno
 import itertools
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable
@@ -56,11 +57,22 @@ def swap_in(staging: Path, final: Path) -> Path | None:
     return retired
 
 
+def _leftovers(final: Path, kind: str) -> list[Path]:
+    """Return the folders beside `final` that kbgen named after it: "new" ones or "old" ones."""
+    # Only kbgen's exact names, so a writer's own file beside them is never taken for one:
+    # .<name>.new-<pid> (.new while Pagefind catches up) and .<name>.old-<pid>-<n> (-<pid> once).
+    number = r"(-\d+)?" if kind == "new" else r"-\d+(-\d+)?"
+    pattern = re.compile(rf"\.{re.escape(final.name)}\.{kind}{number}")
+    if not final.parent.is_dir():
+        return []
+    return sorted(p for p in final.parent.iterdir() if pattern.fullmatch(p.name))
+
+
 def recover(final: Path) -> None:
     """Clean up after an interrupted build: drop staging folders, restore a retired site."""
-    for leftover in sorted(final.parent.glob(f".{final.name}.new-*")):
+    for leftover in _leftovers(final, "new"):
         shutil.rmtree(leftover, ignore_errors=True)
-    for retired in sorted(final.parent.glob(f".{final.name}.old-*")):
+    for retired in _leftovers(final, "old"):
         if final.exists():
             shutil.rmtree(retired, ignore_errors=True)
         else:

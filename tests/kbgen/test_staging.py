@@ -1,0 +1,117 @@
+"""Staging: what an interrupted build leaves behind is cleaned by the next, and nothing else."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from kbgen.build import build
+from kbgen.config import BuildOptions
+from tests.conftest import Project
+from tests.kbgen.test_incremental import site_files
+
+KILL_SECONDS = 60
+
+# Dies right after the eur site is swapped in, before its old tree is removed.
+KILLED_AFTER_THE_SWAP = """
+import os, signal
+from kbgen import write
+from kbgen.cli import main
+original = write.swap_in
+def swap_then_die(staging, final):
+    retired = original(staging, final)
+    if final.name == "eur" and final.parent.name == "site":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return retired
+write.swap_in = swap_then_die
+main(["--root", ROOT, "-q", "build"])
+"""
+
+
+def run_killed(script: str, root: Path) -> None:
+    """Run `script` on the project at `root` in a process of its own, which must be killed."""
+    code = f"ROOT = {str(root)!r}\n" + textwrap.dedent(script)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=KILL_SECONDS)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+
+
+def from_scratch(project: Project, tmp_path: Path) -> dict[str, bytes]:
+    """Return the files a fresh build of the project's content makes elsewhere."""
+    fresh = tmp_path / "fresh"
+    shutil.copytree(project.root / "content", fresh / "content")
+    build(BuildOptions(root=fresh, quiet=True))
+    return site_files(fresh)
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_build_killed_after_the_swap_is_cleaned_up_by_the_next(
+    project: Project, tmp_path: Path
+) -> None:
+    root = project.root
+    build(BuildOptions(root=root, quiet=True))
+    (root / "content/eur/articles/start/welcome.md").write_text(
+        "---\ntitle: Welcome back\ncategory: getting_started\n---\nBody text.\n"
+    )
+    (root / "content/km/articles/start/hello.md").write_text(
+        "---\ntitle: Hello again\ncategory: general\n---\nBody text.\n"
+    )
+    run_killed(KILLED_AFTER_THE_SWAP, root)
+    left = names(root / "site")
+    assert [n for n in left if n.startswith(".eur.old-")] and [n for n in left if ".km.new-" in n]
+    build(BuildOptions(root=root, quiet=True))
+    assert names(root / "site") == ["eur", "km"]
+    assert names(root / "build") == [".cache", "eur", "km"]
+    assert "Welcome back" in (root / "site/eur/articles/welcome/index.html").read_text()
+    assert site_files(root) == from_scratch(project, tmp_path)
+
+
+def test_every_leftover_of_an_interrupted_build_goes_though_nothing_changed(
+    project: Project,
+) -> None:
+    options = BuildOptions(root=project.root, quiet=True)
+    build(options)
+    before = site_files(project.root)
+    leftovers = [
+        "site/.eur.new-4242",  # a staging tree
+        "site/.eur.old-4242-0",  # a retired tree
+        "site/.km.old-4242",  # a retired tree, as kbgen named it before counting them
+        "build/.eur.new-4242",
+        "build/.km.old-4242-3",
+        "site/eur/.pagefind.new",  # the preview's Pagefind catch-up
+        "site/eur/.pagefind.old-4242-1",
+    ]
+    for rel in leftovers:
+        (project.root / rel).mkdir()
+        (project.root / rel / "index.html").write_text("stale")
+    build(options)
+    assert names(project.root / "site") == ["eur", "km"]
+    assert names(project.root / "build") == [".cache", "eur", "km"]
+    assert site_files(project.root) == before
+
+
+def test_a_writers_own_files_beside_the_sites_are_kept(project: Project) -> None:
+    """Only kbgen's exact names are cleaned; site/<tenant>/ itself is the build's own."""
+    options = BuildOptions(root=project.root, quiet=True)
+    build(options)
+    own = {
+        "site/CNAME": "help.example",
+        "site/.well-known/security.txt": "Contact: mailto:security@example.com",
+        "site/.eur.old-drafts/notes.md": "kept",
+        "site/.eur.new-ideas/notes.md": "kept",
+        "site/.eur.old-12-3-draft/notes.md": "kept",
+        "site/eur.old-12-3/notes.md": "kept",
+        "build/.eur.old-notes/notes.md": "kept",
+    }
+    for rel, text in own.items():
+        project.write(rel, text)
+    project.article("start/welcome.md", "title: Welcome back\ncategory: getting_started")
+    build(options)
+    assert {rel: (project.root / rel).read_text() for rel in own} == own
+    assert "Welcome back" in (project.root / "site/eur/articles/welcome/index.html").read_text()
