@@ -47,6 +47,12 @@ class Staged:
     reused: int = 0
     waits: list[Callable[[], object]] = field(default_factory=list)  # background work to finish
     cancel: Callable[[], None] = lambda: None
+    stamp: bytes = b""  # fingerprint.json, written last into a patched tree
+
+    def seal(self) -> None:
+        """Mark a patched tenant complete; a swapped tree had its fingerprint in staging."""
+        if isinstance(self.data, PatchTree):
+            self.data.write(STAMP_FILE, self.stamp, ORIGIN)
 
     def finish(self) -> None:
         """Wait for this tenant's background indexing; it raises if any of it failed."""
@@ -70,6 +76,9 @@ def open_trees(checked: Checked, options: BuildOptions, state: BuildState | None
     pages: OutputTree
     data: OutputTree
     if patch_live(site_dir, data_dir / INDEX_FOLDER, state):
+        # Patching makes the live trees half new until commit: without the fingerprint, an
+        # interrupted patch (its .kbgen-tmp files too) is never taken for an unchanged tenant.
+        (data_dir / STAMP_FILE).unlink(missing_ok=True)
         pages, data = PatchTree(site_dir), PatchTree(data_dir)
     else:
         pages, data = OutputTree(site_dir), OutputTree(data_dir)
@@ -139,7 +148,9 @@ def stage_tenant(
         start_pagefind(staged, state)
         staged.data.write("manifest.json", manifest(checked.site), "kbgen/manifest.py")
         staged.data.write(PAGES_FILE, records.to_json(), ORIGIN)
-        staged.data.write(STAMP_FILE, stamp_json(stamp), ORIGIN)
+        staged.stamp = stamp_json(stamp)
+        if not isinstance(staged.data, PatchTree):
+            staged.data.write(STAMP_FILE, staged.stamp, ORIGIN)
     except BaseException:
         staged.abort()
         raise
@@ -195,6 +206,7 @@ def commit_all(staged: list[Staged], background_cleanup: bool) -> None:
         for done in staged:
             done.data.commit(background_cleanup=background_cleanup)
             done.pages.commit(background_cleanup=background_cleanup)
+            done.seal()
             log.info(
                 "%s: %d files (%d unchanged) in %s",
                 done.checked.tenant.id, len(done.pages.written), done.reused, done.pages.final,

@@ -31,6 +31,40 @@ write.swap_in = swap_then_die
 main(["--root", ROOT, "-q", "build"])
 """
 
+# The preview patching the live site: dies with a page's new bytes written beside it.
+KILLED_MID_PATCH = """
+import os, signal
+from pathlib import Path
+from kbgen import write
+from kbgen.build import BuildState, build
+from kbgen.config import BuildOptions
+original = write.PatchTree._replace
+def replace_and_die(self, target, fill):
+    def fill_then_die(path):
+        fill(path)
+        if target.endswith("articles/welcome/index.html"):
+            os.kill(os.getpid(), signal.SIGKILL)
+    original(self, target, fill_then_die)
+write.PatchTree._replace = replace_and_die
+build(BuildOptions(root=Path(ROOT), quiet=True), BuildState(defer_pagefind=True))
+"""
+
+# The preview patching the live site: dies before the pages it no longer makes are removed.
+KILLED_BEFORE_THE_PATCH_COMMITS = """
+import os, signal
+from pathlib import Path
+from kbgen import write
+from kbgen.build import BuildState, build
+from kbgen.config import BuildOptions
+original = write.PatchTree.commit
+def die_first(self, background_cleanup=False):
+    if self.final.parent.name == "site":
+        os.kill(os.getpid(), signal.SIGKILL)
+    original(self, background_cleanup)
+write.PatchTree.commit = die_first
+build(BuildOptions(root=Path(ROOT), quiet=True), BuildState(defer_pagefind=True))
+"""
+
 
 def run_killed(script: str, root: Path) -> None:
     """Run `script` on the project at `root` in a process of its own, which must be killed."""
@@ -70,6 +104,38 @@ def test_a_build_killed_after_the_swap_is_cleaned_up_by_the_next(
     assert names(root / "build") == [".cache", "eur", "km"]
     assert "Welcome back" in (root / "site/eur/articles/welcome/index.html").read_text()
     assert site_files(root) == from_scratch(project, tmp_path)
+
+
+def test_a_preview_killed_mid_patch_is_not_taken_for_an_unchanged_site(
+    project: Project, tmp_path: Path
+) -> None:
+    """Even when the content is back to what the last finished build saw."""
+    options = BuildOptions(root=project.root, quiet=True)
+    build(options)
+    welcome = project.root / "content/eur/articles/start/welcome.md"
+    good = welcome.read_text()
+    welcome.write_text(good.replace("Body text.", "Half written."))
+    run_killed(KILLED_MID_PATCH, project.root)
+    assert len(names(project.root / "site/eur/articles/welcome")) > 1  # the page's new bytes
+    welcome.write_text(good)
+    build(options)
+    assert names(project.root / "site") == ["eur", "km"]
+    assert site_files(project.root) == from_scratch(project, tmp_path)
+
+
+def test_a_preview_killed_before_its_patch_commits_is_not_taken_for_finished(
+    project: Project, tmp_path: Path
+) -> None:
+    """The live site still has the deleted article's page: the next build removes it."""
+    gone = project.article("start/gone.md", "title: Gone soon\ncategory: general")
+    options = BuildOptions(root=project.root, quiet=True)
+    build(options)
+    gone.unlink()
+    run_killed(KILLED_BEFORE_THE_PATCH_COMMITS, project.root)
+    assert (project.root / "site/eur/articles/gone/index.html").exists()
+    build(options)
+    assert not (project.root / "site/eur/articles/gone").exists()
+    assert site_files(project.root) == from_scratch(project, tmp_path)
 
 
 def test_every_leftover_of_an_interrupted_build_goes_though_nothing_changed(
