@@ -82,6 +82,7 @@ def from_scratch(project: Project, tmp_path: Path) -> dict[str, bytes]:
 
 
 def names(folder: Path) -> list[str]:
+    """Return the names in `folder`, hidden ones included."""
     return sorted(p.name for p in folder.iterdir())
 
 
