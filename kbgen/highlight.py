@@ -19,7 +19,8 @@ def highlight_code(code: str, lang: str, _attrs: str) -> str:
     name = lang.strip().split()[0].lower() if lang.strip() else ""
     label = f' data-lang="{escape(name)}"' if name else ""
     try:
-        lexer = get_lexer_by_name(name) if name else None
+        # Pygments drops leading and trailing blank lines by default; the writer put them there.
+        lexer = get_lexer_by_name(name, stripnl=False) if name else None
     except ClassNotFound:
         lexer = None
     body = highlight(code, lexer, _FORMATTER) if lexer else escape(code)
