@@ -34,6 +34,8 @@ def markdown(allow_html: bool) -> MarkdownIt:
         "commonmark", {"html": allow_html, "highlight": highlight_code, "typographer": False}
     )
     md.use(gfm_plugin).use(deflist_plugin).use(admon_plugin)
+    # GitHub's plugin strikes `~one~` through too, which mangles "~5 minutes ~ roughly" prose.
+    md.options["strikethrough_single_tilde"] = False
     md.use(anchors_plugin, min_level=1, max_level=6)
     md.add_render_rule("table_open", _wrap_table)
     md.add_render_rule("table_close", _wrap_table)

@@ -27,3 +27,8 @@ def test_leading_blank_lines_of_code_are_kept(lang: str) -> None:
     code = html.split("<code>", 1)[1].split("</code>", 1)[0]
     assert code.startswith("\n\n")
     assert re.sub(r"<[^>]+>", "", code) == "\n\nx = 1\n\n"
+
+
+def test_only_double_tildes_strike_through() -> None:
+    html = render("Takes ~5 minutes~ or ~~two~~ hours; ~a~ b").html
+    assert html == "<p>Takes ~5 minutes~ or <s>two</s> hours; ~a~ b</p>\n"
