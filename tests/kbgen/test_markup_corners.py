@@ -21,6 +21,48 @@ def render(body: str, allow_html: bool = False) -> Rendered:
     return render_source(source, TABLE, allow_html)
 
 
+COMMENTED = """\
+<!-- note to self: block -->
+
+Before <!-- note to self: inline --> after.
+
+<!--
+note to self: spans
+
+a blank line
+-->
+
+- item <!-- note to self: in a list -->
+
+| a | b |
+|---|---|
+| 1 <!-- note to self: in a cell --> | 2 |
+
+Code keeps it: `<!-- shown -->`
+"""
+
+
+@pytest.mark.parametrize("allow_html", [False, True])
+def test_html_comments_are_never_shown(allow_html: bool) -> None:
+    out = render(COMMENTED, allow_html)
+    assert "note to self" not in out.html
+    assert "note to self" not in out.text
+    assert "<p>Before  after.</p>" in out.html
+    assert "<li>item </li>" in out.html
+    assert "<code>&lt;!-- shown --&gt;</code>" in out.html
+
+
+@pytest.mark.parametrize("allow_html", [False, True])
+def test_a_comment_between_lines_of_a_list_item_keeps_them_apart(allow_html: bool) -> None:
+    out = render("- one\n  <!-- note to self -->\n  two\n", allow_html)
+    assert out.html == "<ul>\n<li>one\ntwo</li>\n</ul>\n"
+
+
+def test_an_unclosed_comment_stays_visible_when_html_is_off() -> None:
+    # Hiding everything after a forgotten --> would lose the rest of the page silently.
+    assert "&lt;!-- forgot to close" in render("<!-- forgot to close\n\nText.\n").html
+
+
 @pytest.mark.parametrize("lang", ["python", "", "nosuchlang"])
 def test_leading_blank_lines_of_code_are_kept(lang: str) -> None:
     html = render(f"```{lang}\n\n\nx = 1\n\n```\n").html
