@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cache, lru_cache
+from html import escape
+from html.parser import HTMLParser
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.admon import admon_plugin
-from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import slugify
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
 from kbgen.highlight import highlight_code
+
+# Ids kbgen's templates give their own elements (tests/kbgen/test_markup_corners.py checks the
+# list); a heading taking one would break the skip link, the search box or a labelled region.
+PAGE_IDS = frozenset(
+    {"main", "search", "search-q", "site-search", "hero-q", "nf-q"}
+    | {"cats-h", "faq-h", "featured-h", "recent-h", "related-h"}
+)
+# The footnote plugin numbers its notes fn1, fn2… and their references fnref1, fnref1:1…
+_FOOTNOTE_ID = re.compile(r"fn(ref)?\d+")
+_UNTITLED = "section"  # the id of a heading whose text gives no slug (only punctuation)
 
 
 def _wrap_table(
@@ -90,6 +106,26 @@ def _comment_inline(state: StateInline, _silent: bool) -> bool:
     return True
 
 
+def _heading_ids(state: StateCore) -> None:
+    """Give every heading an id unique on its page: apart from other headings' and kbgen's own.
+
+    Ids follow GitHub's slugs (`## Set up SSO` is `set-up-sso`); a taken one gets -1, -2….
+    """
+    taken = set(PAGE_IDS)
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        children = state.tokens[index + 1].children or []
+        title = "".join(c.content for c in children if c.type in ("text", "code_inline"))
+        slug = slugify(title.strip()) or _UNTITLED
+        unique, n = slug, 0
+        while unique in taken or _FOOTNOTE_ID.fullmatch(unique):
+            n += 1
+            unique = f"{slug}-{n}"
+        taken.add(unique)
+        token.attrSet("id", unique)
+
+
 @cache
 def markdown(allow_html: bool) -> MarkdownIt:
     """Return the one configured parser for the given raw-HTML policy."""
@@ -104,7 +140,69 @@ def markdown(allow_html: bool) -> MarkdownIt:
     md.block.ruler.before("html_block", "html_comment", _comment_block, {"alt": alt})
     md.inline.ruler.before("autolink", "html_comment", _comment_inline)
     md.add_render_rule("html_comment", lambda *_: "\n")
-    md.use(anchors_plugin, min_level=1, max_level=6)
+    md.core.ruler.push("heading_ids", _heading_ids)
     md.add_render_rule("table_open", _wrap_table)
     md.add_render_rule("table_close", _wrap_table)
     return md
+
+
+class _StartTags(HTMLParser):
+    """Finds every start tag of an HTML fragment, with where it is and its attributes."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.line_starts = [0]
+        for line in html.split("\n")[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+        self.tags: list[tuple[int, str, str, list[tuple[str, str | None]]]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line, column = self.getpos()
+        raw = self.get_starttag_text() or ""
+        self.tags.append((self.line_starts[line - 1] + column, raw, tag, attrs))
+
+
+def rename_ids(html: str, taken: set[str], prefix: str) -> str:
+    """Return `html` with each id already in `taken` renamed, and the fragment's links to it.
+
+    A renamed id becomes `<prefix>-<id>` (then -1, -2… while taken); every id ends up in
+    `taken`, so fragments renamed one after another never share one.
+    """
+    tags = _StartTags(html).tags
+    renamed: dict[str, str] = {}
+    seen: set[str] = set()  # a writer's raw HTML may repeat an id; it is renamed once
+    for _, _, _, attrs in tags:
+        for name, value in attrs:
+            if name != "id" or value is None or value in seen:
+                continue
+            seen.add(value)
+            new, n = value, 0
+            while new in taken:
+                n += 1
+                new = f"{prefix}-{value}" + (f"-{n - 1}" if n > 1 else "")
+            taken.add(new)
+            if new != value:
+                renamed[value] = new
+    if not renamed:
+        return html
+    pieces, done = [], 0
+    for start, raw, tag, attrs in tags:
+        changed = [(k, _renamed(k, v, renamed)) for k, v in attrs]
+        if changed != attrs:
+            rebuilt = "".join(f" {k}" if v is None else f' {k}="{escape(v)}"' for k, v in changed)
+            end = " />" if raw.endswith("/>") else ">"
+            pieces += [html[done:start], f"<{tag}{rebuilt}{end}"]
+            done = start + len(raw)
+    return "".join(pieces) + html[done:]
+
+
+def _renamed(name: str, value: str | None, renamed: dict[str, str]) -> str | None:
+    if value is None:
+        return None
+    if name == "id":
+        return renamed.get(value, value)
+    if name == "href" and value.startswith("#") and (new := renamed.get(unquote(value[1:]))):
+        return normalizeLink("#" + new)  # percent-encoded as markdown-it writes links
+    return value

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from kbgen.cache import Stored
 from kbgen.config import TenantConfig
 from kbgen.load import Source
+from kbgen.markup import PAGE_IDS, rename_ids
 from kbgen.render import Heading
 from kbgen.schema import ArticleMeta, FaqMeta, KbCategory
 
@@ -78,6 +79,11 @@ class Category:
     def label(self) -> str:
         return self.category.label
 
+    @property
+    def anchor(self) -> str:
+        """Return the id of the category's group on the FAQ page."""
+        return f"faq-{self.category.path}"
+
 
 @dataclass
 class TenantSite:
@@ -100,6 +106,16 @@ class TenantSite:
     @property
     def featured(self) -> list[Article]:
         return [a for a in self.articles if a.meta.featured]
+
+
+def faq_page_answers(site: TenantSite) -> dict[str, str]:
+    """Return each FAQ's answer (by slug) as the FAQ page shows it, its ids unique on that page.
+
+    An answer keeps its ids, so links to them still land, unless the page already has one (the
+    page's own, a question's or an earlier answer's); that one becomes `<slug>-<id>`.
+    """
+    taken = set(PAGE_IDS) | {c.anchor for c in site.categories} | {f.slug for f in site.faqs}
+    return {f.slug: rename_ids(f.html, taken, f.slug) for c in site.categories for f in c.faqs}
 
 
 def article_url(tenant: TenantConfig, slug: str) -> str:

@@ -16,7 +16,7 @@ import jinja2
 from kbgen import __version__
 from kbgen.errors import KbgenError
 from kbgen.highlight import pygments_css
-from kbgen.nav import TenantSite
+from kbgen.nav import TenantSite, faq_page_answers
 
 PACKAGE_TEMPLATES = "kbgen.templates"  # the repository's templates/, installed as package data
 
@@ -105,11 +105,17 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
     nav = _digest(site.tenant, [(c.label, c.url) for c in site.categories])
 
     def page(
-        rel: str, template: str, origin: str = "", key: str | None = None, **context: Any
+        rel: str,
+        template: str,
+        origin: str = "",
+        key: str | None = None,
+        later: Callable[[], dict[str, Any]] = dict,
+        **context: Any,
     ) -> PageJob:
         def make() -> bytes:
             try:
-                return env.get_template(template).render(**common, **context).encode("utf-8")
+                values = {**common, **context, **later()}
+                return env.get_template(template).render(**values).encode("utf-8")
             except jinja2.TemplateSyntaxError as exc:  # a writer's template: say where
                 raise KbgenError(f"{exc.filename}:{exc.lineno}: template: {exc.message}") from None
             except jinja2.TemplateError as exc:
@@ -132,7 +138,12 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
             f"articles/{article.slug}/index.html", "article.html", article.source.display, key,
             article=article, prev=prev, next=nxt, related=related, page_url=article.url,
         )  # fmt: skip
-    yield page("faq/index.html", "faq.html", page_url=f"{base}faq/")
+
+    def faq_answers() -> dict[str, Any]:
+        # Read when the page is written, not held in memory while every other page is.
+        return {"answers": faq_page_answers(site)}
+
+    yield page("faq/index.html", "faq.html", later=faq_answers, page_url=f"{base}faq/")
     for faq in site.faqs:
         rel = f"faq/{faq.slug}/index.html"
         key = _digest(theme, nav, faq.doc.key, faq.source.meta_digest)
