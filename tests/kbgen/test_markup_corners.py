@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
 import pytest
+from markdown_it import MarkdownIt
 
 from kbgen.build import check
 from kbgen.config import BuildOptions
 from kbgen.load import Source
-from kbgen.markup import PAGE_IDS
+from kbgen.markup import PAGE_IDS, markdown
 from kbgen.pages import environment, package_templates, render_pages
 from kbgen.render import LinkTable, Rendered, render_source
 from kbgen.schema import ArticleMeta, KbCategory
-from tests.conftest import Project
+from tests.conftest import REPO, Project
 
 TABLE = LinkTable(pages={}, assets=frozenset(), base_path="/eur/")
 TODAY = dt.date(2026, 11, 25)
@@ -182,3 +184,61 @@ def test_faq_group_ids_come_from_the_model(project: Project) -> None:
 def test_the_faq_page_keeps_answers_ids_that_are_unique(project: Project) -> None:
     project.faq("a.md", "question: First?\ncategory: billing\nslug: first", "## Steps\n")
     assert '<h2 id="steps">Steps</h2>' in site_pages(project)["faq/index.html"]
+
+
+# Every rule or option kbgen adds to CommonMark, by the name docs/writing.md gives it.
+DOCUMENTED = {
+    "table": "Tables",
+    "strikethrough": "Strikethrough",
+    "gfm_autolink_www": "Autolinks",
+    "gfm_autolink_protocol": "Autolinks",
+    "gfm_autolink_email": "Autolinks",
+    "tasklists": "Task lists",
+    "deflist": "Definition lists",
+    "alerts": "Callouts",
+    "admonition": "Callouts",
+    "footnote_def": "Footnotes",
+    "footnote_ref": "Footnotes",
+    "footnote_tail": "Footnotes",
+    "heading_ids": "Heading anchors",
+    "highlight": "Code",
+    "html_comment": "Comments",
+}
+# What one of the examples under each name must render to.
+SHOWS: dict[str, Callable[[str], bool]] = {
+    "Tables": lambda html: "<table>" in html,
+    "Strikethrough": lambda html: "<s>old price</s>" in html,
+    "Autolinks": lambda html: 'href="http://www.example.com"' in html,
+    "Task lists": lambda html: 'type="checkbox" checked=""' in html,
+    "Definition lists": lambda html: "<dt>Seat</dt>" in html,
+    "Callouts": lambda html: "markdown-alert-warning" in html and "admonition tip" in html,
+    "Footnotes": lambda html: 'class="footnote-ref"' in html,
+    "Heading anchors": lambda html: '<h2 id="set-up-sso">' in html,
+    "Code": lambda html: '<pre class="highlight" data-lang="python">' in html,
+    "Comments": lambda html: not html.strip(),
+}
+
+
+def enabled_extensions(md: MarkdownIt) -> set[str]:
+    """Return the rules and options `md` has on top of plain CommonMark."""
+    plain = MarkdownIt("commonmark")
+    base = plain.get_active_rules()
+    rules = {r for chain, names in md.get_active_rules().items() for r in names}
+    rules -= {r for names in base.values() for r in names}
+    options = {k for k, v in md.options.items() if v and not plain.options.get(k)}
+    return rules | options
+
+
+def test_writing_md_documents_every_extension_with_an_example() -> None:
+    assert enabled_extensions(markdown(False)) <= set(DOCUMENTED)
+    text = (REPO / "docs" / "writing.md").read_text(encoding="utf-8")
+    section = text.split("\n## Markdown\n", 1)[1].split("\n## ", 1)[0]
+    shown: dict[str, list[str]] = {}
+    for chunk in re.split(r"\n(?=\*\*)", section):
+        if title := re.match(r"\*\*([^*]+)\*\*", chunk):
+            fences = re.findall(r"^(`{3,})markdown\n(.*?)^\1$", chunk, re.M | re.S)
+            prose = re.sub(r"^(`{3,}).*?^\1$", "", chunk, flags=re.M | re.S)
+            examples = [body for _, body in fences] + re.findall(r"`([^`]+)`", prose)
+            shown[title[1]] = [render(example).html for example in examples]
+    for name in sorted(set(DOCUMENTED.values())):
+        assert any(SHOWS[name](html) for html in shown.get(name, [])), name
