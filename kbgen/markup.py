@@ -133,7 +133,7 @@ def markdown(allow_html: bool) -> MarkdownIt:
         "commonmark", {"html": allow_html, "highlight": highlight_code, "typographer": False}
     )
     md.use(gfm_plugin).use(deflist_plugin).use(admon_plugin)
-    # GitHub's plugin strikes `~one~` through too, which mangles "~5 minutes ~ roughly" prose.
+    # gfm_plugin strikes `~one~` through too: "it takes ~5 minutes~ish" lost its tildes.
     md.options["strikethrough_single_tilde"] = False
     # A comment ends a paragraph, as an HTML block does, whether raw HTML is allowed or not.
     alt = ["paragraph", "reference", "blockquote"]
