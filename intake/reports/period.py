@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,26 +48,29 @@ class Period:
     def offsets(self) -> list[tuple[int, int]]:
         """Return the zone's UTC offset over the period as (from this second since 1970, the
         offset in seconds), a pair per stretch between daylight-saving changes."""
+        return list(_stretches(int(self.start.timestamp()), int(self.end.timestamp()), self.zone))
 
-        def offset(second: int) -> int:
-            at = dt.datetime.fromtimestamp(second, self.zone)
-            return int((at.utcoffset() or dt.timedelta()).total_seconds())
 
-        at, end = int(self.start.timestamp()), int(self.end.timestamp())
-        stretches = [(at, offset(at))]
-        while at < end:  # a step shorter than any stretch between two changes
-            later = min(at + STEP, end)
-            if offset(later) == stretches[-1][1]:
-                at = later
-                continue
-            same, changed = at, later  # find the change's second by halving
-            while changed - same > 1:
-                middle = (same + changed) // 2
-                same, changed = ((middle, changed) if offset(middle) == stretches[-1][1]
-                                 else (same, middle))  # fmt: skip
-            stretches.append((changed, offset(changed)))
-            at = changed
-        return stretches
+@functools.lru_cache(maxsize=64)  # each figure of a dashboard asks again
+def _stretches(at: int, end: int, zone: ZoneInfo) -> tuple[tuple[int, int], ...]:
+    def offset(second: int) -> int:
+        moment = dt.datetime.fromtimestamp(second, zone)
+        return int((moment.utcoffset() or dt.timedelta()).total_seconds())
+
+    stretches = [(at, offset(at))]
+    while at < end:  # a step shorter than any stretch between two changes
+        later = min(at + STEP, end)
+        if offset(later) == stretches[-1][1]:
+            at = later
+            continue
+        same, changed = at, later  # find the change's second by halving
+        while changed - same > 1:
+            middle = (same + changed) // 2
+            same, changed = ((middle, changed) if offset(middle) == stretches[-1][1]
+                             else (same, middle))  # fmt: skip
+        stretches.append((changed, offset(changed)))
+        at = changed
+    return tuple(stretches)
 
 
 def within(column: Any, period: Period) -> Any:
