@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -10,8 +12,13 @@ from intake.errors import InvalidInput
 PASSWORD_MIN = 12
 PASSWORD_MAX = 200
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so both cases cost the same time.
-_DUMMY = _hasher.hash("not a password of anyone")
+
+
+@functools.cache  # made on first use: hashing costs ~0.2 s, which every command would pay
+def _dummy() -> str:
+    """Return a hash verified against when the account does not exist, so both cases cost
+    the same time."""
+    return _hasher.hash("not a password of anyone")
 
 
 def check_password(password: str, field: str = "password") -> str:
@@ -31,7 +38,7 @@ def hash_password(password: str) -> str:
 def verify_password(hashed: str | None, password: str) -> bool:
     """Say whether `password` matches `hashed` (None: no account; still takes the time)."""
     try:
-        return _hasher.verify(hashed or _DUMMY, password[:PASSWORD_MAX]) and hashed is not None
+        return _hasher.verify(hashed or _dummy(), password[:PASSWORD_MAX]) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -57,7 +57,8 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
     monkeypatch.setattr(passwords, "_hasher", cheap)
-    monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("not a password of anyone"))
+    dummy = cheap.hash("not a password of anyone")
+    monkeypatch.setattr(passwords, "_dummy", lambda: dummy)
 
 
 @pytest.fixture(scope="session")
