@@ -157,7 +157,9 @@ class _Resolver:
                 return
             if parts.fragment:
                 self.out.anchor_refs.append(AnchorRef(resolved, unquote(parts.fragment), line))
-                url = url.split("#")[0] + "#" + parts.fragment
+                # An FAQ's headings are its own page's ids (the FAQ page may rename them).
+                page, _, entry = url.partition("#")
+                url = (page + entry + "/" if entry else page) + "#" + parts.fragment
             token.attrSet("href", url)
         elif resolved in self.table.assets:
             self.out.assets.add(resolved)

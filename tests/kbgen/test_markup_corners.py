@@ -163,7 +163,8 @@ def test_answers_on_the_faq_page_have_unique_ids(project: Project) -> None:
     assert set(found.hash_links) <= set(found.ids)
     # The first answer keeps its ids, so links to them from other pages still land.
     assert found.ids.index("steps") < found.ids.index("second-steps")
-    assert 'href="/eur/faq/#steps"' in pages["articles/link/index.html"]
+    # A link to an answer's heading goes to the answer's own page, where the id is its own.
+    assert 'href="/eur/faq/first/#steps"' in pages["articles/link/index.html"]
     second = page.split('id="second"', 1)[1].split('id="third"', 1)[0]
     assert _Attrs(second).hash_links == ["second-steps", "second-fn1", "second-fnref1"]
     third = page.split('id="third"', 1)[1]

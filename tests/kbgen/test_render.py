@@ -29,11 +29,14 @@ def render(body: str, allow_html: bool = False, rel: str = "articles/guide/page.
 
 
 def test_md_links_become_page_urls_with_anchor() -> None:
-    out = render("[Reset](../account/reset.md#by-email) and [refunds](../../faqs/refunds.md)")
+    out = render("[Reset](../account/reset.md#by-email) and [refunds](../../faqs/refunds.md)"
+                 " ([how long](../../faqs/refunds.md#how-long))")  # fmt: skip
     assert '<a href="/eur/articles/reset/#by-email">Reset</a>' in out.html
     assert '<a href="/eur/faq/#refunds">refunds</a>' in out.html
+    assert '<a href="/eur/faq/refunds/#how-long">how long</a>' in out.html
     assert [(r.target, r.anchor, r.line) for r in out.anchor_refs] == [
-        ("articles/account/reset.md", "by-email", 5)
+        ("articles/account/reset.md", "by-email", 5),
+        ("faqs/refunds.md", "how-long", 5),
     ]
     assert out.problems == []
 
