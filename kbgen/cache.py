@@ -6,10 +6,12 @@ lets a rebuild skip every document whose source and link targets did not change.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,8 +61,13 @@ def render_key(source: Source, allow_html: bool) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+TEMPORARY = ".tmp-"  # a file being written; a killed build leaves it behind
+STALE_SECONDS = 600  # older temporary files are a killed build's, not a running one's
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: beside it first, then renamed over it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(tmp, path)
@@ -107,11 +114,11 @@ class RenderStore:
             inline = Stored(**facts, inline_html=rendered.html, inline_text=rendered.text)  # type: ignore[arg-type]
             return inline
         base.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(base.with_suffix(".html"), rendered.html.encode())
-        _atomic_write(base.with_suffix(".txt"), rendered.text.encode())
+        atomic_write(base.with_suffix(".html"), rendered.html.encode())
+        atomic_write(base.with_suffix(".txt"), rendered.text.encode())
         stored = Stored(**facts, path=base)  # type: ignore[arg-type]
         # The .meta file goes last: its presence says the entry is complete.
-        _atomic_write(base.with_suffix(".meta"), pickle.dumps(stored))
+        atomic_write(base.with_suffix(".meta"), pickle.dumps(stored))
         self.memory[key] = stored
         return stored
 
@@ -124,3 +131,8 @@ class RenderStore:
             if meta.stem not in keep:
                 for suffix in (".meta", ".html", ".txt"):
                     meta.with_suffix(suffix).unlink(missing_ok=True)
+        stale = time.time() - STALE_SECONDS
+        for temporary in self.folder.glob(f"*/{TEMPORARY}*"):
+            with contextlib.suppress(OSError):  # gone already: another process pruned it
+                if temporary.stat().st_mtime < stale:
+                    temporary.unlink()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kbgen.cache import RenderStore
+from kbgen.cache import RenderStore, atomic_write
 from kbgen.config import BuildOptions, TenantConfig
 from kbgen.load import LoadMemo
 from kbgen.nav import Article, Faq
@@ -39,19 +39,33 @@ class BuildState:
     memos: dict[str, LoadMemo] = field(default_factory=dict)
     stores: dict[str, RenderStore] = field(default_factory=dict)
     defer_pagefind: bool = False
-    behind: list[tuple[Path, str]] = field(default_factory=list)  # sites whose search lags
+    behind: list[Lagging] = field(default_factory=list)  # sites whose search lags, oldest first
 
     def catch_up(self) -> None:
-        """Re-index the sites whose Pagefind bundle was carried over from an earlier build."""
+        """Re-index the sites whose Pagefind bundle was carried over from an earlier build, and
+        only then write each one's fingerprint: a preview stopped before its search caught up
+        is rebuilt by the next build, not taken for unchanged with a stale search."""
         while self.behind:
-            folder, language = self.behind.pop()
-            fresh = folder / f".{BUNDLE}.new"
+            lag = self.behind.pop(0)
+            fresh = lag.site / f".{BUNDLE}.new"
             shutil.rmtree(fresh, ignore_errors=True)
-            SiteIndexing(folder, language, fresh).wait()
+            SiteIndexing(lag.site, lag.language, fresh).wait()
             # Pagefind leaves old files in a folder it writes to; a fresh one swapped in does not.
-            retired = swap_in(fresh, folder / BUNDLE)
+            retired = swap_in(fresh, lag.site / BUNDLE)
             if retired:
                 shutil.rmtree(retired)
+            atomic_write(lag.stamp_file, lag.stamp)
+
+
+@dataclass(frozen=True)
+class Lagging:
+    """A site swapped in with its last Pagefind bundle, and the fingerprint it gets once its
+    search is re-indexed."""
+
+    site: Path
+    language: str
+    stamp_file: Path
+    stamp: bytes
 
 
 def render_store(
@@ -123,17 +137,17 @@ def patch_live(site_dir: Path, index: Path, state: BuildState | None) -> bool:
     return state is not None and state.defer_pagefind and site_dir.is_dir() and index.is_dir()
 
 
-def carry_pagefind(state: BuildState | None, site_dir: Path, language: str, bundle: Path) -> bool:
+def carry_pagefind(state: BuildState | None, lag: Lagging, bundle: Path) -> bool:
     """Give the new site the last Pagefind bundle and queue its re-index, in the preview.
 
     Return False when Pagefind must run now instead: not deferring, or no bundle to carry.
     """
-    old = site_dir / BUNDLE
+    old = lag.site / BUNDLE
     if state is None or not state.defer_pagefind or not old.is_dir():
         return False
     if bundle != old:  # a new tree starts with the last bundle; a patched one has it already
         shutil.copytree(old, bundle, copy_function=link_or_copy)
-    state.behind.append((site_dir, language))
+    state.behind.append(lag)
     return True
 
 

@@ -17,6 +17,7 @@ from kbgen.incremental import (
     PAGES_FILE,
     STAMP_FILE,
     BuildState,
+    Lagging,
     PageRecords,
     carry_pagefind,
     fingerprint,
@@ -48,10 +49,11 @@ class Staged:
     waits: list[Callable[[], object]] = field(default_factory=list)  # background work to finish
     cancel: Callable[[], None] = lambda: None
     stamp: bytes = b""  # fingerprint.json, written last into a patched tree
+    search_lags: bool = False  # the preview re-indexes later; the fingerprint waits for it
 
     def seal(self) -> None:
         """Mark a patched tenant complete; a swapped tree had its fingerprint in staging."""
-        if isinstance(self.data, PatchTree):
+        if isinstance(self.data, PatchTree) and not self.search_lags:
             self.data.write(STAMP_FILE, self.stamp, ORIGIN)
 
     def finish(self) -> None:
@@ -124,7 +126,9 @@ def write_pages(
 def start_pagefind(staged: Staged, state: BuildState | None) -> None:
     """Index the written pages with Pagefind in the background, unless the preview defers it."""
     language = staged.checked.tenant.language
-    if carry_pagefind(state, staged.pages.final, language, staged.bundle):
+    lag = Lagging(staged.pages.final, language, staged.data.final / STAMP_FILE, staged.stamp)
+    if carry_pagefind(state, lag, staged.bundle):
+        staged.search_lags = True
         return
     indexing = SiteIndexing(staged.pages.staging, language, staged.bundle)
     staged.waits.append(indexing.wait)
@@ -145,11 +149,11 @@ def stage_tenant(
         start_whoosh(staged, options, pool)
         records = PageRecords(options, checked.tenant.id)
         write_pages(staged, env, options, records)
+        staged.stamp = stamp_json(stamp)
         start_pagefind(staged, state)
         staged.data.write("manifest.json", manifest(checked.site), "kbgen/manifest.py")
         staged.data.write(PAGES_FILE, records.to_json(), ORIGIN)
-        staged.stamp = stamp_json(stamp)
-        if not isinstance(staged.data, PatchTree):
+        if not isinstance(staged.data, PatchTree) and not staged.search_lags:
             staged.data.write(STAMP_FILE, staged.stamp, ORIGIN)
     except BaseException:
         staged.abort()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
-from kbgen.build import build
+from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
 from tests.conftest import Project
-from tests.kbgen.test_incremental import site_files
+from tests.kbgen.test_incremental import pagefind_text, site_files
 
 KILL_SECONDS = 60
 
@@ -182,3 +184,46 @@ def test_a_writers_own_files_beside_the_sites_are_kept(project: Project) -> None
     build(options)
     assert {rel: (project.root / rel).read_text() for rel in own} == own
     assert "Welcome back" in (project.root / "site/eur/articles/welcome/index.html").read_text()
+
+
+def test_a_preview_stopped_before_its_search_caught_up_is_rebuilt(project: Project) -> None:
+    """The preview swaps a site in with its last search bundle and re-indexes afterwards;
+    stopped in between, the next build must not keep the stale search as unchanged."""
+    options = BuildOptions(root=project.root, quiet=True)
+    build(options)
+    project.article("start/welcome.md", "title: Welcome\ncategory: getting_started",
+                    "Zanzibar quokkas.\n")  # fmt: skip
+    state = BuildState(defer_pagefind=True)
+    build(options, state)  # the page is new; its search is not, until state.catch_up()
+    assert "quokkas" in (project.root / "site/eur/articles/welcome/index.html").read_text()
+    assert "quokkas" not in pagefind_text(project.root, "eur")
+    build(options)  # the preview was stopped: catch_up() never ran
+    assert "quokkas" in pagefind_text(project.root, "eur")
+
+
+def test_a_caught_up_preview_leaves_a_site_the_next_build_keeps(project: Project) -> None:
+    options = BuildOptions(root=project.root, quiet=True)
+    build(options)
+    project.article("start/welcome.md", "title: Welcome\ncategory: getting_started",
+                    "Zanzibar quokkas.\n")  # fmt: skip
+    state = BuildState(defer_pagefind=True)
+    build(options, state)
+    state.catch_up()
+    assert "quokkas" in pagefind_text(project.root, "eur")
+    page = project.root / "site/eur/articles/welcome/index.html"
+    before = page.stat().st_ino
+    build(options)
+    assert page.stat().st_ino == before  # unchanged: not written again
+
+
+def test_a_killed_builds_temporary_cache_files_are_pruned(project: Project) -> None:
+    options = BuildOptions(root=project.root, quiet=True)
+    build(options)
+    [folder] = {p.parent for p in (project.root / "build/.cache/eur/render").glob("*/*.meta")}
+    old, fresh = folder / ".tmp-killed", folder / ".tmp-writing-now"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    project.article("start/welcome.md", "title: Welcome again\ncategory: getting_started")
+    build(options)
+    assert not old.exists() and fresh.exists()  # a running build's file is left alone
