@@ -8,7 +8,8 @@ from typing import Protocol
 
 from kbgen.errors import Problem, Severity
 from kbgen.load import Broken, Source
-from kbgen.nav import redirect_output
+from kbgen.markup import PAGE_IDS
+from kbgen.nav import faq_group_id, redirect_output
 from kbgen.render import AnchorRef, Heading
 from kbgen.schema import ArticleMeta, KbCategory, did_you_mean
 from kbgen.urls import GENERATED_FOLDERS
@@ -39,6 +40,15 @@ def duplicate_slugs(documents: Sequence[Source | Broken]) -> list[Problem]:
             line = document.line("slug") if isinstance(document, Source) else 1
             problems.append(Problem(document.display, line, "slug", msg))
     return problems
+
+
+def faq_slugs_taken_by_the_page(published: Sequence[Source]) -> list[Problem]:
+    """Report an FAQ whose slug is an id the FAQ page has already (its own, or a category's
+    group): the FAQ's entry there is its slug, and a page's ids must be unique."""
+    taken = PAGE_IDS | {faq_group_id(c) for c in KbCategory}
+    return [Problem(s.display, s.line("slug"), "slug",
+                    f"{s.slug!r} is an id of the FAQ page itself; choose another slug")
+            for s in published if s.kind == "faq" and s.slug in taken]  # fmt: skip
 
 
 def missing_anchors(outlines: Mapping[str, Outline], displays: Mapping[str, str]) -> list[Problem]:

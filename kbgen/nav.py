@@ -82,7 +82,7 @@ class Category:
     @property
     def anchor(self) -> str:
         """Return the id of the category's group on the FAQ page."""
-        return f"faq-{self.category.path}"
+        return faq_group_id(self.category)
 
 
 @dataclass
@@ -126,6 +126,11 @@ def article_url(tenant: TenantConfig, slug: str) -> str:
 def faq_url(tenant: TenantConfig, slug: str) -> str:
     """Return the root-relative URL of an FAQ's entry on the FAQ page."""
     return f"{tenant.base_path}faq/#{slug}"
+
+
+def faq_group_id(category: KbCategory) -> str:
+    """Return the id of a category's group of questions on the FAQ page."""
+    return f"faq-{category.path}"
 
 
 def category_url(tenant: TenantConfig, category: KbCategory) -> str:

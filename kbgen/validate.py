@@ -88,6 +88,7 @@ def check_tenant(
     problems += checks.missing_anchors(outlines, displays)
     problems += checks.unknown_related(live, sources, loaded.broken)
     problems += checks.redirect_clashes(live, tenant.base_path, table.assets)
+    problems += checks.faq_slugs_taken_by_the_page(live)
     errors = [p for p in problems if p.severity is Severity.ERROR or options.strict]
     if errors:
         raise ContentError(problems)

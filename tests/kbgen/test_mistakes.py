@@ -396,3 +396,14 @@ def test_the_ticket_forms_folder_is_the_services_not_the_sites(project: Project)
     body = "[contact us](/eur/tickets/new) or [find a request](/eur/tickets/recover)\n"
     project.article("a/contact.md", "title: C\ncategory: general", body)
     assert len(check(BuildOptions(root=project.root, today=TODAY))) == 2
+
+
+def test_an_faq_slug_may_not_be_an_id_of_the_faq_page(project: Project) -> None:
+    project.faq("main.md", "question: Where is the main page?\ncategory: general")
+    project.faq("b.md", "question: Billing?\ncategory: billing\nslug: faq-billing")
+    assert problems(project) == [
+        "content/eur/faqs/b.md:4: slug: 'faq-billing' is an id of the FAQ page itself; "
+        "choose another slug",
+        "content/eur/faqs/main.md:1: slug: 'main' is an id of the FAQ page itself; "
+        "choose another slug",
+    ]
