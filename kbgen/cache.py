@@ -22,7 +22,7 @@ from kbgen.render import AnchorRef, Heading, LinkTable, Rendered
 
 EXCERPT_CHARS = 300
 # Bump when rendering changes in a way the key cannot see (a new plugin, a changed rule).
-RENDER_FORMAT = "4"
+RENDER_FORMAT = "5"
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Stored:
     problems: tuple[Problem, ...]
     deps: tuple[tuple[str, str], ...]
     excerpt: str
+    has_code: bool = False
     path: Path | None = None  # folder/key; .html and .txt beside it
     inline_html: str | None = None
     inline_text: str | None = None
@@ -108,6 +109,7 @@ class RenderStore:
             "problems": tuple(rendered.problems),
             "deps": tuple(sorted(rendered.deps.items())),
             "excerpt": rendered.text[:EXCERPT_CHARS],
+            "has_code": rendered.has_code,
         }
         base = self._base(key)
         if not self.writable or base is None:

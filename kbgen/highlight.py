@@ -15,16 +15,20 @@ DARK_STYLE = "monokai"
 
 
 def highlight_code(code: str, lang: str, _attrs: str) -> str:
-    """Return a highlighted <pre> block; unknown languages are shown as escaped plain text."""
+    """Return a highlighted <pre> block, labelled with its language's name; unknown languages
+    are shown as escaped plain text."""
     name = lang.strip().split()[0].lower() if lang.strip() else ""
-    label = f' data-lang="{escape(name)}"' if name else ""
     try:
         # Pygments drops leading and trailing blank lines by default; the writer put them there.
         lexer = get_lexer_by_name(name, stripnl=False) if name else None
     except ClassNotFound:
         lexer = None
+    attrs = f' data-lang="{escape(name)}"' if name else ""
+    if lexer is not None:  # the label readers see ("Python" for py)
+        attrs += f' data-label="{escape(lexer.name)}"'
     body = highlight(code, lexer, _FORMATTER) if lexer else escape(code)
-    return f'<pre class="highlight"{label}><code>{body}</code></pre>\n'
+    # Code is not prose: its tokens must not match searches nor fill result excerpts.
+    return f'<pre class="highlight"{attrs} data-pagefind-ignore><code>{body}</code></pre>\n'
 
 
 def pygments_css() -> str:

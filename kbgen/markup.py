@@ -29,7 +29,7 @@ from kbgen.highlight import highlight_code
 # list); a heading taking one would break the skip link, the search box or a labelled region.
 PAGE_IDS = frozenset(
     {"main", "search", "search-q", "site-search", "hero-q", "nf-q"}
-    | {"cats-h", "faq-h", "featured-h", "recent-h", "related-h"}
+    | {"cats-h", "faq-h", "faq-jump-h", "featured-h", "recent-h", "related-h", "helpful-h"}
 )
 # The footnote plugin numbers its notes fn1, fn2… and their references fnref1, fnref1:1…
 _FOOTNOTE_ID = re.compile(r"fn(ref)?\d+")

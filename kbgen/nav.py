@@ -39,6 +39,10 @@ class _Document:
     def excerpt(self) -> str:
         return self.doc.excerpt
 
+    @property
+    def has_code(self) -> bool:
+        return self.doc.has_code
+
 
 @dataclass(frozen=True)
 class Article(_Document):

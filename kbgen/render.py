@@ -96,6 +96,7 @@ class Rendered:
     assets: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     deps: dict[str, str] = field(default_factory=dict)  # target path -> LinkTable.lookup()
+    has_code: bool = False  # a code block: the page needs the highlighting stylesheet
 
 
 def _children(token: Token, body_line: int) -> Iterator[tuple[Token, int]]:
@@ -232,6 +233,7 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
             _check_level(out, source, level, line)
             out.headings.append(Heading(level, text, str(token.attrGet("id"))))
         elif token.type in ("fence", "code_block"):
+            out.has_code = True
             texts.append(token.content)
         elif token.type == "inline":
             words: list[str] = []  # one block's text: inline pieces join without spaces

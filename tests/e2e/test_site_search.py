@@ -38,6 +38,26 @@ def test_faqs_are_found_too(page: Page, site_url: str) -> None:
     assert any(h and "/eur/faq/" in h for h in hrefs), hrefs
 
 
+def test_code_samples_are_not_prose_to_search(page: Page, site_url: str) -> None:
+    """hexdigest is only inside a code sample of the webhooks article."""
+    page.goto(f"{site_url}/eur/search/?q=hexdigest")
+    expect(page.locator(".pagefind-ui__message")).to_contain_text("No results")
+    expect(page.locator(".pagefind-ui__result")).to_have_count(0)
+
+
+def test_results_say_what_they_are_and_where_they_belong(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/eur/search/?q=refund")
+    results = page.locator(".pagefind-ui__result")
+    expect(results.nth(4).locator(".result-kind")).to_be_visible()  # the first five, labelled
+    kinds = [results.nth(i).locator(".result-kind").inner_text() for i in range(5)]
+    assert kinds[:2] == ["Article · Billing", "FAQ · Billing"], kinds
+    expect(page.locator(".pagefind-ui__result-tag")).to_have_count(0)  # said once, not twice
+    # The category is a label beside the excerpt, never words inside it.
+    for i in range(5):
+        for excerpt in results.nth(i).locator(".pagefind-ui__result-excerpt").all_inner_texts():
+            assert not excerpt.strip().startswith("Billing"), excerpt
+
+
 def test_pages_read_without_javascript(browser_no_js_page: Page, site_url: str) -> None:
     page = browser_no_js_page
     page.goto(f"{site_url}/eur/")

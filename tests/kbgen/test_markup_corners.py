@@ -215,7 +215,7 @@ SHOWS: dict[str, Callable[[str], bool]] = {
     "Callouts": lambda html: "markdown-alert-warning" in html and "admonition tip" in html,
     "Footnotes": lambda html: 'class="footnote-ref"' in html,
     "Heading anchors": lambda html: '<h2 id="set-up-sso">' in html,
-    "Code": lambda html: '<pre class="highlight" data-lang="python">' in html,
+    "Code": lambda html: '<pre class="highlight" data-lang="python"' in html,
     "Comments": lambda html: not html.strip(),
 }
 

@@ -56,7 +56,8 @@ def test_heading_ids_are_stable_and_unique() -> None:
 def test_code_is_highlighted_with_pygments() -> None:
     out = render('```python\nprint("hi")\n```\n\n```nosuchlang\n<b>x</b>\n```')
     assert (
-        '<pre class="highlight" data-lang="python"><code><span class="nb">print</span>' in out.html
+        '<pre class="highlight" data-lang="python" data-label="Python" data-pagefind-ignore><code>'
+        '<span class="nb">print</span>' in out.html
     )
     assert "&lt;b&gt;x&lt;/b&gt;" in out.html
 
@@ -120,3 +121,17 @@ def test_file_names_in_other_scripts_become_ascii_slugs(project: Project) -> Non
     pages = project.root / "site/eur/articles"
     assert (pages / "uberweisung-fur-strasse/index.html").is_file()
     assert (pages / "schet/index.html").is_file()
+
+
+def test_only_pages_with_code_load_the_highlighting_stylesheet(project: Project) -> None:
+    project.article("start/code.md", "title: Code\ncategory: general", "```python\nx = 1\n```\n")
+    project.faq("plain.md", "question: Plain?\ncategory: general")
+    build(BuildOptions(root=project.root, today=dt.date(2026, 11, 25)))
+    site = project.root / "site/eur"
+    link = 'href="/eur/assets/pygments.css"'
+    assert link in (site / "articles/code/index.html").read_text()
+    assert link not in (site / "articles/welcome/index.html").read_text()
+    assert link not in (site / "faq/plain/index.html").read_text()
+    assert link not in (site / "faq/index.html").read_text()
+    assert link not in (site / "index.html").read_text()
+    assert (site / "assets/pygments.css").is_file()

@@ -4,6 +4,7 @@
   var box = document.getElementById("search");
   if (!box || typeof PagefindUI === "undefined") return;
   var base = box.getAttribute("data-base") || "/";
+  var labels = {};  // a result's address -> "FAQ · Billing"
   var ui = new PagefindUI({
     element: "#search",
     baseUrl: base,
@@ -12,7 +13,26 @@
     showImages: false,
     resetStyles: false,
     autofocus: true,
+    processResult: function (result) {
+      var meta = result.meta || {};
+      var category = ((result.filters || {}).category || [])[0];
+      if (meta.kind) labels[result.url] = meta.kind + (category ? " · " + category : "");
+      delete meta.kind;  // else Pagefind's UI lists it again as a tag ("Kind: FAQ")
+      return result;
+    },
   });
+  // Each result says what it is and where it belongs ("FAQ · Billing"), under its title.
+  new MutationObserver(function () {
+    box.querySelectorAll(".pagefind-ui__result-inner").forEach(function (inner) {
+      var link = inner.querySelector(".pagefind-ui__result-link");
+      var text = link && labels[link.getAttribute("href")];
+      if (!text || inner.querySelector(".result-kind")) return;
+      var label = document.createElement("p");
+      label.className = "result-kind";
+      label.textContent = text;
+      link.parentNode.insertAdjacentElement("afterend", label);
+    });
+  }).observe(box, { childList: true, subtree: true });
   // Pagefind's box has only a title: give it a visible label of its own, as every field has.
   var input = box.querySelector(".pagefind-ui__search-input");
   if (input && !input.id) {

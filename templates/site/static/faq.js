@@ -1,0 +1,16 @@
+// The FAQ page: each answer folds under its question; the one a link leads to (the question,
+// or a heading inside its answer) opens in place.
+(function () {
+  "use strict";
+  function reveal() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    var item = target ? target.closest("details.faq-item") : null;
+    if (!item) return;
+    item.open = true;
+    target.scrollIntoView();
+  }
+  document.querySelectorAll("details.faq-item").forEach(function (item) { item.open = false; });
+  reveal();
+  window.addEventListener("hashchange", reveal);
+})();
