@@ -38,6 +38,15 @@ class TenantConfig:
         return self.chat_url.rstrip("/")
 
     @property
+    def service_url(self) -> str | None:
+        """Return where the intake service answers, from the ticket form's address: "" on the
+        site's own host (a path), its origin when elsewhere, None without a service."""
+        if not self.intake_url:
+            return None
+        parts = urlsplit(self.intake_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+    @property
     def base_path(self) -> str:
         """Return the URL path the site is served under, with a trailing slash."""
         path = urlsplit(self.base_url).path or "/"

@@ -24,6 +24,7 @@ from intake.kb.misses import record_miss
 from intake.models import KbCategory
 from intake.state import state
 from intake.web.limits import limit_search
+from intake.web.origins import allow_origin
 from intake.web.tenancy import tenant, tenant_session
 
 CATEGORIES = [c.value for c in KbCategory]
@@ -72,6 +73,13 @@ def faqs() -> Response:
     rows = published_faqs(tenant_session(), _category())
     items = [FaqOut(slug=f.slug, question=f.question, category=f.category, url=f.url) for f in rows]
     return jsonify(dump(FaqList(faqs=items)))
+
+
+@bp.after_request
+def _feedback_across_origins(response: Response) -> Response:
+    """The tenant's static site may be on another host: its "Was this helpful?" buttons post
+    here from the reader's browser, preflight included."""
+    return allow_origin(response) if request.endpoint == "api.feedback" else response
 
 
 @bp.route("/kb/articles/<slug>/feedback", methods=["POST"])

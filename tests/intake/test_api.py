@@ -110,6 +110,26 @@ def test_search_lists_and_feedback(client: FlaskClient) -> None:
     assert missing.status_code == 404
 
 
+def test_the_sites_pages_may_send_feedback_from_another_host(client: FlaskClient) -> None:
+    """The static site may be served elsewhere: its "Was this helpful?" buttons post JSON here,
+    so the browser asks first (a preflight), and only the tenant's own site is let through."""
+    url = "/api/v1/eur/kb/articles/refunds/feedback"
+    site = "https://help.nimbus.example"  # eur's base_url in the sample site.yaml
+    preflight = {"Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"}  # fmt: skip
+    asked = client.options(url, headers={"Origin": site, **preflight})
+    assert asked.status_code == 200
+    assert asked.headers["Access-Control-Allow-Origin"] == site
+    assert "Content-Type" in asked.headers["Access-Control-Allow-Headers"]
+    sent = client.post(url, json={"helpful": True}, headers={"Origin": site})
+    assert sent.status_code == 201 and sent.headers["Access-Control-Allow-Origin"] == site
+    for other in ("https://evil.example", "https://support.kestrel.example"):  # km's site
+        refused = client.options(url, headers={"Origin": other})
+        assert "Access-Control-Allow-Origin" not in refused.headers
+    search = client.get("/api/v1/eur/kb/search?q=refunds", headers={"Origin": site})
+    assert "Access-Control-Allow-Origin" not in search.headers  # only feedback is the site's
+
+
 def test_the_body_is_read_before_the_write_session_opens(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
