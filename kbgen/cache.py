@@ -22,7 +22,7 @@ from kbgen.render import AnchorRef, Heading, LinkTable, Rendered
 
 EXCERPT_CHARS = 300
 # Bump when rendering changes in a way the key cannot see (a new plugin, a changed rule).
-RENDER_FORMAT = "5"
+RENDER_FORMAT = "6"
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Stored:
     deps: tuple[tuple[str, str], ...]
     excerpt: str
     has_code: bool = False
+    words: frozenset[str] = frozenset()
     path: Path | None = None  # folder/key; .html and .txt beside it
     inline_html: str | None = None
     inline_text: str | None = None
@@ -110,6 +111,7 @@ class RenderStore:
             "deps": tuple(sorted(rendered.deps.items())),
             "excerpt": rendered.text[:EXCERPT_CHARS],
             "has_code": rendered.has_code,
+            "words": rendered.words,
         }
         base = self._base(key)
         if not self.writable or base is None:

@@ -15,6 +15,7 @@ from kbgen.load import Document
 from kbgen.markup import markdown
 from kbgen.schema import did_you_mean, nearest
 from kbgen.urls import GENERATED_FOLDERS, file_url, served_file
+from kbgen.vocabulary import spelled_words
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Rendered:
     problems: list[Problem] = field(default_factory=list)
     deps: dict[str, str] = field(default_factory=dict)  # target path -> LinkTable.lookup()
     has_code: bool = False  # a code block: the page needs the highlighting stylesheet
+    words: frozenset[str] = frozenset()  # of the prose (no code): the static search's spelling
 
 
 def _children(token: Token, body_line: int) -> Iterator[tuple[Token, int]]:
@@ -225,6 +227,7 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
     out = Rendered(html="", headings=[], text="")
     resolver = _Resolver(source, table, out)
     texts: list[str] = []
+    prose: list[str] = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
             text = _heading_text(tokens, index)
@@ -247,6 +250,8 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
                 elif child.type in ("softbreak", "hardbreak"):
                     words.append(" ")
             texts.append("".join(words))
+            prose.append(texts[-1])
     out.html = md.renderer.render(tokens, md.options, env)
     out.text = " ".join(" ".join(texts).split())
+    out.words = spelled_words(" ".join(prose))
     return out

@@ -30,6 +30,7 @@ from kbgen.pages import environment, render_pages, static_files, template_finger
 from kbgen.progress import progress
 from kbgen.search import BUNDLE, INDEX_FOLDER, SiteIndexing, write_index
 from kbgen.validate import Checked
+from kbgen.vocabulary import vocabulary_files
 from kbgen.workers import PARALLEL_THRESHOLD, process_pool
 from kbgen.write import OutputTree, PatchTree, recover
 
@@ -116,6 +117,8 @@ def write_pages(
                 pages.write(job.rel, job.make(), job.origin)
                 records.written(job, pages.staging / job.rel)
             advance(1)
+    for rel, data in vocabulary_files(staged.checked.site).items():
+        pages.write(rel, data, "kbgen/vocabulary.py")
     for rel, path in static_files(env):
         pages.copy(rel, path, str(path))
     for asset in sorted(staged.checked.assets):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import yaml
 from playwright.sync_api import Page, expect
 
 
@@ -66,3 +68,57 @@ def test_pages_read_without_javascript(browser_no_js_page: Page, site_url: str) 
     page.get_by_role("link", name="Request a refund").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Request a refund")
     expect(page.get_by_role("navigation", name="On this page")).to_be_visible()
+
+
+def test_a_misspelt_query_finds_the_page_and_says_what_it_searched(
+    page: Page, site_url: str
+) -> None:
+    page.goto(f"{site_url}/eur/search/?q=refnd")
+    said = page.locator(".search-spelling")
+    expect(said).to_have_text("Showing results for refund. Search instead for refnd")
+    first = page.locator(".pagefind-ui__result-link").first
+    expect(first).to_have_attribute("href", "/eur/articles/refunds/")
+    expect(page.locator(".pagefind-ui__search-input")).to_have_value("refund")
+    said.get_by_role("button", name="Search instead for refnd").click()
+    expect(page.locator(".pagefind-ui__search-input")).to_have_value("refnd")
+    expect(said).to_be_empty()  # as typed, and not corrected again
+
+
+def test_a_rare_word_that_is_right_is_left_alone(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/eur/search/?q=saml+single+sign+on")
+    first = page.locator(".pagefind-ui__result-link").first
+    expect(first).to_have_attribute("href", "/eur/articles/single-sign-on-sso/")
+    page.wait_for_timeout(500)  # time for a correction to come, were one wrongly made
+    expect(page.locator(".search-spelling")).to_be_empty()
+
+
+JUDGED = yaml.safe_load((Path(__file__).parents[1] / "kbgen/judged_queries.yaml").read_text())
+
+
+def test_judged_queries_find_the_right_page_in_the_top_three(page: Page, site_url: str) -> None:
+    """The same 50 queries the service's search is judged by (misspellings, plurals,
+    sentences), through the static search as the search page runs it: the query as typed, or
+    the one spelling corrected."""
+    misses = []
+    for tenant in ("eur", "km"):
+        page.goto(f"{site_url}/{tenant}/search/")
+        queries = [(query, slug) for owner, query, slug in JUDGED if owner == tenant]
+        found = page.evaluate(
+            TOP_THREE, {"base": f"/{tenant}/", "queries": [q for q, _ in queries]}
+        )
+        misses += [(query, slug, urls) for (query, slug), urls in zip(queries, found, strict=True)
+                   if not any(url.rstrip("/").endswith("/" + slug) for url in urls)]  # fmt: skip
+    assert len(misses) <= len(JUDGED) // 10, misses  # at least 90% in the top three
+
+
+TOP_THREE = """async ({base, queries}) => {
+  const pagefind = await import(base + "pagefind/pagefind.js");
+  await pagefind.options({baseUrl: base});
+  const out = [];
+  for (const query of queries) {
+    const better = await window.kbgenSpelling.suggest(pagefind, base, query);
+    const found = await pagefind.search(better || query);
+    out.push(await Promise.all(found.results.slice(0, 3).map(async r => (await r.data()).url)));
+  }
+  return out;
+}"""

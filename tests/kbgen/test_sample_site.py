@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -160,3 +161,23 @@ def test_build_is_deterministic(sample_root: Path, tmp_path: Path) -> None:
         copies.append(files)
     assert len(copies[0]) > 100
     assert copies[0] == copies[1]
+
+
+@pytest.mark.parametrize("tenant", ["eur", "km"])
+def test_the_static_search_spells_with_the_sites_own_words(built: Path, tenant: str) -> None:
+    """search/words/<length>.json: each word of the titles, summaries and prose, with the
+    number of pages holding it; code is not prose (hexdigest is only in a code sample)."""
+    files = sorted((built / tenant / "search/words").glob("*.json"))
+    assert files
+    words = {}
+    for path in files:
+        chunk = json.loads(path.read_text())
+        assert all(len(word) == int(path.stem) for word in chunk), path
+        words.update(chunk)
+    pages = len(list((built / tenant / "articles").glob("*/index.html")))
+    pages += len(list((built / tenant / "faq").glob("*/index.html")))
+    assert all(1 <= count <= pages for count in words.values())
+    assert all(word == word.lower() and word.isalpha() for word in words)
+    if tenant == "eur":
+        assert words["password"] >= 3 and words["refund"] >= 2
+        assert "hexdigest" not in words and "pasword" not in words

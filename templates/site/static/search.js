@@ -5,6 +5,9 @@
   if (!box || typeof PagefindUI === "undefined") return;
   var base = box.getAttribute("data-base") || "/";
   var labels = {};  // a result's address -> "FAQ · Billing"
+  var typed = "";  // the query as the reader typed it
+  var corrected = null;  // {from, to} while the results are those of a corrected query
+  var asTyped = {};  // queries the reader asked to search as typed
   var ui = new PagefindUI({
     element: "#search",
     baseUrl: base,
@@ -13,6 +16,14 @@
     showImages: false,
     resetStyles: false,
     autofocus: true,
+    processTerm: function (term) {
+      if (corrected && term === corrected.to) return term;  // the search spelling asked for
+      corrected = null;
+      typed = term;
+      say();
+      if (window.kbgenSpelling && !asTyped[term]) offer(term);
+      return term;
+    },
     processResult: function (result) {
       var meta = result.meta || {};
       var category = ((result.filters || {}).category || [])[0];
@@ -33,6 +44,42 @@
       link.parentNode.insertAdjacentElement("afterend", label);
     });
   }).observe(box, { childList: true, subtree: true });
+  // "Showing results for …": under the box, announced to screen readers.
+  var spelling = document.createElement("p");
+  spelling.className = "search-spelling";
+  spelling.setAttribute("role", "status");
+  var form = box.querySelector(".pagefind-ui__form");
+  if (form) form.insertAdjacentElement("afterend", spelling);
+
+  function say() {
+    spelling.textContent = "";
+    if (!corrected) return;
+    var strong = document.createElement("strong");
+    strong.textContent = corrected.to;
+    var instead = document.createElement("button");
+    instead.type = "button";
+    instead.className = "link-button";
+    instead.textContent = "Search instead for " + corrected.from;
+    var from = corrected.from;
+    instead.addEventListener("click", function () {
+      asTyped[from] = true;
+      corrected = null;
+      ui.triggerSearch(from);
+    });
+    spelling.append("Showing results for ", strong, ". ", instead);
+  }
+
+  function offer(term) {
+    import(base + "pagefind/pagefind.js").then(function (pagefind) {
+      return window.kbgenSpelling.suggest(pagefind, base, term);
+    }).then(function (better) {
+      if (!better || typed !== term) return;  // as good as typed, or the reader typed on
+      corrected = { from: term, to: better };
+      ui.triggerSearch(better);
+      say();
+    }).catch(function () {});  // spelling is a help; search as typed still works
+  }
+
   // Pagefind's box has only a title: give it a visible label of its own, as every field has.
   var input = box.querySelector(".pagefind-ui__search-input");
   if (input && !input.id) {
