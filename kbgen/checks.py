@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from kbgen.errors import Problem, Severity
@@ -94,11 +94,14 @@ def unknown_related(
     return problems
 
 
-def generated_outputs(published: Sequence[Source | Broken]) -> set[str]:
-    """Return the files kbgen writes itself, which no redirect may replace."""
+def generated_outputs(
+    published: Sequence[Source | Broken], categories: Iterable[KbCategory] = KbCategory
+) -> set[str]:
+    """Return the files kbgen writes itself (with a page for each of `categories`), which no
+    redirect may replace."""
     pages = {"index.html", "404.html", "sitemap.xml", "robots.txt", "feed.xml"}
     pages |= {"faq/index.html", "search/index.html"}
-    pages |= {f"categories/{c.path}/index.html" for c in KbCategory}
+    pages |= {f"categories/{c.path}/index.html" for c in categories}
     pages |= {f"articles/{s.slug}/index.html" for s in published if s.kind == "article"}
     pages |= {f"faq/{s.slug}/index.html" for s in published if s.kind == "faq"}
     return pages

@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from kbgen.errors import Problem, Severity
 from kbgen.load import Document
 from kbgen.markup import markdown
-from kbgen.schema import did_you_mean, nearest
+from kbgen.schema import nearest
 from kbgen.urls import GENERATED_FOLDERS, file_url, served_file
 from kbgen.vocabulary import spelled_words
 
@@ -60,10 +60,16 @@ class LinkTable:
         return "unpublished" if rel in self.unpublished else "missing"
 
     def covers(self, path: str) -> bool:
-        """Say whether a root-relative path is this site's to check: under its base path, and
-        not among the service's pages (the ticket form), which the build cannot see."""
-        under_service = bool(self.service_path) and path.startswith(self.service_path)
-        return path.startswith(self.base_path) and not under_service
+        """Say whether a root-relative path is this site's to check: under its base path, in a
+        folder the build writes (a site at the host's root shares it with the service's /api/
+        and /desk/), and not among the service's pages (the ticket form's folder)."""
+        if not path.startswith(self.base_path):
+            return False
+        if self.service_path and path.startswith(self.service_path):
+            return False
+        first = path.removeprefix(self.base_path).split("/", 1)[0]
+        folders = {file.split("/", 1)[0] for file in self.site_files} | GENERATED_FOLDERS
+        return first == "" or first in folders
 
     def serves(self, path: str) -> bool:
         """Say whether the site will have a file at a root-relative path under its base."""
@@ -77,8 +83,13 @@ class LinkTable:
     def nearest(self, wrong: str, root_relative: bool, folder: str) -> str:
         """Return "; did you mean …?" naming the existing link target nearest to `wrong`: a
         site address, or a document or asset written relative to `folder`."""
-        if root_relative:
-            return did_you_mean(wrong, {file_url(self.base_path, f) for f in self.site_files})
+        if root_relative:  # an address in the same folder whose last part is spelt alike
+            parent, _, name = wrong.rstrip("/").rpartition("/")
+            siblings = {url.rstrip("/").rpartition("/")[2]: url for url in
+                        (file_url(self.base_path, f) for f in self.site_files)
+                        if url.rstrip("/").rpartition("/")[0] == parent}  # fmt: skip
+            sibling = nearest(name, siblings)
+            return f"; did you mean {siblings[sibling]!r}?" if sibling else ""
         known = {*self.pages, *self.unpublished} if wrong.endswith(".md") else set(self.assets)
         name = posixpath.basename(wrong)  # else the same file in another folder
         near = nearest(wrong, known) or min(

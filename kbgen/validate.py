@@ -51,7 +51,8 @@ def link_table(tenant: TenantConfig, loaded: Loaded, live: list[Source]) -> Link
     assets = frozenset(str(a) for a in loaded.assets)
     redirects = {redirect_output(path, tenant.base_path) for s in live
                  if isinstance(s.meta, ArticleMeta) for path in s.meta.redirect_from}  # fmt: skip
-    files = frozenset(checks.generated_outputs(documents) | assets | redirects)
+    used = {s.meta.category for s in live}  # a category's page is written when it has any
+    files = frozenset(checks.generated_outputs(documents, used) | assets | redirects)
     # The service's pages (the ticket form's folder) share the base path but not the build.
     form = urlsplit(tenant.intake_url).path if tenant.intake_url.startswith("/") else ""
     service = form.rsplit("/", 1)[0] + "/" if form.startswith(tenant.base_path) else ""

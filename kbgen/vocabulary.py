@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # nav renders with render, which reads words with spelled_words below
     from kbgen.nav import TenantSite
 
-# Letters only, as readers spell them; shorter words have too many neighbours to correct.
-WORD = re.compile(r"[^\W\d_]{3,24}")
+# Letters only, as readers spell them; shorter words have too many neighbours to correct, and
+# longer ones are not worth the bytes.
+WORD = re.compile(r"[^\W\d_]+")
+SHORTEST, LONGEST = 3, 24
 FOLDER = "search/words"  # search/words/<length>.json: {"password": 12, ...}
 
 
 def spelled_words(text: str) -> frozenset[str]:
     """Return the distinct words of a text, lower-cased."""
-    return frozenset(WORD.findall(text.lower()))
+    return frozenset(w for w in WORD.findall(text.lower()) if SHORTEST <= len(w) <= LONGEST)
 
 
 def vocabulary_files(site: TenantSite) -> dict[str, bytes]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 
 from intake.api.blueprint import bp
 from intake.api.schemas import (
@@ -79,11 +79,13 @@ def faqs() -> Response:
 def _feedback_across_origins(response: Response) -> Response:
     """The tenant's static site may be on another host: its "Was this helpful?" buttons post
     here from the reader's browser, preflight included."""
-    return allow_origin(response) if request.endpoint == "api.feedback" else response
+    if request.endpoint != "api.feedback" or "tenant" not in g:  # g.tenant: a known tenant
+        return response
+    return allow_origin(response)
 
 
 @bp.route("/kb/articles/<slug>/feedback", methods=["POST"])
-@limiter.limit("30 per minute")
+@limiter.limit("30 per minute", methods=["POST"])  # not the browser's preflights
 def feedback(slug: str) -> tuple[Response, int]:
     """Record "was this article helpful?" and return the article's totals."""
     body = parse(FeedbackCreate, request.get_json(silent=True))

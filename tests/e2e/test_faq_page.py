@@ -45,3 +45,10 @@ def test_a_question_folds_and_unfolds_by_keyboard(page: Page, site_url: str) -> 
     expect(page.locator("details#refund-time")).to_have_attribute("open", "")
     page.keyboard.press("Enter")
     expect(page.locator("details#refund-time")).not_to_have_attribute("open", re.compile(".*"))
+
+
+def test_a_malformed_address_breaks_nothing(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/eur/faq/#100%")
+    page.get_by_role("navigation", name="Questions on this page").get_by_role(
+        "link", name=QUESTION).click()  # fmt: skip
+    expect(page.locator("details#refund-time")).to_have_attribute("open", "")

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 
 def test_header_search_finds_the_article_first(page: Page, site_url: str) -> None:
@@ -90,6 +90,37 @@ def test_a_rare_word_that_is_right_is_left_alone(page: Page, site_url: str) -> N
     expect(first).to_have_attribute("href", "/eur/articles/single-sign-on-sso/")
     page.wait_for_timeout(500)  # time for a correction to come, were one wrongly made
     expect(page.locator(".search-spelling")).to_be_empty()
+
+
+def test_another_form_of_a_word_is_not_a_misspelling(page: Page, site_url: str) -> None:
+    """ "setting" is on no page, "settings" on many: Pagefind finds them, nothing to correct."""
+    page.goto(f"{site_url}/eur/search/?q=setting")
+    expect(page.locator(".pagefind-ui__result").first).to_be_visible()
+    page.wait_for_timeout(500)  # time for a correction to come, were one wrongly made
+    expect(page.locator(".search-spelling")).to_be_empty()
+    expect(page.locator(".pagefind-ui__search-input")).to_have_value("setting")
+
+
+def test_a_correction_never_overwrites_what_the_reader_typed_since(
+    page: Page, site_url: str
+) -> None:
+    held: list[Route] = []  # the spelling's word files, answered only once the reader typed on
+    page.route("**/search/words/*.json", lambda route: held.append(route))
+    page.goto(f"{site_url}/eur/search/")
+    box = page.locator(".pagefind-ui__search-input")
+    box.fill("refnd")
+    for _ in range(50):  # Pagefind's UI waits 300 ms, then the spelling asks for its files
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held
+    box.press_sequentially(" pol")
+    for route in held:
+        route.continue_()
+    page.unroute("**/search/words/*.json")
+    page.wait_for_timeout(200)  # the correction of "refnd" arrives, before "refnd pol" is searched
+    expect(box).not_to_have_value("refund")
+    expect(box).to_have_value(re.compile("pol$"))
 
 
 JUDGED = yaml.safe_load((Path(__file__).parents[1] / "kbgen/judged_queries.yaml").read_text())

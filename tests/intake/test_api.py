@@ -130,6 +130,23 @@ def test_the_sites_pages_may_send_feedback_from_another_host(client: FlaskClient
     assert "Access-Control-Allow-Origin" not in search.headers  # only feedback is the site's
 
 
+def test_feedback_preflights_and_unknown_tenants_are_plain_answers(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = "https://help.nimbus.example"
+    url = "/api/v1/eur/kb/articles/refunds/feedback"
+    for _ in range(31):  # the limit is 30 answers a minute: a preflight is not an answer
+        asked = client.options(
+            url, headers={"Origin": site, "Access-Control-Request-Method": "POST"}
+        )
+        assert asked.status_code == 200
+    assert client.post(url, json={"helpful": True}, headers={"Origin": site}).status_code == 201
+    nowhere = client.post("/api/v1/nosuch/kb/articles/refunds/feedback", json={"helpful": True},
+                          headers={"Origin": site})  # fmt: skip
+    assert nowhere.status_code == 404
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
 def test_the_body_is_read_before_the_write_session_opens(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -407,3 +407,19 @@ def test_an_faq_slug_may_not_be_an_id_of_the_faq_page(project: Project) -> None:
         "content/eur/faqs/main.md:1: slug: 'main' is an id of the FAQ page itself; "
         "choose another slug",
     ]
+
+
+def test_a_site_at_the_hosts_root_checks_only_its_own_folders(project: Project) -> None:
+    site = (project.root / "content/site.yaml").read_text()
+    project.write("content/site.yaml", site.replace("https://help.test/eur/", "https://help.test/"))
+    body = (
+        "[api](/api/v1/eur/kb/search) [desk](/desk/eur/queue) [ok](/articles/welcome/)\n"
+        "[typo](/articles/welcom/) [empty category](/categories/api/)\n"
+    )
+    project.article("a/links.md", "title: L\ncategory: general", body)
+    assert problems(project) == [
+        "content/eur/articles/a/links.md:6: link: '/articles/welcom/': this site has no page at "
+        "/articles/welcom/; did you mean '/articles/welcome/'?",
+        "content/eur/articles/a/links.md:6: link: '/categories/api/': this site has no page at "
+        "/categories/api/",
+    ]

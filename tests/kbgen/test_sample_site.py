@@ -181,3 +181,10 @@ def test_the_static_search_spells_with_the_sites_own_words(built: Path, tenant: 
     if tenant == "eur":
         assert words["password"] >= 3 and words["refund"] >= 2
         assert "hexdigest" not in words and "pasword" not in words
+
+
+def test_the_vocabulary_holds_whole_words_in_any_script() -> None:
+    from kbgen.vocabulary import spelled_words
+
+    long = "x" * 30
+    assert spelled_words(f"Überweisung {long}ab refund 42 an") == {"überweisung", "refund"}

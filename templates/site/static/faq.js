@@ -3,7 +3,12 @@
 (function () {
   "use strict";
   function reveal() {
-    var id = decodeURIComponent(window.location.hash.slice(1));
+    var id;
+    try {
+      id = decodeURIComponent(window.location.hash.slice(1));
+    } catch (error) {  // a malformed address ("#100%") leads nowhere
+      return;
+    }
     var target = id ? document.getElementById(id) : null;
     var item = target ? target.closest("details.faq-item") : null;
     if (!item) return;

@@ -48,8 +48,8 @@
   var spelling = document.createElement("p");
   spelling.className = "search-spelling";
   spelling.setAttribute("role", "status");
-  var form = box.querySelector(".pagefind-ui__form");
-  if (form) form.insertAdjacentElement("afterend", spelling);
+  var input = box.querySelector(".pagefind-ui__search-input");
+  if (input) input.insertAdjacentElement("afterend", spelling);
 
   function say() {
     spelling.textContent = "";
@@ -65,6 +65,7 @@
       asTyped[from] = true;
       corrected = null;
       ui.triggerSearch(from);
+      if (input) input.focus();  // the button is gone: the reader goes on in the box
     });
     spelling.append("Showing results for ", strong, ". ", instead);
   }
@@ -73,15 +74,24 @@
     import(base + "pagefind/pagefind.js").then(function (pagefind) {
       return window.kbgenSpelling.suggest(pagefind, base, term);
     }).then(function (better) {
-      if (!better || typed !== term) return;  // as good as typed, or the reader typed on
+      // As good as typed, or the reader typed on (or cleared the box) meanwhile.
+      if (!better || typed !== term || (input && input.value !== term)) return;
       corrected = { from: term, to: better };
       ui.triggerSearch(better);
       say();
     }).catch(function () {});  // spelling is a help; search as typed still works
   }
 
+  if (input) {
+    input.addEventListener("input", function () {
+      if (input.value.trim()) return;
+      typed = "";  // Pagefind searches nothing for an empty box: nothing to correct either
+      corrected = null;
+      say();
+    });
+  }
+
   // Pagefind's box has only a title: give it a visible label of its own, as every field has.
-  var input = box.querySelector(".pagefind-ui__search-input");
   if (input && !input.id) {
     input.id = "search-input";
     var label = document.createElement("label");

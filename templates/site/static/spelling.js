@@ -16,6 +16,21 @@ window.kbgenSpelling = (function () {
     return chunks[length];
   }
 
+  // How many pages hold a word, or a longer form of it ("setting" for settings, "integr"
+  // while the reader is still typing): Pagefind finds those forms too.
+  function known(base, word) {
+    var lengths = [0, 1, 2, 3, 4, 5].map(function (more) { return word.length + more; });
+    return Promise.all(lengths.map(function (n) { return chunk(base, n); })).then(function (all) {
+      var pages = 0;
+      all.forEach(function (words) {
+        Object.keys(words).forEach(function (other) {
+          if (other.indexOf(word) === 0) pages = Math.max(pages, words[other]);
+        });
+      });
+      return pages;
+    });
+  }
+
   // Optimal string alignment distance (a swap of neighbours is one edit), given up past limit.
   function distance(a, b, limit) {
     if (Math.abs(a.length - b.length) > limit) return limit + 1;
@@ -70,9 +85,8 @@ window.kbgenSpelling = (function () {
     return pagefind.search(query).then(function (found) {
       typed = found.results.length;
       return Promise.all(words.map(function (word) {
-        if (word.length < 3 || !/^[^\d\W_]+$/u.test(word)) return word;  // letters only
-        return chunk(base, word.length).then(function (known) {
-          var pages = known[word] || 0;
+        if (word.length < 3 || !/^\p{L}+$/u.test(word)) return word;  // letters only
+        return known(base, word).then(function (pages) {
           if (pages >= 3 || (pages > 0 && typed >= 3)) return word;
           return neighbour(base, word, pages).then(function (better) {
             unknown = unknown || (better !== "" && pages === 0);
