@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,8 +69,7 @@ class LinkTable:
         if self.service_path and path.startswith(self.service_path):
             return False
         first = path.removeprefix(self.base_path).split("/", 1)[0]
-        folders = {file.split("/", 1)[0] for file in self.site_files} | GENERATED_FOLDERS
-        return first == "" or first in folders
+        return first == "" or first in self._folders
 
     def serves(self, path: str) -> bool:
         """Say whether the site will have a file at a root-relative path under its base."""
@@ -78,7 +78,19 @@ class LinkTable:
 
     def page_of(self, path: str) -> str | None:
         """Return the document (content path) whose page a root-relative path is, if any."""
-        return next((rel for rel, url in self.pages.items() if url == path), None)
+        return self._documents.get(path)
+
+    # Derived once per table, not per link: a site of thousands of pages has as many files.
+    @functools.cached_property
+    def _folders(self) -> frozenset[str]:
+        return frozenset(f.split("/", 1)[0] for f in self.site_files) | GENERATED_FOLDERS
+
+    @functools.cached_property
+    def _documents(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for rel, url in self.pages.items():
+            found.setdefault(url, rel)  # the first, as a scan would find
+        return found
 
     def nearest(self, wrong: str, root_relative: bool, folder: str) -> str:
         """Return "; did you mean …?" naming the existing link target nearest to `wrong`: a
