@@ -22,7 +22,7 @@ from kbgen.render import AnchorRef, Heading, LinkTable, Rendered
 
 EXCERPT_CHARS = 300
 # Bump when rendering changes in a way the key cannot see (a new plugin, a changed rule).
-RENDER_FORMAT = "6"
+RENDER_FORMAT = "7"
 
 
 @dataclass(frozen=True)

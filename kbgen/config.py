@@ -47,6 +47,15 @@ class TenantConfig:
         return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
     @property
+    def search_action(self) -> str:
+        """Return where the site's search forms send a query without JavaScript: the service's
+        search page (results from the Whoosh index) where there is a service, else the static
+        search page (which then points to the categories and the FAQ)."""
+        if self.service_url is None:
+            return f"{self.base_path}search/"
+        return f"{self.service_url}/{self.id}/tickets/search"
+
+    @property
     def base_path(self) -> str:
         """Return the URL path the site is served under, with a trailing slash."""
         path = urlsplit(self.base_url).path or "/"

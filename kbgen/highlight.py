@@ -27,8 +27,10 @@ def highlight_code(code: str, lang: str, _attrs: str) -> str:
     if lexer is not None:  # the label readers see ("Python" for py)
         attrs += f' data-label="{escape(lexer.name)}"'
     body = highlight(code, lexer, _FORMATTER) if lexer else escape(code)
-    # Code is not prose: its tokens must not match searches nor fill result excerpts.
-    return f'<pre class="highlight"{attrs} data-pagefind-ignore><code>{body}</code></pre>\n'
+    # Code is not prose: its tokens must not match searches nor fill result excerpts. A long
+    # line scrolls the block sideways, which a keyboard can do only in a focusable element.
+    attrs += ' tabindex="0" data-pagefind-ignore'
+    return f'<pre class="highlight"{attrs}><code>{body}</code></pre>\n'
 
 
 def pygments_css() -> str:

@@ -28,8 +28,11 @@ from kbgen.highlight import highlight_code
 # Ids kbgen's templates give their own elements (tests/kbgen/test_markup_corners.py checks the
 # list); a heading taking one would break the skip link, the search box or a labelled region.
 PAGE_IDS = frozenset(
-    {"main", "search", "search-q", "site-search", "hero-q", "nf-q"}
+    {"main", "search", "search-q", "site-search", "hero-q", "nf-q", "no-results"}
     | {"cats-h", "faq-h", "faq-jump-h", "featured-h", "recent-h", "related-h", "helpful-h"}
+    | {"no-results-h"}
+    # search-box.js: the list of each box (<box id>-list) and its options (-list-<n>)
+    | {"site-search-list", "hero-q-list"}
 )
 # The footnote plugin numbers its notes fn1, fn2… and their references fnref1, fnref1:1…
 _FOOTNOTE_ID = re.compile(r"fn(ref)?\d+")
@@ -44,6 +47,14 @@ def _wrap_table(
     if tokens[idx].type == "table_open":
         return opening + self.renderToken(tokens, idx, options, env)
     return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
+def _indented_code(
+    _self: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    """Render an indented code block as a fence without a language: out of the search,
+    scrollable by keyboard, with its Copy button."""
+    return highlight_code(tokens[idx].content, "", "")
 
 
 @lru_cache(maxsize=8)
@@ -143,6 +154,7 @@ def markdown(allow_html: bool) -> MarkdownIt:
     md.core.ruler.push("heading_ids", _heading_ids)
     md.add_render_rule("table_open", _wrap_table)
     md.add_render_rule("table_close", _wrap_table)
+    md.add_render_rule("code_block", _indented_code)
     return md
 
 

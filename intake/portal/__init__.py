@@ -1,11 +1,11 @@
-"""The customer's HTML pages: the ticket form and the private ticket page."""
+"""The customer's HTML pages: the ticket form, the private ticket page and the search."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from intake.extensions import csrf
-from intake.portal import recover, satisfaction  # noqa: F401  # their routes join the blueprint
+from intake.portal import recover, satisfaction, search  # noqa: F401  # their routes join the blueprint
 from intake.portal.views import bp, unsubscribe
 
 

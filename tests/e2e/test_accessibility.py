@@ -108,6 +108,8 @@ SITE_PAGES = {
     "faq list": "/eur/faq/",
     "faq entry": "/eur/faq/refund-time/",
     "search": "/eur/search/?q=refund",
+    "search, nothing found": "/eur/search/?q=quokka+zebra",
+    "search box open": "/km/articles/troubleshoot-429-errors/",
     "404": "/eur/no-such-page/",
 }
 
@@ -118,6 +120,13 @@ def test_site_page(tab: Page, site_url: str, name: str) -> None:
     assert answer is not None and answer.status == (404 if name == "404" else 200)
     if name == "search":  # Pagefind's results are drawn by script: wait for them
         expect(tab.locator(".pagefind-ui__result").first).to_be_visible()
+    if name == "search, nothing found":
+        expect(tab.locator("#no-results")).to_be_visible()
+    if name == "search box open":  # the header's results as the reader types, one chosen
+        box = tab.get_by_role("combobox", name="Search the help center")
+        box.fill("rate limit")
+        expect(tab.get_by_role("option").first).to_be_visible()
+        box.press("ArrowDown")
     assert_accessible(tab)
 
 
@@ -320,6 +329,8 @@ SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "service 404": (False, _go("/eur/tickets/EUR-99999/no-such-token", 404)),
     "unknown tenant 404": (False, _go("/nowhere/tickets/new", 404)),
     "find your requests": (False, _go("/eur/tickets/recover")),
+    "search results": (False, _go("/eur/tickets/search?q=refnd")),
+    "search, nothing found": (False, _go("/eur/tickets/search?q=quokka+zebra")),
     "find your requests with errors": (False, _recover_with_errors),
     "find your requests, sent": (False, _recover_sent),
     "desk login": (False, _go("/desk/eur/login")),

@@ -11,8 +11,8 @@ from playwright.sync_api import Page, Route, expect
 
 def test_header_search_finds_the_article_first(page: Page, site_url: str) -> None:
     page.goto(f"{site_url}/eur/")
-    page.get_by_role("searchbox", name="Search the help center").first.fill("refunds")
-    page.get_by_role("searchbox", name="Search the help center").first.press("Enter")
+    page.get_by_role("combobox", name="Search the help center").first.fill("refunds")
+    page.get_by_role("combobox", name="Search the help center").first.press("Enter")
     expect(page).to_have_url(re.compile(r"/eur/search/\?q=refunds$"))
     first = page.locator(".pagefind-ui__result").first
     expect(first.locator(".pagefind-ui__result-link").first).to_have_text("Request a refund")
@@ -153,3 +153,71 @@ TOP_THREE = """async ({base, queries}) => {
   }
   return out;
 }"""
+
+
+def test_the_header_box_shows_pages_as_the_reader_types_and_works_by_keyboard(
+    page: Page, site_url: str
+) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(f"{site_url}/km/faq/")
+    box = page.get_by_role("combobox", name="Search the help center")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    assert not [url for url in fetched if "/pagefind/" in url]  # a page only read loads none
+    box.press_sequentially("429 too many", delay=20)
+    options = page.get_by_role("listbox", name="Suggested pages").get_by_role("option")
+    expect(options.first).to_have_attribute("href", "/km/articles/troubleshoot-429-errors/")
+    expect(options.first).to_contain_text("Article · ")
+    expect(options.last).to_have_text("All results for “429 too many”")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(".header-search [role=status]")).to_contain_text("suggested")
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", options.first.get_attribute("id") or "")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    box.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).not_to_have_attribute("aria-activedescendant", re.compile("."))
+    box.press("ArrowDown")  # opens the list again, on its first page
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/km/articles/troubleshoot-429-errors/$"))
+
+
+def test_the_header_box_corrects_a_typo_and_enter_opens_the_full_results(
+    page: Page, site_url: str
+) -> None:
+    page.goto(f"{site_url}/eur/categories/billing/")
+    box = page.get_by_role("combobox", name="Search the help center")
+    box.fill("refnd")
+    expect(page.locator(".search-box-note")).to_have_text("Showing results for refund")
+    expect(page.get_by_role("option").first).to_have_attribute("href", "/eur/articles/refunds/")
+    box.press("Enter")  # no page chosen: the full results, where the same correction is said
+    expect(page).to_have_url(re.compile(r"/eur/search/\?q=refnd$"))
+    expect(page.locator(".search-spelling")).to_contain_text("Showing results for refund")
+
+
+def test_a_search_that_finds_nothing_offers_somewhere_to_go(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/eur/search/?q=zzxqjv")
+    offered = page.locator("#no-results")
+    expect(offered).to_be_visible()
+    expect(offered.get_by_role("link", name="contact support")).to_have_attribute(
+        "href", "/eur/tickets/new"
+    )
+    expect(offered.locator(".article-list a").first).to_be_visible()  # popular articles
+    page.locator(".pagefind-ui__search-input").fill("refund")
+    expect(page.locator(".pagefind-ui__result").first).to_be_visible()
+    expect(offered).to_be_hidden()
+
+
+def test_without_javascript_the_search_works_through_the_service(
+    browser_no_js_page: Page, intake_url: str
+) -> None:
+    page = browser_no_js_page
+    page.goto(f"{intake_url}/eur/articles/custom-domain/")
+    box = page.get_by_role("searchbox", name="Search the help center")
+    box.fill("refnd")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/eur/tickets/search\?q=refnd$"))
+    first = page.locator(".search-results a").first
+    expect(first).to_have_text("Request a refund")
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request a refund")

@@ -237,8 +237,10 @@ def test_search_queries_are_cut_and_rate_limited(
     assert [a.status_code for a in answers] == [200] * 120 + [429]  # 120 a minute
     assert searched and {len(q) for q in searched} == {500}
     assert set(answers[-1].get_json()) == {"error"}
-    # The form's suggestions search too, from the same bucket: no way around the limit.
+    # The form's suggestions and the search page search too, from the same bucket: no way
+    # around the limit.
     assert client.get("/eur/tickets/suggestions?q=refund").status_code == 429
+    assert client.get("/eur/tickets/search?q=refund").status_code == 429
     clock[0] += 120  # a new minute; now five at once
     assert [search().status_code for _ in range(5)] == [200] * 4 + [429]  # 4 a second
 

@@ -56,10 +56,21 @@ def test_heading_ids_are_stable_and_unique() -> None:
 def test_code_is_highlighted_with_pygments() -> None:
     out = render('```python\nprint("hi")\n```\n\n```nosuchlang\n<b>x</b>\n```')
     assert (
-        '<pre class="highlight" data-lang="python" data-label="Python" data-pagefind-ignore><code>'
+        '<pre class="highlight" data-lang="python" data-label="Python" tabindex="0"'
+        " data-pagefind-ignore><code>"
         '<span class="nb">print</span>' in out.html
     )
     assert "&lt;b&gt;x&lt;/b&gt;" in out.html
+
+
+def test_an_indented_code_block_is_code_as_a_fence_is() -> None:
+    """Kept out of the search, scrollable by keyboard (a focusable block), with its Copy
+    button (pre.highlight), as a fence without a language."""
+    out = render("Run:\n\n    curl -H 'Authorization: <token>'\n")
+    fence = render("Run:\n\n```\ncurl -H 'Authorization: <token>'\n```\n")
+    assert out.html.strip() == fence.html.strip()
+    assert '<pre class="highlight" tabindex="0" data-pagefind-ignore>' in out.html
+    assert out.has_code and "curl" not in out.words
 
 
 def test_tables_callouts_footnotes_deflists_tasks() -> None:

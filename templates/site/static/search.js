@@ -8,6 +8,7 @@
   var typed = "";  // the query as the reader typed it
   var corrected = null;  // {from, to} while the results are those of a corrected query
   var asTyped = {};  // queries the reader asked to search as typed
+  var empty = document.getElementById("no-results");
   var ui = new PagefindUI({
     element: "#search",
     baseUrl: base,
@@ -43,6 +44,9 @@
       label.textContent = text;
       link.parentNode.insertAdjacentElement("afterend", label);
     });
+    // A search that found nothing offers popular articles, the categories and support.
+    var list = box.querySelector(".pagefind-ui__results");
+    if (empty) empty.hidden = !(typed && list && !list.querySelector(".pagefind-ui__result"));
   }).observe(box, { childList: true, subtree: true });
   // "Showing results for …": under the box, announced to screen readers.
   var spelling = document.createElement("p");
@@ -86,6 +90,7 @@
     input.addEventListener("input", function () {
       if (input.value.trim()) return;
       typed = "";  // Pagefind searches nothing for an empty box: nothing to correct either
+      if (empty) empty.hidden = true;
       corrected = null;
       say();
     });
