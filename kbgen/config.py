@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+from kbgen.brand import Brand, read_brand, read_descriptions
 from kbgen.errors import ConfigError, ContentError, Problem
 from kbgen.yamlio import load_mapping
 
@@ -16,7 +17,8 @@ SITE_FILE = "content/site.yaml"
 TENANT_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-TENANT_FIELDS = ("name", "base_url", "language", "ticket_prefix", "intake_url", "chat_url")
+TENANT_FIELDS = ("name", "base_url", "language", "ticket_prefix", "intake_url", "chat_url",
+                 "brand", "categories")  # fmt: skip
 SITE_FIELDS = ("default_tenant", "allow_html", "tenants")
 
 
@@ -31,6 +33,22 @@ class TenantConfig:
     ticket_prefix: str
     intake_url: str = ""
     chat_url: str = ""
+    brand: Brand = Brand()
+    descriptions: tuple[tuple[str, str], ...] = ()  # (category, what it covers)
+
+    def description(self, category: str) -> str:
+        """Return what a category covers, as site.yaml says ("" when it says nothing)."""
+        return dict(self.descriptions).get(category, "")
+
+    @property
+    def logo_url(self) -> str:
+        """Return the logo's address on the site ("" without a logo)."""
+        return self.base_path + quote(self.brand.logo) if self.brand.logo else ""
+
+    @property
+    def favicon_url(self) -> str:
+        """Return the favicon's address on the site ("" without one)."""
+        return self.base_path + quote(self.brand.favicon) if self.brand.favicon else ""
 
     @property
     def chat_base(self) -> str:
@@ -121,12 +139,21 @@ def _check_url(value: Any, allow_empty: bool) -> str:
     return text
 
 
+def _link_url(value: Any) -> str:
+    """Return a link's address: an http(s) URL or a path on the site's host."""
+    if value is None or not str(value).strip():
+        raise ValueError("give the link's address: an http(s) URL or a path starting with /")
+    return _check_url(value, True)
+
+
 def _tenant(
-    tid: str, raw: Any, lines: dict[str, int], problems: list[Problem]
+    tid: str, raw: Any, lines: dict[str, int], problems: list[Problem], root: Path
 ) -> TenantConfig | None:
     def bad(fld: str, msg: str) -> None:
         name = f"tenants.{tid}.{fld}" if fld else f"tenants.{tid}"
-        line = lines.get(name, lines.get(f"tenants.{tid}", lines.get("tenants", 1)))
+        # The field's own line, else the nearest enclosing one (a list item has none).
+        near = [name, name.rsplit("[", 1)[0], *(name.rsplit(".", n)[0] for n in range(1, 4))]
+        line = next((lines[k] for k in near if k in lines), lines.get("tenants", 1))
         problems.append(Problem(SITE_FILE, line, name, msg))
 
     before = len(problems)
@@ -155,7 +182,11 @@ def _tenant(
     if "chat_url" in values and re.search(r"[?#]", values["chat_url"]):
         # the widget's paths (/_intake/static/…, /chat/…) are appended to it
         bad("chat_url", f"{values['chat_url']!r} has a query or fragment; give the service's URL")
-    return None if len(problems) > before else TenantConfig(id=tid, **values)
+    brand = read_brand(raw.get("brand"), root, tid, _link_url, bad)
+    descriptions = read_descriptions(raw.get("categories"), bad)
+    if len(problems) > before:
+        return None
+    return TenantConfig(id=tid, **values, brand=brand, descriptions=descriptions)
 
 
 def load_site_config(root: Path) -> SiteConfig:
@@ -183,11 +214,13 @@ def load_site_config(root: Path) -> SiteConfig:
         )
     else:
         for tid, body in tenants_raw.items():
-            tenant = _tenant(str(tid), body, raw.lines, problems)
+            tenant = _tenant(str(tid), body, raw.lines, problems, root)
             if tenant:
                 tenants.append(tenant)
     default = str(raw.data.get("default_tenant") or (tenants[0].id if tenants else ""))
-    if tenants and default not in {t.id for t in tenants}:
+    # Against the tenants named, valid or not: a mistake inside one is reported once, there.
+    named = {str(t) for t in tenants_raw} if isinstance(tenants_raw, dict) else set()
+    if tenants and default not in named:
         line = raw.line("default_tenant", 1)
         problems.append(Problem(SITE_FILE, line, "default_tenant", f"{default!r} is not a tenant"))
     allow_html = raw.data.get("allow_html", False)

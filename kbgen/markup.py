@@ -32,7 +32,7 @@ PAGE_IDS = frozenset(
     | {"cats-h", "faq-h", "faq-jump-h", "featured-h", "recent-h", "related-h", "helpful-h"}
     | {"no-results-h"}
     # search-box.js: the list of each box (<box id>-list) and its options (-list-<n>)
-    | {"site-search-list", "hero-q-list"}
+    | {"site-search-list", "hero-q-list", "nf-q-list"}
 )
 # The footnote plugin numbers its notes fn1, fn2… and their references fnref1, fnref1:1…
 _FOOTNOTE_ID = re.compile(r"fn(ref)?\d+")

@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 
 from kbgen import __version__
+from kbgen.config import SITE_FILE
 from kbgen.errors import KbgenError
 from kbgen.highlight import pygments_css
 from kbgen.nav import TenantSite, faq_page_answers
@@ -157,6 +158,9 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
     yield page("robots.txt", "robots.txt", page_url=f"{base}robots.txt")
     updated = _feed_updated(site)
     yield page("feed.xml", "feed.xml", page_url=f"{base}feed.xml", feed_updated=updated)
+    brand = site.tenant.brand.css().encode()
+    if brand:
+        yield PageJob("assets/brand.css", lambda: brand, SITE_FILE, _digest(brand))
     css = pygments_css().encode()
     yield PageJob("assets/pygments.css", lambda: css, "kbgen/highlight.py", _digest(css))
 

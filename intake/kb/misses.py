@@ -1,8 +1,8 @@
 """Searches of the knowledge base that found nothing, counted per day: what to write next.
 
 Only the words are kept (lower-cased, spaces folded, at most 100 characters), never who
-searched. Counted from the search API and the search page (explicit searches); the ticket form's suggestions, sent
-as the customer types, would count every half-typed word.
+searched. Counted from the search API and the search page (explicit searches); the ticket
+form's suggestions, sent as the customer types, would count every half-typed word.
 """
 
 from __future__ import annotations

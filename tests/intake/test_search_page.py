@@ -30,11 +30,16 @@ def test_a_misspelt_query_finds_the_article_with_what_it_is(client: FlaskClient)
     assert 'id="no-results-h"' not in html
 
 
-def test_the_header_of_every_service_page_searches_here(client: FlaskClient) -> None:
+def test_service_pages_wear_the_tenants_brand_and_search_here(client: FlaskClient) -> None:
     form = client.get("/eur/tickets/new").get_data(as_text=True)
     header = form.split('<form class="header-search"', 1)[1].split(">", 1)[0]
     assert 'action="/eur/tickets/search"' in header
     assert "data-results" not in header  # no as-you-type box: that one is the static site's
+    # The sample's site.yaml gives eur a logo, a favicon and accents (the site's brand.css).
+    assert '<img class="brand-logo" src="/eur/images/brand/logo.svg" alt="">' in form
+    assert '<link rel="icon" href="/eur/images/brand/favicon.svg">' in form
+    assert '<link rel="stylesheet" href="/eur/assets/brand.css">' in form
+    assert 'href="https://status.nimbus.example">System status</a>' in form
 
 
 def test_nothing_found_offers_popular_articles_and_support(app: Flask, client: FlaskClient) -> None:

@@ -188,3 +188,18 @@ def test_the_vocabulary_holds_whole_words_in_any_script() -> None:
 
     long = "x" * 30
     assert spelled_words(f"Überweisung {long}ab refund 42 an") == {"überweisung", "refund"}
+
+
+def test_the_sample_tenants_look_like_two_companies(built: Path) -> None:
+    looks = {}
+    for tenant in TENANTS:
+        home = (built / tenant / "index.html").read_text()
+        css = (built / tenant / "assets" / "brand.css").read_text()
+        logo = (built / tenant / "images" / "brand" / "logo.svg").read_bytes()
+        hero = home.split('<section class="hero">', 1)[1].split("</h1>", 1)[0]
+        looks[tenant] = (css, logo, hero)
+        assert f'src="/{tenant}/images/brand/logo.svg"' in home
+    assert all(a != b for a, b in zip(looks["eur"], looks["km"], strict=True))
+    # km's documented template override (docs/writing.md) words its missing page its own way.
+    assert "<h1>Off the map</h1>" in (built / "km" / "404.html").read_text()
+    assert "<h1>We couldn't find that page</h1>" in (built / "eur" / "404.html").read_text()
