@@ -10,6 +10,7 @@ import html
 import http.server
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -270,6 +271,17 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         """Stay quiet: a preview server's access log drowns the build's messages."""
 
 
+class PreviewServer(http.server.ThreadingHTTPServer):
+    """The preview's server: a reader who leaves before a page is sent is no error."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # broken pipe, reset by the peer
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(
     config: SiteConfig, site_dir: Path, host: str, port: int, live: LiveSite | None = None,
     intake: str = "",
@@ -280,9 +292,7 @@ def make_server(
     forms = frozenset(t.intake_url for t in config.tenants if t.intake_url.startswith("/"))
     handler = functools.partial(PreviewHandler, site_dir=site_dir, home=home, live=live,
                                 forms=forms, intake=intake.rstrip("/"))  # fmt: skip
-    server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return PreviewServer((host, port), handler)
 
 
 def serve(

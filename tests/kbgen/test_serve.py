@@ -191,3 +191,20 @@ def test_serve_refuses_an_intake_that_is_no_address(capsys: pytest.CaptureFixtur
         main(["serve", "--intake", "127.0.0.1:8000"])
     said = capsys.readouterr().err
     assert "--intake: '127.0.0.1:8000' is not an http:// or https:// address" in said
+
+
+def test_a_reader_who_leaves_before_the_page_is_sent_is_no_error(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = make_server(load_site_config(project.root), project.root, "127.0.0.1", 0)
+    try:
+        for gone in (BrokenPipeError(32, "Broken pipe"), ValueError("a real bug")):
+            try:
+                raise gone
+            except Exception:  # noqa: BLE001 (as the server's request thread catches it)
+                server.handle_error(None, ("127.0.0.1", 40000))
+    finally:
+        server.server_close()
+    said = capsys.readouterr().err
+    assert "BrokenPipeError" not in said  # a closed tab, a fetch the page abandoned
+    assert "ValueError: a real bug" in said  # a fault of the preview is still shown
