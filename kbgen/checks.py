@@ -12,7 +12,7 @@ from kbgen.markup import PAGE_IDS
 from kbgen.nav import faq_group_id, redirect_output
 from kbgen.render import AnchorRef, Heading
 from kbgen.schema import ArticleMeta, KbCategory, did_you_mean
-from kbgen.urls import GENERATED_FOLDERS
+from kbgen.urls import GENERATED_FOLDERS, tag_pages
 
 FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(:\d+)?$")
 
@@ -104,7 +104,8 @@ def generated_outputs(
     pages |= {f"categories/{c.path}/index.html" for c in categories}
     pages |= {f"articles/{s.slug}/index.html" for s in published if s.kind == "article"}
     pages |= {f"faq/{s.slug}/index.html" for s in published if s.kind == "faq"}
-    return pages
+    metas = [s.meta for s in published if isinstance(s, Source)]
+    return pages | tag_pages(t for m in metas if isinstance(m, ArticleMeta) for t in m.tags)
 
 
 def redirect_clashes(

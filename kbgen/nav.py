@@ -10,7 +10,7 @@ from kbgen.config import TenantConfig
 from kbgen.load import Source
 from kbgen.markup import PAGE_IDS, rename_ids
 from kbgen.render import Heading
-from kbgen.schema import ArticleMeta, FaqMeta, KbCategory
+from kbgen.schema import ArticleMeta, FaqMeta, KbCategory, slugify
 
 RECENT_COUNT = 6
 
@@ -90,6 +90,15 @@ class Category:
 
 
 @dataclass
+class Tag:
+    """A tag of the writers' and the articles that carry it, on a page of its own."""
+
+    name: str
+    url: str
+    articles: list[Article] = field(default_factory=list)
+
+
+@dataclass
 class TenantSite:
     """Everything the templates need to write one tenant's site."""
 
@@ -100,6 +109,12 @@ class TenantSite:
     neighbours: dict[str, tuple[Article | None, Article | None]]
     related: dict[str, list[Article]]
     redirects: dict[str, str]  # output path (relative to the site) -> target URL
+    tags: list[Tag] = field(default_factory=list)  # by name
+
+    def tag_url(self, name: str) -> str:
+        """Return the page of a tag ("" for a tag whose name gives no slug: "???")."""
+        slug = slugify(name)
+        return tag_url(self.tenant, slug) if slug else ""
 
     @property
     def recent(self) -> list[Article]:
@@ -125,6 +140,11 @@ def faq_page_answers(site: TenantSite) -> dict[str, str]:
 def article_url(tenant: TenantConfig, slug: str) -> str:
     """Return the root-relative URL of an article page."""
     return f"{tenant.base_path}articles/{slug}/"
+
+
+def tag_url(tenant: TenantConfig, slug: str) -> str:
+    """Return the root-relative URL of a tag's page."""
+    return f"{tenant.base_path}tags/{slug}/"
 
 
 def faq_url(tenant: TenantConfig, slug: str) -> str:
@@ -194,4 +214,13 @@ def build_site(
         for a in articles
         for path in a.meta.redirect_from
     }
-    return TenantSite(tenant, articles, faqs, used, neighbours, related, redirects)
+    tags: dict[str, Tag] = {}  # by slug
+    for article in articles:
+        for name in sorted(article.meta.tags):
+            slug = slugify(name)
+            if slug:
+                tag = tags.setdefault(slug, Tag(name, tag_url(tenant, slug)))
+                if not tag.articles or tag.articles[-1] is not article:  # "a b" and "a-b"
+                    tag.articles.append(article)
+    by_name = sorted(tags.values(), key=lambda t: t.name)
+    return TenantSite(tenant, articles, faqs, used, neighbours, related, redirects, by_name)

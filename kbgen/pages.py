@@ -149,6 +149,11 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
         rel = f"faq/{faq.slug}/index.html"
         key = _digest(theme, nav, faq.doc.key, faq.source.meta_digest)
         yield page(rel, "faq_entry.html", faq.source.display, key, faq=faq, page_url=faq.page_url)
+    for tag in site.tags:
+        rel = f"tags/{tag.url.removeprefix(base + 'tags/')}index.html"
+        yield page(rel, "tag.html", tag=tag, page_url=tag.url)
+    if site.tags:
+        yield page("tags/index.html", "tags.html", page_url=f"{base}tags/")
     yield page("search/index.html", "search.html", page_url=f"{base}search/")
     yield page("404.html", "404.html", page_url=f"{base}404.html")
     for rel, target in sorted(site.redirects.items()):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from kbgen.schema import slugify
+
 # Folders kbgen fills itself (fingerprinted styles and scripts, the Pagefind index).
 GENERATED_FOLDERS = frozenset({"assets", "pagefind"})
 
@@ -18,3 +22,10 @@ def served_file(rel: str) -> str:
 def file_url(base_path: str, file: str) -> str:
     """Return the address a reader uses for a file of the site ("a/index.html" -> "/eur/a/")."""
     return base_path + file.removesuffix("index.html")
+
+
+def tag_pages(names: Iterable[str]) -> set[str]:
+    """Return the files of the tag pages for these tag names: "tags/index.html" and one page
+    per slug (tags that share a slug share a page); none without tags."""
+    slugs = {slugify(name) for name in names} - {""}
+    return {"tags/index.html", *(f"tags/{s}/index.html" for s in slugs)} if slugs else set()

@@ -111,6 +111,8 @@ SITE_PAGES = {
     "search, nothing found": "/eur/search/?q=quokka+zebra",
     "search box open": "/km/articles/troubleshoot-429-errors/",
     "second brand's home": "/km/",  # km's own accents, in light and dark
+    "tag": "/km/tags/rate-limit/",
+    "tags": "/km/tags/",
     "second brand's 404 (a template override)": "/km/no-such-page/",
     "404": "/eur/no-such-page/",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import threading
 import time
 import urllib.error
@@ -199,10 +200,11 @@ def test_a_reader_who_leaves_before_the_page_is_sent_is_no_error(
     server = make_server(load_site_config(project.root), project.root, "127.0.0.1", 0)
     try:
         for gone in (BrokenPipeError(32, "Broken pipe"), ValueError("a real bug")):
-            try:
-                raise gone
-            except Exception:  # noqa: BLE001 (as the server's request thread catches it)
-                server.handle_error(None, ("127.0.0.1", 40000))
+            with socket.socket() as request:
+                try:
+                    raise gone
+                except Exception:  # noqa: BLE001 (as the server's request thread catches it)
+                    server.handle_error(request, ("127.0.0.1", 40000))
     finally:
         server.server_close()
     said = capsys.readouterr().err
