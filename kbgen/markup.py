@@ -28,7 +28,7 @@ from kbgen.highlight import highlight_code
 # Ids kbgen's templates give their own elements (tests/kbgen/test_markup_corners.py checks the
 # list); a heading taking one would break the skip link, the search box or a labelled region.
 PAGE_IDS = frozenset(
-    {"main", "search", "search-q", "site-search", "hero-q", "nf-q", "no-results"}
+    {"main", "search", "search-q", "site-search", "hero-q", "nf-q", "no-results", "site-nav"}
     | {"cats-h", "faq-h", "faq-jump-h", "featured-h", "recent-h", "related-h", "helpful-h"}
     | {"no-results-h"}
     # search-box.js: the list of each box (<box id>-list) and its options (-list-<n>)

@@ -101,6 +101,10 @@ def tab(browser: Browser) -> Iterator[Page]:
 # The static site ------------------------------------------------------------------------------
 
 
+DEVICES = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
 SITE_PAGES = {
     "home": "/eur/",
     "category": "/eur/categories/billing/",
@@ -119,7 +123,18 @@ SITE_PAGES = {
 
 
 @pytest.mark.parametrize("name", SITE_PAGES)
-def test_site_page(tab: Page, site_url: str, name: str) -> None:
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_site_page(browser: Browser, site_url: str, name: str, device: str) -> None:
+    context = browser.new_context(color_scheme="light", **DEVICES[device])  # type: ignore[arg-type]
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(15_000)
+        _check_site_page(tab, site_url, name, device)
+    finally:
+        context.close()
+
+
+def _check_site_page(tab: Page, site_url: str, name: str, device: str) -> None:
     answer = tab.goto(site_url + SITE_PAGES[name])
     assert answer is not None and answer.status == (404 if "404" in name else 200)
     if name == "search":  # Pagefind's results are drawn by script: wait for them
@@ -131,6 +146,9 @@ def test_site_page(tab: Page, site_url: str, name: str) -> None:
         box.fill("rate limit")
         expect(tab.get_by_role("option").first).to_be_visible()
         box.press("ArrowDown")
+    if name == "article" and device == "phone":  # the folded parts, unfolded
+        tab.get_by_role("button", name="Menu").tap()
+        tab.locator(".toc-phone summary").tap()
     assert_accessible(tab)
 
 
