@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, g, jsonify, request
 
 from intake.api.blueprint import bp
@@ -12,15 +14,21 @@ from intake.api.schemas import (
     FaqOut,
     FeedbackCreate,
     FeedbackTotals,
+    SearchReport,
     SearchResults,
     dump,
     parse,
 )
-from intake.errors import InvalidInput
+from intake.errors import InvalidInput, NotFound
 from intake.extensions import limiter
 from intake.kb import search
-from intake.kb.feedback import published_articles, published_faqs, record_feedback
-from intake.kb.misses import record_miss
+from intake.kb.feedback import (
+    published_articles,
+    published_faqs,
+    published_page,
+    record_feedback,
+)
+from intake.kb.search_counts import record_miss, record_opened
 from intake.models import KbCategory
 from intake.state import state
 from intake.web.limits import limit_search
@@ -82,6 +90,27 @@ def _feedback_across_origins(response: Response) -> Response:
     if request.endpoint != "api.feedback" or "tenant" not in g:  # g.tenant: a known tenant
         return response
     return allow_origin(response)
+
+
+@bp.route("/kb/searches", methods=["POST"])
+@limiter.limit("60 per minute")
+def search_report() -> tuple[str, int]:
+    """Count what a search of the static site saw: nothing found for `query`, or the page
+    `opened` from its results. The site sends it as a beacon (a JSON body as text/plain, no
+    preflight, the answer unread), so any content type is read as JSON."""
+    try:
+        data = json.loads(request.get_data(cache=False, as_text=True) or "null")
+    except ValueError:
+        data = None
+    body = parse(SearchReport, data)
+    if body.opened is None:
+        record_miss(state().db, tenant().id, body.query)
+        return "", 204
+    page = published_page(tenant_session(), body.opened)
+    if page is None:
+        raise NotFound("opened: no published article or FAQ has this address.", "opened")
+    record_opened(state().db, tenant().id, body.query, page)
+    return "", 204
 
 
 @bp.route("/kb/articles/<slug>/feedback", methods=["POST"])

@@ -148,6 +148,21 @@ def _kb_paths() -> dict[str, Any]:
             "responses": {"201": _json(_ref("FeedbackTotals"), "Counted; the article's totals."),
                           "400": _error("Invalid feedback."), "404": NOT_FOUND,
                           "429": _error("Too many answers from this address.")}}},
+        "/api/v1/{tenant}/kb/searches": {"post": {
+            "summary": "Report what a search of the static site saw",
+            "description": "Without `opened`: the query found nothing. With it: the reader"
+                           " opened that page (an article's or an FAQ's address) from the"
+                           " results. Nothing that identifies the reader is sent or kept. The"
+                           " body may come as text/plain (a browser's beacon).",
+            "operationId": "reportSearch", "parameters": [TENANT],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("SearchReport")},
+                "text/plain": {"schema": _ref("SearchReport")}}},
+            "responses": {"204": {"description": "Counted."},
+                          "400": _error("A field is invalid; `field` names it."),
+                          "404": _error("No such tenant, or `opened` names no published"
+                                        " article or FAQ."),
+                          "429": _error("Too many reports from this address.")}}},
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "operationId": "openapi",
             "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")}}},

@@ -94,6 +94,19 @@ class FeedbackCreate(_Body):
     ] = ""
 
 
+class SearchReport(_Body):
+    """POST /api/v1/{tenant}/kb/searches: what a search of the static site saw."""
+
+    query: Annotated[
+        str, Field(min_length=1, max_length=200, json_schema_extra=ONE_LINE),
+        AfterValidator(_one_line),
+    ]  # fmt: skip
+    opened: (
+        Annotated[str, Field(max_length=300, json_schema_extra=ONE_LINE), AfterValidator(_one_line)]
+        | None
+    ) = None
+
+
 Utc = Annotated[dt.datetime, AfterValidator(as_utc)]
 
 
@@ -284,7 +297,9 @@ class ErrorBody(_Out):
 
 
 M = TypeVar("M", bound=BaseModel)
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (TicketCreate, ReplyCreate, FeedbackCreate)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    TicketCreate, ReplyCreate, FeedbackCreate, SearchReport,
+)  # fmt: skip
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     TicketCreated, TicketEnvelope, TicketSummaryEnvelope, ReplyEnvelope, SearchResults,
     ArticleList, FaqList, FeedbackTotals, ErrorBody,

@@ -27,6 +27,26 @@ def published_faqs(session: TenantSession, category: str | None = None) -> list[
     return list(session.scalars(query.order_by(Faq.question)))
 
 
+def published_page(session: TenantSession, address: str) -> str | None:
+    """Return the page of a published article or FAQ that `address` names (an article's page,
+    an FAQ's own page or its entry on the FAQ page), None for anything else."""
+    path = address.split("?", 1)[0]
+    article = session.scalars(
+        select(KnowledgeBaseArticle.url).where(
+            KnowledgeBaseArticle.url == path.split("#", 1)[0],
+            KnowledgeBaseArticle.published.is_(True),
+        )
+    ).first()
+    if article is not None:
+        return article
+    slug = path.rsplit("#", 1)[-1] if "#" in path else path.rstrip("/").rsplit("/", 1)[-1]
+    faq = session.scalars(select(Faq).where(Faq.slug == slug, Faq.published.is_(True))).first()
+    if faq is None or "#" not in faq.url:
+        return None
+    own = faq.url.replace("#", "", 1) + "/"  # /eur/faq/#refund-time -> /eur/faq/refund-time/
+    return own if path in (faq.url, own) else None
+
+
 def used_categories(session: TenantSession) -> list[KbCategory]:
     """Return the categories that have published content, in the site's order."""
     used = set(

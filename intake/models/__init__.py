@@ -33,6 +33,7 @@ from intake.models.kb import (
     Faq,
     KnowledgeBaseArticle,
     SearchMiss,
+    SearchOpen,
 )
 from intake.models.mail import FailingAddress, InboundMail
 from intake.models.outbox import OutboxMessage
@@ -79,6 +80,7 @@ __all__ = [
     "SatisfactionRating",
     "SavedView",
     "SearchMiss",
+    "SearchOpen",
     "StoredFile",
     "SupportTicket",
     "TenantSetting",

@@ -100,3 +100,18 @@ class SearchMiss(Timestamped, Base):
     day: Mapped[dt.date] = mapped_column(Date)
     query: Mapped[str] = mapped_column(String(100))
     count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SearchOpen(Timestamped, Base):
+    """A page a reader opened from the results of a search: what the words lead to.
+
+    One row per tenant, day, query (lower-cased, spaces folded) and page address, counting the
+    opens. Reported by the static site's search without anything that identifies the reader.
+    """
+
+    __tablename__ = "kb_search_opens"
+    __table_args__ = (UniqueConstraint("tenant_id", "day", "query", "page"),)
+    day: Mapped[dt.date] = mapped_column(Date)
+    query: Mapped[str] = mapped_column(String(100))
+    page: Mapped[str] = mapped_column(String(300))
+    count: Mapped[int] = mapped_column(Integer, default=1)

@@ -8,8 +8,8 @@ from typing import Any
 from flask import render_template, request
 
 from intake.kb.feedback import published_articles
-from intake.kb.misses import record_miss
 from intake.kb.search import suggest
+from intake.kb.search_counts import record_miss
 from intake.models import KbCategory, KnowledgeBaseArticle
 from intake.portal.views import bp
 from intake.state import state

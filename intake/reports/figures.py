@@ -30,7 +30,7 @@ from intake.models import (
     TicketStatus,
     utcnow,
 )
-from intake.reports.knowledge import articles, searches
+from intake.reports.knowledge import articles, opened, searches
 from intake.reports.period import Period, within
 from intake.reports.sql import day_date, epoch, local_day
 from intake.reports.tables import Table, hours, nearest_rank, percent
@@ -71,7 +71,8 @@ def dashboard(session: TenantSession, scope: Scope) -> dict[str, Table]:
     ]
     if team:
         figures.append(_agents(session, scope, first, resolved.per_agent))
-    figures += [articles(session, scope.period), searches(session, scope.period)]
+    figures += [articles(session, scope.period), searches(session, scope.period),
+                opened(session, scope.period)]  # fmt: skip
     return {table.key: table for table in figures}
 
 

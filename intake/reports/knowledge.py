@@ -15,6 +15,7 @@ from intake.models import (
     Faq,
     KnowledgeBaseArticle,
     SearchMiss,
+    SearchOpen,
     TicketCitation,
 )
 from intake.reports.period import Period, within
@@ -72,3 +73,16 @@ def searches(session: TenantSession, period: Period) -> Table:
     rows: list[tuple[Any, ...]] = [(words, int(n)) for words, n in session.execute(query)]
     return Table("searches", "Searches that found nothing: what to write next",
                  ("search", "times"), rows)  # fmt: skip
+
+
+def opened(session: TenantSession, period: Period) -> Table:
+    """The pages readers opened from a search's results in the period, most opened first."""
+    total = func.sum(SearchOpen.count)
+    query = (select(SearchOpen.query, SearchOpen.page, total)
+             .where(SearchOpen.day >= period.first, SearchOpen.day <= period.last)
+             .group_by(SearchOpen.query, SearchOpen.page)
+             .order_by(total.desc(), SearchOpen.query, SearchOpen.page)
+             .limit(SEARCHES_SHOWN))  # fmt: skip
+    rows: list[tuple[Any, ...]] = [(q, page, int(n)) for q, page, n in session.execute(query)]
+    return Table("opened", "What readers opened after searching the help center",
+                 ("search", "page", "times"), rows)  # fmt: skip

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 from playwright.sync_api import Page, Route, expect
+from sqlalchemy import select
+
+from intake.models import SearchMiss, SearchOpen
+from intake.state import state
+from tests.e2e.helpers import Service
 
 
 def test_header_search_finds_the_article_first(page: Page, site_url: str) -> None:
@@ -221,3 +228,46 @@ def test_without_javascript_the_search_works_through_the_service(
     expect(first).to_have_text("Request a refund")
     first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Request a refund")
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 10) -> bool:
+    """Return True as soon as `check` holds, False after `seconds` (polled every 0.1 s)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_the_static_search_tells_the_service_what_readers_could_not_find(
+    page: Page, intake: Service
+) -> None:
+    def counted() -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+        with state(intake.app).db.read("eur") as session:
+            misses = {m.query: m.count for m in session.scalars(select(SearchMiss))}
+            opens = {(o.query, o.page): o.count for o in session.scalars(select(SearchOpen))}
+        return misses, opens
+
+    page.goto(f"{intake.url}/eur/search/")
+    box = page.locator(".pagefind-ui__search-input")
+    box.press_sequentially("zzxqjv", delay=30)  # half-typed words find nothing too
+    expect(page.locator("#no-results")).to_be_visible()
+    assert _eventually(lambda: counted()[0] == {"zzxqjv": 1})  # the settled query, once
+    box.fill("refund")
+    first = page.locator(".pagefind-ui__result-link").first
+    expect(first).to_have_attribute("href", "/eur/articles/refunds/")
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request a refund")
+    assert _eventually(lambda: counted()[1] == {("refund", "/eur/articles/refunds/"): 1})
+    # The header's box reports the page chosen from its list as well.
+    header = page.get_by_role("combobox", name="Search the help center")
+    header.fill("invoice")
+    option = page.get_by_role("option").first
+    expect(option).to_have_attribute("href", re.compile("^/eur/"))
+    target = option.get_attribute("href") or ""
+    header.press("ArrowDown")
+    header.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(target) + "$"))
+    assert _eventually(lambda: counted()[1].get(("invoice", target)) == 1)
+    assert counted()[0] == {"zzxqjv": 1}  # nothing else was taken for a search that failed

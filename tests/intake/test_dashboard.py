@@ -26,6 +26,7 @@ from intake.models import (
     KnowledgeBaseArticle,
     SatisfactionRating,
     SearchMiss,
+    SearchOpen,
     SupportTicket,
     TicketCategory,
     TicketCitation,
@@ -193,6 +194,10 @@ def figures(app: Flask) -> dict[str, int]:
             SearchMiss(day=dt.date(2026, 11, 3), query="dark mode", count=2),
             SearchMiss(day=dt.date(2026, 11, 3), query="=cmd|'/c calc'!A1", count=1),
             SearchMiss(day=dt.date(2026, 10, 31), query="before", count=9),
+            SearchOpen(day=dt.date(2026, 11, 1), query="invoice", page="/eur/a/", count=1),
+            SearchOpen(day=dt.date(2026, 11, 3), query="invoice", page="/eur/a/", count=2),
+            SearchOpen(day=dt.date(2026, 11, 3), query="refund", page="/eur/b/", count=4),
+            SearchOpen(day=dt.date(2026, 11, 6), query="late", page="/eur/c/", count=9),
         ])  # fmt: skip
     with state(app).db.write("km") as s:  # another tenant's ticket, in the period: not counted
         s.add(_ticket(9, utc(1, 12), TicketStatus.open, TicketPriority.medium, None))
@@ -224,6 +229,7 @@ def test_every_figure_matches_the_hand_count(app: Flask) -> None:
     assert got["articles"] == [("Export invoices", "article", 2, 1, 1, 1, 1),
                                ("Do you refund?", "faq", 1, 1, 0, 0, 0)]  # fmt: skip
     assert got["searches"] == [("dark mode", 5), ("=cmd|'/c calc'!A1", 1)]
+    assert got["opened"] == [("refund", "/eur/b/", 4), ("invoice", "/eur/a/", 3)]
 
 
 def test_an_agent_sees_their_own_figures(app: Flask, figures: dict[str, int]) -> None:

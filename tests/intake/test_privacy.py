@@ -53,8 +53,9 @@ OTHER_TABLES = {
     "knowledge_base_articles", "faqs", "ticket_counters", "ticket_citations", "tenant_settings",
     # Anonymous: a vote or an opened suggestion carries no address or name.
     "article_feedback", "deflection_events",
-    # A search's words only, counted per day: no address, name or visit.
-    "kb_search_misses",
+    # A search's words (and the page opened from its results) only, counted per day: no
+    # address, name or visit.
+    "kb_search_misses", "kb_search_opens",
 }  # fmt: skip
 SECRET = "my cat's name is Whiskers"
 

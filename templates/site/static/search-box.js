@@ -8,6 +8,15 @@
   var SHOWN = 5;
   var loading = null;  // Pagefind's module, shared by the boxes of the page
 
+  // Tell the service (data-report of `element`, where the tenant has one) what a search saw:
+  // {query} found nothing, or {query, opened} led to a page. A beacon carries no cookie and
+  // outlives the page being left; its JSON goes as text/plain, which needs no preflight.
+  window.kbgenReport = function (element, report) {
+    var address = element.getAttribute("data-report");
+    if (!address || !navigator.sendBeacon) return;
+    navigator.sendBeacon(address, new Blob([JSON.stringify(report)], { type: "text/plain" }));
+  };
+
   function pagefind(base) {
     if (!loading) {
       loading = import(base + "pagefind/pagefind.js").then(function (module) {
@@ -113,13 +122,14 @@
       options[index].scrollIntoView({ block: "nearest" });
     }
 
-    function option(href, title, detail) {
+    function option(href, title, detail, page) {
       var link = document.createElement("a");
       link.id = list.id + "-" + options.length;
       link.href = href;
       link.tabIndex = -1;
       link.setAttribute("role", "option");
       link.setAttribute("aria-selected", "false");
+      if (page) link.setAttribute("data-page", "");  // a page of the results, not "All results"
       var name = document.createElement("span");
       name.className = "option-title";
       name.textContent = title;
@@ -151,7 +161,7 @@
         var meta = page.meta || {};
         var category = ((page.filters || {}).category || [])[0];
         var kind = meta.kind ? meta.kind + (category ? " · " + category : "") : "";
-        option(page.url, meta.title || page.url, kind);
+        option(page.url, meta.title || page.url, kind, true);
       });
       option(results + "?q=" + encodeURIComponent(typed), "All results for “" + typed + "”", "");
       var found = answer.pages.length;
@@ -196,6 +206,7 @@
         choose(next >= options.length || next < 0 ? -1 : next);  // past either end: the box
       } else if (event.key === "Enter" && active >= 0) {
         event.preventDefault();
+        opened(options[active]);
         window.location.assign(options[active].href);
       } else if (event.key === "Escape" && !popup.hidden) {
         event.preventDefault();
@@ -203,8 +214,18 @@
       }
     });
 
+    function opened(link) {
+      if (link.hasAttribute("data-page")) {
+        window.kbgenReport(form, { query: input.value.trim(), opened: link.pathname });
+      }
+    }
+
     // A press on the list keeps the focus in the box; the click then follows the link.
     popup.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    popup.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("[role=option]");
+      if (link) opened(link);
+    });
     form.addEventListener("focusout", function (event) {
       if (!form.contains(event.relatedTarget)) open(false);
     });

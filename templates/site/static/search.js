@@ -9,6 +9,8 @@
   var corrected = null;  // {from, to} while the results are those of a corrected query
   var asTyped = {};  // queries the reader asked to search as typed
   var empty = document.getElementById("no-results");
+  var reported = {};  // queries already reported as finding nothing
+  var settling = null;
   var ui = new PagefindUI({
     element: "#search",
     baseUrl: base,
@@ -46,8 +48,30 @@
     });
     // A search that found nothing offers popular articles, the categories and support.
     var list = box.querySelector(".pagefind-ui__results");
-    if (empty) empty.hidden = !(typed && list && !list.querySelector(".pagefind-ui__result"));
+    var nothing = !!(typed && list && !list.querySelector(".pagefind-ui__result"));
+    if (empty) empty.hidden = !nothing;
+    // What to write next: a query that still finds nothing once the reader stops typing (the
+    // results follow every key, and a word half typed finds nothing) and a correction is tried.
+    clearTimeout(settling);
+    if (nothing && !reported[typed]) {
+      var query = typed;
+      settling = setTimeout(function () {
+        var now = box.querySelector(".pagefind-ui__results");
+        if (typed !== query || !now || now.querySelector(".pagefind-ui__result")) return;
+        reported[query] = true;
+        tell({ query: query });
+      }, 2000);
+    }
   }).observe(box, { childList: true, subtree: true });
+  // Which page the words led to: the result the reader opens.
+  box.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".pagefind-ui__result a[href]");
+    if (link && typed) tell({ query: typed, opened: link.pathname });
+  });
+
+  function tell(report) {  // search-box.js (loaded on every page, deferred) sends it
+    if (window.kbgenReport) window.kbgenReport(box, report);
+  }
   // "Showing results for …": under the box, announced to screen readers.
   var spelling = document.createElement("p");
   spelling.className = "search-spelling";

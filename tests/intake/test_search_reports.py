@@ -1,0 +1,91 @@
+"""The static site's search tells the service what it saw: queries that found nothing and
+the pages readers opened from the results, with nothing that identifies the reader."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from intake.models import SearchMiss, SearchOpen
+from intake.state import state
+
+URL = "/api/v1/eur/kb/searches"
+
+
+def beacon(client: FlaskClient, body: Any, tenant: str = "eur") -> Any:
+    """Send a report as the site's navigator.sendBeacon does: JSON as text/plain."""
+    data = body if isinstance(body, str) else json.dumps(body)
+    url = URL.replace("eur", tenant)
+    return client.post(url, data=data, content_type="text/plain;charset=UTF-8")
+
+
+def counts(app: Flask, tenant: str = "eur") -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    with state(app).db.read(tenant) as session:
+        misses = {m.query: m.count for m in session.scalars(select(SearchMiss))}
+        opens = {(o.query, o.page): o.count for o in session.scalars(select(SearchOpen))}
+    return misses, opens
+
+
+def test_a_search_that_found_nothing_and_the_pages_opened_are_counted(
+    app: Flask, client: FlaskClient
+) -> None:
+    for _ in range(2):
+        assert beacon(client, {"query": "Dark  MODE"}).status_code == 204
+    answers = [
+        beacon(client, {"query": "refnd", "opened": "/eur/articles/refunds/"}),
+        beacon(client, {"query": "refund", "opened": "/eur/articles/refunds/#timing"}),
+        beacon(client, {"query": "refund", "opened": "/eur/faq/refund-time/"}),  # own page
+        beacon(client, {"query": "refund", "opened": "/eur/faq/#refund-time"}),  # its entry
+    ]
+    assert [a.status_code for a in answers] == [204] * 4
+    misses, opens = counts(app)
+    assert misses == {"dark mode": 2}
+    assert opens == {
+        ("refnd", "/eur/articles/refunds/"): 1,
+        ("refund", "/eur/articles/refunds/"): 1,
+        ("refund", "/eur/faq/refund-time/"): 2,
+    }
+    assert counts(app, "km") == ({}, {})  # another tenant's counts are its own
+
+
+def test_json_sent_as_json_is_read_too(app: Flask, client: FlaskClient) -> None:
+    assert client.post(URL, json={"query": "sso"}).status_code == 204
+    assert counts(app)[0] == {"sso": 1}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"opened": "/eur/articles/refunds/"}, "query"),
+        ({"query": ""}, "query"),
+        ({"query": "a\u2028b"}, "query"),
+        ({"query": "x", "who": "ada@example.com"}, "who"),  # nothing about the reader is taken
+        ({"query": "x", "opened": "/eur/articles/\x07refunds/"}, "opened"),
+        ("not json", None),
+        ("[1, 2]", None),
+    ],
+)
+def test_a_bad_report_names_what_is_wrong_and_counts_nothing(
+    app: Flask, client: FlaskClient, body: Any, field: str | None
+) -> None:
+    answer = beacon(client, body)
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["field"] == field
+    assert counts(app) == ({}, {})
+
+
+@pytest.mark.parametrize(
+    "page", ["/eur/articles/no-such/", "/km/articles/troubleshoot-429-errors/", "/eur/faq/nope/"]
+)
+def test_only_a_published_page_of_the_tenant_counts_as_opened(
+    app: Flask, client: FlaskClient, page: str
+) -> None:
+    answer = beacon(client, {"query": "x", "opened": page})
+    assert answer.status_code == 404
+    assert answer.get_json()["error"]["field"] == "opened"
+    assert counts(app) == ({}, {})
