@@ -69,10 +69,12 @@ dovecot:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
 
 # Everything on SQLite, then the intake tests again on a throw-away PostgreSQL on loopback.
+# Two workers, each taking whole modules (a module's shared fixtures are built once).
+XDIST := -n 2 --dist loadscope
 pytest: $(STAMP) browser postgres redis nginx dovecot
-	$(BIN)/pytest -q
-	$(BIN)/pytest -q --db postgresql tests/intake tests/e2e/test_ticket_flow.py tests/e2e/test_desk_flow.py \
-	  tests/e2e/test_chat_flow.py
+	$(BIN)/pytest -q $(XDIST)
+	$(BIN)/pytest -q $(XDIST) --db postgresql tests/intake tests/e2e/test_ticket_flow.py \
+	  tests/e2e/test_desk_flow.py tests/e2e/test_chat_flow.py
 
 test: lint typecheck pytest
 
