@@ -14,7 +14,8 @@ from typing import Any
 import jinja2
 
 from kbgen import __version__
-from kbgen.config import SITE_FILE
+from kbgen.assets import MANIFEST, Assets
+from kbgen.config import TenantConfig
 from kbgen.errors import KbgenError
 from kbgen.highlight import pygments_css
 from kbgen.nav import TenantSite, faq_page_answers
@@ -92,8 +93,21 @@ def _feed_updated(site: TenantSite) -> dt.date:
     return max(dates) if dates else dt.date(2000, 1, 1)
 
 
+def theme_assets(env: jinja2.Environment, tenant: TenantConfig) -> Assets:
+    """Return the tenant's theme files: the templates' static files, its brand's stylesheet
+    and Pygments' (by name under assets/)."""
+    files = {rel.removeprefix("assets/"): path.read_bytes() for rel, path in static_files(env)}
+    if tenant.brand.css():
+        files["brand.css"] = tenant.brand.css().encode()
+    files["pygments.css"] = pygments_css().encode()
+    return Assets(tenant.base_path, files)
+
+
 def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]:
-    """Yield every page of the tenant's site as a job, in a stable order."""
+    """Yield every page of the tenant's site as a job, in a stable order, then its theme
+    files, each under its own name and its fingerprinted one, and their manifest."""
+    assets = theme_assets(env, site.tenant)
+    env.globals["asset"] = assets.url  # {{ asset("style.css") }}: the fingerprinted address
     links = [(c.label, c.url) for c in site.categories]
     links.append(("FAQ", f"{site.tenant.base_path}faq/"))
     common: dict[str, Any] = {
@@ -163,11 +177,11 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
     yield page("robots.txt", "robots.txt", page_url=f"{base}robots.txt")
     updated = _feed_updated(site)
     yield page("feed.xml", "feed.xml", page_url=f"{base}feed.xml", feed_updated=updated)
-    brand = site.tenant.brand.css().encode()
-    if brand:
-        yield PageJob("assets/brand.css", lambda: brand, SITE_FILE, _digest(brand))
-    css = pygments_css().encode()
-    yield PageJob("assets/pygments.css", lambda: css, "kbgen/highlight.py", _digest(css))
+    for name, data in assets.files.items():
+        for rel in (f"assets/{name}", f"assets/{assets.names[name]}"):
+            yield PageJob(rel, functools.partial(bytes, data), f"theme file {name}", _digest(data))
+    manifest = assets.manifest()
+    yield PageJob(MANIFEST, lambda: manifest, "kbgen/assets.py", _digest(manifest))
 
 
 def static_files(env: jinja2.Environment) -> list[tuple[str, Path]]:

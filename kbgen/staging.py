@@ -26,7 +26,7 @@ from kbgen.incremental import (
     unchanged,
 )
 from kbgen.manifest import manifest, search_docs
-from kbgen.pages import environment, render_pages, static_files, template_fingerprint
+from kbgen.pages import environment, render_pages, template_fingerprint
 from kbgen.progress import progress
 from kbgen.search import BUNDLE, INDEX_FOLDER, SiteIndexing, write_index
 from kbgen.validate import Checked
@@ -119,8 +119,6 @@ def write_pages(
             advance(1)
     for rel, data in vocabulary_files(staged.checked.site).items():
         pages.write(rel, data, "kbgen/vocabulary.py")
-    for rel, path in static_files(env):
-        pages.copy(rel, path, str(path))
     for asset in sorted(staged.checked.assets):
         source = options.content_dir / tenant.id / asset
         pages.copy(str(asset), source, str(source))

@@ -5,8 +5,18 @@ static site)."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_compress import Compress
 
-from intake.web import context, error_handlers, json, limits, operations, site, tenancy
+from intake.web import (
+    context,
+    error_handlers,
+    json,
+    limits,
+    operations,
+    site,
+    site_assets,
+    tenancy,
+)
 from intake.web.security import init_security
 
 
@@ -15,8 +25,14 @@ def init_app(app: Flask, trusted_proxies: int) -> None:
     tenancy.init_app(app)
     error_handlers.init_app(app)
     context.init_app(app)
+    site_assets.init_app(app)
     init_security(app, trusted_proxies)
     app.before_request(limits.limit_body)
     app.json = json.StrictJSONProvider(app)
     operations.init_app(app)  # before the site: its catch-all route comes last
     app.register_blueprint(site.bp)
+    # Whole text answers (pages, the site's files, JSON) compressed. Streamed ones are left
+    # alone: a live stream's frames must go out as they come, and Flask-Compress's streaming
+    # leaves a sent file open.
+    app.config["COMPRESS_STREAMS"] = False
+    Compress(app)

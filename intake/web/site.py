@@ -3,6 +3,7 @@ and tenant-less links resolved by host name."""
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from werkzeug.security import safe_join
 from intake.config import IntakeConfig
 from intake.state import state
 from intake.web.routing import methods_of, tenant_for_host
+from intake.web.site_assets import COMPRESSIBLE, SITE_MAX_AGE, cache_control
 
 bp = Blueprint("site", __name__)
 
@@ -26,6 +28,15 @@ def _config() -> IntakeConfig:
 def new_by_host() -> Any:
     """Send /tickets/new to the form of the tenant this host name belongs to."""
     return redirect(f"/{tenant_for_host(request.host).id}/tickets/new", 302)
+
+
+@bp.route("/favicon.ico", methods=["GET"])
+def favicon() -> Any:
+    """Send a browser's guess at the host's icon to its tenant's favicon (site.yaml's brand)."""
+    icon = tenant_for_host(request.host).favicon_url
+    if not icon or not _config().serve_site:
+        raise HttpNotFound()
+    return redirect(icon, 302)
 
 
 @bp.route("/", methods=["GET"])
@@ -53,17 +64,28 @@ def file(path: str) -> Any:
         if not request.path.endswith("/"):
             return redirect(request.path + "/", 301)
         path = path.rstrip("/") + "/index.html"
-    try:
-        return send_from_directory(config.site_dir, path, max_age=60)
-    except HttpNotFound:
-        return _site_404(config.site_dir, path)
+    mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    target = config.site_dir / path  # a folder's index.html
+    if mimetype in COMPRESSIBLE and target.is_file():
+        # The site's text files are small: read whole, they are compressed as one body (as a
+        # stream, the open file would outlive the answer) and validated by their ETag.
+        response = Response(target.read_bytes(), mimetype=mimetype)
+        response.add_etag()
+        response.make_conditional(request)
+    else:
+        try:
+            response = send_from_directory(config.site_dir, path)
+        except HttpNotFound:
+            return _site_404(config.site_dir, path)
+    response.headers["Cache-Control"] = cache_control(path)
+    return response
 
 
 def _site_404(site_dir: Path, path: str) -> Any:
     page = site_dir / path.split("/", 1)[0] / "404.html"
     if "/" in path and page.is_file():
         response = Response(page.read_bytes(), status=404, mimetype="text/html")
-        response.headers["Cache-Control"] = "public, max-age=60"  # as the site's pages
+        response.headers["Cache-Control"] = f"public, max-age={SITE_MAX_AGE}"  # as the pages
         return response
     raise HttpNotFound()
 

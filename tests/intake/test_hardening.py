@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -140,3 +143,39 @@ def test_the_error_log_keeps_no_ticket_token(
 def test_the_static_sites_404_can_be_cached_like_its_pages(client: FlaskClient) -> None:
     answer = client.get("/eur/no-such-page/")
     assert answer.status_code == 404 and answer.headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_theme_files_are_kept_a_year_by_name_and_answers_compressed(
+    client: FlaskClient, kb_root: Path
+) -> None:
+    names = json.loads((kb_root / "site" / "eur" / "assets" / "manifest.json").read_text())
+    accept = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    hashed = client.get(f"/eur/assets/{names['style.css']}", headers=accept)
+    assert hashed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert hashed.headers["Content-Encoding"] in ("zstd", "br", "deflate")
+    plain = client.get("/eur/assets/style.css")  # a name that outlives its bytes: a minute
+    assert (
+        plain.headers["Cache-Control"] == "public, max-age=60"
+        and "Content-Encoding" not in plain.headers
+    )
+    gone = client.get("/eur/assets/style.0123456789.css")  # an old build's file: not kept
+    assert gone.status_code == 404 and gone.headers["Cache-Control"] == "public, max-age=60"
+    page = client.get("/eur/tickets/new", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in page.headers["Vary"]
+    assert f'href="/eur/assets/{names["style.css"]}"'.encode() in gzip.decompress(page.data)
+    # A live stream is never held back to be compressed: its frames go out as they come.
+    created = api_ticket(client)
+    reference, token = created["ticket"]["reference"], created["token"]
+    stream = client.get(f"/eur/tickets/{reference}/{token}/events", headers=accept,
+                        buffered=False)  # fmt: skip
+    assert "Content-Encoding" not in stream.headers
+    first = next(stream.iter_encoded())
+    stream.close()
+    assert first.startswith(b"retry: "), (stream.status_code, reference)
+
+
+def test_the_hosts_icon_is_its_tenants_favicon(client: FlaskClient) -> None:
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/eur/images/brand/favicon.svg"
+    assert client.get(answer.headers["Location"]).status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -38,11 +39,12 @@ def ticket_link(response: TestResponse) -> str:
     return str(response.headers["Location"]).split("?")[0]
 
 
-def test_the_form_looks_like_the_help_center(client: FlaskClient) -> None:
+def test_the_form_looks_like_the_help_center(client: FlaskClient, kb_root: Path) -> None:
     page = client.get("/eur/tickets/new")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert '<link rel="stylesheet" href="/eur/assets/style.css">' in html
+    names = json.loads((kb_root / "site" / "eur" / "assets" / "manifest.json").read_text())
+    assert f'<link rel="stylesheet" href="/eur/assets/{names["style.css"]}">' in html
     assert 'class="site-header"' in html and 'class="site-footer"' in html
     assert "Nimbus Cloud Help Center" in html
     assert 'href="/eur/categories/billing/"' in html  # the site's category navigation
