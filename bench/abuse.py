@@ -18,12 +18,6 @@ loopback address of its own), then in one run, on the same server:
 3. beside ordinary queries: the same, the clients sending one ordinary word instead: the
    reference for what their volume alone costs.
 
-With --front the server's processes (gunicorn, nginx) run on the first CPU and the clients on
-the others (--no-split: anywhere), with the abusers at the lowest priority there: on a
-deployment the attackers' CPU is not the server's, and on a machine of two cores a client
-sending back to back would otherwise take the CPU the service needs, and the healthy
-clients' measure with it. The abusers' rate is printed, so the volume they sent is seen.
-
 Prints p50/p99 of the healthy searches in each phase and of what the other clients got
 through (a 429 when limited), the ratio of each loaded p99 to the quiet p99 (target: within 2x
 beside costly queries) and of costly to ordinary. The other clients run in a process of their
@@ -37,7 +31,6 @@ import argparse
 import asyncio
 import contextlib
 import multiprocessing
-import os
 import random
 import string
 import sys
@@ -112,11 +105,8 @@ async def one_client(port: int, front: bool, phase: Phase, deadline: float, pace
 
 
 def others(port: int, front: bool, count: int, seconds: float, queries: list[str] | None,
-           seeds: int, split: bool) -> Phase:  # fmt: skip
-    """Run `count` clients sending back to back for `seconds` (in a process of their own;
-    `split`: at the lowest priority, beside the healthy clients)."""
-    if split and os.nice(0) < 19:
-        os.nice(19 - os.nice(0))
+           seeds: int) -> Phase:  # fmt: skip
+    """Run `count` clients sending back to back for `seconds` (in a process of their own)."""
     phase = Phase(f"  its {count} clients", seconds=seconds)
 
     async def clients() -> None:
@@ -146,7 +136,7 @@ async def run(port: int, args: argparse.Namespace, pool: ProcessPoolExecutor) ->
 
     async def beside(name: str, queries: list[str] | None, seeds: int) -> list[Phase]:
         sending = loop.run_in_executor(pool, others, port, args.front, args.abusers,
-                                       args.seconds + 1, queries, seeds, args.split)  # fmt: skip
+                                       args.seconds + 1, queries, seeds)  # fmt: skip
         await asyncio.sleep(0.5)  # they are sending before the healthy clients start
         watched = await healthy(name)
         return [watched, await sending]
@@ -160,24 +150,15 @@ async def run(port: int, args: argparse.Namespace, pool: ProcessPoolExecutor) ->
     return [quiet, *costly, *ordinary]
 
 
-def pin(pid: int, cpus: set[int]) -> None:
-    """Keep a process, its threads and its descendants (and what they start) on `cpus`."""
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        os.sched_setaffinity(int(task.name), cpus)
-        for child in (task / "children").read_text().split():
-            pin(int(child), cpus)
-
-
 @contextlib.contextmanager
-def entry(service_port: int, front: bool) -> Iterator[tuple[int, int | None]]:
-    """Yield the port the clients connect to and nginx's process id: nginx's port before the
-    service, or the service's (and None)."""
+def entry(service_port: int, front: bool) -> Iterator[int]:
+    """Yield the port the clients connect to: nginx's before the service, or the service's."""
     if not front:
-        yield service_port, None
+        yield service_port
         return
     with tempfile.TemporaryDirectory(prefix="bench-abuse-nginx-") as folder:
         with fronted(service_port, Path(folder)) as port:
-            yield port, int((Path(folder) / "nginx.pid").read_text())
+            yield port
 
 
 def main() -> None:
@@ -193,14 +174,7 @@ def main() -> None:
                         help="rate limits on; each client an address behind a proxy")  # fmt: skip
     parser.add_argument("--front", action="store_true",
                         help="behind nginx (deploy/nginx-intake.conf), rate limits on")  # fmt: skip
-    parser.add_argument("--split", action=argparse.BooleanOptionalAction,
-                        help="server on one CPU, clients on others (default: --front)")  # fmt: skip
     args = parser.parse_args()
-    cpus = sorted(os.sched_getaffinity(0))
-    if args.split is None:
-        args.split = args.front and len(cpus) > 1
-    if args.split and len(cpus) < 2:
-        parser.error("--split needs two CPUs or more")
     if min(args.healthy, args.abusers) < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--healthy, --abusers, --rate and --seconds must be positive")
     # With --limits, the service runs as behind one proxy, with its rate limits on: each client
@@ -209,20 +183,14 @@ def main() -> None:
     settings = {"RATELIMIT_ENABLED": "1", "TRUSTED_PROXIES": "1"} if limited else {}
     spawn = multiprocessing.get_context("spawn")
     with (served("sqlite", 1, args.threads, args.articles, settings) as service,
-          entry(service.port, args.front) as (port, nginx)):  # fmt: skip
-        if args.split:
-            for server in (service.server.pid, nginx):
-                if server is not None:
-                    pin(server, {cpus[0]})
-            os.sched_setaffinity(0, set(cpus[1:]))  # the clients' process started next too
-        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-            phases = asyncio.run(run(port, args, pool))
+          entry(service.port, args.front) as port,
+          ProcessPoolExecutor(1, mp_context=spawn) as pool):  # fmt: skip
+        phases = asyncio.run(run(port, args, pool))
     size = f"{args.articles} generated articles" if args.articles else "the sample help center"
     limits = ("on, behind nginx" if args.front else "on") if limited else "off"
     print(f"intake abuse benchmark: {size}, {args.healthy} healthy clients at {args.rate:g}"
           f" searches/s in all, {args.abusers} abusers, gthread 1x{args.threads},"
-          f" rate limits {limits}"
-          + (f"; server on CPU {cpus[0]}, clients on others" if args.split else ""))  # fmt: skip
+          f" rate limits {limits}")  # fmt: skip
     for phase in phases:
         print(phase.line())
     quiet, costly, ordinary = phases[0], phases[1], phases[3]
