@@ -397,3 +397,21 @@ def test_service_page(browser: Browser, desk: Desk, name: str) -> None:
         assert_accessible(page)
     finally:
         context.close()
+
+
+# Customers reach these from a phone as often as from a desk (agents work at a desk).
+CUSTOMER_PAGES = [name for name, (signed_in, _go) in SERVICE_PAGES.items()
+                  if not signed_in and not name.startswith("desk")]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", CUSTOMER_PAGES)
+def test_customer_page_on_a_phone(browser: Browser, desk: Desk, name: str) -> None:
+    _signed_in, go = SERVICE_PAGES[name]
+    context = browser.new_context(color_scheme="light", **DEVICES["phone"])  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        go(page, desk)
+        assert_accessible(page)
+    finally:
+        context.close()
