@@ -43,12 +43,13 @@ class Brand:
 
     def css(self) -> str:
         """Return the stylesheet that sets the accents over the theme's ("" when none is set)."""
+        # Each accent in its own scheme only: the light one was checked against light
+        # backgrounds, and the theme's dark accent stays where the tenant gives none.
         rules = []
-        if self.accent:
-            rules.append(f":root {{ --accent: {self.accent}; }}")
-        if self.accent_dark:
-            dark = f":root {{ --accent: {self.accent_dark}; }}"
-            rules.append(f"@media (prefers-color-scheme: dark) {{ {dark} }}")
+        for scheme, colour in (("light", self.accent), ("dark", self.accent_dark)):
+            if colour:
+                rules.append(f"@media (prefers-color-scheme: {scheme}) {{ :root {{ --accent:"
+                             f" {colour}; }} }}")  # fmt: skip
         return "".join(f"{rule}\n" for rule in rules)
 
 

@@ -74,6 +74,13 @@ class TenantConfig:
         return f"{self.service_url}/{self.id}/tickets/search"
 
     @property
+    def search_report_url(self) -> str:
+        """Return where the static search reports what it saw ("" without a service)."""
+        if self.service_url is None:
+            return ""
+        return f"{self.service_url}/api/v1/{self.id}/kb/searches"
+
+    @property
     def base_path(self) -> str:
         """Return the URL path the site is served under, with a trailing slash."""
         path = urlsplit(self.base_url).path or "/"

@@ -116,7 +116,7 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
         "categories": site.categories,
         "nav_links": links,
     }
-    theme = template_fingerprint(env)
+    theme = _digest(template_fingerprint(env), assets.names)  # pages link these names
     nav = _digest(site.tenant, [(c.label, c.url) for c in site.categories])
 
     def page(

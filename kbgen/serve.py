@@ -143,12 +143,12 @@ def watch(live: LiveSite, folders: list[Path]) -> Any:
 _NO_INTAKE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>The ticket form is not part of this preview</title></head>
-<body><main><h1>The ticket form is not part of this preview</h1>
-<p>"Contact support" opens the ticket form of the intake service, which <code>kbgen serve</code>
-does not run. <code>make run</code> serves this site and the form together; or start
-<code>intake serve</code> and preview with <code>kbgen serve --intake http://127.0.0.1:PORT</code>,
-which sends this link to its form.</p>
+<title>This page is the intake service's</title></head>
+<body><main><h1>This page is the intake service's</h1>
+<p>"Contact support" opens the ticket form of the intake service, and without JavaScript the
+search boxes search through it; <code>kbgen serve</code> does not run it. <code>make run</code>
+serves this site and the service together; or start <code>intake serve</code> and preview with
+<code>kbgen serve --intake http://127.0.0.1:PORT</code>, which sends these links to it.</p>
 <p><a href="/">Back to the help center</a></p></main></body></html>
 """
 
@@ -289,7 +289,10 @@ def make_server(
     """Return a server for `site_dir`; the caller runs serve_forever(). `intake` is the
     address of an intake service that takes the ticket-form links (else they are explained)."""
     home = config.tenant(config.default_tenant).base_path
-    forms = frozenset(t.intake_url for t in config.tenants if t.intake_url.startswith("/"))
+    # The service's pages on the site's host: the ticket form, and the search that the site's
+    # search boxes reach without JavaScript.
+    forms = frozenset(url for t in config.tenants if t.service_url == ""
+                      for url in (t.intake_url, t.search_action))  # fmt: skip
     handler = functools.partial(PreviewHandler, site_dir=site_dir, home=home, live=live,
                                 forms=forms, intake=intake.rstrip("/"))  # fmt: skip
     return PreviewServer((host, port), handler)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from kbgen.assets import read_manifest
 from kbgen.config import BuildOptions
 from kbgen.incremental import (
     ORIGIN,
@@ -117,6 +118,14 @@ def write_pages(
                 pages.write(job.rel, job.make(), job.origin)
                 records.written(job, pages.staging / job.rel)
             advance(1)
+    # A page a browser or CDN cached a minute ago names the last build's theme files: they
+    # stay one build more (the manifest lists only this build's).
+    written = {job.rel for job in jobs}
+    last = options.site_dir / tenant.id
+    for name in sorted(set(read_manifest(last).values())):
+        rel = f"assets/{name}"
+        if rel not in written and (last / rel).is_file():
+            pages.link(rel, last / rel, "the last build's theme file")
     for rel, data in vocabulary_files(staged.checked.site).items():
         pages.write(rel, data, "kbgen/vocabulary.py")
     for asset in sorted(staged.checked.assets):

@@ -51,7 +51,7 @@ def search_kb() -> Response:
     """Search the tenant's articles and FAQs (?q=, optional ?category= and ?limit= 1..20)."""
     if "q" not in request.args:
         raise InvalidInput("q: send the words to search for (?q=...).", "q")
-    query = request.args["q"][:500]
+    query = request.args["q"][: search.QUERY_MAX]
     raw_limit = request.args.get("limit", "10")
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
         raise InvalidInput("limit: use a whole number from 1 to 20.", "limit")

@@ -10,6 +10,7 @@ from kbgen.search import search
 
 log = logging.getLogger(__name__)
 RESULT_FIELDS = ("kind", "slug", "title", "url", "category", "summary", "snippet")
+QUERY_MAX = 500  # characters of a query searched; the rest is cut, never an error
 
 
 def suggest(

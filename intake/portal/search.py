@@ -8,7 +8,7 @@ from typing import Any
 from flask import render_template, request
 
 from intake.kb.feedback import published_articles
-from intake.kb.search import suggest
+from intake.kb.search import QUERY_MAX, suggest
 from intake.kb.search_counts import record_miss
 from intake.models import KbCategory, KnowledgeBaseArticle
 from intake.portal.views import bp
@@ -18,7 +18,6 @@ from intake.web.tenancy import tenant, tenant_session
 
 RESULTS = 20
 POPULAR = 5
-QUERY_MAX = 500  # as the search API
 
 
 def described(hit: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from intake.errors import InvalidInput, NotFound
 from intake.extensions import limiter
 from intake.files import CheckedFile, check_files, saved
 from intake.kb.feedback import record_open
-from intake.kb.search import suggest
+from intake.kb.search import QUERY_MAX, suggest
 from intake.models import SupportTicket, TicketCategory, TicketPriority, TicketStatus
 from intake.portal.forms import (
     RecoverForm,
@@ -296,7 +296,7 @@ def preview(reference: str, token: str, attachment_id: int) -> Response:
 @limit_search
 def suggestions() -> Any:
     """Return up to five articles and FAQs matching what the customer typed (?q=)."""
-    query = request.args.get("q", "")[:500]
+    query = request.args.get("q", "")[:QUERY_MAX]
     hits = suggest(tenant().id, query, state().config.build_dir, limit=5)
     return jsonify({"query": query, "suggestions": hits})
 

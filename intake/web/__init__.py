@@ -4,7 +4,7 @@ static site)."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_compress import Compress
 
 from intake.web import (
@@ -31,8 +31,16 @@ def init_app(app: Flask, trusted_proxies: int) -> None:
     app.json = json.StrictJSONProvider(app)
     operations.init_app(app)  # before the site: its catch-all route comes last
     app.register_blueprint(site.bp)
-    # Whole text answers (pages, the site's files, JSON) compressed. Streamed ones are left
-    # alone: a live stream's frames must go out as they come, and Flask-Compress's streaming
-    # leaves a sent file open.
+    # The static site's text files are compressed (as one body: Flask-Compress's streaming
+    # leaves a sent file open). The service's own pages are not: a page that holds a secret
+    # (a CSRF or ticket token) beside text a request chose would let its compressed length
+    # tell the secret (BREACH).
     app.config["COMPRESS_STREAMS"] = False
-    Compress(app)
+    app.config["COMPRESS_REGISTER"] = False
+    compress = Compress(app)
+
+    @app.after_request
+    def _compress_site_files(response: Response) -> Response:
+        if request.endpoint == "site.file":
+            return compress.after_request(response)
+        return response

@@ -15,7 +15,7 @@ from werkzeug.security import safe_join
 from intake.config import IntakeConfig
 from intake.state import state
 from intake.web.routing import methods_of, tenant_for_host
-from intake.web.site_assets import COMPRESSIBLE, SITE_MAX_AGE, cache_control
+from intake.web.site_assets import COMPRESSIBLE, SITE_MAX_AGE, WHOLE_MAX, cache_control
 
 bp = Blueprint("site", __name__)
 
@@ -66,7 +66,7 @@ def file(path: str) -> Any:
         path = path.rstrip("/") + "/index.html"
     mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
     target = config.site_dir / path  # a folder's index.html
-    if mimetype in COMPRESSIBLE and target.is_file():
+    if mimetype in COMPRESSIBLE and target.is_file() and target.stat().st_size <= WHOLE_MAX:
         # The site's text files are small: read whole, they are compressed as one body (as a
         # stream, the open file would outlive the answer) and validated by their ETag.
         response = Response(target.read_bytes(), mimetype=mimetype)

@@ -15,9 +15,10 @@ from intake.web.tenancy import tenant
 from kbgen.assets import MANIFEST, read_manifest
 
 # A fingerprinted theme file ("assets/style.3f9a2c1b0d.css") never changes: a year, immutable.
-FINGERPRINTED = re.compile(r"(^|/)assets/[^/]+\.[0-9a-f]{10}\.[a-z0-9]+$")
+FINGERPRINTED = re.compile(r"^[^/]+/assets/[^/]+\.[0-9a-f]{10}\.[a-z0-9]+$")  # <tenant>/assets/
 IMMUTABLE = "public, max-age=31536000, immutable"
 SITE_MAX_AGE = 60  # the site's pages and unfingerprinted files: a rebuild shows within a minute
+WHOLE_MAX = 2 * 1024 * 1024  # a larger text file (a writer's data) is streamed as it is
 # The site's files worth compressing (its pictures are compressed already, but for SVG).
 COMPRESSIBLE = frozenset({"text/html", "text/css", "text/javascript", "application/javascript",
                           "application/json", "application/xml", "text/xml", "text/plain",

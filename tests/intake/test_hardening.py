@@ -152,18 +152,20 @@ def test_theme_files_are_kept_a_year_by_name_and_answers_compressed(
     accept = {"Accept-Encoding": "gzip, deflate, br, zstd"}
     hashed = client.get(f"/eur/assets/{names['style.css']}", headers=accept)
     assert hashed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert hashed.headers["Content-Encoding"] in ("zstd", "br", "deflate")
+    assert hashed.headers["Content-Encoding"] in ("zstd", "br", "gzip")
     plain = client.get("/eur/assets/style.css")  # a name that outlives its bytes: a minute
-    assert (
-        plain.headers["Cache-Control"] == "public, max-age=60"
-        and "Content-Encoding" not in plain.headers
-    )
-    gone = client.get("/eur/assets/style.0123456789.css")  # an old build's file: not kept
+    assert plain.headers["Cache-Control"] == "public, max-age=60"
+    gone = client.get("/eur/assets/style.0123456789.css")  # no such build's file: not kept
     assert gone.status_code == 404 and gone.headers["Cache-Control"] == "public, max-age=60"
-    page = client.get("/eur/tickets/new", headers={"Accept-Encoding": "gzip"})
+    page = client.get("/eur/", headers={"Accept-Encoding": "gzip"})
     assert page.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in page.headers["Vary"]
     assert f'href="/eur/assets/{names["style.css"]}"'.encode() in gzip.decompress(page.data)
-    # A live stream is never held back to be compressed: its frames go out as they come.
+    # The service's own pages hold tokens beside what a request chose: never compressed, so
+    # their length tells nothing of the token (BREACH).
+    form = client.get("/eur/tickets/new", headers=accept)
+    assert "Content-Encoding" not in form.headers
+    assert f'href="/eur/assets/{names["style.css"]}"' in form.get_data(as_text=True)
+    # Nor is a live stream held back to be compressed: its frames go out as they come.
     created = api_ticket(client)
     reference, token = created["ticket"]["reference"], created["token"]
     stream = client.get(f"/eur/tickets/{reference}/{token}/events", headers=accept,
@@ -171,7 +173,7 @@ def test_theme_files_are_kept_a_year_by_name_and_answers_compressed(
     assert "Content-Encoding" not in stream.headers
     first = next(stream.iter_encoded())
     stream.close()
-    assert first.startswith(b"retry: "), (stream.status_code, reference)
+    assert first.startswith(b"retry: ")
 
 
 def test_the_hosts_icon_is_its_tenants_favicon(client: FlaskClient) -> None:

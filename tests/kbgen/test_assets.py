@@ -37,6 +37,12 @@ def test_pages_link_theme_files_by_names_that_change_with_their_bytes(project: P
     assert again["style.css"] != names["style.css"] and again["menu.js"] == names["menu.js"]
     home = (project.root / "site" / "eur" / "index.html").read_text()
     assert f'href="/eur/assets/{again["style.css"]}"' in home
+    # A page cached before the build still finds its stylesheet, for one build more.
+    assert (assets / names["style.css"]).is_file()
+    project.write("templates/site/static/style.css", "body { color: #222; }\n")
+    build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    third = json.loads((assets / "manifest.json").read_text())
+    assert (assets / again["style.css"]).is_file() and (assets / third["style.css"]).is_file()
     assert not (assets / names["style.css"]).exists()
 
 

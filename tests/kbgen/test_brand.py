@@ -69,7 +69,7 @@ def test_the_brand_shows_on_every_page_and_tenants_differ(project: Project) -> N
     assert 'href="https://status.test">Status</a>' in home and 'href="/legal/">Terms</a>' in home
     assert "Money &lt;in&gt; and out." in home  # the category's card, escaped
     css = (site / "eur" / "assets" / "brand.css").read_text()
-    assert ":root { --accent: #0f766e; }" in css
+    assert "@media (prefers-color-scheme: light) { :root { --accent: #0f766e; } }" in css
     assert "@media (prefers-color-scheme: dark) { :root { --accent: #5eead4; } }" in css
     billing = (site / "eur" / "categories" / "billing" / "index.html").read_text()
     assert '<p class="summary">Money &lt;in&gt; and out.</p>' in billing

@@ -179,6 +179,11 @@ def test_contact_support_leads_to_the_form_or_says_how(project: Project) -> None
         moved.value.close()
         assert moved.value.code == 302
         assert moved.value.headers["Location"] == f"http://127.0.0.1:8123{contact}?x=1"
+        search = "/eur/tickets/search?q=refund"  # the search boxes' answer without JavaScript
+        with pytest.raises(urllib.error.HTTPError) as moved:
+            opener.open(f"http://127.0.0.1:{forwarding.server_address[1]}{search}", timeout=5)
+        moved.value.close()
+        assert moved.value.headers["Location"] == f"http://127.0.0.1:8123{search}"
     finally:
         for server in (plain, forwarding):
             server.shutdown()

@@ -18,7 +18,8 @@
     show(button.getAttribute("aria-expanded") !== "true");
   });
   header.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && nav.classList.contains("open")) {
+    // (an Escape that closed a search box's list was that box's)
+    if (event.key === "Escape" && !event.defaultPrevented && nav.classList.contains("open")) {
       show(false);
       button.focus();
     }

@@ -9,8 +9,8 @@
   var loading = null;  // Pagefind's module, shared by the boxes of the page
 
   // Tell the service (data-report of `element`, where the tenant has one) what a search saw:
-  // {query} found nothing, or {query, opened} led to a page. A beacon carries no cookie and
-  // outlives the page being left; its JSON goes as text/plain, which needs no preflight.
+  // {query} found nothing, or {query, opened} led to a page, and nothing about the reader. A
+  // beacon outlives the page being left; its JSON goes as text/plain, which needs no preflight.
   window.kbgenReport = function (element, report) {
     var address = element.getAttribute("data-report");
     if (!address || !navigator.sendBeacon) return;
@@ -145,6 +145,7 @@
     }
 
     function show(typed, answer) {
+      if (!form.contains(document.activeElement)) return;  // the reader left the box meanwhile
       list.textContent = "";
       options = [];
       note.textContent = "";
