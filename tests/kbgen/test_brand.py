@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from kbgen.brand import contrast
+from kbgen.brand import Brand, contrast
 from kbgen.build import build
 from kbgen.config import SITE_FILE, BuildOptions, load_site_config
 from kbgen.errors import ContentError
@@ -126,3 +126,14 @@ def test_each_brand_mistake_is_one_located_error(project: Project) -> None:
         " getting_started, technical, billing, troubleshooting, api, integration, general;"
         " did you mean 'billing'?",
     ]
+
+
+def test_an_accent_for_one_scheme_leaves_the_other_to_the_theme() -> None:
+    """The light accent was checked on light backgrounds only: dark pages keep the theme's."""
+    assert Brand(accent="#0f766e").css() == (
+        "@media (prefers-color-scheme: light) { :root { --accent: #0f766e; } }\n"
+    )
+    assert Brand(accent_dark="#5eead4").css() == (
+        "@media (prefers-color-scheme: dark) { :root { --accent: #5eead4; } }\n"
+    )
+    assert Brand().css() == ""
