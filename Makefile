@@ -69,12 +69,16 @@ dovecot:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
 
 # Everything on SQLite, then the intake tests again on a throw-away PostgreSQL on loopback.
-# Two workers, each taking whole modules (a module's shared fixtures are built once).
+# Two workers, each taking whole modules (a module's shared fixtures are built once); the tests
+# that bound how long something takes (marked serial) run alone afterwards.
 XDIST := -n 2 --dist loadscope
+PG_TESTS := tests/intake tests/e2e/test_ticket_flow.py tests/e2e/test_desk_flow.py \
+  tests/e2e/test_chat_flow.py
 pytest: $(STAMP) browser postgres redis nginx dovecot
-	$(BIN)/pytest -q $(XDIST)
-	$(BIN)/pytest -q $(XDIST) --db postgresql tests/intake tests/e2e/test_ticket_flow.py \
-	  tests/e2e/test_desk_flow.py tests/e2e/test_chat_flow.py
+	$(BIN)/pytest -q $(XDIST) -m "not serial"
+	$(BIN)/pytest -q -m serial
+	$(BIN)/pytest -q $(XDIST) -m "not serial" --db postgresql $(PG_TESTS)
+	$(BIN)/pytest -q -m serial --db postgresql $(PG_TESTS)
 
 test: lint typecheck pytest
 

@@ -269,6 +269,7 @@ def _flood(app: Flask, chat_id: int, count: int) -> None:
     announce(state(app).events, "eur", chat_id, "message")
 
 
+@pytest.mark.serial  # its time bounds hold on a machine doing nothing else
 def test_a_client_that_stops_reading_holds_up_nobody_else(
     app: Flask, server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
