@@ -7,6 +7,7 @@ both palettes is measured as readers see them. Each page is loaded once for both
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -88,14 +89,18 @@ def assert_accessible(page: Page) -> None:
     assert not lines, f"{page.url}\n" + "\n".join(lines)
 
 
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Page]:
-    """A tab of its own (no cookies), starting in the light scheme."""
-    context = browser.new_context(color_scheme="light")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+@contextlib.contextmanager
+def tab(browser: Browser, device: str = "desktop", state: Any = None) -> Iterator[Page]:
+    """Yield a tab of its own (no cookies but `state`'s) at a device's size, starting in the
+    light scheme."""
+    context = browser.new_context(color_scheme="light", storage_state=state,
+                                  **DEVICES[device])  # type: ignore[arg-type]  # fmt: skip
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+    finally:
+        context.close()
 
 
 # The static site ------------------------------------------------------------------------------
@@ -125,13 +130,8 @@ SITE_PAGES = {
 @pytest.mark.parametrize("name", SITE_PAGES)
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_site_page(browser: Browser, site_url: str, name: str, device: str) -> None:
-    context = browser.new_context(color_scheme="light", **DEVICES[device])  # type: ignore[arg-type]
-    try:
-        tab = context.new_page()
-        tab.set_default_timeout(15_000)
-        _check_site_page(tab, site_url, name, device)
-    finally:
-        context.close()
+    with tab(browser, device) as page:
+        _check_site_page(page, site_url, name, device)
 
 
 def _check_site_page(tab: Page, site_url: str, name: str, device: str) -> None:
@@ -387,16 +387,9 @@ SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
 @pytest.mark.parametrize("name", SERVICE_PAGES)
 def test_service_page(browser: Browser, desk: Desk, name: str) -> None:
     signed_in, go = SERVICE_PAGES[name]
-    context = browser.new_context(
-        color_scheme="light", storage_state=desk.admin_state if signed_in else None
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
+    with tab(browser, state=desk.admin_state if signed_in else None) as page:
         go(page, desk)
         assert_accessible(page)
-    finally:
-        context.close()
 
 
 # Customers reach these from a phone as often as from a desk (agents work at a desk).
@@ -407,11 +400,6 @@ CUSTOMER_PAGES = [name for name, (signed_in, _go) in SERVICE_PAGES.items()
 @pytest.mark.parametrize("name", CUSTOMER_PAGES)
 def test_customer_page_on_a_phone(browser: Browser, desk: Desk, name: str) -> None:
     _signed_in, go = SERVICE_PAGES[name]
-    context = browser.new_context(color_scheme="light", **DEVICES["phone"])  # type: ignore[arg-type]
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
+    with tab(browser, "phone") as page:
         go(page, desk)
         assert_accessible(page)
-    finally:
-        context.close()
