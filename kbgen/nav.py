@@ -11,6 +11,7 @@ from kbgen.load import Source
 from kbgen.markup import PAGE_IDS, rename_ids
 from kbgen.render import Heading
 from kbgen.schema import ArticleMeta, FaqMeta, KbCategory, slugify
+from kbgen.urls import TAGS
 
 RECENT_COUNT = 6
 
@@ -111,6 +112,11 @@ class TenantSite:
     redirects: dict[str, str]  # output path (relative to the site) -> target URL
     tags: list[Tag] = field(default_factory=list)  # by name
 
+    @property
+    def tags_url(self) -> str:
+        """Return the page that lists every tag."""
+        return tag_url(self.tenant)
+
     def tag_url(self, name: str) -> str:
         """Return the page of a tag ("" for a tag whose name gives no slug: "???")."""
         slug = slugify(name)
@@ -142,9 +148,9 @@ def article_url(tenant: TenantConfig, slug: str) -> str:
     return f"{tenant.base_path}articles/{slug}/"
 
 
-def tag_url(tenant: TenantConfig, slug: str) -> str:
-    """Return the root-relative URL of a tag's page."""
-    return f"{tenant.base_path}tags/{slug}/"
+def tag_url(tenant: TenantConfig, slug: str = "") -> str:
+    """Return the root-relative URL of a tag's page (of the list of tags without a slug)."""
+    return f"{tenant.base_path}{TAGS}{slug}/" if slug else f"{tenant.base_path}{TAGS}"
 
 
 def faq_url(tenant: TenantConfig, slug: str) -> str:

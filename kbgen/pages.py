@@ -19,6 +19,7 @@ from kbgen.config import TenantConfig
 from kbgen.errors import KbgenError
 from kbgen.highlight import pygments_css
 from kbgen.nav import TenantSite, faq_page_answers
+from kbgen.urls import served_file
 
 PACKAGE_TEMPLATES = "kbgen.templates"  # the repository's templates/, installed as package data
 
@@ -164,10 +165,11 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
         key = _digest(theme, nav, faq.doc.key, faq.source.meta_digest)
         yield page(rel, "faq_entry.html", faq.source.display, key, faq=faq, page_url=faq.page_url)
     for tag in site.tags:
-        rel = f"tags/{tag.url.removeprefix(base + 'tags/')}index.html"
+        rel = served_file(tag.url.removeprefix(base))
         yield page(rel, "tag.html", tag=tag, page_url=tag.url)
     if site.tags:
-        yield page("tags/index.html", "tags.html", page_url=f"{base}tags/")
+        every = site.tags_url
+        yield page(served_file(every.removeprefix(base)), "tags.html", page_url=every)
     yield page("search/index.html", "search.html", page_url=f"{base}search/")
     yield page("404.html", "404.html", page_url=f"{base}404.html")
     for rel, target in sorted(site.redirects.items()):

@@ -24,8 +24,12 @@ def file_url(base_path: str, file: str) -> str:
     return base_path + file.removesuffix("index.html")
 
 
+TAGS = "tags/"  # the folder of the tag pages: tags/ lists every tag, tags/<slug>/ one
+
+
 def tag_pages(names: Iterable[str]) -> set[str]:
     """Return the files of the tag pages for these tag names: "tags/index.html" and one page
     per slug (tags that share a slug share a page); none without tags."""
     slugs = {slugify(name) for name in names} - {""}
-    return {"tags/index.html", *(f"tags/{s}/index.html" for s in slugs)} if slugs else set()
+    pages = {served_file(f"{TAGS}{s}/") for s in slugs}
+    return {served_file(TAGS), *pages} if slugs else set()
