@@ -8,6 +8,8 @@ import urllib.request
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import is_event_stream
+
 
 def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> None:
     problems: list[str] = []
@@ -31,7 +33,10 @@ def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> N
     expect(page.locator(".notice[role=status]")).to_contain_text("Your reference is EUR-10001")
     expect(page.get_by_role("heading", level=1)).to_have_text("refund for my plan")
     page.get_by_label("Your reply").fill("Here is the second charge's date: 3 November.")
-    page.get_by_role("button", name="Send reply").click()
+    # The reply reloads the page: its new event stream must listen before the next reply is
+    # sent (an event published before it subscribes never reaches the page).
+    with page.expect_response(is_event_stream):
+        page.get_by_role("button", name="Send reply").click()
     expect(page.locator(".thread .message").last).to_contain_text("second charge's date")
     # A reply from elsewhere (the API here, an agent later) is announced on the open page.
     reference, token = page.url.split("/tickets/")[1].split("#")[0].split("/")[:2]
