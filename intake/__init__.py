@@ -24,10 +24,11 @@ def create_app(test_config: Mapping[str, str] | IntakeConfig | None = None) -> F
     from intake import api, desk, live, portal, web
     from intake.cli import register
     from intake.config import load_config, load_site
-    from intake.extensions import csrf, limiter
+    from intake.extensions import csrf
     from intake.kb.mirror import sync_on_start
     from intake.state import KEY, build_state
     from intake.web.flask_app import make_flask
+    from intake.web.limits import init_limiter
 
     config = load_config(test_config)
     site = load_site(config.root)
@@ -36,7 +37,7 @@ def create_app(test_config: Mapping[str, str] | IntakeConfig | None = None) -> F
     if config.kb_sync_on_start:
         sync_on_start(built.db, [t.id for t in site.tenants], config.build_dir)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     web.init_app(app, config.trusted_proxies)
     portal.init_app(app)
     desk.init_app(app)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-import time
 from typing import Any
 
 from flask import Response, jsonify, redirect, render_template, request, url_for
@@ -48,6 +47,7 @@ from intake.web.limits import (
     limit_search,
     limit_ticket_creation,
     limit_ticket_writes,
+    seconds_to_wait,
 )
 from intake.web.sse import event_stream
 from intake.web.tenancy import (
@@ -320,8 +320,7 @@ def opened() -> Any:
 
 def _wait_text() -> str:
     """Say when the address may send again, from the limit that was hit."""
-    current = limiter.current_limit
-    seconds = max(1, round(current.reset_at - time.time())) if current else 60
+    seconds = seconds_to_wait() or 60
     if seconds < 90:
         return f"in {seconds} seconds"
     return f"in {round(seconds / 60)} minutes"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import Flask, Response, current_app, request
 
 from intake.extensions import limiter
 from intake.state import state
@@ -34,6 +36,32 @@ limit_ticket_writes = limiter.shared_limit(
 )
 # Every search costs CPU: the form's suggestions and the API's search share one bucket.
 limit_search = limiter.shared_limit("4 per second;120 per minute", scope="search")
+
+
+def init_limiter(app: Flask) -> None:
+    """Count requests against the limits, and announce waits a client can trust."""
+    # Flask runs after-request functions last-registered first: registered before the
+    # limiter's own, this one sees the Retry-After the limiter wrote.
+    app.after_request(retry_after_rounded_up)
+    limiter.init_app(app)
+
+
+def retry_after_rounded_up(response: Response) -> Response:
+    """Flask-Limiter truncates the wait it announces, so with under a second left a refusal
+    says "Retry-After: 0", come back at once; say the whole seconds to wait instead."""
+    announced = response.headers.get("Retry-After", "")
+    if response.status_code == 429 and announced.isdigit():
+        response.headers["Retry-After"] = str(max(int(announced), seconds_to_wait() or 1))
+    return response
+
+
+def seconds_to_wait() -> int | None:
+    """Return the whole seconds until the limit this request reached lets it in again, or None
+    when it reached no limit of the limiter's."""
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, math.ceil(current.window.reset_time - time.time()))
 
 
 # Every body but an upload is text: a description of 10,000 characters is 40 KB of UTF-8 at

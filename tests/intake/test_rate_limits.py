@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -147,3 +148,21 @@ def test_a_limited_reply_on_a_wrong_link_is_a_plain_429(make_app: Callable[..., 
     assert client.post(f"{link}/replies", data={**fields, "body": "One"}).status_code == 303
     wrong = f"/eur/tickets/{created['ticket']['reference']}/not-the-token/replies"
     assert client.post(wrong, data={**fields, "body": "Two"}).status_code == 429
+
+
+def test_a_refusal_never_says_to_come_back_at_once(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A one-second window opened late in one second and refused early in the next has under a
+    # second left: the wait announced is one second, not zero (which clients read as "retry
+    # now", the flood the limit is there to stop). The clock is the test's, to choose the moment.
+    client = make_app().test_client()
+    now = [1_000_000.9]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    for _ in range(4):  # the search bucket's four a second
+        assert client.get("/api/v1/eur/kb/search?q=refund").status_code == 200
+    now[0] += 0.2
+    refused = client.get("/api/v1/eur/kb/search?q=refund")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    suggested = client.get("/eur/tickets/suggestions?q=refund")  # the same bucket, another face
+    assert suggested.status_code == 429 and suggested.headers["Retry-After"] == "1"
