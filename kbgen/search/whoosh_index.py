@@ -11,20 +11,23 @@ import multiprocessing
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.lang.snowball.english import EnglishStemmer
 from whoosh.scoring import BM25F
 
 from kbgen.search.spelling import Lexicon
+
+if TYPE_CHECKING:
+    from kbgen.search.ranking import Collection, Ids, Weights
 
 # Bump when the schema or analysis changes, or EnglishAnalyzer moves (its module path is pickled
 # into the index): the next build re-indexes all. 4: moved from kbgen.search_index.
@@ -34,8 +37,6 @@ DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
 # Whoosh sorts postings in memory up to this, then spills pickled runs to disk (slowly).
 LIMIT_MB = 256
 PARALLEL_DOCS = 500  # below this, starting Whoosh's worker processes costs more than it saves
-PRUNE_FROM = 1000  # documents; below this every query word counts
-COMMON = 0.1  # share of documents above which a word is dropped from a query with rarer ones
 MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
 MAX_TERMS = 12
 FUZZY_WORDS = 3  # words of a query matched to near spellings when the index lacks them
@@ -44,6 +45,7 @@ SNIPPET_CHARS = 200
 # Two searched fields, so a query word costs two posting lists, not four: "title" holds the
 # title and tags (what an article is about), "text" the summary and body (what it mentions).
 FIELD_BOOSTS = {"title": 4.0, "text": 1.0}
+SEARCHED = {"title_terms": FIELD_BOOSTS["title"], "text": FIELD_BOOSTS["text"]}
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,8 @@ class _Searchers:
         self.folder, self.stamp = folder, stamp
         self.idle: list[Any] = []
         self.lexicon: Lexicon | None = None
+        self.collection: Collection | None = None
+        self.postings = _PostingsCache()
 
     def open(self) -> Any:
         return whoosh_index.open_dir(str(self.folder)).searcher(weighting=BM25F())
@@ -286,16 +290,96 @@ class _Searchers:
             self.lexicon = Lexicon({w for f in TEXT_FIELDS for w in reader.field_terms(f)})
         return self.lexicon
 
+    def documents(self, reader: Any) -> Collection:
+        """Return which documents live and their fields' lengths (read once per generation,
+        under _pools_lock)."""
+        if self.collection is None:
+            self.collection = _collection(reader)
+        return self.collection
+
+
+def _collection(reader: Any) -> Collection:
+    from kbgen.search.ranking import Collection  # numpy: searching only, never a build
+
+    size = reader.doc_count_all()
+    live = [False] * size
+    for doc in reader.all_doc_ids():
+        live[doc] = True
+    lengths = {f: [reader.doc_field_length(d, f) for d in range(size)] for f in TEXT_FIELDS}
+    return Collection.of(live, lengths)
+
+
+Block = tuple[int, Sequence[int], Sequence[float]]  # document number base, numbers, weights
+BLOCK_READER = ("_read_ids", "_read_weights", "_next_block")
+
+
+def _blocks(reader: Any, field: str, term: str) -> Iterator[Block]:
+    """Yield a word's postings in one field a block at a time: (document number base, the
+    block's document numbers, their weights).
+
+    Whoosh's matchers hand out one posting per call; its own posting files decode a block of
+    them at once, so those are read whole through the block reader's private parts (Whoosh
+    is pinned below 3 and unmaintained: they will not move).
+    """
+    for leaf, base in reader.leaf_readers():
+        if (field, term) not in leaf:
+            continue
+        matcher = leaf.postings(field, term)
+        whole = all(hasattr(matcher, name) for name in BLOCK_READER)
+        while matcher.is_active():
+            if whole:
+                matcher._read_ids()
+                matcher._read_weights()
+                yield base, matcher._ids, matcher._weights
+                matcher._next_block()
+            else:  # another posting format: one at a time
+                yield base, (matcher.id(),), (matcher.weight(),)
+                matcher.next()
+
+
+CACHED_POSTINGS = 2_000_000  # per index generation: 24 MB of document numbers and weights
+
+
+class _PostingsCache:
+    """The postings of the words searched lately, as arrays, up to CACHED_POSTINGS: a common
+    word is decoded once, not on every search that holds it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.arrays: OrderedDict[tuple[str, str], tuple[Ids, Weights]] = OrderedDict()
+        self.held = 0
+
+    def get(self, reader: Any, field: str, term: str) -> tuple[Ids, Weights]:
+        key = (field, term)
+        with self.lock:
+            found = self.arrays.get(key)
+            if found is not None:
+                self.arrays.move_to_end(key)
+                return found
+        from kbgen.search.ranking import postings_array
+
+        # Whoosh stores a word's count times its field's boost; ranking applies the boost.
+        found = postings_array(_blocks(reader, field, term), SEARCHED.get(field, 1.0))
+        with self.lock:
+            if key not in self.arrays:
+                self.arrays[key] = found
+                self.held += len(found[0])
+            while self.held > CACHED_POSTINGS and len(self.arrays) > 1:
+                _key, (ids, _weights) = self.arrays.popitem(last=False)
+                self.held -= len(ids)
+        return found
+
 
 IDLE_SEARCHERS = 8
-TEXT_FIELDS = ("title_terms", "text")
+TEXT_FIELDS = tuple(SEARCHED)
 _pools_lock = threading.Lock()
 _pools: dict[Path, _Searchers] = {}
 
 
 @contextmanager
-def _borrowed(folder: Path) -> Iterator[tuple[Any, Lexicon]]:
-    """Lend a searcher of the index now in `folder`, with its words, to this thread."""
+def _borrowed(folder: Path) -> Iterator[tuple[Any, _Searchers]]:
+    """Lend a searcher of the index now in `folder` to this thread, with its generation's
+    pool (the words, the documents and the cached postings every searcher of it shares)."""
     stamp = _stamp(folder)
     with _pools_lock:
         pool = _pools.get(folder)
@@ -308,8 +392,9 @@ def _borrowed(folder: Path) -> Iterator[tuple[Any, Lexicon]]:
         searcher = pool.open()
     try:
         with _pools_lock:
-            lexicon = pool.words(searcher.reader())
-        yield searcher, lexicon
+            pool.words(searcher.reader())
+            pool.documents(searcher.reader())
+        yield searcher, pool
     finally:
         with _pools_lock:
             keep = _pools.get(folder) is pool and len(pool.idle) < IDLE_SEARCHERS
@@ -347,39 +432,33 @@ def search_folder(
     terms = _terms(query)
     if not terms or limit <= 0:
         return []
-    with _borrowed(folder) as (searcher, lexicon):
-        return _search(searcher, lexicon, terms, category, limit)
+    with _borrowed(folder) as (searcher, pool):
+        return _search(searcher, pool, terms, category, min(limit, 100))
 
 
 def _search(
-    searcher: Any, lexicon: Lexicon, terms: list[str], category: str | None, limit: int
+    searcher: Any, pool: _Searchers, terms: list[str], category: str | None, limit: int
 ) -> list[SearchResult]:
+    from kbgen.search.ranking import allowed_by, rank  # numpy: searching only, never a build
+
     reader = searcher.reader()
-    # A word in most documents tells little about any of them and costs a scan of most of the
-    # index: when the query has rarer words, those alone rank the results.
-    frequency = {t: reader.doc_frequency("text", t) for t in terms}
-    large = reader.doc_count() >= PRUNE_FROM  # a small index is fast to scan whole
-    common = {t for t in terms if large and frequency[t] > reader.doc_count() * COMMON}
-    if common and len(common) < len(terms):
-        terms = [t for t in terms if t not in common]
-    elif common and len(terms) > 2:  # only common words: the two rarest still say most
-        terms = sorted(terms, key=lambda t: frequency[t])[:2]
+    lexicon, collection = pool.words(reader), pool.documents(reader)
     # Only the first few words the index lacks are matched to near spellings: a query of many
     # made-up words costs no more than one of FUZZY_WORDS.
     expandable = [t for t in terms if len(t) >= 4 and not _known(reader, t)][:FUZZY_WORDS]
-    parts = []
-    for term in terms:
-        variants = _variants(reader, lexicon, term) if term in expandable else [term]
-        parts.append(wq.Or([wq.Term(f, v) for f in TEXT_FIELDS for v in variants]))
-    # Every word should count: documents matching more of them come first.
-    q: wq.Query = wq.Or(parts, scale=0.9) if len(parts) > 1 else parts[0]
-    filt = wq.Term("category", category) if category else None
-    hits = searcher.search(q, limit=min(limit, 100), filter=filt)
-    return [_result(hit, terms) for hit in hits]
+    words = [_variants(reader, lexicon, t) if t in expandable else [t] for t in terms]
+    allowed = None
+    if category:
+        allowed = allowed_by(collection, pool.postings.get(reader, "category", category)[0])
+
+    def postings(field: str, term: str) -> tuple[Ids, Weights]:
+        return pool.postings.get(reader, field, term)
+
+    ranked = rank(collection, postings, words, SEARCHED, allowed, limit)
+    return [_result(searcher.stored_fields(doc), score, terms) for doc, score in ranked]
 
 
-def _result(hit: Any, terms: list[str]) -> SearchResult:
-    fields = hit.fields()
+def _result(fields: dict[str, Any], score: float, terms: list[str]) -> SearchResult:
     return SearchResult(
         kind=fields["kind"],
         slug=fields["slug"],
@@ -388,7 +467,7 @@ def _result(hit: Any, terms: list[str]) -> SearchResult:
         category=fields["category"],
         summary=fields.get("summary", ""),
         snippet=snippet(fields.get("body", ""), terms),
-        score=round(float(hit.score), 4),
+        score=round(score, 4),
     )
 
 
