@@ -1,12 +1,16 @@
-"""Build speed of kbgen against the library floor and MkDocs, on generated corpora.
+"""Build speed of kbgen against the library floor and three peers, on generated corpora.
 
-python -m bench.build [--sizes 2000 5000] [--memory 20000] [--no-mkdocs]
+python -m bench.build [--sizes 100 500 2000 10000] [--memory 20000] [--peers mkdocs zensical hugo]
 
 For each size: a full build (seconds, pages/s, peak memory of the whole process tree),
 an incremental rebuild after editing one article (CLI, and in-process as `kbgen serve` does),
-and the ratios to (a) the library floor (markdown-it-py + Whoosh + Pagefind, one after the other)
-and (b) `mkdocs build` (MkDocs 1.6, default theme, installed into its own virtual environment
-under /tmp only for this benchmark).
+the ratio to the library floor (markdown-it-py + Whoosh + Pagefind, one after the other), and
+the same corpus built by each peer in the same run (see bench/peers.py: MkDocs 1.6, Zensical,
+Hugo followed by Pagefind; each installed once into its own virtual environment under the
+temporary directory, only for this benchmark), with its HTML page count and kbgen's ratio.
+A table of full-build seconds per size and generator closes the run. `--peers NAME...` picks
+the peers (`--peers` alone: kbgen only); `--no-mkdocs` still works and drops MkDocs.
+Figures are single runs on a shared machine: compare sizes and ratios within one run.
 """
 
 from __future__ import annotations
@@ -22,31 +26,10 @@ from pathlib import Path
 from bench.corpus import generate
 from bench.floor import library_floor
 from bench.measure import run
+from bench.peers import PEERS, Peer, count_html
 
-MKDOCS_VENV = Path(tempfile.gettempdir()) / "kbgen-bench-mkdocs"
 KBGEN = [sys.executable, "-m", "kbgen.cli", "-q"]
-
-
-def mkdocs_bin() -> Path:
-    """Install MkDocs 1.6 into a throw-away virtual environment once; return its executable."""
-    exe = MKDOCS_VENV / "bin" / "mkdocs"
-    if not exe.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(MKDOCS_VENV)], check=True)
-        pip = [str(MKDOCS_VENV / "bin" / "pip"), "install", "-q", "mkdocs>=1.6,<1.7"]
-        subprocess.run(pip, check=True, stderr=subprocess.DEVNULL)  # local index warnings
-    return exe
-
-
-def mkdocs_seconds(root: Path) -> float:
-    """Build the same corpus (both tenants, one MkDocs site) with the default theme."""
-    project = root / "mkdocs"
-    shutil.copytree(root / "content", project / "docs")
-    (project / "docs" / "site.yaml").unlink()
-    config = "site_name: Bench\nmarkdown_extensions: [admonition, tables, fenced_code, footnotes]\n"
-    (project / "mkdocs.yml").write_text(config)
-    out = root / "mkdocs-site"
-    env = {"NO_MKDOCS_2_WARNING": "1"}
-    return run([str(mkdocs_bin()), "build", "-q", "-d", str(out)], cwd=project, env=env).seconds
+REBUILD_TIMEOUT = 1800  # seconds, for the in-process rebuild's two builds
 
 
 def edit_one(root: Path) -> None:
@@ -78,12 +61,44 @@ def in_process_rebuild(root: Path) -> tuple[float, float]:
     script = root / "rebuild.py"
     script.write_text(code)
     done = subprocess.run([sys.executable, str(script), str(root)], capture_output=True,
-                          text=True, check=True)  # fmt: skip
+                          text=True, check=True, timeout=REBUILD_TIMEOUT)  # fmt: skip
     swap, search = done.stdout.strip().splitlines()[-1].split()
     return float(swap), float(search)
 
 
-def measure(size: int, with_mkdocs: bool, base: Path) -> None:
+def versus(kbgen: float, peer: float, name: str) -> str:
+    """Say how kbgen's full build compares with a peer's, the way a note would quote it."""
+    ratio = peer / kbgen
+    if ratio >= 1:
+        return f"kbgen is {ratio:.1f}x faster than {name}"
+    return f"kbgen is {ratio:.1f}x as fast as {name} ({name} is {1 / ratio:.1f}x faster)"
+
+
+def race(root: Path, kbgen: float, peers: list[Peer]) -> dict[str, float]:
+    """Build the corpus with each peer; return their seconds, leaving out any that failed.
+
+    A failing peer is reported and skipped rather than ending the run, so the other figures
+    of a long benchmark are not lost to one peer's bad day.
+    """
+    seconds: dict[str, float] = {}
+    for peer in peers:
+        try:
+            done = peer.build(root)
+        except (RuntimeError, subprocess.SubprocessError, OSError) as error:
+            print(f"{peer.name}: failed, left out ({error})", flush=True)
+            continue
+        parts = "".join(f", {k} {v:.2f} s" for k, v in done.parts.items())
+        print(
+            f"{peer.name}: {done.seconds:.2f} s ({done.pages} HTML pages{parts}), "
+            f"peak memory {done.peak_rss_mb:.0f} MB; {versus(kbgen, done.seconds, peer.name)}",
+            flush=True,
+        )
+        seconds[peer.key] = done.seconds
+    return seconds
+
+
+def measure(size: int, peers: list[Peer], base: Path) -> dict[str, float]:
+    """Run every build measurement for one corpus size; return full-build seconds by generator."""
     root = base / f"corpus-{size}"
     generate(root, size, size // 10)
     pages = sum(1 for _ in (root / "content").rglob("*.md"))
@@ -95,7 +110,8 @@ def measure(size: int, with_mkdocs: bool, base: Path) -> None:
     print(f"library floor: {floor['total']:.2f} s ({parts})", flush=True)
     full = run([*KBGEN, "--root", str(root), "build"])
     print(
-        f"kbgen full build: {full.seconds:.2f} s, {pages / full.seconds:.0f} pages/s, "
+        f"kbgen full build: {full.seconds:.2f} s ({count_html(root / 'site')} HTML pages), "
+        f"{pages / full.seconds:.0f} pages/s, "
         f"peak memory {full.main_rss_mb:.0f} MB (kbgen process; {full.peak_rss_mb:.0f} MB with "
         f"workers and Pagefind); {full.seconds / floor['total']:.2f}x the floor",
         flush=True,
@@ -109,10 +125,36 @@ def measure(size: int, with_mkdocs: bool, base: Path) -> None:
         f"Pagefind caught up {search:.2f} s later",
         flush=True,
     )
-    if with_mkdocs:
-        seconds = mkdocs_seconds(root)
-        print(f"mkdocs build: {seconds:.2f} s; kbgen is {seconds / full.seconds:.1f}x faster")
+    seconds = {"kbgen": full.seconds, **race(root, full.seconds, peers)}
     shutil.rmtree(root)
+    return seconds
+
+
+def table(results: dict[int, dict[str, float]], peers: list[Peer]) -> str:
+    """Return full-build seconds as a Markdown table: a row per size, a column per generator."""
+    columns = [("kbgen", "kbgen"), *((peer.key, peer.name) for peer in peers)]
+    lines = [
+        "| articles | " + " | ".join(name for _, name in columns) + " |",
+        "|---:|" + "---:|" * len(columns),
+    ]
+    for size, seconds in results.items():
+        cells = [f"{seconds[key]:.2f}" if key in seconds else "failed" for key, _ in columns]
+        lines.append(f"| {size} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def installed(keys: list[str]) -> list[Peer]:
+    """Install the chosen peers before anything is timed; print what runs, drop what cannot."""
+    peers: list[Peer] = []
+    for key in keys:
+        peer = PEERS[key]
+        try:
+            print(f"peer {peer.name}: {peer.label()}", flush=True)
+        except (RuntimeError, subprocess.SubprocessError, OSError) as error:
+            print(f"peer {peer.name}: could not be installed, left out ({error})", flush=True)
+            continue
+        peers.append(peer)
+    return peers
 
 
 def memory_only(size: int, base: Path) -> None:
@@ -130,16 +172,26 @@ def memory_only(size: int, base: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 5000])
+    """Install the peers, measure every size, then print the table a note can quote."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000, 10000])
     parser.add_argument("--memory", type=int, nargs="*", default=[], help="sizes for memory only")
-    parser.add_argument("--no-mkdocs", action="store_true")
+    parser.add_argument("--peers", nargs="*", choices=list(PEERS), default=list(PEERS))
+    parser.add_argument("--no-mkdocs", action="store_true", help="the same as leaving mkdocs out")
     args = parser.parse_args()
+    keys = [key for key in args.peers if not (args.no_mkdocs and key == "mkdocs")]
+    peers = installed(keys)
+    results: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="kbgen-bench-") as tmp:
         for size in args.sizes:
-            measure(size, not args.no_mkdocs, Path(tmp))
+            results[size] = measure(size, peers, Path(tmp))
         for size in args.memory:
             memory_only(size, Path(tmp))
+    if results:
+        print("\nFull build, seconds (one run each; the same corpus for every generator)")
+        print(table(results, peers))
 
 
 if __name__ == "__main__":
