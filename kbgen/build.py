@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, Problem
 from kbgen.incremental import BuildState, prune_render_stores, render_store
@@ -33,8 +37,25 @@ def check(
 
 def build(options: BuildOptions, state: BuildState | None = None) -> list[Checked]:
     """Check everything first, then write each tenant's site; the last good site survives."""
-    checked = check(options, write_cache=True, state=state)
-    staged = stage_all(checked, options, state)
-    commit_all(staged, background_cleanup=state is not None)
-    prune_render_stores(checked)
+    with _collecting_new_objects_only():
+        checked = check(options, write_cache=True, state=state)
+        staged = stage_all(checked, options, state)
+        commit_all(staged, background_cleanup=state is not None)
+        prune_render_stores(checked)
     return checked
+
+
+@contextmanager
+def _collecting_new_objects_only() -> Iterator[None]:
+    """Keep the cycle collector's full passes to what this build allocates.
+
+    In `kbgen serve` the last build's state (every article of a large site) stays alive, and
+    each full pass of the collector during a rebuild walked all of it again: a third of a
+    rebuild's time at 5,000 articles. What was alive before the build is set aside for its
+    duration (gc.freeze), then handed back, so nothing escapes collection for good.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
