@@ -66,6 +66,30 @@ def template_fingerprint(env: jinja2.Environment) -> str:
     return digest.hexdigest()
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, shared by every environment.
+
+    Each tenant's site and each rebuild of `kbgen serve` has an environment of its own, and
+    each compiled every template it used again: a fifth of a small site's page writing. Jinja
+    keys a template by name and file and recompiles it when its source's checksum changes,
+    so a writer's edit is never served stale; one entry per template file bounds the memory.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def environment(root: Path, tenant: str) -> jinja2.Environment:
     """Return the template environment: tenant overrides, then the project's, then kbgen's."""
     package = package_templates()
@@ -83,6 +107,7 @@ def environment(root: Path, tenant: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_COMPILED,
     )
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = lambda d: f"{d:%-d %B %Y}" if d else ""
