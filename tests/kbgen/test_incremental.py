@@ -178,6 +178,18 @@ def test_an_edited_template_re_renders_every_page_using_it(sample: Path) -> None
     assert '<h1 class="edited">' not in (sample / "site/eur/faq/index.html").read_text()
 
 
+def test_a_template_edited_again_in_the_same_process_is_compiled_again(sample: Path) -> None:
+    # Compiled templates outlive a build (kbgen serve); the edit must still show.
+    template = sample / "templates/site/article.html"
+    template.parent.mkdir(parents=True)
+    original = (REPO / "templates/site/article.html").read_text()
+    for mark in ("first", "second"):
+        template.write_text(original.replace("<h1>", f'<h1 class="{mark}">'))
+        build(BuildOptions(root=sample, today=TODAY))
+        page = next((sample / "site/eur/articles").glob("*/index.html"))
+        assert f'<h1 class="{mark}">' in page.read_text()
+
+
 def test_render_cache_skips_unchanged_documents(sample: Path) -> None:
     cache = sample / "build/.cache/eur/render"
     before = {p: p.stat().st_mtime_ns for p in cache.glob("*/*.meta")}
