@@ -36,6 +36,7 @@ from kbgen.workers import PARALLEL_THRESHOLD, process_pool
 from kbgen.write import OutputTree, PatchTree, recover
 
 log = logging.getLogger(__name__)
+SERIAL_PAGEFIND = 4000  # pages to index in one build, from which tenants' runs take turns
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Staged:
     waits: list[Callable[[], object]] = field(default_factory=list)  # background work to finish
     cancel: Callable[[], None] = lambda: None
     stamp: bytes = b""  # fingerprint.json, written last into a patched tree
+    pagefind: Callable[[], object] = lambda: None  # waits for this tenant's Pagefind run
     search_lags: bool = False  # the preview re-indexes later; the fingerprint waits for it
 
     def seal(self) -> None:
@@ -133,22 +135,31 @@ def write_pages(
         pages.copy(str(asset), source, str(source))
 
 
-def start_pagefind(staged: Staged, state: BuildState | None) -> None:
-    """Index the written pages with Pagefind in the background, unless the preview defers it."""
+def start_pagefind(
+    staged: Staged, state: BuildState | None, after: Callable[[], object] = lambda: None
+) -> None:
+    """Index the written pages with Pagefind in the background, unless the preview defers it;
+    `after` is waited for first (another tenant's Pagefind run)."""
     language = staged.checked.tenant.language
     lag = Lagging(staged.pages.final, language, staged.data.final / STAMP_FILE, staged.stamp)
     if carry_pagefind(state, lag, staged.bundle):
         staged.search_lags = True
         return
+    after()
     indexing = SiteIndexing(staged.pages.staging, language, staged.bundle)
     staged.waits.append(indexing.wait)
-    staged.cancel = indexing.cancel
+    staged.pagefind, staged.cancel = indexing.wait, indexing.cancel
 
 
 def stage_tenant(
-    checked: Checked, options: BuildOptions, pool: Executor | None, state: BuildState | None
+    checked: Checked,
+    options: BuildOptions,
+    pool: Executor | None,
+    state: BuildState | None,
+    pagefind_after: Callable[[], object] = lambda: None,
 ) -> Staged | None:
-    """Fill a tenant's staging trees, or return None when nothing it depends on changed."""
+    """Fill a tenant's staging trees, or return None when nothing it depends on changed;
+    its Pagefind run starts once `pagefind_after` returns."""
     env = environment(options.root, checked.tenant.id)
     stamp = fingerprint(checked, template_fingerprint(env), options)
     if unchanged(checked.tenant.id, stamp, options):
@@ -160,7 +171,7 @@ def stage_tenant(
         records = PageRecords(options, checked.tenant.id)
         write_pages(staged, env, options, records)
         staged.stamp = stamp_json(stamp)
-        start_pagefind(staged, state)
+        start_pagefind(staged, state, pagefind_after)
         staged.data.write("manifest.json", manifest(checked.site), "kbgen/manifest.py")
         staged.data.write(PAGES_FILE, records.to_json(), ORIGIN)
         if not isinstance(staged.data, PatchTree) and not staged.search_lags:
@@ -200,11 +211,17 @@ def stage_all(
     # A process pool costs its start-up: it pays off only for large indexes made from scratch.
     fresh = [c for c in checked if not (options.build_dir / c.tenant.id / INDEX_FOLDER).is_dir()]
     documents = sum(len(c.site.articles) + len(c.site.faqs) for c in fresh)
+    # Pagefind holds about half a MB per page it indexes: on a large site, tenants' runs at
+    # once would need gigabytes, so there each waits for the last (its pages are written
+    # meanwhile); small sites keep them side by side.
+    indexed = sum(len(c.site.articles) + len(c.site.faqs) for c in checked)
+    one_at_a_time = indexed >= SERIAL_PAGEFIND
     try:
         with ExitStack() as stack:
             pool = stack.enter_context(process_pool()) if documents >= PARALLEL_THRESHOLD else None
             for item in checked:
-                if done := stage_tenant(item, options, pool, state):
+                after = staged[-1].pagefind if staged and one_at_a_time else lambda: None
+                if done := stage_tenant(item, options, pool, state, after):
                     staged.append(done)
             for done in staged:
                 done.finish()

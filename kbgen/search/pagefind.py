@@ -31,7 +31,10 @@ class SiteIndexing:
         )
 
     def wait(self, timeout: float = 600) -> None:
-        """Wait for Pagefind to finish; raise a KbgenError with its output if it failed."""
+        """Wait for Pagefind to finish; raise a KbgenError with its output if it failed.
+        Waiting again once it finished well returns at once."""
+        if self.process.returncode == 0:
+            return
         try:
             out, err = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

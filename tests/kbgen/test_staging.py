@@ -10,10 +10,15 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from kbgen import staging
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
-from tests.conftest import Project
+from kbgen.search import SiteIndexing
+from tests.conftest import REPO, Project
 from tests.kbgen.test_incremental import pagefind_text, site_files
 
 KILL_SECONDS = 60
@@ -227,3 +232,34 @@ def test_a_killed_builds_temporary_cache_files_are_pruned(project: Project) -> N
     project.article("start/welcome.md", "title: Welcome again\ncategory: getting_started")
     build(options)
     assert not old.exists() and fresh.exists()  # a running build's file is left alone
+
+
+def test_on_a_large_site_each_tenants_pagefind_run_waits_for_the_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pagefind holds about half a MB per page: two runs at once over a large site would need
+    # gigabytes. The sample stands in for a large site with the threshold lowered to one page.
+    root = tmp_path / "large"
+    shutil.copytree(REPO / "content", root / "content")
+    runs: list[SiteIndexing] = []
+    earlier_done: list[bool] = []
+
+    class Recorded(SiteIndexing):
+        def __init__(self, folder: Path, language: str, output: Path | None = None) -> None:
+            earlier_done.append(all(run.process.poll() is not None for run in runs))
+            super().__init__(folder, language, output)
+            runs.append(self)
+
+    def first_run_slow(command: list[str], **options: Any) -> subprocess.Popen[str]:
+        if not runs:  # so that it is still running when the next tenant's pages are written
+            command = ["sh", "-c", 'sleep 2; exec "$@"', "sh", *command]
+        return popen(command, **options)
+
+    popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", first_run_slow)
+    monkeypatch.setattr(staging, "SiteIndexing", Recorded)
+    monkeypatch.setattr(staging, "SERIAL_PAGEFIND", 1)
+    build(BuildOptions(root=root, quiet=True))
+    assert earlier_done == [True, True]
+    for tenant, word in (("eur", "refund"), ("km", "geocoding")):
+        assert word in pagefind_text(root, tenant).lower()
