@@ -86,7 +86,7 @@ def main() -> None:
         sentences = [f"how do I {sentence(rng, 6, 12).lower()}" for _ in range(args.queries)]
         search_folder(tmp / "index", "warm up")
         for name, queries in (("queries of 1-4 words", words),
-                              ("customer sentences of 8-14 words", sentences)):  # fmt: skip
+                              ("customer sentences of 9-15 words", sentences)):  # fmt: skip
             latencies = timed(tmp / "index", queries)
             print(
                 f"{len(latencies)} {name}: p50 {percentile(latencies, 0.5):.1f} ms, "

@@ -25,6 +25,7 @@ B = 0.3
 
 Ids = NDArray[np.int64]
 Weights = NDArray[np.float64]
+Live = NDArray[np.bool_]  # by document number: False for a deleted document
 # (field, word) -> the documents that hold the word in the field and how often.
 PostingsOf = Callable[[str, str], tuple[Ids, Weights]]
 
@@ -33,7 +34,7 @@ PostingsOf = Callable[[str, str], tuple[Ids, Weights]]
 class Collection:
     """What ranking needs of one index generation besides its postings."""
 
-    live: NDArray[np.bool_]  # by document number: False for a deleted document
+    live: Live
     lengths: Mapping[str, Weights]  # by field, words per document
     averages: Mapping[str, float]  # by field, mean words per live document
 
@@ -51,17 +52,20 @@ class Collection:
 
 
 def postings_array(
-    blocks: Iterable[tuple[int, Sequence[int], Sequence[float]]], boost: float
+    blocks: Iterable[tuple[int, Sequence[int], Sequence[float]]], boost: float, live: Live
 ) -> tuple[Ids, Weights]:
     """Join a word's postings, block by block (document number base, numbers, weights), into
-    arrays of document numbers and counts (the weights divided by the field's `boost`)."""
+    arrays of the `live` documents' numbers and counts (weights divided by the field's
+    `boost`)."""
     ids, weights = [], []
     for base, numbers, values in blocks:
         ids.append(np.asarray(numbers, dtype=np.int64) + base)
         weights.append(np.asarray(values, dtype=np.float64))
     if not ids:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(ids), np.concatenate(weights) / boost
+    joined = np.concatenate(ids)
+    kept = live[joined]
+    return joined[kept], np.concatenate(weights)[kept] / boost
 
 
 def allowed_by(collection: Collection, ids: Ids) -> NDArray[np.bool_]:
@@ -107,10 +111,10 @@ def rank(
     if allowed is not None:
         keep &= allowed
     found = np.flatnonzero(keep)
-    if len(found) > limit:
-        found = found[np.argpartition(-total[found], limit - 1)[:limit]]
-    ranked = sorted(found.tolist(), key=lambda doc: (-total[doc], doc))
-    return [(doc, float(total[doc])) for doc in ranked]
+    # Best first; among equal scores the earlier document, so a shorter list is a prefix of a
+    # longer one.
+    ranked = found[np.lexsort((found, -total[found]))[:limit]]
+    return [(int(doc), float(total[doc])) for doc in ranked]
 
 
 def _bm25(collection: Collection, field: str, ids: Ids, counts: Weights, documents: int) -> Weights:

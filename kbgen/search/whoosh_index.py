@@ -22,12 +22,13 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.lang.snowball.english import EnglishStemmer
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 
 from kbgen.search.spelling import Lexicon
 
 if TYPE_CHECKING:
-    from kbgen.search.ranking import Collection, Ids, Weights
+    from kbgen.search.ranking import Collection, Ids, Live, Weights
 
 # Bump when the schema or analysis changes, or EnglishAnalyzer moves (its module path is pickled
 # into the index): the next build re-indexes all. 4: moved from kbgen.search_index.
@@ -279,20 +280,21 @@ class _Searchers:
         self.lexicon: Lexicon | None = None
         self.collection: Collection | None = None
         self.postings = _PostingsCache()
+        self.reading = threading.Lock()  # the words and documents are read once, by one thread
 
     def open(self) -> Any:
         return whoosh_index.open_dir(str(self.folder)).searcher(weighting=BM25F())
 
     def words(self, reader: Any) -> Lexicon:
         """Return the words of the text fields together (read once per generation, under
-        _pools_lock): a near spelling is then looked for once and matched in both fields."""
+        self.reading): a near spelling is then looked for once and matched in both fields."""
         if self.lexicon is None:
             self.lexicon = Lexicon({w for f in TEXT_FIELDS for w in reader.field_terms(f)})
         return self.lexicon
 
     def documents(self, reader: Any) -> Collection:
         """Return which documents live and their fields' lengths (read once per generation,
-        under _pools_lock)."""
+        under self.reading)."""
         if self.collection is None:
             self.collection = _collection(reader)
         return self.collection
@@ -325,6 +327,10 @@ def _blocks(reader: Any, field: str, term: str) -> Iterator[Block]:
         if (field, term) not in leaf:
             continue
         matcher = leaf.postings(field, term)
+        # A segment with deletions wraps its postings in a filter that skips them one by one:
+        # read the blocks underneath, deleted documents included; ranking drops those.
+        while isinstance(matcher, FilterMatcher):
+            matcher = matcher.child
         whole = all(hasattr(matcher, name) for name in BLOCK_READER)
         while matcher.is_active():
             if whole:
@@ -337,7 +343,7 @@ def _blocks(reader: Any, field: str, term: str) -> Iterator[Block]:
                 matcher.next()
 
 
-CACHED_POSTINGS = 2_000_000  # per index generation: 24 MB of document numbers and weights
+CACHED_POSTINGS = 2_000_000  # per index generation: 32 MB of document numbers and weights
 
 
 class _PostingsCache:
@@ -349,7 +355,8 @@ class _PostingsCache:
         self.arrays: OrderedDict[tuple[str, str], tuple[Ids, Weights]] = OrderedDict()
         self.held = 0
 
-    def get(self, reader: Any, field: str, term: str) -> tuple[Ids, Weights]:
+    def get(self, reader: Any, live: Live, field: str, term: str) -> tuple[Ids, Weights]:
+        """Return the postings of `term` in `field` among the `live` documents."""
         key = (field, term)
         with self.lock:
             found = self.arrays.get(key)
@@ -359,7 +366,9 @@ class _PostingsCache:
         from kbgen.search.ranking import postings_array
 
         # Whoosh stores a word's count times its field's boost; ranking applies the boost.
-        found = postings_array(_blocks(reader, field, term), SEARCHED.get(field, 1.0))
+        found = postings_array(_blocks(reader, field, term), SEARCHED.get(field, 1.0), live)
+        if not len(found[0]):  # a word the index lacks: cheap to look up again, never kept
+            return found
         with self.lock:
             if key not in self.arrays:
                 self.arrays[key] = found
@@ -374,24 +383,16 @@ IDLE_SEARCHERS = 8
 TEXT_FIELDS = tuple(SEARCHED)
 _pools_lock = threading.Lock()
 _pools: dict[Path, _Searchers] = {}
+OPEN_ATTEMPTS = 5
 
 
 @contextmanager
 def _borrowed(folder: Path) -> Iterator[tuple[Any, _Searchers]]:
     """Lend a searcher of the index now in `folder` to this thread, with its generation's
     pool (the words, the documents and the cached postings every searcher of it shares)."""
-    stamp = _stamp(folder)
-    with _pools_lock:
-        pool = _pools.get(folder)
-        if pool is None or pool.stamp != stamp:
-            for old in pool.idle if pool else []:
-                old.close()
-            pool = _pools[folder] = _Searchers(folder, stamp)
-        searcher = pool.idle.pop() if pool.idle else None
-    if searcher is None:
-        searcher = pool.open()
+    pool, searcher = _open(folder)
     try:
-        with _pools_lock:
+        with pool.reading:
             pool.words(searcher.reader())
             pool.documents(searcher.reader())
         yield searcher, pool
@@ -402,6 +403,27 @@ def _borrowed(folder: Path) -> Iterator[tuple[Any, _Searchers]]:
                 pool.idle.append(searcher)
         if not keep:
             searcher.close()
+
+
+def _open(folder: Path) -> tuple[_Searchers, Any]:
+    """Return the pool of the index generation now in `folder` and a searcher of that very
+    generation: a rebuild that commits while a searcher opens would pair it with the pool of
+    the generation before (deleted documents found, a new word's postings out of range)."""
+    for _attempt in range(OPEN_ATTEMPTS):
+        stamp = _stamp(folder)
+        with _pools_lock:
+            pool = _pools.get(folder)
+            if pool is None or pool.stamp != stamp:
+                for old in pool.idle if pool else []:
+                    old.close()
+                pool = _pools[folder] = _Searchers(folder, stamp)
+            if pool.idle:
+                return pool, pool.idle.pop()
+        searcher = pool.open()
+        if _stamp(folder) == stamp:
+            return pool, searcher
+        searcher.close()
+    raise FileNotFoundError(f"the search index in {folder} kept changing; search again")
 
 
 def _terms(text: str) -> list[str]:
@@ -447,12 +469,13 @@ def _search(
     # made-up words costs no more than one of FUZZY_WORDS.
     expandable = [t for t in terms if len(t) >= 4 and not _known(reader, t)][:FUZZY_WORDS]
     words = [_variants(reader, lexicon, t) if t in expandable else [t] for t in terms]
+    live = collection.live
     allowed = None
     if category:
-        allowed = allowed_by(collection, pool.postings.get(reader, "category", category)[0])
+        allowed = allowed_by(collection, pool.postings.get(reader, live, "category", category)[0])
 
     def postings(field: str, term: str) -> tuple[Ids, Weights]:
-        return pool.postings.get(reader, field, term)
+        return pool.postings.get(reader, live, field, term)
 
     ranked = rank(collection, postings, words, SEARCHED, allowed, limit)
     return [_result(searcher.stored_fields(doc), score, terms) for doc, score in ranked]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 import pytest
 
 from kbgen.build import build
 from kbgen.cli import main
 from kbgen.config import BuildOptions
-from kbgen.search import search
+from kbgen.search import search, whoosh_index
 from kbgen.search.whoosh_index import FUZZY_WORDS, IDLE_SEARCHERS
 from tests.conftest import Project
 
@@ -182,3 +183,24 @@ def test_searches_from_many_threads_at_once_each_get_their_answer(indexed: Proje
         thread.join(timeout=60)
     assert len(found) == 3 * IDLE_SEARCHERS
     assert all(slug == queries[q] for answers in found.values() for q, slug in answers)
+
+
+def test_a_rebuild_while_a_searcher_opens_never_mixes_two_index_generations(
+    indexed: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert slugs(indexed, "refund") == ["refunds"]  # the generation now in use, read once
+    folder = (indexed.root / "build/eur/index").resolve()
+    whoosh_index._pools[folder].idle.clear()  # the next search opens a searcher of its own
+    opened = whoosh_index._Searchers.open
+
+    def rebuilt_meanwhile(pool: whoosh_index._Searchers) -> Any:
+        if not getattr(rebuilt_meanwhile, "done", False):
+            rebuilt_meanwhile.done = True  # type: ignore[attr-defined]
+            (indexed.root / "content/eur/articles/billing/refunds.md").unlink()
+            indexed.article("billing/invoices.md", "title: Download invoices\ncategory: billing")
+            build(BuildOptions(root=indexed.root, quiet=True))
+        return opened(pool)
+
+    monkeypatch.setattr(whoosh_index._Searchers, "open", rebuilt_meanwhile)
+    assert slugs(indexed, "refund") == []  # not the deleted article of the generation before
+    assert slugs(indexed, "invoices") == ["invoices"]  # a word only the new generation has
