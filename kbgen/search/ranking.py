@@ -26,6 +26,7 @@ B = 0.3
 Ids = NDArray[np.int64]
 Weights = NDArray[np.float64]
 Live = NDArray[np.bool_]  # by document number: False for a deleted document
+NO_POSTINGS: tuple[Ids, Weights] = (np.zeros(0, dtype=np.int64), np.zeros(0))
 # (field, word) -> the documents that hold the word in the field and how often.
 PostingsOf = Callable[[str, str], tuple[Ids, Weights]]
 
@@ -62,7 +63,7 @@ def postings_array(
         ids.append(np.asarray(numbers, dtype=np.int64) + base)
         weights.append(np.asarray(values, dtype=np.float64))
     if not ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return NO_POSTINGS
     joined = np.concatenate(ids)
     kept = live[joined]
     return joined[kept], np.concatenate(weights)[kept] / boost

@@ -27,11 +27,15 @@ class Lexicon:
     """An index field's words, grouped by length."""
 
     def __init__(self, words: Iterable[str]) -> None:
+        self._words = frozenset(words)
         by_length: dict[int, list[str]] = defaultdict(list)
-        for word in words:
+        for word in self._words:
             if len(word) <= LONGEST + 2:
                 by_length[len(word)].append(word)
         self._by_length = dict(by_length)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._words
 
     def near(self, word: str, limit: int) -> list[tuple[str, int]]:
         """Return up to `limit` words within `max_edits(word)` edits (a transposition is one),

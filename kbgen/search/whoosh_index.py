@@ -281,6 +281,7 @@ class _Searchers:
         self.collection: Collection | None = None
         self.postings = _PostingsCache()
         self.reading = threading.Lock()  # the words and documents are read once, by one thread
+        self.frequencies: dict[str, int] = {}  # word -> documents holding it in "text"
 
     def open(self) -> Any:
         return whoosh_index.open_dir(str(self.folder)).searcher(weighting=BM25F())
@@ -291,6 +292,14 @@ class _Searchers:
         if self.lexicon is None:
             self.lexicon = Lexicon({w for f in TEXT_FIELDS for w in reader.field_terms(f)})
         return self.lexicon
+
+    def frequency(self, reader: Any, word: str) -> int:
+        """Return how many documents' text holds `word`, looked up once per generation (the
+        index's words bound the memo; a lookup decodes a term record on disk)."""
+        found = self.frequencies.get(word)
+        if found is None:
+            found = self.frequencies[word] = reader.doc_frequency("text", word)
+        return found
 
     def documents(self, reader: Any) -> Collection:
         """Return which documents live and their fields' lengths (read once per generation,
@@ -355,8 +364,11 @@ class _PostingsCache:
         self.arrays: OrderedDict[tuple[str, str], tuple[Ids, Weights]] = OrderedDict()
         self.held = 0
 
-    def get(self, reader: Any, live: Live, field: str, term: str) -> tuple[Ids, Weights]:
-        """Return the postings of `term` in `field` among the `live` documents."""
+    def get(
+        self, reader: Any, live: Live, field: str, term: str, known: bool = False
+    ) -> tuple[Ids, Weights]:
+        """Return the postings of `term` in `field` among the `live` documents; an empty
+        answer is kept only for a `known` word (one of the index's: they bound the cache)."""
         key = (field, term)
         with self.lock:
             found = self.arrays.get(key)
@@ -367,7 +379,7 @@ class _PostingsCache:
 
         # Whoosh stores a word's count times its field's boost; ranking applies the boost.
         found = postings_array(_blocks(reader, field, term), SEARCHED.get(field, 1.0), live)
-        if not len(found[0]):  # a word the index lacks: cheap to look up again, never kept
+        if not len(found[0]) and not known:
             return found
         with self.lock:
             if key not in self.arrays:
@@ -434,16 +446,11 @@ def _terms(text: str) -> list[str]:
     return list(seen)[:MAX_TERMS]
 
 
-def _known(reader: Any, term: str) -> bool:
-    return any(reader.frequency(f, term) for f in TEXT_FIELDS)
-
-
-def _variants(reader: Any, lexicon: Lexicon, term: str) -> list[str]:
+def _variants(reader: Any, pool: _Searchers, lexicon: Lexicon, term: str) -> list[str]:
     """Return the index's words nearest to a word it lacks ("pasword" -> "password"): at most
     eight, nearest first, then the most frequent; the word itself when none is near."""
     near = lexicon.near(term, 4 * NEAR_WORDS)  # more than kept: ties go to the frequent
-    ranked = sorted(near, key=lambda pair: (pair[1], -reader.doc_frequency("text", pair[0]),
-                                            pair[0]))  # fmt: skip
+    ranked = sorted(near, key=lambda pair: (pair[1], -pool.frequency(reader, pair[0]), pair[0]))
     return [word for word, _edits in ranked[:NEAR_WORDS]] or [term]
 
 
@@ -461,21 +468,23 @@ def search_folder(
 def _search(
     searcher: Any, pool: _Searchers, terms: list[str], category: str | None, limit: int
 ) -> list[SearchResult]:
-    from kbgen.search.ranking import allowed_by, rank  # numpy: searching only, never a build
+    from kbgen.search.ranking import NO_POSTINGS, allowed_by, rank  # numpy: search, not build
 
     reader = searcher.reader()
     lexicon, collection = pool.words(reader), pool.documents(reader)
     # Only the first few words the index lacks are matched to near spellings: a query of many
     # made-up words costs no more than one of FUZZY_WORDS.
-    expandable = [t for t in terms if len(t) >= 4 and not _known(reader, t)][:FUZZY_WORDS]
-    words = [_variants(reader, lexicon, t) if t in expandable else [t] for t in terms]
+    expandable = [t for t in terms if len(t) >= 4 and t not in lexicon][:FUZZY_WORDS]
+    words = [_variants(reader, pool, lexicon, t) if t in expandable else [t] for t in terms]
     live = collection.live
     allowed = None
     if category:
         allowed = allowed_by(collection, pool.postings.get(reader, live, "category", category)[0])
 
     def postings(field: str, term: str) -> tuple[Ids, Weights]:
-        return pool.postings.get(reader, live, field, term)
+        if term not in lexicon:  # in no searched field: nothing to look up
+            return NO_POSTINGS
+        return pool.postings.get(reader, live, field, term, known=True)
 
     ranked = rank(collection, postings, words, SEARCHED, allowed, limit)
     return [_result(searcher.stored_fields(doc), score, terms) for doc, score in ranked]
