@@ -36,8 +36,8 @@ class Collection:
     """What ranking needs of one index generation besides its postings."""
 
     live: Live
-    lengths: Mapping[str, Weights]  # by field, words per document
-    averages: Mapping[str, float]  # by field, mean words per live document
+    documents: int  # live ones
+    norms: Mapping[str, Weights]  # by field, BM25's length discount of each document
 
     @property
     def size(self) -> int:
@@ -45,11 +45,14 @@ class Collection:
 
     @classmethod
     def of(cls, live: Sequence[bool], lengths: Mapping[str, Sequence[float]]) -> Collection:
-        """Make one from plain lists, by document number."""
+        """Make one from plain lists by document number: which live, their fields' lengths."""
         alive = np.array(live, dtype=np.bool_)
-        arrays = {field: np.array(values, dtype=np.float64) for field, values in lengths.items()}
-        averages = {f: float(a[alive].mean()) if alive.any() else 0.0 for f, a in arrays.items()}
-        return cls(alive, arrays, averages)
+        norms = {}
+        for field, values in lengths.items():
+            words = np.array(values, dtype=np.float64)
+            average = float(words[alive].mean()) if alive.any() else 0.0
+            norms[field] = K1 * (1 - B + B * words / (average or 1.0))
+        return cls(alive, max(int(alive.sum()), 1), norms)
 
 
 def postings_array(
@@ -95,16 +98,16 @@ def rank(
     size = collection.size
     total = np.zeros(size)
     held = np.zeros(size)
-    documents = max(int(collection.live.sum()), 1)
     for spellings in words:
         best = np.zeros(size)
         for spelling in spellings:
-            score = np.zeros(size)
+            score = best if len(spellings) == 1 else np.zeros(size)
             for field, boost in boosts.items():
                 ids, counts = postings(field, spelling)
                 if len(ids):
-                    score[ids] += boost * _bm25(collection, field, ids, counts, documents)
-            np.maximum(best, score, out=best)
+                    score[ids] += boost * _bm25(collection, field, ids, counts)
+            if score is not best:
+                np.maximum(best, score, out=best)
         total += best
         held += best > 0
     total *= held / max(len(words), 1)
@@ -112,18 +115,20 @@ def rank(
     if allowed is not None:
         keep &= allowed
     found = np.flatnonzero(keep)
+    if len(found) > limit:  # those scoring at least the limit-th best, ties at the cut kept
+        cut = -np.partition(-total[found], limit - 1)[limit - 1]
+        found = found[total[found] >= cut]
     # Best first; among equal scores the earlier document, so a shorter list is a prefix of a
     # longer one.
     ranked = found[np.lexsort((found, -total[found]))[:limit]]
     return [(int(doc), float(total[doc])) for doc in ranked]
 
 
-def _bm25(collection: Collection, field: str, ids: Ids, counts: Weights, documents: int) -> Weights:
+def _bm25(collection: Collection, field: str, ids: Ids, counts: Weights) -> Weights:
     """Return the BM25 score of one word in one field for each document that holds it."""
     # Rarer words weigh more; a word in every document still weighs one, not nothing (BM25's
     # own idf makes such words worthless: judged queries of common words lost their answers).
+    documents = collection.documents
     idf = 1 + np.log(documents / (min(len(ids), documents) + 1))
-    average = collection.averages[field] or 1.0
-    norm = K1 * (1 - B + B * collection.lengths[field][ids] / average)
-    scores: Weights = idf * counts * (K1 + 1) / (counts + norm)
+    scores: Weights = idf * counts * (K1 + 1) / (counts + collection.norms[field][ids])
     return scores
