@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -50,10 +51,13 @@ def run(
     env: dict[str, str] | None = None,
     timeout: float = 1800,
 ) -> Run:
-    """Run a command to completion; return its wall time and the peak RSS of its process tree."""
+    """Run a command to completion; return its wall time and the peak RSS of its process tree.
+    Past `timeout` seconds the command and everything it started are killed."""
     started = time.perf_counter()
+    # A session of its own, so that a run cut short takes its workers and Pagefind with it.
     proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # fmt: skip
     peak = main = 0
     done = threading.Event()
 
@@ -68,6 +72,10 @@ def run(
     sampler.start()
     try:
         _, err = proc.communicate(timeout=timeout)
+    except BaseException:  # the timeout, or the benchmark interrupted: nothing left running
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
     finally:
         done.set()
         sampler.join()
