@@ -202,6 +202,11 @@ def clean_leftovers(checked: list[Checked], options: BuildOptions) -> None:
         recover(options.site_dir / item.tenant.id / BUNDLE)
 
 
+def _documents(tenants: list[Checked]) -> int:
+    """Return how many articles and FAQs the tenants publish together."""
+    return sum(len(c.site.articles) + len(c.site.faqs) for c in tenants)
+
+
 def stage_all(
     checked: list[Checked], options: BuildOptions, state: BuildState | None
 ) -> list[Staged]:
@@ -210,12 +215,11 @@ def stage_all(
     staged: list[Staged] = []
     # A process pool costs its start-up: it pays off only for large indexes made from scratch.
     fresh = [c for c in checked if not (options.build_dir / c.tenant.id / INDEX_FOLDER).is_dir()]
-    documents = sum(len(c.site.articles) + len(c.site.faqs) for c in fresh)
+    documents = _documents(fresh)
     # Pagefind holds about half a MB per page it indexes: on a large site, tenants' runs at
     # once would need gigabytes, so there each waits for the last (its pages are written
     # meanwhile); small sites keep them side by side.
-    indexed = sum(len(c.site.articles) + len(c.site.faqs) for c in checked)
-    one_at_a_time = indexed >= SERIAL_PAGEFIND
+    one_at_a_time = _documents(checked) >= SERIAL_PAGEFIND
     try:
         with ExitStack() as stack:
             pool = stack.enter_context(process_pool()) if documents >= PARALLEL_THRESHOLD else None
