@@ -94,14 +94,15 @@ def open_trees(checked: Checked, options: BuildOptions, state: BuildState | None
 
 
 def start_whoosh(staged: Staged, options: BuildOptions, pool: Executor | None) -> None:
-    """Write the Whoosh index from the last one, in a worker if there is a pool."""
+    """Write the Whoosh index from the last one: now in a worker if there is a pool, otherwise
+    when the tenant finishes, beside the Pagefind runs started meanwhile (other processes)."""
     previous = options.build_dir / staged.checked.tenant.id / INDEX_FOLDER
     docs = search_docs(staged.checked.site)
     args = (staged.index, docs, previous if previous.is_dir() else None)
     if pool:
         staged.waits.append(pool.submit(write_index, *args).result)
     else:
-        write_index(*args)
+        staged.waits.append(lambda: write_index(*args))
 
 
 def write_pages(
