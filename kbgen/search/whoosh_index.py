@@ -11,19 +11,22 @@ import multiprocessing
 import os
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.formats import Frequency
 from whoosh.lang.snowball.english import EnglishStemmer
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
+from whoosh.system import pack_uint
 
 from kbgen.search.spelling import Lexicon
 
@@ -31,8 +34,8 @@ if TYPE_CHECKING:
     from kbgen.search.ranking import Collection, Ids, Live, Weights
 
 # Bump when the schema or analysis changes, or EnglishAnalyzer moves (its module path is pickled
-# into the index): the next build re-indexes all. 4: moved from kbgen.search_index.
-INDEX_FORMAT = 4
+# into the index): the next build re-indexes all. 5: WordCounts postings.
+INDEX_FORMAT = 5
 INDEX_FOLDER = "index"  # a tenant's index: build/<tenant>/index
 DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
 # Whoosh sorts postings in memory up to this, then spills pickled runs to disk (slowly).
@@ -117,21 +120,15 @@ class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
     so its module path must stay importable.
     """
 
-    def __init__(self) -> None:
-        self._stems: dict[str, str] = {}
-        self._stem = EnglishStemmer().stem
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, _state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
-
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+    def words(self, value: str) -> list[str]:
+        """Return the indexed terms of `value`, in order: what __call__ yields, as strings."""
+        return [term for word in _WORD.findall(value.lower()) if (term := _term(word))]
 
     def __call__(
         self,
@@ -143,14 +140,10 @@ class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stems, stem = self._stems, self._stem
         for pos, match in enumerate(_WORD.finditer(value.lower())):
-            word = match.group()
-            if len(word) < 2 or word in STOP_WORDS:
+            text = _term(match.group())
+            if not text:
                 continue
-            text = stems.get(word)
-            if text is None:
-                text = stems[word] = stem(word)
             token.text, token.boost, token.stopped = text, 1.0, False
             if positions:
                 token.pos = pos
@@ -160,9 +153,34 @@ class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
 
 
 _WORD = re.compile(r"\w+(?:\.\w+)*")
+_STEM = EnglishStemmer().stem
 
 
-def _analyzer() -> Analyzer:
+# Snowball stemming is most of analysis; a site's vocabulary is small, so stems are remembered
+# for every index a process writes (bounded: queries bring words nobody wrote).
+@lru_cache(maxsize=100_000)
+def _term(word: str) -> str:
+    """Return the term a lowercased word is indexed as, or "" for words not indexed."""
+    return "" if len(word) < 2 or word in STOP_WORDS else _STEM(word)
+
+
+class WordCounts(Frequency):  # type: ignore[misc]
+    """Whoosh's Frequency postings, counted from the analyser's words in one pass.
+
+    Frequency asks the analyser for a Token per word and tallies them in two dictionaries;
+    counting plain strings gives the same postings in a fraction of the time, and analysis
+    was most of the time spent indexing. Pickled into the index's TOC, like the analyser.
+    """
+
+    def word_values(
+        self, value: str, analyzer: EnglishAnalyzer, **_options: Any
+    ) -> list[tuple[str, int, float, bytes]]:
+        boost = self.field_boost
+        counts = Counter(analyzer.words(value))
+        return [(term, n, n * boost, pack_uint(n)) for term, n in counts.items()]
+
+
+def _analyzer() -> EnglishAnalyzer:
     return EnglishAnalyzer()
 
 
@@ -178,11 +196,16 @@ def schema() -> Schema:
         title=STORED(),
         summary=STORED(),
         body=STORED(),
-        # No positions (phrase=False): queries are bags of words, and positions cost a third
-        # of the indexing time.
-        title_terms=TEXT(analyzer=text, phrase=False, field_boost=FIELD_BOOSTS["title"]),
-        text=TEXT(analyzer=text, phrase=False, field_boost=FIELD_BOOSTS["text"]),
+        title_terms=_counted(text, FIELD_BOOSTS["title"]),
+        text=_counted(text, FIELD_BOOSTS["text"]),
     )
+
+
+def _counted(analyzer: EnglishAnalyzer, boost: float) -> TEXT:
+    # No positions: queries are bags of words, and positions cost a third of indexing time.
+    field = TEXT(analyzer=analyzer, phrase=False, field_boost=boost)
+    field.format = WordCounts(field_boost=boost)
+    return field
 
 
 def _previous_docs(folder: Path | None) -> dict[str, str] | None:

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import pytest
+from whoosh.formats import Frequency
 
 from kbgen.build import build
 from kbgen.cli import main
@@ -204,3 +205,21 @@ def test_a_rebuild_while_a_searcher_opens_never_mixes_two_index_generations(
     monkeypatch.setattr(whoosh_index._Searchers, "open", rebuilt_meanwhile)
     assert slugs(indexed, "refund") == []  # not the deleted article of the generation before
     assert slugs(indexed, "invoices") == ["invoices"]  # a word only the new generation has
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Refunds REFUNDED refunding: the refund's 14-day window, v2.1 and e.g. x",
+        "Überweisung für Straße, Счёт and naïve café: running runs ran",
+        "a an the of to is I it \t\n" + "word " * 300,
+        "",
+    ],
+)
+def test_indexed_postings_are_whooshs_own_frequencies(text: str) -> None:
+    """The one-pass counting indexes exactly what Whoosh's Frequency format would."""
+    analyzer = whoosh_index.EnglishAnalyzer()
+    counted = whoosh_index.WordCounts(field_boost=4.0).word_values(text, analyzer)
+    expected = Frequency(field_boost=4.0).word_values(text, analyzer)
+    assert sorted(counted) == sorted(expected)
+    assert counted or not analyzer.words(text)
