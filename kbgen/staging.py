@@ -214,7 +214,7 @@ def stage_all(
     """Stage every changed tenant and wait for its indexes; abort them all if any fails."""
     clean_leftovers(checked, options)
     staged: list[Staged] = []
-    # A process pool costs its start-up: it pays off only for large indexes made from scratch.
+    # A process pool pays off for indexes made from scratch, not for a few changed documents.
     fresh = [c for c in checked if not (options.build_dir / c.tenant.id / INDEX_FOLDER).is_dir()]
     documents = _documents(fresh)
     # Pagefind holds about half a MB per page it indexes: on a large site, tenants' runs at

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -14,8 +16,9 @@ from kbgen.cache import RenderStore, Stored, render_key
 from kbgen.load import Source
 from kbgen.render import LinkTable, render_source
 
-# Below this many documents to render, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 150
+# Below this many documents to render or index, worker processes cost more than they save
+# (forked ones start in milliseconds: see _context).
+PARALLEL_THRESHOLD = 40
 CHUNK = 16
 
 _job: dict[str, Any] = {}
@@ -37,15 +40,27 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork this process when it is safe, else fork from a server process.
+
+    A forked worker starts in milliseconds with everything this process loaded, which is
+    what lets small sites use both cores; but a lock another thread holds at the fork (a
+    log handler's, say: kbgen serve has threads) stays held in the child forever.
+    """
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["kbgen.workers", "kbgen.search.whoosh_index"])
+    return context
+
+
 @contextmanager
 def process_pool(
     initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
 ) -> Iterator[Executor]:
-    """Yield a process pool whose workers fork from a server that has kbgen imported already."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["kbgen.workers", "kbgen.search.whoosh_index"])
+    """Yield a process pool on every core, its workers forked with kbgen imported already."""
     with ProcessPoolExecutor(
-        worker_count(), mp_context=context, initializer=initializer, initargs=initargs
+        worker_count(), mp_context=_context(), initializer=initializer, initargs=initargs
     ) as pool:
         yield pool
 
@@ -76,8 +91,10 @@ def render_all(
             done[str(source.rel)] = store.memory[stored.key] = stored
             advance(1)
         return done
+    # Chunks small enough that every worker gets several, so none is left idle at the end.
+    chunk = max(1, min(CHUNK, len(todo) // (worker_count() * 4)))
     with process_pool(_setup, setup) as pool:
-        for source, stored in zip(todo, pool.map(_render, todo, chunksize=CHUNK), strict=True):
+        for source, stored in zip(todo, pool.map(_render, todo, chunksize=chunk), strict=True):
             done[str(source.rel)] = store.memory[stored.key] = stored
             advance(1)
     return done
