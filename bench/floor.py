@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +17,8 @@ from markdown_it import MarkdownIt
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, TEXT, Schema
+
+from kbgen.search.pagefind import pagefind_command
 
 FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
 TAGS = re.compile(r"<[^>]+>")
@@ -53,7 +54,7 @@ def library_floor(content: Path) -> dict[str, float]:
                 f"<html><head><title>{path.stem}</title></head><body>{html}</body></html>"
             )
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pagefind", "--site", tmp, "--silent"], check=True)
+        subprocess.run([*pagefind_command(), "--site", tmp, "--silent"], check=True)
         times["pagefind"] = time.perf_counter() - started
     times["total"] = sum(times.values())
     return times

@@ -18,6 +18,7 @@ from kbgen import staging
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
 from kbgen.search import SiteIndexing
+from kbgen.search.pagefind import pagefind_command
 from tests.conftest import REPO, Project
 from tests.kbgen.test_incremental import pagefind_text, site_files
 
@@ -263,3 +264,18 @@ def test_on_a_large_site_each_tenants_pagefind_run_waits_for_the_last(
     assert earlier_done == [True, True]
     for tenant, word in (("eur", "refund"), ("km", "geocoding")):
         assert word in pagefind_text(root, tenant).lower()
+
+
+def test_the_pagefind_binary_path_names_the_binary_a_build_runs(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = pagefind_command()
+    assert len(real) == 1 and Path(real[0]).is_file()  # the wheel's binary, no interpreter
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "my-pagefind"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {real[0]} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+    build(BuildOptions(root=project.root, quiet=True))
+    assert len(calls.read_text().splitlines()) == 2  # one run per tenant
+    assert (project.root / "site" / "eur" / "pagefind" / "pagefind.js").is_file()
