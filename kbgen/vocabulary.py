@@ -21,7 +21,8 @@ FOLDER = "search/words"  # search/words/<length>.json: {"password": 12, ...}
 
 def spelled_words(text: str) -> frozenset[str]:
     """Return the distinct words of a text, lower-cased."""
-    return frozenset(w for w in WORD.findall(text.lower()) if SHORTEST <= len(w) <= LONGEST)
+    distinct = set(WORD.findall(text.lower()))  # before filtering: most words repeat
+    return frozenset(w for w in distinct if SHORTEST <= len(w) <= LONGEST)
 
 
 def vocabulary_files(site: TenantSite) -> dict[str, bytes]:
