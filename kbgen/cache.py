@@ -82,15 +82,30 @@ class RenderStore:
         self.folder = folder
         self.writable = writable and folder is not None
         self.memory: dict[str, Stored] = {}  # what this process already read or rendered
+        self._table: LinkTable | None = None  # the link table `_checked` holds keys for
+        self._checked: set[str] = set()  # keys whose links resolve as they did, in _table
 
     def _base(self, key: str) -> Path | None:
         return self.folder / key[:2] / key if self.folder else None
 
+    def _checked_in(self, table: LinkTable) -> set[str]:
+        """Return the keys already found valid in a table equal to `table`: in kbgen serve most
+        rebuilds change no link target, and checking each document's links again was a tenth
+        of a rebuild of a large site."""
+        if table is not self._table:
+            if table != self._table:
+                self._checked = set()
+            self._table = table
+        return self._checked
+
     def get(self, key: str, table: LinkTable) -> Stored | None:
         """Return the cached rendering if every link target still resolves as it did."""
+        checked = self._checked_in(table)
         stored = self.memory.get(key)
-        base = self._base(key)
-        if stored is None and base is not None:
+        if stored is not None and key in checked:
+            return stored
+        base = self._base(key) if stored is None else None
+        if base is not None:
             try:
                 stored = pickle.loads(base.with_suffix(".meta").read_bytes())
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
@@ -98,6 +113,7 @@ class RenderStore:
         if stored is None or any(table.lookup(t) != found for t, found in stored.deps):
             return None
         self.memory[key] = stored
+        checked.add(key)
         return stored
 
     def put(self, key: str, rendered: Rendered) -> Stored:

@@ -8,6 +8,7 @@ import enum
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from anyascii import anyascii
@@ -53,6 +54,7 @@ MAX_TITLE = 200
 MAX_SUMMARY = 500
 
 
+@lru_cache(maxsize=65_536)  # pure, and asked again for every tag and title of every build
 def slugify(text: str) -> str:
     """Turn text into a URL slug: lowercase ASCII letters and digits joined by hyphens, other
     scripts transliterated ("Überweisung" -> "uberweisung")."""
