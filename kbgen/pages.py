@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import importlib.resources
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from kbgen.assets import MANIFEST, Assets
 from kbgen.config import TenantConfig
 from kbgen.errors import KbgenError
 from kbgen.highlight import pygments_css
-from kbgen.nav import TenantSite, faq_page_answers
+from kbgen.nav import Article, Faq, TenantSite, faq_page_answers
 from kbgen.urls import served_file
 
 PACKAGE_TEMPLATES = "kbgen.templates"  # the repository's templates/, installed as package data
@@ -51,6 +51,13 @@ class PageJob:
 
 def _digest(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _listed(documents: Sequence[Article | Faq]) -> list[tuple[str, str]]:
+    """Return what a list page shows of its documents, for its cache key: each one's address
+    and front-matter (title, summary, category...). A site of thousands of articles has
+    hundreds of tag pages; an edit re-renders only the lists that show what it changed."""
+    return [(d.url, d.source.meta_digest) for d in documents]
 
 
 def template_fingerprint(env: jinja2.Environment) -> str:
@@ -168,7 +175,8 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
     yield page("index.html", "home.html", page_url=base)
     for cat in site.categories:
         rel = f"categories/{cat.category.path}/index.html"
-        yield page(rel, "category.html", category=cat, page_url=cat.url)
+        key = _digest(theme, nav, cat.category, cat.url, _listed(cat.articles), _listed(cat.faqs))
+        yield page(rel, "category.html", key=key, category=cat, page_url=cat.url)
     for article in site.articles:
         prev, nxt = site.neighbours.get(article.slug, (None, None))
         related = site.related.get(article.slug, [])
@@ -191,7 +199,8 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
         yield page(rel, "faq_entry.html", faq.source.display, key, faq=faq, page_url=faq.page_url)
     for tag in site.tags:
         rel = served_file(tag.url.removeprefix(base))
-        yield page(rel, "tag.html", tag=tag, page_url=tag.url)
+        key = _digest(theme, nav, tag.name, tag.url, _listed(tag.articles))
+        yield page(rel, "tag.html", key=key, tag=tag, page_url=tag.url)
     if site.tags:
         every = site.tags_url
         yield page(served_file(every.removeprefix(base)), "tags.html", page_url=every)
