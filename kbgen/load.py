@@ -175,7 +175,7 @@ def _walk(base: Path) -> list[tuple[Path, PurePosixPath]]:
             if not name.startswith("."):
                 rel = name if rel_folder == "." else f"{rel_folder}/{name}"
                 found.append((Path(folder, name), PurePosixPath(rel.replace(os.sep, "/"))))
-    return sorted(found, key=lambda item: item[1])
+    return sorted(found, key=lambda item: item[1].parts)  # as paths sort, compared in C
 
 
 def _display(path: Path, root: Path) -> str:

@@ -199,3 +199,21 @@ def test_render_cache_skips_unchanged_documents(sample: Path) -> None:
     kept = [p for p in before if p in after and after[p] == before[p]]
     assert len(kept) >= len(before) - 4  # only edited documents (and their linkers) re-render
     assert len(after) == len(before)  # one deleted, one added; stale entries are pruned
+
+
+def test_the_preview_prunes_the_renderings_its_edits_replace(tmp_path: Path) -> None:
+    root = tmp_path / "preview"
+    shutil.copytree(REPO / "content", root / "content")
+    options = BuildOptions(root=root, today=TODAY)
+    state = BuildState(defer_pagefind=True)  # one process, as kbgen serve builds
+    cache = root / "build/.cache/eur/render"
+    build(options, state)
+    first = set(cache.glob("*/*.meta"))
+    for n in range(2):
+        refunds = root / "content/eur/articles/billing/refunds.md"
+        refunds.write_text(refunds.read_text() + f"\nEdit number {n}.\n")
+        build(options, state)
+    now = set(cache.glob("*/*.meta"))
+    assert len(now) == len(first)  # each edit's new rendering replaced the one before
+    assert len(now - first) == 1
+    state.catch_up()
