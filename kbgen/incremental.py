@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,10 +96,10 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _same_file(path: Path, record: list[Any]) -> bool:
+def _same_file(path: Path | str, record: list[Any]) -> bool:
     """Say whether `path` is still the very file the last build recorded."""
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return False
     return [stat.st_ino, stat.st_mtime_ns] == record[1:]
@@ -166,10 +167,10 @@ class PageRecords:
         self.site_dir = options.site_dir / tenant_id
         self.records: dict[str, list[Any]] = {}
 
-    def reusable(self, job: PageJob) -> Path | None:
+    def reusable(self, job: PageJob) -> str | None:
         """Return the last build's file of this page if its bytes would be the same."""
         old = self.before.get(job.rel)
-        path = self.site_dir / job.rel
+        path = os.path.join(self.site_dir, job.rel)  # a string: this runs for every page
         if job.key and old and old[0] == job.key and _same_file(path, old):
             self.records[job.rel] = old  # the very same file, so the same inode and time
             return path

@@ -124,11 +124,11 @@ def write_pages(
     # A page a browser or CDN cached a minute ago names the last build's theme files: they
     # stay one build more (the manifest lists only this build's).
     written = {job.rel for job in jobs}
-    last = options.site_dir / tenant.id
-    for name in sorted(set(read_manifest(last).values())):
+    previous = options.site_dir / tenant.id
+    for name in sorted(set(read_manifest(previous).values())):
         rel = f"assets/{name}"
-        if rel not in written and (last / rel).is_file():
-            pages.link(rel, last / rel, "the last build's theme file")
+        if rel not in written and (previous / rel).is_file():
+            pages.link(rel, previous / rel, "the last build's theme file")
     for rel, data in vocabulary_files(staged.checked.site).items():
         pages.write(rel, data, "kbgen/vocabulary.py")
     for asset in sorted(staged.checked.assets):

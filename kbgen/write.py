@@ -116,7 +116,9 @@ class OutputTree:
             os.makedirs(os.path.join(self.staging, folder), exist_ok=True)
             self._folders.add(folder)
 
-    def _target(self, rel: str, origin: str) -> str:
+    def _register(self, rel: str, origin: str) -> str:
+        """Record that `origin` writes `rel`, refusing what the tree's rules forbid; return
+        the file's path."""
         self._check_path(rel, origin)
         for folder, owner in self.claimed.items():
             if _inside(rel, folder) or _inside(folder, rel):
@@ -124,8 +126,12 @@ class OutputTree:
         if rel in self.written:
             raise KbgenError(f"{origin}: {rel} is already written by {self.written[rel]}")
         self.written[rel] = origin
-        self._make_parent(rel)
         return os.path.join(self.staging, rel)
+
+    def _target(self, rel: str, origin: str) -> str:
+        target = self._register(rel, origin)
+        self._make_parent(rel)
+        return target
 
     def claim_folder(self, rel: str, origin: str) -> Path:
         """Reserve the folder `rel` for a writer of its own (an index); return where it writes.
@@ -150,7 +156,7 @@ class OutputTree:
         with open(self._target(rel, origin), "wb") as handle:
             handle.write(data)
 
-    def link(self, rel: str, existing: Path, origin: str) -> None:
+    def link(self, rel: str, existing: Path | str, origin: str) -> None:
         """Put an unchanged file from the last build in the tree without copying its bytes.
 
         Files are never modified in place (every write makes a new file), so a hard link
@@ -217,10 +223,11 @@ class PatchTree(OutputTree):
 
         self._replace(target, fill)
 
-    def link(self, rel: str, existing: Path, origin: str) -> None:
-        target = self._target(rel, origin)
+    def link(self, rel: str, existing: Path | str, origin: str) -> None:
+        target = self._register(rel, origin)
         if str(existing) == target:
-            return  # the live file itself: nothing to do
+            return  # the live file itself: nothing to do, not even its folder to make
+        self._make_parent(rel)
         if not os.path.exists(target) or not os.path.samefile(existing, target):
             self._replace(target, lambda path: os.link(existing, path))
 
@@ -229,16 +236,22 @@ class PatchTree(OutputTree):
 
     def commit(self, background_cleanup: bool = False) -> None:  # noqa: ARG002
         """Remove the files (and emptied folders) this build no longer makes."""
-        for folder, _dirs, files in os.walk(self.final, topdown=False):
+        removed: set[str] = set()  # folders emptied and removed (known without listing them)
+        for folder, dirs, files in os.walk(self.final, topdown=False):
             rel_folder = os.path.relpath(folder, self.final).replace(os.sep, "/")
             if any(_inside(rel_folder, claimed) for claimed in self.claimed):
                 continue
+            kept = False
             for name in files:
                 rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-                if rel not in self.written:
+                if rel in self.written:
+                    kept = True
+                else:
                     os.unlink(os.path.join(folder, name))
-            if rel_folder != "." and not os.listdir(folder):
+            emptied = all(os.path.join(folder, d) in removed for d in dirs)
+            if rel_folder != "." and not kept and emptied:
                 os.rmdir(folder)
+                removed.add(folder)
 
     def abort(self) -> None:
         """Nothing to undo: every file written so far is complete."""

@@ -31,6 +31,12 @@ def site_files(root: Path) -> dict[str, bytes]:
     return files
 
 
+def site_folders(root: Path) -> set[str]:
+    """Return the site's folders outside Pagefind's bundle."""
+    folders = {p.relative_to(root).as_posix() for p in (root / "site").rglob("*") if p.is_dir()}
+    return {f for f in folders if "/pagefind" not in f}
+
+
 def pagefind_text(root: Path, tenant: str) -> str:
     """Return every Pagefind fragment of a tenant's site, decompressed."""
     frags = sorted((root / "site" / tenant / "pagefind" / "fragment").glob("*.pf_fragment"))
@@ -100,6 +106,7 @@ def test_the_previews_patched_site_equals_a_build_from_scratch(tmp_path: Path) -
     shutil.copytree(root / "content", fresh / "content")
     build(BuildOptions(root=fresh, today=TODAY))
     assert site_files(root) == site_files(fresh)
+    assert site_folders(root) == site_folders(fresh)  # the deleted article's folder too
     assert not list(root.glob("site/*/**/*.kbgen-tmp"))
     for tenant in ("eur", "km"):
         held = indexed_documents(root / "build" / tenant / "index")
