@@ -58,8 +58,7 @@ class Stored:
 def render_key(source: Source, allow_html: bool) -> str:
     """Return a digest of everything in a document that its rendering depends on."""
     digest = hashlib.sha256(f"{RENDER_FORMAT}|{__version__}|{allow_html}|".encode())
-    digest.update(f"{source.rel}|{source.display}|{source.body_line}|".encode())
-    digest.update(source.body.encode())
+    digest.update(f"{source.rel}|{source.display}|{source.body_line}|{source.body_digest}".encode())
     return digest.hexdigest()
 
 

@@ -48,11 +48,14 @@ class Source:
     body_line: int
     field_lines: tuple[tuple[str, int], ...] = ()
     meta_digest: str = ""  # of the front-matter values: cheap to compare, computed once
+    body_digest: str = ""  # of the body: a long-lived process keys renderings by it each build
 
     def __post_init__(self) -> None:
         if not self.meta_digest:
             digest = hashlib.sha256(repr(self.meta).encode()).hexdigest()
             object.__setattr__(self, "meta_digest", digest)
+        if not self.body_digest:
+            object.__setattr__(self, "body_digest", hashlib.sha256(self.body.encode()).hexdigest())
 
     @property
     def slug(self) -> str:
@@ -130,7 +133,7 @@ def load_source(
 
 # path -> ((size, mtime_ns), what loading it gave): lets a long-lived process (kbgen serve)
 # re-read only the files that changed since its last build.
-LoadMemo = dict[Path, tuple[tuple[int, int], tuple[Source | Broken, list[Problem]]]]
+LoadMemo = dict[str, tuple[tuple[int, int], tuple[Source | Broken, list[Problem]]]]
 
 
 def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | None = None) -> Loaded:
@@ -142,17 +145,19 @@ def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | Non
     assets: set[PurePosixPath] = set()
     if not base.is_dir():
         return Loaded((), frozenset(), (Problem(_display(base, root), 0, "", "folder missing"),))
+    # Plain strings until a file is read: a large site has thousands, most unchanged.
     for path, rel in _walk(base):
-        top = rel.parts[0]
-        if path.suffix == ".md" and top in ("articles", "faqs"):
+        top = rel.split("/", 1)[0]
+        if path.endswith(".md") and top in ("articles", "faqs"):
             kind = "article" if top == "articles" else "faq"
-            stat = path.stat()
+            stat = os.stat(path)
             stamp = (stat.st_size, stat.st_mtime_ns)
             known = memo.get(path) if memo is not None else None
             if known and known[0] == stamp:
                 source, found = known[1]
             else:
-                source, found = load_source(path, rel, _display(path, root), kind)
+                file = Path(path)
+                source, found = load_source(file, PurePosixPath(rel), _display(file, root), kind)
                 if memo is not None:
                     memo[path] = (stamp, (source, found))
             problems.extend(found)
@@ -160,22 +165,24 @@ def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | Non
                 sources.append(source)
             else:
                 broken.append(source)
-        elif path.suffix != ".md" and top != "templates":
-            assets.add(rel)
+        elif not path.endswith(".md") and top != "templates":
+            assets.add(PurePosixPath(rel))
     return Loaded(tuple(sources), frozenset(assets), tuple(problems), tuple(broken))
 
 
-def _walk(base: Path) -> list[tuple[Path, PurePosixPath]]:
-    """Return every file under `base` that is not hidden, sorted, with its relative path."""
-    found: list[tuple[Path, PurePosixPath]] = []
-    for folder, dirs, files in os.walk(base):
+def _walk(base: Path) -> list[tuple[str, str]]:
+    """Return every file under `base` that is not hidden, sorted as paths sort, with its path
+    relative to `base` ("articles/billing/refunds.md")."""
+    found: list[tuple[str, str]] = []
+    top = str(base)
+    for folder, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel_folder = os.path.relpath(folder, base)
+        rel_folder = folder[len(top) + 1 :].replace(os.sep, "/")
         for name in files:
             if not name.startswith("."):
-                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-                found.append((Path(folder, name), PurePosixPath(rel.replace(os.sep, "/"))))
-    return sorted(found, key=lambda item: item[1].parts)  # as paths sort, compared in C
+                rel = f"{rel_folder}/{name}" if rel_folder else name
+                found.append((os.path.join(folder, name), rel))
+    return sorted(found, key=lambda item: item[1].split("/"))
 
 
 def _display(path: Path, root: Path) -> str:

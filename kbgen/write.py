@@ -237,8 +237,9 @@ class PatchTree(OutputTree):
     def commit(self, background_cleanup: bool = False) -> None:  # noqa: ARG002
         """Remove the files (and emptied folders) this build no longer makes."""
         removed: set[str] = set()  # folders emptied and removed (known without listing them)
-        for folder, dirs, files in os.walk(self.final, topdown=False):
-            rel_folder = os.path.relpath(folder, self.final).replace(os.sep, "/")
+        top = str(self.final)
+        for folder, dirs, files in os.walk(top, topdown=False):
+            rel_folder = folder[len(top) + 1 :].replace(os.sep, "/") or "."
             if any(_inside(rel_folder, claimed) for claimed in self.claimed):
                 continue
             kept = False
