@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
+REDRAW_SECONDS = 0.1
 
 
 def _ignore(_count: int) -> None:
@@ -35,13 +36,19 @@ def progress(label: str, total: int, quiet: bool = False) -> Iterator[Callable[[
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, transient=True) as bar:
+        # Redrawn from advance() rather than by rich's refresh thread: a build with no other
+        # thread can fork its workers (kbgen/workers.py).
+        with Progress(*columns, transient=True, auto_refresh=False) as bar:
             task = bar.add_task(label, total=total, rate="")
+            drawn = [0.0]
 
             def advance(n: int) -> None:
                 done = bar.tasks[0].completed + n
-                rate = done / max(time.perf_counter() - start, 1e-6)
-                bar.update(task, advance=n, rate=f"{rate:,.0f}/s")
+                now = time.perf_counter()
+                bar.update(task, advance=n, rate=f"{done / max(now - start, 1e-6):,.0f}/s")
+                if now - drawn[0] >= REDRAW_SECONDS or done >= total:
+                    bar.refresh()
+                    drawn[0] = now
 
             yield advance
     else:

@@ -40,6 +40,15 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+def _threads() -> int:
+    """Return how many threads this process runs, those started outside Python's threading
+    module included (pytest-xdist's, a C library's) where the system tells."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """Fork this process when it is safe, else fork from a server process.
 
@@ -47,7 +56,7 @@ def _context() -> multiprocessing.context.BaseContext:
     what lets small sites use both cores; but a lock another thread holds at the fork (a
     log handler's, say: kbgen serve has threads) stays held in the child forever.
     """
-    if threading.active_count() == 1:
+    if _threads() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kbgen.workers", "kbgen.search.whoosh_index"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import _thread
+import io
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import pytest
 from kbgen import workers
 from kbgen.build import build
 from kbgen.config import BuildOptions
+from kbgen.progress import progress
 from kbgen.search import search
 
 EXTRA = 60  # articles added to eur, so its rendering alone is above the workers' threshold
@@ -76,3 +79,40 @@ def test_workers_are_forked_only_from_a_process_without_other_threads() -> None:
     finally:
         stop.set()
         other.join()
+
+
+def test_a_thread_started_outside_the_threading_module_also_rules_out_forking() -> None:
+    """pytest-xdist's and C libraries' threads are invisible to threading.active_count()."""
+    release = _thread.allocate_lock()
+    release.acquire()
+    started = _thread.allocate_lock()
+    started.acquire()
+
+    def wait() -> None:
+        started.release()
+        release.acquire()
+
+    _thread.start_new_thread(wait, ())
+    started.acquire()
+    try:
+        assert workers._context().get_start_method() == "forkserver"
+    finally:
+        release.release()
+
+
+def test_a_progress_bar_on_a_terminal_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bar redrawn by a thread of its own would keep the build from forking its workers."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    monkeypatch.setattr(sys, "stdout", screen)
+    before = threading.active_count()
+    with progress("render", 3) as advance:
+        for _ in range(3):
+            advance(1)
+            assert threading.active_count() == before
+    assert "render" in screen.getvalue()  # the bar was drawn all the same
