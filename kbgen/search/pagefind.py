@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -15,17 +16,18 @@ INDEXED = "{articles,faq}/**/*.html"
 
 
 def pagefind_command() -> list[str]:
-    """Return the command that runs Pagefind: the binary the wheel carries, run directly
-    (`python -m pagefind` starts an interpreter only to exec it, 0.1 s a run), or the one
-    PAGEFIND_BINARY_PATH names, as Pagefind's own wrapper allows."""
+    """Return the command that runs Pagefind, found as Pagefind's own wrapper finds it
+    (PAGEFIND_BINARY_PATH, the extended binary's wheel, the plain one's) but run directly:
+    `python -m pagefind` starts an interpreter only to exec the binary, 0.1 s a run."""
     if chosen := os.environ.get("PAGEFIND_BINARY_PATH"):
         return [chosen]
-    try:
-        from pagefind_bin import get_executable
-
-        return [str(get_executable())]
-    except (ImportError, FileNotFoundError):
-        return [sys.executable, "-m", "pagefind"]
+    for wheel in ("pagefind_bin_extended", "pagefind_bin"):
+        try:
+            found: str = str(importlib.import_module(wheel).get_executable())
+        except (ImportError, FileNotFoundError):
+            continue
+        return [found]
+    return [sys.executable, "-m", "pagefind"]
 
 
 class SiteIndexing:
@@ -41,9 +43,12 @@ class SiteIndexing:
             "--force-language", language.split("-")[0],
             "--silent",
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        try:
+            self.process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+        except OSError as exc:
+            raise KbgenError(f"cannot run pagefind ({command[0]}): {exc.strerror}") from None
 
     def wait(self, timeout: float = 600) -> None:
         """Wait for Pagefind to finish; raise a KbgenError with its output if it failed.

@@ -17,6 +17,7 @@ import pytest
 from kbgen import staging
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
+from kbgen.errors import KbgenError
 from kbgen.search import SiteIndexing
 from kbgen.search.pagefind import pagefind_command
 from tests.conftest import REPO, Project
@@ -46,6 +47,7 @@ from pathlib import Path
 from kbgen import write
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
+from kbgen.errors import KbgenError
 original = write.PatchTree._replace
 def replace_and_die(self, target, fill):
     def fill_then_die(path):
@@ -64,6 +66,7 @@ from pathlib import Path
 from kbgen import write
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
+from kbgen.errors import KbgenError
 original = write.PatchTree.commit
 def die_first(self, background_cleanup=False):
     if self.final.parent.name == "site":
@@ -279,3 +282,12 @@ def test_the_pagefind_binary_path_names_the_binary_a_build_runs(
     build(BuildOptions(root=project.root, quiet=True))
     assert len(calls.read_text().splitlines()) == 2  # one run per tenant
     assert (project.root / "site" / "eur" / "pagefind" / "pagefind.js").is_file()
+
+
+def test_a_pagefind_that_cannot_be_started_is_a_clear_error(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/nonexistent/pagefind")
+    with pytest.raises(KbgenError, match=r"cannot run pagefind \(/nonexistent/pagefind\)"):
+        build(BuildOptions(root=project.root, quiet=True))
+    assert not (project.root / "site" / "eur").exists()  # nothing half-built was swapped in
