@@ -151,6 +151,7 @@ class RenderStore:
         """
         stored = self.memory.keys() | (self._stored or set())
         self.memory = {k: v for k, v in self.memory.items() if k in keep}
+        self._checked &= keep
         if not self.writable or self.folder is None or not self.folder.is_dir():
             return
         if self._stored is None:

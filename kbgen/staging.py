@@ -29,7 +29,7 @@ from kbgen.incremental import (
 from kbgen.manifest import manifest, search_docs
 from kbgen.pages import environment, render_pages, template_fingerprint
 from kbgen.progress import progress
-from kbgen.search import BUNDLE, INDEX_FOLDER, SiteIndexing, write_index
+from kbgen.search import BUNDLE, INDEX_FOLDER, SiteIndexing, updatable, write_index
 from kbgen.validate import Checked
 from kbgen.vocabulary import vocabulary_files
 from kbgen.workers import PARALLEL_THRESHOLD, process_pool
@@ -215,7 +215,7 @@ def stage_all(
     clean_leftovers(checked, options)
     staged: list[Staged] = []
     # A process pool pays off for indexes made from scratch, not for a few changed documents.
-    fresh = [c for c in checked if not (options.build_dir / c.tenant.id / INDEX_FOLDER).is_dir()]
+    fresh = [c for c in checked if not updatable(options.build_dir / c.tenant.id / INDEX_FOLDER)]
     documents = _documents(fresh)
     # Pagefind holds about half a MB per page it indexes: on a large site, tenants' runs at
     # once would need gigabytes, so there each waits for the last (its pages are written

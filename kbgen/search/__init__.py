@@ -15,6 +15,7 @@ from kbgen.search.whoosh_index import (
     search,
     search_folder,
     snippet,
+    updatable,
     write_index,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "search",
     "search_folder",
     "snippet",
+    "updatable",
     "write_index",
 ]
