@@ -116,6 +116,11 @@ class RenderStore:
         checked.add(key)
         return stored
 
+    def remember(self, stored: Stored, table: LinkTable) -> None:
+        """Hold a rendering just made against `table` (by a worker too) as valid in it."""
+        self.memory[stored.key] = stored
+        self._checked_in(table).add(stored.key)
+
     def put(self, key: str, rendered: Rendered) -> Stored:
         """Keep a fresh rendering: on disk when writable, otherwise in memory."""
         facts = {

@@ -96,14 +96,15 @@ def render_all(
     if len(todo) < PARALLEL_THRESHOLD or worker_count() < 2:
         _setup(*setup)
         for source in todo:
-            stored = _render(source)
-            done[str(source.rel)] = store.memory[stored.key] = stored
+            stored = done[str(source.rel)] = _render(source)
+            store.remember(stored, table)
             advance(1)
         return done
     # Chunks small enough that every worker gets several, so none is left idle at the end.
     chunk = max(1, min(CHUNK, len(todo) // (worker_count() * 4)))
     with process_pool(_setup, setup) as pool:
         for source, stored in zip(todo, pool.map(_render, todo, chunksize=chunk), strict=True):
-            done[str(source.rel)] = store.memory[stored.key] = stored
+            done[str(source.rel)] = stored
+            store.remember(stored, table)
             advance(1)
     return done
