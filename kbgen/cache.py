@@ -86,7 +86,7 @@ class RenderStore:
         self._stored: set[str] | None = None  # keys on disk, once prune() listed them
 
     def _base(self, key: str) -> Path | None:
-        return self.folder / key[:2] / key if self.folder else None
+        return _entry(self.folder, key) if self.folder else None
 
     def _checked_in(self, table: LinkTable) -> set[str]:
         """Return the keys already found valid in a table equal to `table`: in kbgen serve most
@@ -161,17 +161,23 @@ class RenderStore:
             return
         if self._stored is None:
             stored |= {meta.stem for meta in self.folder.glob("*/*.meta")}
-            self._remove_stale_temporaries()
+            _remove_stale_temporaries(self.folder)
         for key in stored - keep:
-            base = self.folder / key[:2] / key  # _base's path, the folder being known here
+            base = _entry(self.folder, key)
             for suffix in (".meta", ".html", ".txt"):
                 base.with_suffix(suffix).unlink(missing_ok=True)
         self._stored = stored & keep
 
-    def _remove_stale_temporaries(self) -> None:
-        assert self.folder is not None
-        stale = time.time() - STALE_SECONDS
-        for temporary in self.folder.glob(f"*/{TEMPORARY}*"):
-            with contextlib.suppress(OSError):  # gone already: another process pruned it
-                if temporary.stat().st_mtime < stale:
-                    temporary.unlink()
+
+def _entry(folder: Path, key: str) -> Path:
+    """Return where a rendering's files are, less their suffixes: <folder>/<key[:2]>/<key>."""
+    return folder / key[:2] / key
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Delete the temporary files a killed build left, not those a running one is writing."""
+    stale = time.time() - STALE_SECONDS
+    for temporary in folder.glob(f"*/{TEMPORARY}*"):
+        with contextlib.suppress(OSError):  # gone already: another process pruned it
+            if temporary.stat().st_mtime < stale:
+                temporary.unlink()
