@@ -26,4 +26,5 @@ def suggest(
     except Exception:  # noqa: BLE001 (a stale or broken index must not break the ticket form)
         log.exception("search failed for %s; run `kbgen build`", tenant_id)
         return []
-    return [{key: hit.as_dict()[key] for key in RESULT_FIELDS} for hit in hits]
+    fields = [hit.as_dict() for hit in hits]
+    return [{key: found[key] for key in RESULT_FIELDS} for found in fields]

@@ -14,7 +14,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,8 +107,8 @@ class SearchResult:
     score: float
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the result as a JSON-ready mapping."""
-        return asdict(self)
+        """Return the result as a JSON-ready mapping (its fields are flat: no deep copy)."""
+        return dict(vars(self))
 
 
 class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
