@@ -545,17 +545,33 @@ def snippet(body: str, terms: list[str]) -> str:
     """Return about SNIPPET_CHARS of `body` around the first word that starts with a term."""
     if not body:
         return ""
-    match = None
-    if terms:
-        pattern = r"\b(" + "|".join(re.escape(t) for t in terms) + ")"
-        match = re.search(pattern, body, flags=re.IGNORECASE)
-    start = max(0, (match.start() if match else 0) - SNIPPET_CHARS // 4)
+    start = max(0, first_word_start(body, terms) - SNIPPET_CHARS // 4)
     if start:
         start = body.find(" ", start) + 1 or start
     text = body[start : start + SNIPPET_CHARS]
     if start + SNIPPET_CHARS < len(body):
         text = text.rsplit(" ", 1)[0] + " …"
     return ("… " if start else "") + text
+
+
+def first_word_start(body: str, terms: list[str]) -> int:
+    """Return where the first word of `body` that starts with a term begins (any case), or 0.
+
+    What `\\b(term|...)` with IGNORECASE finds, by str.find on the lower-cased body: the
+    regex tested a word boundary at every character: a fifth of a search request's CPU."""
+    lowered = body.lower()
+    if len(lowered) != len(body):  # a letter whose lower case is longer would shift offsets
+        pattern = r"\b(" + "|".join(re.escape(t) for t in terms) + ")"
+        match = re.search(pattern, body, flags=re.IGNORECASE) if terms else None
+        return match.start() if match else 0
+    first = len(body)
+    for term in terms:
+        at = lowered.find(term)
+        while 0 < at < first and (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
+            at = lowered.find(term, at + 1)  # inside a word: look further
+        if -1 < at < first:
+            first = at
+    return first if first < len(body) else 0
 
 
 def search(

@@ -7,13 +7,15 @@ import threading
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh.formats import Frequency
 
 from kbgen.build import build
 from kbgen.cli import main
 from kbgen.config import BuildOptions
 from kbgen.search import search, whoosh_index
-from kbgen.search.whoosh_index import FUZZY_WORDS, IDLE_SEARCHERS
+from kbgen.search.whoosh_index import FUZZY_WORDS, IDLE_SEARCHERS, first_word_start
 from tests.conftest import Project
 
 HOSTILE = [
@@ -105,6 +107,33 @@ def test_results_are_plain_data_with_snippet(indexed: Project) -> None:
     assert data["kind"] == "article" and data["category"] == "billing"
     assert "original card" in data["snippet"]
     assert json.dumps(data)
+
+
+def word_starts_with(body: str, at: int, terms: list[str]) -> bool:
+    """Whether a word of `body` begins at `at` and starts with one of `terms`, in any case."""
+    before = body[at - 1] if at else " "
+    return not (before.isalnum() or before == "_") and any(
+        body[at : at + len(t)].lower() == t for t in terms
+    )
+
+
+@given(
+    st.text(alphabet="abcABC xX_1.-\nÉéİß", max_size=60),
+    st.lists(st.text(alphabet="abcx1é", min_size=1, max_size=3), min_size=1, max_size=3),
+)
+def test_a_snippet_starts_at_the_first_word_a_term_begins(body: str, terms: list[str]) -> None:
+    at = first_word_start(body, terms)
+    starts = [i for i in range(len(body)) if word_starts_with(body, i, terms)]
+    # Where a letter's lower case is longer ("İ"), offsets are the regex's; otherwise exact.
+    if len(body.lower()) == len(body):
+        assert at == (starts[0] if starts else 0)
+
+
+def test_a_snippet_shows_the_first_word_a_term_begins_not_one_inside_a_word() -> None:
+    body = "Unrefundable plans aside, a Refund is sent. " + "filler " * 100
+    assert whoosh_index.snippet(body, ["refund"]).startswith("Unrefundable plans aside, a Refund")
+    assert first_word_start(body, ["refund"]) == body.index("Refund")
+    assert first_word_start("İstanbul refund", ["refund"]) == len("İstanbul ")
 
 
 @pytest.mark.parametrize("query", HOSTILE)
