@@ -5,6 +5,9 @@ Only the words are kept (lower-cased, spaces folded, at most 100 characters) and
 address, never who searched. Counted from the search API and the search page (explicit
 searches) and reported by the static site's search; the ticket form's suggestions, sent as the
 customer types, would count every half-typed word.
+
+Anyone may search, so a tenant's day keeps at most NEW_PER_DAY different queries of each kind:
+a flood of made-up words cannot fill the disk, and the queries already kept go on counting.
 """
 
 from __future__ import annotations
@@ -13,14 +16,15 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from intake.db import Database
+from intake.db import Database, TenantSession
 from intake.models import SearchMiss, SearchOpen, utcnow
 
 log = logging.getLogger(__name__)
 QUERY_MAX = 100
+NEW_PER_DAY = 5000  # different queries (or query and page) kept per tenant, day and kind
 
 
 def normalized(query: str) -> str:
@@ -63,7 +67,8 @@ def _count(
                     .values(count=model.count + 1)
                     .execution_options(synchronize_session=False)
                 )
-                if not counted.rowcount:  # type: ignore[attr-defined]
+                new = not counted.rowcount  # type: ignore[attr-defined]
+                if new and _room_for_one_more(session, model, day):
                     session.add(model(day=day, count=1, **key))
             return
         except IntegrityError:
@@ -71,3 +76,11 @@ def _count(
         except Exception:  # noqa: BLE001 (the count is a nicety; the search still answers)
             log.exception("could not count a search")
             return
+
+
+def _room_for_one_more(
+    session: TenantSession, model: type[SearchMiss] | type[SearchOpen], day: dt.date
+) -> bool:
+    """Whether the tenant's day holds fewer than NEW_PER_DAY rows of `model`."""
+    kept = session.scalar(select(func.count()).select_from(model).where(model.day == day))
+    return (kept or 0) < NEW_PER_DAY

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from intake.kb import search_counts
 from intake.models import SearchMiss, SearchOpen
 from intake.state import state
 
@@ -51,6 +52,22 @@ def test_a_search_that_found_nothing_and_the_pages_opened_are_counted(
         ("refund", "/eur/faq/refund-time/"): 2,
     }
     assert counts(app, "km") == ({}, {})  # another tenant's counts are its own
+
+
+def test_a_day_keeps_a_bounded_number_of_different_queries(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_counts, "NEW_PER_DAY", 3)
+    for word in ["alpha", "bravo", "charlie", "delta", "echo", "alpha"]:
+        assert beacon(client, {"query": word}).status_code == 204
+    for word in ["w1", "w2", "w3", "w4", "w1"]:
+        report = {"query": word, "opened": "/eur/articles/refunds/"}
+        assert beacon(client, report).status_code == 204
+    misses, opens = counts(app)
+    assert misses == {"alpha": 2, "bravo": 1, "charlie": 1}  # the kept ones go on counting
+    assert {query: n for (query, _page), n in opens.items()} == {"w1": 2, "w2": 1, "w3": 1}
+    assert beacon(client, {"query": "foxtrot"}, tenant="km").status_code == 204
+    assert counts(app, "km")[0] == {"foxtrot": 1}  # each tenant has its own room
 
 
 def test_json_sent_as_json_is_read_too(app: Flask, client: FlaskClient) -> None:
