@@ -1,5 +1,5 @@
 """The one owner of a process's background work: the ticket writer, the job runner, events,
-presence.
+presence, the search counts.
 
 Serving processes start it (intake.serving's gunicorn hooks) and stop it on exit; commands
 never start it, so `intake db upgrade` or `intake routes` send no mail. `intake jobs run`
@@ -13,6 +13,7 @@ import logging
 from intake.events import EventBus
 from intake.events.presence import PresenceBoard
 from intake.jobs import JobRunner
+from intake.kb.search_counts import SearchTally
 from intake.tickets.writer import TicketWriter
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,10 @@ class Background:
     """Start and stop everything that runs beside the requests of one process."""
 
     def __init__(self, writer: TicketWriter, runner: JobRunner, bus: EventBus,
-                 presence: PresenceBoard, tenant_ids: tuple[str, ...]) -> None:  # fmt: skip
+                 presence: PresenceBoard, tenant_ids: tuple[str, ...],
+                 search_counts: SearchTally) -> None:  # fmt: skip
         self.writer = writer
+        self.search_counts = search_counts
         self.runner = runner
         self.bus = bus
         self.presence = presence
@@ -37,7 +40,9 @@ class Background:
         self.runner.start()
 
     def stop(self) -> None:
-        """Stop the jobs, drain the ticket writer and the event listener (idempotent)."""
+        """Stop the jobs, drain the ticket writer, the search counts and the event listener
+        (idempotent)."""
         self.runner.stop()
         self.writer.close()
+        self.search_counts.close()
         self.bus.close()

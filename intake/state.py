@@ -16,6 +16,7 @@ from intake.events import EventBus, make_bus
 from intake.events.presence import PresenceBoard
 from intake.files import DatabaseStore, FileStore, FolderStore
 from intake.jobs import Job, JobRunner, lock_maker
+from intake.kb.search_counts import SearchTally
 from intake.mail.imap import fetch_all
 from intake.mail.inbound import Mailroom
 from intake.mail.mailbox import deliverer
@@ -57,6 +58,7 @@ class AppState:
     presence: PresenceBoard
     throttle: SignInThrottle
     mailroom: Mailroom
+    search_counts: SearchTally
 
     def tenant(self, tenant_id: str) -> TenantConfig | None:
         """Return the tenant of site.yaml with that id, or None."""
@@ -109,6 +111,7 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
                     lambda: fetch_all(room, secrets, tenant_ids)))  # fmt: skip
     runner = JobRunner(jobs, lock_maker(database.engine, _lock_dir(config)))
     presence = PresenceBoard(bus)
+    search_counts = SearchTally(database)
     return AppState(
         config=config,
         site=site,
@@ -118,7 +121,8 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
         events=bus,
         secrets=secrets,
         mailroom=room,
-        background=Background(writer, runner, bus, presence, tuple(t.id for t in site.tenants)),
+        background=Background(writer, runner, bus, presence, tenant_ids, search_counts),
+        search_counts=search_counts,
         presence=presence,
         throttle=SignInThrottle(config.ratelimit_storage_uri),
     )

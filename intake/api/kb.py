@@ -28,7 +28,6 @@ from intake.kb.feedback import (
     published_page,
     record_feedback,
 )
-from intake.kb.search_counts import record_miss, record_opened
 from intake.models import KbCategory
 from intake.state import state
 from intake.web.limits import limit_search
@@ -57,7 +56,7 @@ def search_kb() -> Response:
         raise InvalidInput("limit: use a whole number from 1 to 20.", "limit")
     hits = search.suggest(tenant().id, query, state().config.build_dir, _category(), int(raw_limit))
     if not hits:
-        record_miss(state().db, tenant().id, query)
+        state().search_counts.miss(tenant().id, query)
     return jsonify(dump(SearchResults.model_validate({"query": query, "results": hits})))
 
 
@@ -104,12 +103,12 @@ def search_report() -> tuple[str, int]:
         data = None
     body = parse(SearchReport, data)
     if body.opened is None:
-        record_miss(state().db, tenant().id, body.query)
+        state().search_counts.miss(tenant().id, body.query)
         return "", 204
     page = published_page(tenant_session(), body.opened)
     if page is None:
         raise NotFound("opened: no published article or FAQ has this address.", "opened")
-    record_opened(state().db, tenant().id, body.query, page)
+    state().search_counts.opened(tenant().id, body.query, page)
     return "", 204
 
 

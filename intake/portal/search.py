@@ -9,7 +9,6 @@ from flask import render_template, request
 
 from intake.kb.feedback import published_articles
 from intake.kb.search import QUERY_MAX, suggest
-from intake.kb.search_counts import record_miss
 from intake.models import KbCategory, KnowledgeBaseArticle
 from intake.portal.views import bp
 from intake.state import state
@@ -42,7 +41,7 @@ def search() -> Any:
     query = " ".join(request.args.get("q", "")[:QUERY_MAX].split())
     hits = suggest(tenant().id, query, state().config.build_dir, limit=RESULTS) if query else []
     if query and not hits:
-        record_miss(state().db, tenant().id, query)
+        state().search_counts.miss(tenant().id, query)
     popular = popular_articles() if query and not hits else []
     results = [described(hit) for hit in hits]
     return render_template("portal/search.html", query=query, results=results, popular=popular)

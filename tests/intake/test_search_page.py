@@ -56,6 +56,7 @@ def test_nothing_found_offers_popular_articles_and_support(app: Flask, client: F
     assert len(popular) == 5 and popular[0] == "/eur/articles/two-factor-authentication/"
     assert 'href="/eur/tickets/new">contact support</a>' in offered
     assert 'href="/eur/faq/">' in offered
+    state(app).search_counts.flush()  # what the process's writer does each second
     with state(app).db.read("eur") as session:
         counted = {m.query: m.count for m in session.scalars(select(SearchMiss))}
     assert counted == {"quokka zebra": 1}  # what to write next, on the dashboard

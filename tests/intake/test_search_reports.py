@@ -26,6 +26,7 @@ def beacon(client: FlaskClient, body: Any, tenant: str = "eur") -> Any:
 
 
 def counts(app: Flask, tenant: str = "eur") -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    state(app).search_counts.flush()  # what the process's writer does each second
     with state(app).db.read(tenant) as session:
         misses = {m.query: m.count for m in session.scalars(select(SearchMiss))}
         opens = {(o.query, o.page): o.count for o in session.scalars(select(SearchOpen))}
@@ -68,6 +69,21 @@ def test_a_day_keeps_a_bounded_number_of_different_queries(
     assert {query: n for (query, _page), n in opens.items()} == {"w1": 2, "w2": 1, "w3": 1}
     assert beacon(client, {"query": "foxtrot"}, tenant="km").status_code == 204
     assert counts(app, "km")[0] == {"foxtrot": 1}  # each tenant has its own room
+
+
+def test_counts_wait_in_memory_within_a_bound_and_are_written_when_the_process_stops(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_counts, "PENDING_MAX", 2)
+    monkeypatch.setattr(search_counts, "FLUSH_SECONDS", 3600.0)  # only close() writes them
+    for word in ["alpha", "bravo", "charlie", "alpha"]:
+        assert beacon(client, {"query": word}).status_code == 204
+    with state(app).db.read("eur") as session:
+        assert session.scalars(select(SearchMiss)).all() == []  # no write per search
+    state(app).background.stop()  # as a worker on its way out
+    with state(app).db.read("eur") as session:
+        assert {m.query: m.count for m in session.scalars(select(SearchMiss))} == {
+            "alpha": 2, "bravo": 1}  # fmt: skip
 
 
 def test_json_sent_as_json_is_read_too(app: Flask, client: FlaskClient) -> None:
