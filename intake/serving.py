@@ -13,6 +13,7 @@ connection costs a thread's memory, not CPU. `python -m bench.serving` measures 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -44,10 +45,14 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
 
 
 def post_worker_init(worker: Any) -> None:
-    """gunicorn hook: start this worker's background work."""
+    """gunicorn hook: start this worker's background work, then freeze what loading made."""
     from intake.state import state
 
     state(worker.wsgi).background.start()
+    # The modules and the app live as long as the worker. Out of the collector's sight, a
+    # full collection (every thread waits for it) scans only what requests made: a few
+    # milliseconds, where ~150,000 objects of start-up took ~100 ms at each full collection.
+    gc.freeze()
 
 
 def child_exit(_server: Any, worker: Any) -> None:
