@@ -21,8 +21,9 @@ import datetime as dt
 import logging
 import threading
 from collections import Counter, defaultdict
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from intake.db import Database, TenantSession
@@ -114,7 +115,8 @@ class SearchTally:
 def _write(session: TenantSession, counts: dict[Key, int]) -> None:
     """Add `counts` (of one tenant) to their day's rows, making the new ones there is room for."""
     room: dict[tuple[Model, dt.date], int] = {}
-    for (_tenant, model, day, key), count in counts.items():
+    new: dict[Model, list[dict[str, Any]]] = defaultdict(list)
+    for (tenant_id, model, day, key), count in counts.items():
         match = [getattr(model, name) == value for name, value in key]
         counted = session.execute(
             update(model)
@@ -128,5 +130,7 @@ def _write(session: TenantSession, counts: dict[Key, int]) -> None:
             kept = session.scalar(select(func.count()).select_from(model).where(model.day == day))
             room[model, day] = NEW_PER_DAY - (kept or 0)
         if room[model, day] > 0:
-            session.add(model(day=day, count=count, **dict(key)))
+            new[model].append({"tenant_id": tenant_id, "day": day, "count": count, **dict(key)})
             room[model, day] -= 1
+    for model, rows in new.items():  # one multi-row INSERT per table, not an object per row
+        session.execute(insert(model), rows)
