@@ -102,6 +102,9 @@ class SearchTally:
                 except Exception:  # noqa: BLE001 (a search must never fail over its count)
                     log.exception("could not write %d search counts", len(counts))
                     break
+            else:
+                log.warning("%d search counts of %s lost to concurrent writes", len(counts),
+                            tenant_id)  # fmt: skip
 
     def close(self) -> None:
         """Stop the thread and write what is waiting."""

@@ -557,8 +557,8 @@ def snippet(body: str, terms: list[str]) -> str:
 def first_word_start(body: str, terms: list[str]) -> int:
     """Return where the first word of `body` that starts with a term begins (any case), or 0.
 
-    What `\\b(term|...)` with IGNORECASE finds, by str.find on the lower-cased body: the
-    regex tested a word boundary at every character: a fifth of a search request's CPU."""
+    What `\\b(term|...)` with IGNORECASE finds, by str.find on the lower-cased body: that
+    regex tests a word boundary at every character, a fifth of a search request's CPU."""
     lowered = body.lower()
     if len(lowered) != len(body):  # a letter whose lower case is longer would shift offsets
         pattern = r"\b(" + "|".join(re.escape(t) for t in terms) + ")"
