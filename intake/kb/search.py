@@ -26,5 +26,4 @@ def suggest(
     except Exception:  # noqa: BLE001 (a stale or broken index must not break the ticket form)
         log.exception("search failed for %s; run `kbgen build`", tenant_id)
         return []
-    fields = [hit.as_dict() for hit in hits]
-    return [{key: found[key] for key in RESULT_FIELDS} for found in fields]
+    return [{key: getattr(hit, key) for key in RESULT_FIELDS} for hit in hits]

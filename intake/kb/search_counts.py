@@ -57,18 +57,18 @@ class SearchTally:
 
     def miss(self, tenant_id: str, query: str, day: dt.date | None = None) -> None:
         """Count one search of `query` that found nothing."""
-        words = normalized(query)
-        if words:
-            self._add((tenant_id, SearchMiss, day or utcnow().date(), (("query", words),)))
+        self._add(tenant_id, SearchMiss, query, day)
 
     def opened(self, tenant_id: str, query: str, page: str, day: dt.date | None = None) -> None:
         """Count one opening of `page` from the results of `query`."""
-        words = normalized(query)
-        if words:
-            key = (("query", words), ("page", page))
-            self._add((tenant_id, SearchOpen, day or utcnow().date(), key))
+        self._add(tenant_id, SearchOpen, query, day, page=page)
 
-    def _add(self, key: Key) -> None:
+    def _add(self, tenant_id: str, model: Model, query: str, day: dt.date | None,
+             **columns: str) -> None:  # fmt: skip
+        words = normalized(query)
+        if not words:
+            return
+        key: Key = (tenant_id, model, day or utcnow().date(), (("query", words), *columns.items()))
         with self._lock:
             if key in self._pending or len(self._pending) < PENDING_MAX:
                 self._pending[key] += 1
