@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ class BuildState:
     """What a long-lived process (kbgen serve) keeps between builds, to redo only what changed.
 
     With `defer_pagefind`, a tenant's site is swapped in with its last Pagefind bundle and
-    `catch_up()` re-indexes it afterwards: the preview reloads at once and search follows.
+    Whoosh index, and `catch_up()` brings both up to date afterwards: the preview reloads at
+    once and search follows.
     """
 
     memos: dict[str, LoadMemo] = field(default_factory=dict)
@@ -43,14 +45,16 @@ class BuildState:
     behind: list[Lagging] = field(default_factory=list)  # sites whose search lags, oldest first
 
     def catch_up(self) -> None:
-        """Re-index the sites whose Pagefind bundle was carried over from an earlier build, and
-        only then write each one's fingerprint: a preview stopped before its search caught up
-        is rebuilt by the next build, not taken for unchanged with a stale search."""
+        """Re-index the sites whose indexes were carried over from an earlier build, and only
+        then write each one's fingerprint: a preview stopped before its search caught up is
+        rebuilt by the next build, not taken for unchanged with a stale search."""
         while self.behind:
             lag = self.behind.pop(0)
             fresh = lag.site / f".{BUNDLE}.new"
             shutil.rmtree(fresh, ignore_errors=True)
-            SiteIndexing(lag.site, lag.language, fresh).wait()
+            pagefind = SiteIndexing(lag.site, lag.language, fresh)
+            lag.whoosh()  # in this process, while Pagefind runs in its own
+            pagefind.wait()
             # Pagefind leaves old files in a folder it writes to; a fresh one swapped in does not.
             retired = swap_in(fresh, lag.site / BUNDLE)
             if retired:
@@ -60,13 +64,14 @@ class BuildState:
 
 @dataclass(frozen=True)
 class Lagging:
-    """A site swapped in with its last Pagefind bundle, and the fingerprint it gets once its
-    search is re-indexed."""
+    """A site swapped in with its last Pagefind bundle and Whoosh index, and the fingerprint
+    it gets once its search is re-indexed."""
 
     site: Path
     language: str
     stamp_file: Path
     stamp: bytes
+    whoosh: Callable[[], object]  # brings the live Whoosh index up to date
 
 
 def render_store(
@@ -148,6 +153,10 @@ def carry_pagefind(state: BuildState | None, lag: Lagging, bundle: Path) -> bool
         return False
     if bundle != old:  # a new tree starts with the last bundle; a patched one has it already
         shutil.copytree(old, bundle, copy_function=link_or_copy)
+    # A later build of the site supersedes what an earlier one left to catch up: re-indexing
+    # makes both indexes hold exactly its documents (the earlier ones' renderings may be
+    # pruned already).
+    state.behind = [earlier for earlier in state.behind if earlier.site != lag.site]
     state.behind.append(lag)
     return True
 

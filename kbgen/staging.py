@@ -53,6 +53,7 @@ class Staged:
     cancel: Callable[[], None] = lambda: None
     stamp: bytes = b""  # fingerprint.json, written last into a patched tree
     pagefind: Callable[[], object] = lambda: None  # waits for this tenant's Pagefind run
+    whoosh: Callable[[], object] = lambda: None  # writes the Whoosh index, unless a pool does
     search_lags: bool = False  # the preview re-indexes later; the fingerprint waits for it
 
     def seal(self) -> None:
@@ -95,14 +96,14 @@ def open_trees(checked: Checked, options: BuildOptions, state: BuildState | None
 
 def start_whoosh(staged: Staged, options: BuildOptions, pool: Executor | None) -> None:
     """Write the Whoosh index from the last one: now in a worker if there is a pool, otherwise
-    when the tenant finishes, beside the Pagefind runs started meanwhile (other processes)."""
+    later (start_pagefind says when)."""
     previous = options.build_dir / staged.checked.tenant.id / INDEX_FOLDER
     docs = search_docs(staged.checked.site)
     args = (staged.index, docs, previous if previous.is_dir() else None)
     if pool:
         staged.waits.append(pool.submit(write_index, *args).result)
     else:
-        staged.waits.append(lambda: write_index(*args))
+        staged.whoosh = lambda: write_index(*args)
 
 
 def write_pages(
@@ -139,11 +140,19 @@ def write_pages(
 def start_pagefind(
     staged: Staged, state: BuildState | None, after: Callable[[], object] = lambda: None
 ) -> None:
-    """Index the written pages with Pagefind in the background, unless the preview defers it;
-    `after` is waited for first (another tenant's Pagefind run)."""
+    """Index the written pages with Pagefind in the background and the Whoosh index (if no
+    worker did) when the tenant finishes, beside it; the preview defers both until its site
+    is swapped in. `after` is waited for first (another tenant's Pagefind run)."""
     language = staged.checked.tenant.language
-    lag = Lagging(staged.pages.final, language, staged.data.final / STAMP_FILE, staged.stamp)
-    if carry_pagefind(state, lag, staged.bundle):
+    in_place = isinstance(staged.data, PatchTree)  # a swapped tree takes its index along
+    whoosh_later = staged.whoosh if in_place else lambda: None
+    lag = Lagging(
+        staged.pages.final, language, staged.data.final / STAMP_FILE, staged.stamp, whoosh_later
+    )
+    carried = carry_pagefind(state, lag, staged.bundle)
+    if not (carried and in_place):
+        staged.waits.append(staged.whoosh)
+    if carried:
         staged.search_lags = True
         return
     after()

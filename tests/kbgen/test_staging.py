@@ -18,7 +18,7 @@ from kbgen import staging
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
 from kbgen.errors import KbgenError
-from kbgen.search import SiteIndexing
+from kbgen.search import SiteIndexing, search
 from kbgen.search.pagefind import pagefind_command
 from tests.conftest import REPO, Project
 from tests.kbgen.test_incremental import pagefind_text, site_files
@@ -195,8 +195,12 @@ def test_a_writers_own_files_beside_the_sites_are_kept(project: Project) -> None
     assert "Welcome back" in (project.root / "site/eur/articles/welcome/index.html").read_text()
 
 
+def _whoosh_finds(project: Project, query: str) -> list[str]:
+    return [hit.slug for hit in search("eur", query, build_dir=project.root / "build")]
+
+
 def test_a_preview_stopped_before_its_search_caught_up_is_rebuilt(project: Project) -> None:
-    """The preview swaps a site in with its last search bundle and re-indexes afterwards;
+    """The preview swaps a site in with its last search indexes and re-indexes afterwards;
     stopped in between, the next build must not keep the stale search as unchanged."""
     options = BuildOptions(root=project.root, quiet=True)
     build(options)
@@ -206,8 +210,10 @@ def test_a_preview_stopped_before_its_search_caught_up_is_rebuilt(project: Proje
     build(options, state)  # the page is new; its search is not, until state.catch_up()
     assert "quokkas" in (project.root / "site/eur/articles/welcome/index.html").read_text()
     assert "quokkas" not in pagefind_text(project.root, "eur")
+    assert _whoosh_finds(project, "quokkas") == []
     build(options)  # the preview was stopped: catch_up() never ran
     assert "quokkas" in pagefind_text(project.root, "eur")
+    assert _whoosh_finds(project, "quokkas") == ["welcome"]
 
 
 def test_a_caught_up_preview_leaves_a_site_the_next_build_keeps(project: Project) -> None:
@@ -219,6 +225,7 @@ def test_a_caught_up_preview_leaves_a_site_the_next_build_keeps(project: Project
     build(options, state)
     state.catch_up()
     assert "quokkas" in pagefind_text(project.root, "eur")
+    assert _whoosh_finds(project, "quokkas") == ["welcome"]
     page = project.root / "site/eur/articles/welcome/index.html"
     before = page.stat().st_ino
     build(options)
