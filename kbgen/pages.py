@@ -39,8 +39,8 @@ class PageJob:
     """One file of the site: how to make it, and a key that changes whenever its bytes would.
 
     A page whose key matches the last build's is linked from the last site instead of rendered.
-    Pages that show the whole site (home, category lists, sitemap, feed) have no key and are
-    always rendered: there are few of them.
+    Pages that show the whole site (home, tags, search, 404) have no key and are always
+    rendered: there are few of them.
     """
 
     rel: str  # path inside the tenant's site
@@ -192,7 +192,10 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
         # Read when the page is written, not held in memory while every other page is.
         return {"answers": faq_page_answers(site)}
 
-    yield page("faq/index.html", "faq.html", later=faq_answers, page_url=f"{base}faq/")
+    # Every FAQ's answer from the render cache: read only when one of them changed.
+    listed = [(c.category, c.url, c.anchor, _listed(c.faqs)) for c in site.categories]
+    key = _digest(theme, nav, listed, [f.doc.key for f in site.faqs])
+    yield page("faq/index.html", "faq.html", "", key, later=faq_answers, page_url=f"{base}faq/")
     for faq in site.faqs:
         rel = f"faq/{faq.slug}/index.html"
         key = _digest(theme, nav, faq.doc.key, faq.source.meta_digest)
@@ -209,10 +212,15 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
     for rel, target in sorted(site.redirects.items()):
         key = _digest(theme, site.tenant, target)
         yield page(rel, "redirect.html", key=key, target=target, page_url=target)
-    yield page("sitemap.xml", "sitemap.xml", page_url=f"{base}sitemap.xml")
+    # The sitemap lists every page and the feed the latest articles: an edit of an article's
+    # body changes neither unless it is among the latest.
+    tags = [t.url for t in site.tags]
+    key = _digest(theme, nav, tags, [f.page_url for f in site.faqs], _listed(site.articles))
+    yield page("sitemap.xml", "sitemap.xml", key=key, page_url=f"{base}sitemap.xml")
     yield page("robots.txt", "robots.txt", page_url=f"{base}robots.txt")
     updated = _feed_updated(site)
-    yield page("feed.xml", "feed.xml", page_url=f"{base}feed.xml", feed_updated=updated)
+    key = _digest(theme, nav, updated, [(a.doc.key, _listed([a])) for a in site.recent])
+    yield page("feed.xml", "feed.xml", key=key, page_url=f"{base}feed.xml", feed_updated=updated)
     for name, data in assets.files.items():
         for rel in (f"assets/{name}", f"assets/{assets.names[name]}"):
             yield PageJob(rel, functools.partial(bytes, data), f"theme file {name}", _digest(data))

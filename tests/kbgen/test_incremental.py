@@ -148,6 +148,26 @@ def test_unchanged_pages_are_reused_and_changed_ones_rewritten(sample: Path) -> 
     assert len(shown) > 1
 
 
+def test_pages_listing_the_whole_site_are_rendered_again_only_when_what_they_show_changes(
+    sample: Path,
+) -> None:
+    site = sample / "site/eur"
+    lists = ("faq/index.html", "sitemap.xml", "feed.xml")
+    inodes = {rel: (site / rel).stat().st_ino for rel in lists}
+    older = sample / "content/eur/articles/account/change-email-address.md"  # not in the feed
+    older.write_text(older.read_text() + "\nOne more sentence.\n")
+    build(BuildOptions(root=sample, today=TODAY))
+    assert {rel: (site / rel).stat().st_ino for rel in lists} == inodes
+    faq = sample / "content/eur/faqs/slack-multiple-channels.md"
+    faq.write_text(faq.read_text() + "\nPlatypus answer.\n")
+    refunds = sample / "content/eur/articles/billing/refunds.md"
+    refunds.write_text(refunds.read_text().replace("updated: 2026-10-12", "updated: 2026-11-24"))
+    build(BuildOptions(root=sample, today=TODAY))
+    assert "Platypus answer" in (site / "faq/index.html").read_text()
+    assert "<lastmod>2026-11-24</lastmod>" in (site / "sitemap.xml").read_text()
+    assert "<updated>2026-11-24T00:00:00Z</updated>" in (site / "feed.xml").read_text()
+
+
 def test_a_tenant_with_no_changes_is_left_alone(sample: Path) -> None:
     untouched = sample / "site/km/index.html"  # a page rendered on every build that writes km
     inode = untouched.stat().st_ino
