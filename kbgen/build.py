@@ -40,7 +40,7 @@ def build(options: BuildOptions, state: BuildState | None = None) -> list[Checke
     with _collecting_new_objects_only():
         checked = check(options, write_cache=True, state=state)
         staged = stage_all(checked, options, state)
-        commit_all(staged, background_cleanup=state is not None)
+        commit_all(staged, state)
         prune_render_stores(checked)
     return checked
 

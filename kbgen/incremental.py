@@ -43,6 +43,18 @@ class BuildState:
     stores: dict[str, RenderStore] = field(default_factory=dict)
     defer_pagefind: bool = False
     behind: list[Lagging] = field(default_factory=list)  # sites whose search lags, oldest first
+    left: dict[Path, Left] = field(default_factory=dict)  # output trees as the last build left them
+
+    def leave(self, folder: Path, files: set[str]) -> None:
+        """Remember the files a build just left in an output folder."""
+        self.left[folder] = Left(_identity(folder), frozenset(files))
+
+    def take_files_left(self, folder: Path) -> frozenset[str] | None:
+        """Return the files this process's last build left in `folder`, if it is still that
+        folder (another build swapping its own tree in replaces the folder itself), and forget
+        them: a build that patches the folder and fails leaves it holding others."""
+        left = self.left.pop(folder, None)
+        return left.files if left is not None and left.folder == _identity(folder) else None
 
     def catch_up(self) -> None:
         """Re-index the sites whose indexes were carried over from an earlier build, and only
@@ -60,6 +72,25 @@ class BuildState:
             if retired:
                 shutil.rmtree(retired)
             atomic_write(lag.stamp_file, lag.stamp)
+
+
+@dataclass(frozen=True)
+class Left:
+    """An output folder as a build of this process left it: which folder, and what is in it.
+
+    The preview patches it on the next build and needs not ask the disk what it holds.
+    """
+
+    folder: tuple[int, int] | None  # device and inode
+    files: frozenset[str]  # every file the build made, by path inside the folder
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        stat = folder.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
 
 
 @dataclass(frozen=True)

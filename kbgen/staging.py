@@ -82,11 +82,12 @@ def open_trees(checked: Checked, options: BuildOptions, state: BuildState | None
     data_dir = options.build_dir / checked.tenant.id
     pages: OutputTree
     data: OutputTree
-    if patch_live(site_dir, data_dir / INDEX_FOLDER, state):
+    if state is not None and patch_live(site_dir, data_dir / INDEX_FOLDER, state):
         # Patching makes the live trees half new until commit: without the fingerprint, an
         # interrupted patch (its .kbgen-tmp files too) is never taken for an unchanged tenant.
         (data_dir / STAMP_FILE).unlink(missing_ok=True)
-        pages, data = PatchTree(site_dir), PatchTree(data_dir)
+        pages = PatchTree(site_dir, state.take_files_left(site_dir))
+        data = PatchTree(data_dir, state.take_files_left(data_dir))
     else:
         pages, data = OutputTree(site_dir), OutputTree(data_dir)
     index = data.claim_folder(INDEX_FOLDER, "the Whoosh index")
@@ -245,13 +246,18 @@ def stage_all(
     return staged
 
 
-def commit_all(staged: list[Staged], background_cleanup: bool) -> None:
-    """Swap every staged tenant's trees in, data first; abort the rest if one swap fails."""
+def commit_all(staged: list[Staged], state: BuildState | None) -> None:
+    """Swap every staged tenant's trees in, data first; abort the rest if one swap fails.
+    A long-lived process deletes the old trees in the background and remembers the new."""
+    background_cleanup = state is not None
     try:
         for done in staged:
             done.data.commit(background_cleanup=background_cleanup)
             done.pages.commit(background_cleanup=background_cleanup)
             done.seal()
+            if state is not None:
+                state.leave(done.data.final, set(done.data.written))
+                state.leave(done.pages.final, set(done.pages.written))
             log.info(
                 "%s: %d files (%d unchanged) in %s",
                 done.checked.tenant.id, len(done.pages.written), done.reused, done.pages.final,

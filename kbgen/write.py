@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -10,7 +11,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from kbgen.errors import KbgenError
@@ -196,12 +197,14 @@ class PatchTree(OutputTree):
     atomically: fine for a preview on loopback, which is why `kbgen build` never does this.
     """
 
-    def __init__(self, final: Path) -> None:
+    def __init__(self, final: Path, files: frozenset[str] | None = None) -> None:
+        """`files` are those the folder holds, if known: commit then need not list it."""
         self.final = self.staging = final
         recover(final)
         self.written = {}
         self.claimed = {}  # folders others maintain in place (an index): commit leaves them
         self._folders = {""}
+        self._before = files
 
     def _replace(self, target: str, fill: Callable[[str], None]) -> None:
         temporary = f"{target}.kbgen-tmp"
@@ -236,6 +239,9 @@ class PatchTree(OutputTree):
 
     def commit(self, background_cleanup: bool = False) -> None:  # noqa: ARG002
         """Remove the files (and emptied folders) this build no longer makes."""
+        if self._before is not None:
+            self._remove_known(self._before - self.written.keys())
+            return
         removed: set[str] = set()  # folders emptied and removed (known without listing them)
         top = str(self.final)
         for folder, dirs, files in os.walk(top, topdown=False):
@@ -253,6 +259,20 @@ class PatchTree(OutputTree):
             if rel_folder != "." and not kept and emptied:
                 os.rmdir(folder)
                 removed.add(folder)
+
+    def _remove_known(self, files: Iterable[str]) -> None:
+        """Remove these files, then each folder they leave empty (listing nothing else: a
+        tree of thousands of folders took a tenth of the preview's rebuild to walk)."""
+        for rel in sorted(files, reverse=True):  # a folder's files before the folder
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self.final, rel))
+            folder = rel.rpartition("/")[0]
+            while folder and folder not in self._folders:
+                try:
+                    os.rmdir(os.path.join(self.final, folder))
+                except OSError:  # not empty (or gone): so are the folders above it
+                    break
+                folder = folder.rpartition("/")[0]
 
     def abort(self) -> None:
         """Nothing to undo: every file written so far is complete."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kbgen.build import build
+from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
 from kbgen.errors import KbgenError
 from kbgen.write import OutputTree, PatchTree, recover
@@ -118,6 +118,40 @@ def test_a_patched_tree_claims_the_live_folder_and_keeps_it(tmp_path: Path) -> N
     tree.write("new.html", b"new", "t")
     tree.commit()
     assert snapshot(live) == {"index/seg_1.seg": b"segment", "new.html": b"new"}
+
+
+def test_a_patched_tree_told_its_files_removes_those_no_longer_made(tmp_path: Path) -> None:
+    live = tmp_path / "eur"
+    for rel in ("index/seg_1.seg", "a/gone/index.html", "a/kept/index.html", "mine.txt"):
+        (live / rel).parent.mkdir(parents=True, exist_ok=True)
+        (live / rel).write_text(rel)
+    tree = PatchTree(live, frozenset({"a/gone/index.html", "a/kept/index.html"}))
+    tree.claim_folder("index", "whoosh")
+    tree.write("a/kept/index.html", b"kept", "t")
+    tree.commit()
+    # Only what the last build made is the tree's to remove; it lists nothing else.
+    assert snapshot(live) == {
+        "index/seg_1.seg": b"index/seg_1.seg", "a/kept/index.html": b"kept", "mine.txt": b"mine.txt"
+    }  # fmt: skip
+    assert not (live / "a/gone").exists()
+
+
+def test_a_preview_build_that_failed_half_way_leaves_nothing_behind(project: Project) -> None:
+    """A patch that fails after writing some pages: the next one removes what it wrote."""
+    options = BuildOptions(root=project.root, quiet=True)
+    state = BuildState(defer_pagefind=True)
+    build(options, state)
+    state.catch_up()
+    build(options, state)  # a patch, with the files the last build left known
+    project.article("start/extra.md", "title: Extra\ncategory: getting_started")
+    failing = "{% extends 'base.html' %}{% block main %}{{ nope() }}{% endblock %}"
+    project.write("content/eur/templates/faq.html", failing)
+    with pytest.raises(KbgenError, match="faq"):
+        build(options, state)  # the new article's page is written before the FAQ page fails
+    (project.root / "content/eur/articles/start/extra.md").unlink()
+    (project.root / "content/eur/templates/faq.html").unlink()
+    build(options, state)
+    assert not (project.root / "site/eur/articles/extra").exists()
 
 
 def test_a_writer_s_file_where_pagefind_writes_fails_the_build(project: Project) -> None:
