@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kbgen.cache import RenderStore, Stored, render_key
+from kbgen.lifetime import end_with_parent
 from kbgen.load import Source
 from kbgen.render import LinkTable, render_source
 
@@ -67,11 +68,19 @@ def _context() -> multiprocessing.context.BaseContext:
 def process_pool(
     initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
 ) -> Iterator[Executor]:
-    """Yield a process pool on every core, its workers forked with kbgen imported already."""
+    """Yield a process pool on every core, its workers forked with kbgen imported already and
+    ending with this process."""
     with ProcessPoolExecutor(
-        worker_count(), mp_context=_context(), initializer=initializer, initargs=initargs
+        worker_count(), mp_context=_context(), initializer=_start, initargs=(initializer, initargs)
     ) as pool:
         yield pool
+
+
+def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    # A worker outliving a killed build would go on writing into its staging folder.
+    end_with_parent()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def render_all(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 from kbgen.errors import KbgenError
+from kbgen.lifetime import end_with_parent
 
 BUNDLE = "pagefind"
 # Only these pages carry data-pagefind-body; skipping the rest (home, lists, redirects) saves time.
@@ -45,8 +47,9 @@ class SiteIndexing:
         ]  # fmt: skip
         try:
             self.process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                preexec_fn=functools.partial(end_with_parent, os.getpid()),  # noqa: PLW1509
+            )  # fmt: skip
         except OSError as exc:
             raise KbgenError(f"cannot run pagefind ({command[0]}): {exc.strerror}") from None
 
