@@ -52,10 +52,15 @@ def _collecting_new_objects_only() -> Iterator[None]:
     In `kbgen serve` the last build's state (every article of a large site) stays alive, and
     each full pass of the collector during a rebuild walked all of it again: a third of a
     rebuild's time at 5,000 articles. What was alive before the build is set aside for its
-    duration (gc.freeze), then handed back, so nothing escapes collection for good.
+    duration (gc.freeze), then handed back, so nothing escapes collection for good. Most of
+    what a build allocates lives until its end, so the youngest generation is collected after
+    100,000 allocations instead of 700: a rebuild made 135 collections, a twelfth of its time.
     """
     gc.freeze()
+    threshold = gc.get_threshold()
+    gc.set_threshold(100_000, *threshold[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*threshold)
         gc.unfreeze()

@@ -53,14 +53,21 @@ def faq_slugs_taken_by_the_page(published: Sequence[Source]) -> list[Problem]:
 
 def missing_anchors(outlines: Mapping[str, Outline], displays: Mapping[str, str]) -> list[Problem]:
     """Report links to a heading anchor that the target document does not have."""
-    ids = {rel: {h.id for h in out.headings} for rel, out in outlines.items()}
+    ids: dict[str, set[str]] = {}  # of the documents linked to: most are never linked to
+
+    def anchors(rel: str) -> set[str]:
+        if rel not in ids:
+            target = outlines.get(rel)
+            ids[rel] = {h.id for h in target.headings} if target is not None else set()
+        return ids[rel]
+
     problems = []
     for rel, out in outlines.items():
         for ref in out.anchor_refs:
             # Footnote references point at ids the footnote plugin makes, not at headings.
-            if ref.anchor in ids.get(ref.target, set()) or FOOTNOTE_ID.match(ref.anchor):
+            if ref.anchor in anchors(ref.target) or FOOTNOTE_ID.match(ref.anchor):
                 continue
-            known = sorted(ids.get(ref.target, set()))
+            known = sorted(anchors(ref.target))
             hint = did_you_mean(ref.anchor, known, "#")
             msg = (f"#{ref.anchor} is not a heading of {ref.target}{hint or ';'} its anchors: "
                    f"{', '.join(known) or 'none'}")  # fmt: skip

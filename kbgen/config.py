@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,7 @@ class TenantConfig:
             return ""
         return f"{self.service_url}/api/v1/{self.id}/kb/searches"
 
-    @property
+    @functools.cached_property  # every URL of the site starts with it
     def base_path(self) -> str:
         """Return the URL path the site is served under, with a trailing slash."""
         path = urlsplit(self.base_url).path or "/"
