@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -17,7 +18,7 @@ import pytest
 from kbgen import staging
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
-from kbgen.errors import KbgenError
+from kbgen.errors import ContentError, KbgenError
 from kbgen.search import SiteIndexing, search
 from kbgen.search.pagefind import pagefind_command
 from tests.conftest import REPO, Project
@@ -47,7 +48,7 @@ from pathlib import Path
 from kbgen import write
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
-from kbgen.errors import KbgenError
+from kbgen.errors import ContentError, KbgenError
 original = write.PatchTree._replace
 def replace_and_die(self, target, fill):
     def fill_then_die(path):
@@ -66,7 +67,7 @@ from pathlib import Path
 from kbgen import write
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
-from kbgen.errors import KbgenError
+from kbgen.errors import ContentError, KbgenError
 original = write.PatchTree.commit
 def die_first(self, background_cleanup=False):
     if self.final.parent.name == "site":
@@ -298,3 +299,17 @@ def test_a_pagefind_that_cannot_be_started_is_a_clear_error(
     with pytest.raises(KbgenError, match=r"cannot run pagefind \(/nonexistent/pagefind\)"):
         build(BuildOptions(root=project.root, quiet=True))
     assert not (project.root / "site" / "eur").exists()  # nothing half-built was swapped in
+
+
+def test_a_build_hands_the_garbage_collector_back_as_it_found_it(project: Project) -> None:
+    """A build collects less often and sets what was alive aside; a long-lived process (the
+    preview) gets its collector's settings back, and nothing stays exempt from collection,
+    whether the build succeeded or failed."""
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    build(BuildOptions(root=project.root, quiet=True), BuildState(defer_pagefind=True))
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, frozen)
+    project.article("start/broken.md", "title: Broken\ncategory: nope")
+    with pytest.raises(ContentError):
+        build(BuildOptions(root=project.root, quiet=True))
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, frozen)
