@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -60,6 +61,12 @@ class Source:
     @property
     def slug(self) -> str:
         return self.meta.slug
+
+    @functools.cached_property
+    def without_body(self) -> Source:
+        """This source with its Markdown dropped, as the site model keeps it: made once per
+        source, which a long-lived process loads again only when its file changes."""
+        return replace(self, body="")
 
     def line(self, field_name: str) -> int:
         """Return the line of a front-matter field, or 1 (the header) when it is absent."""

@@ -99,12 +99,12 @@ def start_whoosh(staged: Staged, options: BuildOptions, pool: Executor | None) -
     """Write the Whoosh index from the last one: now in a worker if there is a pool, otherwise
     later (start_pagefind says when)."""
     previous = options.build_dir / staged.checked.tenant.id / INDEX_FOLDER
-    docs = search_docs(staged.checked.site)
-    args = (staged.index, docs, previous if previous.is_dir() else None)
+    last = previous if previous.is_dir() else None
+    site = staged.checked.site
     if pool:
-        staged.waits.append(pool.submit(write_index, *args).result)
+        staged.waits.append(pool.submit(write_index, staged.index, search_docs(site), last).result)
     else:
-        staged.whoosh = lambda: write_index(*args)
+        staged.whoosh = lambda: write_index(staged.index, search_docs(site), last)
 
 
 def write_pages(

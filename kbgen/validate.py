@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -94,6 +94,6 @@ def check_tenant(
     if errors:
         raise ContentError(problems)
     # The Markdown is in the renderings now; dropping it keeps memory flat on large sites.
-    site = build_site(tenant, [replace(s, body="") for s in live], rendered)
+    site = build_site(tenant, [s.without_body for s in live], rendered)
     # Keep only what writing needs: holding every loaded source would hold every Markdown body.
     return Checked(tenant, site, loaded.assets, problems, store)
