@@ -127,12 +127,14 @@ def redirect_clashes(
             continue
         for path in source.meta.redirect_from:
             out = redirect_output(path, base_path)
-            line = source.line("redirect_from")
             if out in taken or out.split("/", 1)[0] in GENERATED_FOLDERS:
                 msg = f"{path!r} would replace {out}, which kbgen writes"
-                problems.append(Problem(source.display, line, "redirect_from", msg))
             elif out in owners:
                 msg = f"{path!r} is already redirected by {owners[out].display}"
-                problems.append(Problem(source.display, line, "redirect_from", msg))
-            owners.setdefault(out, source)
+            else:
+                owners[out] = source
+                continue
+            problems.append(
+                Problem(source.display, source.line("redirect_from"), "redirect_from", msg)
+            )
     return problems

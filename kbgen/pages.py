@@ -209,8 +209,9 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
         yield page(served_file(every.removeprefix(base)), "tags.html", page_url=every)
     yield page("search/index.html", "search.html", page_url=f"{base}search/")
     yield page("404.html", "404.html", page_url=f"{base}404.html")
+    tenant = _digest(site.tenant)  # once: a large site has thousands of redirects
     for rel, target in sorted(site.redirects.items()):
-        key = _digest(theme, site.tenant, target)
+        key = _digest(theme, tenant, target)
         yield page(rel, "redirect.html", key=key, target=target, page_url=target)
     # The sitemap lists every page and the feed the latest articles: an edit of an article's
     # body changes neither unless it is among the latest.
