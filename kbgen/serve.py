@@ -20,9 +20,10 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from kbgen.build import BuildState, build
+from kbgen.build import BuildState, Checked, build
 from kbgen.config import BuildOptions, SiteConfig, load_site_config
 from kbgen.errors import ContentError, KbgenError
+from kbgen.staging import warm_up
 
 log = logging.getLogger(__name__)
 RELOAD_JS = "/__kbgen/reload.js"
@@ -73,8 +74,9 @@ class LiveSite:
     def rebuild(self) -> None:
         """Build once; keep the last good site and record the problems if the content is bad."""
         started = time.perf_counter()
+        checked: list[Checked] = []
         try:
-            build(self.options, self.state)
+            checked = build(self.options, self.state)
             error = None
             log.info("rebuilt in %.2f s", time.perf_counter() - started)
         except ContentError as exc:
@@ -94,6 +96,8 @@ class LiveSite:
                 log.info("search index caught up in %.2f s", time.perf_counter() - started)
             except KbgenError as exc:
                 log.error("kbgen: %s", exc)
+        if checked:
+            warm_up(checked, self.options, self.state)
 
     def snapshot(self) -> bytes:
         return json.dumps({"generation": self.generation, "error": self.error}).encode()

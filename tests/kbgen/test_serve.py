@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from kbgen.build import build
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.serve import LiveSite, make_server, watch
 from tests.conftest import Project
@@ -75,6 +76,30 @@ def next_event(events: Any) -> dict[str, Any]:
         assert line, "the events stream ended"
     state: dict[str, Any] = json.loads(line.decode().removeprefix("data: "))
     return state
+
+
+def test_a_preview_started_on_a_built_site_warms_up_then_patches_it_right(
+    project: Project,
+) -> None:
+    """Started on a site built before, every tenant is unchanged; the preview then lists its
+    trees (and compiles, and counts words) ahead of the first edit, whose patch removes just
+    what no build makes any more."""
+    project.article("start/extra.md", "title: Extra\ncategory: getting_started")
+    options = BuildOptions(root=project.root, quiet=True)
+    build(options)
+    stray = project.root / "site/eur/articles/stray/index.html"  # no build makes it
+    stray.parent.mkdir()
+    stray.write_text("stray")
+    live = LiveSite(options)
+    live.rebuild()
+    assert options.site_dir / "eur" in live.state.left
+    (project.root / "content/eur/articles/start/extra.md").unlink()
+    live.rebuild()
+    assert live.error is None
+    assert not (project.root / "site/eur/articles/extra").exists()
+    assert not stray.parent.exists()
+    assert (project.root / "site/eur/articles/welcome/index.html").exists()
+    assert pagefind_text(project.root, "eur")  # the index folders were never listed as stale
 
 
 def test_pages_carry_the_reload_script_and_root_goes_home(served: Any) -> None:
