@@ -1,7 +1,10 @@
 """Build speed of kbgen against the library floor and three peers, on generated corpora.
 
 python -m bench.build [--sizes 100 500 2000 10000] [--memory 20000] [--peers mkdocs zensical hugo]
+                      [--sample-runs 5]
 
+First, a cold build of the repository's sample help center (a fresh process, no earlier
+output), the median of a few runs, beside the library floor over the same files.
 For each size: a full build (seconds, pages/s, peak memory of the whole process tree),
 an incremental rebuild after editing one article (CLI, and in-process as `kbgen serve` does),
 the ratio to the library floor (markdown-it-py + Whoosh + Pagefind, one after the other), and
@@ -164,6 +167,32 @@ def installed(keys: list[str]) -> list[Peer]:
     return peers
 
 
+SAMPLE = Path(__file__).resolve().parents[1] / "content"  # the repository's sample help center
+
+
+def cold_sample(runs: int, base: Path) -> None:
+    """Time a cold build of the sample help center: a fresh process and no earlier output
+    (site/, build/ and the render cache removed before each run); print the median."""
+    root = base / "sample"
+    shutil.copytree(SAMPLE, root / "content")
+    documents = sum(1 for _ in (root / "content").rglob("*.md"))
+    floor = library_floor(root / "content")
+    seconds = []
+    for _ in range(runs):
+        for output in ("site", "build"):
+            shutil.rmtree(root / output, ignore_errors=True)
+        seconds.append(run([*KBGEN, "--root", str(root), "build"]).seconds)
+    seconds.sort()
+    median = seconds[len(seconds) // 2]
+    print(
+        f"\n== the sample help center ({documents} Markdown files): cold build (fresh process, "
+        f"no earlier output) median {median:.2f} s, fastest {seconds[0]:.2f} s over {runs} runs; "
+        f"the library floor {floor['total']:.2f} s ({median / floor['total']:.1f}x the floor)",
+        flush=True,
+    )
+    shutil.rmtree(root)
+
+
 def memory_only(size: int, base: Path) -> None:
     root = base / f"corpus-{size}"
     generate(root, size, size // 10)
@@ -183,15 +212,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 500, 2000, 10000])
     parser.add_argument("--memory", type=int, nargs="*", default=[], help="sizes for memory only")
     parser.add_argument("--peers", nargs="*", choices=list(PEERS), default=list(PEERS))
     parser.add_argument("--no-mkdocs", action="store_true", help="the same as leaving mkdocs out")
+    parser.add_argument("--sample-runs", type=int, default=5, help="cold sample builds (0: none)")
     args = parser.parse_args()
     keys = [key for key in args.peers if not (args.no_mkdocs and key == "mkdocs")]
     peers = installed(keys)
     results: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="kbgen-bench-") as tmp:
+        if args.sample_runs > 0:
+            cold_sample(args.sample_runs, Path(tmp))
         for size in args.sizes:
             results[size] = measure(size, peers, Path(tmp))
         for size in args.memory:
