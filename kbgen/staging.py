@@ -210,7 +210,8 @@ def warm_up(checked: list[Checked], options: BuildOptions, state: BuildState) ->
         env = environment(options.root, item.tenant.id)
         for name in env.list_templates():
             if not name.startswith("static/"):
-                with contextlib.suppress(jinja2.TemplateError):  # a build says where, if used
+                # A writer's broken (or binary) file: the build reports it where it is used.
+                with contextlib.suppress(jinja2.TemplateError, UnicodeError, OSError):
                     env.get_template(name)
         vocabulary_files(item.site)
         state.leave(data_dir, files_under(data_dir, {INDEX_FOLDER}))

@@ -85,6 +85,7 @@ def test_a_preview_started_on_a_built_site_warms_up_then_patches_it_right(
     trees (and compiles, and counts words) ahead of the first edit, whose patch removes just
     what no build makes any more."""
     project.article("start/extra.md", "title: Extra\ncategory: getting_started")
+    project.write("content/eur/templates/notes.bin", b"\xff\xfe\x00")  # no template: no harm
     options = BuildOptions(root=project.root, quiet=True)
     build(options)
     stray = project.root / "site/eur/articles/stray/index.html"  # no build makes it
