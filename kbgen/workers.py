@@ -6,6 +6,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -41,13 +42,25 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+SETTLE_SECONDS = 0.1  # for a thread just joined to leave the system's list
+
+
 def _threads() -> int:
     """Return how many threads this process runs, those started outside Python's threading
-    module included (pytest-xdist's, a C library's) where the system tells."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return threading.active_count()
+    module included (pytest-xdist's, a C library's) where the system tells.
+
+    A thread Python has joined (the last process pool's) is still listed by the system for a
+    moment; counted, it sent every build's second pool to a fork server, half a second more.
+    """
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        try:
+            count = len(os.listdir("/proc/self/task"))
+        except OSError:
+            return threading.active_count()
+        if count <= threading.active_count() or time.monotonic() >= deadline:
+            return count
+        time.sleep(0.001)
 
 
 def _context() -> multiprocessing.context.BaseContext:

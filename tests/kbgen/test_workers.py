@@ -100,6 +100,27 @@ def test_a_thread_started_outside_the_threading_module_also_rules_out_forking() 
         release.release()
 
 
+SECOND_POOL = """
+from kbgen import workers
+if __name__ == "__main__":
+    for _ in range(5):
+        with workers.process_pool() as pool:
+            pool.submit(abs, 1).result()
+        print(workers._context().get_start_method())
+"""
+
+
+def test_a_pool_closed_a_moment_ago_does_not_rule_out_forking_the_next(tmp_path: Path) -> None:
+    """A build opens a pool to render and another to index: the first one's threads, joined,
+    must not send the second to a fork server (a process that imports kbgen first)."""
+    script = tmp_path / "second_pool.py"
+    script.write_text(SECOND_POOL)
+    repo = Path(workers.__file__).parents[1]
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, check=True, cwd=repo)  # fmt: skip
+    assert done.stdout.split() == ["fork"] * 5
+
+
 def test_a_progress_bar_on_a_terminal_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bar redrawn by a thread of its own would keep the build from forking its workers."""
 
