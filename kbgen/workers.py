@@ -50,7 +50,8 @@ def _threads() -> int:
     module included (pytest-xdist's, a C library's) where the system tells.
 
     A thread Python has joined (the last process pool's) is still listed by the system for a
-    moment; counted, it sent every build's second pool to a fork server, half a second more.
+    moment; counted, it sent every build's second pool to a fork server, which imports kbgen
+    before its first worker starts.
     """
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
