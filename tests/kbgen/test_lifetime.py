@@ -41,11 +41,16 @@ def _orphan_of_a_killed_parent(tmp_path: Path, start_child: str) -> int:
     return int(pid_file.read_text())
 
 
-def _wait_gone(pid: int) -> bool:
-    deadline = time.monotonic() + GONE_WITHIN
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not _alive(pid)
+def _assert_the_child_ends_with_its_killed_parent(tmp_path: Path, start_child: str) -> None:
+    pid = _orphan_of_a_killed_parent(tmp_path, start_child.replace("\n", "\n        "))
+    try:
+        deadline = time.monotonic() + GONE_WITHIN
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid)
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_pagefind_ends_with_the_build_that_started_it(tmp_path: Path) -> None:
@@ -60,12 +65,7 @@ def test_pagefind_ends_with_the_build_that_started_it(tmp_path: Path) -> None:
         "from kbgen.search import SiteIndexing\n"
         f"indexing = SiteIndexing(Path({str(tmp_path)!r}), 'en')"
     )
-    pid = _orphan_of_a_killed_parent(tmp_path, start.replace("\n", "\n        "))
-    try:
-        assert _wait_gone(pid)
-    finally:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+    _assert_the_child_ends_with_its_killed_parent(tmp_path, start)
 
 
 def test_worker_processes_end_with_the_build_that_started_them(tmp_path: Path) -> None:
@@ -76,12 +76,7 @@ def test_worker_processes_end_with_the_build_that_started_them(tmp_path: Path) -
         "pool = context.__enter__()\n"
         "pool.submit(record_pid_and_wait, str(pid_file))"
     )
-    pid = _orphan_of_a_killed_parent(tmp_path, start.replace("\n", "\n        "))
-    try:
-        assert _wait_gone(pid)
-    finally:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+    _assert_the_child_ends_with_its_killed_parent(tmp_path, start)
 
 
 def record_pid_and_wait(pid_file: str) -> None:
