@@ -137,8 +137,9 @@ def test_site_page(browser: Browser, site_url: str, name: str, device: str) -> N
 def _check_site_page(tab: Page, site_url: str, name: str, device: str) -> None:
     answer = tab.goto(site_url + SITE_PAGES[name])
     assert answer is not None and answer.status == (404 if "404" in name else 200)
-    if name == "search":  # Pagefind's results are drawn by script: wait for them
+    if name == "search":  # Pagefind's results are drawn by script: wait for them, filled in
         expect(tab.locator(".pagefind-ui__result").first).to_be_visible()
+        expect(tab.locator(".pagefind-ui__loading")).to_have_count(0)  # grey placeholders
     if name == "search, nothing found":
         expect(tab.locator("#no-results")).to_be_visible()
     if name == "search box open":  # the header's results as the reader types, one chosen

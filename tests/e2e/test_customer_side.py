@@ -92,7 +92,8 @@ def test_a_form_sent_back_focuses_its_problems_and_names_the_files(
     page.get_by_role("button", name="Send request").click()
     preview = page.locator(".files img.preview")  # beside its link, named by the link
     expect(preview).to_be_visible()
-    assert preview.evaluate("img => img.naturalWidth") == 4
+    # Visible is not loaded: decode() waits for the image (and fails if it is broken).
+    assert preview.evaluate("img => img.decode().then(() => img.naturalWidth)") == 4
 
 
 @pytest.fixture
