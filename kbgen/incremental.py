@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ class BuildState:
     behind: list[Lagging] = field(default_factory=list)  # sites whose search lags, oldest first
     left: dict[Path, Left] = field(default_factory=dict)  # output trees as the last build left them
 
-    def leave(self, folder: Path, files: set[str]) -> None:
+    def leave(self, folder: Path, files: Iterable[str]) -> None:
         """Remember the files a build just left in an output folder."""
         self.left[folder] = Left(_identity(folder), frozenset(files))
 

@@ -281,8 +281,8 @@ def commit_all(staged: list[Staged], state: BuildState | None) -> None:
             done.pages.commit(background_cleanup=background_cleanup)
             done.seal()
             if state is not None:
-                state.leave(done.data.final, set(done.data.written))
-                state.leave(done.pages.final, set(done.pages.written))
+                state.leave(done.data.final, done.data.written)
+                state.leave(done.pages.final, done.pages.written)
             log.info(
                 "%s: %d files (%d unchanged) in %s",
                 done.checked.tenant.id, len(done.pages.written), done.reused, done.pages.final,
