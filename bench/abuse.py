@@ -22,7 +22,11 @@ Prints p50/p99 of the healthy searches in each phase and of what the other clien
 through (a 429 when limited), the ratio of each loaded p99 to the quiet p99 (target: within 2x
 beside costly queries) and of costly to ordinary. The other clients run in a process of their
 own, as they would on machines of their own: their replies never wait behind the healthy
-clients' in one event loop. Every phase is bounded in time and in count.
+clients' in one event loop, and at the lowest CPU priority (--abusers-nice): on machines of
+their own, generating their requests would cost the server nothing, while here it shares its
+two cores. What the server spends on them (nginx's refusals, the service's answers) keeps its
+priority. The CPU seconds their process used are printed. Every phase is bounded in time and
+in count.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ import argparse
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import random
+import resource
 import string
 import sys
 import tempfile
@@ -46,7 +52,7 @@ from scripts.nginxfront import fronted
 
 HEALTHY_QUERIES = ["reset password", "invoice", "pasword", "refund plan", "export data",
                    "two factor", "cancel subscription", "webhok"]  # fmt: skip
-MAX_REQUESTS = 50_000  # per client and phase
+MAX_REQUESTS = 1_000_000  # per client and phase: the deadline ends a phase first
 
 
 def search_request(query: str, seed: int, front: bool) -> bytes:
@@ -105,9 +111,11 @@ async def one_client(port: int, front: bool, phase: Phase, deadline: float, pace
 
 
 def others(port: int, front: bool, count: int, seconds: float, queries: list[str] | None,
-           seeds: int) -> Phase:  # fmt: skip
-    """Run `count` clients sending back to back for `seconds` (in a process of their own)."""
+           seeds: int) -> tuple[Phase, float]:  # fmt: skip
+    """Run `count` clients sending back to back for `seconds` (in a process of their own);
+    return what they got and the CPU seconds their process spent."""
     phase = Phase(f"  its {count} clients", seconds=seconds)
+    before = resource.getrusage(resource.RUSAGE_SELF)
 
     async def clients() -> None:
         deadline = time.perf_counter() + seconds
@@ -115,12 +123,15 @@ def others(port: int, front: bool, count: int, seconds: float, queries: list[str
                                for i in range(count)))  # fmt: skip
 
     asyncio.run(clients())
-    return phase
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return phase, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-async def run(port: int, args: argparse.Namespace, pool: ProcessPoolExecutor) -> list[Phase]:
+async def run(port: int, args: argparse.Namespace, pool: ProcessPoolExecutor,
+              spent: list[float]) -> list[Phase]:  # fmt: skip
     """Return the phases: quiet; beside costly queries and those abusers; beside the same
-    clients sending one ordinary query (volume alone) and those clients."""
+    clients sending one ordinary query (volume alone) and those clients. Append to `spent`
+    the CPU seconds the other clients' process used in each of its two phases."""
     pace = args.healthy / args.rate  # each healthy client's interval
     loop = asyncio.get_running_loop()
 
@@ -139,7 +150,9 @@ async def run(port: int, args: argparse.Namespace, pool: ProcessPoolExecutor) ->
                                        args.seconds + 1, queries, seeds)  # fmt: skip
         await asyncio.sleep(0.5)  # they are sending before the healthy clients start
         watched = await healthy(name)
-        return [watched, await sending]
+        theirs, cpu = await sending
+        spent.append(cpu)
+        return [watched, theirs]
 
     await loop.run_in_executor(pool, time.sleep, 0)  # the other clients' process is ready
     await healthy("warm-up")
@@ -168,6 +181,8 @@ def main() -> None:
     parser.add_argument("--healthy", type=int, default=4, help="healthy clients")
     parser.add_argument("--rate", type=float, default=40.0, help="healthy searches per second")
     parser.add_argument("--abusers", type=int, default=5, help="clients sending costly queries")
+    parser.add_argument("--abusers-nice", type=int, default=19,
+                        help="the abusers' process niceness (0: as the server's)")  # fmt: skip
     parser.add_argument("--seconds", type=float, default=15.0, help="per phase")
     parser.add_argument("--threads", type=int, default=32, help="per process, as `intake serve`")
     parser.add_argument("--limits", action="store_true",
@@ -177,15 +192,19 @@ def main() -> None:
     args = parser.parse_args()
     if min(args.healthy, args.abusers) < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--healthy, --abusers, --rate and --seconds must be positive")
+    if not 0 <= args.abusers_nice <= 19:
+        parser.error("--abusers-nice must be from 0 to 19 (a lower one needs root)")
     # With --limits, the service runs as behind one proxy, with its rate limits on: each client
     # is an address of its own, as on a public deployment.
     limited = args.limits or args.front
     settings = {"RATELIMIT_ENABLED": "1", "TRUSTED_PROXIES": "1"} if limited else {}
     spawn = multiprocessing.get_context("spawn")
+    spent: list[float] = []
     with (served("sqlite", 1, args.threads, args.articles, settings) as service,
           entry(service.port, args.front) as port,
-          ProcessPoolExecutor(1, mp_context=spawn) as pool):  # fmt: skip
-        phases = asyncio.run(run(port, args, pool))
+          ProcessPoolExecutor(1, mp_context=spawn, initializer=os.nice,
+                              initargs=(args.abusers_nice,)) as pool):  # fmt: skip
+        phases = asyncio.run(run(port, args, pool, spent))
     size = f"{args.articles} generated articles" if args.articles else "the sample help center"
     limits = ("on, behind nginx" if args.front else "on") if limited else "off"
     print(f"intake abuse benchmark: {size}, {args.healthy} healthy clients at {args.rate:g}"
@@ -193,6 +212,8 @@ def main() -> None:
           f" rate limits {limits}")  # fmt: skip
     for phase in phases:
         print(phase.line())
+    print(f"the other clients' process used {spent[0]:.1f} CPU s beside the costly phase and"
+          f" {spent[1]:.1f} beside the ordinary one ({args.seconds + 1:g} s each)")  # fmt: skip
     quiet, costly, ordinary = phases[0], phases[1], phases[3]
     ratio = costly.percentile(99) / quiet.percentile(99)
     volume = ordinary.percentile(99) / quiet.percentile(99)
