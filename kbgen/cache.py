@@ -1,12 +1,15 @@
 """The render cache: each document's HTML and text on disk, keyed by everything that shapes it.
 
 Holding rendered pages on disk instead of in memory keeps peak memory flat as a site grows, and
-lets a rebuild skip every document whose source and link targets did not change.
+lets a rebuild skip every document whose source and link targets did not change. Each
+rendering is one file (its facts, then its HTML and text): a cold build of a small site spends
+much of its time creating files, and three per document were a third of them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -22,7 +25,24 @@ from kbgen.render import AnchorRef, Heading, LinkTable, Rendered
 
 EXCERPT_CHARS = 300
 # Bump when rendering changes in a way the key cannot see (a new plugin, a changed rule).
-RENDER_FORMAT = "7"
+RENDER_FORMAT = "8"
+ENTRY = ".entry"  # a rendering's file: 4 bytes giving the facts' length, facts, HTML, text
+FACTS_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A run of UTF-8 text inside a file, read only when asked for (picklable, so a worker
+    indexing a document reads its text itself)."""
+
+    path: Path
+    start: int
+    size: int = -1  # bytes; -1: to the end of the file
+
+    def read_text(self) -> str:
+        with open(self.path, "rb") as handle:
+            handle.seek(self.start)
+            return handle.read(self.size).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -38,7 +58,9 @@ class Stored:
     excerpt: str
     has_code: bool = False
     words: frozenset[str] = frozenset()
-    path: Path | None = None  # folder/key; .html and .txt beside it
+    html_size: int = 0  # bytes of HTML in the entry; the text follows it to the end
+    path: Path | None = None  # the entry's file, set once written or read (not in its facts)
+    body_at: int = 0  # where the HTML starts in it
     inline_html: str | None = None
     inline_text: str | None = None
 
@@ -46,13 +68,19 @@ class Stored:
     def html(self) -> str:
         if self.inline_html is not None or self.path is None:
             return self.inline_html or ""
-        return self.path.with_suffix(".html").read_text(encoding="utf-8")
+        return Slice(self.path, self.body_at, self.html_size).read_text()
 
     @property
     def text(self) -> str:
+        found = self.text_source
+        return found if isinstance(found, str) else found.read_text()
+
+    @property
+    def text_source(self) -> str | Slice:
+        """Return the text, or where it is on disk when it was not read."""
         if self.inline_text is not None or self.path is None:
             return self.inline_text or ""
-        return self.path.with_suffix(".txt").read_text(encoding="utf-8")
+        return Slice(self.path, self.body_at + self.html_size)
 
 
 def render_key(source: Source, allow_html: bool) -> str:
@@ -106,10 +134,7 @@ class RenderStore:
             return stored
         base = self._base(key) if stored is None else None
         if base is not None:
-            try:
-                stored = pickle.loads(base.with_suffix(".meta").read_bytes())
-            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
-                return None
+            stored = _read_facts(base.with_suffix(ENTRY))
         if stored is None or any(table.lookup(t) != found for t, found in stored.deps):
             return None
         self.memory[key] = stored
@@ -138,12 +163,17 @@ class RenderStore:
         if not self.writable or base is None:
             inline = Stored(**facts, inline_html=rendered.html, inline_text=rendered.text)  # type: ignore[arg-type]
             return inline
+        html = rendered.html.encode()
+        stored = Stored(**facts, html_size=len(html))  # type: ignore[arg-type]
+        meta = pickle.dumps(stored)
         base.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(base.with_suffix(".html"), rendered.html.encode())
-        atomic_write(base.with_suffix(".txt"), rendered.text.encode())
-        stored = Stored(**facts, path=base)  # type: ignore[arg-type]
-        # The .meta file goes last: its presence says the entry is complete.
-        atomic_write(base.with_suffix(".meta"), pickle.dumps(stored))
+        path = base.with_suffix(ENTRY)
+        # One write, renamed into place: a reader finds the whole entry or none.
+        atomic_write(
+            path,
+            b"".join((len(meta).to_bytes(FACTS_LENGTH), meta, html, rendered.text.encode())),
+        )
+        stored = dataclasses.replace(stored, path=path, body_at=FACTS_LENGTH + len(meta))
         self.memory[key] = stored
         return stored
 
@@ -160,18 +190,39 @@ class RenderStore:
         if not self.writable or self.folder is None or not self.folder.is_dir():
             return
         if self._stored is None:
-            stored |= {meta.stem for meta in self.folder.glob("*/*.meta")}
+            stored |= {entry.stem for entry in self.folder.glob(f"*/*{ENTRY}")}
             _remove_stale_temporaries(self.folder)
+            _remove_other_formats(self.folder)
         for key in stored - keep:
-            base = _entry(self.folder, key)
-            for suffix in (".meta", ".html", ".txt"):
-                base.with_suffix(suffix).unlink(missing_ok=True)
+            _entry(self.folder, key).with_suffix(ENTRY).unlink(missing_ok=True)
         self._stored = stored & keep
 
 
 def _entry(folder: Path, key: str) -> Path:
-    """Return where a rendering's files are, less their suffixes: <folder>/<key[:2]>/<key>."""
+    """Return where a rendering's file is, less its suffix: <folder>/<key[:2]>/<key>."""
     return folder / key[:2] / key
+
+
+def _read_facts(path: Path) -> Stored | None:
+    """Return an entry's facts (its HTML and text stay on disk), or None if it is missing or
+    unreadable: a cache miss renders the document again."""
+    try:
+        with open(path, "rb") as handle:
+            size = int.from_bytes(handle.read(FACTS_LENGTH))
+            stored = pickle.loads(handle.read(size))
+    except (OSError, EOFError, ValueError, pickle.UnpicklingError, AttributeError, TypeError):
+        return None
+    if not isinstance(stored, Stored):
+        return None
+    return dataclasses.replace(stored, path=path, body_at=FACTS_LENGTH + size)
+
+
+def _remove_other_formats(folder: Path) -> None:
+    """Delete what an earlier version of the cache left (its .meta, .html and .txt files)."""
+    for path in folder.glob("*/*"):
+        if path.suffix != ENTRY and not path.name.startswith(TEMPORARY):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def _remove_stale_temporaries(folder: Path) -> None:

@@ -56,13 +56,13 @@ def search_docs(site: TenantSite) -> list[SearchDoc]:
     """Return the search documents of every published article and FAQ (bodies stay on disk)."""
     docs = []
     for a in site.articles:
-        body = a.doc.path.with_suffix(".txt") if a.doc.path else a.text
+        body = a.doc.text_source
         docs.append(
             SearchDoc("article", a.slug, a.meta.title, a.meta.summary, a.meta.tags,
                       a.meta.category.value, a.url, body, a.doc.key)
         )  # fmt: skip
     for f in site.faqs:
-        body = f.doc.path.with_suffix(".txt") if f.doc.path else f.text
+        body = f.doc.text_source
         docs.append(
             SearchDoc("faq", f.slug, f.meta.question, "", (), f.meta.category.value, f.url,
                       body, f.doc.key)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
@@ -52,6 +52,12 @@ FIELD_BOOSTS = {"title": 4.0, "text": 1.0}
 SEARCHED = {"title_terms": FIELD_BOOSTS["title"], "text": FIELD_BOOSTS["text"]}
 
 
+class StoredText(Protocol):
+    """Text kept on disk until indexed (a file, or the render cache's part of one)."""
+
+    def read_text(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class SearchDoc:
     """One article or FAQ as the index sees it: plain text, no markup."""
@@ -63,7 +69,7 @@ class SearchDoc:
     tags: tuple[str, ...]
     category: str
     url: str
-    body: str | Path  # the text, or the file that holds it (read only when indexed)
+    body: str | StoredText  # the text, or where it is (read only when indexed)
     version: str = ""  # changes whenever the body does, e.g. the render cache key
 
     @property
@@ -78,7 +84,7 @@ class SearchDoc:
 
     def fields(self) -> dict[str, str]:
         """Return the stored and indexed fields of the document."""
-        body = self.body if isinstance(self.body, str) else self.body.read_text(encoding="utf-8")
+        body = self.body if isinstance(self.body, str) else self.body.read_text()
         return {
             "key": self.key,
             "kind": self.kind,

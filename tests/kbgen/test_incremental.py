@@ -219,13 +219,43 @@ def test_a_template_edited_again_in_the_same_process_is_compiled_again(sample: P
 
 def test_render_cache_skips_unchanged_documents(sample: Path) -> None:
     cache = sample / "build/.cache/eur/render"
-    before = {p: p.stat().st_mtime_ns for p in cache.glob("*/*.meta")}
+    before = {p: p.stat().st_mtime_ns for p in cache.glob("*/*.entry")}
     edit(sample)
     build(BuildOptions(root=sample, today=TODAY))
-    after = {p: p.stat().st_mtime_ns for p in cache.glob("*/*.meta")}
+    after = {p: p.stat().st_mtime_ns for p in cache.glob("*/*.entry")}
     kept = [p for p in before if p in after and after[p] == before[p]]
     assert len(kept) >= len(before) - 4  # only edited documents (and their linkers) re-render
     assert len(after) == len(before)  # one deleted, one added; stale entries are pruned
+
+
+def test_each_rendering_is_one_file_in_the_cache(sample: Path) -> None:
+    # A cold build of a small site spends much of its time creating files: one per document.
+    documents = len(list((sample / "content/eur").rglob("*.md")))
+    cached = [p for p in (sample / "build/.cache/eur/render").rglob("*") if p.is_file()]
+    assert 0 < len(cached) <= documents
+    assert {p.suffix for p in cached} == {".entry"}
+
+
+def test_a_moved_project_reuses_its_render_cache(sample: Path, tmp_path: Path) -> None:
+    expected = site_files(sample)
+    moved = tmp_path / "moved"
+    shutil.move(sample, moved)
+    shutil.rmtree(moved / "site")  # every page is made again, from the cached renderings
+    stamps = {p: p.stat().st_mtime_ns for p in (moved / "build/.cache").rglob("*.entry")}
+    build(BuildOptions(root=moved, today=TODAY))
+    assert site_files(moved) == expected
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # read, not rendered again
+
+
+def test_an_earlier_versions_cache_files_are_pruned(sample: Path) -> None:
+    cache = sample / "build/.cache/eur/render"
+    folder = next(cache.iterdir())
+    left = [folder / f"{'0' * 64}{suffix}" for suffix in (".meta", ".html", ".txt")]
+    for path in left:
+        path.write_bytes(b"from an earlier version")
+    edit(sample)
+    build(BuildOptions(root=sample, today=TODAY))
+    assert not any(path.exists() for path in left)
 
 
 def test_the_preview_prunes_the_renderings_its_edits_replace(tmp_path: Path) -> None:
@@ -235,12 +265,12 @@ def test_the_preview_prunes_the_renderings_its_edits_replace(tmp_path: Path) -> 
     state = BuildState(defer_pagefind=True)  # one process, as kbgen serve builds
     cache = root / "build/.cache/eur/render"
     build(options, state)
-    first = set(cache.glob("*/*.meta"))
+    first = set(cache.glob("*/*.entry"))
     for n in range(2):
         refunds = root / "content/eur/articles/billing/refunds.md"
         refunds.write_text(refunds.read_text() + f"\nEdit number {n}.\n")
         build(options, state)
-    now = set(cache.glob("*/*.meta"))
+    now = set(cache.glob("*/*.entry"))
     assert len(now) == len(first)  # each edit's new rendering replaced the one before
     assert len(now - first) == 1
     state.catch_up()

@@ -236,7 +236,7 @@ def test_a_caught_up_preview_leaves_a_site_the_next_build_keeps(project: Project
 def test_a_killed_builds_temporary_cache_files_are_pruned(project: Project) -> None:
     options = BuildOptions(root=project.root, quiet=True)
     build(options)
-    [folder] = {p.parent for p in (project.root / "build/.cache/eur/render").glob("*/*.meta")}
+    [folder] = {p.parent for p in (project.root / "build/.cache/eur/render").glob("*/*.entry")}
     old, fresh = folder / ".tmp-killed", folder / ".tmp-writing-now"
     old.write_bytes(b"half")
     fresh.write_bytes(b"half")
