@@ -315,6 +315,7 @@ class _Searchers:
         self.lexicon: Lexicon | None = None
         self.collection: Collection | None = None
         self.postings = _PostingsCache()
+        self.shown = _ShownCache()
         self.reading = threading.Lock()  # the words and documents are read once, by one thread
         self.frequencies: dict[str, int] = {}  # word -> documents holding it in "text"
 
@@ -426,6 +427,37 @@ class _PostingsCache:
         return found
 
 
+CACHED_SHOWN_CHARS = 4_000_000  # per index generation: the texts of the documents shown lately
+
+
+class _ShownCache:
+    """The stored fields of the documents results showed lately, up to CACHED_SHOWN_CHARS of
+    their texts: Whoosh decompresses a document's fields on every read, a third of the time
+    of a search answered with ten results, and the same few pages answer most searches."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.fields: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self.held = 0
+
+    def get(self, searcher: Any, doc: int) -> dict[str, Any]:
+        """Return document `doc`'s stored fields (never to be changed by the caller)."""
+        with self.lock:
+            found = self.fields.get(doc)
+            if found is not None:
+                self.fields.move_to_end(doc)
+                return found
+        found = dict(searcher.stored_fields(doc))
+        with self.lock:
+            if doc not in self.fields:
+                self.fields[doc] = found
+                self.held += len(found.get("body", ""))
+            while self.held > CACHED_SHOWN_CHARS and len(self.fields) > 1:
+                _doc, dropped = self.fields.popitem(last=False)
+                self.held -= len(dropped.get("body", ""))
+        return found
+
+
 IDLE_SEARCHERS = 8
 TEXT_FIELDS = tuple(SEARCHED)
 _pools_lock = threading.Lock()
@@ -522,7 +554,7 @@ def _search(
         return pool.postings.get(reader, live, field, term, known=True)
 
     ranked = rank(collection, postings, words, SEARCHED, allowed, limit)
-    return [_result(searcher.stored_fields(doc), score, terms) for doc, score in ranked]
+    return [_result(pool.shown.get(searcher, doc), score, terms) for doc, score in ranked]
 
 
 def _result(fields: dict[str, Any], score: float, terms: list[str]) -> SearchResult:

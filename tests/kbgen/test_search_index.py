@@ -151,6 +151,29 @@ def test_hostile_queries_return_a_list(indexed: Project, query: str) -> None:
     assert isinstance(slugs(indexed, query), list)
 
 
+def test_a_results_snippet_follows_an_edit_of_its_text(indexed: Project) -> None:
+    [before] = search("eur", "refund", build_dir=indexed.root / "build", limit=1)
+    assert "original card" in before.snippet
+    indexed.article(
+        "billing/refunds.md",
+        "title: Request a refund\ncategory: billing\ntags: [refund, money]",
+        "We refund the unused part of your plan by bank transfer.\n",
+    )
+    build(BuildOptions(root=indexed.root))
+    [after] = search("eur", "refund", build_dir=indexed.root / "build", limit=1)
+    assert "bank transfer" in after.snippet and "original card" not in after.snippet
+
+
+def test_the_texts_kept_for_results_stay_within_their_bound(
+    indexed: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(whoosh_index, "CACHED_SHOWN_CHARS", 10)  # less than any one text
+    for query in ("refund", "password", "jobs", "refund password jobs"):
+        assert slugs(indexed, query)
+    [pool] = [p for folder, p in whoosh_index._pools.items() if indexed.root in folder.parents]
+    assert len(pool.shown.fields) == 1  # only the last one read is kept
+
+
 def test_stale_documents_never_survive_a_rebuild(indexed: Project) -> None:
     (indexed.root / "content/eur/articles/billing/refunds.md").unlink()
     indexed.article(
