@@ -13,36 +13,54 @@ import dataclasses
 import hashlib
 import os
 import pickle
+import struct
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from kbgen import __version__
-from kbgen.errors import Problem
+from kbgen.errors import KbgenError, Problem
 from kbgen.load import Source
 from kbgen.render import AnchorRef, Heading, LinkTable, Rendered
 
 EXCERPT_CHARS = 300
 # Bump when rendering changes in a way the key cannot see (a new plugin, a changed rule).
 RENDER_FORMAT = "8"
-ENTRY = ".entry"  # a rendering's file: 4 bytes giving the facts' length, facts, HTML, text
-FACTS_LENGTH = 4
+ENTRY = ".entry"  # a rendering's file: a header of three lengths, then facts, HTML, text
+HEADER = struct.Struct("<III")  # bytes of the facts, of the HTML, of the text
+FACTS, HTML, TEXT = range(3)
+
+
+def _parts(handle: BinaryIO, path: Path) -> tuple[int, int, int]:
+    """Read an entry's header; raise ValueError unless the file holds exactly what it says."""
+    lengths = HEADER.unpack(handle.read(HEADER.size))
+    if os.fstat(handle.fileno()).st_size != HEADER.size + sum(lengths):
+        raise ValueError(f"{path} does not hold what its header says")
+    return lengths
 
 
 @dataclass(frozen=True)
 class Slice:
-    """A run of UTF-8 text inside a file, read only when asked for (picklable, so a worker
-    indexing a document reads its text itself)."""
+    """The HTML or text of a cache entry, read only when asked for (picklable, so a worker
+    indexing a document reads its text itself). Each read finds the part from the header of
+    the file it opened: an entry replaced meanwhile is read whole, never at old offsets."""
 
     path: Path
-    start: int
-    size: int = -1  # bytes; -1: to the end of the file
+    part: int  # HTML or TEXT
 
     def read_text(self) -> str:
         with open(self.path, "rb") as handle:
-            handle.seek(self.start)
-            return handle.read(self.size).decode("utf-8")
+            try:
+                lengths = _parts(handle, self.path)
+            except (ValueError, struct.error) as exc:
+                raise KbgenError(
+                    f"{self.path}: this render cache entry is damaged; delete build/.cache "
+                    "and build again"
+                ) from exc
+            handle.seek(HEADER.size + sum(lengths[: self.part]))
+            return handle.read(lengths[self.part]).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -58,9 +76,7 @@ class Stored:
     excerpt: str
     has_code: bool = False
     words: frozenset[str] = frozenset()
-    html_size: int = 0  # bytes of HTML in the entry; the text follows it to the end
     path: Path | None = None  # the entry's file, set once written or read (not in its facts)
-    body_at: int = 0  # where the HTML starts in it
     inline_html: str | None = None
     inline_text: str | None = None
 
@@ -68,7 +84,7 @@ class Stored:
     def html(self) -> str:
         if self.inline_html is not None or self.path is None:
             return self.inline_html or ""
-        return Slice(self.path, self.body_at, self.html_size).read_text()
+        return Slice(self.path, HTML).read_text()
 
     @property
     def text(self) -> str:
@@ -80,7 +96,7 @@ class Stored:
         """Return the text, or where it is on disk when it was not read."""
         if self.inline_text is not None or self.path is None:
             return self.inline_text or ""
-        return Slice(self.path, self.body_at + self.html_size)
+        return Slice(self.path, TEXT)
 
 
 def render_key(source: Source, allow_html: bool) -> str:
@@ -163,17 +179,13 @@ class RenderStore:
         if not self.writable or base is None:
             inline = Stored(**facts, inline_html=rendered.html, inline_text=rendered.text)  # type: ignore[arg-type]
             return inline
-        html = rendered.html.encode()
-        stored = Stored(**facts, html_size=len(html))  # type: ignore[arg-type]
-        meta = pickle.dumps(stored)
+        stored = Stored(**facts)  # type: ignore[arg-type]
+        parts = (pickle.dumps(stored), rendered.html.encode(), rendered.text.encode())
         base.parent.mkdir(parents=True, exist_ok=True)
         path = base.with_suffix(ENTRY)
         # One write, renamed into place: a reader finds the whole entry or none.
-        atomic_write(
-            path,
-            b"".join((len(meta).to_bytes(FACTS_LENGTH), meta, html, rendered.text.encode())),
-        )
-        stored = dataclasses.replace(stored, path=path, body_at=FACTS_LENGTH + len(meta))
+        atomic_write(path, HEADER.pack(*map(len, parts)) + b"".join(parts))
+        stored = dataclasses.replace(stored, path=path)
         self.memory[key] = stored
         return stored
 
@@ -204,17 +216,16 @@ def _entry(folder: Path, key: str) -> Path:
 
 
 def _read_facts(path: Path) -> Stored | None:
-    """Return an entry's facts (its HTML and text stay on disk), or None if it is missing or
-    unreadable: a cache miss renders the document again."""
+    """Return an entry's facts (its HTML and text stay on disk), or None if it is missing,
+    cut short or unreadable: a cache miss renders the document again."""
     try:
         with open(path, "rb") as handle:
-            size = int.from_bytes(handle.read(FACTS_LENGTH))
-            stored = pickle.loads(handle.read(size))
-    except (OSError, EOFError, ValueError, pickle.UnpicklingError, AttributeError, TypeError):
+            stored = pickle.loads(handle.read(_parts(handle, path)[FACTS]))
+        if isinstance(stored, Stored):
+            return dataclasses.replace(stored, path=path)
+    except Exception:  # noqa: BLE001 (a missing file, or damaged bytes unpickled: a miss)
         return None
-    if not isinstance(stored, Stored):
-        return None
-    return dataclasses.replace(stored, path=path, body_at=FACTS_LENGTH + size)
+    return None
 
 
 def _remove_other_formats(folder: Path) -> None:

@@ -12,11 +12,12 @@ import os
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from whoosh import index as whoosh_index
@@ -53,7 +54,7 @@ SEARCHED = {"title_terms": FIELD_BOOSTS["title"], "text": FIELD_BOOSTS["text"]}
 
 
 class StoredText(Protocol):
-    """Text kept on disk until indexed (a file, or the render cache's part of one)."""
+    """Text kept on disk until indexed (the render cache's part of an entry), read whole."""
 
     def read_text(self) -> str: ...
 
@@ -437,17 +438,17 @@ class _ShownCache:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.fields: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self.fields: OrderedDict[int, Mapping[str, Any]] = OrderedDict()
         self.held = 0
 
-    def get(self, searcher: Any, doc: int) -> dict[str, Any]:
-        """Return document `doc`'s stored fields (never to be changed by the caller)."""
+    def get(self, searcher: Any, doc: int) -> Mapping[str, Any]:
+        """Return document `doc`'s stored fields, read-only: every thread shares them."""
         with self.lock:
             found = self.fields.get(doc)
             if found is not None:
                 self.fields.move_to_end(doc)
                 return found
-        found = dict(searcher.stored_fields(doc))
+        found = MappingProxyType(searcher.stored_fields(doc))
         with self.lock:
             if doc not in self.fields:
                 self.fields[doc] = found
@@ -468,7 +469,8 @@ OPEN_ATTEMPTS = 5
 @contextmanager
 def _borrowed(folder: Path) -> Iterator[tuple[Any, _Searchers]]:
     """Lend a searcher of the index now in `folder` to this thread, with its generation's
-    pool (the words, the documents and the cached postings every searcher of it shares)."""
+    pool (the words, the documents, the cached postings and the fields of documents shown
+    lately: what every searcher of it shares)."""
     pool, searcher = _open(folder)
     try:
         with pool.reading:
@@ -557,7 +559,7 @@ def _search(
     return [_result(pool.shown.get(searcher, doc), score, terms) for doc, score in ranked]
 
 
-def _result(fields: dict[str, Any], score: float, terms: list[str]) -> SearchResult:
+def _result(fields: Mapping[str, Any], score: float, terms: list[str]) -> SearchResult:
     return SearchResult(
         kind=fields["kind"],
         slug=fields["slug"],

@@ -11,7 +11,9 @@ import pytest
 
 from kbgen import incremental
 from kbgen.build import BuildState, build
+from kbgen.cache import HEADER, RenderStore
 from kbgen.config import BuildOptions
+from kbgen.render import LinkTable, Rendered
 from kbgen.search import indexed_documents, search, whoosh_index
 from tests.conftest import REPO, Project
 
@@ -256,6 +258,31 @@ def test_an_earlier_versions_cache_files_are_pruned(sample: Path) -> None:
     edit(sample)
     build(BuildOptions(root=sample, today=TODAY))
     assert not any(path.exists() for path in left)
+
+
+def test_a_cache_entry_cut_short_is_rendered_again(sample: Path) -> None:
+    # A machine losing power after a rename can leave a file shorter than was written.
+    expected = site_files(sample)
+    entries = sorted((sample / "build/.cache/eur/render").rglob("*.entry"))
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:-7])  # the end of the text, cut
+    shutil.rmtree(sample / "site")
+    build(BuildOptions(root=sample, today=TODAY))
+    assert site_files(sample) == expected
+    for entry in entries:  # each made again, whole
+        data = entry.read_bytes()
+        assert len(data) == HEADER.size + sum(HEADER.unpack(data[: HEADER.size]))
+
+
+def test_a_rendering_replaced_under_its_key_is_read_whole(tmp_path: Path) -> None:
+    # Two processes (kbgen serve and a CLI build) can hold the same key, and a rendering whose
+    # link targets changed is made again under it, with other lengths.
+    table = LinkTable(pages={}, assets=frozenset(), base_path="/eur/")
+    first, second = RenderStore(tmp_path, True), RenderStore(tmp_path, True)
+    held = first.put("k" * 64, Rendered("<p>short</p>", [], "short"))
+    second.put("k" * 64, Rendered("<p>much longer than before</p>", [], "much longer"))
+    assert (held.html, held.text) == ("<p>much longer than before</p>", "much longer")
+    assert first.get("k" * 64, table) is held  # this process's facts stay as they were
 
 
 def test_the_preview_prunes_the_renderings_its_edits_replace(tmp_path: Path) -> None:
