@@ -45,26 +45,30 @@ EDITS = 5  # edits timed in one kbgen serve-like process: the first, then the on
 
 
 def in_process_rebuild(root: Path) -> list[tuple[float, float]]:
-    """Time rebuilds the way `kbgen serve` does them: in a process that has built before,
-    one edit after another; return (seconds to swap the site in, Pagefind's lag) per edit."""
+    """Time rebuilds the way `kbgen serve` does them (kbgen.serve.LiveSite.rebuild): in a
+    process that has built before, one edit after another, each build followed by the search
+    indexes' catch-up and the warm-up for the next edit; return (seconds to swap the site in,
+    the indexes' lag) per edit."""
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
         "from kbgen.build import BuildState, build\n"
         "from kbgen.config import BuildOptions\n"
+        "from kbgen.staging import warm_up\n"
         "if __name__ == '__main__':\n"
         "    options = BuildOptions(root=Path(sys.argv[1]), quiet=True)\n"
         "    state = BuildState(defer_pagefind=True)\n"
-        "    build(options, state)\n"
+        "    warm_up(build(options, state), options, state)\n"
         "    state.catch_up()\n"
         "    articles = sorted((options.content_dir / 'eur' / 'articles').rglob('*.md'))\n"
         f"    for article in articles[1:{EDITS + 1}]:\n"
         "        article.write_text(article.read_text() + '\\nAnother sentence.\\n')\n"
         "        started = time.perf_counter()\n"
-        "        build(options, state)\n"
+        "        checked = build(options, state)\n"
         "        swapped = time.perf_counter()\n"
         "        state.catch_up()\n"
         "        print(swapped - started, time.perf_counter() - swapped)\n"
+        "        warm_up(checked, options, state)\n"
     )
     script = root / "rebuild.py"
     script.write_text(code)
