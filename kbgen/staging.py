@@ -30,7 +30,14 @@ from kbgen.incremental import (
 from kbgen.manifest import manifest, search_docs
 from kbgen.pages import environment, render_pages, template_fingerprint
 from kbgen.progress import progress
-from kbgen.search import BUNDLE, INDEX_FOLDER, SiteIndexing, updatable, write_index
+from kbgen.search import (
+    BUNDLE,
+    INDEX_FOLDER,
+    SiteIndexing,
+    read_by_pagefind,
+    updatable,
+    write_index,
+)
 from kbgen.validate import Checked
 from kbgen.vocabulary import vocabulary_files
 from kbgen.workers import PARALLEL_THRESHOLD, process_pool
@@ -109,13 +116,26 @@ def start_whoosh(staged: Staged, options: BuildOptions, pool: Executor | None) -
 
 
 def write_pages(
-    staged: Staged, env: jinja2.Environment, options: BuildOptions, records: PageRecords
+    staged: Staged,
+    env: jinja2.Environment,
+    options: BuildOptions,
+    records: PageRecords,
+    searchable_written: Callable[[], object] = lambda: None,
 ) -> None:
-    """Write the tenant's pages into staging, linking those unchanged since the last build."""
+    """Write the tenant's pages into staging, linking those unchanged since the last build.
+
+    The pages Pagefind reads come first, and `searchable_written` is called once they are
+    all written: Pagefind can index them while the other pages (tags, categories, the home
+    page) are made.
+    """
     tenant, pages = staged.checked.tenant, staged.pages
-    jobs = list(render_pages(env, staged.checked.site))
+    jobs = sorted(render_pages(env, staged.checked.site), key=lambda j: not read_by_pagefind(j.rel))
+    pending = True  # searchable_written is still to be called
     with progress(f"{tenant.id}: write", len(jobs), options.quiet) as advance:
         for job in jobs:
+            if pending and not read_by_pagefind(job.rel):
+                searchable_written()
+                pending = False
             last = records.reusable(job)
             if last is not None:
                 pages.link(job.rel, last, job.origin)
@@ -137,6 +157,8 @@ def write_pages(
     for asset in sorted(staged.checked.assets):
         source = options.content_dir / tenant.id / asset
         pages.copy(str(asset), source, str(source))
+    if pending:
+        searchable_written()
 
 
 def start_pagefind(
@@ -168,10 +190,13 @@ def stage_tenant(
     options: BuildOptions,
     pool: Executor | None,
     state: BuildState | None,
-    pagefind_after: Callable[[], object] = lambda: None,
+    pagefind_after: Callable[[], object] | None = None,
 ) -> Staged | None:
-    """Fill a tenant's staging trees, or return None when nothing it depends on changed;
-    its Pagefind run starts once `pagefind_after` returns."""
+    """Fill a tenant's staging trees, or return None when nothing it depends on changed.
+
+    Its Pagefind run starts as soon as the pages it reads are written; given
+    `pagefind_after` (another tenant's run to wait for), once every page is, so that the
+    wait holds up no writing."""
     env = environment(options.root, checked.tenant.id)
     stamp = fingerprint(checked, template_fingerprint(env), options)
     if unchanged(checked.tenant.id, stamp, options):
@@ -181,9 +206,12 @@ def stage_tenant(
     try:
         start_whoosh(staged, options, pool)
         records = PageRecords(options, checked.tenant.id)
-        write_pages(staged, env, options, records)
         staged.stamp = stamp_json(stamp)
-        start_pagefind(staged, state, pagefind_after)
+        if pagefind_after is None:
+            write_pages(staged, env, options, records, lambda: start_pagefind(staged, state))
+        else:
+            write_pages(staged, env, options, records)
+            start_pagefind(staged, state, pagefind_after)
         staged.data.write("manifest.json", manifest(checked.site), "kbgen/manifest.py")
         staged.data.write(PAGES_FILE, records.to_json(), ORIGIN)
         if not isinstance(staged.data, PatchTree) and not staged.search_lags:
@@ -260,7 +288,7 @@ def stage_all(
         with ExitStack() as stack:
             pool = stack.enter_context(process_pool()) if documents >= PARALLEL_THRESHOLD else None
             for item in checked:
-                after = staged[-1].pagefind if staged and one_at_a_time else lambda: None
+                after = staged[-1].pagefind if staged and one_at_a_time else None
                 if done := stage_tenant(item, options, pool, state, after):
                     staged.append(done)
             for done in staged:

@@ -5,7 +5,7 @@ Each engine stays behind its own module (`whoosh_index`, `pagefind`); import fro
 
 from __future__ import annotations
 
-from kbgen.search.pagefind import BUNDLE, SiteIndexing
+from kbgen.search.pagefind import BUNDLE, SiteIndexing, read_by_pagefind
 from kbgen.search.whoosh_index import (
     INDEX_FOLDER,
     INDEX_FORMAT,
@@ -27,6 +27,7 @@ __all__ = [
     "SearchResult",
     "SiteIndexing",
     "indexed_documents",
+    "read_by_pagefind",
     "search",
     "search_folder",
     "snippet",

@@ -14,7 +14,13 @@ from kbgen.lifetime import end_with_parent
 
 BUNDLE = "pagefind"
 # Only these pages carry data-pagefind-body; skipping the rest (home, lists, redirects) saves time.
-INDEXED = "{articles,faq}/**/*.html"
+INDEXED_FOLDERS = ("articles", "faq")
+INDEXED = f"{{{','.join(INDEXED_FOLDERS)}}}/**/*.html"
+
+
+def read_by_pagefind(rel: str) -> bool:
+    """Say whether Pagefind reads the site's file `rel` (it may read fewer: never more)."""
+    return rel.endswith(".html") and rel.partition("/")[0] in INDEXED_FOLDERS
 
 
 def pagefind_command() -> list[str]:

@@ -19,7 +19,7 @@ from kbgen import staging
 from kbgen.build import BuildState, build
 from kbgen.config import BuildOptions
 from kbgen.errors import ContentError, KbgenError
-from kbgen.search import SiteIndexing, search
+from kbgen.search import SiteIndexing, read_by_pagefind, search
 from kbgen.search.pagefind import pagefind_command
 from tests.conftest import REPO, Project
 from tests.kbgen.test_incremental import pagefind_text, site_files
@@ -273,6 +273,31 @@ def test_on_a_large_site_each_tenants_pagefind_run_waits_for_the_last(
     monkeypatch.setattr(staging, "SERIAL_PAGEFIND", 1)
     build(BuildOptions(root=root, quiet=True))
     assert earlier_done == [True, True]
+    for tenant, word in (("eur", "refund"), ("km", "geocoding")):
+        assert word in pagefind_text(root, tenant).lower()
+
+
+def test_pagefind_starts_once_the_pages_it_reads_are_written_before_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It then indexes while the tag, category and home pages are made, instead of after.
+    root = tmp_path / "early"
+    shutil.copytree(REPO / "content", root / "content")
+    seen: list[tuple[set[str], set[str]]] = []  # (pages it reads, other pages) at its start
+
+    class Recorded(SiteIndexing):
+        def __init__(self, folder: Path, language: str, output: Path | None = None) -> None:
+            written = {p.relative_to(folder).as_posix() for p in folder.rglob("*.html")}
+            seen.append(({r for r in written if read_by_pagefind(r)}, written))
+            super().__init__(folder, language, output)
+
+    monkeypatch.setattr(staging, "SiteIndexing", Recorded)
+    build(BuildOptions(root=root, quiet=True))
+    for (read, written), tenant in zip(seen, ("eur", "km"), strict=True):
+        site = {p.relative_to(root / "site" / tenant).as_posix()
+                for p in (root / "site" / tenant).rglob("*.html")}  # fmt: skip
+        assert read == {r for r in site if read_by_pagefind(r) and not r.startswith("pagefind/")}
+        assert "index.html" not in written and not any(r.startswith("tags/") for r in written)
     for tenant, word in (("eur", "refund"), ("km", "geocoding")):
         assert word in pagefind_text(root, tenant).lower()
 
