@@ -130,6 +130,10 @@ def write_pages(
     """
     tenant, pages = staged.checked.tenant, staged.pages
     jobs = sorted(render_pages(env, staged.checked.site), key=lambda j: not read_by_pagefind(j.rel))
+    # The tenant's own files first: Pagefind reads any HTML among them too.
+    for asset in sorted(staged.checked.assets):
+        source = options.content_dir / tenant.id / asset
+        pages.copy(str(asset), source, str(source))
     pending = True  # searchable_written is still to be called
     with progress(f"{tenant.id}: write", len(jobs), options.quiet) as advance:
         for job in jobs:
@@ -154,9 +158,6 @@ def write_pages(
             pages.link(rel, previous / rel, "the last build's theme file")
     for rel, data in vocabulary_files(staged.checked.site).items():
         pages.write(rel, data, "kbgen/vocabulary.py")
-    for asset in sorted(staged.checked.assets):
-        source = options.content_dir / tenant.id / asset
-        pages.copy(str(asset), source, str(source))
     if pending:
         searchable_written()
 

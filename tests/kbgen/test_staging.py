@@ -283,6 +283,9 @@ def test_pagefind_starts_once_the_pages_it_reads_are_written_before_the_others(
     # It then indexes while the tag, category and home pages are made, instead of after.
     root = tmp_path / "early"
     shutil.copytree(REPO / "content", root / "content")
+    legacy = root / "content/eur/articles/billing/legacy.html"  # a writer's own page, copied
+    legacy.write_text('<html lang="en"><body data-pagefind-body><h1>Quokka invoices</h1>'
+                      "<p>Old quokka billing terms.</p></body></html>")  # fmt: skip
     seen: list[tuple[set[str], set[str]]] = []  # (pages it reads, other pages) at its start
 
     class Recorded(SiteIndexing):
@@ -298,7 +301,8 @@ def test_pagefind_starts_once_the_pages_it_reads_are_written_before_the_others(
                 for p in (root / "site" / tenant).rglob("*.html")}  # fmt: skip
         assert read == {r for r in site if read_by_pagefind(r) and not r.startswith("pagefind/")}
         assert "index.html" not in written and not any(r.startswith("tags/") for r in written)
-    for tenant, word in (("eur", "refund"), ("km", "geocoding")):
+    assert "articles/billing/legacy.html" in seen[0][0]
+    for tenant, word in (("eur", "refund"), ("eur", "quokka"), ("km", "geocoding")):
         assert word in pagefind_text(root, tenant).lower()
 
 
