@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
@@ -51,6 +51,10 @@ SNIPPET_CHARS = 200
 # title and tags (what an article is about), "text" the summary and body (what it mentions).
 FIELD_BOOSTS = {"title": 4.0, "text": 1.0}
 SEARCHED = {"title_terms": FIELD_BOOSTS["title"], "text": FIELD_BOOSTS["text"]}
+
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class StoredText(Protocol):
@@ -392,14 +396,41 @@ def _blocks(reader: Any, field: str, term: str) -> Iterator[Block]:
 CACHED_POSTINGS = 2_000_000  # per index generation: 32 MB of document numbers and weights
 
 
+class _Recent(Generic[K, V]):
+    """Values used lately, up to a total size: the least recently used go first. Shared by
+    the threads searching one index generation."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: OrderedDict[K, tuple[V, int]] = OrderedDict()  # key -> (value, size)
+        self.held = 0
+
+    def get(self, key: K) -> V | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is None:
+                return None
+            self.items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: K, value: V, size: int, bound: int) -> None:
+        """Keep `value` (unless another thread kept one meanwhile), then drop the least
+        recently used until `bound` holds, always keeping the newest."""
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = (value, size)
+                self.held += size
+            while self.held > bound and len(self.items) > 1:
+                _key, (_value, dropped) = self.items.popitem(last=False)
+                self.held -= dropped
+
+
 class _PostingsCache:
     """The postings of the words searched lately, as arrays, up to CACHED_POSTINGS: a common
     word is decoded once, not on every search that holds it."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.arrays: OrderedDict[tuple[str, str], tuple[Ids, Weights]] = OrderedDict()
-        self.held = 0
+        self.recent: _Recent[tuple[str, str], tuple[Ids, Weights]] = _Recent()
 
     def get(
         self, reader: Any, live: Live, field: str, term: str, known: bool = False
@@ -407,24 +438,15 @@ class _PostingsCache:
         """Return the postings of `term` in `field` among the `live` documents; an empty
         answer is kept only for a `known` word (one of the index's: they bound the cache)."""
         key = (field, term)
-        with self.lock:
-            found = self.arrays.get(key)
-            if found is not None:
-                self.arrays.move_to_end(key)
-                return found
+        found = self.recent.get(key)
+        if found is not None:
+            return found
         from kbgen.search.ranking import postings_array
 
         # Whoosh stores a word's count times its field's boost; ranking applies the boost.
         found = postings_array(_blocks(reader, field, term), SEARCHED.get(field, 1.0), live)
-        if not len(found[0]) and not known:
-            return found
-        with self.lock:
-            if key not in self.arrays:
-                self.arrays[key] = found
-                self.held += len(found[0])
-            while self.held > CACHED_POSTINGS and len(self.arrays) > 1:
-                _key, (ids, _weights) = self.arrays.popitem(last=False)
-                self.held -= len(ids)
+        if len(found[0]) or known:
+            self.recent.put(key, found, len(found[0]), CACHED_POSTINGS)
         return found
 
 
@@ -437,25 +459,14 @@ class _ShownCache:
     of a search answered with ten results, and the same few pages answer most searches."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.fields: OrderedDict[int, Mapping[str, Any]] = OrderedDict()
-        self.held = 0
+        self.recent: _Recent[int, Mapping[str, Any]] = _Recent()
 
     def get(self, searcher: Any, doc: int) -> Mapping[str, Any]:
         """Return document `doc`'s stored fields, read-only: every thread shares them."""
-        with self.lock:
-            found = self.fields.get(doc)
-            if found is not None:
-                self.fields.move_to_end(doc)
-                return found
-        found = MappingProxyType(searcher.stored_fields(doc))
-        with self.lock:
-            if doc not in self.fields:
-                self.fields[doc] = found
-                self.held += len(found.get("body", ""))
-            while self.held > CACHED_SHOWN_CHARS and len(self.fields) > 1:
-                _doc, dropped = self.fields.popitem(last=False)
-                self.held -= len(dropped.get("body", ""))
+        found = self.recent.get(doc)
+        if found is None:
+            found = MappingProxyType(searcher.stored_fields(doc))
+            self.recent.put(doc, found, len(found.get("body", "")), CACHED_SHOWN_CHARS)
         return found
 
 

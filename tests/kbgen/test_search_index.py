@@ -171,7 +171,7 @@ def test_the_texts_kept_for_results_stay_within_their_bound(
     for query in ("refund", "password", "jobs", "refund password jobs"):
         assert slugs(indexed, query)
     [pool] = [p for folder, p in whoosh_index._pools.items() if indexed.root in folder.parents]
-    assert len(pool.shown.fields) == 1  # only the last one read is kept
+    assert len(pool.shown.recent.items) == 1  # only the last one read is kept
 
 
 def test_stale_documents_never_survive_a_rebuild(indexed: Project) -> None:
