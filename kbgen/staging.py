@@ -28,7 +28,7 @@ from kbgen.incremental import (
     unchanged,
 )
 from kbgen.manifest import manifest, search_docs
-from kbgen.pages import environment, render_pages, template_fingerprint
+from kbgen.pages import PageJob, environment, render_pages, template_fingerprint
 from kbgen.progress import progress
 from kbgen.search import (
     BUNDLE,
@@ -129,24 +129,22 @@ def write_pages(
     page) are made.
     """
     tenant, pages = staged.checked.tenant, staged.pages
-    jobs = sorted(render_pages(env, staged.checked.site), key=lambda j: not read_by_pagefind(j.rel))
+    jobs = list(render_pages(env, staged.checked.site))
+    searchable: list[PageJob] = []
+    others: list[PageJob] = []
+    for job in jobs:
+        (searchable if read_by_pagefind(job.rel) else others).append(job)
     # The tenant's own files first: Pagefind reads any HTML among them too.
     for asset in sorted(staged.checked.assets):
         source = options.content_dir / tenant.id / asset
         pages.copy(str(asset), source, str(source))
-    pending = True  # searchable_written is still to be called
     with progress(f"{tenant.id}: write", len(jobs), options.quiet) as advance:
-        for job in jobs:
-            if pending and not read_by_pagefind(job.rel):
-                searchable_written()
-                pending = False
-            last = records.reusable(job)
-            if last is not None:
-                pages.link(job.rel, last, job.origin)
-                staged.reused += 1
-            else:
-                pages.write(job.rel, job.make(), job.origin)
-                records.written(job, pages.staging / job.rel)
+        for job in searchable:
+            _write_page(staged, job, records)
+            advance(1)
+        searchable_written()
+        for job in others:
+            _write_page(staged, job, records)
             advance(1)
     # A page a browser or CDN cached a minute ago names the last build's theme files: they
     # stay one build more (the manifest lists only this build's).
@@ -158,8 +156,17 @@ def write_pages(
             pages.link(rel, previous / rel, "the last build's theme file")
     for rel, data in vocabulary_files(staged.checked.site).items():
         pages.write(rel, data, "kbgen/vocabulary.py")
-    if pending:
-        searchable_written()
+
+
+def _write_page(staged: Staged, job: PageJob, records: PageRecords) -> None:
+    """Write one page, or link it from the last site if its bytes would be the same."""
+    last = records.reusable(job)
+    if last is not None:
+        staged.pages.link(job.rel, last, job.origin)
+        staged.reused += 1
+    else:
+        staged.pages.write(job.rel, job.make(), job.origin)
+        records.written(job, staged.pages.staging / job.rel)
 
 
 def start_pagefind(
