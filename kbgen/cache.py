@@ -202,9 +202,7 @@ class RenderStore:
         if not self.writable or self.folder is None or not self.folder.is_dir():
             return
         if self._stored is None:
-            stored |= {entry.stem for entry in self.folder.glob(f"*/*{ENTRY}")}
-            _remove_stale_temporaries(self.folder)
-            _remove_other_formats(self.folder)
+            stored |= _listed_entries(self.folder)
         for key in stored - keep:
             _entry(self.folder, key).with_suffix(ENTRY).unlink(missing_ok=True)
         self._stored = stored & keep
@@ -228,18 +226,16 @@ def _read_facts(path: Path) -> Stored | None:
     return None
 
 
-def _remove_other_formats(folder: Path) -> None:
-    """Delete what an earlier version of the cache left (its .meta, .html and .txt files)."""
-    for path in folder.glob("*/*"):
-        if path.suffix != ENTRY and not path.name.startswith(TEMPORARY):
-            with contextlib.suppress(OSError):
-                path.unlink()
-
-
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Delete the temporary files a killed build left, not those a running one is writing."""
+def _listed_entries(folder: Path) -> set[str]:
+    """Return the keys of the entries on disk, deleting on the way what is not one: the
+    temporary files a killed build left (not those a running one is writing) and the files
+    of an earlier version of the cache (its .meta, .html and .txt files)."""
+    keys = set()
     stale = time.time() - STALE_SECONDS
-    for temporary in folder.glob(f"*/{TEMPORARY}*"):
+    for path in folder.glob("*/*"):
         with contextlib.suppress(OSError):  # gone already: another process pruned it
-            if temporary.stat().st_mtime < stale:
-                temporary.unlink()
+            if path.suffix == ENTRY:
+                keys.add(path.stem)
+            elif not path.name.startswith(TEMPORARY) or path.stat().st_mtime < stale:
+                path.unlink()
+    return keys
