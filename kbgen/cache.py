@@ -27,7 +27,7 @@ from kbgen.render import AnchorRef, Heading, LinkTable, Rendered
 
 EXCERPT_CHARS = 300
 # Bump when rendering changes in a way the key cannot see (a new plugin, a changed rule).
-RENDER_FORMAT = "8"
+RENDER_FORMAT = "9"
 ENTRY = ".entry"  # a rendering's file: a header of three lengths, then facts, HTML, text
 HEADER = struct.Struct("<III")  # bytes of the facts, of the HTML, of the text
 FACTS, HTML, TEXT = range(3)
@@ -75,7 +75,7 @@ class Stored:
     deps: tuple[tuple[str, str], ...]
     excerpt: str
     has_code: bool = False
-    words: frozenset[str] = frozenset()
+    words: str = ""  # distinct words separated by spaces (vocabulary.spelled_words)
     path: Path | None = None  # the entry's file, set once written or read (not in its facts)
     inline_html: str | None = None
     inline_text: str | None = None

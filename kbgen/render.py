@@ -121,7 +121,7 @@ class Rendered:
     problems: list[Problem] = field(default_factory=list)
     deps: dict[str, str] = field(default_factory=dict)  # target path -> LinkTable.lookup()
     has_code: bool = False  # a code block: the page needs the highlighting stylesheet
-    words: frozenset[str] = frozenset()  # of the prose (no code): the static search's spelling
+    words: str = ""  # of the prose (no code), spelled_words: the static search's spelling
 
 
 def _children(token: Token, body_line: int) -> Iterator[tuple[Token, int]]:

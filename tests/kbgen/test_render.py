@@ -70,7 +70,7 @@ def test_an_indented_code_block_is_code_as_a_fence_is() -> None:
     fence = render("Run:\n\n```\ncurl -H 'Authorization: <token>'\n```\n")
     assert out.html.strip() == fence.html.strip()
     assert '<pre class="highlight" tabindex="0" data-pagefind-ignore>' in out.html
-    assert out.has_code and "curl" not in out.words
+    assert out.has_code and "curl" not in out.words.split()
 
 
 def test_tables_callouts_footnotes_deflists_tasks() -> None:

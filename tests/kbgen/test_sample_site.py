@@ -187,7 +187,8 @@ def test_the_vocabulary_holds_whole_words_in_any_script() -> None:
     from kbgen.vocabulary import spelled_words
 
     long = "x" * 30
-    assert spelled_words(f"Überweisung {long}ab refund 42 an") == {"überweisung", "refund"}
+    found = spelled_words(f"Überweisung {long}ab refund 42 an refund")
+    assert sorted(found.split()) == ["refund", "überweisung"]
 
 
 def test_the_sample_tenants_look_like_two_companies(built: Path) -> None:
