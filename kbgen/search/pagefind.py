@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from kbgen.errors import KbgenError
@@ -51,12 +53,20 @@ class SiteIndexing:
             "--force-language", language.split("-")[0],
             "--silent",
         ]  # fmt: skip
+        # Pagefind also reads its settings from a pagefind.json, .yml or .toml where it runs
+        # and from PAGEFIND_* variables: a writer's leftover from using Pagefind directly would
+        # change what kbgen's index holds. It runs in an empty folder of its own, without them.
+        self.workdir = tempfile.mkdtemp(prefix="kbgen-pagefind-")
+        env = {name: value for name, value in os.environ.items()
+               if not name.startswith("PAGEFIND_")}  # fmt: skip
         try:
             self.process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                command, cwd=self.workdir, env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 preexec_fn=functools.partial(end_with_parent, os.getpid()),  # noqa: PLW1509
             )  # fmt: skip
         except OSError as exc:
+            shutil.rmtree(self.workdir, ignore_errors=True)
             raise KbgenError(f"cannot run pagefind ({command[0]}): {exc.strerror}") from None
 
     def wait(self, timeout: float = 600) -> None:
@@ -67,9 +77,10 @@ class SiteIndexing:
         try:
             out, err = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.communicate()
+            self.cancel()
             raise KbgenError(f"pagefind took over {timeout:.0f} s on {self.folder}") from None
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
         if self.process.returncode != 0:
             detail = (err or out).strip()[-2000:]
             code = self.process.returncode
@@ -79,4 +90,5 @@ class SiteIndexing:
         """Stop Pagefind if it is still running (the build failed elsewhere)."""
         if self.process.poll() is None:
             self.process.kill()
-            self.process.communicate()
+        self.process.communicate()  # reaped, and its pipes closed, had it ended or not
+        shutil.rmtree(self.workdir, ignore_errors=True)

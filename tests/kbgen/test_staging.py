@@ -321,6 +321,43 @@ def test_the_pagefind_binary_path_names_the_binary_a_build_runs(
     assert (project.root / "site" / "eur" / "pagefind" / "pagefind.js").is_file()
 
 
+@pytest.mark.parametrize("left_over", ["pagefind.yml", "PAGEFIND_ROOT_SELECTOR"])
+def test_pagefind_settings_left_where_kbgen_runs_do_not_change_its_index(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, left_over: str
+) -> None:
+    """A writer who used Pagefind directly may keep its settings file where they run kbgen,
+    or its variables in their shell: kbgen's index is the same without and with them."""
+    project.article("start/refunds.md", "title: Refunds\ncategory: general", "Ask for a refund.\n")
+    where = tmp_path / "shell"
+    where.mkdir()
+    monkeypatch.chdir(where)
+    if left_over == "pagefind.yml":
+        (where / "pagefind.yml").write_text('exclude_selectors: ["[data-pagefind-body]"]\n')
+    else:
+        monkeypatch.setenv(left_over, "footer")
+    build(BuildOptions(root=project.root, quiet=True))
+    assert "ask for a refund" in pagefind_text(project.root, "eur").lower()
+
+
+def test_a_tenants_failed_pagefind_fails_the_build_and_leaves_no_run_behind(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """eur's run fails after km's has ended: the error names it, and km's finished run is
+    reaped with its pipes closed (an unclosed pipe is a ResourceWarning, an error here)."""
+    popen = subprocess.Popen
+
+    def eur_fails_late(command: list[str], **options: Any) -> subprocess.Popen[str]:
+        if "--site" in command and ".eur." in command[command.index("--site") + 1]:
+            command = ["sh", "-c", "sleep 1; echo no index >&2; exit 3"]
+        return popen(command, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", eur_fails_late)
+    with pytest.raises(KbgenError, match=r"pagefind failed on .*eur.* \(exit 3\): no index"):
+        build(BuildOptions(root=project.root, quiet=True))
+    gc.collect()  # a pipe left open warns when its file object is collected
+    assert not (project.root / "site" / "eur").exists()
+
+
 def test_a_pagefind_that_cannot_be_started_is_a_clear_error(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
