@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from collections.abc import Sequence
@@ -24,14 +25,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     parser.add_argument("--version", action="version", version=f"kbgen {__version__}")
+    # --root and -q also after the command (`kbgen build -q`); given there, they win.
+    anywhere = argparse.ArgumentParser(add_help=False)
+    anywhere.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="the project")
+    anywhere.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print only problems"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    start = sub.add_parser("new", help="start a help center in a folder without content/")
+    add_parser = functools.partial(sub.add_parser, parents=[anywhere])
+    start = add_parser("new", help="start a help center in a folder without content/")
     start.add_argument("dir", type=Path, help="the folder (made if missing)")
     for name, text in (
         ("check", "validate content; write nothing"),
         ("build", "validate, then write"),
     ):
-        cmd = sub.add_parser(name, help=text)
+        cmd = add_parser(name, help=text)
         cmd.add_argument(
             "--drafts", action="store_true", help="include drafts and scheduled articles"
         )
@@ -39,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--tenant", action="append", default=[], help="only this tenant (repeatable)"
         )
-    preview = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change")
+    preview = add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change")
     preview.add_argument("--host", default="127.0.0.1")
     preview.add_argument("--port", type=int, default=8000)
     preview.add_argument(
@@ -49,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "--intake", default="", metavar="URL",
         help="a running intake service (http://127.0.0.1:PORT): Contact support opens its form",
     )  # fmt: skip
-    find = sub.add_parser("search", help="search a tenant's built Whoosh index")
+    find = add_parser("search", help="search a tenant's built Whoosh index")
     find.add_argument("query", help="what a customer would type")
     find.add_argument("--tenant", help="default: the default tenant of site.yaml")
     find.add_argument("--category", choices=[c.value for c in KbCategory])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kbgen import __version__
 from kbgen.cli import main
+from tests.conftest import Project
 
 
 def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -13,3 +16,26 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == f"kbgen {__version__}\n"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_root_and_quiet_go_before_or_after_the_command(
+    project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, where: str,
+) -> None:  # fmt: skip
+    """`kbgen build -q --root X` works as `kbgen -q --root X build` does; after the command
+    they win over the same options before it."""
+    monkeypatch.chdir(tmp_path)  # elsewhere than the project
+    options = ["-q", "--root", str(project.root)]
+    argv = [*options, "build"] if where == "before" else ["--root", "/nowhere", "build", *options]
+    assert main(argv) == 0
+    assert (project.root / "site" / "eur" / "index.html").is_file()
+    assert capsys.readouterr().out == ""  # quiet
+
+
+def test_without_the_options_a_command_keeps_their_defaults(
+    project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project.root)
+    assert main(["check"]) == 0
+    assert "problem" not in capsys.readouterr().err
