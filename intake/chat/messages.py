@@ -22,15 +22,17 @@ from intake.models import (
     ChatSession,
     as_utc,
 )
-from intake.tickets.rules import control_problem
+from intake.tickets.rules import ID_MAX, control_problem
 
 MESSAGE_MAX = 5000
 CLIENT_ID_MAX = 64
 
 
-def clean_text(text: str) -> str:
+def clean_text(value: object) -> str:
     """Return a message's text, or raise InvalidInput naming the field."""
-    text = text.strip() if isinstance(text, str) else ""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput("text: send the message as a string.", "text")
+    text = (value or "").strip()
     if not text:
         raise InvalidInput("Write a message.", "text")
     if len(text) > MESSAGE_MAX:
@@ -39,6 +41,20 @@ def clean_text(text: str) -> str:
     if problem:
         raise InvalidInput(f"The message {problem}.", "text")
     return text
+
+
+def message_position(value: object, field: str) -> int:
+    """Return the message id a client's JSON names (0: before the first); raise InvalidInput
+    naming `field` for anything else, a number past any row's included."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= ID_MAX:
+        raise InvalidInput(f"{field}: use a message id.", field)
+    return value
+
+
+def message_position_text(text: str, field: str) -> int:
+    """The same for a query string's parameter (?after=12)."""
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else -1
+    return message_position(number, field)
 
 
 def _client_id(value: Any) -> str | None:
@@ -56,7 +72,7 @@ def _client_id(value: Any) -> str | None:
 def post_text(
     session: TenantSession,
     chat: ChatSession,
-    text: str,
+    text: object,
     agent: Agent | None = None,
     client_id: Any = None,
 ) -> tuple[ChatMessage, bool]:

@@ -10,7 +10,16 @@ from sqlalchemy import select
 
 from intake.agents.accounts import active_agents
 from intake.chat.announce import announce, announce_inbox
-from intake.chat.messages import PAGE, message_json, messages_after, names_of, post_text, whole_chat
+from intake.chat.messages import (
+    PAGE,
+    message_json,
+    message_position,
+    message_position_text,
+    messages_after,
+    names_of,
+    post_text,
+    whole_chat,
+)
 from intake.chat.sessions import (
     INBOX_TOPIC,
     active_with_agents,
@@ -120,11 +129,9 @@ def chat(chat_id: int) -> Any:
 @bp.route("/chats/<int:chat_id>/messages.json", methods=["GET"])
 def chat_messages(chat_id: int) -> Response:
     """Return the chat's messages after ?after=N (the page's script appends them)."""
-    after = request.args.get("after", "0")
-    if not (after.isascii() and after.isdigit()):
-        raise InvalidInput("after: use a message id.", "after")
+    after = message_position_text(request.args.get("after", "0") or "0", "after")
     chat = get_chat(tenant_session(), chat_id)
-    found = _messages(chat, int(after))
+    found = _messages(chat, after)
     return jsonify({"messages": found, "more": len(found) == PAGE, "status": chat.status.value,
                     "customer_read_up_to": chat.customer_read_up_to})  # fmt: skip
 
@@ -230,9 +237,7 @@ def chat_typing(chat_id: int) -> tuple[str, int]:
 def chat_read(chat_id: int) -> tuple[str, int]:
     """Note how far the agents have read (the customer sees "read")."""
     data = request.get_json(silent=True) or {}
-    up_to = data.get("up_to")
-    if not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 0:
-        raise InvalidInput("up_to: use a message id.", "up_to")
+    up_to = message_position(data.get("up_to"), "up_to")
     with state().db.write(tenant().id) as session:
         news = mark_read(get_chat(session, chat_id), "agent", up_to)
     if news:

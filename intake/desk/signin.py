@@ -21,9 +21,13 @@ def _address() -> str:
 
 
 def _safe_next(target: str) -> str:
-    """Return `target` when it is a page of this tenant's desk, else the queue."""
+    """Return `target` when it is a page of this tenant's desk, else the queue. An address
+    with spaces, control or non-ASCII characters is none (a line break would end up in the
+    Location header of the answer)."""
     parts = urlsplit(target or "")
-    if parts.scheme or parts.netloc or not parts.path.startswith(f"/desk/{tenant().id}/"):
+    plain = target.isascii() and target.isprintable() and " " not in target
+    if (not plain or parts.scheme or parts.netloc
+            or not parts.path.startswith(f"/desk/{tenant().id}/")):  # fmt: skip
         return url_for("desk.queue")
     return target
 

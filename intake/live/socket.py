@@ -23,10 +23,10 @@ from typing import Any
 from simple_websocket import ConnectionClosed, Server
 
 from intake.chat.announce import announce
-from intake.chat.messages import PAGE, messages_after, post_text
+from intake.chat.messages import PAGE, message_position, messages_after, post_text
 from intake.chat.sessions import find_chat, mark_read, topic
 from intake.db import Database
-from intake.errors import IntakeError
+from intake.errors import IntakeError, InvalidInput
 from intake.events import Event, EventBus
 from intake.extensions import sock
 from intake.live.blueprint import bp
@@ -34,6 +34,7 @@ from intake.live.common import chat_json, messages_json
 from intake.metrics import OPEN_STREAMS
 from intake.models import ChatStatus
 from intake.state import state
+from intake.tickets.rules import ID_MAX
 from intake.web.tenancy import tenant
 
 HELLO_TIMEOUT = 10.0
@@ -88,7 +89,7 @@ class ChatSocket:
         chat, token, after = frame.get("session"), frame.get("token"), frame.get("after", 0)
         if frame.get("type") != "hello" or not isinstance(chat, int) or not isinstance(token, str):
             raise Refused("Start with a hello frame: session, token and after.")
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= ID_MAX:
             raise Refused("after: use the last message id seen, or 0.")
         try:
             with self.db.read(self.tenant_id) as session:
@@ -140,7 +141,7 @@ class ChatSocket:
         try:
             with self.db.write(self.tenant_id) as session:
                 chat = find_chat(session, self.chat_id, self.token, writable=True)
-                message, new = post_text(session, chat, str(frame.get("text", "")), None,
+                message, new = post_text(session, chat, frame.get("text"), None,
                                          frame.get("client_id"))  # fmt: skip
                 message_id = message.id
         except IntakeError as exc:
@@ -151,8 +152,10 @@ class ChatSocket:
 
     def read(self, up_to: object) -> None:
         """Record how far the customer has read."""
-        if not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 0:
-            raise Refused("up_to: use a message id.")
+        try:
+            up_to = message_position(up_to, "up_to")
+        except InvalidInput as exc:
+            raise Refused(exc.message) from None
         with self.db.write(self.tenant_id) as session:
             news = mark_read(find_chat(session, self.chat_id, self.token), "customer", up_to)
         if news:

@@ -9,7 +9,16 @@ from flask import Response, jsonify, request
 
 from intake.agents.accounts import clean_email, clean_name
 from intake.chat.announce import announce, announce_inbox
-from intake.chat.messages import PAGE, messages_after, names_of, post_file, post_text, whole_chat
+from intake.chat.messages import (
+    PAGE,
+    message_position,
+    message_position_text,
+    messages_after,
+    names_of,
+    post_file,
+    post_text,
+    whole_chat,
+)
 from intake.chat.sessions import close_chat, find_chat, mark_read, open_chat, topic
 from intake.chat.tickets import offline_ticket
 from intake.chat.transcript import transcript
@@ -38,6 +47,15 @@ def _json() -> dict[str, Any]:
     return body
 
 
+def _text(body: dict[str, Any], field: str) -> str:
+    """Return a text field of a JSON body ("" when absent or null); anything but a string
+    is refused, naming the field, rather than stored as its Python spelling ("None")."""
+    value = body.get(field)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{field}: send text (a JSON string).", field)
+    return value or ""
+
+
 def _int(value: str, field: str) -> int:
     if not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise InvalidInput(f"{field}: use a whole number.", field)
@@ -57,7 +75,7 @@ def open_session() -> tuple[Response, int]:
     """Open a chat (name and email); answer its token, which only this browser keeps."""
     body = _json()
     with state().db.write(tenant().id) as session:
-        chat, token = open_chat(session, str(body.get("name", "")), str(body.get("email", "")))
+        chat, token = open_chat(session, _text(body, "name"), _text(body, "email"))
         answer = {"session": chat_json(session, chat), "token": token}
     announce_inbox(state().events, tenant().id, chat.id)
     return jsonify(answer), 201
@@ -74,7 +92,7 @@ def read_session(chat_id: int) -> Response:
 def read_messages(chat_id: int) -> Response:
     """Return messages after ?after=N; with ?wait=S (long-polling) wait for the first new one."""
     token = bearer()
-    after = _int(request.args.get("after", "0") or "0", "after")
+    after = message_position_text(request.args.get("after", "0") or "0", "after")
     wait = min(float(_int(request.args.get("wait", "0") or "0", "wait")), LONG_POLL_MAX)
     db, bus, tenant_id = state().db, state().events, tenant().id
     with db.read(tenant_id) as session:
@@ -103,7 +121,7 @@ def send_message(chat_id: int) -> tuple[Response, int]:
     token, body = bearer(), _json()
     with state().db.write(tenant().id) as session:
         chat = find_chat(session, chat_id, token, writable=True)
-        message, new = post_text(session, chat, str(body.get("text", "")), None,
+        message, new = post_text(session, chat, _text(body, "text"), None,
                                  body.get("client_id"))  # fmt: skip
         answer = messages_json(session, chat, [message])[0]
     if new:
@@ -157,9 +175,7 @@ def typing(chat_id: int) -> tuple[str, int]:
 @limiter.limit("60 per minute")
 def read(chat_id: int) -> tuple[str, int]:
     """Note how far the customer has read (for the agent's "read" mark)."""
-    token, up_to = bearer(), _json().get("up_to")
-    if not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 0:
-        raise InvalidInput("up_to: use a message id.", "up_to")
+    token, up_to = bearer(), message_position(_json().get("up_to"), "up_to")
     with state().db.write(tenant().id) as session:
         news = mark_read(find_chat(session, chat_id, token), "customer", up_to)
     if news:
@@ -200,16 +216,16 @@ def mail_transcript(chat_id: int) -> tuple[Response, int]:
 def leave_message() -> tuple[Response, int]:
     """No agent online: the customer's message becomes a ticket."""
     body = _json()
-    message = str(body.get("message", "")).strip()
+    message = _text(body, "message").strip()
     if not rules.DESCRIPTION_MIN <= len(message) <= rules.DESCRIPTION_MAX:
         raise InvalidInput(f"Use {rules.DESCRIPTION_MIN} to {rules.DESCRIPTION_MAX:,} characters.",
                            "message")  # fmt: skip
     problem = rules.control_problem(message, multiline=True)
     if problem:
         raise InvalidInput(f"The message {problem}.", "message")
-    name = clean_name(str(body.get("name", "")))
+    name = clean_name(_text(body, "name"))
     first_line = " ".join(message.split())[: rules.SUBJECT_MAX - 20]
-    data = NewTicket(name=name, email=clean_email(str(body.get("email", ""))),
+    data = NewTicket(name=name, email=clean_email(_text(body, "email")),
                      subject=f"Chat message: {first_line}"[: rules.SUBJECT_MAX],
                      description=message, category=TicketCategory.general,
                      priority=TicketPriority.medium)  # fmt: skip

@@ -82,11 +82,19 @@ def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 
 
+# Reports compare a period with the one before it and end it at the next midnight: dates at
+# the calendar's ends would overflow. Nothing of the service predates 1970.
+EARLIEST, LATEST = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
+
+
 def _date(text: str, key: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        found = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"{key}: use a date like 2026-12-01.", key) from None
+    if not EARLIEST <= found <= LATEST:
+        raise InvalidInput(f"{key}: use a date from {EARLIEST} to {LATEST}.", key)
+    return found
 
 
 def period_from(args: dict[str, str], zone: ZoneInfo, today: dt.date) -> Period:

@@ -143,6 +143,10 @@ def test_tokens_open_only_their_own_chat_of_their_own_tenant(app: Flask) -> None
         ({"text": "bell\x07"}, "text"),
         ({"text": "hi", "client_id": "not ok!"}, "client_id"),
         ({"text": "hi", "client_id": 7}, "client_id"),
+        ({"text": None}, "text"),
+        ({"text": 12}, "text"),
+        ({"text": ["hi"]}, "text"),
+        ({"text": {"a": 1}}, "text"),
     ],
 )
 def test_bad_messages_name_their_field(app: Flask, body: dict[str, Any], field: str) -> None:
@@ -161,6 +165,22 @@ def test_bad_requests_are_refused_clearly(app: Flask) -> None:
     ada = Customer(client)
     assert ada.call("GET", "/messages?after=-1").json["error"]["field"] == "after"
     assert ada.call("POST", "/read", json={"up_to": "7"}).json["error"]["field"] == "up_to"
+    # Numbers past any row's: refused by name, never handed to the database (which overflows).
+    assert ada.call("POST", "/read", json={"up_to": 2**70}).json["error"]["field"] == "up_to"
+    assert ada.call("POST", "/read", json={"up_to": 2**31}).json["error"]["field"] == "up_to"
+    assert ada.call("GET", f"/messages?after={10**11}").json["error"]["field"] == "after"
+    # Text fields that are not text: refused by name, never stored as "None", "12" or "{'a': 1}"
+    # (five chats opened here and three messages left, within the hourly limits).
+    for field, wrong in (("name", 12), ("name", {"a": 1}), ("name", True), ("email", 12)):
+        fields = {"name": "Ada", "email": "ada@example.com", field: wrong}
+        answer = client.post("/chat/eur/sessions", json=fields)
+        assert json_of(answer)["error"]["field"] == field, (field, wrong)
+    unnamed = client.post("/chat/eur/sessions", json={"email": "ada@example.com", "name": None})
+    assert json_of(unnamed)["error"]["field"] == "name"
+    left = {"email": "ada@example.com", "message": "Please call me back about my invoice."}
+    for wrong in (12, ["Ada"], False):
+        offline = client.post("/chat/eur/offline", json={**left, "name": wrong})
+        assert json_of(offline)["error"]["field"] == "name", wrong
     assert ada.call("GET", "/../sessions").status_code in (404, 405)
 
 
@@ -219,6 +239,8 @@ def test_typing_and_read_marks_reach_the_other_side(app: Flask) -> None:
     assert ada.call("POST", "/read", json={"up_to": last}).status_code == 204  # no news twice
     page = agent.get(f"{CHATS}/{ada.id}").get_data(as_text=True)
     assert "Read by the customer." in page
+    huge = agent.get(f"{CHATS}/{ada.id}/messages.json?after={10**25}")
+    assert huge.status_code == 400 and "after: use a message id." in huge.get_data(as_text=True)
 
 
 def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> None:

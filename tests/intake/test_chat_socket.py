@@ -211,6 +211,7 @@ def test_tokens_of_another_chat_tenant_or_a_closed_chat_are_refused(
         (json.dumps({"type": "message", "text": "x" * 17_000}), "at most 16 KB"),
         (json.dumps({"type": "dance"}), "type: use message, typing or read."),
         (json.dumps({"type": "read", "up_to": "all"}), "up_to: use a message id."),
+        (json.dumps({"type": "read", "up_to": 2**70}), "up_to: use a message id."),
         ("[" * 5000 + "]" * 5000, "That frame is not JSON."),
     ],
 )
@@ -235,6 +236,9 @@ def test_a_bad_message_is_answered_and_the_connection_stays(app: Flask, server: 
         hello(ws, ada)
         ws.send(json.dumps({"type": "message", "text": "   "}))
         assert receive(ws) == {"type": "error", "message": "Write a message.", "field": "text"}
+        for wrong in (None, 12, ["hi"]):  # never stored as "None", "12" or "['hi']"
+            ws.send(json.dumps({"type": "message", "text": wrong}))
+            assert receive(ws)["field"] == "text"
         ws.send(json.dumps({"type": "message", "text": "Now a real one", "client_id": "ok-1"}))
         assert [m["text"] for m in messages(ws, 1)] == ["Now a real one"]
 

@@ -279,6 +279,11 @@ def test_the_page_and_its_csv_show_the_period_asked_for(
     assert bad.status_code == 400 and "to: the period ends before it starts." in text(bad)
     assert ann.get("/desk/eur/dashboard?from=yesterday").status_code == 400
     assert ann.get("/desk/eur/dashboard/daily.csv?days=9999").status_code == 400
+    for far in ("from=9999-12-31&to=9999-12-31", "to=0001-01-05", "from=0001-01-01"):
+        for page_or_csv in ("", "/daily.csv"):  # the calendar's ends: a 400, not a crash
+            answer = ann.get(f"/desk/eur/dashboard{page_or_csv}?{far}")
+            assert answer.status_code == 400, far
+            assert "use a date from 1970-01-01 to 9998-12-31" in text(answer), far
 
     bob = _signed(app, "bob@example.com")  # an agent: their own figures, nobody else's
     own = text(bob.get(f"/desk/eur/dashboard?{period}"))

@@ -146,6 +146,30 @@ def test_a_new_session_at_every_sign_in_and_signing_out_ends_it(app: Flask) -> N
     assert second.get("/desk/eur/").status_code == 200  # the other browser stays signed in
 
 
+@pytest.mark.parametrize(
+    ("asked", "lands"),
+    [
+        ("/desk/eur/dashboard", "/desk/eur/dashboard"),
+        ("https://evil.example/desk/eur/", "/desk/eur/"),
+        ("//evil.example/desk/eur/", "/desk/eur/"),
+        ("/desk/km/", "/desk/eur/"),
+        ("/desk/eur/\r\nSet-Cookie: x=1", "/desk/eur/"),  # a header of the answer's own
+        ("/desk/eur/\x00", "/desk/eur/"),
+        ("/desk/eur/caf\u00e9", "/desk/eur/"),
+    ],
+)
+def test_sign_in_goes_on_only_to_a_page_of_the_tenants_desk(
+    app: Flask, asked: str, lands: str
+) -> None:
+    make_agent(app, "ana@example.com")
+    client = app.test_client()
+    answer = post_form(client, "/desk/eur/login", "/desk/eur/login",
+                       email="ana@example.com", password=PASSWORD, next=asked)  # fmt: skip
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == lands
+    assert "Set-Cookie: x" not in str(answer.headers)
+
+
 def test_wrong_passwords_lock_the_account_out_saying_for_how_long(app: Flask) -> None:
     make_agent(app, "ana@example.com")
     client = app.test_client()
