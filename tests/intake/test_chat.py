@@ -178,9 +178,9 @@ def test_bad_requests_are_refused_clearly(app: Flask) -> None:
     unnamed = client.post("/chat/eur/sessions", json={"email": "ada@example.com", "name": None})
     assert json_of(unnamed)["error"]["field"] == "name"
     left = {"email": "ada@example.com", "message": "Please call me back about my invoice."}
-    for wrong in (12, ["Ada"], False):
-        offline = client.post("/chat/eur/offline", json={**left, "name": wrong})
-        assert json_of(offline)["error"]["field"] == "name", wrong
+    for name in (12, ["Ada"], False):
+        offline = client.post("/chat/eur/offline", json={**left, "name": name})
+        assert json_of(offline)["error"]["field"] == "name", name
     assert ada.call("GET", "/../sessions").status_code in (404, 405)
 
 
