@@ -36,14 +36,41 @@ from intake.web.limits import accepts_files
 from intake.web.tenancy import desk_settings, release_session, tenant, tenant_session
 from intake.web.uploads import read_uploads, send_stored, stored_attachment
 
+_FORM_FIELD = {"status": "status", "priority": "priority", "category": "category",
+               "tags": "tags", "group_id": "group", "assignee_id": "assignee"}  # fmt: skip
+
+
+def _row_or_none(value: str | None, field: str, message: str) -> int | None:
+    """Return a chosen row id, None for the empty choice; refuse anything else by name."""
+    if not value:
+        return None
+    if not is_row_id(value):
+        raise InvalidInput(message, field)
+    return int(value)
+
+
+def _field_values(form: FieldsForm) -> dict[str, Any]:
+    """Return the Details form's values as the Changes they would make."""
+    return {
+        "status": TicketStatus(form.status.data), "priority": TicketPriority(form.priority.data),
+        "category": TicketCategory(form.category.data),
+        "tags": [t for t in (form.tags.data or "").split(",") if t.strip()],
+        "group_id": _row_or_none(form.group.data, "group", "Choose a group."),
+        "assignee_id": _row_or_none(form.assignee.data, "assignee", "Choose an agent."),
+    }  # fmt: skip
+
+
+def _shown(ticket: SupportTicket) -> dict[str, str]:
+    """Return the Details form's fields as the ticket's page shows them."""
+    return {
+        "status": ticket.status.value, "priority": ticket.priority.value,
+        "category": ticket.category.value, "tags": ", ".join(ticket.tag_names),
+        "group": str(ticket.group_id or ""), "assignee": str(ticket.assigned_agent_id or ""),
+    }  # fmt: skip
+
 
 def _fields_form(ticket: SupportTicket, form: FieldsForm | None = None) -> FieldsForm:
-    form = form or FieldsForm(
-        status=ticket.status.value, priority=ticket.priority.value,
-        category=ticket.category.value, tags=", ".join(ticket.tag_names),
-        group=str(ticket.group_id or ""), assignee=str(ticket.assigned_agent_id or ""),
-        version=str(ticket.version),
-    )  # fmt: skip
+    form = form or FieldsForm(**_shown(ticket), version=str(ticket.version))
     team = active_agents(tenant_session())
     form.group.choices = choices(
         [("", "No group")] + [(str(g.id), g.name) for g in groups(tenant_session())]
@@ -166,14 +193,14 @@ def post_fields(reference: str) -> Any:
     form = _fields_form(current, FieldsForm())
     if not form.validate_on_submit():
         return _page(reference, 400, fields_form=form)
-    changes = Changes(
-        status=TicketStatus(form.status.data), priority=TicketPriority(form.priority.data),
-        category=TicketCategory(form.category.data),
-        tags=[t for t in (form.tags.data or "").split(",") if t.strip()],
-        group_id=int(form.group.data) if is_row_id(form.group.data or "") else None,
-        assignee_id=int(form.assignee.data) if is_row_id(form.assignee.data or "") else None,
-    )  # fmt: skip
+    # The form sends every field; only those the agent changed from what the page showed are
+    # changes. Else a kept "open" would undo the "in progress" that assigning brings.
+    shown = _shown(current)
     try:
+        changes = Changes(**{
+            name: value for name, value in _field_values(form).items()
+            if (form.data[_FORM_FIELD[name]] or "") != shown[_FORM_FIELD[name]]
+        })  # fmt: skip
         with state().db.write(tenant().id) as session:
             target = ticket_by_reference(session, reference, lock=True)
             check_version(session, target, _version(form.version.data))

@@ -328,6 +328,26 @@ def test_each_field_change_is_audited_with_its_agent_and_shown_in_the_history(
     assert [e for e in trail(app, ref) if e[0] != "created"] == changes
 
 
+def test_assigning_from_the_details_form_starts_the_work_and_junk_is_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The form sends the status the page showed ("open") with the new assignee: the status
+    the assignment brings stays. An assignee or group that is not a choice is named."""
+    ref = api_ticket(client)["ticket"]["reference"]
+    sam = signed_in(app, "sam@example.com")
+    kim_id = make_agent(app, "kim@example.com")
+    for field, junk in (("assignee", "abc"), ("assignee", "\u0661"), ("group", "0")):
+        refused = on_ticket(sam, ref, "fields", **{field: junk})
+        assert refused.status_code == 400, (field, junk)
+        assert ("Choose an agent." if field == "assignee" else "Choose a group.") in text(refused)
+    assert [e[0] for e in trail(app, ref)] == ["created"]  # nothing unassigned or changed
+    assert on_ticket(sam, ref, "fields", assignee=str(kim_id)).status_code == 303
+    with state(app).db.read("eur") as session:
+        ticket = ticket_by_reference(session, ref)
+        assert (ticket.assigned_agent_id, ticket.status.value) == (kim_id, "in_progress")
+    assert [e[1] for e in trail(app, ref) if e[0] == "status_changed"] == ["open -> in_progress"]
+
+
 def test_an_inactive_or_foreign_assignee_and_bad_tags_are_refused_by_field(
     app: Flask, client: FlaskClient
 ) -> None:
