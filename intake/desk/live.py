@@ -32,4 +32,5 @@ def desk_stream(topics: list[str], ticket_id: int | None) -> Response:
     def allowed() -> bool:
         return auth.still_signed_in(database, tenant_id, token, agent_id)
 
-    return event_stream(subscription, pick, still_allowed=allowed)
+    # Signed-in agents only, often many behind one office address: not capped per address.
+    return event_stream(subscription, pick, still_allowed=allowed, capped=False)

@@ -1,15 +1,32 @@
-"""What the chat's HTTP calls and socket share: the bearer token, JSON shapes."""
+"""What the chat's HTTP calls and socket share: the bearer token, JSON shapes, rate limits."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import request
+from flask_limiter.util import get_remote_address
+from limits import parse
 
 from intake.chat.messages import message_json, names_of
 from intake.db import TenantSession
 from intake.errors import Unauthorized
+from intake.extensions import limiter
 from intake.models import Agent, ChatMessage, ChatSession
+from intake.state import state
+
+# What a customer sends, per address and kind, by HTTP and by socket alike: one allowance,
+# so a client reconnecting its socket (or switching to HTTP) starts no fresh count.
+LIMITS = {"message": "30 per minute", "typing": "60 per minute", "read": "60 per minute"}
+shared = {kind: limiter.shared_limit(text, scope=f"chat-{kind}") for kind, text in LIMITS.items()}
+
+
+def socket_frame_allowed(kind: str) -> bool:
+    """Count a socket frame of `kind` against its HTTP call's limit (the same bucket the
+    decorator counts in: the client's address, then the scope); False past it."""
+    if not state().config.ratelimit_enabled:
+        return True
+    return bool(limiter.limiter.hit(parse(LIMITS[kind]), get_remote_address(), f"chat-{kind}"))
 
 
 def bearer() -> str:

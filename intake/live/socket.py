@@ -13,7 +13,9 @@ SEND_TIMEOUT seconds and closes, holding up nobody else.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import socket as net
 import threading
 import time
@@ -30,11 +32,11 @@ from intake.errors import IntakeError, InvalidInput
 from intake.events import Event, EventBus
 from intake.extensions import sock
 from intake.live.blueprint import bp
-from intake.live.common import chat_json, messages_json
-from intake.metrics import OPEN_STREAMS
+from intake.live.common import chat_json, messages_json, socket_frame_allowed
 from intake.models import ChatStatus
 from intake.state import state
 from intake.tickets.rules import ID_MAX
+from intake.web.held import ended_by, hold_connection
 from intake.web.tenancy import tenant
 
 HELLO_TIMEOUT = 10.0
@@ -42,6 +44,9 @@ HEARTBEAT = 15.0
 SEND_TIMEOUT = 10.0
 RATE, PER = 20, 10.0  # frames a customer may send in PER seconds
 FRAME_MAX = 16 * 1024
+READ_AHEAD = RATE  # frames read from the client before the handler takes them
+
+log = logging.getLogger(__name__)
 
 
 class Refused(Exception):
@@ -58,9 +63,19 @@ class WholeFrames:
     handler never interleave their frames.
     """
 
-    def __init__(self, sock: net.socket) -> None:
+    def __init__(self, sock: net.socket, ws: Server | None = None) -> None:
         self._sock = sock
         self._lock = threading.Lock()
+        self._ws = ws
+
+    def recv(self, size: int) -> bytes:
+        """Read for the socket's reader thread, no further than READ_AHEAD frames ahead of the
+        handler: while the handler is busy sending to a client that does not read, the
+        client's frames wait in its own TCP buffers, not in this process's memory."""
+        ws = self._ws
+        while ws is not None and ws.connected and len(ws.input_buffer) >= READ_AHEAD:
+            time.sleep(0.05)
+        return self._sock.recv(size)
 
     def send(self, data: bytes) -> int:
         with self._lock:
@@ -130,14 +145,20 @@ class ChatSocket:
         if kind == "message":
             self.post(frame)
         elif kind == "typing":
-            announce(self.bus, self.tenant_id, self.chat_id, "typing", who="customer")
+            if socket_frame_allowed("typing"):  # past the limit, a hint is dropped
+                announce(self.bus, self.tenant_id, self.chat_id, "typing", who="customer")
         elif kind == "read":
-            self.read(frame.get("up_to"))
+            if socket_frame_allowed("read"):
+                self.read(frame.get("up_to"))
         else:
             raise Refused("type: use message, typing or read.")
 
     def post(self, frame: dict[str, Any]) -> None:
         """Store a message, then announce it (every process's sockets deliver it)."""
+        if not socket_frame_allowed("message"):
+            self.send({"type": "error", "field": "text",
+                       "message": "Too many messages at once; wait a minute."})  # fmt: skip
+            return
         try:
             with self.db.write(self.tenant_id) as session:
                 chat = find_chat(session, self.chat_id, self.token, writable=True)
@@ -215,17 +236,24 @@ class ChatSocket:
 @sock.route("/socket", bp=bp)  # type: ignore[untyped-decorator]  # flask-sock ships no types
 def chat_socket(ws: Server) -> None:
     """A customer's live connection to one chat (docs/chat.md)."""
-    ws.sock.settimeout(SEND_TIMEOUT)  # sends only: the reader waits in a selector
-    ws.sock = WholeFrames(ws.sock)
     chat = ChatSocket(ws, state().db, state().events, tenant().id)
     try:
-        with OPEN_STREAMS.track_inprogress():
+        ws.sock.settimeout(SEND_TIMEOUT)  # sends only: the reader waits in a selector
+        ws.sock = WholeFrames(ws.sock, ws)
+        with ended_by(hold_connection()):
             chat.serve()
-    except Refused as exc:
+    except (Refused, IntakeError) as exc:
+        reason = exc.message if isinstance(exc, IntakeError) else str(exc)
         try:
-            chat.send({"type": "error", "message": str(exc)})
-            ws.close(reason=1008, message=str(exc)[:120])
+            chat.send({"type": "error", "message": reason})
+            ws.close(reason=1008, message=reason[:120])
         except (ConnectionClosed, OSError):
             pass
     except (ConnectionClosed, OSError):
-        pass
+        pass  # the client went away
+    except Exception:
+        # Written after the handshake, the framework's 500 page would corrupt the stream:
+        # the client gets a close frame saying the server failed, and the log the error.
+        log.exception("chat socket failed")
+        with contextlib.suppress(ConnectionClosed, OSError):
+            ws.close(reason=1011, message="The server failed; reconnect.")

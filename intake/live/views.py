@@ -26,13 +26,13 @@ from intake.errors import InvalidInput, NotFound
 from intake.extensions import limiter
 from intake.files import check_files, saved
 from intake.live.blueprint import bp
-from intake.live.common import bearer, chat_json, messages_json
+from intake.live.common import bearer, chat_json, messages_json, shared
 from intake.mail.outbox import enqueue
-from intake.metrics import OPEN_STREAMS
 from intake.models import ChatMessage, TicketCategory, TicketPriority
 from intake.state import state
 from intake.tickets import rules
 from intake.tickets.create import NewTicket
+from intake.web.held import ended_by, hold_connection
 from intake.web.limits import accepts_files
 from intake.web.tenancy import brand, release_session, tenant
 from intake.web.uploads import read_uploads, send_stored, stored_chat_file
@@ -99,10 +99,8 @@ def read_messages(chat_id: int) -> Response:
         find_chat(session, chat_id, token)
     release_session()
     deadline = time.monotonic() + wait
-    with (
-        bus.subscribe(tenant_id, [topic(chat_id, "")]) as subscription,
-        OPEN_STREAMS.track_inprogress(),
-    ):
+    release = hold_connection()
+    with bus.subscribe(tenant_id, [topic(chat_id, "")]) as subscription, ended_by(release):
         while True:
             with db.read(tenant_id) as session:
                 chat = find_chat(session, chat_id, token)
@@ -115,7 +113,7 @@ def read_messages(chat_id: int) -> Response:
 
 
 @bp.route("/sessions/<int:chat_id>/messages", methods=["POST"])
-@limiter.limit("30 per minute")
+@shared["message"]
 def send_message(chat_id: int) -> tuple[Response, int]:
     """Store the customer's message (the same client_id again is the same message)."""
     token, body = bearer(), _json()
@@ -162,7 +160,7 @@ def read_file(chat_id: int, message_id: int) -> Response:
 
 
 @bp.route("/sessions/<int:chat_id>/typing", methods=["POST"])
-@limiter.limit("60 per minute")
+@shared["typing"]
 def typing(chat_id: int) -> tuple[str, int]:
     """Tell the agent the customer is typing."""
     with state().db.read(tenant().id) as session:
@@ -172,7 +170,7 @@ def typing(chat_id: int) -> tuple[str, int]:
 
 
 @bp.route("/sessions/<int:chat_id>/read", methods=["POST"])
-@limiter.limit("60 per minute")
+@shared["read"]
 def read(chat_id: int) -> tuple[str, int]:
     """Note how far the customer has read (for the agent's "read" mark)."""
     token, up_to = bearer(), message_position(_json().get("up_to"), "up_to")

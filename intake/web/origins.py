@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, request
+from flask import Response, g, request
 
 from intake.state import state
 from intake.web.tenancy import tenant
@@ -31,9 +31,10 @@ def foreign_origin() -> str | None:
 
 
 def allow_origin(response: Response) -> Response:
-    """Let an allowed origin's page read the answer (and send Authorization and JSON)."""
+    """Let an allowed origin's page read the answer (and send Authorization and JSON). An
+    unknown tenant's 404 allows no origin: there is no tenant to ask."""
     origin = request.headers.get("Origin")
-    if origin is not None and origin.lower() in allowed_origins():
+    if origin is not None and "tenant" in g and origin.lower() in allowed_origins():
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"

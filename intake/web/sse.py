@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 
 from flask import Response
 
+from intake.errors import TooMany
 from intake.events import Event, Subscription
-from intake.metrics import OPEN_STREAMS
+from intake.web.held import hold_connection
 
 HEARTBEAT = 15.0  # seconds; keeps proxies from closing an idle stream
 LIFETIME = 300.0
@@ -50,11 +51,18 @@ def event_stream(
     subscription: Subscription,
     pick: Callable[[Event], dict[str, object] | None],
     still_allowed: Callable[[], bool] = lambda: True,
+    capped: bool = True,
 ) -> Response:
     """Return a text/event-stream response of the events `pick` maps to data (None skips).
 
-    `still_allowed` is asked at every heartbeat; when it says no, the stream ends.
+    `still_allowed` is asked at every heartbeat; when it says no, the stream ends. A client
+    address holding too many connections already is refused (TooMany) when `capped`.
     """
+    try:
+        release = hold_connection(capped)
+    except TooMany:
+        subscription.close()
+        raise
     response = Response(
         _frames(subscription, pick, still_allowed),
         mimetype="text/event-stream",
@@ -62,6 +70,5 @@ def event_stream(
     )
     # A client gone before the first frame closes a generator that never ran its `finally`.
     response.call_on_close(subscription.close)
-    OPEN_STREAMS.inc()
-    response.call_on_close(OPEN_STREAMS.dec)  # once, when the server is done with it
+    response.call_on_close(release)  # once, when the server is done with it
     return response

@@ -114,6 +114,10 @@ def test_the_widget_answers_only_the_tenants_site_and_the_service(app: Flask) ->
         own.status_code == 200 and own.headers["Access-Control-Allow-Origin"] == "http://desk.test"
     )
     assert client.get("/chat/km/status", headers={"Origin": SITE}).status_code == 403
+    for path in ("/chat/zz/status", "/chat/zz/socket", "/api/v1/zz/kb/search?q=a"):
+        unknown = client.get(path, headers={"Origin": SITE})  # an unknown tenant: just a 404
+        assert unknown.status_code == 404, path
+        assert "Access-Control-Allow-Origin" not in unknown.headers
 
 
 def test_tokens_open_only_their_own_chat_of_their_own_tenant(app: Flask) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import socket as net
+import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +25,7 @@ from intake.chat.messages import post_text
 from intake.chat.sessions import get_chat
 from intake.live import socket as chat_socket
 from intake.state import state
+from intake.web.held import PER_ADDRESS
 from tests.intake.chat import SITE, Customer, desk_send
 from tests.intake.desk import signed_in
 from tests.live_server import serving
@@ -328,3 +331,77 @@ def test_the_socket_holds_no_database_connection_while_it_waits(app: Flask, serv
         desk_send(agent, ada.id, "To all tabs")
         for ws in sockets:
             assert messages(ws, 2)[-1]["text"] == "To all tabs"
+
+
+def test_one_address_holds_a_bounded_number_of_sockets_and_others_are_answered(
+    app: Flask, server: str
+) -> None:
+    """A client opening socket after socket (without a token, or never saying hello) would
+    hold every thread of a worker. Past PER_ADDRESS the next is refused at once, and one
+    given back lets the next in."""
+    ada = Customer(app.test_client())
+    http = server.replace("ws://", "http://")
+    with contextlib.ExitStack() as stack:
+        held = [stack.enter_context(open_socket(server)) for _ in range(PER_ADDRESS)]
+        with open_socket(server) as extra:
+            message, code = closed_with(extra)
+        assert code == 1008 and f"At most {PER_ADDRESS} live connections" in message
+        assert urllib.request.urlopen(f"{http}/healthz", timeout=5).status == 200
+        held[0].close()  # its handler ends: nothing was said
+        deadline = time.monotonic() + 5
+        while True:
+            with open_socket(server) as again:
+                again.send(json.dumps({"type": "hello", "session": ada.id, "token": ada.token,
+                                       "after": 0}))  # fmt: skip
+                if receive(again)["type"] == "session":
+                    break
+            assert time.monotonic() < deadline, "no socket let in after one was given back"
+            time.sleep(0.1)
+
+
+def test_messages_by_socket_and_by_http_share_one_allowance_per_address(
+    app: Flask, server: str
+) -> None:
+    """30 a minute, however sent: reconnecting the socket starts no fresh count."""
+    ada = Customer(app.test_client())
+    stored = 0
+    for connection in range(2):  # each connection sends 15: under its own 20 per 10 s
+        with open_socket(server) as ws:
+            hello(ws, ada)
+            for n in range(15):
+                ws.send(json.dumps({"type": "message", "text": f"m{connection}-{n}",
+                                    "client_id": f"c{connection}-{n}"}))  # fmt: skip
+            stored += len(messages(ws, 15))
+    assert stored == 30
+    with open_socket(server) as ws:
+        hello(ws, ada)
+        ws.send(json.dumps({"type": "message", "text": "one too many", "client_id": "x"}))
+        frame = receive(ws)
+        while frame["type"] != "error":
+            frame = receive(ws)
+        assert frame == {"type": "error", "field": "text",
+                         "message": "Too many messages at once; wait a minute."}  # fmt: skip
+    assert ada.call("POST", "/messages", json={"text": "by HTTP"}).status_code == 429
+    assert len(ada.messages()) == 30
+
+
+def test_the_reader_reads_no_further_ahead_of_a_busy_handler() -> None:
+    """While the handler is busy sending (to a client that does not read), the client's
+    frames stay in its TCP buffers: the reader takes no more than READ_AHEAD frames."""
+    ours, theirs = net.socketpair()
+    with ours, theirs:
+
+        class Busy:
+            connected = True
+            input_buffer: list[str] = ["frame"] * chat_socket.READ_AHEAD
+
+        frames = chat_socket.WholeFrames(ours, Busy())
+        theirs.sendall(b"more")
+        read: list[bytes] = []
+        reader = threading.Thread(target=lambda: read.append(frames.recv(16)))
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive() and not read  # waiting, not reading
+        Busy.input_buffer.pop()  # the handler took one
+        reader.join(5)
+        assert read == [b"more"]

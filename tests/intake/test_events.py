@@ -8,6 +8,7 @@ import textwrap
 import threading
 
 import pytest
+from flask import Flask
 
 from intake.db import Database
 from intake.events import Event, InMemoryBus, make_bus
@@ -108,7 +109,8 @@ def test_closing_the_bus_ends_every_subscription_at_once() -> None:
 
 def test_a_stream_closed_before_its_first_frame_ends_its_subscription() -> None:
     bus = InMemoryBus()
-    response = event_stream(bus.subscribe("eur", ["ticket."]), lambda _event: {})
+    with Flask(__name__).test_request_context():  # a stream answers a request
+        response = event_stream(bus.subscribe("eur", ["ticket."]), lambda _event: {})
     assert bus.count == 1
     response.close()  # the client went before the server wrote a byte
     assert bus.count == 0

@@ -31,6 +31,7 @@ from intake.models import (
 from intake.state import state
 from intake.tickets import writer as writer_module
 from intake.tickets.writer import REFERENCE, Draft
+from intake.web.held import PER_ADDRESS
 from tests.intake.conftest import PNG, api_ticket, form_fields, post_ticket
 
 
@@ -249,6 +250,23 @@ def test_an_open_ticket_page_hears_of_changes_and_holds_no_database_connection(
     assert frame == 'event: ticket.updated\ndata: {"what": "replied"}\n\n'
     stream.close()
     assert client.get(f"/eur/tickets/{ref}/wrong-token/events").status_code == 404
+
+
+def test_one_address_holds_a_bounded_number_of_open_ticket_pages(client: FlaskClient) -> None:
+    """Each open stream holds a worker thread: past PER_ADDRESS from one address the next is
+    refused (429, saying why), and closing one lets the next in."""
+    created = api_ticket(client)
+    events = f"/eur/tickets/{created['ticket']['reference']}/{created['token']}/events"
+    streams = [client.get(events, buffered=False) for _ in range(PER_ADDRESS)]
+    assert {s.status_code for s in streams} == {200}
+    refused = client.get(events)
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert f"At most {PER_ADDRESS} live connections" in refused.get_data(as_text=True)
+    streams.pop().close()
+    again = client.get(events, buffered=False)
+    assert again.status_code == 200
+    for stream in [*streams, again]:
+        stream.close()
 
 
 def test_the_forms_limits_and_file_types_come_from_the_rules(client: FlaskClient) -> None:

@@ -1,0 +1,84 @@
+"""Connections held open (event streams, chat sockets, long polls): counted, and capped per
+client address.
+
+Each one holds a worker thread for as long as it lasts. Without a cap, one client opening a
+hundred of them would hold every thread of a worker, and nobody else would be answered. The
+cap is per process: with several workers a client holds at most that many in each.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import current_app, request
+
+from intake.errors import TooMany
+from intake.metrics import OPEN_STREAMS
+
+PER_ADDRESS = 16  # a customer's tabs and devices behind one address, far from a worker's 100
+RETRY_SECONDS = 30
+
+
+class HeldConnections:
+    """How many connections each client address holds open in this process."""
+
+    def __init__(self, per_address: int) -> None:
+        self.per_address = per_address
+        self._held: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def take(self, address: str) -> None:
+        """Count one more for `address`, or raise TooMany at the cap."""
+        with self._lock:
+            if self._held[address] >= self.per_address:
+                raise TooMany(
+                    f"At most {self.per_address} live connections at once from one address; "
+                    "close another page of this help center.",
+                    RETRY_SECONDS,
+                )
+            self._held[address] += 1
+
+    def give_back(self, address: str) -> None:
+        with self._lock:
+            self._held[address] -= 1
+            if self._held[address] <= 0:
+                del self._held[address]
+
+
+def held() -> HeldConnections:
+    """Return the app's count (one per app, so that apps in one process count apart)."""
+    found: HeldConnections = current_app.extensions.setdefault(
+        "intake.held", HeldConnections(PER_ADDRESS)
+    )  # dict.setdefault is atomic: two threads get the same one
+    return found
+
+
+def hold_connection(capped: bool = True) -> Callable[[], None]:
+    """Count the request's connection as held open, refusing it (TooMany) when its address
+    holds PER_ADDRESS already and `capped`; return the function that ends it (once)."""
+    address, counts = request.remote_addr or "", held()
+    if capped:
+        counts.take(address)
+    OPEN_STREAMS.inc()
+    once = threading.Lock()
+
+    def release() -> None:
+        if not once.acquire(blocking=False):
+            return  # ended already
+        OPEN_STREAMS.dec()
+        if capped:
+            counts.give_back(address)
+
+    return release
+
+
+@contextmanager
+def ended_by(release: Callable[[], None]) -> Iterator[None]:
+    """End a held connection (hold_connection's release) when the block ends, however."""
+    try:
+        yield
+    finally:
+        release()
