@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from intake.chat.transcript import transcript
 from intake.files import FileStore
 from intake.models import ChatMessage, ChatSession, SupportTicket, TicketCategory, TicketPriority
@@ -9,6 +11,10 @@ from intake.tickets import rules
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.mails import Brand
 from intake.tickets.writer import TicketWriter
+
+# Turning chats into tickets, one at a time in a process: of two requests at once (two agents,
+# a double click), the second finds the ticket the first made. Rare and quick, so one lock.
+CONVERTING = threading.Lock()
 
 
 def chat_to_ticket(

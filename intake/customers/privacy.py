@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from intake.db import Database, TenantSession
 from intake.files import FileStore
@@ -24,6 +24,7 @@ from intake.models import (
     Agent,
     ChatMessage,
     ChatSession,
+    ChatStatus,
     CustomerErasure,
     FailingAddress,
     InboundMail,
@@ -33,6 +34,7 @@ from intake.models import (
     TicketAttachment,
     TicketEvent,
     TicketResponse,
+    utcnow,
 )
 from intake.tickets.satisfaction import ratings_of
 
@@ -245,8 +247,12 @@ def erase(session: TenantSession, email: str) -> Erased:
         ticket.subject, ticket.description = ERASED, ERASED
         ticket.notify_customer = False
         ticket.tags = []
+    # Mail to the customer, and agents' notices quoting their tickets ("[EUR-10034] …").
+    quoting = [OutboxMessage.subject.contains(f"[{t.reference}]", autoescape=True) for t in tickets]
     mails = session.execute(
-        delete(OutboxMessage).where(func.lower(OutboxMessage.to_address) == email.lower())
+        delete(OutboxMessage).where(
+            or_(func.lower(OutboxMessage.to_address) == email.lower(), *quoting)
+        )
     )
     session.execute(
         delete(InboundMail).where(func.lower(InboundMail.from_address) == email.lower())
@@ -261,6 +267,10 @@ def erase(session: TenantSession, email: str) -> Erased:
             .values(body=ERASED, stored_name=None, file_name=None, content_type=None, size=None)
         )
         chat.customer_name, chat.customer_email = ERASED, None
+        # Its token opens nothing more: a browser still holding it stores no new words.
+        chat.token_hash = None
+        if chat.status != ChatStatus.closed:
+            chat.status, chat.closed_at = ChatStatus.closed, utcnow()
     session.flush()
     removed = int(mails.rowcount or 0)  # type: ignore[attr-defined]
     return Erased(len(tickets), removed, len(chats), stored)

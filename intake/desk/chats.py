@@ -32,7 +32,7 @@ from intake.chat.sessions import (
     topic,
     waiting,
 )
-from intake.chat.tickets import chat_to_ticket
+from intake.chat.tickets import CONVERTING, chat_to_ticket
 from intake.desk import auth
 from intake.desk.blueprint import bp
 from intake.desk.forms import ChatHandOverForm, ChatMessageForm, EmptyForm
@@ -210,17 +210,21 @@ def chat_ticket(chat_id: int) -> Any:
     """Turn the chat into a ticket, its transcript as the first message."""
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("desk.chat", chat_id=chat_id), 303)
-    session = tenant_session()
-    found = get_chat(session, chat_id)
-    if found.ticket_id is not None:
-        done = session.get(SupportTicket, found.ticket_id)
-        return redirect(url_for("desk.ticket", reference=done.reference if done else ""), 303)
-    messages = whole_chat(session, chat_id)
-    names = names_of(session, messages)
     release_session()
-    ticket, _token = chat_to_ticket(state().writer, state().files, brand(), found, messages, names)
-    with state().db.write(tenant().id) as writing:
-        get_chat(writing, chat_id).ticket_id = ticket.id
+    with CONVERTING:
+        with state().db.read(tenant().id) as session:
+            found = get_chat(session, chat_id)
+            done = session.get(SupportTicket, found.ticket_id) if found.ticket_id else None
+            if done is not None:
+                return redirect(url_for("desk.ticket", reference=done.reference), 303)
+            if not found.customer_email:
+                raise Conflict("This chat's customer was erased: there is nobody to answer.",
+                               "session")  # fmt: skip
+            messages = whole_chat(session, chat_id)
+            names = names_of(session, messages)
+        ticket, _ = chat_to_ticket(state().writer, state().files, brand(), found, messages, names)
+        with state().db.write(tenant().id) as writing:
+            get_chat(writing, chat_id).ticket_id = ticket.id
     return redirect(url_for("desk.ticket", reference=ticket.reference), 303)
 
 

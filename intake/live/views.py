@@ -22,7 +22,7 @@ from intake.chat.messages import (
 from intake.chat.sessions import close_chat, find_chat, mark_read, open_chat, topic
 from intake.chat.tickets import offline_ticket
 from intake.chat.transcript import transcript
-from intake.errors import InvalidInput, NotFound
+from intake.errors import Conflict, InvalidInput, NotFound
 from intake.extensions import limiter
 from intake.files import check_files, saved
 from intake.live.blueprint import bp
@@ -202,6 +202,8 @@ def mail_transcript(chat_id: int) -> tuple[Response, int]:
     """Mail the conversation to the customer's address."""
     with state().db.write(tenant().id) as session:
         chat = find_chat(session, chat_id, bearer())
+        if not chat.customer_email:
+            raise Conflict("This chat has no address to mail.", "session")
         messages = whole_chat(session, chat_id)
         text = transcript(chat, messages, names_of(session, messages))
         enqueue(session, chat.customer_email or "", f"Your chat with {tenant().name}",

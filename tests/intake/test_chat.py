@@ -14,11 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from intake.customers.privacy import erase_customer
 from intake.models import ChatMessage, ChatSession, ChatStatus, OutboxMessage, SupportTicket
 from intake.state import state
 from tests.intake.chat import CHATS, SITE, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
-from tests.intake.desk import make_agent, post_form, signed_in
+from tests.intake.desk import hidden, make_agent, post_form, signed_in
 
 
 def test_a_customer_and_an_agent_chat_both_ways_in_the_order_of_storage(app: Flask) -> None:
@@ -284,6 +285,30 @@ def test_an_agent_turns_a_chat_into_a_ticket_with_its_transcript(app: Flask) -> 
         assert "Sam: Let me open a ticket for this." in ticket.description
         assert ticket.customer_email == "ada@example.com"
     assert "This chat became a ticket." in sam.get(page).get_data(as_text=True)
+
+
+def test_two_clicks_at_once_make_one_ticket_and_an_erased_chat_none(app: Flask) -> None:
+    ada, bob = Customer(app.test_client()), Customer(app.test_client(), email="bob@example.com")
+    agents = [signed_in(app, f"{name}@example.com") for name in ("sam", "kim")]
+    page = f"{CHATS}/{ada.id}"
+    forms = [hidden(agent.get(page).get_data(as_text=True)) for agent in agents]
+    made: list[str] = []
+
+    def click(agent: FlaskClient, form: str) -> None:
+        made.append(agent.post(f"{page}/ticket", data={"csrf_token": form}).location)
+
+    clicks = [threading.Thread(target=click, args=pair) for pair in zip(agents, forms, strict=True)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(20)
+    assert len(made) == 2 and made[0] == made[1] and "/desk/eur/tickets/" in made[0]
+    erase_customer(state(app).db, state(app).files, "eur", "bob@example.com", None)
+    erased = post_form(agents[0], f"{CHATS}/{bob.id}", f"{CHATS}/{bob.id}/ticket")
+    assert erased.status_code == 409 and "customer was erased" in erased.get_data(as_text=True)
+    with state(app).db.read("eur") as session:
+        assert len(session.scalars(select(SupportTicket)).all()) == 1  # Ada's, once
+    assert bob.call("POST", "/messages", json={"text": "still there?"}).status_code == 404
 
 
 def test_a_message_left_while_nobody_is_online_becomes_a_ticket(app: Flask) -> None:

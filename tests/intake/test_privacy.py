@@ -16,6 +16,9 @@ from intake.models import (
     AgentRole,
     Base,
     ChatMessage,
+    ChatSession,
+    ChatStatus,
+    OutboxMessage,
     SatisfactionRating,
     SupportTicket,
     TicketStatus,
@@ -74,6 +77,7 @@ def _fill(app: Flask) -> str:
         data={"file": (io.BytesIO(PNG), "passport.png"), "body": f"Here, {SECRET}"})  # fmt: skip
     assert sent.status_code == 201
     agent_id = make_agent(app, "agent@example.com")
+    watcher_id = make_agent(app, "watcher@example.com")
     desk = Desk(Brand("EUR", "http://desk.test/eur/tickets", "Help", "k" * 20, "s@desk.test"))
     with state(app).db.write("eur") as session:
         ticket = ticket_by_reference(session, ref)
@@ -84,6 +88,11 @@ def _fill(app: Flask) -> str:
         # Long enough to need overflow pages, which an erasure frees.
         reply(session, ticket, me, f"Log: {SECRET}. " * 400, desk, internal=True)
         change_fields(session, ticket, me, Changes(tags=["vip"]), desk)
+        # An agent told by mail: the notice quotes the ticket's subject, the customer's words.
+        watcher = session.get(Agent, watcher_id)
+        assert watcher is not None
+        watcher.notify_by_mail = True
+        change_fields(session, ticket, me, Changes(assignee_id=watcher.id), desk)
         change_fields(session, ticket, me, Changes(status=TicketStatus.resolved), desk)
         rate(session, ticket, False, f"Slow answer. {SECRET}")
     opened = client.post("/chat/eur/sessions", json={"name": "Ada Lovelace", "email": ada})
@@ -199,6 +208,11 @@ def test_erasure_leaves_nothing_of_the_customer_and_touches_nobody_else(app: Fla
         assert shell.subject == "[erased]" and shell.status is not None  # counts still add up
         kept = session.scalars(select(SatisfactionRating)).one()
         assert kept.satisfied is False and kept.comment == ""  # the figures still add up
+        quoting = session.scalars(select(OutboxMessage.to_address).where(
+            OutboxMessage.subject.contains(f"[{ref}]"))).all()  # fmt: skip
+        assert quoting == [], quoting  # the watcher's notice quoted the customer's subject
+        (chat,) = session.scalars(select(ChatSession))  # ended, its token opening nothing
+        assert (chat.status, chat.token_hash) == (ChatStatus.closed, None)
         (record,) = erasures(session)  # recorded: who, when, how much; never whom
         assert (record.by, record.agent_id, record.tickets, record.files) == (
             "the command line", None, 1, 2)  # fmt: skip
