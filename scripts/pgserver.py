@@ -99,7 +99,9 @@ class PgServer:
             self.user = pwd.getpwuid(os.geteuid()).pw_name
         self._run(
             str(self.bin / "initdb"), "-D", str(data), "--auth=trust", "-U", self.user,
-            "--encoding=UTF8", "--no-sync", "--no-instructions",
+            # A UTF-8 character type, as production databases have: lower() then lower-cases
+            # every letter, which addresses compare by (intake/db/addresses.py).
+            "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
         )  # fmt: skip
         options = f"-p {self.port} -h 127.0.0.1 -k {sock} -c max_connections=200"
         if self.fast:

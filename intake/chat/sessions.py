@@ -15,6 +15,7 @@ from sqlalchemy import select
 from intake.agents.accounts import clean_email, clean_name
 from intake.chat.messages import system_message
 from intake.db import TenantSession
+from intake.db.addresses import same_address
 from intake.errors import Conflict, InvalidInput, NotFound
 from intake.models import Agent, ChatSession, ChatStatus, utcnow
 from intake.tickets.rules import ID_MAX
@@ -124,5 +125,7 @@ def active_with_agents(session: TenantSession) -> list[ChatSession]:
 
 def customers_chats(session: TenantSession, email: str, but: int) -> list[ChatSession]:
     """Return the customer's other chats, newest first."""
-    query = select(ChatSession).where(ChatSession.customer_email == email, ChatSession.id != but)
+    query = select(ChatSession).where(
+        same_address(ChatSession.customer_email, email), ChatSession.id != but
+    )
     return list(session.scalars(query.order_by(ChatSession.id.desc()).limit(10)))

@@ -16,9 +16,10 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from intake.db import Database, TenantSession
+from intake.db.addresses import same_address
 from intake.files import FileStore
 from intake.models import (
     Agent,
@@ -46,12 +47,12 @@ def _iso(value: Any) -> str | None:
 
 
 def _tickets(session: TenantSession, email: str) -> list[SupportTicket]:
-    query = select(SupportTicket).where(func.lower(SupportTicket.customer_email) == email.lower())
+    query = select(SupportTicket).where(same_address(SupportTicket.customer_email, email))
     return list(session.scalars(query.order_by(SupportTicket.id)))
 
 
 def _chats(session: TenantSession, email: str) -> list[ChatSession]:
-    query = select(ChatSession).where(func.lower(ChatSession.customer_email) == email.lower())
+    query = select(ChatSession).where(same_address(ChatSession.customer_email, email))
     return list(session.scalars(query.order_by(ChatSession.id)))
 
 
@@ -130,7 +131,7 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
     """Return everything kept about the customer with this address, as JSON-ready data."""
     mails = session.scalars(
         select(OutboxMessage)
-        .where(func.lower(OutboxMessage.to_address) == email.lower())
+        .where(same_address(OutboxMessage.to_address, email))
         .order_by(OutboxMessage.id)
     )
     chats = []
@@ -173,13 +174,13 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
         "mails_received": [
             {"subject": m.subject, "what_became_of_it": m.outcome, "at": _iso(m.created_at)}
             for m in session.scalars(
-                select(InboundMail).where(func.lower(InboundMail.from_address) == email.lower())
+                select(InboundMail).where(same_address(InboundMail.from_address, email))
                 .order_by(InboundMail.id))
         ],
         "address_bounces": [
             {"reason": f.reason, "since": _iso(f.created_at)}
             for f in session.scalars(
-                select(FailingAddress).where(func.lower(FailingAddress.email) == email.lower()))
+                select(FailingAddress).where(same_address(FailingAddress.email, email)))
         ],
     }  # fmt: skip
 
@@ -250,14 +251,10 @@ def erase(session: TenantSession, email: str) -> Erased:
     # Mail to the customer, and agents' notices quoting their tickets ("[EUR-10034] …").
     quoting = [OutboxMessage.subject.contains(f"[{t.reference}]", autoescape=True) for t in tickets]
     mails = session.execute(
-        delete(OutboxMessage).where(
-            or_(func.lower(OutboxMessage.to_address) == email.lower(), *quoting)
-        )
+        delete(OutboxMessage).where(or_(same_address(OutboxMessage.to_address, email), *quoting))
     )
-    session.execute(
-        delete(InboundMail).where(func.lower(InboundMail.from_address) == email.lower())
-    )
-    session.execute(delete(FailingAddress).where(func.lower(FailingAddress.email) == email.lower()))
+    session.execute(delete(InboundMail).where(same_address(InboundMail.from_address, email)))
+    session.execute(delete(FailingAddress).where(same_address(FailingAddress.email, email)))
     chats = _chats(session, email)
     for chat in chats:
         stored += [m.stored_name or "" for m in _chat_files(session, chat)]

@@ -81,6 +81,10 @@ class QueuedWriterConnection(sqlite3.Connection):
         super().close()
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_sqlite_engine(url: str, pool_size: int) -> Engine:
     """Create a SQLite engine with our pragmas, explicit BEGINs and queued writers."""
     database = make_url(url).database or ""
@@ -101,6 +105,9 @@ def make_sqlite_engine(url: str, pool_size: int) -> Engine:
         for pragma in PRAGMAS:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
+        # SQLite's lower() changes ASCII letters only; addresses compare in any case of any
+        # letter (intake/db/addresses.py), as PostgreSQL's lower() on UTF-8 does.
+        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -33,6 +33,7 @@ from intake.chat.sessions import (
     waiting,
 )
 from intake.chat.tickets import CONVERTING, chat_to_ticket
+from intake.db.addresses import same_address
 from intake.desk import auth
 from intake.desk.blueprint import bp
 from intake.desk.forms import ChatHandOverForm, ChatMessageForm, EmptyForm
@@ -106,7 +107,7 @@ def _chat_page(chat_id: int, status: int = 200, form: ChatMessageForm | None = N
     kb_query = request.args.get("kbq", "")[:200]
     others = customers_chats(session, chat.customer_email or "", chat.id)
     tickets = list(session.scalars(select(SupportTicket).where(
-        SupportTicket.customer_email == (chat.customer_email or "")).order_by(
+        same_address(SupportTicket.customer_email, chat.customer_email or "")).order_by(
         SupportTicket.id.desc()).limit(10)))  # fmt: skip
     messages = _messages(chat)
     joined = session.get(Agent, chat.agent_id) if chat.agent_id else None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from intake.db import TenantSession
+from intake.db.addresses import same_address
 from intake.errors import NotFound
 from intake.models import (
     FailingAddress,
@@ -64,7 +65,8 @@ def page_extras(session: TenantSession, ticket: SupportTicket) -> PageExtras:
     trail = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
     events = list(session.scalars(trail.order_by(TicketEvent.id)))
     same_customer = select(SupportTicket).where(
-        SupportTicket.customer_email == ticket.customer_email, SupportTicket.id != ticket.id
+        same_address(SupportTicket.customer_email, ticket.customer_email),
+        SupportTicket.id != ticket.id,
     )
     others = list(
         session.scalars(same_customer.order_by(SupportTicket.id.desc()).limit(OTHER_TICKETS))
@@ -76,6 +78,6 @@ def page_extras(session: TenantSession, ticket: SupportTicket) -> PageExtras:
         citing.where(TicketCitation.ticket_id == ticket.id).order_by(KnowledgeBaseArticle.title)
     ))  # fmt: skip
     merged = session.get(SupportTicket, ticket.merged_into_id) if ticket.merged_into_id else None
-    address = func.lower(FailingAddress.email) == ticket.customer_email.lower()
+    address = same_address(FailingAddress.email, ticket.customer_email)
     bounced = session.scalars(select(FailingAddress).where(address).limit(1)).first()
     return PageExtras(events, others, cited, merged, ratings_of(session, ticket.id), bounced)

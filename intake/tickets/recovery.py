@@ -8,9 +8,10 @@ or word that none were found.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from intake.db import TenantSession
+from intake.db.addresses import same_address
 from intake.models import OutboxMessage, SupportTicket, TicketStatus, utcnow
 from intake.tickets.access import day_token
 from intake.tickets.mails import Brand
@@ -22,7 +23,7 @@ def open_tickets(session: TenantSession, email: str) -> list[SupportTicket]:
     """Return the address's tickets that are not closed nor merged, latest change first."""
     query = (
         select(SupportTicket)
-        .where(func.lower(SupportTicket.customer_email) == email.lower(),
+        .where(same_address(SupportTicket.customer_email, email),
                SupportTicket.status != TicketStatus.closed,
                SupportTicket.merged_into_id.is_(None))
         .order_by(SupportTicket.updated_at.desc(), SupportTicket.id.desc())

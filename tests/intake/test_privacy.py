@@ -25,9 +25,10 @@ from intake.models import (
 )
 from intake.state import state
 from intake.tickets.agent_work import Changes, Desk, change_fields, reply
-from intake.tickets.loading import ticket_by_reference
+from intake.tickets.loading import page_extras, ticket_by_reference
 from intake.tickets.mails import Brand
 from intake.tickets.satisfaction import rate
+from tests.intake.chat import Customer
 from tests.intake.conftest import PNG, api_ticket, json_of
 from tests.intake.desk import make_agent, post_form, signed_in
 from tests.intake.mailing import deliver, mail, reply_address
@@ -237,3 +238,22 @@ def test_admins_export_and_erase_from_the_desk(app: Flask) -> None:
     assert SECRET not in _texts(app, "eur")
     agent = signed_in(app, "plain@example.com")
     assert agent.get(page).status_code == 404
+
+
+def test_an_address_is_found_in_any_case_of_any_letter(app: Flask) -> None:
+    """SQLite's own lower() changes only ASCII letters: "Émile@" and "émile@" are one
+    customer for the export, the erasure and the desk's list of their other tickets."""
+    client = app.test_client()
+    first = api_ticket(client, email="Émile@example.com", name="Émile Zola")
+    api_ticket(client, email="ÉMILE@example.com", name="Émile Zola", subject="Second problem")
+    assert Customer(client, name="Émile Zola", email="émile@EXAMPLE.com").id
+    with state(app).db.read("eur") as session:
+        data = export(session, "émile@example.com")
+        assert len(data["tickets"]) == 2 and len(data["chats"]) == 1
+        shown = ticket_by_reference(session, first["ticket"]["reference"])
+        assert [t.subject for t in page_extras(session, shown).others] == ["Second problem"]
+    erased = erase_customer(state(app).db, state(app).files, "eur", "EMILE@example.com", None)
+    assert (erased.tickets, erased.chats) == (0, 0)  # E is not É: another address
+    erased = erase_customer(state(app).db, state(app).files, "eur", "émile@example.com", None)
+    assert (erased.tickets, erased.chats) == (2, 1)
+    assert "Zola" not in _texts(app, "eur")
