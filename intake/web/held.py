@@ -17,6 +17,7 @@ from flask import current_app, request
 
 from intake.errors import TooMany
 from intake.metrics import OPEN_STREAMS
+from intake.state import state
 
 PER_ADDRESS = 16  # a customer's tabs and devices behind one address, far from a worker's 100
 RETRY_SECONDS = 30
@@ -41,6 +42,11 @@ class HeldConnections:
                 )
             self._held[address] += 1
 
+    def held_by(self, address: str) -> int:
+        """Return how many connections `address` holds open now."""
+        with self._lock:
+            return self._held[address]
+
     def give_back(self, address: str) -> None:
         with self._lock:
             self._held[address] -= 1
@@ -58,7 +64,10 @@ def held() -> HeldConnections:
 
 def hold_connection(capped: bool = True) -> Callable[[], None]:
     """Count the request's connection as held open, refusing it (TooMany) when its address
-    holds PER_ADDRESS already and `capped`; return the function that ends it (once)."""
+    holds PER_ADDRESS already and `capped`; return the function that ends it (once). A
+    per-address limit like the rate limits, it is off with them (RATELIMIT_ENABLED=0: one
+    address stands for every client, as in the benchmarks)."""
+    capped = capped and state().config.ratelimit_enabled
     address, counts = request.remote_addr or "", held()
     if capped:
         counts.take(address)

@@ -343,6 +343,10 @@ def test_one_address_holds_a_bounded_number_of_sockets_and_others_are_answered(
     http = server.replace("ws://", "http://")
     with contextlib.ExitStack() as stack:
         held = [stack.enter_context(open_socket(server)) for _ in range(PER_ADDRESS)]
+        counts, deadline = app.extensions["intake.held"], time.monotonic() + 10
+        while counts.held_by("127.0.0.1") < PER_ADDRESS:  # each handler has taken its place
+            assert time.monotonic() < deadline, counts.held_by("127.0.0.1")
+            time.sleep(0.02)
         with open_socket(server) as extra:
             message, code = closed_with(extra)
         assert code == 1008 and f"At most {PER_ADDRESS} live connections" in message

@@ -269,6 +269,20 @@ def test_one_address_holds_a_bounded_number_of_open_ticket_pages(client: FlaskCl
         stream.close()
 
 
+def test_with_rate_limits_off_an_address_holds_any_number_of_pages(
+    make_app: Callable[..., Flask],
+) -> None:
+    """One address standing for every client (a benchmark's load generator, a trusted
+    front that does its own limiting): the cap goes with the rate limits."""
+    client = make_app(RATELIMIT_ENABLED="0").test_client()
+    created = api_ticket(client)
+    events = f"/eur/tickets/{created['ticket']['reference']}/{created['token']}/events"
+    streams = [client.get(events, buffered=False) for _ in range(PER_ADDRESS + 4)]
+    assert {s.status_code for s in streams} == {200}
+    for stream in streams:
+        stream.close()
+
+
 def test_the_forms_limits_and_file_types_come_from_the_rules(client: FlaskClient) -> None:
     from intake.files.checks import ALLOWED_TYPES
     from intake.tickets import rules
