@@ -12,6 +12,7 @@ from intake.desk import auth
 from intake.desk.blueprint import bp
 from intake.desk.forms import BulkForm, EmptyForm, SavedViewForm
 from intake.desk.live import desk_stream
+from intake.desk.signin import safe_desk_target
 from intake.errors import InvalidInput
 from intake.events.presence import STATES
 from intake.models import Agent, SavedView, TicketStatus
@@ -20,7 +21,7 @@ from intake.tickets.bulk import bulk_action
 from intake.tickets.changes import CREATED, UPDATED, ticket_changed
 from intake.tickets.notify import mark_read, unread
 from intake.tickets.queue import QueueFilter, parse_filter, queue_page
-from intake.tickets.rules import is_row_id
+from intake.tickets.rules import ID_MAX, is_row_id
 from intake.web.form_fields import choices
 from intake.web.tenancy import desk_settings, tenant, tenant_session
 
@@ -100,10 +101,7 @@ def bulk() -> Any:
     for ticket_id in changed:
         ticket_changed(state().events, tenant().id, ticket_id, "bulk",
                        customer_sees=form.action.data in ("status", "merge"))  # fmt: skip
-    back = form.back.data or ""
-    return redirect(
-        back if back.startswith(f"/desk/{tenant().id}/") else url_for("desk.queue"), 303
-    )
+    return redirect(safe_desk_target(form.back.data or ""), 303)
 
 
 @bp.route("/stream", methods=["GET"])
@@ -117,8 +115,10 @@ def presence() -> Any:
     """Hear what the agent's page is doing (online, away, viewing or typing in a ticket)."""
     data = request.get_json(silent=True) or {}
     what, ticket = data.get("state"), data.get("ticket_id")
-    if what not in STATES or not (ticket is None or (isinstance(ticket, int) and ticket > 0)):
+    if what not in STATES:
         raise InvalidInput("state: use online, away, viewing or typing.", "state")
+    if not (ticket is None or (type(ticket) is int and 1 <= ticket <= ID_MAX)):
+        raise InvalidInput("ticket_id: use a ticket's id.", "ticket_id")
     agent = auth.agent()
     state().presence.announce(tenant().id, agent.id, agent.name, str(what), ticket)
     return "", 204

@@ -20,7 +20,7 @@ def _address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _safe_next(target: str) -> str:
+def safe_desk_target(target: str) -> str:
     """Return `target` when it is a page of this tenant's desk, else the queue. An address
     with spaces, control or non-ASCII characters is none (a line break would end up in the
     Location header of the answer)."""
@@ -54,7 +54,7 @@ def login() -> Any:
         else:
             session.clear()  # a fresh CSRF token too: nothing of before the sign-in survives
             target = url_for("desk.second_factor") if signed.needs_second_factor else (
-                _safe_next(form.next.data or ""))  # fmt: skip
+                safe_desk_target(form.next.data or ""))  # fmt: skip
             response = redirect(target, 303)
             auth.set_session_cookie(response, signed.token)
             return response

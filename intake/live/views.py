@@ -99,8 +99,10 @@ def read_messages(chat_id: int) -> Response:
         find_chat(session, chat_id, token)
     release_session()
     deadline = time.monotonic() + wait
-    release = hold_connection()
-    with bus.subscribe(tenant_id, [topic(chat_id, "")]) as subscription, ended_by(release):
+    with (
+        ended_by(hold_connection()),
+        bus.subscribe(tenant_id, [topic(chat_id, "")]) as subscription,
+    ):
         while True:
             with db.read(tenant_id) as session:
                 chat = find_chat(session, chat_id, token)

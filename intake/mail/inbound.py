@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from intake.db import Database, TenantSession
+from intake.db.addresses import same_address
 from intake.errors import Conflict, InvalidInput, NotFound
 from intake.events import EventBus
 from intake.files import CheckedFile, FileStore, SavedFile, check_files, saved
@@ -155,14 +156,15 @@ def _stored(session: TenantSession, message_id: str) -> InboundMail | None:
 def _recent(session: TenantSession, sender: str) -> int:
     since = utcnow() - dt.timedelta(hours=1)
     query = select(func.count(InboundMail.id)).where(
-        InboundMail.from_address == sender, InboundMail.created_at >= since)  # fmt: skip
+        same_address(InboundMail.from_address, sender), InboundMail.created_at >= since
+    )
     return int(session.scalar(query) or 0)
 
 
 def _opened_today(session: TenantSession, sender: str) -> bool:
     since = utcnow() - dt.timedelta(days=1)
     query = select(InboundMail.id).where(
-        InboundMail.from_address == sender, InboundMail.outcome == "ticket",
+        same_address(InboundMail.from_address, sender), InboundMail.outcome == "ticket",
         InboundMail.created_at >= since)  # fmt: skip
     return session.scalars(query.limit(1)).first() is not None
 
@@ -203,7 +205,7 @@ def _bounce(room: Mailroom, tenant_id: str, mail: Received) -> Outcome:
     with room.database.write(tenant_id) as session:
         for address, reason in bounced_addresses(mail.message):
             row = session.scalars(
-                select(FailingAddress).where(FailingAddress.email == address).limit(1)
+                select(FailingAddress).where(same_address(FailingAddress.email, address)).limit(1)
             ).first()
             if row is None:
                 session.add(FailingAddress(email=address[:254], reason=reason[:2000]))

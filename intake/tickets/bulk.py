@@ -8,6 +8,7 @@ from intake.db import TenantSession
 from intake.errors import Conflict, IntakeError, InvalidInput, NotFound
 from intake.models import Agent, SupportTicket, TicketStatus
 from intake.tickets.agent_work import Changes, Desk, change_fields, merge
+from intake.tickets.rules import is_row_id
 
 ACTIONS = ("assign", "status", "tag", "merge")
 MAX_TICKETS = 200
@@ -57,7 +58,7 @@ def bulk_action(
 def _changes(action: str, values: dict[str, str]) -> Changes:
     if action == "assign":
         value = values.get("assignee", "")
-        if not (value.isascii() and value.isdigit()):
+        if not is_row_id(value):
             raise InvalidInput("Choose an agent.", "assignee")
         return Changes(assignee_id=int(value))
     if action == "status":

@@ -17,7 +17,6 @@ from flask import current_app, request
 
 from intake.errors import TooMany
 from intake.metrics import OPEN_STREAMS
-from intake.state import state
 
 PER_ADDRESS = 16  # a customer's tabs and devices behind one address, far from a worker's 100
 RETRY_SECONDS = 30
@@ -67,7 +66,7 @@ def hold_connection(capped: bool = True) -> Callable[[], None]:
     holds PER_ADDRESS already and `capped`; return the function that ends it (once). A
     per-address limit like the rate limits, it is off with them (RATELIMIT_ENABLED=0: one
     address stands for every client, as in the benchmarks)."""
-    capped = capped and state().config.ratelimit_enabled
+    capped = capped and bool(current_app.config.get("RATELIMIT_ENABLED", True))
     address, counts = request.remote_addr or "", held()
     if capped:
         counts.take(address)

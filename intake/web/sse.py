@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 
 from flask import Response
 
-from intake.errors import TooMany
 from intake.events import Event, Subscription
 from intake.web.held import hold_connection
 
@@ -60,7 +59,7 @@ def event_stream(
     """
     try:
         release = hold_connection(capped)
-    except TooMany:
+    except BaseException:
         subscription.close()
         raise
     response = Response(

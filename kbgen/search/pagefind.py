@@ -30,7 +30,8 @@ def pagefind_command() -> list[str]:
     (PAGEFIND_BINARY_PATH, the extended binary's wheel, the plain one's) but run directly:
     `python -m pagefind` starts an interpreter only to exec the binary, 0.1 s a run."""
     if chosen := os.environ.get("PAGEFIND_BINARY_PATH"):
-        return [chosen]
+        # Pagefind runs in a folder of its own: a relative path is made absolute first.
+        return [str(Path(chosen).resolve()) if os.sep in chosen else chosen]
     for wheel in ("pagefind_bin_extended", "pagefind_bin"):
         try:
             found: str = str(importlib.import_module(wheel).get_executable())

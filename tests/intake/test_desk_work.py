@@ -543,6 +543,23 @@ def bulk(client: FlaskClient, ids: list[int], **values: str) -> Any:
     return client.post(f"{DESK}/bulk", data=data)
 
 
+def test_bulk_and_presence_refuse_numbers_and_addresses_that_are_no_choice(
+    app: Flask, client: FlaskClient
+) -> None:
+    """No number past any row's reaches the database (it overflows: a 500), and the page to
+    go back to is one of the tenant's desk pages, without a line break (a header's end)."""
+    ids = [ticket_id(app, api_ticket(client)["ticket"]["reference"])]
+    sam = signed_in(app, "sam@example.com")
+    huge = bulk(sam, ids, action="assign", assignee="9" * 20)
+    assert huge.status_code == 400 and "Choose an agent." in text(huge)
+    back = bulk(sam, ids, action="tag", tag="vip", back=f"{DESK}/\r\nSet-Cookie: x=1")
+    assert back.status_code == 303 and back.headers["Location"] == f"{DESK}/"
+    page = sam.get(f"{DESK}/").get_data(as_text=True)
+    for wrong in (True, 2**70, "7"):
+        refused = presence(sam, page, state="viewing", ticket_id=wrong)
+        assert refused.status_code == 400 and "ticket_id" in refused.get_data(as_text=True)
+
+
 def test_bulk_actions_apply_to_every_selected_ticket(app: Flask, client: FlaskClient) -> None:
     refs = [
         api_ticket(client, subject=f"Export problem {n}")["ticket"]["reference"] for n in range(3)
