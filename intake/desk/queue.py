@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
@@ -64,8 +65,10 @@ def save_view() -> Any:
     form = SavedViewForm()
     if not form.validate_on_submit():
         raise InvalidInput(next(iter(form.errors.values()))[0], next(iter(form.errors)))
-    query = form.query.data or ""
-    parse_filter(dict(p.split("=", 1) for p in query.split("&") if "=" in p))  # checked
+    # Decoded, checked and written again as the queue writes its links: what is kept is a
+    # query the queue reads, whatever the browser sent (escapes, line breaks, unknown keys).
+    sent = dict(parse_qsl(form.query.data or "", keep_blank_values=True))
+    query = parse_filter(sent).query_string(page=1)
     agent = auth.agent()
     with state().db.write(tenant().id) as session:
         existing = session.scalars(select(SavedView).where(

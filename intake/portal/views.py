@@ -178,12 +178,14 @@ def reply(reference: str, token: str) -> Any:
         try:
             uploads = read_uploads("attachments")
             reference, token = _kept(reference, token)  # a page open from before a merge
-            already = len(customer_files(customer_ticket(tenant_session(), reference, token)))
+            current = customer_ticket(tenant_session(), reference, token)
+            # A closed ticket is final: the reply opens a follow-up, whose files start at none.
+            follow_up = current.status == TicketStatus.closed
+            already = 0 if follow_up else len(customer_files(current))
             files = check_files(uploads, config.max_attachments, config.max_attachment_bytes,
                                 already)  # fmt: skip
-            closed = customer_ticket(tenant_session(), reference, token)
-            if closed.status == TicketStatus.closed:  # closed is final: write again, anew
-                return _follow_up(closed, form.body.data or "", files)
+            if follow_up:
+                return _follow_up(current, form.body.data or "", files)
             with (
                 saved(state().files, tenant().id, files) as stored,
                 state().db.write(tenant().id) as session,

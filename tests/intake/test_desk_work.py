@@ -680,6 +680,13 @@ def test_saved_views_are_kept_used_and_deleted_by_their_agent_alone(
     assert refused.status_code == 400 and "priority: use one of" in text(refused)
     with state(app).db.read("eur") as session:
         assert session.scalar(select(func.count(SavedView.id))) == 0
+    # Kept as the queue writes it: escapes read, line breaks and unknown keys gone.
+    odd = "status=op%65n&zzz=a%0D%0ASet-Cookie:+x=1&q=" + "%C3%A9t%C3%A9+" * 30
+    saved = submit(sam, f"{DESK}/", f"{DESK}/views", name="Odd", query=odd)
+    assert saved.status_code == 303 and "\n" not in saved.headers["Location"]
+    with state(app).db.read("eur") as session:
+        kept_query = session.scalars(select(SavedView.query)).one()
+    assert kept_query.startswith("status=open&q=") and "zzz" not in kept_query
 
 
 # Saved replies

@@ -4,6 +4,7 @@ customer writes to again (a linked follow-up, the closed one untouched)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from intake.tickets.agent_work import Changes, Desk, change_fields, merge, reply
 from intake.tickets.lifecycle import REFUSED, TRANSITIONS, Action
 from intake.tickets.loading import ticket_by_reference
 from intake.tickets.mails import Brand
-from tests.intake.conftest import SECRET, api_ticket, form_fields
+from tests.intake.conftest import PNG, SECRET, api_ticket, form_fields
 
 DESK = Desk(
     Brand("EUR", "http://desk.test/eur/tickets", "Nimbus Cloud", SECRET, "support@desk.test"),
@@ -184,6 +185,34 @@ def test_an_agent_sets_any_status_by_hand_but_never_leaves_closed(
             with state(app).db.read("eur") as session:
                 expected = before if before == TicketStatus.closed else wanted
                 assert ticket_by_reference(session, ref).status == expected, (before, wanted)
+
+
+def test_a_follow_up_takes_files_of_its_own_whatever_the_closed_ticket_holds(
+    make_app: Callable[..., Flask],
+) -> None:
+    """The closed ticket is full (MAX_ATTACHMENTS files); the reply that opens a follow-up
+    carries one more: the follow-up's files are its own, so it is taken."""
+    app = make_app(MAX_ATTACHMENTS="1")
+    client = app.test_client()
+    created = api_ticket(client)
+    ref, link = created["ticket"]["reference"], created["url"].removeprefix("http://desk.test")
+    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers={
+        "Authorization": f"Bearer {created['token']}"}, content_type="multipart/form-data",
+        data={"file": (io.BytesIO(PNG), "first.png"), "body": "The first screenshot"})  # fmt: skip
+    assert sent.status_code == 201
+    agent_id = add_agent(app)
+    with state(app).db.write("eur") as session:
+        closed = ticket_by_reference(session, ref)
+        change_fields(session, closed, session.get_one(Agent, agent_id),
+                      Changes(status=TicketStatus.closed), DESK)  # fmt: skip
+    token = form_fields(client.get(link).get_data(as_text=True))["csrf_token"]
+    again = client.post(f"{link}/replies", content_type="multipart/form-data", data={
+        "csrf_token": token, "body": "It broke again, see the screenshot.",
+        "attachments": (io.BytesIO(PNG), "again.png")})  # fmt: skip
+    assert again.status_code == 303, again.get_data(as_text=True)[:300]
+    with state(app).db.read("eur") as session:
+        follow_up = ticket_by_reference(session, again.headers["Location"].split("/")[3])
+        assert [a.original_name for a in follow_up.attachments] == ["again.png"]
 
 
 def test_writing_to_a_closed_ticket_opens_a_linked_follow_up(
