@@ -27,4 +27,4 @@ def retention() -> None:
             swept = sweep(session, days)
         current.files.delete(tenant.id, swept.stored_files)
         click.echo(f"{tenant.id}: {swept.archived} archived, {swept.deleted} deleted"
-                   f" (after {days} days)")  # fmt: skip
+                   f" (after {days} days), {swept.ended} left open ended")  # fmt: skip

@@ -347,18 +347,24 @@ def test_retention_archives_then_deletes_old_chats_with_their_files(app: Flask) 
     client = app.test_client()
     old, recent = Customer(client), Customer(client, name="Bob", email="bob@example.com")
     kept = Customer(client, name="Cy", email="cy@example.com")  # still going
+    left = Customer(client, name="Di", email="di@example.com")  # its tab closed long ago
+    left.say("Hello? Anyone there?")
     old.call("POST", "/files", data={"file": (io.BytesIO(PNG), "screen.png")})
     old.call("POST", "/close")
     recent.call("POST", "/close")
     _age(app, old.id, 100)  # chat_retention_days is 90 by default
+    with state(app).db.write("eur") as session:  # silent for 100 days, never closed
+        session.get_one(ChatSession, left.id).created_at -= dt.timedelta(days=100)
+        for said in session.scalars(select(ChatMessage).where(ChatMessage.session_id == left.id)):
+            said.created_at -= dt.timedelta(days=100)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["chat", "retention"], catch_exceptions=False)
-    assert "eur: 1 archived, 0 deleted (after 90 days)" in first.output, first.output
+    assert "eur: 1 archived, 0 deleted (after 90 days), 1 left open ended" in first.output
     with state(app).db.read("eur") as session:
         statuses = {c.id: c.status for c in session.scalars(select(ChatSession))}
         stored = [m.stored_name for m in session.scalars(select(ChatMessage)) if m.stored_name]
     assert statuses == {old.id: ChatStatus.archived, recent.id: ChatStatus.closed,
-                        kept.id: ChatStatus.active}  # fmt: skip
+                        kept.id: ChatStatus.active, left.id: ChatStatus.closed}  # fmt: skip
     assert old.call("GET", "/messages").status_code == 200  # archived: still readable
     with state(app).db.write("eur") as session:
         chat = session.get(ChatSession, old.id)
