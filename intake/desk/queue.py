@@ -96,7 +96,10 @@ def bulk() -> Any:
     form.assignee.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
     ids = [int(i) for i in request.form.getlist("ticket") if is_row_id(i)]
     if not form.validate_on_submit():
-        raise InvalidInput("The form has expired; reload the queue and try again.", "action")
+        if "csrf_token" in form.errors or not form.errors:
+            raise InvalidInput("The form has expired; reload the queue and try again.", "action")
+        field, messages = next(iter(form.errors.items()))  # a field's own mistake, by name
+        raise InvalidInput(f"{getattr(form, field).label.text}: {messages[0]}", field)
     with state().db.write(tenant().id) as session:
         changed = bulk_action(session, auth.agent(), ids, form.action.data or "", {
             "assignee": form.assignee.data or "", "status": form.status.data or "",

@@ -552,6 +552,9 @@ def test_bulk_and_presence_refuse_numbers_and_addresses_that_are_no_choice(
     sam = signed_in(app, "sam@example.com")
     huge = bulk(sam, ids, action="assign", assignee="9" * 20)
     assert huge.status_code == 400 and "Choose an agent." in text(huge)
+    long_tag = bulk(sam, ids, action="tag", tag="x" * 41)  # named, not "the form has expired"
+    assert long_tag.status_code == 400 and "Tag: " in text(long_tag)
+    assert "expired" not in text(long_tag)
     back = bulk(sam, ids, action="tag", tag="vip", back=f"{DESK}/\r\nSet-Cookie: x=1")
     assert back.status_code == 303 and back.headers["Location"] == f"{DESK}/"
     page = sam.get(f"{DESK}/").get_data(as_text=True)
