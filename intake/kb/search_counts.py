@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import unicodedata
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -41,8 +42,11 @@ Key = tuple[str, Model, dt.date, tuple[tuple[str, str], ...]]
 
 
 def normalized(query: str) -> str:
-    """Return the form a query is counted under: 'Reset  PASSWORD' and 'reset password' alike."""
-    return " ".join(query.lower().split())[:QUERY_MAX].strip()
+    """Return the form a query is counted under: 'Reset  PASSWORD' and 'reset password' alike.
+    Invisible characters (Unicode's C* categories: NUL, bidi overrides) are no words to show
+    on the dashboard: a query of nothing else is not counted."""
+    visible = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in query)
+    return " ".join(visible.lower().split())[:QUERY_MAX].strip()
 
 
 class SearchTally:
