@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import threading
 
+from intake.chat.messages import names_of, whole_chat
+from intake.chat.sessions import get_chat
 from intake.chat.transcript import transcript
+from intake.db import Database, TenantSession
+from intake.errors import Conflict
 from intake.files import FileStore
 from intake.models import ChatMessage, ChatSession, SupportTicket, TicketCategory, TicketPriority
 from intake.tickets import rules
@@ -12,9 +16,53 @@ from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.mails import Brand
 from intake.tickets.writer import TicketWriter
 
-# Turning chats into tickets, one at a time in a process: of two requests at once (two agents,
-# a double click), the second finds the ticket the first made. Rare and quick, so one lock.
+# Turning chats into tickets (and erasing customers), one at a time in a process: of two
+# requests at once (two agents, a double click) the second finds the ticket the first made,
+# and an erasure never falls between a chat's reading and its ticket. Rare and quick: one
+# lock. Between processes (PostgreSQL), the chat's row lock does the same (convert_chat).
 CONVERTING = threading.Lock()
+
+
+def convert_chat(
+    database: Database, writer: TicketWriter, store: FileStore, brand: Brand, tenant_id: str,
+    chat_id: int,
+) -> SupportTicket:  # fmt: skip
+    """Return the chat's ticket, made now from its transcript unless it was made before;
+    Conflict for a chat whose customer was erased."""
+    with CONVERTING:
+        if database.dialect == "sqlite":
+            # One process is the only layout on SQLite, so the lock is enough; holding the
+            # database's write lock meanwhile would stop the ticket writer.
+            with database.read(tenant_id) as session:
+                made, chat, messages, names = _made_or_transcript(session, chat_id)
+            if made is not None:
+                return made
+            ticket, _ = chat_to_ticket(writer, store, brand, chat, messages, names)
+            with database.write(tenant_id) as session:
+                get_chat(session, chat_id).ticket_id = ticket.id
+            return ticket
+        # The chat's row stays locked until its ticket is linked: another process's click,
+        # or an erasure, waits for it, then finds the ticket.
+        with database.write(tenant_id) as session:
+            session.get(ChatSession, chat_id, with_for_update=True)
+            made, chat, messages, names = _made_or_transcript(session, chat_id)
+            if made is not None:
+                return made
+            ticket, _ = chat_to_ticket(writer, store, brand, chat, messages, names)
+            get_chat(session, chat_id).ticket_id = ticket.id
+            return ticket
+
+
+def _made_or_transcript(
+    session: TenantSession, chat_id: int
+) -> tuple[SupportTicket | None, ChatSession, list[ChatMessage], dict[int, str]]:
+    """Return the chat's ticket if it has one, else what its ticket is made of."""
+    chat = get_chat(session, chat_id)
+    made = session.get(SupportTicket, chat.ticket_id) if chat.ticket_id else None
+    if made is None and not chat.customer_email:
+        raise Conflict("This chat's customer was erased: there is nobody to answer.", "session")
+    messages = whole_chat(session, chat_id) if made is None else []
+    return made, chat, messages, names_of(session, messages)
 
 
 def chat_to_ticket(

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
+from intake.chat.tickets import CONVERTING
 from intake.db import Database, TenantSession
 from intake.db.addresses import same_address
 from intake.files import FileStore
@@ -281,7 +282,7 @@ def erase_customer(
 ) -> Erased:
     """Erase the customer's data for good: the rows (one transaction, recorded without the
     erased data, naming who erased), then their stored files, then SQLite's traces of them."""
-    with database.write(tenant_id) as session:
+    with CONVERTING, database.write(tenant_id) as session:  # never mid chat-to-ticket
         erased = erase(session, email)
         session.add(CustomerErasure(
             agent_id=by.id if by else None, by=by.name if by else "the command line",

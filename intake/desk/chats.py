@@ -18,7 +18,6 @@ from intake.chat.messages import (
     messages_after,
     names_of,
     post_text,
-    whole_chat,
 )
 from intake.chat.sessions import (
     INBOX_TOPIC,
@@ -32,7 +31,7 @@ from intake.chat.sessions import (
     topic,
     waiting,
 )
-from intake.chat.tickets import CONVERTING, chat_to_ticket
+from intake.chat.tickets import convert_chat
 from intake.db.addresses import same_address
 from intake.desk import auth
 from intake.desk.blueprint import bp
@@ -212,20 +211,8 @@ def chat_ticket(chat_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("desk.chat", chat_id=chat_id), 303)
     release_session()
-    with CONVERTING:
-        with state().db.read(tenant().id) as session:
-            found = get_chat(session, chat_id)
-            done = session.get(SupportTicket, found.ticket_id) if found.ticket_id else None
-            if done is not None:
-                return redirect(url_for("desk.ticket", reference=done.reference), 303)
-            if not found.customer_email:
-                raise Conflict("This chat's customer was erased: there is nobody to answer.",
-                               "session")  # fmt: skip
-            messages = whole_chat(session, chat_id)
-            names = names_of(session, messages)
-        ticket, _ = chat_to_ticket(state().writer, state().files, brand(), found, messages, names)
-        with state().db.write(tenant().id) as writing:
-            get_chat(writing, chat_id).ticket_id = ticket.id
+    current = state()
+    ticket = convert_chat(current.db, current.writer, current.files, brand(), tenant().id, chat_id)
     return redirect(url_for("desk.ticket", reference=ticket.reference), 303)
 
 
