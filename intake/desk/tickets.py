@@ -36,9 +36,6 @@ from intake.web.limits import accepts_files
 from intake.web.tenancy import desk_settings, release_session, tenant, tenant_session
 from intake.web.uploads import read_uploads, send_stored, stored_attachment
 
-_FORM_FIELD = {"status": "status", "priority": "priority", "category": "category",
-               "tags": "tags", "group_id": "group", "assignee_id": "assignee"}  # fmt: skip
-
 
 def _row_or_none(value: str | None, field: str, message: str) -> int | None:
     """Return a chosen row id, None for the empty choice; refuse anything else by name."""
@@ -195,12 +192,13 @@ def post_fields(reference: str) -> Any:
         return _page(reference, 400, fields_form=form)
     # The form sends every field; only those the agent changed from what the page showed are
     # changes. Else a kept "open" would undo the "in progress" that assigning brings.
-    shown = _shown(current)
+    shown = {"status": current.status, "priority": current.priority,
+             "category": current.category, "tags": current.tag_names,
+             "group_id": current.group_id, "assignee_id": current.assigned_agent_id}  # fmt: skip
     try:
-        changes = Changes(**{
-            name: value for name, value in _field_values(form).items()
-            if (form.data[_FORM_FIELD[name]] or "") != shown[_FORM_FIELD[name]]
-        })  # fmt: skip
+        changes = Changes(
+            **{name: value for name, value in _field_values(form).items() if value != shown[name]}
+        )
         with state().db.write(tenant().id) as session:
             target = ticket_by_reference(session, reference, lock=True)
             check_version(session, target, _version(form.version.data))

@@ -19,6 +19,7 @@ from intake.state import state
 # so a client reconnecting its socket (or switching to HTTP) starts no fresh count.
 LIMITS = {"message": "30 per minute", "typing": "60 per minute", "read": "60 per minute"}
 shared = {kind: limiter.shared_limit(text, scope=f"chat-{kind}") for kind, text in LIMITS.items()}
+_PARSED = {kind: parse(text) for kind, text in LIMITS.items()}
 
 
 def socket_frame_allowed(kind: str) -> bool:
@@ -26,7 +27,7 @@ def socket_frame_allowed(kind: str) -> bool:
     decorator counts in: the client's address, then the scope); False past it."""
     if not state().config.ratelimit_enabled:
         return True
-    return bool(limiter.limiter.hit(parse(LIMITS[kind]), get_remote_address(), f"chat-{kind}"))
+    return bool(limiter.limiter.hit(_PARSED[kind], get_remote_address(), f"chat-{kind}"))
 
 
 def bearer() -> str:

@@ -35,7 +35,6 @@ from intake.live.blueprint import bp
 from intake.live.common import chat_json, messages_json, socket_frame_allowed
 from intake.models import ChatStatus
 from intake.state import state
-from intake.tickets.rules import ID_MAX
 from intake.web.held import ended_by, hold_connection
 from intake.web.tenancy import tenant
 
@@ -101,11 +100,13 @@ class ChatSocket:
     def hello(self) -> None:
         """Read the first frame: which chat, its token, the last message id seen."""
         frame = self.parse(self.ws.receive(timeout=HELLO_TIMEOUT))
-        chat, token, after = frame.get("session"), frame.get("token"), frame.get("after", 0)
+        chat, token = frame.get("session"), frame.get("token")
         if frame.get("type") != "hello" or not isinstance(chat, int) or not isinstance(token, str):
             raise Refused("Start with a hello frame: session, token and after.")
-        if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= ID_MAX:
-            raise Refused("after: use the last message id seen, or 0.")
+        try:
+            after = message_position(frame.get("after", 0), "after")
+        except InvalidInput:
+            raise Refused("after: use the last message id seen, or 0.") from None
         try:
             with self.db.read(self.tenant_id) as session:
                 found = find_chat(session, chat, token, writable=True)

@@ -208,7 +208,7 @@ def mail_transcript(chat_id: int) -> tuple[Response, int]:
             raise Conflict("This chat has no address to mail.", "session")
         messages = whole_chat(session, chat_id)
         text = transcript(chat, messages, names_of(session, messages))
-        enqueue(session, chat.customer_email or "", f"Your chat with {tenant().name}",
+        enqueue(session, chat.customer_email, f"Your chat with {tenant().name}",
                 f"{text}\n{tenant().name}\n")  # fmt: skip
     return jsonify({"queued": True}), 202
 

@@ -55,9 +55,9 @@ class HeldConnections:
 
 def held() -> HeldConnections:
     """Return the app's count (one per app, so that apps in one process count apart)."""
-    found: HeldConnections = current_app.extensions.setdefault(
-        "intake.held", HeldConnections(PER_ADDRESS)
-    )  # dict.setdefault is atomic: two threads get the same one
+    found: HeldConnections | None = current_app.extensions.get("intake.held")
+    if found is None:  # the first connection: dict.setdefault is atomic, one count wins
+        found = current_app.extensions.setdefault("intake.held", HeldConnections(PER_ADDRESS))
     return found
 
 
