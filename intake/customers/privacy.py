@@ -21,6 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from intake.chat.tickets import CONVERTING
 from intake.db import Database, TenantSession
 from intake.db.addresses import same_address
+from intake.db.batches import per_statement
 from intake.files import FileStore
 from intake.models import (
     Agent,
@@ -249,14 +250,13 @@ def erase(session: TenantSession, email: str) -> Erased:
         ticket.subject, ticket.description = ERASED, ERASED
         ticket.notify_customer = False
         ticket.tags = []
-    # Mail to the customer, and agents' notices quoting their tickets ("[EUR-10034] …"), a
-    # few hundred tickets a statement (SQLite parses at most 1,000 terms deep).
+    # Mail to the customer, and agents' notices quoting their tickets ("[EUR-10034] …").
     removed = session.execute(
         delete(OutboxMessage).where(same_address(OutboxMessage.to_address, email))
     ).rowcount  # type: ignore[attr-defined]
-    for start in range(0, len(tickets), 200):
+    for some in per_statement(tickets):
         quoting = [OutboxMessage.subject.contains(f"[{t.reference}]", autoescape=True)
-                   for t in tickets[start : start + 200]]  # fmt: skip
+                   for t in some]  # fmt: skip
         removed += session.execute(delete(OutboxMessage).where(or_(*quoting))).rowcount  # type: ignore[attr-defined]
     session.execute(delete(InboundMail).where(same_address(InboundMail.from_address, email)))
     session.execute(delete(FailingAddress).where(same_address(FailingAddress.email, email)))

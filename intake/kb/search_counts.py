@@ -22,12 +22,12 @@ import logging
 import threading
 import unicodedata
 from collections import Counter, defaultdict
-from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from intake.db import Database, TenantSession
+from intake.db.batches import per_statement
 from intake.models import SearchMiss, SearchOpen, utcnow
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,9 @@ PENDING_MAX = 10_000  # different counts waiting in one process for the next wri
 FLUSH_SECONDS = 1.0
 
 Model = type[SearchMiss] | type[SearchOpen]
+Columns = tuple[tuple[str, str], ...]  # a row's key columns and their values
 # What one count adds to: the tenant, the table, the day and the row's key columns.
-Key = tuple[str, Model, dt.date, tuple[tuple[str, str], ...]]
+Key = tuple[str, Model, dt.date, Columns]
 
 
 def normalized(query: str) -> str:
@@ -120,24 +121,49 @@ class SearchTally:
 
 
 def _write(session: TenantSession, counts: dict[Key, int]) -> None:
-    """Add `counts` (of one tenant) to their day's rows, making the new ones there is room for."""
-    room: dict[tuple[Model, dt.date], int] = {}
-    new: dict[Model, list[dict[str, Any]]] = defaultdict(list)
+    """Add `counts` (of one tenant) to their day's rows, making the new ones there is room for.
+
+    A few statements per table and day, whatever the number of counts: the writing thread holds
+    the interpreter while it builds each statement, and a flood of made-up queries brings
+    hundreds of new counts a second."""
+    by_day: dict[tuple[str, Model, dt.date], dict[Columns, int]] = defaultdict(dict)
     for (tenant_id, model, day, key), count in counts.items():
-        match = [getattr(model, name) == value for name, value in key]
-        counted = session.execute(
-            update(model)
-            .where(model.day == day, *match)
-            .values(count=model.count + count)
-            .execution_options(synchronize_session=False)
-        )
-        if counted.rowcount:  # type: ignore[attr-defined]
+        by_day[tenant_id, model, day][key] = count
+    for (tenant_id, model, day), added in by_day.items():
+        rows = _existing(session, model, day, list(added))
+        for chunk in per_statement(list(rows.items())):
+            increments = {row_id: added[key] for key, row_id in chunk}
+            session.execute(
+                update(model)
+                .where(model.id.in_(increments))
+                .values(count=model.count + case(increments, value=model.id, else_=0))
+                .execution_options(synchronize_session=False)
+            )
+        fresh = [key for key in added if key not in rows]
+        if not fresh:
             continue
-        if (model, day) not in room:
-            kept = session.scalar(select(func.count()).select_from(model).where(model.day == day))
-            room[model, day] = NEW_PER_DAY - (kept or 0)
-        if room[model, day] > 0:
-            new[model].append({"tenant_id": tenant_id, "day": day, "count": count, **dict(key)})
-            room[model, day] -= 1
-    for model, rows in new.items():  # one multi-row INSERT per table, not an object per row
-        session.execute(insert(model), rows)
+        kept = session.scalar(select(func.count()).select_from(model).where(model.day == day))
+        room = max(NEW_PER_DAY - (kept or 0), 0)
+        new = [{"tenant_id": tenant_id, "day": day, "count": added[key], **dict(key)}
+               for key in fresh[:room]]  # fmt: skip
+        if new:  # one multi-row INSERT, not an object per row
+            session.execute(insert(model), new)
+
+
+def _existing(
+    session: TenantSession, model: Model, day: dt.date, keys: list[Columns]
+) -> dict[Columns, int]:
+    """Return the ids of the day's rows that `keys` already have."""
+    names = [name for name, _value in keys[0]]
+    wanted = set(keys)
+    found: dict[Columns, int] = {}
+    for chunk in per_statement(keys):
+        first = getattr(model, names[0]).in_({key[0][1] for key in chunk})
+        columns = [getattr(model, name) for name in names]
+        for row_id, *values in session.execute(
+            select(model.id, *columns).where(model.day == day, first)
+        ):
+            key = tuple(zip(names, values, strict=True))
+            if key in wanted:
+                found[key] = row_id
+    return found

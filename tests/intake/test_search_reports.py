@@ -71,6 +71,25 @@ def test_a_day_keeps_a_bounded_number_of_different_queries(
     assert counts(app, "km")[0] == {"foxtrot": 1}  # each tenant has its own room
 
 
+def test_later_counts_add_to_the_days_rows(app: Flask, client: FlaskClient) -> None:
+    first = [{"query": "sso"}, {"query": "refund", "opened": "/eur/articles/refunds/"}]
+    later = [
+        {"query": "sso"},
+        {"query": "SSO "},
+        {"query": "vpn"},
+        {"query": "refund", "opened": "/eur/articles/refunds/"},
+        {"query": "refund", "opened": "/eur/faq/refund-time/"},  # the same words, another page
+    ]
+    for report in first:
+        assert beacon(client, report).status_code == 204
+    counts(app)  # written: the later ones find their rows
+    for report in later:
+        assert beacon(client, report).status_code == 204
+    misses, opens = counts(app)
+    assert misses == {"sso": 3, "vpn": 1}
+    assert opens == {("refund", "/eur/articles/refunds/"): 2, ("refund", "/eur/faq/refund-time/"): 1}
+
+
 def test_counts_wait_in_memory_within_a_bound_and_are_written_when_the_process_stops(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
