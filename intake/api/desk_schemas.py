@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, StrictBool
 
-from intake.api.schemas import AttachmentOut, ReplyCreate, Utc
+from intake.api.schemas import AttachmentOut, Body, Out, ReplyCreate, Utc
 from intake.models import (
     AuthorType,
     SupportTicket,
@@ -27,9 +27,11 @@ from intake.models import (
 from intake.tickets import rules
 from intake.tickets.agent_work import Changes
 
-Id = Annotated[int, Field(ge=1, le=rules.ID_MAX)]
+# strict: JSON's true, 3.5 or "3" are no ids (unstrict, true would name agent 1).
+Id = Annotated[int, Field(ge=1, le=rules.ID_MAX, strict=True)]
 Version = Annotated[
-    int, Field(ge=1, le=rules.ID_MAX, description="The ticket's `version` as last read.")
+    int,
+    Field(ge=1, le=rules.ID_MAX, strict=True, description="The ticket's `version` as last read."),
 ]
 
 
@@ -42,14 +44,10 @@ def _absent(description: str | None = None) -> Any:
     return Field(default=None, json_schema_extra=_no_default, description=description)
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 class DeskReplyCreate(ReplyCreate):
     """A public reply (mailed to the customer) or, with `internal`, a note only agents see."""
 
-    internal: bool = False
+    internal: StrictBool = False
     status: TicketStatus | None = Field(
         default=None,
         description="The status after a public reply; by default the life cycle's (pending).",
@@ -60,7 +58,7 @@ class DeskReplyCreate(ReplyCreate):
 Tag = Annotated[str, Field(min_length=1, max_length=rules.TAG_MAX)]
 
 
-class DeskTicketChange(_Body):
+class DeskTicketChange(Body):
     """Fields to change; a key left out stays as it is, and null unassigns or ungroups."""
 
     version: Version
@@ -76,7 +74,7 @@ class DeskTicketChange(_Body):
         return Changes(**{key: getattr(self, key) for key in self.model_fields_set - {"version"}})
 
 
-class DeskMerge(_Body):
+class DeskMerge(Body):
     """Merge this ticket (a duplicate) into another ticket of the same customer."""
 
     into: Annotated[str, Field(min_length=1, max_length=24, description="The other reference.")]
@@ -100,18 +98,14 @@ class Names:
         return None if group_id is None else Named(id=group_id, name=self.groups.get(group_id, ""))
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Named(_Out):
+class Named(Out):
     """An agent or a group: its id and name."""
 
     id: int
     name: str
 
 
-class DeskTicketSummary(_Out):
+class DeskTicketSummary(Out):
     """A ticket's fields, as the queue lists them."""
 
     reference: str
@@ -155,7 +149,7 @@ class DeskTicketSummary(_Out):
         return cls(**cls.fields_of(ticket, names))
 
 
-class DeskMessage(_Out):
+class DeskMessage(Out):
     """One message of the thread: the customer's, an agent's reply, or an internal note."""
 
     id: int
@@ -175,7 +169,7 @@ class DeskMessage(_Out):
                    attachments=files)  # fmt: skip
 
 
-class DeskEvent(_Out):
+class DeskEvent(Out):
     """One entry of the audit trail: what happened, by whom, when."""
 
     id: int
@@ -222,7 +216,7 @@ def _by_time(messages: Sequence[TicketResponse]) -> list[TicketResponse]:
     return sorted(messages, key=lambda m: (m.created_at, m.id))
 
 
-class StatusCounts(_Out):
+class StatusCounts(Out):
     """How many tickets the filter selects in each status (its other filters applied)."""
 
     active: int
@@ -236,7 +230,7 @@ class StatusCounts(_Out):
     soon: int = Field(description="Unfinished tickets within the tenant's warning before one.")
 
 
-class DeskTicketList(_Out):
+class DeskTicketList(Out):
     """One page of the queue."""
 
     tickets: list[DeskTicketSummary]
@@ -245,27 +239,27 @@ class DeskTicketList(_Out):
     next_page: int | None
 
 
-class DeskTicketEnvelope(_Out):
+class DeskTicketEnvelope(Out):
     """A ticket, its thread and its audit trail."""
 
     ticket: DeskTicket
 
 
-class DeskTicketChanged(_Out):
+class DeskTicketChanged(Out):
     """The ticket after a change, and what changed, in words."""
 
     ticket: DeskTicket
     changed: list[str]
 
 
-class DeskReplyCreated(_Out):
+class DeskReplyCreated(Out):
     """The new message, and the ticket after it (with its new version)."""
 
     message: DeskMessage
     ticket: DeskTicketSummary
 
 
-class DeskMerged(_Out):
+class DeskMerged(Out):
     """The merged ticket (closed, forwarding) and the one it was merged into."""
 
     ticket: DeskTicketSummary

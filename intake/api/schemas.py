@@ -6,7 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    ValidationError,
+)
 
 from intake.errors import InvalidInput
 from intake.models.base import as_utc
@@ -39,11 +47,13 @@ def _visit(value: str) -> str:
     return value
 
 
-class _Body(BaseModel):
+class Body(BaseModel):
+    """A request body: unknown keys refused, text stripped."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class TicketCreate(_Body):
+class TicketCreate(Body):
     """POST /api/v1/{tenant}/tickets."""
 
     name: Annotated[
@@ -73,7 +83,7 @@ class TicketCreate(_Body):
     visit_id: Annotated[str, Field(max_length=rules.VISIT_ID_MAX), AfterValidator(_visit)] = ""
 
 
-class ReplyCreate(_Body):
+class ReplyCreate(Body):
     """POST /api/v1/{tenant}/tickets/{reference}/replies."""
 
     body: Annotated[
@@ -83,10 +93,10 @@ class ReplyCreate(_Body):
     ]
 
 
-class FeedbackCreate(_Body):
+class FeedbackCreate(Body):
     """POST /api/v1/{tenant}/kb/articles/{slug}/feedback."""
 
-    helpful: bool
+    helpful: StrictBool  # "yes", 1 or "false" are no answers
     comment: Annotated[
         str,
         Field(max_length=rules.COMMENT_MAX, json_schema_extra=MULTI_LINE),
@@ -94,7 +104,7 @@ class FeedbackCreate(_Body):
     ] = ""
 
 
-class SearchReport(_Body):
+class SearchReport(Body):
     """POST /api/v1/{tenant}/kb/searches: what a search of the static site saw."""
 
     query: Annotated[
@@ -110,11 +120,13 @@ class SearchReport(_Body):
 Utc = Annotated[dt.datetime, AfterValidator(as_utc)]
 
 
-class _Out(BaseModel):
+class Out(BaseModel):
+    """An answer's shape: the document lists every key."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class AttachmentOut(_Out):
+class AttachmentOut(Out):
     """A file of the thread."""
 
     id: int
@@ -130,7 +142,7 @@ class AttachmentOut(_Out):
                    size=item.size, created_at=item.created_at)  # fmt: skip
 
 
-class ReplyOut(_Out):
+class ReplyOut(Out):
     """One reply of the thread, with its files."""
 
     id: int
@@ -147,7 +159,7 @@ class ReplyOut(_Out):
                    created_at=item.created_at, attachments=files)  # fmt: skip
 
 
-class TicketSummary(_Out):
+class TicketSummary(Out):
     """A ticket's fields, without its thread."""
 
     reference: str
@@ -196,7 +208,7 @@ class TicketOut(TicketSummary):
         )
 
 
-class TicketCreated(_Out):
+class TicketCreated(Out):
     """Answer to a new ticket: keep the token, it is the only key to the ticket."""
 
     ticket: TicketSummary
@@ -204,25 +216,25 @@ class TicketCreated(_Out):
     url: str
 
 
-class TicketEnvelope(_Out):
+class TicketEnvelope(Out):
     """A ticket and its thread."""
 
     ticket: TicketOut
 
 
-class TicketSummaryEnvelope(_Out):
+class TicketSummaryEnvelope(Out):
     """A ticket without its thread."""
 
     ticket: TicketSummary
 
 
-class ReplyEnvelope(_Out):
+class ReplyEnvelope(Out):
     """A new reply."""
 
     reply: ReplyOut
 
 
-class SearchResult(_Out):
+class SearchResult(Out):
     """One article or FAQ that matches a search."""
 
     kind: Literal["article", "faq"]
@@ -234,14 +246,14 @@ class SearchResult(_Out):
     snippet: str
 
 
-class SearchResults(_Out):
+class SearchResults(Out):
     """The best matches first."""
 
     query: str
     results: list[SearchResult]
 
 
-class ArticleOut(_Out):
+class ArticleOut(Out):
     """A published article."""
 
     slug: str
@@ -254,13 +266,13 @@ class ArticleOut(_Out):
     helpful_no: int
 
 
-class ArticleList(_Out):
+class ArticleList(Out):
     """The published articles."""
 
     articles: list[ArticleOut]
 
 
-class FaqOut(_Out):
+class FaqOut(Out):
     """A published FAQ."""
 
     slug: str
@@ -269,13 +281,13 @@ class FaqOut(_Out):
     url: str
 
 
-class FaqList(_Out):
+class FaqList(Out):
     """The published FAQs."""
 
     faqs: list[FaqOut]
 
 
-class FeedbackTotals(_Out):
+class FeedbackTotals(Out):
     """An article's votes after counting one more."""
 
     slug: str
@@ -283,14 +295,14 @@ class FeedbackTotals(_Out):
     helpful_no: int
 
 
-class ErrorDetail(_Out):
+class ErrorDetail(Out):
     """What is wrong, and the field at fault if one is."""
 
     message: str
     field: str | None
 
 
-class ErrorBody(_Out):
+class ErrorBody(Out):
     """Every error of the API."""
 
     error: ErrorDetail

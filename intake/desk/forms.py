@@ -8,7 +8,6 @@ from wtforms import (
     EmailField,
     Field,
     HiddenField,
-    IntegerField,
     MultipleFileField,
     PasswordField,
     SelectField,
@@ -28,7 +27,7 @@ from intake.errors import InvalidInput
 from intake.models import AgentRole, TicketCategory, TicketPriority, TicketStatus
 from intake.settings.registry import SETTINGS, TARGET_KINDS, target_key
 from intake.tickets import rules
-from intake.web.form_fields import Clean, choices, strip
+from intake.web.form_fields import Clean, WholeNumberField, choices, strip
 
 STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in TicketStatus]
 PRIORITIES = [(p.value, p.value.capitalize()) for p in TicketPriority]
@@ -215,7 +214,7 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
 
     require_two_factor = BooleanField("Every agent must sign in with an authenticator app")
     auto_assign = BooleanField("Assign new tickets in turn to the agents online")
-    auto_close_days = IntegerField(
+    auto_close_days = WholeNumberField(
         "Close resolved tickets after (days)",
         validators=[Optional(), SettingRule("auto_close_days")],  # empty: never, as 0
     )
@@ -225,7 +224,7 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
     business_hours = StringField("Business hours", filters=[strip],
                                  validators=[SettingRule("business_hours")])  # fmt: skip
     holidays = StringField("Holidays", filters=[strip], validators=[SettingRule("holidays")])
-    breach_warning_minutes = IntegerField(
+    breach_warning_minutes = WholeNumberField(
         "Warn this many minutes before a target",
         validators=[InputRequired("Enter minutes (0: no warning)."),
                     SettingRule("breach_warning_minutes")],
@@ -235,7 +234,7 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
 for _priority in TicketPriority:
     for _kind, _label in TARGET_KINDS.items():
         _key = target_key(_kind, _priority)
-        setattr(SettingsForm, _key, IntegerField(
+        setattr(SettingsForm, _key, WholeNumberField(
             f"{_priority.value.capitalize()}: {_label} within (hours)",
             validators=[Optional(), SettingRule(_key)],  # empty: no target, as 0
         ))  # fmt: skip
@@ -247,8 +246,9 @@ class MailboxForm(FlaskForm):  # type: ignore[misc]
     mail_address = StringField("Support address", filters=[strip],
                                validators=[SettingRule("mail_address")])  # fmt: skip
     mail_host = StringField("IMAP server", filters=[strip], validators=[SettingRule("mail_host")])
-    mail_port = IntegerField("Port", validators=[InputRequired("Enter the port (993 with ssl)."),
-                                                 SettingRule("mail_port")])  # fmt: skip
+    mail_port = WholeNumberField("Port",
+                                 validators=[InputRequired("Enter the port (993 with ssl)."),
+                                             SettingRule("mail_port")])  # fmt: skip
     mail_security = SelectField("Security", choices=choices(
         [("ssl", "TLS (port 993)"), ("starttls", "STARTTLS (port 143)"),
          ("none", "None (a server on this machine only)")]), validate_choice=True)  # fmt: skip

@@ -232,7 +232,10 @@ def notifications(reference: str, token: str) -> Any:
     """Turn the mails about agents' actions on or off for this ticket."""
     customer_ticket(tenant_session(), reference, token)
     if ResolveForm().validate_on_submit():
-        wanted = request.form.get("notify") == "1"
+        choice = request.form.get("notify")
+        if choice not in ("0", "1"):
+            raise InvalidInput("notify: send 1 (mails on) or 0 (mails off).", "notify")
+        wanted = choice == "1"
         with state().db.write(tenant().id) as session:
             set_notifications(session, customer_ticket(session, reference, token), wanted)
     return redirect(url_for(".show", reference=reference.upper(), token=token), 303)

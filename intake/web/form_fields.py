@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wtforms import Field
+from wtforms import Field, IntegerField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
 from wtforms.validators import ValidationError
 
@@ -22,6 +22,19 @@ class Clean:
         problem = rules.control_problem(field.data or "", self.multiline)
         if problem:
             raise ValidationError(f"{field.label.text} {problem}.")
+
+
+class WholeNumberField(IntegerField):  # type: ignore[misc]
+    """A whole number written in the digits 0-9 (a minus first, for the range's own message):
+    WTForms' IntegerField takes what int() takes, "١٢", "1_000" and "+12" included."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        typed = str(valuelist[0]).strip() if valuelist else ""
+        digits = typed.removeprefix("-")
+        if typed and not (digits.isascii() and digits.isdigit() and len(digits) <= 12):
+            self.data = None
+            raise ValueError("Enter a whole number in the digits 0-9.")
+        super().process_formdata([typed] if valuelist else valuelist)
 
 
 def strip(value: Any) -> Any:

@@ -108,6 +108,10 @@ def test_search_lists_and_feedback(client: FlaskClient) -> None:
     assert counted[0]["helpful_yes"] == 2
     missing = client.post("/api/v1/km/kb/articles/refunds/feedback", json={"helpful": True})
     assert missing.status_code == 404
+    for odd in ("yes", "false", 1, 0, None):  # JSON's true and false only
+        refused = client.post("/api/v1/eur/kb/articles/refunds/feedback", json={"helpful": odd})
+        assert refused.status_code == 400, odd
+        assert refused.get_json()["error"]["field"] == "helpful"
 
 
 def test_the_sites_pages_may_send_feedback_from_another_host(client: FlaskClient) -> None:

@@ -438,6 +438,12 @@ def test_bad_bodies_name_their_field(client: FlaskClient, desk: Desk) -> None:
         ("POST", f"{url}/replies", {"body": " ", "version": 1}, "body"),
         ("POST", f"{url}/replies", {"body": "Bell\x07", "version": 1}, "body"),
         ("POST", f"{url}/replies", {"body": "Hi.", "version": "one"}, "version"),
+        # JSON's true, 1.0 and "1" are not the integer 1: true named agent 1 when coerced.
+        ("PATCH", url, {"version": 1, "assignee_id": True}, "assignee_id"),
+        ("PATCH", url, {"version": 1, "group_id": "1"}, "group_id"),
+        ("PATCH", url, {"version": 1.0, "priority": "low"}, "version"),
+        ("POST", f"{url}/replies", {"body": "Hi.", "version": "1"}, "version"),
+        ("POST", f"{url}/replies", {"body": "Hi.", "version": 1, "internal": "yes"}, "internal"),
         ("POST", f"{url}/merge", {"version": 1}, "into"),
         ("PATCH", url, [1], None),
     ):

@@ -268,6 +268,11 @@ def test_a_customer_who_turned_mails_off_gets_none_and_the_trail_says_so(
     ref, link = created["ticket"]["reference"], created["url"].removeprefix("http://desk.test")
     sam = signed_in(app, "sam@example.com")
     token = form_fields(customer_page(client, created))["csrf_token"]
+    for odd in ("banana", "", "١"):  # mails stay on: no answer is taken for "off"
+        refused = client.post(f"{link}/notifications", data={"csrf_token": token, "notify": odd})
+        assert refused.status_code == 400
+        assert "notify: send 1 (mails on) or 0 (mails off)." in text(refused)
+    assert "We email you when the support team answers" in text(client.get(link))
     turned = client.post(f"{link}/notifications", data={"csrf_token": token, "notify": "0"})
     assert turned.status_code == 303
     assert "You get no emails about this request" in text(client.get(link))

@@ -87,7 +87,10 @@ def test_later_counts_add_to_the_days_rows(app: Flask, client: FlaskClient) -> N
         assert beacon(client, report).status_code == 204
     misses, opens = counts(app)
     assert misses == {"sso": 3, "vpn": 1}
-    assert opens == {("refund", "/eur/articles/refunds/"): 2, ("refund", "/eur/faq/refund-time/"): 1}
+    assert opens == {
+        ("refund", "/eur/articles/refunds/"): 2,
+        ("refund", "/eur/faq/refund-time/"): 1,
+    }
 
 
 def test_counts_wait_in_memory_within_a_bound_and_are_written_when_the_process_stops(

@@ -92,6 +92,14 @@ def test_working_time_from_the_settings_page(app: Flask) -> None:
     assert '<a href="#time_zone">Time zone: &#39;Mars/Olympus&#39; is no time zone' in html
     assert '<a href="#business_hours">Business hours: &#39;mon-fri 9-5&#39; is not like' in html
     assert '<a href="#first_response_hours_urgent">Urgent: first answer within (hours):' in html
+    for typed in ("١٢", "1_000", "+12", "12.0"):  # int() takes the first three
+        odd = post_form(admin, SETTINGS_PAGE, SETTINGS_PAGE, time_zone="Europe/Paris",
+                        breach_warning_minutes=typed)  # fmt: skip
+        assert odd.status_code == 400, typed
+        assert (
+            '<a href="#breach_warning_minutes">Warn this many minutes before a target:'
+            " Enter a whole number in the digits 0-9."
+        ) in odd.get_data(as_text=True)
     saved = post_form(admin, SETTINGS_PAGE, SETTINGS_PAGE, time_zone="Europe/Paris",
                       business_hours="mon-fri 09:00-17:00", holidays="2026-12-25",
                       breach_warning_minutes="30", first_response_hours_urgent="2")  # fmt: skip
