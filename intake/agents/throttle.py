@@ -1,5 +1,9 @@
 """Limits on sign-in attempts, per account and per address, in the rate-limit storage.
 
+An account is locked at one address after a few failures there, and everywhere only after many
+from several: one stranger who knows an agent's address must not lock the agent out of the
+desk from the office, while guesses spread over many addresses still meet a limit.
+
 The storage is the one RATELIMIT_STORAGE_URI names (memory for one process, Redis for
 several), through the `limits` library that Flask-Limiter is built on, so the counts hold
 on every deployment the docs describe.
@@ -16,8 +20,9 @@ from limits.strategies import MovingWindowRateLimiter
 
 from intake.errors import TooMany
 
-ACCOUNT_LIMIT = "5 per 15 minutes"
-ADDRESS_LIMIT = "20 per 15 minutes"
+ACCOUNT_LIMIT = "5 per 15 minutes"  # one account, from one address
+ACCOUNT_EVERYWHERE_LIMIT = "50 per 15 minutes"  # one account, from all addresses
+ADDRESS_LIMIT = "20 per 15 minutes"  # one address, all accounts
 
 
 class SignInThrottle:
@@ -28,15 +33,13 @@ class SignInThrottle:
         assert isinstance(storage, Storage)  # the synchronous kind, for these URIs
         self.storage = storage
         self.limiter = MovingWindowRateLimiter(self.storage)
-        self.limits: list[tuple[RateLimitItem, str]] = [
-            (parse(ACCOUNT_LIMIT), "account"),
-            (parse(ADDRESS_LIMIT), "address"),
-        ]
+        self.limits = (parse(ACCOUNT_LIMIT), parse(ACCOUNT_EVERYWHERE_LIMIT), parse(ADDRESS_LIMIT))
 
     def _keys(self, tenant_id: str, email: str, address: str) -> list[tuple[RateLimitItem, str]]:
-        account, by_address = self.limits
-        return [(account[0], f"signin:{tenant_id}:{email.lower()}"),
-                (by_address[0], f"signin-ip:{address}")]  # fmt: skip
+        here, everywhere, by_address = self.limits
+        account = f"signin:{tenant_id}:{email.lower()}"
+        return [(here, f"{account}:{address}"), (everywhere, account),
+                (by_address, f"signin-ip:{address}")]  # fmt: skip
 
     def check(self, tenant_id: str, email: str, address: str) -> None:
         """Raise TooMany, saying how long to wait, if this account or address is locked out."""

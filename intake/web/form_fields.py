@@ -24,7 +24,7 @@ class Clean:
             raise ValidationError(f"{field.label.text} {problem}.")
 
 
-class WholeNumberField(IntegerField):  # type: ignore[misc]
+class WholeNumberField(IntegerField):
     """A whole number written in the digits 0-9 (a minus first, for the range's own message):
     WTForms' IntegerField takes what int() takes, "١٢", "1_000" and "+12" included."""
 

@@ -184,6 +184,27 @@ def test_wrong_passwords_lock_the_account_out_saying_for_how_long(app: Flask) ->
     assert "The email or the password is wrong." in unknown.get_data(as_text=True)  # alike
 
 
+def test_a_stranger_locks_the_account_out_only_where_the_stranger_is(app: Flask) -> None:
+    make_agent(app, "ana@example.com")
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(6):
+        sign_in(stranger, "ana@example.com", password="wrong wrong wrong")
+    assert sign_in(stranger, "ana@example.com").status_code == 429
+    assert sign_in(app.test_client(), "ana@example.com").status_code == 303  # from the office
+
+
+def test_guesses_spread_over_many_addresses_lock_the_account_everywhere(app: Flask) -> None:
+    make_agent(app, "ana@example.com")
+    for number in range(10):  # 10 addresses x 5: each under its own limits
+        guesser = app.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = f"203.0.113.{number + 1}"
+        for _ in range(5):
+            answer = sign_in(guesser, "ana@example.com", password="wrong wrong wrong")
+            assert answer.status_code == 400
+    assert sign_in(app.test_client(), "ana@example.com").status_code == 429
+
+
 def test_one_address_trying_many_accounts_is_locked_out(app: Flask) -> None:
     client = app.test_client()
     for number in range(20):
