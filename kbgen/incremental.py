@@ -216,10 +216,10 @@ class PageRecords:
             return path
         return None
 
-    def written(self, job: PageJob, path: Path) -> None:
+    def written(self, job: PageJob, path: str) -> None:
         """Record the file a keyed page was just written to."""
         if job.key:
-            stat = path.stat()
+            stat = os.stat(path)
             self.records[job.rel] = [job.key, stat.st_ino, stat.st_mtime_ns]
 
     def to_json(self) -> bytes:

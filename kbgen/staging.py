@@ -70,7 +70,9 @@ class Staged:
             self.data.write(STAMP_FILE, self.stamp, ORIGIN)
 
     def finish(self) -> None:
-        """Wait for this tenant's background indexing; it raises if any of it failed."""
+        """Wait for this tenant's files and background indexing; raise if any of it failed."""
+        self.pages.flush()
+        self.data.flush()
         for wait in self.waits:
             wait()
 
@@ -142,6 +144,7 @@ def write_pages(
         for job in searchable:
             _write_page(staged, job, records)
             advance(1)
+        pages.flush()  # Pagefind reads them
         searchable_written()
         for job in others:
             _write_page(staged, job, records)
@@ -156,6 +159,7 @@ def write_pages(
             pages.link(rel, previous / rel, "the last build's theme file")
     for rel, data in vocabulary_files(staged.checked.site).items():
         pages.write(rel, data, "kbgen/vocabulary.py")
+    pages.flush()  # every page's record is made once it is written
 
 
 def _write_page(staged: Staged, job: PageJob, records: PageRecords) -> None:
@@ -165,8 +169,7 @@ def _write_page(staged: Staged, job: PageJob, records: PageRecords) -> None:
         staged.pages.link(job.rel, last, job.origin)
         staged.reused += 1
     else:
-        staged.pages.write(job.rel, job.make(), job.origin)
-        records.written(job, staged.pages.staging / job.rel)
+        staged.pages.write(job.rel, job.make(), job.origin, lambda path: records.written(job, path))
 
 
 def start_pagefind(

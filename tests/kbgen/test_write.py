@@ -174,6 +174,33 @@ def test_commit_replaces_the_whole_tree(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["eur"]
 
 
+def test_a_file_that_could_not_be_written_fails_the_commit(tmp_path: Path) -> None:
+    final = tmp_path / "eur"
+    first = OutputTree(final)
+    first.write("index.html", b"good", "t")
+    first.commit()
+    tree = OutputTree(final)
+    for number in range(300):  # more than wait to be written at once
+        tree.write(f"pages/{number}/index.html", str(number).encode(), "t")
+    (tree.staging / "broken").write_bytes(b"a file where a folder must go")
+    tree.write("broken/index.html", b"never", "t")  # written in the background: no error yet
+    with pytest.raises(OSError):
+        tree.commit()
+    tree.abort()
+    assert snapshot(tmp_path) == {"eur/index.html": b"good"}
+
+
+def test_every_file_is_written_before_the_tree_is_swapped_in(tmp_path: Path) -> None:
+    tree = OutputTree(tmp_path / "eur")
+    recorded: list[str] = []
+    for number in range(600):
+        tree.write(f"p/{number % 7}/{number}.html", b"x" * number, "t", recorded.append)
+    tree.commit()
+    files = snapshot(tmp_path / "eur")
+    assert files == {f"p/{n % 7}/{n}.html": b"x" * n for n in range(600)}
+    assert len(recorded) == 600
+
+
 def test_failed_build_leaves_the_last_good_site(project: Project) -> None:
     options = BuildOptions(root=project.root)
     build(options)
@@ -206,12 +233,12 @@ def test_build_killed_midway_leaves_the_old_site_intact(project: Project) -> Non
         from kbgen.cli import main
         original = write.OutputTree.write
         count = 0
-        def dying_write(self, rel, data, origin):
+        def dying_write(self, rel, data, origin, *then):
             global count
             count += 1
             if count == 10:
                 os.kill(os.getpid(), signal.SIGKILL)
-            original(self, rel, data, origin)
+            original(self, rel, data, origin, *then)
         write.OutputTree.write = dying_write
         main(["--root", {str(project.root)!r}, "build"])
         """
