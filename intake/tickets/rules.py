@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
+
 NAME_MAX = 100
 EMAIL_MAX = 254
 SUBJECT_MIN = 3
@@ -26,6 +28,17 @@ LINE_BREAKS = frozenset("\n\r\u2028\u2029")
 def is_row_id(text: str) -> bool:
     """Say whether text is a row id: ASCII digits, 1 to ID_MAX."""
     return text.isascii() and text.isdigit() and 1 <= int(text) <= ID_MAX
+
+
+def address_problem(text: str) -> str | None:
+    """Return why `text` is no mail address, or None: the check the HTML forms' Email
+    validator makes (email-validator, no DNS), so the API takes what the form takes and no
+    more ("Jo <jo@example.com>" is refused by both)."""
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
 
 
 def control_problem(text: str, multiline: bool) -> str | None:

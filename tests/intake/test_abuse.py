@@ -408,6 +408,27 @@ def test_invisible_characters_are_refused_by_the_api_naming_the_field(
     assert count_tickets(app) == 0
 
 
+@pytest.mark.parametrize(
+    "address", ["Ada <ada@example.com>", "ada@", "ada example.com", "ada@example..com"]
+)
+def test_the_form_and_the_api_refuse_the_same_addresses(
+    client: FlaskClient, app: Flask, address: str
+) -> None:
+    refused = post_ticket(client, email=address)
+    assert refused.status_code == 400
+    assert "Enter an email address like name@example.com" in field_error(
+        refused.get_data(as_text=True), "email"
+    )
+    body = {"name": "Ada", "email": address, "subject": "Refund please",
+            "description": "Charged twice this month.", "category": "billing"}  # fmt: skip
+    answer = client.post("/api/v1/eur/tickets", json=body)
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["field"] == "email"
+    assert error["message"].startswith("email: Enter an email address like name@example.com")
+    assert count_tickets(app) == 0
+
+
 def test_scripts_and_emoji_that_need_joiners_are_welcome(client: FlaskClient, app: Flask) -> None:
     persian = "می\u200cخواهم"  # "I want", written with a zero-width non-joiner
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji of three, joined
