@@ -39,6 +39,7 @@ from intake.models import (
     TicketResponse,
     utcnow,
 )
+from intake.models.tickets import ERASED_DOMAIN
 from intake.tickets.satisfaction import ratings_of
 
 ERASED = "[erased]"
@@ -246,19 +247,26 @@ def erase(session: TenantSession, email: str) -> Erased:
             .values(comment="")
         )
         ticket.customer_name = ERASED
-        ticket.customer_email = f"erased-{ticket.id}@erased.invalid"
+        ticket.customer_email = f"erased-{ticket.id}@{ERASED_DOMAIN}"
         ticket.subject, ticket.description = ERASED, ERASED
         ticket.notify_customer = False
         ticket.tags = []
-    # Mail to the customer, and agents' notices quoting their tickets ("[EUR-10034] …").
+    # Mail to the customer, and agents' notices about their tickets, which quote the subject
+    # after the reference ("[EUR-10034] A ticket was assigned to you: …"). Another customer's
+    # mail that merely names the reference later in its subject is theirs and stays.
     removed = session.execute(
         delete(OutboxMessage).where(same_address(OutboxMessage.to_address, email))
     ).rowcount  # type: ignore[attr-defined]
-    for some in per_statement(tickets):
-        quoting = [OutboxMessage.subject.contains(f"[{t.reference}]", autoescape=True)
-                   for t in some]  # fmt: skip
-        removed += session.execute(delete(OutboxMessage).where(or_(*quoting))).rowcount  # type: ignore[attr-defined]
     session.execute(delete(InboundMail).where(same_address(InboundMail.from_address, email)))
+    for some in per_statement(tickets):
+        notices = [OutboxMessage.subject.startswith(f"[{t.reference}] ", autoescape=True)
+                   for t in some]  # fmt: skip
+        removed += session.execute(delete(OutboxMessage).where(or_(*notices))).rowcount  # type: ignore[attr-defined]
+        # Others' mail quoting them ("Undelivered: [EUR-10008] We received your request: …"
+        # from a mail server) is kept as received, without its subject.
+        quoting = [InboundMail.subject.contains(f"[{t.reference}]", autoescape=True)
+                   for t in some]  # fmt: skip
+        session.execute(update(InboundMail).where(or_(*quoting)).values(subject=ERASED))
     session.execute(delete(FailingAddress).where(same_address(FailingAddress.email, email)))
     chats = _chats(session, email)
     for chat in chats:

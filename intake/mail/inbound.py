@@ -171,7 +171,8 @@ def _opened_today(session: TenantSession, sender: str) -> bool:
 
 def _ticket_of(session: TenantSession, secret: str, tenant_id: str, mail: Received
                ) -> SupportTicket | None:  # fmt: skip
-    """Return the ticket the mail answers (the one it was merged into, if so), or None."""
+    """Return the ticket the mail answers (the one it was merged into, if so), or None: also
+    for an erased customer's ticket, so the mail starts anew, as theirs to export or erase."""
     wanted: int | None = None
     named = [read_reply_address(secret, address) for address in mail.recipients]
     named += [read_root_message_id(message_id) for message_id in mail.answers]
@@ -184,7 +185,7 @@ def _ticket_of(session: TenantSession, secret: str, tenant_id: str, mail: Receiv
         if ticket is None or ticket.merged_into_id is None:
             break
         ticket = session.get(SupportTicket, ticket.merged_into_id)
-    return ticket
+    return None if ticket is not None and ticket.erased else ticket
 
 
 def _record(mail: Received, outcome: str, ticket_id: int | None) -> InboundMail:

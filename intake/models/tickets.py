@@ -34,6 +34,11 @@ def _rank_of_insert(context: Any) -> int:
     return PRIORITY_RANK[TicketPriority(context.get_current_parameters()["priority"])]
 
 
+# An erased customer's tickets keep an address of this domain (RFC 2606: no mail address of
+# anyone ends so, and the forms refuse it), which marks them as erased.
+ERASED_DOMAIN = "erased.invalid"
+
+
 class TicketCounter(Timestamped, Base):
     """The last ticket number handed out per tenant; its row lock orders concurrent tickets."""
 
@@ -132,6 +137,12 @@ class SupportTicket(Timestamped, Base):
     def _rank(self, _key: str, value: TicketPriority) -> TicketPriority:
         self.priority_rank = PRIORITY_RANK[value]
         return value
+
+    @property
+    def erased(self) -> bool:
+        """Say whether the customer's data was erased: the ticket is an empty shell that no
+        link, token or mail reaches any more."""
+        return self.customer_email.endswith(f"@{ERASED_DOMAIN}")
 
     @property
     def tag_names(self) -> list[str]:

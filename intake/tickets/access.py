@@ -80,6 +80,6 @@ def find_ticket(session: TenantSession, reference: str, token: str, secret: str)
     tenant_id, ticket_id = session.tenant_id or "", ticket.id if ticket else 0
     mailed = hmac.compare_digest(link_token(secret, tenant_id, ticket_id), token)
     recovered = _day_token_holds(secret, tenant_id, ticket_id, token)
-    if ticket is None or not (created or mailed or recovered):
+    if ticket is None or ticket.erased or not (created or mailed or recovered):
         raise NotFound()
     return ticket

@@ -18,12 +18,14 @@ from intake.models import (
     ChatMessage,
     ChatSession,
     ChatStatus,
+    InboundMail,
     OutboxMessage,
     SatisfactionRating,
     SupportTicket,
     TicketStatus,
 )
 from intake.state import state
+from intake.tickets.access import link_token
 from intake.tickets.agent_work import Changes, Desk, change_fields, reply
 from intake.tickets.loading import page_extras, ticket_by_reference
 from intake.tickets.mails import Brand
@@ -219,6 +221,49 @@ def test_erasure_leaves_nothing_of_the_customer_and_touches_nobody_else(app: Fla
             "the command line", None, 1, 2)  # fmt: skip
         found = app.test_client().get("/api/v1/eur/kb/articles")
         assert found.status_code == 200
+
+
+def test_after_erasure_no_old_link_token_or_mail_reaches_the_ticket(app: Flask) -> None:
+    client = app.test_client()
+    created = api_ticket(client, email="ada@example.com", name="Ada Lovelace")
+    ref, token = created["ticket"]["reference"], created["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    page = created["url"].removeprefix("http://desk.test")
+    address, _root = reply_address(app, ref)
+    with state(app).db.read("eur") as session:
+        shell_id = ticket_by_reference(session, ref).id
+    mailed = f"/eur/tickets/{ref}/{link_token(state(app).config.secret_key, 'eur', shell_id)}"
+    assert client.get(page).status_code == client.get(mailed).status_code == 200
+    erase_customer(state(app).db, state(app).files, "eur", "ada@example.com", None)
+    assert client.get(page).status_code == client.get(mailed).status_code == 404
+    assert client.get(f"/api/v1/eur/tickets/{ref}", headers=auth).status_code == 404
+    again = client.post(f"/api/v1/eur/tickets/{ref}/replies", headers=auth,
+                        json={"body": "Back again with new words."})  # fmt: skip
+    assert again.status_code == 404
+    # A mail to the old thread starts anew: the customer's again, to export or erase.
+    got = deliver(app, mail("Ada <ada@example.com>", address, f"Re: [{ref}] hi", "I am back."))
+    assert got.outcome == "ticket" and got.ticket_id != shell_id
+    with state(app).db.read("eur") as session:
+        shell = session.get(SupportTicket, shell_id)
+        assert shell is not None and {r.body for r in shell.responses} <= {"[erased]"}
+        (ticket,) = export(session, "ada@example.com")["tickets"]
+    assert "I am back." in ticket["description"]
+
+
+def test_erasure_leaves_others_mail_that_names_the_reference(app: Flask) -> None:
+    client = app.test_client()
+    ref = api_ticket(client, email="ada@example.com")["ticket"]["reference"]
+    api_ticket(client, email="hugo@example.com", subject=f"Same as {ref}, [{ref}] problem")
+    bounce = mail("MAILER-DAEMON@mx.example", "support@desk.test",
+                  f"Undelivered: [{ref}] We received your request", "x")  # fmt: skip
+    deliver(app, bounce)
+    erase_customer(state(app).db, state(app).files, "eur", "ada@example.com", None)
+    with state(app).db.read("eur") as session:
+        hugo = export(session, "hugo@example.com")
+        received = session.scalars(select(InboundMail.subject)).all()
+    assert [m["subject"] for m in hugo["mails"]] == [
+        f"[EUR-10002] We received your request: Same as {ref}, [{ref}] problem"]  # fmt: skip
+    assert received == ["[erased]"]  # the mail server's bounce quoted Ada's subject
 
 
 def test_admins_export_and_erase_from_the_desk(app: Flask) -> None:
