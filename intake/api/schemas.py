@@ -41,10 +41,10 @@ def _text(value: str) -> str:
 
 
 def _address(value: str) -> str:
-    problem = rules.address_problem(value)
-    if problem:
-        raise ValueError(f"Enter an email address like name@example.com ({problem})")
-    return value
+    try:
+        return rules.normal_address(value)
+    except ValueError as exc:
+        raise ValueError(f"Enter an email address like name@example.com ({exc})") from None
 
 
 def _visit(value: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,7 @@ from intake.models import (
     utcnow,
 )
 from intake.models.tickets import ERASED_DOMAIN
+from intake.tickets.rules import normal_address
 from intake.tickets.satisfaction import ratings_of
 
 ERASED = "[erased]"
@@ -47,6 +49,15 @@ ERASED = "[erased]"
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def spelled(email: str) -> str:
+    """Return an address as tickets keep it (rules.normal_address), so any spelling of it
+    (NFD, an xn-- domain) finds the customer; text that is no address, as typed (in NFC)."""
+    try:
+        return normal_address(email.strip())
+    except ValueError:
+        return unicodedata.normalize("NFC", email.strip())
 
 
 def _tickets(session: TenantSession, email: str) -> list[SupportTicket]:
@@ -132,6 +143,7 @@ def _chat_files(session: TenantSession, chat: ChatSession) -> list[ChatMessage]:
 
 def export(session: TenantSession, email: str) -> dict[str, Any]:
     """Return everything kept about the customer with this address, as JSON-ready data."""
+    email = spelled(email)
     mails = session.scalars(
         select(OutboxMessage)
         .where(same_address(OutboxMessage.to_address, email))
@@ -193,6 +205,7 @@ def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
     chats."""
     if session.tenant_id is None:
         raise ValueError("export_zip needs a session bound to one tenant")
+    email = spelled(email)
     data = export(session, email)
     files: list[tuple[str, str]] = []  # (stored name, path in the zip)
     for ticket in _tickets(session, email):
@@ -230,6 +243,7 @@ def erase(session: TenantSession, email: str) -> Erased:
     theirs replaced; files, mails and chat texts go. The caller deletes the stored files
     after the commit, so a failed transaction never leaves rows without their files.
     """
+    email = spelled(email)
     tickets = _tickets(session, email)
     stored: list[str] = []
     for ticket in tickets:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -14,6 +15,7 @@ from intake.portal.forms import RecoverForm
 from intake.portal.views import bp
 from intake.state import state
 from intake.tickets.recovery import mail_ticket_links
+from intake.tickets.rules import normal_address
 from intake.web.tenancy import brand, tenant
 
 log = logging.getLogger(__name__)
@@ -26,8 +28,10 @@ def _may_mail(email: str) -> bool:
     design: a visible refusal would tell anyone how often an address was asked about."""
     if not state().config.ratelimit_enabled:
         return True
-    return bool(limiter.limiter.hit(MAILS_PER_ADDRESS, "recover-mail", tenant().id,
-                                    email.lower()))  # fmt: skip
+    # Keyed by a digest: the rate-limit storage (Redis) keeps the key for an hour, and an
+    # address must not outlive its customer's erasure there.
+    key = hashlib.sha256(email.lower().encode()).hexdigest()
+    return bool(limiter.limiter.hit(MAILS_PER_ADDRESS, "recover-mail", tenant().id, key))
 
 
 @bp.route("/tickets/recover", methods=["GET", "POST"])
@@ -37,7 +41,7 @@ def recover() -> Any:
     """Ask for one's ticket links; the answer goes to the address, never to the page."""
     form = RecoverForm()
     if form.validate_on_submit():
-        email = form.email.data or ""
+        email = normal_address(form.email.data or "")  # the form's Email validator passed it
         # The same page whether or not the address has tickets, and the same work (one query,
         # one mail) unless the address's hourly cap is spent.
         if _may_mail(email):

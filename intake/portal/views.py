@@ -38,7 +38,7 @@ from intake.tickets.replies import (
     set_notifications,
     split_files,
 )
-from intake.tickets.rules import is_visit_id
+from intake.tickets.rules import is_visit_id, normal_address
 from intake.tickets.satisfaction import rating_of
 from intake.tickets.targets import first_answer_expected, read_policy
 from intake.web.error_handlers import CSRF_MESSAGE, error_response
@@ -117,7 +117,7 @@ def _new_ticket(form: TicketForm) -> NewTicket:
     visit = form.visit_id.data
     return NewTicket(
         name=form.name.data or "",
-        email=form.email.data or "",
+        email=normal_address(form.email.data or ""),  # the form's Email validator passed it
         subject=form.subject.data or "",
         description=form.description.data or "",
         category=TicketCategory(form.category.data),

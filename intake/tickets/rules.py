@@ -30,15 +30,16 @@ def is_row_id(text: str) -> bool:
     return text.isascii() and text.isdigit() and 1 <= int(text) <= ID_MAX
 
 
-def address_problem(text: str) -> str | None:
-    """Return why `text` is no mail address, or None: the check the HTML forms' Email
-    validator makes (email-validator, no DNS), so the API takes what the form takes and no
-    more ("Jo <jo@example.com>" is refused by both)."""
+def normal_address(text: str) -> str:
+    """Return a customer's mail address in its one stored form, or raise ValueError saying why
+    it is none: the check of the HTML forms' Email validator (email-validator, no DNS), so the
+    API takes what the form takes ("Jo <jo@example.com>" is refused by both). The form is
+    email-validator's: Unicode in NFC, the domain in lower case and in Unicode (not
+    "xn--"), so an address typed in any of its spellings finds the same customer."""
     try:
-        validate_email(text, check_deliverability=False)
+        return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        return str(exc)
-    return None
+        raise ValueError(str(exc)) from None
 
 
 def control_problem(text: str, multiline: bool) -> str | None:

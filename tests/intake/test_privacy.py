@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from intake.tickets.loading import page_extras, ticket_by_reference
 from intake.tickets.mails import Brand
 from intake.tickets.satisfaction import rate
 from tests.intake.chat import Customer
-from tests.intake.conftest import PNG, api_ticket, json_of
+from tests.intake.conftest import PNG, api_ticket, json_of, post_ticket
 from tests.intake.desk import make_agent, post_form, signed_in
 from tests.intake.mailing import deliver, mail, reply_address
 
@@ -302,3 +303,18 @@ def test_an_address_is_found_in_any_case_of_any_letter(app: Flask) -> None:
     erased = erase_customer(state(app).db, state(app).files, "eur", "émile@example.com", None)
     assert (erased.tickets, erased.chats) == (2, 1)
     assert "Zola" not in _texts(app, "eur")
+
+
+def test_an_address_is_found_in_any_of_its_spellings(app: Flask) -> None:
+    """The form and the API store an address in one form (NFC, the domain in Unicode), so
+    "é" typed as e and an accent, or a domain typed as xn--, is the same customer."""
+    composed = unicodedata.normalize("NFD", "émile@bücher.example")
+    assert post_ticket(app.test_client(), email=composed, name="Émile").status_code == 303
+    api_ticket(app.test_client(), email="emile2@xn--bcher-kva.example", subject="Punycode")
+    with state(app).db.read("eur") as session:
+        assert len(export(session, "émile@bücher.example")["tickets"]) == 1
+        assert len(export(session, composed)["tickets"]) == 1
+        (punycode,) = export(session, "emile2@bücher.example")["tickets"]
+        assert punycode["subject"] == "Punycode"
+    erased = erase_customer(state(app).db, state(app).files, "eur", composed, None)
+    assert erased.tickets == 1
