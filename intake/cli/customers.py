@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from flask.cli import with_appcontext
 from intake.agents.accounts import clean_email
 from intake.customers.privacy import erase_customer, export_zip
 from intake.errors import InvalidInput
+from intake.mail.mailbox import mailbox_folder
 from intake.state import state
 
 
@@ -34,7 +36,11 @@ def export_command(tenant_id: str, email: str, out: Path) -> None:
     """Write a zip of everything kept about the customer."""
     with state().db.read(_tenant(tenant_id)) as session:
         data = export_zip(session, state().files, clean_email(email))
-    out.write_bytes(data)
+    # Only its owner reads it (everything about the customer, their ticket links too), and
+    # an existing file keeps none of its old bytes or permissions.
+    out.unlink(missing_ok=True)
+    with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        handle.write(data)
     click.echo(f"{out}: {len(data)} bytes")
 
 
@@ -46,6 +52,7 @@ def export_command(tenant_id: str, email: str, out: Path) -> None:
 def erase_command(tenant_id: str, email: str) -> None:
     """Erase the customer's data (their tickets stay as empty records)."""
     current = state()
-    erased = erase_customer(current.db, current.files, _tenant(tenant_id), clean_email(email), None)
+    erased = erase_customer(current.db, current.files, _tenant(tenant_id), clean_email(email),
+                            None, mailbox_folder(current.config))  # fmt: skip
     click.echo(f"erased {erased.tickets} tickets, {len(erased.stored_files)} files,"
                f" {erased.mails} mails, {erased.chats} chats")  # fmt: skip

@@ -15,6 +15,7 @@ import json
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -24,6 +25,7 @@ from intake.db import Database, TenantSession
 from intake.db.addresses import same_address
 from intake.db.batches import per_statement
 from intake.files import FileStore
+from intake.mail.mailbox import erase_from_mailbox
 from intake.models import (
     Agent,
     ChatMessage,
@@ -234,6 +236,7 @@ class Erased:
     mails: int
     chats: int
     stored_files: list[str]
+    references: tuple[str, ...] = ()  # of the tickets, whose mails' subjects name them
 
 
 def erase(session: TenantSession, email: str) -> Erased:
@@ -296,14 +299,21 @@ def erase(session: TenantSession, email: str) -> Erased:
         if chat.status == ChatStatus.active:
             chat.status, chat.closed_at = ChatStatus.closed, utcnow()
     session.flush()
-    return Erased(len(tickets), int(removed or 0), len(chats), stored)
+    references = tuple(t.reference for t in tickets)
+    return Erased(len(tickets), int(removed or 0), len(chats), stored, references)
 
 
 def erase_customer(
-    database: Database, store: FileStore, tenant_id: str, email: str, by: Agent | None
+    database: Database,
+    store: FileStore,
+    tenant_id: str,
+    email: str,
+    by: Agent | None,
+    mailbox: Path | None = None,
 ) -> Erased:
     """Erase the customer's data for good: the rows (one transaction, recorded without the
-    erased data, naming who erased), then their stored files, then SQLite's traces of them."""
+    erased data, naming who erased), then their stored files and their mails in the local
+    `mailbox` (when mail goes there), then SQLite's traces of them."""
     with CONVERTING, database.write(tenant_id) as session:  # never mid chat-to-ticket
         erased = erase(session, email)
         session.add(CustomerErasure(
@@ -312,6 +322,8 @@ def erase_customer(
             files=len(erased.stored_files),
         ))  # fmt: skip
     store.delete(tenant_id, erased.stored_files)
+    if mailbox is not None and mailbox.is_dir():
+        erase_from_mailbox(mailbox, tenant_id, spelled(email), erased.references)
     database.purge_freed()
     return erased
 

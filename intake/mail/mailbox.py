@@ -1,13 +1,20 @@
 """Where mail goes when no SMTP server is configured: one .eml file per mail, in a folder a
-developer can open (`<instance>/mailbox`), so `make run` shows every mail it would send."""
+developer can open (`<instance>/mailbox`), so `make run` shows every mail it would send.
+
+A file's name carries its tenant (`<UTC time>+<tenant>+<hash>.eml`: a tenant id holds no
+"+"), so a customer's erasure deletes their mails here too, and only their tenant's."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Collection
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from pathlib import Path
 
 from intake.config import IntakeConfig
@@ -19,18 +26,37 @@ def mailbox_folder(config: IntakeConfig) -> Path:
     return config.instance_dir / "mailbox"
 
 
-def write_to_mailbox(config: IntakeConfig, msg: EmailMessage) -> None:
-    """Write the message as `<UTC time>-<hash>.eml`, renamed into place when whole."""
+def write_to_mailbox(config: IntakeConfig, msg: EmailMessage, tenant_id: str) -> None:
+    """Write the message as `<UTC time>+<tenant>+<hash>.eml`, renamed into place when whole."""
     folder = mailbox_folder(config)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     data = bytes(msg)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    name = f"{stamp}-{hashlib.sha256(data).hexdigest()[:12]}.eml"
+    name = f"{stamp}+{tenant_id}+{hashlib.sha256(data).hexdigest()[:12]}.eml"
     staged = folder / f".{name}.tmp"
     staged.write_bytes(data)
     os.replace(staged, folder / name)
 
 
-def deliverer(config: IntakeConfig) -> Callable[[IntakeConfig, EmailMessage], None]:
+def erase_from_mailbox(
+    folder: Path, tenant_id: str, email: str, references: Collection[str]
+) -> int:
+    """Delete the tenant's mails to `email` (any case) or about one of the tickets
+    `references` names (their subjects start "[EUR-10034] "); return how many went."""
+    wanted = unicodedata.normalize("NFC", email).lower()
+    about = tuple(f"[{reference}] " for reference in references)
+    removed = 0
+    for path in folder.glob(f"*+{tenant_id}+*.eml"):
+        with path.open("rb") as handle:
+            headers = BytesHeaderParser(policy=policy.default).parse(handle)
+        to = {unicodedata.normalize("NFC", address).lower()
+              for _name, address in getaddresses([str(headers.get("To", ""))])}  # fmt: skip
+        if wanted in to or str(headers.get("Subject", "")).startswith(about):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def deliverer(config: IntakeConfig) -> Callable[[IntakeConfig, EmailMessage, str], None]:
     """Return how mail leaves: SMTP when SMTP_HOST is set, else the local mailbox."""
     return smtp_send if config.smtp_host else write_to_mailbox

@@ -74,7 +74,7 @@ def _claim(database: Database, now: dt.datetime, limit: int) -> list[OutboxMessa
 def send_pending(
     config: IntakeConfig,
     database: Database,
-    send: Callable[[IntakeConfig, EmailMessage], None] = smtp_send,
+    send: Callable[[IntakeConfig, EmailMessage, str], None] = smtp_send,
     limit: int = 50,
 ) -> tuple[int, int]:
     """Send due mails; return (sent, failed this round). Failures are retried later.
@@ -91,7 +91,7 @@ def send_pending(
         attempts = row.attempts + 1
         values: dict[str, object] = {"attempts": attempts, "updated_at": utcnow()}
         try:
-            send(config, build_message(config, row))
+            send(config, build_message(config, row), row.tenant_id)
         except Exception as exc:  # noqa: BLE001 (one mail's failure, whatever it is, is its own)
             failed += 1
             error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -101,7 +101,9 @@ def send_pending(
                 status=OutboxStatus.failed if attempts >= MAX_ATTEMPTS else OutboxStatus.pending,
             )
             expected = isinstance(exc, (OSError, smtplib.SMTPException))
-            log.warning("mail %s to %s not sent (%s)", row.id, row.to_address, error,
+            # The log names the mail, not its address: logs outlive a customer's erasure.
+            shown = error.replace(row.to_address, "<address>")
+            log.warning("mail %s of %s not sent (%s)", row.id, row.tenant_id, shown,
                         exc_info=None if expected else exc)  # fmt: skip
         else:
             sent += 1

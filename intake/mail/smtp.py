@@ -39,7 +39,7 @@ def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
     return msg
 
 
-def smtp_send(config: IntakeConfig, msg: EmailMessage) -> None:
+def smtp_send(config: IntakeConfig, msg: EmailMessage, _tenant_id: str = "") -> None:
     """Deliver one message through the configured SMTP server."""
     with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=10) as smtp:
         if config.smtp_starttls:

@@ -111,7 +111,7 @@ def test_no_transaction_is_open_while_a_mail_goes_out(make_app: Callable[..., Fl
     pool = state(app).db.engine.pool
     busy: list[int] = []
 
-    def slow_server(_config: IntakeConfig, msg: EmailMessage) -> None:
+    def slow_server(_config: IntakeConfig, msg: EmailMessage, _tenant: str) -> None:
         # A connection in use here would be a transaction held open for the whole exchange
         # (on SQLite: the writer lock every new ticket needs).
         busy.append(pool.checkedout())  # type: ignore[attr-defined]

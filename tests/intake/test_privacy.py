@@ -12,6 +12,8 @@ from flask import Flask
 from sqlalchemy import String, Text, make_url, select
 
 from intake.customers.privacy import erase_customer, erasures, export, export_zip
+from intake.mail.mailbox import mailbox_folder, write_to_mailbox
+from intake.mail.outbox import send_pending
 from intake.models import (
     Agent,
     AgentRole,
@@ -318,3 +320,31 @@ def test_an_address_is_found_in_any_of_its_spellings(app: Flask) -> None:
         assert punycode["subject"] == "Punycode"
     erased = erase_customer(state(app).db, state(app).files, "eur", composed, None)
     assert erased.tickets == 1
+
+
+def test_the_command_line_exports_for_its_owner_alone_and_erases_the_local_mailbox(
+    app: Flask, tmp_path: Path
+) -> None:
+    client = app.test_client()
+    api_ticket(client, email="ada@example.com", name="Ada Lovelace")
+    api_ticket(client, email="grace@example.com", name="Grace Hopper")
+    api_ticket(client, tenant="km", email="ada@example.com", name="Ada Lovelace")
+    config = state(app).config
+    assert send_pending(config, state(app).db, write_to_mailbox) == (3, 0)
+    folder = mailbox_folder(config)
+    out = tmp_path / "ada.zip"
+    out.write_bytes(b"an older file anyone could read")
+    out.chmod(0o644)
+    runner = app.test_cli_runner()
+    exported = runner.invoke(args=["customers", "export", "--tenant", "eur",
+                                   "--email", "ada@example.com", "--out", str(out)])  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert "Ada Lovelace" in zipfile.ZipFile(out).read("data.json").decode()
+    erased = runner.invoke(args=["customers", "erase", "--tenant", "eur",
+                                 "--email", "ADA@example.com", "--yes"])  # fmt: skip
+    assert erased.exit_code == 0, erased.output
+    left = sorted((p.name.split("+")[1], p.read_bytes()) for p in folder.glob("*.eml"))
+    assert [tenant for tenant, _mail in left] == ["eur", "km"]
+    assert b"Grace Hopper" in left[0][1]  # someone else's mail stays
+    assert b"ada@example.com" in left[1][1]  # and the other tenant's customer's
