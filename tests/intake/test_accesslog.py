@@ -32,6 +32,16 @@ TOKEN = "k3Q9zT0pXr5-Wm2_bVd8sLf4Hn1Jc6Ye7Ua0Ri9Oq3E"
             f"https://help.example/eur/tickets/EUR-1/{TOKEN}",
             "https://help.example/eur/tickets/EUR-1/[token]",
         ),
+        # What a customer typed, often their name or address, outlives no erasure in a log.
+        ("/eur/tickets/search?q=%C3%89mile+Zola", "/eur/tickets/search?q=[words]"),
+        (
+            "/api/v1/eur/kb/search?limit=5&q=ada@example.com",
+            "/api/v1/eur/kb/search?limit=5&q=[words]",
+        ),
+        (
+            "GET /desk/eur/?status=open&q=ada%40example.com&page=2 HTTP/1.1",
+            "GET /desk/eur/?status=open&q=[words]&page=2 HTTP/1.1",
+        ),
     ],
 )
 def test_tokens_in_paths_are_redacted(path: str, logged: str) -> None:
