@@ -18,13 +18,18 @@ from scripts.pgserver import free_port
 SHIPPED = Path(__file__).resolve().parent.parent / "deploy" / "nginx-intake.conf"
 
 
-def site_conf(service_port: int, port: int) -> str:
-    """Return the shipped file with the addresses an operator would set."""
+ACCESS_LOG = "/var/log/nginx/intake.access.log"
+
+
+def site_conf(service_port: int, port: int, folder: Path) -> str:
+    """Return the shipped file with the addresses an operator would set, its access log in
+    `folder`."""
     text = SHIPPED.read_text()
-    if "server 127.0.0.1:8000;" not in text or "listen 80;" not in text:
+    if any(part not in text for part in ("server 127.0.0.1:8000;", "listen 80;", ACCESS_LOG)):
         raise RuntimeError(f"{SHIPPED} no longer has the addresses this helper changes")
     return (text.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{service_port};")
-            .replace("listen 80;", f"listen 127.0.0.1:{port};"))  # fmt: skip
+            .replace("listen 80;", f"listen 127.0.0.1:{port};")
+            .replace(ACCESS_LOG, str(folder / "access.log")))  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -33,7 +38,7 @@ def fronted(service_port: int, folder: Path) -> Iterator[int]:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "intake.conf").write_text(site_conf(service_port, port))
+    (folder / "intake.conf").write_text(site_conf(service_port, port, folder))
     temp = "\n".join(f"  {kind}_temp_path {folder / kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
     (folder / "nginx.conf").write_text(

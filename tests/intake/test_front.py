@@ -171,3 +171,28 @@ def test_nginx_refuses_a_search_flood_before_the_service(served: int, tmp_path: 
     # refuse that refilled one, a second line that the flood never reaches.
     seen = served_searches(served)
     assert seen.get("200") == passed + 1 and sum(seen.values()) <= 6, seen
+
+
+def test_nginx_logs_no_ticket_token_and_no_typed_words(served: int, tmp_path: Path) -> None:
+    with fronted(served, tmp_path / "nginx") as front:
+        base = f"http://127.0.0.1:{front}"
+        created = json.loads(urllib.request.urlopen(urllib.request.Request(
+            f"{base}/api/v1/eur/tickets", method="POST",
+            headers={"Content-Type": "application/json"},
+            data=json.dumps({"name": "Ada", "email": "ada@example.com", "subject": "Logged?",
+                             "description": "What does the proxy write down?",
+                             "category": "general"}).encode()), timeout=10).read())  # fmt: skip
+        ticket, token = created["ticket"]["reference"], created["token"]
+        for path in (f"/eur/tickets/{ticket}/{token}", f"/eur/tickets/{ticket}/{token}/events",
+                     "/api/v1/eur/kb/search?q=ada%40example.com"):  # fmt: skip
+            with urllib.request.urlopen(f"{base}{path}", timeout=10) as answer:
+                assert answer.status == 200
+                if path.endswith("/events"):
+                    answer.readline()
+                else:
+                    answer.read()
+    logged = (tmp_path / "nginx" / "access.log").read_text()  # written when nginx stops
+    assert f"GET /eur/tickets/{ticket}/[token] HTTP/1.1" in logged
+    assert f"GET /eur/tickets/{ticket}/[token]/events HTTP/1.1" in logged
+    assert "GET /api/v1/eur/kb/search HTTP/1.1" in logged
+    assert token not in logged and "ada" not in logged
