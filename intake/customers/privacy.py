@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from intake.chat.tickets import CONVERTING
 from intake.db import Database, TenantSession
 from intake.db.addresses import same_address
 from intake.db.batches import per_statement
 from intake.files import FileStore
+from intake.mail.inbound import is_foreign_mail
 from intake.mail.mailbox import erase_from_mailbox
 from intake.models import (
     Agent,
+    AuthorType,
     ChatMessage,
     ChatSession,
     ChatStatus,
@@ -72,6 +74,18 @@ def _chats(session: TenantSession, email: str) -> list[ChatSession]:
     return list(session.scalars(query.order_by(ChatSession.id)))
 
 
+def _mails_on_others_tickets(session: TenantSession, email: str) -> list[TicketResponse]:
+    """Return their mails kept on other customers' tickets: a mail into another's thread is a
+    note that names its sender ("Mail from Ada <ada@example.com>, who is not …", and once an
+    agent accepts it "Ada <ada@example.com> wrote:")."""
+    sender = f"<{email.lower()}>"
+    query = select(TicketResponse).where(
+        TicketResponse.author_type == AuthorType.system,
+        func.lower(TicketResponse.body).contains(sender, autoescape=True),
+    )
+    return list(session.scalars(query.order_by(TicketResponse.id)))
+
+
 def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any]:
     events = session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
@@ -98,6 +112,7 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
                 "created_at": _iso(r.created_at),
             }
             for r in ticket.responses
+            if not is_foreign_mail(r)  # another sender's words, not (yet) of this thread
         ],
         "files": [
             {
@@ -194,6 +209,10 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
                 select(InboundMail).where(same_address(InboundMail.from_address, email))
                 .order_by(InboundMail.id))
         ],
+        "mails_on_others_tickets": [
+            {"body": r.body, "at": _iso(r.created_at)}
+            for r in _mails_on_others_tickets(session, email)
+        ],
         "address_bounces": [
             {"reason": f.reason, "since": _iso(f.created_at)}
             for f in session.scalars(
@@ -285,6 +304,14 @@ def erase(session: TenantSession, email: str) -> Erased:
                    for t in some]  # fmt: skip
         session.execute(update(InboundMail).where(or_(*quoting)).values(subject=ERASED))
     session.execute(delete(FailingAddress).where(same_address(FailingAddress.email, email)))
+    sender = f"<{email.lower()}>"
+    for response in _mails_on_others_tickets(session, email):
+        response.body = ERASED
+    session.execute(  # "accepted the mail of Ada <ada@example.com>"
+        update(TicketEvent)
+        .where(func.lower(TicketEvent.detail).contains(sender, autoescape=True))
+        .values(detail="")
+    )
     chats = _chats(session, email)
     for chat in chats:
         stored += [m.stored_name or "" for m in _chat_files(session, chat)]

@@ -348,3 +348,22 @@ def test_the_command_line_exports_for_its_owner_alone_and_erases_the_local_mailb
     assert [tenant for tenant, _mail in left] == ["eur", "km"]
     assert b"Grace Hopper" in left[0][1]  # someone else's mail stays
     assert b"ada@example.com" in left[1][1]  # and the other tenant's customer's
+
+
+def test_a_mail_into_another_customers_thread_is_its_senders(app: Flask) -> None:
+    client = app.test_client()
+    ref = api_ticket(client, email="ada@example.com", name="Ada Lovelace")["ticket"]["reference"]
+    address, _root = reply_address(app, ref)
+    said = "Fiona here, my number is +49 30 999."
+    got = deliver(app, mail("Fiona Fremd <Fiona@example.org>", address, f"Re: [{ref}]", said))
+    assert got.outcome == "note"
+    with state(app).db.read("eur") as session:
+        ada = export(session, "ada@example.com")
+        fiona = export(session, "fiona@example.org")
+    assert said not in json.dumps(ada, ensure_ascii=False)  # not Ada's to take away
+    (theirs,) = fiona["mails_on_others_tickets"]
+    assert said in theirs["body"]
+    erase_customer(state(app).db, state(app).files, "eur", "FIONA@example.org", None)
+    left = _texts(app, "eur")
+    assert "+49 30 999" not in left and "fiona@example.org" not in left.lower()
+    assert "Ada Lovelace" in left  # Ada's ticket stays hers
