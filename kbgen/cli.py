@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         )
     preview = add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change")
     preview.add_argument("--host", default="127.0.0.1")
-    preview.add_argument("--port", type=int, default=8000)
+    preview.add_argument("--port", type=_port, default=8000)
     preview.add_argument(
         "--drafts", action="store_true", help="include drafts and scheduled articles"
     )
@@ -99,6 +99,13 @@ def _options(args: argparse.Namespace) -> BuildOptions:
     )
 
 
+def _port(text: str) -> int:
+    """A TCP port: 0 (any free one) to 65535."""
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535)")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run kbgen; print content problems as path:line: field: message and return 1 on error."""
     parser = _parser()
@@ -132,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KbgenError as exc:
         print(f"kbgen: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the file system or the network said no: what and where, no trace
+        print(f"kbgen: {exc}; the last good site stays", file=sys.stderr)
         return 1
     for item in checked:
         for warning in item.warnings:

@@ -148,12 +148,12 @@ def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | Non
     base = content_dir / tenant
     sources: list[Source] = []
     broken: list[Broken] = []
-    problems: list[Problem] = []
     assets: set[PurePosixPath] = set()
     if not base.is_dir():
         return Loaded((), frozenset(), (Problem(_display(base, root), 0, "", "folder missing"),))
     # Plain strings until a file is read: a large site has thousands, most unchanged.
-    for path, rel in _walk(base):
+    walked, problems = _walk(base, root)
+    for path, rel in walked:
         top = rel.split("/", 1)[0]
         if path.endswith(".md") and top in ("articles", "faqs"):
             kind = "article" if top == "articles" else "faq"
@@ -177,19 +177,71 @@ def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | Non
     return Loaded(tuple(sources), frozenset(assets), tuple(problems), tuple(broken))
 
 
-def _walk(base: Path) -> list[tuple[str, str]]:
+# Markdown under another name: published as it is (front-matter, drafts too) were it taken
+# for an asset.
+MARKDOWN_LIKE = (".markdown", ".mdown", ".mkd", ".mkdn", ".md.txt")
+
+
+def _walk(base: Path, root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
     """Return every file under `base` that is not hidden, sorted as paths sort, with its path
-    relative to `base` ("articles/billing/refunds.md")."""
+    relative to `base` ("articles/billing/refunds.md"), and the problems of those it cannot
+    take.
+
+    A link is taken only to a file inside the tenant's folder: one to /etc/passwd would be
+    published. A link to a folder is not followed, a FIFO or device would hang or feed the
+    build, and a name that is not UTF-8 cannot be a page's address: each is an error on its
+    own path, rather than a file silently skipped or published.
+    """
     found: list[tuple[str, str]] = []
-    top = str(base)
-    for folder, dirs, files in os.walk(top):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel_folder = folder[len(top) + 1 :].replace(os.sep, "/")
-        for name in files:
-            if not name.startswith("."):
-                rel = f"{rel_folder}/{name}" if rel_folder else name
-                found.append((os.path.join(folder, name), rel))
-    return sorted(found, key=lambda item: item[1].split("/"))
+    problems: list[Problem] = []
+    inside = os.path.realpath(base) + os.sep
+    pending = [(str(base), "")]
+    while pending:
+        folder, rel_folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+                display = _display(Path(entry.path), root)
+                why = _refused(entry, rel, inside)
+                if why:
+                    problems.append(Problem(_printable(display), 1, "file", why))
+                elif entry.is_dir():
+                    pending.append((entry.path, rel))
+                else:
+                    found.append((entry.path, rel))
+    return sorted(found, key=lambda item: item[1].split("/")), problems
+
+
+def _refused(entry: os.DirEntry[str], rel: str, inside: str) -> str | None:
+    """Say why a folder entry cannot be part of the site, or None."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not UTF-8 text; rename it"
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        if os.path.isdir(target):
+            return "is a link to a folder, which kbgen does not follow; copy the folder here"
+        if not target.startswith(inside) or not os.path.isfile(target):
+            return (f"is a link to {target}, outside this tenant's folder (or missing): "
+                    "kbgen publishes only files inside it")  # fmt: skip
+        return None
+    if not (entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False)):
+        return "is not a regular file (a pipe, socket or device); remove it"
+    name, lower = entry.name, entry.name.lower()
+    miscased = lower.endswith(".md") and not name.endswith(".md")
+    if entry.is_file() and (miscased or lower.endswith(MARKDOWN_LIKE)):
+        stem = name[: -len(".md.txt")] if lower.endswith(".md.txt") else name.rsplit(".", 1)[0]
+        return (f"kbgen reads Markdown only from .md files (this one would be published as it "
+                f"is); rename it to {stem}.md")  # fmt: skip
+    return None
+
+
+def _printable(text: str) -> str:
+    """Return a path fit to print, whatever bytes its name holds."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _display(path: Path, root: Path) -> str:

@@ -85,6 +85,12 @@ class LiveSite:
         except KbgenError as exc:
             error = str(exc)
             log.error("kbgen: %s", exc)
+        except Exception as exc:  # noqa: BLE001 (a preview outlives any one failed build)
+            # An unforeseen failure (a file vanishing mid-build, a full disk) is shown like a
+            # writer's mistake; the next save builds afresh, without this build's memory.
+            error = f"{type(exc).__name__}: {exc}"
+            log.exception("kbgen: the build failed; the last good site stays served")
+            self.state = BuildState(defer_pagefind=True)
         with self.changed:
             self.generation += 1
             self.error = error
@@ -96,8 +102,13 @@ class LiveSite:
                 log.info("search index caught up in %.2f s", time.perf_counter() - started)
             except KbgenError as exc:
                 log.error("kbgen: %s", exc)
+            except Exception:  # noqa: BLE001 (the search lags; the next save catches up)
+                log.exception("kbgen: the search index did not catch up")
         if checked:
-            warm_up(checked, self.options, self.state)
+            try:
+                warm_up(checked, self.options, self.state)
+            except Exception:  # noqa: BLE001 (only a head start for the next edit)
+                log.exception("kbgen: warming up for the next edit failed")
 
     def snapshot(self) -> bytes:
         return json.dumps({"generation": self.generation, "error": self.error}).encode()

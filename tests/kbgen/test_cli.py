@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,19 @@ def test_without_the_options_a_command_keeps_their_defaults(
     monkeypatch.chdir(project.root)
     assert main(["check"]) == 0
     assert "problem" not in capsys.readouterr().err
+
+
+def test_a_busy_or_impossible_port_is_named_without_a_traceback(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--root", str(project.root), "-q", "serve", "--port", str(port)]) == 1
+    said = capsys.readouterr().err
+    assert "kbgen: [Errno 98] Address already in use" in said and "Traceback" not in said
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--root", str(project.root), "serve", "--port", "99999"])
+    assert exit_info.value.code == 2
+    assert "'99999' is not a port (0 to 65535)" in capsys.readouterr().err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pytest
 
@@ -422,4 +424,46 @@ def test_a_site_at_the_hosts_root_checks_only_its_own_folders(project: Project) 
         "/articles/welcom/; did you mean '/articles/welcome/'?",
         "content/eur/articles/a/links.md:6: link: '/categories/api/': this site has no page at "
         "/categories/api/",
+    ]
+
+
+def test_files_kbgen_cannot_publish_are_named_not_published(
+    project: Project, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0")
+    images = project.root / "content" / "eur" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    (images / "passwd.txt").symlink_to(secret)  # outside the tenant: would be published
+    (images / "gone.svg").symlink_to(tmp_path / "nothing-here.svg")
+    (images / "shared").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(images / "pipe.svg")  # would hang the build
+    project.article("a/ok.md", "title: Fine\ncategory: general")
+    (project.root / "content" / "eur" / "articles" / "a" / "notes.MD").write_text("---\n")
+    (project.root / "content" / "eur" / "articles" / "a" / "howto.markdown").write_text("x")
+    (images / "inside.svg").symlink_to(images.parent / "articles" / "a" / "ok.md")  # fine
+    found = sorted(problems(project))
+    assert found == [
+        "content/eur/articles/a/howto.markdown:1: file: kbgen reads Markdown only from .md files"
+        " (this one would be published as it is); rename it to howto.md",
+        "content/eur/articles/a/notes.MD:1: file: kbgen reads Markdown only from .md files"
+        " (this one would be published as it is); rename it to notes.md",
+        f"content/eur/images/gone.svg:1: file: is a link to {tmp_path / 'nothing-here.svg'},"
+        " outside this tenant's folder (or missing): kbgen publishes only files inside it",
+        f"content/eur/images/passwd.txt:1: file: is a link to {secret}, outside this tenant's"
+        " folder (or missing): kbgen publishes only files inside it",
+        "content/eur/images/pipe.svg:1: file: is not a regular file (a pipe, socket or device);"
+        " remove it",
+        "content/eur/images/shared:1: file: is a link to a folder, which kbgen does not follow;"
+        " copy the folder here",
+    ]
+
+
+def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(project: Project) -> None:
+    project.article("a/ok.md", "title: Fine\ncategory: general")
+    folder = os.fsencode(project.root / "content" / "eur" / "articles" / "a")
+    with open(os.path.join(folder, b"caf\xe9.md"), "wb") as handle:
+        handle.write(b"---\ntitle: Latin-1\ncategory: general\n---\n")
+    assert problems(project) == [
+        "content/eur/articles/a/caf\\udce9.md:1: file: its name is not UTF-8 text; rename it"
     ]

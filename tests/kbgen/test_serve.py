@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import socket
 import threading
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from kbgen import serve as serve_module
 from kbgen.build import build
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.serve import LiveSite, make_server, watch
@@ -101,6 +103,28 @@ def test_a_preview_started_on_a_built_site_warms_up_then_patches_it_right(
     assert not stray.parent.exists()
     assert (project.root / "site/eur/articles/welcome/index.html").exists()
     assert pagefind_text(project.root, "eur")  # the index folders were never listed as stale
+
+
+def test_an_unforeseen_failure_is_shown_and_the_next_save_builds(
+    project: Project, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    live = LiveSite(BuildOptions(root=project.root))
+    live.rebuild()
+    start = live.generation
+
+    def failing(*_args: object) -> list[object]:
+        raise FileNotFoundError(2, "No such file or directory", "content/eur/images/gone.svg")
+
+    monkeypatch.setattr(serve_module, "build", failing)
+    with caplog.at_level(logging.ERROR, logger="kbgen.serve"):
+        live.rebuild()  # in the watcher's thread, an exception here ended every later rebuild
+    assert live.generation == start + 1
+    assert live.error is not None and "gone.svg" in live.error
+    monkeypatch.undo()
+    project.article("start/welcome.md", "title: Fixed\ncategory: general")
+    live.rebuild()
+    assert live.error is None
+    assert "Fixed" in (project.root / "site/eur/articles/welcome/index.html").read_text()
 
 
 def test_pages_carry_the_reload_script_and_root_goes_home(served: Any) -> None:
