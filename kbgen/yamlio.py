@@ -37,15 +37,30 @@ class LoadedMapping:
         return self.lines.get(key, default)
 
 
-def _nested_lines(node: yaml.Node, prefix: str, first_line: int, lines: dict[str, int]) -> None:
-    """Record the line of every nested mapping key as `outer.inner`."""
+def _nested_lines(
+    node: yaml.Node, prefix: str, first_line: int, lines: dict[str, int], twice: list[Problem],
+    path: str,
+) -> None:  # fmt: skip
+    """Record the line of every nested mapping key as `outer.inner` (list items as
+    `outer[0].inner`), and each key a mapping repeats in `twice`: YAML keeps the last value,
+    which silently dropped a whole tenant named twice."""
+    if isinstance(node, yaml.SequenceNode):
+        for number, item in enumerate(node.value):
+            _nested_lines(item, f"{prefix}[{number}]", first_line, lines, twice, path)
+        return
     if not isinstance(node, yaml.MappingNode):
         return
+    seen: set[str] = set()
     for key_node, value_node in node.value:
         if isinstance(key_node, yaml.ScalarNode):
             name = f"{prefix}.{key_node.value}"
-            lines.setdefault(name, first_line + key_node.start_mark.line)
-            _nested_lines(value_node, name, first_line, lines)
+            line = first_line + key_node.start_mark.line
+            if key_node.value in seen:
+                twice.append(Problem(path, line, name, "appears twice"))
+                continue
+            seen.add(key_node.value)
+            lines.setdefault(name, line)
+            _nested_lines(value_node, name, first_line, lines, twice, path)
 
 
 # What YAML says, in a writer's words: (YAML's problem, its context, or "" for any) -> advice.
@@ -130,7 +145,7 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
                 continue
             result.data[key] = loader.construct_object(value_node, deep=True)
             result.lines[key] = line
-            _nested_lines(value_node, key, first_line, result.lines)
+            _nested_lines(value_node, key, first_line, result.lines, result.problems, path)
     except yaml.MarkedYAMLError as exc:
         return problem(*_explain(exc, text))
     finally:

@@ -137,3 +137,15 @@ def test_an_accent_for_one_scheme_leaves_the_other_to_the_theme() -> None:
         "@media (prefers-color-scheme: dark) { :root { --accent: #5eead4; } }\n"
     )
     assert Brand().css() == ""
+
+
+def test_a_key_repeated_at_any_depth_is_an_error(project: Project) -> None:
+    """YAML keeps the last value of a repeated key: a second `eur:` where `km:` was meant
+    dropped the km tenant and retitled eur without a word."""
+    twice = SITE_YAML.replace("  km:\n    name: KM Help", "  eur:\n    name: KM Help")
+    twice = twice.replace("    language: en\n", "    language: en\n    language: fr\n", 1)
+    (project.root / SITE_FILE).write_text(twice)
+    assert problems(project) == [
+        f"{SITE_FILE}:7: tenants.eur.language: appears twice",
+        f"{SITE_FILE}:10: tenants.eur: appears twice",
+    ]
