@@ -137,12 +137,18 @@ def _heading_ids(state: StateCore) -> None:
         token.attrSet("id", unique)
 
 
+# How deep blocks may nest (a list item is two levels: the list and the item). markdown-it
+# silently drops whatever lies deeper, so a page that reaches it is refused (render.py).
+NESTING = 40
+
+
 @cache
 def markdown(allow_html: bool) -> MarkdownIt:
     """Return the one configured parser for the given raw-HTML policy."""
     md = MarkdownIt(
         "commonmark", {"html": allow_html, "highlight": highlight_code, "typographer": False}
     )
+    md.options["maxNesting"] = NESTING
     md.use(gfm_plugin).use(deflist_plugin).use(admon_plugin)
     # gfm_plugin strikes `~one~` through too: "it takes ~5 minutes~ish" lost its tildes.
     md.options["strikethrough_single_tilde"] = False

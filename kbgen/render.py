@@ -13,7 +13,7 @@ from markdown_it.token import Token
 
 from kbgen.errors import Problem, Severity
 from kbgen.load import Document
-from kbgen.markup import markdown
+from kbgen.markup import NESTING, markdown
 from kbgen.schema import nearest
 from kbgen.urls import GENERATED_FOLDERS, file_url, served_file
 from kbgen.vocabulary import spelled_words
@@ -242,12 +242,24 @@ def _check_level(out: Rendered, source: Document, level: int, line: int) -> None
     out.problems.append(Problem(source.display, line, "heading", msg, Severity.WARNING))
 
 
+def _check_nesting(out: Rendered, source: Document, tokens: list[Token]) -> None:
+    """Refuse a body nested as deep as the parser goes: what lies deeper is silently lost."""
+    for token in tokens:
+        if token.level >= NESTING - 1:
+            line = source.body_line + (token.map[0] if token.map else 0)
+            msg = (f"lists, quotes and callouts nest here as deep as kbgen renders ({NESTING // 2}"
+                   " levels); anything deeper would be lost: nest less")  # fmt: skip
+            out.problems.append(Problem(source.display, line, "markdown", msg))
+            return
+
+
 def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rendered:
     """Render a document's body; collect its headings, plain text, links and problems."""
     md = markdown(allow_html)
     env: dict[str, Any] = {}
     tokens = md.parse(source.body, env)
     out = Rendered(html="", headings=[], text="")
+    _check_nesting(out, source, tokens)
     resolver = _Resolver(source, table, out)
     texts: list[str] = []
     prose: list[str] = []

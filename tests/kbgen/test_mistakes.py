@@ -467,3 +467,16 @@ def test_a_file_name_that_is_not_utf8_is_named_not_a_crash(project: Project) -> 
     assert problems(project) == [
         "content/eur/articles/a/caf\\udce9.md:1: file: its name is not UTF-8 text; rename it"
     ]
+
+
+def test_content_nested_deeper_than_rendered_is_an_error_not_lost(project: Project) -> None:
+    deep = "\n".join("  " * level + f"- item {level}" for level in range(25))
+    project.article("a/deep.md", "title: Deep\ncategory: general", f"Intro.\n\n{deep}\n")
+    quoted = "> " * 60 + "the quote's words"
+    project.article("a/quoted.md", "title: Quoted\ncategory: general", f"{quoted}\n")
+    assert problems(project) == [
+        "content/eur/articles/a/deep.md:25: markdown: lists, quotes and callouts nest here as"
+        " deep as kbgen renders (20 levels); anything deeper would be lost: nest less",
+        "content/eur/articles/a/quoted.md:5: markdown: lists, quotes and callouts nest here as"
+        " deep as kbgen renders (20 levels); anything deeper would be lost: nest less",
+    ]
