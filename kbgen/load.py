@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -97,6 +98,11 @@ class Loaded:
     broken: tuple[Broken, ...] = ()
 
 
+# C0 controls but tab, line feed and carriage return, and DEL: no page, feed or sitemap may
+# hold them (an XML parser refuses the whole feed for one).
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     """Read a UTF-8 file within the size limit; report an oversized or undecodable one."""
     size = path.stat().st_size
@@ -110,6 +116,12 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         msg = f"is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save as UTF-8"
+        return None, [Problem(display, line, "encoding", msg)]
+    found = CONTROL_RE.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        msg = (f"contains the control character U+{ord(found.group()):04X}, invisible and not"
+               " allowed in a web page or a feed; remove it")  # fmt: skip
         return None, [Problem(display, line, "encoding", msg)]
     return text.removeprefix("\ufeff").replace("\r\n", "\n"), []
 

@@ -105,6 +105,18 @@ def _explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     return line, f"invalid YAML: {said}"
 
 
+def _has_control(value: object) -> bool:
+    """Say whether a parsed value holds, at any depth, a C0 control (but tab and line breaks)
+    or DEL."""
+    if isinstance(value, str):
+        return any(c < " " and c not in "\t\n\r" or c == "\x7f" for c in value)
+    if isinstance(value, dict):
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control(item) for item in value)
+    return False
+
+
 def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
     """Parse `text` (which starts at `first_line` of `path`) as a mapping of string keys.
 
@@ -143,7 +155,18 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
             if key in result.data:
                 result.problems.append(Problem(path, line, key, "appears twice"))
                 continue
-            result.data[key] = loader.construct_object(value_node, deep=True)
+            value = loader.construct_object(value_node, deep=True)
+            if _has_control(value):  # "\x01" written as a YAML escape
+                result.problems.append(
+                    Problem(
+                        path,
+                        line,
+                        key,
+                        "holds a control character, invisible and not allowed in a page; remove it",
+                    )
+                )
+                continue
+            result.data[key] = value
             result.lines[key] = line
             _nested_lines(value_node, key, first_line, result.lines, result.problems, path)
     except yaml.MarkedYAMLError as exc:

@@ -480,3 +480,15 @@ def test_content_nested_deeper_than_rendered_is_an_error_not_lost(project: Proje
         "content/eur/articles/a/quoted.md:5: markdown: lists, quotes and callouts nest here as"
         " deep as kbgen renders (20 levels); anything deeper would be lost: nest less",
     ]
+
+
+def test_control_characters_are_named_where_they_are(project: Project) -> None:
+    """One in a page's text made the feed no XML at all, which readers refuse whole."""
+    project.article("a/raw.md", "title: Raw\ncategory: general", "Fine.\n\nBell \x07 here.\n")
+    project.article("a/escaped.md", 'title: "Reset\\x01 pw"\ncategory: general')
+    assert problems(project) == [
+        "content/eur/articles/a/escaped.md:2: title: holds a control character, invisible and"
+        " not allowed in a page; remove it",
+        "content/eur/articles/a/raw.md:7: encoding: contains the control character U+0007,"
+        " invisible and not allowed in a web page or a feed; remove it",
+    ]
