@@ -168,6 +168,17 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
                 raise KbgenError(f"{exc.filename}:{exc.lineno}: template: {exc.message}") from None
             except jinja2.TemplateError as exc:
                 raise KbgenError(f"template {template} ({rel}): {exc}") from None
+            except KbgenError:
+                raise
+            except UnicodeDecodeError as exc:  # a writer's template saved in another encoding
+                raise KbgenError(
+                    f"template {template} ({rel}): a template it uses is not"
+                    f" UTF-8 ({exc.reason} at byte {exc.start})"
+                ) from None
+            except Exception as exc:  # noqa: BLE001 (what a writer's template raises: {{ 1/0 }})
+                raise KbgenError(
+                    f"template {template} ({rel}): {type(exc).__name__}: {exc}"
+                ) from None
 
         return PageJob(rel, make, origin or f"template {template}", key)
 

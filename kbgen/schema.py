@@ -50,6 +50,7 @@ _CATEGORY_LABELS = {
 }
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG = 100
 MAX_TITLE = 200
 MAX_SUMMARY = 500
 
@@ -170,6 +171,8 @@ def _bool(value: Any) -> bool:
 def _slug(value: Any) -> str:
     if not isinstance(value, str) or not SLUG_RE.match(value):
         raise _Invalid(f"{value!r} is not a slug; use lowercase letters, digits and hyphens")
+    if len(value) > MAX_SLUG:  # a page's folder: file systems stop at 255 bytes a name
+        raise _Invalid(f"is {len(value)} characters; a slug may have at most {MAX_SLUG}")
     return value
 
 
@@ -191,10 +194,16 @@ def _list_of(item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
 
 
 def _site_path(value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith("/") or ".." in value.split("/"):
+    if not isinstance(value, str) or not value.startswith("/"):
         raise _Invalid(
             f"{value!r} is not a site path; write one starting with /, e.g. /kb/old.html"
         )
+    inner = value[1:].removesuffix("/").split("/")
+    if any(part in ("", ".", "..") for part in inner):
+        raise _Invalid(f"{value!r} holds an empty, . or .. part; write each folder once, "
+                       "e.g. /kb/old.html")  # fmt: skip
+    if any(len(part) > MAX_SLUG for part in inner):
+        raise _Invalid(f"{value!r} has a part longer than {MAX_SLUG} characters")
     if "?" in value or "#" in value or "\\" in value:
         raise _Invalid(f"{value!r} may not contain ?, # or backslash")
     return value

@@ -176,6 +176,16 @@ class OutputTree:
                 raise KbgenError(f"{origin}: {rel} is in {folder}/, which {owner} writes")
         if rel in self.written:
             raise KbgenError(f"{origin}: {rel} is already written by {self.written[rel]}")
+        # A file where another needs a folder, or the other way round ("feed.xml/" as a
+        # redirect beside the feed): the file system would refuse one of them mid-write.
+        if rel in self._folders:
+            raise KbgenError(f"{origin}: {rel} would be a file where other files need a folder")
+        parent = rel.rpartition("/")[0]
+        while parent and parent not in self._folders:
+            if parent in self.written:
+                raise KbgenError(f"{origin}: {rel} needs a folder {parent}/ where"
+                                 f" {self.written[parent]} writes a file")  # fmt: skip
+            parent = parent.rpartition("/")[0]
         self.written[rel] = origin
         return os.path.join(self.staging, rel)
 

@@ -10,7 +10,7 @@ import pytest
 
 from kbgen.build import build
 from kbgen.config import BuildOptions
-from kbgen.errors import KbgenError
+from kbgen.errors import ContentError, KbgenError
 from tests.conftest import Project
 
 TODAY = dt.date(2026, 11, 25)
@@ -56,3 +56,53 @@ def test_a_template_asking_for_a_theme_file_that_does_not_exist_is_an_error(
     )
     with pytest.raises(KbgenError, match=r"asset\('nope.css'\): no such theme file; there are"):
         build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [
+        (b'{% extends "base.html" %}{% block main %}{{ 1 / 0 }}{% endblock %}',
+         "template 404.html (404.html): ZeroDivisionError: division by zero"),
+        (b'{% extends "base.html" %}{% block main %}caf\xe9{% endblock %}',
+         "template 404.html (404.html): a template it uses is not UTF-8"),
+    ],
+)  # fmt: skip
+def test_a_template_that_fails_as_it_renders_is_named_and_the_site_stays(
+    project: Project, template: bytes, said: str
+) -> None:
+    build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    before = (project.root / "site/eur/404.html").read_bytes()
+    project.write("content/eur/templates/404.html", template)
+    with pytest.raises(KbgenError) as caught:
+        build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    assert str(caught.value).startswith(said)
+    assert (project.root / "site/eur/404.html").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("redirect", "said"),
+    [
+        ("/kb//reset.html", "'/kb//reset.html' holds an empty, . or .. part"),
+        ("/kb/./reset.html", "'/kb/./reset.html' holds an empty, . or .. part"),
+        ("/" + "x" * 101, "has a part longer than 100 characters"),
+    ],
+)
+def test_a_redirect_path_that_is_not_clean_is_named(
+    project: Project, redirect: str, said: str
+) -> None:
+    project.article("a/moved.md", f"title: Moved\ncategory: general\nredirect_from: [{redirect}]")
+    with pytest.raises(ContentError) as caught:
+        build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    (problem,) = caught.value.problems
+    assert str(problem).startswith("content/eur/articles/a/moved.md:4: redirect_from: item 1:")
+    assert said in str(problem)
+
+
+def test_a_redirect_where_a_file_is_written_is_named_and_the_site_stays(project: Project) -> None:
+    build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    project.article(
+        "a/moved.md", "title: Moved\ncategory: general\nredirect_from: [/eur/feed.xml/]"
+    )
+    with pytest.raises(KbgenError, match="needs a folder feed.xml/ where|where other files need"):
+        build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    assert (project.root / "site/eur/feed.xml").is_file()
