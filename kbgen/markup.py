@@ -123,16 +123,21 @@ def _heading_ids(state: StateCore) -> None:
     Ids follow GitHub's slugs (`## Set up SSO` is `set-up-sso`); a taken one gets -1, -2….
     """
     taken = set(PAGE_IDS)
+    tried: dict[str, int] = {}  # slug -> the last number tried: a page of 10,000 equal
+    # headings counts up once, not from 1 for each (which took minutes)
     for index, token in enumerate(state.tokens):
         if token.type != "heading_open":
             continue
         children = state.tokens[index + 1].children or []
         title = "".join(c.content for c in children if c.type in ("text", "code_inline"))
         slug = slugify(title.strip()) or _UNTITLED
-        unique, n = slug, 0
+        unique, n = slug, tried.get(slug, 0)
+        if n:
+            unique = f"{slug}-{n}"
         while unique in taken or _FOOTNOTE_ID.fullmatch(unique):
             n += 1
             unique = f"{slug}-{n}"
+        tried[slug] = n
         taken.add(unique)
         token.attrSet("id", unique)
 
