@@ -138,6 +138,8 @@ def _check_url(value: Any, allow_empty: bool) -> str:
     text = "" if value is None else str(value).strip()
     if not text and allow_empty:
         return ""
+    if any(c.isspace() or c in '"<>\\`' for c in text):  # it goes into pages and feeds as is
+        raise ValueError(f'{text!r} holds a space or one of " < > \\ `: write it %-encoded')
     parts = urlsplit(text)
     if allow_empty and text.startswith("/") and not text.startswith("//"):
         return text  # a path on the same host, e.g. the intake service beside the site
@@ -225,6 +227,16 @@ def load_site_config(root: Path) -> SiteConfig:
             tenant = _tenant(str(tid), body, raw.lines, problems, root)
             if tenant:
                 tenants.append(tenant)
+    for key in ("ticket_prefix", "base_url"):  # each names one tenant
+        owners: dict[str, str] = {}
+        for tenant in tenants:
+            value = getattr(tenant, key)
+            if value in owners:
+                line = raw.line(f"tenants.{tenant.id}.{key}", 1)
+                problems.append(Problem(SITE_FILE, line, f"tenants.{tenant.id}.{key}",
+                                        f"{value!r} is {owners[value]}'s too; each tenant needs"
+                                        " its own"))  # fmt: skip
+            owners.setdefault(value, tenant.id)
     default = str(raw.data.get("default_tenant") or (tenants[0].id if tenants else ""))
     # Against the tenants named, valid or not: a mistake inside one is reported once, there.
     named = {str(t) for t in tenants_raw} if isinstance(tenants_raw, dict) else set()

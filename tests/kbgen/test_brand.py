@@ -149,3 +149,20 @@ def test_a_key_repeated_at_any_depth_is_an_error(project: Project) -> None:
         f"{SITE_FILE}:7: tenants.eur.language: appears twice",
         f"{SITE_FILE}:10: tenants.eur: appears twice",
     ]
+
+
+def test_each_tenant_needs_its_own_prefix_and_address_and_a_clean_one(project: Project) -> None:
+    text = SITE_YAML.replace("ticket_prefix: KM", "ticket_prefix: EUR")
+    text = text.replace("https://help.test/km/", "https://help.test/eur/")
+    (project.root / SITE_FILE).write_text(text)
+    assert problems(project) == [
+        f"{SITE_FILE}:11: tenants.km.base_url: 'https://help.test/eur/' is eur's too; each tenant"
+        " needs its own",
+        f"{SITE_FILE}:13: tenants.km.ticket_prefix: 'EUR' is eur's too; each tenant needs its own",
+    ]
+    spaced = SITE_YAML.replace("https://desk.test/eur/tickets/new", "https://desk test/eur/")
+    (project.root / SITE_FILE).write_text(spaced)
+    assert problems(project) == [
+        f"{SITE_FILE}:8: tenants.eur.intake_url: 'https://desk test/eur/' holds a space or one"
+        ' of " < > \\ `: write it %-encoded'
+    ]
