@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import os
@@ -10,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from kbgen.errors import Problem
+from kbgen.errors import Problem, Severity
 from kbgen.frontmatter import split_front_matter
 from kbgen.schema import (
     SLUG_RE,
@@ -186,6 +187,8 @@ def load_tenant(content_dir: Path, tenant: str, root: Path, memo: LoadMemo | Non
                 broken.append(source)
         elif not path.endswith(".md") and top != "templates":
             assets.add(PurePosixPath(rel))
+        elif path.endswith(".md") and top != "templates" and rel.rpartition("/")[2] != "README.md":
+            problems.append(_stray(path, rel, root))
     return Loaded(tuple(sources), frozenset(assets), tuple(problems), tuple(broken))
 
 
@@ -249,6 +252,17 @@ def _refused(entry: os.DirEntry[str], rel: str, inside: str) -> str | None:
         return (f"kbgen reads Markdown only from .md files (this one would be published as it "
                 f"is); rename it to {stem}.md")  # fmt: skip
     return None
+
+
+def _stray(path: str, rel: str, root: Path) -> Problem:
+    """Warn of Markdown outside articles/ and faqs/: not published ("faq/" for "faqs/")."""
+    top = rel.split("/", 1)[0] if "/" in rel else ""
+    near = difflib.get_close_matches(top, ["articles", "faqs"], n=1) if top else []
+    hint = f"; did you mean {near[0]}/?" if near else ""
+    msg = (
+        f"is neither an article nor an FAQ (those are in articles/ and faqs/): not published{hint}"
+    )
+    return Problem(_display(Path(path), root), 1, "file", msg, Severity.WARNING)
 
 
 def _printable(text: str) -> str:

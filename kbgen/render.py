@@ -242,6 +242,24 @@ def _check_level(out: Rendered, source: Document, level: int, line: int) -> None
     out.problems.append(Problem(source.display, line, "heading", msg, Severity.WARNING))
 
 
+def _check_closed(out: Rendered, source: Document, fence: Token) -> None:
+    """Warn of a code fence never closed: the rest of the page became code, silently (its
+    headings and links gone from the page and from the checks)."""
+    if not fence.map:
+        return
+    start, end = fence.map
+    lines = source.body.split("\n")
+    last = lines[end - 1].lstrip("> \t") if start < end - 1 < len(lines) else ""
+    mark = fence.markup[0]
+    if last.rstrip().startswith(fence.markup) and not last.rstrip().strip(mark):
+        return
+    msg = (f"the code block opened here with {fence.markup} is never closed, so the rest of the"
+           f" page is shown as code; end it with a line of {fence.markup}")  # fmt: skip
+    out.problems.append(
+        Problem(source.display, source.body_line + start, "markdown", msg, Severity.WARNING)
+    )
+
+
 def _check_nesting(out: Rendered, source: Document, tokens: list[Token]) -> None:
     """Refuse a body nested as deep as the parser goes: what lies deeper is silently lost."""
     for token in tokens:
@@ -273,6 +291,8 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
         elif token.type in ("fence", "code_block"):
             out.has_code = True
             texts.append(token.content)
+            if token.type == "fence":
+                _check_closed(out, source, token)
         elif token.type == "inline":
             words: list[str] = []  # one block's text: inline pieces join without spaces
             for child, line in _children(token, source.body_line):

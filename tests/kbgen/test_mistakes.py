@@ -266,6 +266,17 @@ def test_headings_out_of_order_are_warnings(project: Project) -> None:
     ]
 
 
+def test_a_code_block_never_closed_is_a_warning(project: Project) -> None:
+    body = "Intro.\n\n```bash\necho hi\n\n## Next steps\n\n[a link](nope.md)\n"
+    project.article("a/fence.md", "title: F\ncategory: general", body)
+    project.article("a/closed.md", "title: C\ncategory: general", "````\nx\n```\n`````\n")
+    assert problems(project, strict=True) == [
+        "content/eur/articles/a/fence.md:7: warning: markdown: the code block opened here with"
+        " ``` is never closed, so the rest of the page is shown as code; end it with a line of"
+        " ```"
+    ]
+
+
 def test_strict_turns_warnings_into_errors(project: Project) -> None:
     project.article("a/d.md", "title: D\ncategory: general\nstatus: draft")
     project.article("a/r.md", "title: R\ncategory: general\nrelated: [d]")
@@ -491,4 +502,14 @@ def test_control_characters_are_named_where_they_are(project: Project) -> None:
         " not allowed in a page; remove it",
         "content/eur/articles/a/raw.md:7: encoding: contains the control character U+0007,"
         " invisible and not allowed in a web page or a feed; remove it",
+    ]
+
+
+def test_markdown_outside_articles_and_faqs_is_a_warning(project: Project) -> None:
+    project.article("a/ok.md", "title: Fine\ncategory: general")
+    project.write("content/eur/faq/refunds.md", "---\nquestion: Refunds?\ncategory: billing\n---\n")
+    project.write("content/eur/README.md", "Notes for writers.\n")  # a writer's own notes
+    assert problems(project, strict=True) == [
+        "content/eur/faq/refunds.md:1: warning: file: is neither an article nor an FAQ (those"
+        " are in articles/ and faqs/): not published; did you mean faqs/?"
     ]
