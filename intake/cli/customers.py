@@ -56,3 +56,7 @@ def erase_command(tenant_id: str, email: str) -> None:
                             None, mailbox_folder(current.config))  # fmt: skip
     click.echo(f"erased {erased.tickets} tickets, {len(erased.stored_files)} files,"
                f" {erased.mails} mails, {erased.chats} chats")  # fmt: skip
+    if not erased.log_emptied:
+        click.echo("a reader of the database (a backup, a report) held on for 10 s: the erased"
+                   " words stay in SQLite's write-ahead log until its next checkpoint; run"
+                   " this again once it is done to empty it now")  # fmt: skip

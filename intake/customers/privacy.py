@@ -14,7 +14,7 @@ import io
 import json
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +256,7 @@ class Erased:
     chats: int
     stored_files: list[str]
     references: tuple[str, ...] = ()  # of the tickets, whose mails' subjects name them
+    log_emptied: bool = True  # False: a reader kept SQLite's log (and the words) a while
 
 
 def erase(session: TenantSession, email: str) -> Erased:
@@ -351,8 +352,7 @@ def erase_customer(
     store.delete(tenant_id, erased.stored_files)
     if mailbox is not None and mailbox.is_dir():
         erase_from_mailbox(mailbox, tenant_id, spelled(email), erased.references)
-    database.purge_freed()
-    return erased
+    return replace(erased, log_emptied=database.purge_freed())
 
 
 def erasures(session: TenantSession, limit: int = 50) -> list[CustomerErasure]:

@@ -9,6 +9,7 @@ SQLite the block holds the one writer lock of the database.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,6 +19,8 @@ from sqlalchemy.orm import sessionmaker
 from intake.db.engine import make_engine
 from intake.db.sqlite import FULL_TEXT_INDEXES
 from intake.db.tenancy import TenantSession
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -84,21 +87,29 @@ class Database:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
 
-    def purge_freed(self) -> None:
-        """Leave no trace of deleted rows in SQLite's files (PostgreSQL's VACUUM does this).
+    def purge_freed(self) -> bool:
+        """Leave no trace of deleted rows in SQLite's files; return whether none is left.
 
         Merges the full-text indexes' segments, which keep the words of deleted rows until
         then, and moves the write-ahead log into the database (whose freed pages
-        secure_delete has zeroed), emptying the log file.
+        secure_delete has zeroed), emptying the log file. A reader still open (a backup, a
+        long report) keeps the log from being emptied: the checkpoint waits for it as long as
+        SQLite's busy timeout, then leaves the rest to a later one, and False says so.
+        PostgreSQL keeps old row versions until their space is reused, whatever is done here
+        (docs/desk.md).
         """
         if self.dialect != "sqlite":
-            return
+            return True
         with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
             for index in FULL_TEXT_INDEXES:
                 conn.exec_driver_sql(f"INSERT INTO {index}({index}) VALUES ('optimize')")
             conn.commit()
         with self.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+        if busy:
+            log.warning("a reader kept the write-ahead log from being emptied; erased words"
+                        " stay in it until a later checkpoint")  # fmt: skip
+        return not busy
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
+import threading
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -367,3 +369,23 @@ def test_a_mail_into_another_customers_thread_is_its_senders(app: Flask) -> None
     left = _texts(app, "eur")
     assert "+49 30 999" not in left and "fiona@example.org" not in left.lower()
     assert "Ada Lovelace" in left  # Ada's ticket stays hers
+
+
+def test_an_erasure_waits_for_a_reader_before_emptying_the_log(app: Flask) -> None:
+    """A reader open at the erasure (a backup, a long report) keeps SQLite's write-ahead log,
+    erased words and all: the erasure waits for it to end, then empties the log."""
+    db = state(app).db
+    url = make_url(state(app).config.database_url)
+    if url.get_backend_name() != "sqlite":
+        assert db.purge_freed() is True  # PostgreSQL: nothing SQLite-like to empty
+        return
+    api_ticket(app.test_client(), email="ada@example.com", description=f"About {SECRET} here.")
+    reader = sqlite3.connect(str(url.database), check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM support_tickets").fetchone()
+    threading.Timer(0.5, reader.rollback).start()
+    erase_customer(db, state(app).files, "eur", "ada@example.com", None)
+    reader.close()
+    wal = Path(str(url.database) + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert SECRET.encode() not in Path(str(url.database)).read_bytes()
