@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from intake.agents.accounts import clean_email
 from intake.customers.privacy import erase_customer, export_zip
 from intake.errors import InvalidInput
+from intake.mail.imap import mailbox_of
 from intake.mail.mailbox import mailbox_folder
 from intake.state import state
 
@@ -52,10 +53,15 @@ def export_command(tenant_id: str, email: str, out: Path) -> None:
 def erase_command(tenant_id: str, email: str) -> None:
     """Erase the customer's data (their tickets stay as empty records)."""
     current = state()
-    erased = erase_customer(current.db, current.files, _tenant(tenant_id), clean_email(email),
-                            None, mailbox_folder(current.config))  # fmt: skip
+    tenant_id = _tenant(tenant_id)
+    erased = erase_customer(current.db, current.files, tenant_id, clean_email(email), None,
+                            mailbox_folder(current.config),
+                            mailbox_of(current.db, current.secrets, tenant_id))  # fmt: skip
     click.echo(f"erased {erased.tickets} tickets, {len(erased.stored_files)} files,"
                f" {erased.mails} mails, {erased.chats} chats")  # fmt: skip
+    if erased.mail_server_problem:
+        click.echo(f"the mails they sent in stay on the mail server: {erased.mail_server_problem};"
+                   " run this again once it answers")  # fmt: skip
     if not erased.log_emptied:
         click.echo("a reader of the database (a backup, a report) held on for 10 s: the erased"
                    " words stay in SQLite's write-ahead log until its next checkpoint; run"

@@ -24,7 +24,9 @@ from intake.chat.tickets import CONVERTING
 from intake.db import Database, TenantSession
 from intake.db.addresses import same_address
 from intake.db.batches import per_statement
+from intake.errors import ConfigError
 from intake.files import FileStore
+from intake.mail.imap import Mailbox, forget_sender
 from intake.mail.inbound import is_foreign_mail
 from intake.mail.mailbox import erase_from_mailbox
 from intake.models import (
@@ -257,6 +259,7 @@ class Erased:
     stored_files: list[str]
     references: tuple[str, ...] = ()  # of the tickets, whose mails' subjects name them
     log_emptied: bool = True  # False: a reader kept SQLite's log (and the words) a while
+    mail_server_problem: str = ""  # why the tenant's IMAP done folder could not be reached
 
 
 def erase(session: TenantSession, email: str) -> Erased:
@@ -338,10 +341,12 @@ def erase_customer(
     email: str,
     by: Agent | None,
     mailbox: Path | None = None,
+    mail_server: Mailbox | None = None,
 ) -> Erased:
     """Erase the customer's data for good: the rows (one transaction, recorded without the
     erased data, naming who erased), then their stored files and their mails in the local
-    `mailbox` (when mail goes there), then SQLite's traces of them."""
+    `mailbox` (when mail goes there) and the mails they sent in, kept on the tenant's
+    `mail_server` once read, then SQLite's traces of them."""
     with CONVERTING, database.write(tenant_id) as session:  # never mid chat-to-ticket
         erased = erase(session, email)
         session.add(CustomerErasure(
@@ -352,7 +357,13 @@ def erase_customer(
     store.delete(tenant_id, erased.stored_files)
     if mailbox is not None and mailbox.is_dir():
         erase_from_mailbox(mailbox, tenant_id, spelled(email), erased.references)
-    return replace(erased, log_emptied=database.purge_freed())
+    problem = ""
+    if mail_server is not None:
+        try:
+            forget_sender(mail_server, spelled(email))
+        except ConfigError as exc:
+            problem = exc.message
+    return replace(erased, log_emptied=database.purge_freed(), mail_server_problem=problem)
 
 
 def erasures(session: TenantSession, limit: int = 50) -> list[CustomerErasure]:

@@ -31,6 +31,7 @@ from intake.desk.forms import (
     SettingsForm,
 )
 from intake.errors import Conflict, InvalidInput
+from intake.mail.imap import mailbox_of
 from intake.mail.mailbox import mailbox_folder
 from intake.mail.outbox import retry_failed, undelivered
 from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMember, TicketPriority
@@ -264,7 +265,8 @@ def customer_erase() -> Any:
         form.confirm.errors = ["Type the same address twice to erase."]
         return _customers_page(400, erase_form=form)
     erased = erase_customer(state().db, state().files, tenant().id, email, auth.agent(),
-                            mailbox_folder(state().config))  # fmt: skip
+                            mailbox_folder(state().config),
+                            mailbox_of(state().db, state().secrets, tenant().id))  # fmt: skip
     return _customers_page(erased=erased)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import ssl
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -79,6 +81,54 @@ def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
         client.copy(uids, folder)
         client.delete_messages(uids)
         client.expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
+
+
+def forget_sender(box: Mailbox, email: str) -> int:
+    """Delete from the tenant's done folder every mail `email` sent (the raw mails kept there
+    once read): a customer's erasure reaches the mail server too. Return how many went.
+
+    IMAP's FROM search matches part of an address ("ada@" finds "bada@"), so each match's
+    sender is compared whole before anything is deleted. Raise ConfigError when the server
+    cannot be read."""
+    wanted = unicodedata.normalize("NFC", email).lower()
+    try:
+        client = _connect(box)
+    except (OSError, IMAPClientError) as exc:
+        raise ConfigError(f"cannot read {box!r}: {exc}") from None
+    try:
+        if not client.folder_exists(box.done_folder):
+            return 0
+        client.select_folder(box.done_folder)
+        charset = None if email.isascii() else "UTF-8"
+        found = client.search(["FROM", email], charset=charset)
+        theirs = [uid for uid, data in client.fetch(found, ["ENVELOPE"]).items()
+                  if _sender(data.get(b"ENVELOPE")) == wanted] if found else []  # fmt: skip
+        if theirs:
+            client.delete_messages(theirs)
+            client.expunge(theirs) if client.has_capability("UIDPLUS") else client.expunge()
+        return len(theirs)
+    except (OSError, IMAPClientError) as exc:
+        raise ConfigError(f"erasing from {box!r} stopped: {exc}") from None
+    finally:
+        try:
+            client.logout()
+        except (OSError, IMAPClientError):
+            pass
+
+
+def _sender(envelope: Any) -> str:
+    """Return an envelope's first sender address, lower-cased, or ''."""
+    senders = getattr(envelope, "from_", None) or ()
+    if not senders:
+        return ""
+    first = senders[0]
+    mailbox = (first.mailbox or b"").decode("utf-8", "replace")
+    host = (first.host or b"").decode("utf-8", "replace")
+    try:  # an xn-- domain, as addresses are kept with theirs in Unicode
+        host = host.encode("ascii").decode("idna")
+    except UnicodeError:
+        pass
+    return unicodedata.normalize("NFC", f"{mailbox}@{host}").lower()
 
 
 def fetch_box(room: Mailroom, tenant_id: str, box: Mailbox, wait: float = 0.0) -> dict[str, int]:

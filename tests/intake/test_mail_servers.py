@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from imapclient import IMAPClient
 from sqlalchemy import func, select
 
+from intake.customers.privacy import erase_customer
 from intake.mail import imap
 from intake.mail.imap import fetch_all
 from intake.mail.lmtp import lmtp_server
@@ -177,3 +178,27 @@ def test_an_admin_sets_the_mailbox_in_the_desk_and_reads_it_now(
     assert "The mailbox was read: 1 ticket." in admin.get(page).get_data(as_text=True)
     assert _count(mailbox, "Done") == 1
     assert signed_in(app, "plain@example.com").get(page).status_code == 404  # admins only
+
+
+def test_an_erasure_deletes_the_mails_they_sent_from_the_processed_folder(
+    app: Flask, mailbox: IMAPClient
+) -> None:
+    for sender, subject in (("Ada Lovelace <Ada@example.com>", "Invoices"),
+                            ("Bada <bada@example.com>", "Printing"),  # IMAP's FROM finds her too
+                            ("grace@example.com", "Exports")):  # fmt: skip
+        mailbox.append("INBOX", mail(sender, USER, subject, f"{subject}, please."))
+    assert _fetch(app)["eur"] == {"ticket": 3}
+    assert _count(mailbox, "Processed") == 3
+    box = imap.mailbox_of(state(app).db, state(app).secrets, "eur")
+    assert box is not None
+    erased = erase_customer(state(app).db, state(app).files, "eur", "ada@example.com", None,
+                            mail_server=box)  # fmt: skip
+    assert erased.tickets == 1 and erased.mail_server_problem == ""
+    mailbox.select_folder("Processed", readonly=True)
+    left = mailbox.fetch(mailbox.search("ALL"), ["ENVELOPE"])
+    assert sorted(data[b"ENVELOPE"].subject.decode() for data in left.values()) == [
+        "Exports", "Printing"]  # fmt: skip
+    gone = imap.Mailbox(box.host, free_port(), "none", USER, "x", "INBOX", "Processed")
+    again = erase_customer(state(app).db, state(app).files, "eur", "grace@example.com", None,
+                           mail_server=gone)  # fmt: skip
+    assert again.tickets == 1 and "cannot read" in again.mail_server_problem
