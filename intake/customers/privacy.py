@@ -31,6 +31,7 @@ from intake.mail.inbound import is_foreign_mail
 from intake.mail.mailbox import erase_from_mailbox
 from intake.models import (
     Agent,
+    ArticleFeedback,
     AuthorType,
     ChatMessage,
     ChatSession,
@@ -40,6 +41,8 @@ from intake.models import (
     InboundMail,
     OutboxMessage,
     SatisfactionRating,
+    SearchMiss,
+    SearchOpen,
     SupportTicket,
     TicketAttachment,
     TicketEvent,
@@ -74,6 +77,11 @@ def _tickets(session: TenantSession, email: str) -> list[SupportTicket]:
 def _chats(session: TenantSession, email: str) -> list[ChatSession]:
     query = select(ChatSession).where(same_address(ChatSession.customer_email, email))
     return list(session.scalars(query.order_by(ChatSession.id)))
+
+
+def _naming(column: Any, email: str) -> Any:
+    """A condition: the text column holds the address, in any case."""
+    return func.lower(column).contains(email.lower(), autoescape=True)
 
 
 def _mails_on_others_tickets(session: TenantSession, email: str) -> list[TicketResponse]:
@@ -220,6 +228,18 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
             for f in session.scalars(
                 select(FailingAddress).where(same_address(FailingAddress.email, email)))
         ],
+        # Anonymous by design, unless someone typed the address itself.
+        "searches_naming_the_address": [
+            {"query": query, "day": day.isoformat(), "count": count}
+            for model in (SearchMiss, SearchOpen)
+            for query, day, count in session.execute(
+                select(model.query, model.day, model.count).where(_naming(model.query, email)))
+        ],
+        "feedback_comments_naming_the_address": [
+            {"comment": f.comment, "at": _iso(f.created_at)}
+            for f in session.scalars(
+                select(ArticleFeedback).where(_naming(ArticleFeedback.comment, email)))
+        ],
     }  # fmt: skip
 
 
@@ -311,6 +331,12 @@ def erase(session: TenantSession, email: str) -> Erased:
     sender = f"<{email.lower()}>"
     for response in _mails_on_others_tickets(session, email):
         response.body = ERASED
+    # The anonymous counts and answers, where someone typed the address itself.
+    for model in (SearchMiss, SearchOpen):
+        session.execute(delete(model).where(_naming(model.query, email)))
+    session.execute(
+        update(ArticleFeedback).where(_naming(ArticleFeedback.comment, email)).values(comment="")
+    )
     session.execute(  # "accepted the mail of Ada <ada@example.com>"
         update(TicketEvent)
         .where(func.lower(TicketEvent.detail).contains(sender, autoescape=True))

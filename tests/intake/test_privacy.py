@@ -19,6 +19,7 @@ from intake.mail.outbox import send_pending
 from intake.models import (
     Agent,
     AgentRole,
+    ArticleFeedback,
     Base,
     ChatMessage,
     ChatSession,
@@ -26,6 +27,7 @@ from intake.models import (
     InboundMail,
     OutboxMessage,
     SatisfactionRating,
+    SearchMiss,
     SupportTicket,
     TicketStatus,
 )
@@ -389,3 +391,24 @@ def test_an_erasure_waits_for_a_reader_before_emptying_the_log(app: Flask) -> No
     wal = Path(str(url.database) + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
     assert SECRET.encode() not in Path(str(url.database)).read_bytes()
+
+
+def test_searches_and_feedback_that_name_the_address_go_with_it(app: Flask) -> None:
+    client = app.test_client()
+    for query in ("where is ADA@example.com ticket", "zzqx nothing"):  # the site's reports
+        assert client.post("/api/v1/eur/kb/searches", json={"query": query}).status_code == 204
+    said = client.post(
+        "/api/v1/eur/kb/articles/refunds/feedback",
+        json={"helpful": False, "comment": "Write to Ada@Example.com please"},
+    )
+    assert said.status_code == 201
+    state(app).search_counts.flush()
+    with state(app).db.read("eur") as session:
+        data = export(session, "ada@example.com")
+    assert [s["query"] for s in data["searches_naming_the_address"]] == [
+        "where is ada@example.com ticket"]  # fmt: skip
+    assert data["feedback_comments_naming_the_address"][0]["comment"].startswith("Write to Ada")
+    erase_customer(state(app).db, state(app).files, "eur", "ada@example.com", None)
+    with state(app).db.read("eur") as session:
+        assert [m.query for m in session.scalars(select(SearchMiss))] == ["zzqx nothing"]
+        assert [f.comment for f in session.scalars(select(ArticleFeedback))] == [""]
