@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
@@ -137,4 +138,17 @@ def redirect_clashes(
             problems.append(
                 Problem(source.display, source.line("redirect_from"), "redirect_from", msg)
             )
+    return problems
+
+
+def future_updates(published: Sequence[Source], today: dt.date) -> list[Problem]:
+    """Warn of an article updated in the future: it would head "recently updated" and the
+    feed until then, a typo's year (2062) most likely."""
+    problems = []
+    for source in published:
+        meta = source.meta
+        if isinstance(meta, ArticleMeta) and meta.updated and meta.updated > today:
+            msg = f"{meta.updated} is after today ({today}); write the day it was updated"
+            line = source.line("updated")
+            problems.append(Problem(source.display, line, "updated", msg, Severity.WARNING))
     return problems

@@ -90,6 +90,7 @@ def check_tenant(
     problems += checks.unknown_related(live, sources, loaded.broken)
     problems += checks.redirect_clashes(live, tenant.base_path, table.assets)
     problems += checks.faq_slugs_taken_by_the_page(live)
+    problems += checks.future_updates(live, options.today)
     errors = [p for p in problems if p.severity is Severity.ERROR or options.strict]
     if errors:
         raise ContentError(problems)

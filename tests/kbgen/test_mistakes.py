@@ -513,3 +513,13 @@ def test_markdown_outside_articles_and_faqs_is_a_warning(project: Project) -> No
         "content/eur/faq/refunds.md:1: warning: file: is neither an article nor an FAQ (those"
         " are in articles/ and faqs/): not published; did you mean faqs/?"
     ]
+
+
+def test_an_update_after_today_is_a_warning(project: Project) -> None:
+    project.article(
+        "a/u.md", "title: U\ncategory: general\npublished: 2026-01-05\nupdated: 2062-01-05"
+    )
+    assert problems(project, strict=True) == [
+        "content/eur/articles/a/u.md:5: warning: updated: 2062-01-05 is after today (2026-11-25);"
+        " write the day it was updated"
+    ]
