@@ -79,6 +79,13 @@ def _chats(session: TenantSession, email: str) -> list[ChatSession]:
     return list(session.scalars(query.order_by(ChatSession.id)))
 
 
+def _reference(session: TenantSession, ticket_id: int | None) -> str | None:
+    """Return a linked ticket's reference (EUR-10001), or None."""
+    if ticket_id is None:
+        return None
+    return session.scalar(select(SupportTicket.reference).where(SupportTicket.id == ticket_id))
+
+
 def _naming(column: Any, email: str) -> Any:
     """A condition: the text column holds the address, in any case."""
     return func.lower(column).contains(email.lower(), autoescape=True)
@@ -114,6 +121,8 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
         "created_at": _iso(ticket.created_at),
         "updated_at": _iso(ticket.updated_at),
         "resolved_at": _iso(ticket.resolved_at),
+        "merged_into": _reference(session, ticket.merged_into_id),
+        "follow_up_of": _reference(session, ticket.follow_up_of_id),
         "messages": [
             {
                 "from": r.author_type.value,
@@ -186,6 +195,8 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
                 "name": chat.customer_name,
                 "status": chat.status.value,
                 "created_at": _iso(chat.created_at),
+                "closed_at": _iso(chat.closed_at),
+                "became_ticket": _reference(session, chat.ticket_id),
                 "messages": [
                     {
                         "from": m.author_type.value,

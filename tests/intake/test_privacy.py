@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import String, Text, make_url, select
 
+from intake.chat.tickets import convert_chat
 from intake.customers.privacy import erase_customer, erasures, export, export_zip
 from intake.mail.mailbox import mailbox_folder, write_to_mailbox
 from intake.mail.outbox import send_pending
@@ -33,7 +34,7 @@ from intake.models import (
 )
 from intake.state import state
 from intake.tickets.access import link_token
-from intake.tickets.agent_work import Changes, Desk, change_fields, reply
+from intake.tickets.agent_work import Changes, Desk, change_fields, merge, reply
 from intake.tickets.loading import page_extras, ticket_by_reference
 from intake.tickets.mails import Brand
 from intake.tickets.satisfaction import rate
@@ -412,3 +413,23 @@ def test_searches_and_feedback_that_name_the_address_go_with_it(app: Flask) -> N
     with state(app).db.read("eur") as session:
         assert [m.query for m in session.scalars(select(SearchMiss))] == ["zzqx nothing"]
         assert [f.comment for f in session.scalars(select(ArticleFeedback))] == [""]
+
+
+def test_the_export_says_how_tickets_and_chats_are_linked(app: Flask) -> None:
+    client = app.test_client()
+    first = api_ticket(client, email="ada@example.com")["ticket"]["reference"]
+    second = api_ticket(client, email="ada@example.com", subject="Same again")["ticket"]
+    chat_id = Customer(client, name="Ada Lovelace", email="ada@example.com").id
+    brand = Brand("EUR", "http://desk.test/eur/tickets", "Help", "k" * 20, "s@desk.test")
+    made = convert_chat(state(app).db, state(app).writer, state(app).files, brand, "eur", chat_id)
+    agent_id = make_agent(app, "agent@example.com")
+    with state(app).db.write("eur") as session:
+        me = session.get(Agent, agent_id)
+        assert me is not None
+        merge(session, ticket_by_reference(session, second["reference"]),
+              ticket_by_reference(session, first), me, Desk(brand))  # fmt: skip
+    with state(app).db.read("eur") as session:
+        data = export(session, "ada@example.com")
+    merged = {t["reference"]: t["merged_into"] for t in data["tickets"]}
+    assert merged[second["reference"]] == first and merged[first] is None
+    assert data["chats"][0]["became_ticket"] == made.reference
