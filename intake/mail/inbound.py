@@ -219,8 +219,7 @@ def _bounce(room: Mailroom, tenant_id: str, mail: Received) -> Outcome:
 def _note(session: TenantSession, ticket: SupportTicket, body: str,
           files: list[SavedFile]) -> None:  # fmt: skip
     """Add an internal note written by the system (agents see it; the customer never)."""
-    response = add_message(session, ticket, body[: rules.REPLY_MAX], files, internal=True)
-    response.author_type = AuthorType.system
+    add_message(session, ticket, body[: rules.REPLY_MAX], files, internal=True, by_system=True)
 
 
 def _files(room: Mailroom, mail: Received) -> list[CheckedFile]:

@@ -59,15 +59,19 @@ def add_message(
     files: Sequence[SavedFile] = (),
     agent: Agent | None = None,
     internal: bool = False,
+    by_system: bool = False,
 ) -> TicketResponse:
-    """Add a message (the customer's, or an agent's reply or note) with its files and events."""
+    """Add a message (the customer's, an agent's reply or note, or the system's note) with its
+    files and events."""
     author = AuthorType.agent if agent else AuthorType.customer
+    if by_system:
+        author = AuthorType.system
     response = TicketResponse(ticket=ticket, author_type=author, body=body, is_internal=internal,
                               agent_id=agent.id if agent else None)  # fmt: skip
     session.add(response)
     session.flush()
     kind = TicketEventKind.note_added if internal else TicketEventKind.replied
-    record(session, ticket, kind, "", agent)
+    record(session, ticket, kind, "", agent, by_system)
     for item in files:
         session.add(
             TicketAttachment(
@@ -76,6 +80,7 @@ def add_message(
                 size=len(item.file.data), sha256=item.file.sha256,
             )
         )  # fmt: skip
-        record(session, ticket, TicketEventKind.attachment_added, item.file.name, agent)
+        record(session, ticket, TicketEventKind.attachment_added, item.file.name, agent,
+               by_system)  # fmt: skip
     ticket.updated_at = utcnow()
     return response

@@ -19,6 +19,8 @@ from intake.models import (
     InboundMail,
     OutboxMessage,
     SupportTicket,
+    TicketEvent,
+    TicketEventKind,
     TicketResponse,
     TicketStatus,
 )
@@ -195,6 +197,10 @@ def test_a_reply_from_someone_else_is_a_note_until_an_agent_accepts_it(
     assert author == AuthorType.system and internal
     assert "bob@example.net" in body and "Ada is away" in body
     assert "Ada is away" not in customer_page(client, created)
+    with state(app).db.read("eur") as session:  # the trail says who: the system, not Ada
+        added = session.scalars(select(TicketEvent.actor).where(
+            TicketEvent.kind == TicketEventKind.note_added)).all()  # fmt: skip
+    assert added == [AuthorType.system]
     sam = signed_in(app, "sam3@example.com")
     page = sam.get(f"/desk/eur/tickets/{ref}").get_data(as_text=True)
     action = re.search(r'action="(/desk/eur/tickets/[^"]+/accept)"', page)
