@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Protocol
 
 from kbgen.errors import Problem, Severity
@@ -52,8 +52,12 @@ def faq_slugs_taken_by_the_page(published: Sequence[Source]) -> list[Problem]:
             for s in published if s.kind == "faq" and s.slug in taken]  # fmt: skip
 
 
-def missing_anchors(outlines: Mapping[str, Outline], displays: Mapping[str, str]) -> list[Problem]:
-    """Report links to a heading anchor that the target document does not have."""
+def missing_anchors(
+    outlines: Mapping[str, Outline], displays: Mapping[str, str], unread: Set[str] = frozenset()
+) -> list[Problem]:
+    """Report links to a heading anchor that the target document does not have. A document
+    whose body could not be read (`unread`: not UTF-8, its front-matter never closed) has its
+    own error; links into it are not blamed too (one mistake, one error)."""
     ids: dict[str, set[str]] = {}  # of the documents linked to: most are never linked to
 
     def anchors(rel: str) -> set[str]:
@@ -66,6 +70,8 @@ def missing_anchors(outlines: Mapping[str, Outline], displays: Mapping[str, str]
     for rel, out in outlines.items():
         for ref in out.anchor_refs:
             # Footnote references point at ids the footnote plugin makes, not at headings.
+            if ref.target in unread:
+                continue
             if ref.anchor in anchors(ref.target) or FOOTNOTE_ID.match(ref.anchor):
                 continue
             known = sorted(anchors(ref.target))

@@ -86,7 +86,8 @@ def check_tenant(
     displays = {str(s.rel): s.display for s in live} | {
         str(b.rel): b.display for b in loaded.broken
     }
-    problems += checks.missing_anchors(outlines, displays)
+    unread = {str(b.rel) for b in loaded.broken if not b.body.strip()}
+    problems += checks.missing_anchors(outlines, displays, unread)
     problems += checks.unknown_related(live, sources, loaded.broken)
     problems += checks.redirect_clashes(live, tenant.base_path, table.assets)
     problems += checks.faq_slugs_taken_by_the_page(live)

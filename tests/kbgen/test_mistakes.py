@@ -523,3 +523,15 @@ def test_an_update_after_today_is_a_warning(project: Project) -> None:
         "content/eur/articles/a/u.md:5: warning: updated: 2062-01-05 is after today (2026-11-25);"
         " write the day it was updated"
     ]
+
+
+def test_a_page_that_cannot_be_read_is_one_error_not_two(project: Project) -> None:
+    project.article("a/linker.md", "title: L\ncategory: general", "See [this](target.md#part).\n")
+    project.write(
+        "content/eur/articles/a/target.md", b"---\ntitle: T\xff\ncategory: general\n---\n"
+    )
+    project.write("content/eur/articles/a/open.md", "---\ntitle: O\ncategory: general\n## part\n")
+    project.article("a/other.md", "title: M\ncategory: general", "See [that](open.md#part).\n")
+    found = problems(project)
+    assert [p.split(":")[0] for p in found] == [
+        "content/eur/articles/a/open.md", "content/eur/articles/a/target.md"]  # fmt: skip
