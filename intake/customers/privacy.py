@@ -397,7 +397,7 @@ def erase_customer(
     problem = ""
     if mail_server is not None:
         try:
-            forget_sender(mail_server, spelled(email))
+            forget_sender(mail_server, tenant_id, spelled(email))
         except ConfigError as exc:
             problem = exc.message
     return replace(erased, log_emptied=database.purge_freed(), mail_server_problem=problem)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import ssl
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,25 @@ def _connect(box: Mailbox) -> IMAPClient:
     return client
 
 
+@contextmanager
+def _session(box: Mailbox, who: str) -> Iterator[IMAPClient]:
+    """Yield a client signed in to the mailbox, logged out after; a server that cannot be
+    reached, or stops answering, is a ConfigError naming `who` (the tenant) and the box."""
+    try:
+        client = _connect(box)
+    except (OSError, IMAPClientError) as exc:
+        raise ConfigError(f"{who}: cannot read {box!r}: {exc}") from None
+    try:
+        yield client
+    except (OSError, IMAPClientError) as exc:  # what was done stays done; the rest waits
+        raise ConfigError(f"{who}: reading {box!r} stopped: {exc}") from None
+    finally:
+        try:
+            client.logout()
+        except (OSError, IMAPClientError):
+            pass
+
+
 def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
     if client.has_capability("MOVE"):
         client.move(uids, folder)
@@ -83,7 +103,7 @@ def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
         client.expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
 
 
-def forget_sender(box: Mailbox, email: str) -> int:
+def forget_sender(box: Mailbox, tenant_id: str, email: str) -> int:
     """Delete from the tenant's done folder every mail `email` sent (the raw mails kept there
     once read): a customer's erasure reaches the mail server too. Return how many went.
 
@@ -91,11 +111,7 @@ def forget_sender(box: Mailbox, email: str) -> int:
     sender is compared whole before anything is deleted. Raise ConfigError when the server
     cannot be read."""
     wanted = unicodedata.normalize("NFC", email).lower()
-    try:
-        client = _connect(box)
-    except (OSError, IMAPClientError) as exc:
-        raise ConfigError(f"cannot read {box!r}: {exc}") from None
-    try:
+    with _session(box, tenant_id) as client:
         if not client.folder_exists(box.done_folder):
             return 0
         client.select_folder(box.done_folder)
@@ -107,13 +123,6 @@ def forget_sender(box: Mailbox, email: str) -> int:
             client.delete_messages(theirs)
             client.expunge(theirs) if client.has_capability("UIDPLUS") else client.expunge()
         return len(theirs)
-    except (OSError, IMAPClientError) as exc:
-        raise ConfigError(f"erasing from {box!r} stopped: {exc}") from None
-    finally:
-        try:
-            client.logout()
-        except (OSError, IMAPClientError):
-            pass
 
 
 def _sender(envelope: Any) -> str:
@@ -134,11 +143,7 @@ def _sender(envelope: Any) -> str:
 def fetch_box(room: Mailroom, tenant_id: str, box: Mailbox, wait: float = 0.0) -> dict[str, int]:
     """Read every mail waiting in the tenant's mailbox; return counts per outcome."""
     counts: dict[str, int] = {}
-    try:
-        client = _connect(box)
-    except (OSError, IMAPClientError) as exc:
-        raise ConfigError(f"{tenant_id}: cannot read {box!r}: {exc}") from None
-    try:
+    with _session(box, tenant_id) as client:
         if not client.folder_exists(box.done_folder):
             client.create_folder(box.done_folder)
         client.select_folder(box.folder)
@@ -158,13 +163,6 @@ def fetch_box(room: Mailroom, tenant_id: str, box: Mailbox, wait: float = 0.0) -
             client.idle()
             client.idle_check(timeout=wait)  # returns at the first news, or after `wait`
             client.idle_done()
-    except (OSError, IMAPClientError) as exc:  # what was stored stays stored; the rest waits
-        raise ConfigError(f"{tenant_id}: reading {box!r} stopped: {exc}") from None
-    finally:
-        try:
-            client.logout()
-        except (OSError, IMAPClientError):
-            pass
     return counts
 
 

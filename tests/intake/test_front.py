@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -97,6 +98,18 @@ def test_slow_clients_hold_nginx_not_the_service(served: int, tmp_path: Path) ->
             healthy(served, timeout=2)
 
 
+def ticket_through(base: str, subject: str, description: str) -> dict[str, Any]:
+    """Open a ticket through the API at `base`; return its JSON answer."""
+    body = {"name": "Ada", "email": "ada@example.com", "subject": subject,
+            "description": description, "category": "general"}  # fmt: skip
+    request = urllib.request.Request(f"{base}/api/v1/eur/tickets", method="POST",
+                                     headers={"Content-Type": "application/json"},
+                                     data=json.dumps(body).encode())  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        created: dict[str, Any] = json.loads(answer.read())
+    return created
+
+
 def test_chat_sockets_and_event_streams_pass_through(served: int, tmp_path: Path) -> None:
     with fronted(served, tmp_path / "nginx") as front:
         base = f"http://127.0.0.1:{front}"
@@ -111,12 +124,7 @@ def test_chat_sockets_and_event_streams_pass_through(served: int, tmp_path: Path
                 if frame["type"] == "message":
                     break
             assert frame["message"]["text"] == "Through the proxy"
-        created = json.loads(urllib.request.urlopen(urllib.request.Request(
-            f"{base}/api/v1/eur/tickets", method="POST",
-            headers={"Content-Type": "application/json"},
-            data=json.dumps({"name": "Ada", "email": "ada@example.com", "subject": "Via nginx",
-                             "description": "Sent through the reverse proxy.",
-                             "category": "general"}).encode()), timeout=10).read())  # fmt: skip
+        created = ticket_through(base, "Via nginx", "Sent through the reverse proxy.")
         ticket = created["ticket"]["reference"]
         events = f"{base}/eur/tickets/{ticket}/{created['token']}/events"
         started = time.monotonic()
@@ -176,12 +184,7 @@ def test_nginx_refuses_a_search_flood_before_the_service(served: int, tmp_path: 
 def test_nginx_logs_no_ticket_token_and_no_typed_words(served: int, tmp_path: Path) -> None:
     with fronted(served, tmp_path / "nginx") as front:
         base = f"http://127.0.0.1:{front}"
-        created = json.loads(urllib.request.urlopen(urllib.request.Request(
-            f"{base}/api/v1/eur/tickets", method="POST",
-            headers={"Content-Type": "application/json"},
-            data=json.dumps({"name": "Ada", "email": "ada@example.com", "subject": "Logged?",
-                             "description": "What does the proxy write down?",
-                             "category": "general"}).encode()), timeout=10).read())  # fmt: skip
+        created = ticket_through(base, "Logged?", "What does the proxy write down?")
         ticket, token = created["ticket"]["reference"], created["token"]
         for path in (f"/eur/tickets/{ticket}/{token}", f"/eur/tickets/{ticket}/{token}/events",
                      "/api/v1/eur/kb/search?q=ada%40example.com"):  # fmt: skip
