@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,37 @@ def _nested_lines(
             _nested_lines(value_node, name, first_line, lines, twice, path)
 
 
+def _slips(
+    node: yaml.Node, name: str, first_line: int, text: str, problems: list[Problem], path: str
+) -> None:
+    """Report what YAML reads without complaint but a writer did not mean: a value left empty
+    because it began with # (YAML's comment: "accent: #0f766e"), and a list item that runs on
+    to the next line (an item indented deeper than the one before joins it: "a - b")."""
+    lines = text.split("\n")
+    if isinstance(node, yaml.ScalarNode):
+        line = lines[node.start_mark.line] if node.start_mark.line < len(lines) else ""
+        # "#0f766e" read as a comment; "key:  # a note" (a space after #) is left alone
+        if node.tag == "tag:yaml.org,2002:null" and not node.value and _SWALLOWED.search(line):
+            problems.append(Problem(path, first_line + node.start_mark.line, name,
+                                    "is empty: YAML reads what follows # as a comment; quote the"
+                                    " value, e.g. \"#0f766e\""))  # fmt: skip
+        return
+    if isinstance(node, yaml.SequenceNode):
+        for number, item in enumerate(node.value):
+            runs_on = (isinstance(item, yaml.ScalarNode) and not item.style
+                       and item.end_mark.line > item.start_mark.line)  # fmt: skip
+            if runs_on:
+                problems.append(Problem(path, first_line + item.end_mark.line,
+                                        f"{name}[{number}]", "this item runs on from the line"
+                                        " before: indent each - of a list alike"))  # fmt: skip
+            _slips(item, f"{name}[{number}]", first_line, text, problems, path)
+        return
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                _slips(value_node, f"{name}.{key_node.value}", first_line, text, problems, path)
+
+
 # What YAML says, in a writer's words: (YAML's problem, its context, or "" for any) -> advice.
 # The line blamed is where the construct began for the unclosed ones, else where YAML stopped.
 _PLAIN: tuple[tuple[str, str, bool, str], ...] = (
@@ -86,10 +118,22 @@ _PLAIN: tuple[tuple[str, str, bool, str], ...] = (
 )  # fmt: skip
 
 
+_SWALLOWED = re.compile(r":\s+#\S")
+# "title:Reset" (no space after the colon) reads as one word, and YAML trips a line later.
+_NO_SPACE = re.compile(r"^\s*(?:- )?([A-Za-z_][\w-]*):(?=[^\s/\\:])")
+
+
 def _explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     """Return the 0-based line to blame and the message: the advice in plain words, then what
     YAML itself said. Without advice, the line is where the parser gave up or, when it ran off
-    the end of the text, where the unclosed construct began."""
+    the end of the text, where the unclosed construct began. A key without a space after its
+    colon, at or before that line, is blamed first: it is the likelier cause."""
+    upto = exc.problem_mark.line if exc.problem_mark else text.count("\n")
+    for number, written in enumerate(text.split("\n")[: upto + 1]):
+        glued = _NO_SPACE.match(written)
+        if glued:
+            key = glued.group(1)
+            return number, f"a space must follow the colon after {key}: write '{key}: …'"
     problem, context = exc.problem or "", exc.context or ""
     said = " ".join(part for part in (problem, context) if part)
     stopped, began = exc.problem_mark, exc.context_mark
@@ -169,6 +213,7 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
             result.data[key] = value
             result.lines[key] = line
             _nested_lines(value_node, key, first_line, result.lines, result.problems, path)
+            _slips(value_node, key, first_line, text, result.problems, path)
     except yaml.MarkedYAMLError as exc:
         return problem(*_explain(exc, text))
     finally:

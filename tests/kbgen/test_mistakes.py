@@ -535,3 +535,31 @@ def test_a_page_that_cannot_be_read_is_one_error_not_two(project: Project) -> No
     found = problems(project)
     assert [p.split(":")[0] for p in found] == [
         "content/eur/articles/a/open.md", "content/eur/articles/a/target.md"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("front", "said"),
+    [
+        ("title:Reset your password\ncategory: general",
+         "content/eur/articles/a/y.md:2: yaml: a space must follow the colon after title:"
+         " write 'title: …'"),
+        ("title: T\ncategory: general\nsummary: #1 tip",
+         "content/eur/articles/a/y.md:4: summary: is empty: YAML reads what follows # as a"
+         ' comment; quote the value, e.g. "#0f766e"'),
+        ("title: T\ncategory: general\ntags:\n  - alpha\n   - beta",
+         "content/eur/articles/a/y.md:6: tags[0]: this item runs on from the line before:"
+         " indent each - of a list alike"),
+    ],
+)  # fmt: skip
+def test_yaml_that_reads_otherwise_than_meant_is_named(
+    project: Project, front: str, said: str
+) -> None:
+    project.article("a/y.md", front)
+    assert problems(project) == [said]
+
+
+def test_an_empty_value_with_a_note_after_it_is_only_empty(project: Project) -> None:
+    project.article("a/n.md", "title: N\ncategory: general\nsummary:  # to write")
+    assert problems(project) == [
+        "content/eur/articles/a/n.md:4: summary: must be text, got nothing"
+    ]
