@@ -153,6 +153,7 @@ class OutputTree:
         self.written: dict[str, str] = {}
         self.claimed: dict[str, str] = {}  # folder -> the external writer that fills it
         self._folders: set[str] = {""}  # folders made (or to be made) so far, in the tree
+        self._folded: dict[str, str] = {}  # each written path, case-folded
         self._pending: deque[Future[None]] = deque()
 
     def _check_path(self, rel: str, origin: str) -> None:
@@ -180,6 +181,11 @@ class OutputTree:
         # redirect beside the feed): the file system would refuse one of them mid-write.
         if rel in self._folders:
             raise KbgenError(f"{origin}: {rel} would be a file where other files need a folder")
+        twin = self._folded.setdefault(rel.casefold(), rel)
+        if twin != rel:
+            raise KbgenError(f"{origin}: {rel} and {twin} (from {self.written[twin]}) differ only"
+                             " in case: where names ignore case (macOS, Windows, some hosts) one"
+                             " would replace the other; rename one")  # fmt: skip
         parent = rel.rpartition("/")[0]
         while parent and parent not in self._folders:
             if parent in self.written:
@@ -302,6 +308,7 @@ class PatchTree(OutputTree):
         self.written = {}
         self.claimed = {}  # folders others maintain in place (an index): commit leaves them
         self._folders = {""}
+        self._folded = {}
         self._pending = deque()  # none: a patch writes each file at once
         self._before = files
 

@@ -106,3 +106,12 @@ def test_a_redirect_where_a_file_is_written_is_named_and_the_site_stays(project:
     with pytest.raises(KbgenError, match="needs a folder feed.xml/ where|where other files need"):
         build(BuildOptions(root=project.root, quiet=True, today=TODAY))
     assert (project.root / "site/eur/feed.xml").is_file()
+
+
+def test_two_files_whose_names_differ_only_in_case_are_refused(project: Project) -> None:
+    build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    project.write("content/eur/images/DNS-Records.svg", b"<svg/>")
+    project.write("content/eur/images/dns-records.svg", b"<svg></svg>")
+    with pytest.raises(KbgenError, match="differ only in case"):
+        build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    assert not (project.root / "site/eur/images").exists()  # the last good site stays
