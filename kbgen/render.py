@@ -92,9 +92,12 @@ class LinkTable:
             found.setdefault(url, rel)  # the first, as a scan would find
         return found
 
-    def nearest(self, wrong: str, root_relative: bool, folder: str) -> str:
+    def nearest(self, wrong: str, root_relative: bool, folder: str, own: str = "") -> str:
         """Return "; did you mean …?" naming the existing link target nearest to `wrong`: a
-        site address, or a document or asset written relative to `folder`."""
+        site address, or a document or asset written relative to `folder`, never the document
+        `own` that links. A file of the same name in another folder comes first (the link
+        lacks its folder); else the file whose name is spelt most alike, in the same folder
+        first."""
         if root_relative:  # an address in the same folder whose last part is spelt alike
             parent, _, name = wrong.rstrip("/").rpartition("/")
             siblings = {url.rstrip("/").rpartition("/")[2]: url for url in
@@ -103,9 +106,15 @@ class LinkTable:
             sibling = nearest(name, siblings)
             return f"; did you mean {siblings[sibling]!r}?" if sibling else ""
         known = {*self.pages, *self.unpublished} if wrong.endswith(".md") else set(self.assets)
-        name = posixpath.basename(wrong)  # else the same file in another folder
-        near = nearest(wrong, known) or min(
-            (k for k in known if posixpath.basename(k) == name), default=None)  # fmt: skip
+        known.discard(own)
+        # By file name, not whole path: a shared folder made "nope.md" look like any sibling.
+        name = posixpath.basename(wrong)
+        names = {posixpath.basename(k) for k in known}
+        alike = name if name in names else nearest(name, names)
+        here = posixpath.dirname(wrong)
+        near = min((k for k in known if posixpath.basename(k) == alike),
+                   key=lambda k: (posixpath.dirname(k) != here, k.count("/"), k),
+                   default=None)  # fmt: skip
         return f"; did you mean {posixpath.relpath(near, folder or '.')!r}?" if near else ""
 
 
@@ -209,7 +218,7 @@ class _Resolver:
             self.out.anchor_refs.append(AnchorRef(page, unquote(parts.fragment), line))
 
     def nearest(self, wrong: str, root_relative: bool) -> str:
-        return self.table.nearest(wrong, root_relative, self.folder)
+        return self.table.nearest(wrong, root_relative, self.folder, str(self.source.rel))
 
     def image(self, token: Token, line: int) -> None:
         src = str(token.attrGet("src") or "")

@@ -563,3 +563,17 @@ def test_an_empty_value_with_a_note_after_it_is_only_empty(project: Project) -> 
     assert problems(project) == [
         "content/eur/articles/a/n.md:4: summary: must be text, got nothing"
     ]
+
+
+def test_a_link_missing_its_folder_is_pointed_to_the_file_of_that_name(project: Project) -> None:
+    project.article("account/delete-account.md", "title: D\ncategory: general")
+    project.article("troubleshooting/account-locked.md", "title: L\ncategory: general")
+    project.article("account/links.md", "title: K\ncategory: general",
+                    "[locked](account-locked.md) and [none](nope-fn.md)\n")  # fmt: skip
+    assert problems(project) == [
+        "content/eur/articles/account/links.md:5: link: 'account-locked.md':"
+        " articles/account/account-locked.md does not exist; did you mean"
+        " '../troubleshooting/account-locked.md'?",
+        "content/eur/articles/account/links.md:5: link: 'nope-fn.md':"
+        " articles/account/nope-fn.md does not exist",  # nor the page that links
+    ]
