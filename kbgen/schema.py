@@ -181,7 +181,7 @@ def _list_of(item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            raise _Invalid(f"must be a list, got {_kind(value)}")
+            raise _Invalid(f"must be a list (or one word), got {_kind(value)}")
         out = []
         for i, element in enumerate(value, 1):
             try:
@@ -214,6 +214,12 @@ def _tag(value: Any) -> str:
 
 
 def _kind(value: Any) -> str:
+    """Name what YAML read, in a writer's words: yes/no/on/off read as true or false, and a
+    date or number as what it is, so the advice to quote it makes sense."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (YAML reads yes, no, on and off so: quote the words)"
+    if isinstance(value, dt.date | int | float):
+        return f"{value} (a {type(value).__name__.replace('int', 'number')}: quote it)"
     return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(
         type(value), type(value).__name__
     )

@@ -577,3 +577,23 @@ def test_a_link_missing_its_folder_is_pointed_to_the_file_of_that_name(project: 
         "content/eur/articles/account/links.md:5: link: 'nope-fn.md':"
         " articles/account/nope-fn.md does not exist",  # nor the page that links
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("title: yes", "title: must be text, got true (YAML reads yes, no, on and off so:"
+                       " quote the words)"),
+        ("tags: 5", "tags: must be a list (or one word), got 5 (a number: quote it)"),
+    ],
+)  # fmt: skip
+def test_a_value_yaml_read_as_another_type_says_what_it_read(
+    project: Project, line: str, said: str
+) -> None:
+    key = line.split(":")[0]
+    front = "\n".join(
+        ["title: T", "category: general"] if key != "title" else ["category: general"]
+    )
+    project.article("a/t.md", f"{front}\n{line}")
+    (found,) = problems(project)
+    assert found.endswith(said)
