@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, select
+from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from intake.cli.database import alembic_config, upgrade
@@ -123,3 +124,19 @@ def test_stored_times_read_back_as_utc() -> None:
     paris = dt.datetime(2026, 3, 1, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     assert as_utc(naive) == as_utc(paris) == dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC)
     assert as_utc(paris).utcoffset() == dt.timedelta(0)  # PostgreSQL's zone, turned to UTC
+
+
+def test_migrating_puts_addresses_typed_before_in_their_one_spelling(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    command.downgrade(alembic_config(url), "0011")
+    engine.dispose()
+    typed = unicodedata.normalize("NFD", "Émile@xn--bcher-kva.example")
+    with engine.begin() as conn:
+        ticket = _ticket(conn, "eur", 1)
+        conn.execute(text("UPDATE support_tickets SET customer_email = :typed WHERE id = :id"),
+                     {"typed": typed, "id": ticket})  # fmt: skip
+    engine.dispose()
+    upgrade(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT customer_email FROM support_tickets")).scalar_one()
+    assert stored == "Émile@bücher.example" and unicodedata.is_normalized("NFC", stored)
