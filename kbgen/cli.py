@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("query", help="what a customer would type")
     find.add_argument("--tenant", help="default: the default tenant of site.yaml")
     find.add_argument("--category", choices=[c.value for c in KbCategory])
-    find.add_argument("--limit", type=int, default=5)
+    find.add_argument("--limit", type=_limit, default=5, help="results to show, 1 to 100")
     return parser
 
 
@@ -97,6 +97,13 @@ def _options(args: argparse.Namespace) -> BuildOptions:
         tenants=tuple(getattr(args, "tenant", [])),
         quiet=args.quiet,
     )
+
+
+def _limit(text: str) -> int:
+    """How many results: 1 to 100 (0 showed "No results." as if nothing matched)."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of results (1 to 100)")
+    return int(text)
 
 
 def _port(text: str) -> int:

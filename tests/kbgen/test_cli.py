@@ -56,3 +56,13 @@ def test_a_busy_or_impossible_port_is_named_without_a_traceback(
         main(["--root", str(project.root), "serve", "--port", "99999"])
     assert exit_info.value.code == 2
     assert "'99999' is not a port (0 to 65535)" in capsys.readouterr().err
+
+
+def test_a_search_limit_outside_1_to_100_is_refused(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for limit in ("0", "-1", "101"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--root", str(project.root), "search", "refund", "--limit", limit])
+        assert exit_info.value.code == 2
+        assert f"{limit!r} is not a number of results (1 to 100)" in capsys.readouterr().err
