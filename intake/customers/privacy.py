@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, replace
@@ -50,7 +51,7 @@ from intake.models import (
     utcnow,
 )
 from intake.models.tickets import ERASED_DOMAIN
-from intake.tickets.rules import normal_address
+from intake.tickets.rules import address_key, normal_address
 from intake.tickets.satisfaction import ratings_of
 
 ERASED = "[erased]"
@@ -87,20 +88,51 @@ def _reference(session: TenantSession, ticket_id: int | None) -> str | None:
 
 
 def _naming(column: Any, email: str) -> Any:
-    """A condition: the text column holds the address, in any case."""
+    """A condition narrowing to rows whose text column may hold the address (`_holds` says)."""
     return func.lower(column).contains(email.lower(), autoescape=True)
+
+
+def _holds(text: str, email: str) -> bool:
+    """Say whether `text` names the address whole: "lisa@b.com" does not name "a@b.co"."""
+    whole = rf"(?<![\w.+-]){re.escape(email)}(?![\w-]|\.\w)"
+    return re.search(whole, unicodedata.normalize("NFC", text), re.IGNORECASE) is not None
+
+
+def _searches(session: TenantSession, email: str) -> list[SearchMiss | SearchOpen]:
+    """Return the counted searches whose words hold the address (anonymous otherwise)."""
+    misses = session.scalars(select(SearchMiss).where(_naming(SearchMiss.query, email)))
+    opens = session.scalars(select(SearchOpen).where(_naming(SearchOpen.query, email)))
+    return [row for row in (*misses, *opens) if _holds(row.query, email)]
+
+
+def _comments(session: TenantSession, email: str) -> list[ArticleFeedback]:
+    """Return the "Was this helpful?" answers whose comment holds the address."""
+    rows = session.scalars(select(ArticleFeedback).where(_naming(ArticleFeedback.comment, email)))
+    return [row for row in rows if _holds(row.comment, email)]
+
+
+# Who sent a mail kept on another customer's ticket: its note's first words name the sender.
+_SENDER = re.compile(r"\A(?:Mail from (?P<kept>.+?), who is not|(?P<shown>.+?) wrote:\n)")
 
 
 def _mails_on_others_tickets(session: TenantSession, email: str) -> list[TicketResponse]:
     """Return their mails kept on other customers' tickets: a mail into another's thread is a
     note that names its sender ("Mail from Ada <ada@example.com>, who is not …", and once an
-    agent accepts it "Ada <ada@example.com> wrote:")."""
-    sender = f"<{email.lower()}>"
+    agent accepts it "Ada <ada@example.com> wrote:"); an address quoted in its text is not
+    its sender."""
     query = select(TicketResponse).where(
         TicketResponse.author_type == AuthorType.system,
-        func.lower(TicketResponse.body).contains(sender, autoescape=True),
+        func.lower(TicketResponse.body).contains(f"<{email.lower()}>", autoescape=True),
     )
-    return list(session.scalars(query.order_by(TicketResponse.id)))
+    return [r for r in session.scalars(query.order_by(TicketResponse.id))
+            if _sent_by(r.body, email)]  # fmt: skip
+
+
+def _sent_by(body: str, email: str) -> bool:
+    found = _SENDER.match(body)
+    who = (found["kept"] or found["shown"]) if found else ""
+    address = who.rpartition("<")[2].removesuffix(">") if who.endswith(">") else ""
+    return bool(address) and address_key(address) == address_key(email)
 
 
 def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any]:
@@ -241,15 +273,11 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
         ],
         # Anonymous by design, unless someone typed the address itself.
         "searches_naming_the_address": [
-            {"query": query, "day": day.isoformat(), "count": count}
-            for model in (SearchMiss, SearchOpen)
-            for query, day, count in session.execute(
-                select(model.query, model.day, model.count).where(_naming(model.query, email)))
+            {"query": m.query, "day": m.day.isoformat(), "count": m.count}
+            for m in _searches(session, email)
         ],
         "feedback_comments_naming_the_address": [
-            {"comment": f.comment, "at": _iso(f.created_at)}
-            for f in session.scalars(
-                select(ArticleFeedback).where(_naming(ArticleFeedback.comment, email)))
+            {"comment": f.comment, "at": _iso(f.created_at)} for f in _comments(session, email)
         ],
     }  # fmt: skip
 
@@ -339,20 +367,20 @@ def erase(session: TenantSession, email: str) -> Erased:
                    for t in some]  # fmt: skip
         session.execute(update(InboundMail).where(or_(*quoting)).values(subject=ERASED))
     session.execute(delete(FailingAddress).where(same_address(FailingAddress.email, email)))
-    sender = f"<{email.lower()}>"
     for response in _mails_on_others_tickets(session, email):
         response.body = ERASED
+        session.execute(  # "accepted the mail of Ada <ada@example.com>"
+            update(TicketEvent)
+            .where(TicketEvent.ticket_id == response.ticket_id,
+                   func.lower(TicketEvent.detail).contains(f"<{email.lower()}>",
+                                                           autoescape=True))
+            .values(detail="")
+        )  # fmt: skip
     # The anonymous counts and answers, where someone typed the address itself.
-    for model in (SearchMiss, SearchOpen):
-        session.execute(delete(model).where(_naming(model.query, email)))
-    session.execute(
-        update(ArticleFeedback).where(_naming(ArticleFeedback.comment, email)).values(comment="")
-    )
-    session.execute(  # "accepted the mail of Ada <ada@example.com>"
-        update(TicketEvent)
-        .where(func.lower(TicketEvent.detail).contains(sender, autoescape=True))
-        .values(detail="")
-    )
+    for row in _searches(session, email):
+        session.delete(row)
+    for comment in _comments(session, email):
+        comment.comment = ""
     chats = _chats(session, email)
     for chat in chats:
         stored += [m.stored_name or "" for m in _chat_files(session, chat)]

@@ -38,7 +38,7 @@ from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMem
 from intake.settings import TenantSettings
 from intake.settings.registry import TARGET_KINDS, TARGETS, target_key
 from intake.state import state
-from intake.tickets.rules import is_row_id
+from intake.tickets.rules import address_key, is_row_id
 from intake.tickets.targets import change_settings
 from intake.web.tenancy import tenant, tenant_session
 
@@ -261,7 +261,7 @@ def customer_erase() -> Any:
     except InvalidInput as exc:
         form.email.errors = [exc.message]
         return _customers_page(400, erase_form=form)
-    if (form.confirm.data or "").strip().lower() != email:
+    if address_key(form.confirm.data or "") != address_key(email):  # any spelling, twice
         form.confirm.errors = ["Type the same address twice to erase."]
         return _customers_page(400, erase_form=form)
     erased = erase_customer(state().db, state().files, tenant().id, email, auth.agent(),

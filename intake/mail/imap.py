@@ -24,6 +24,7 @@ from intake.db import Database
 from intake.errors import ConfigError
 from intake.mail.inbound import Mailroom, receive
 from intake.settings import SecretBox, TenantSettings
+from intake.tickets.rules import ascii_address
 
 log = logging.getLogger(__name__)
 BATCH = 50  # mails per fetch command
@@ -115,9 +116,14 @@ def forget_sender(box: Mailbox, tenant_id: str, email: str) -> int:
         if not client.folder_exists(box.done_folder):
             return 0
         client.select_folder(box.done_folder)
-        charset = None if email.isascii() else "UTF-8"
-        found = client.search(["FROM", email], charset=charset)
-        theirs = [uid for uid, data in client.fetch(found, ["ENVELOPE"]).items()
+        found: set[int] = set()
+        for spelled in {
+            email,
+            ascii_address(email),
+        }:  # a client writes an international domain xn--
+            charset = None if spelled.isascii() else "UTF-8"
+            found |= set(client.search(["FROM", spelled], charset=charset))
+        theirs = [uid for uid, data in client.fetch(sorted(found), ["ENVELOPE"]).items()
                   if _sender(data.get(b"ENVELOPE")) == wanted] if found else []  # fmt: skip
         if theirs:
             client.delete_messages(theirs)

@@ -49,6 +49,7 @@ from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.mail_headers import read_reply_address, read_root_message_id
 from intake.tickets.mails import Brand
 from intake.tickets.replies import add_reply
+from intake.tickets.rules import address_key
 from intake.tickets.thread import add_message, record
 from intake.tickets.writer import TicketWriter
 
@@ -120,7 +121,7 @@ def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket |
             log.info("automatic mail to %s left unanswered: %s", tenant_id, robot)
             return _keep(room, tenant_id, mail, "robot", None)
         return _open(room, tenant_id, mail, confirm=not confirmed_today)
-    from_customer = mail.sender == ticket.customer_email.lower()
+    from_customer = mail.sender == address_key(ticket.customer_email)
     if from_customer and not robot and ticket.status == TicketStatus.closed:
         return _open(room, tenant_id, mail, confirm=True, follow_up_of=ticket)  # closed is final
     outcome = "reply" if from_customer and not robot else "note"

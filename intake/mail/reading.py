@@ -15,6 +15,8 @@ from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
 
+from intake.tickets.rules import address_key
+
 # The reply styles mail-parser-reply knows; a mail in another language keeps its quote.
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "sv", "da", "pl", "cs"]
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
@@ -34,7 +36,7 @@ class Received:
     """What the service needs of a received mail."""
 
     message_id: str
-    sender: str  # the From address, lower-cased
+    sender: str  # the From address as rules.address_key gives it: an xn-- domain as Unicode
     sender_name: str
     # To, Cc, Delivered-To and X-Original-To addresses as written (a reply token is
     # case-sensitive)
@@ -133,7 +135,7 @@ def read_mail(raw: bytes) -> Received:
     answers += reversed(MESSAGE_ID_RE.findall(str(msg.get("References", ""))))
     whole = _body(msg)
     return Received(
-        message_id=message_id_of(msg, raw), sender=sender.lower(), sender_name=name.strip(),
+        message_id=message_id_of(msg, raw), sender=address_key(sender), sender_name=name.strip(),
         recipients=recipients, subject=" ".join(str(msg.get("Subject", "")).split())[:300],
         answers=answers, text=cut_reply(whole), whole_text=whole,
         attachments=_attachments(msg), message=msg,

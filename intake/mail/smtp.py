@@ -9,6 +9,7 @@ from email.utils import make_msgid
 from intake.config import IntakeConfig
 from intake.mail.html import html_body
 from intake.models import OutboxMessage
+from intake.tickets.rules import ascii_address
 
 # Set per mail by the outbox row: threading, replies, and what marks a mail as automatic.
 THREAD_HEADERS = (
@@ -25,7 +26,8 @@ def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
     """Return the message of an outbox row."""
     msg = EmailMessage()
     msg["From"] = config.mail_from
-    msg["To"] = row.to_address
+    # An international domain goes out as xn--: a relay without SMTPUTF8 refuses the other.
+    msg["To"] = ascii_address(row.to_address)
     msg["Subject"] = row.subject
     headers = dict(row.headers or {})
     msg["Message-ID"] = headers.pop("Message-ID", "") or make_msgid(

@@ -38,7 +38,7 @@ from intake.settings import TenantSettings
 from intake.tickets import mails
 from intake.tickets.lifecycle import Action, check_manual_change, next_status
 from intake.tickets.notify import group_members, notify
-from intake.tickets.rules import clean_tags
+from intake.tickets.rules import address_key, clean_tags
 from intake.tickets.targets import read_policy, set_due_times
 from intake.tickets.thread import add_message, record, set_status
 
@@ -244,7 +244,7 @@ def merge(
         raise InvalidInput("A ticket cannot be merged into itself.", "target")
     if target.merged_into_id is not None or target.status == TicketStatus.closed:
         raise Conflict(f"{target.reference} is closed; merge into an open ticket.", "target")
-    if source.customer_email.lower() != target.customer_email.lower():
+    if address_key(source.customer_email) != address_key(target.customer_email):
         raise Conflict("Only tickets of the same customer can be merged: each customer's"
                        " thread stays private to them.", "target")  # fmt: skip
     status = next_status(Action.merged_away, source.status)

@@ -42,6 +42,25 @@ def normal_address(text: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def address_key(text: str) -> str:
+    """Return what two spellings of one address have in common: its normal form, lower-cased
+    (text that is no address, in NFC and lower case). For comparing, never for storing."""
+    try:
+        return normal_address(text.strip()).lower()
+    except ValueError:
+        return unicodedata.normalize("NFC", text.strip()).lower()
+
+
+def ascii_address(text: str) -> str:
+    """Return the address with its domain in ASCII (xn--), as mail servers without SMTPUTF8
+    and most clients write it; as it is when the domain has no other form."""
+    local, _, domain = text.rpartition("@")
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return text
+
+
 def control_problem(text: str, multiline: bool) -> str | None:
     """Return what is wrong with invisible characters in `text`, or None when it is clean.
 

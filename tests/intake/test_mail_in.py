@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import pytest
 from flask import Flask
@@ -263,3 +264,18 @@ def test_our_mails_thread_offer_html_and_unsubscribe_in_one_click(
     assert "You get no emails about this request" in customer_page(client, created)
     wrong = unsubscribe.group(1).replace(ref, "EUR-99999")
     assert client.post(wrong, data={"List-Unsubscribe": "One-Click"}).status_code == 404
+
+
+def test_a_reply_from_an_address_spelt_otherwise_is_the_customers(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The form keeps bücher.example; mail clients write it xn--bcher-kva.example, and a Mac
+    may send é as e and an accent: the reply is the customer's, not a stranger's note."""
+    for typed, sent in (
+        ("ada@xn--bcher-kva.example", "Ada <ada@xn--bcher-kva.example>"),
+        ("émile@example.com", unicodedata.normalize("NFD", "émile@example.com")),
+    ):
+        created = api_ticket(client, email=typed)
+        address, _root = reply_address(app, created["ticket"]["reference"])
+        got = deliver(app, mail(sent, address, "Re: my request", "More details here."))
+        assert got.outcome == "reply", typed

@@ -163,3 +163,16 @@ def test_admins_see_failed_mails_and_try_them_again(
     assert "b@example.com" in page and "SMTPRecipientsRefused: no such user" in page
     assert post_form(admin, "/desk/eur/admin/mail", "/desk/eur/admin/mail/retry").status_code == 303
     assert send(app) == (1, 0) and smtp.messages[-1]["To"] == "b@example.com"
+
+
+def test_an_international_domain_goes_out_in_ascii(app: Flask) -> None:
+    """The customer's address is kept with its domain in Unicode; a relay without SMTPUTF8
+    refuses that, so the mail names the domain as xn--."""
+    api_ticket(app.test_client(), email="ada@xn--bcher-kva.example")
+    sent: list[EmailMessage] = []
+    result = send_pending(state(app).config, state(app).db,
+                          lambda _config, msg, _tenant: sent.append(msg))  # fmt: skip
+    assert result == (1, 0)
+    assert sent[0]["To"] == "ada@xn--bcher-kva.example"
+    (row,) = outbox(app)
+    assert row.to_address == "ada@bücher.example"

@@ -433,3 +433,39 @@ def test_the_export_says_how_tickets_and_chats_are_linked(app: Flask) -> None:
     merged = {t["reference"]: t["merged_into"] for t in data["tickets"]}
     assert merged[second["reference"]] == first and merged[first] is None
     assert data["chats"][0]["became_ticket"] == made.reference
+
+
+def test_an_address_inside_a_longer_one_or_quoted_by_a_stranger_is_not_theirs(
+    app: Flask,
+) -> None:
+    client = app.test_client()
+    assert (
+        client.post("/api/v1/eur/kb/searches", json={"query": "lisa@b.com cancel"}).status_code
+        == 204
+    )
+    said = client.post(
+        "/api/v1/eur/kb/articles/refunds/feedback",
+        json={"helpful": False, "comment": "Write to lisa@b.com, 555-0100."},
+    )
+    assert said.status_code == 201
+    bob = api_ticket(client, email="bob@example.com")["ticket"]["reference"]
+    address, _root = reply_address(app, bob)
+    quoted = "Please write to Ada Lovelace <ada@example.com>. My number is 555-0123."
+    got = deliver(app, mail("Carol <carol@example.org>", address, f"Re: [{bob}]", quoted))
+    assert got.outcome == "note"
+    state(app).search_counts.flush()
+    with state(app).db.read("eur") as session:
+        short = export(session, "a@b.co")
+        ada = export(session, "ada@example.com")
+        carol = export(session, "carol@example.org")
+    assert short["searches_naming_the_address"] == []
+    assert short["feedback_comments_naming_the_address"] == []
+    assert ada["mails_on_others_tickets"] == []  # Carol's mail, Carol's words
+    assert "555-0123" in carol["mails_on_others_tickets"][0]["body"]
+    erase_customer(state(app).db, state(app).files, "eur", "a@b.co", None)
+    erase_customer(state(app).db, state(app).files, "eur", "ada@example.com", None)
+    left = _texts(app, "eur")
+    assert "555-0123" in left
+    with state(app).db.read("eur") as session:
+        assert [m.query for m in session.scalars(select(SearchMiss))] == ["lisa@b.com cancel"]
+        assert "lisa@b.com" in session.scalars(select(ArticleFeedback.comment)).one()
