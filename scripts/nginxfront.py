@@ -19,17 +19,20 @@ SHIPPED = Path(__file__).resolve().parent.parent / "deploy" / "nginx-intake.conf
 
 
 ACCESS_LOG = "/var/log/nginx/intake.access.log"
+ERROR_LOG = "/var/log/nginx/intake.error.log"
 
 
 def site_conf(service_port: int, port: int, folder: Path) -> str:
     """Return the shipped file with the addresses an operator would set, its access log in
     `folder`."""
     text = SHIPPED.read_text()
-    if any(part not in text for part in ("server 127.0.0.1:8000;", "listen 80;", ACCESS_LOG)):
+    needed = ("server 127.0.0.1:8000;", "listen 80;", ACCESS_LOG, ERROR_LOG)
+    if any(part not in text for part in needed):
         raise RuntimeError(f"{SHIPPED} no longer has the addresses this helper changes")
     return (text.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{service_port};")
             .replace("listen 80;", f"listen 127.0.0.1:{port};")
-            .replace(ACCESS_LOG, str(folder / "access.log")))  # fmt: skip
+            .replace(ACCESS_LOG, str(folder / "access.log"))
+            .replace(ERROR_LOG, str(folder / "site-error.log")))  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -17,19 +17,23 @@ from urllib.parse import unquote
 # The segment after /<tenant>/tickets/<reference>/ at the start of a path (the customer's
 # pages; not the form's own /tickets/suggestions/..., nor /api/... or /desk/..., which carry
 # no token in their paths and whose last segment says which action was called).
-TOKEN_RE = re.compile(
-    r"((?:^|[\s\"']|//[^/\s\"']*)/[A-Za-z0-9_-]+/tickets/(?!suggestions/)[^/?#\s]+/)[^/?#\s\"']+"
+TOKEN_RE = re.compile(  # slashes may repeat: the server routes //eur/tickets//… alike
+    r"((?:^|[\s\"']|//[^/\s\"']*)/+[A-Za-z0-9_-]+/+tickets/+(?!suggestions/)[^/?#\s]+/+)"
+    r"[^/?#\s\"']+"
 )
 
 
-# A query parameter that carries typed words, however it is encoded.
-WORDS_RE = re.compile(r"([?&](?:q|query|email)=)[^&#\s\"']*")
+# A query parameter that carries typed words (the desk's article search is kbq), up to the
+# next parameter: an apostrophe is not encoded by encodeURIComponent and belongs to the words.
+WORDS_RE = re.compile(r"([?&](?:q|kbq|query|email)=)[^&#\s\"]*")
+# A letter written %XX in a parameter's name ("?%71=" is ?q= to the server).
+LETTER_RE = re.compile(r"%(4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])")
 
 
 def redact(text: str) -> str:
     """Return `text` with ticket tokens in URL paths replaced by [token] and typed words in
     query strings by [words]."""
-    text = WORDS_RE.sub(r"\1[words]", text)
+    text = WORDS_RE.sub(r"\1[words]", LETTER_RE.sub(lambda m: chr(int(m[1], 16)), text))
     plain = unquote(text)
     if "/tickets/" not in plain:
         return text

@@ -42,6 +42,14 @@ TOKEN = "k3Q9zT0pXr5-Wm2_bVd8sLf4Hn1Jc6Ye7Ua0Ri9Oq3E"
             "GET /desk/eur/?status=open&q=ada%40example.com&page=2 HTTP/1.1",
             "GET /desk/eur/?status=open&q=[words]&page=2 HTTP/1.1",
         ),
+        # An apostrophe is not encoded by browsers; a name's letters may be.
+        (
+            "/eur/tickets/suggestions?q=Can't%20log%20in%20as%20o'brien%40example.com",
+            "/eur/tickets/suggestions?q=[words]",
+        ),
+        ("/eur/tickets/search?%71=jane%40example.com", "/eur/tickets/search?q=[words]"),
+        ("/desk/eur/tickets/EUR-1?kbq=ada%40example.com", "/desk/eur/tickets/EUR-1?kbq=[words]"),
+        (f"GET //eur/tickets//EUR-1/{TOKEN} HTTP/1.1", "GET //eur/tickets//EUR-1/[token] HTTP/1.1"),
     ],
 )
 def test_tokens_in_paths_are_redacted(path: str, logged: str) -> None:

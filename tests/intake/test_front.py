@@ -187,6 +187,7 @@ def test_nginx_logs_no_ticket_token_and_no_typed_words(served: int, tmp_path: Pa
         created = ticket_through(base, "Logged?", "What does the proxy write down?")
         ticket, token = created["ticket"]["reference"], created["token"]
         for path in (f"/eur/tickets/{ticket}/{token}", f"/eur/tickets/{ticket}/{token}/events",
+                     f"/eur/tickets%2F{ticket}%2F{token}", f"//eur/tickets/{ticket}/{token}",
                      "/api/v1/eur/kb/search?q=ada%40example.com"):  # fmt: skip
             with urllib.request.urlopen(f"{base}{path}", timeout=10) as answer:
                 assert answer.status == 200
