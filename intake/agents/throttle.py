@@ -11,6 +11,7 @@ on every deployment the docs describe.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 
@@ -25,6 +26,18 @@ ACCOUNT_EVERYWHERE_LIMIT = "50 per 15 minutes"  # one account, from all addresse
 ADDRESS_LIMIT = "20 per 15 minutes"  # one address, all accounts
 
 
+def _network(address: str) -> str:
+    """Return the network an address counts for: an IPv6 address's /64 (one machine holds
+    all of it), an IPv4 address itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class SignInThrottle:
     """Count failed sign-ins; refuse further attempts for a while once a limit is reached."""
 
@@ -37,6 +50,7 @@ class SignInThrottle:
 
     def _keys(self, tenant_id: str, email: str, address: str) -> list[tuple[RateLimitItem, str]]:
         here, everywhere, by_address = self.limits
+        address = _network(address)
         account = f"signin:{tenant_id}:{email.lower()}"
         return [(here, f"{account}:{address}"), (everywhere, account),
                 (by_address, f"signin-ip:{address}")]  # fmt: skip

@@ -49,6 +49,7 @@ from intake.models import (
 )
 from intake.state import state
 from intake.tickets.canned import fill_chat
+from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
 from intake.web.tenancy import brand, release_session, tenant, tenant_session
 from intake.web.uploads import send_stored, stored_chat_file
@@ -182,10 +183,11 @@ def chat_hand_over(chat_id: int) -> Any:
     """Pass the chat to another agent of the team."""
     form = ChatHandOverForm()
     form.agent.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
-    if form.validate_on_submit() and (form.agent.data or "").isdigit():
+    chosen = form.agent.data or ""
+    if form.validate_on_submit() and is_row_id(chosen):  # "٢" or "²" is no agent's id
         with state().db.write(tenant().id) as session:
             hand_over(session, get_chat(session, chat_id), session.merge(auth.agent()),
-                      int(form.agent.data or 0))  # fmt: skip
+                      int(chosen))  # fmt: skip
         _announce(chat_id, "session")
         _announce(chat_id, "message")
         _inbox_changed(chat_id)

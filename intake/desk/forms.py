@@ -202,6 +202,8 @@ class SettingRule:
         self.key = key
 
     def __call__(self, _form: FlaskForm, field: Field) -> None:
+        if field.process_errors:  # "Enter a whole number…" said it already
+            return
         try:
             SETTINGS[self.key].check(field.data)
         except InvalidInput as exc:

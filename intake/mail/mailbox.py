@@ -46,7 +46,10 @@ def erase_from_mailbox(
     wanted = unicodedata.normalize("NFC", email).lower()
     about = tuple(f"[{reference}] " for reference in references)
     removed = 0
-    for path in folder.glob(f"*+{tenant_id}+*.eml"):
+    for path in folder.glob("*.eml"):
+        parts = path.name.split("+")
+        if len(parts) == 3 and parts[1] != tenant_id:
+            continue  # another tenant's; a name without its tenant is from an older version
         with path.open("rb") as handle:
             headers = BytesHeaderParser(policy=policy.default).parse(handle)
         to = {unicodedata.normalize("NFC", address).lower()

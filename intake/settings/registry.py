@@ -56,7 +56,7 @@ class Setting:
                 raise InvalidInput(f"{self.key}: use true or false.", self.key)
             return lowered in ("true", "1", "yes", "on")
         if self.kind is int:
-            if not text.strip().isascii() or not text.strip().lstrip("-").isdigit():
+            if not re.fullmatch(r"-?[0-9]{1,12}", text.strip()):  # "--5" and 5,000 digits too
                 raise InvalidInput(f"{self.key}: use a whole number.", self.key)
             return int(text)
         return text

@@ -257,6 +257,9 @@ def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> Non
     html = sam.get(page).get_data(as_text=True)
     kim_id = re.search(r'<option value="(\d+)">Kim</option>', html)
     assert kim_id
+    digit = chr(ord("٠") + int(kim_id.group(1))) if int(kim_id.group(1)) < 10 else "²"
+    for odd in (digit, "²", "9" * 25):  # int() takes the first; the others raised a 500
+        assert post_form(sam, page, f"{page}/handover", agent=odd).status_code == 303
     assert post_form(sam, page, f"{page}/handover", agent=kim_id.group(1)).status_code == 303
     assert post_form(sam, page, f"{page}/close").status_code == 303
     assert [m["text"] for m in ada.messages()] == [

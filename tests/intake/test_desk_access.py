@@ -194,6 +194,19 @@ def test_a_stranger_locks_the_account_out_only_where_the_stranger_is(app: Flask)
     assert sign_in(app.test_client(), "ana@example.com").status_code == 303  # from the office
 
 
+def test_addresses_of_one_ipv6_network_count_as_one(app: Flask) -> None:
+    """One machine holds a whole /64: its 10 addresses x 5 guesses must not count as ten
+    strangers and lock the agent out everywhere."""
+    make_agent(app, "ana@example.com")
+    for number in range(10):
+        guesser = app.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = f"2001:db8::{number + 1}"
+        for _ in range(5):
+            sign_in(guesser, "ana@example.com", password="wrong wrong wrong")
+    assert sign_in(guesser, "ana@example.com").status_code == 429
+    assert sign_in(app.test_client(), "ana@example.com").status_code == 303  # from the office
+
+
 def test_guesses_spread_over_many_addresses_lock_the_account_everywhere(app: Flask) -> None:
     make_agent(app, "ana@example.com")
     for number in range(10):  # 10 addresses x 5: each under its own limits

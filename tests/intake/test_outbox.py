@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 import smtplib
 import time
@@ -11,6 +12,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -176,3 +178,20 @@ def test_an_international_domain_goes_out_in_ascii(app: Flask) -> None:
     assert sent[0]["To"] == "ada@xn--bcher-kva.example"
     (row,) = outbox(app)
     assert row.to_address == "ada@bücher.example"
+
+
+def test_a_refused_mail_is_logged_without_its_address(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    api_ticket(app.test_client(), email="zoë.secret@bücher.example")
+
+    def refusing(_config: IntakeConfig, msg: EmailMessage, _tenant: str) -> None:
+        to = str(msg["To"])
+        raise smtplib.SMTPRecipientsRefused({to: (550, f"5.1.1 <{to}>: rejected".encode())})
+
+    with caplog.at_level(logging.WARNING, logger="intake.mail.outbox"):
+        assert send_pending(state(app).config, state(app).db, refusing) == (0, 1)
+    assert "not sent (SMTPRecipientsRefused)" in caplog.text
+    assert "secret" not in caplog.text and "xn--bcher" not in caplog.text
+    (row,) = outbox(app)
+    assert "rejected" in (row.last_error or "")  # the admin's page still says why

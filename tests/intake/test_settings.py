@@ -58,8 +58,10 @@ def test_settings_from_the_command_line(app: Flask) -> None:
     assert changed.exit_code == 0, changed.output
     listed = runner.invoke(args=["settings", "list", "--tenant", "km"])
     assert "auto_close_days = 3" in listed.output and "mail_password = (not set)" in listed.output
-    bad = runner.invoke(args=["settings", "set", "--tenant", "km", "auto_close_days", "soon"])
-    assert bad.exit_code != 0 and "auto_close_days: use a whole number" in str(bad.exception)
+    for typed in ("soon", "--5", "9" * 5000):  # the last two raised ValueError
+        bad = runner.invoke(args=["settings", "set", "--tenant", "km", "auto_close_days", "--",
+                                  typed])  # fmt: skip
+        assert bad.exit_code != 0 and "auto_close_days: use a whole number" in str(bad.exception)
     key = subprocess.run(
         [sys.executable, "-c", "from intake.settings import new_key; print(new_key())"],
         capture_output=True, text=True, check=True,

@@ -96,6 +96,7 @@ def test_working_time_from_the_settings_page(app: Flask) -> None:
         odd = post_form(admin, SETTINGS_PAGE, SETTINGS_PAGE, time_zone="Europe/Paris",
                         breach_warning_minutes=typed)  # fmt: skip
         assert odd.status_code == 400, typed
+        assert "use a whole number" not in odd.get_data(as_text=True)  # said once, not twice
         assert (
             '<a href="#breach_warning_minutes">Warn this many minutes before a target:'
             " Enter a whole number in the digits 0-9."
