@@ -205,7 +205,8 @@ def _bounce(room: Mailroom, tenant_id: str, mail: Received) -> Outcome:
     """Mark each address the report says failed; answer nothing."""
     assert mail.message is not None
     with room.database.write(tenant_id) as session:
-        for address, reason in bounced_addresses(mail.message):
+        for bounced, reason in bounced_addresses(mail.message):
+            address = address_key(bounced)  # as the customer's tickets spell it (not xn--)
             row = session.scalars(
                 select(FailingAddress).where(same_address(FailingAddress.email, address)).limit(1)
             ).first()

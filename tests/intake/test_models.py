@@ -135,8 +135,22 @@ def test_migrating_puts_addresses_typed_before_in_their_one_spelling(engine: Eng
         ticket = _ticket(conn, "eur", 1)
         conn.execute(text("UPDATE support_tickets SET customer_email = :typed WHERE id = :id"),
                      {"typed": typed, "id": ticket})  # fmt: skip
+        for spelled in ("ada@xn--bcher-kva.example", "ada@bücher.example"):  # one address
+            _insert(conn, "failing_addresses", tenant_id="eur", email=spelled, reason="gone")
+        _insert(
+            conn,
+            "inbound_mail",
+            tenant_id="eur",
+            message_id="<m1@x>",
+            from_address="ada@xn--bcher-kva.example",
+            subject="Hi",
+            outcome="ticket",
+        )
     engine.dispose()
     upgrade(url)
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT customer_email FROM support_tickets")).scalar_one()
+        failing = conn.execute(text("SELECT email FROM failing_addresses")).scalars().all()
+        sender = conn.execute(text("SELECT from_address FROM inbound_mail")).scalar_one()
     assert stored == "Émile@bücher.example" and unicodedata.is_normalized("NFC", stored)
+    assert failing == ["ada@bücher.example"] and sender == "ada@bücher.example"
