@@ -51,7 +51,7 @@ from intake.models import (
     utcnow,
 )
 from intake.models.tickets import ERASED_DOMAIN
-from intake.tickets.rules import address_key, normal_address
+from intake.tickets.rules import address_key, normal_spelling
 from intake.tickets.satisfaction import ratings_of
 
 ERASED = "[erased]"
@@ -59,15 +59,6 @@ ERASED = "[erased]"
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def spelled(email: str) -> str:
-    """Return an address as tickets keep it (rules.normal_address), so any spelling of it
-    (NFD, an xn-- domain) finds the customer; text that is no address, as typed (in NFC)."""
-    try:
-        return normal_address(email.strip())
-    except ValueError:
-        return unicodedata.normalize("NFC", email.strip())
 
 
 def _tickets(session: TenantSession, email: str) -> list[SupportTicket]:
@@ -211,7 +202,7 @@ def _chat_files(session: TenantSession, chat: ChatSession) -> list[ChatMessage]:
 
 def export(session: TenantSession, email: str) -> dict[str, Any]:
     """Return everything kept about the customer with this address, as JSON-ready data."""
-    email = spelled(email)
+    email = normal_spelling(email)
     mails = session.scalars(
         select(OutboxMessage)
         .where(same_address(OutboxMessage.to_address, email))
@@ -287,7 +278,7 @@ def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
     chats."""
     if session.tenant_id is None:
         raise ValueError("export_zip needs a session bound to one tenant")
-    email = spelled(email)
+    email = normal_spelling(email)
     data = export(session, email)
     files: list[tuple[str, str]] = []  # (stored name, path in the zip)
     for ticket in _tickets(session, email):
@@ -328,7 +319,7 @@ def erase(session: TenantSession, email: str) -> Erased:
     theirs replaced; files, mails and chat texts go. The caller deletes the stored files
     after the commit, so a failed transaction never leaves rows without their files.
     """
-    email = spelled(email)
+    email = normal_spelling(email)
     tickets = _tickets(session, email)
     stored: list[str] = []
     for ticket in tickets:
@@ -421,11 +412,11 @@ def erase_customer(
         ))  # fmt: skip
     store.delete(tenant_id, erased.stored_files)
     if mailbox is not None and mailbox.is_dir():
-        erase_from_mailbox(mailbox, tenant_id, spelled(email), erased.references)
+        erase_from_mailbox(mailbox, tenant_id, normal_spelling(email), erased.references)
     problem = ""
     if mail_server is not None:
         try:
-            forget_sender(mail_server, tenant_id, spelled(email))
+            forget_sender(mail_server, tenant_id, normal_spelling(email))
         except ConfigError as exc:
             problem = exc.message
     return replace(erased, log_emptied=database.purge_freed(), mail_server_problem=problem)

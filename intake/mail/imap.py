@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import ssl
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from intake.db import Database
 from intake.errors import ConfigError
 from intake.mail.inbound import Mailroom, receive
 from intake.settings import SecretBox, TenantSettings
-from intake.tickets.rules import ascii_address
+from intake.tickets.rules import address_key, ascii_address
 
 log = logging.getLogger(__name__)
 BATCH = 50  # mails per fetch command
@@ -111,16 +110,13 @@ def forget_sender(box: Mailbox, tenant_id: str, email: str) -> int:
     IMAP's FROM search matches part of an address ("ada@" finds "bada@"), so each match's
     sender is compared whole before anything is deleted. Raise ConfigError when the server
     cannot be read."""
-    wanted = unicodedata.normalize("NFC", email).lower()
+    wanted = address_key(email)
     with _session(box, tenant_id) as client:
         if not client.folder_exists(box.done_folder):
             return 0
         client.select_folder(box.done_folder)
         found: set[int] = set()
-        for spelled in {
-            email,
-            ascii_address(email),
-        }:  # a client writes an international domain xn--
+        for spelled in {email, ascii_address(email)}:  # clients write such domains xn--
             charset = None if spelled.isascii() else "UTF-8"
             found |= set(client.search(["FROM", spelled], charset=charset))
         theirs = [uid for uid, data in client.fetch(sorted(found), ["ENVELOPE"]).items()
@@ -132,18 +128,13 @@ def forget_sender(box: Mailbox, tenant_id: str, email: str) -> int:
 
 
 def _sender(envelope: Any) -> str:
-    """Return an envelope's first sender address, lower-cased, or ''."""
+    """Return an envelope's first sender address as rules.address_key gives it, or ''."""
     senders = getattr(envelope, "from_", None) or ()
     if not senders:
         return ""
-    first = senders[0]
-    mailbox = (first.mailbox or b"").decode("utf-8", "replace")
-    host = (first.host or b"").decode("utf-8", "replace")
-    try:  # an xn-- domain, as addresses are kept with theirs in Unicode
-        host = host.encode("ascii").decode("idna")
-    except UnicodeError:
-        pass
-    return unicodedata.normalize("NFC", f"{mailbox}@{host}").lower()
+    mailbox = (senders[0].mailbox or b"").decode("utf-8", "replace")
+    host = (senders[0].host or b"").decode("utf-8", "replace")
+    return address_key(f"{mailbox}@{host}")  # an xn-- host as the Unicode tickets keep
 
 
 def fetch_box(room: Mailroom, tenant_id: str, box: Mailbox, wait: float = 0.0) -> dict[str, int]:

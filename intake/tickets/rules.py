@@ -42,13 +42,19 @@ def normal_address(text: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-def address_key(text: str) -> str:
-    """Return what two spellings of one address have in common: its normal form, lower-cased
-    (text that is no address, in NFC and lower case). For comparing, never for storing."""
+def normal_spelling(text: str) -> str:
+    """Return an address as tickets keep it (normal_address), or text that is no address as
+    typed, in NFC: for finding a customer by whatever spelling of their address was given."""
     try:
-        return normal_address(text.strip()).lower()
+        return normal_address(text.strip())
     except ValueError:
-        return unicodedata.normalize("NFC", text.strip()).lower()
+        return unicodedata.normalize("NFC", text.strip())
+
+
+def address_key(text: str) -> str:
+    """Return what two spellings of one address have in common: its normal spelling,
+    lower-cased. For comparing, never for storing."""
+    return normal_spelling(text).lower()
 
 
 def ascii_address(text: str) -> str:
