@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import unicodedata
 from collections.abc import Callable, Collection
 from email import policy
 from email.message import EmailMessage
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from intake.config import IntakeConfig
 from intake.mail.smtp import smtp_send
+from intake.tickets.rules import address_key
 
 
 def mailbox_folder(config: IntakeConfig) -> Path:
@@ -43,7 +43,7 @@ def erase_from_mailbox(
 ) -> int:
     """Delete the tenant's mails to `email` (any case) or about one of the tickets
     `references` names (their subjects start "[EUR-10034] "); return how many went."""
-    wanted = unicodedata.normalize("NFC", email).lower()
+    wanted = address_key(email)
     about = tuple(f"[{reference}] " for reference in references)
     removed = 0
     for path in folder.glob("*.eml"):
@@ -52,8 +52,8 @@ def erase_from_mailbox(
             continue  # another tenant's; a name without its tenant is from an older version
         with path.open("rb") as handle:
             headers = BytesHeaderParser(policy=policy.default).parse(handle)
-        to = {unicodedata.normalize("NFC", address).lower()
-              for _name, address in getaddresses([str(headers.get("To", ""))])}  # fmt: skip
+        # compared as spellings of one address: mail names an international domain xn--
+        to = {address_key(address) for _name, address in getaddresses([str(headers["To"] or "")])}
         if wanted in to or str(headers.get("Subject", "")).startswith(about):
             path.unlink(missing_ok=True)
             removed += 1

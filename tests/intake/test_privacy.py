@@ -339,6 +339,8 @@ def test_the_command_line_exports_for_its_owner_alone_and_erases_the_local_mailb
     folder = mailbox_folder(config)
     older = folder / "20261101T000000.000000Z-0123456789ab.eml"  # named before the tenant was
     older.write_bytes(b"To: ada@example.com\nSubject: An old mail\n\nHello Ada.\n")
+    links = folder / "20261201T000000.000000Z+eur+0123456789ab.eml"  # mail names it xn--
+    links.write_bytes(b"To: zoe@xn--bcher-kva.example\nSubject: Your requests\n\nHi.\n")
     out = tmp_path / "ada.zip"
     out.write_bytes(b"an older file anyone could read")
     out.chmod(0o644)
@@ -351,7 +353,10 @@ def test_the_command_line_exports_for_its_owner_alone_and_erases_the_local_mailb
     erased = runner.invoke(args=["customers", "erase", "--tenant", "eur",
                                  "--email", "ADA@example.com", "--yes"])  # fmt: skip
     assert erased.exit_code == 0, erased.output
-    assert not older.exists()
+    zoe = runner.invoke(args=["customers", "erase", "--tenant", "eur",
+                              "--email", "zoe@bücher.example", "--yes"])  # fmt: skip
+    assert zoe.exit_code == 0, zoe.output
+    assert not older.exists() and not links.exists()
     left = sorted((p.name.split("+")[1], p.read_bytes()) for p in folder.glob("*.eml"))
     assert [tenant for tenant, _mail in left] == ["eur", "km"]
     assert b"Grace Hopper" in left[0][1]  # someone else's mail stays
