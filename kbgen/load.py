@@ -218,10 +218,10 @@ def _walk(base: Path, root: Path) -> tuple[list[tuple[str, str]], list[Problem]]
                 if entry.name.startswith("."):
                     continue
                 rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-                display = _display(Path(entry.path), root)
                 why = _refused(entry, rel, inside)
                 if why:
-                    problems.append(Problem(_printable(display), 1, "file", why))
+                    display = _printable(_display(Path(entry.path), root))
+                    problems.append(Problem(display, 1, "file", why))
                 elif entry.is_dir():
                     pending.append((entry.path, rel))
                 else:

@@ -65,12 +65,13 @@ def _nested_lines(
 
 
 def _slips(
-    node: yaml.Node, name: str, first_line: int, text: str, problems: list[Problem], path: str
-) -> None:
+    node: yaml.Node, name: str, first_line: int, lines: list[str], problems: list[Problem],
+    path: str,
+) -> None:  # fmt: skip
     """Report what YAML reads without complaint but a writer did not mean: a value left empty
     because it began with # (YAML's comment: "accent: #0f766e"), and a list item that runs on
-    to the next line (an item indented deeper than the one before joins it: "a - b")."""
-    lines = text.split("\n")
+    to the next line (an item indented deeper than the one before joins it: "a - b").
+    `lines` are the text's, split once."""
     if isinstance(node, yaml.ScalarNode):
         line = lines[node.start_mark.line] if node.start_mark.line < len(lines) else ""
         # "#0f766e" read as a comment; "key:  # a note" (a space after #) is left alone
@@ -87,12 +88,12 @@ def _slips(
                 problems.append(Problem(path, first_line + item.end_mark.line,
                                         f"{name}[{number}]", "this item runs on from the line"
                                         " before: indent each - of a list alike"))  # fmt: skip
-            _slips(item, f"{name}[{number}]", first_line, text, problems, path)
+            _slips(item, f"{name}[{number}]", first_line, lines, problems, path)
         return
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                _slips(value_node, f"{name}.{key_node.value}", first_line, text, problems, path)
+                _slips(value_node, f"{name}.{key_node.value}", first_line, lines, problems, path)
 
 
 # What YAML says, in a writer's words: (YAML's problem, its context, or "" for any) -> advice.
@@ -189,6 +190,7 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
     if not isinstance(root, yaml.MappingNode):
         return problem(root.start_mark.line, "expected 'key: value' lines, found a single value")
     loader = _Loader("")
+    lines = text.split("\n")  # for _slips, once
     try:
         for key_node, value_node in root.value:
             key = loader.construct_object(key_node, deep=True)
@@ -213,7 +215,7 @@ def load_mapping(text: str, path: str, first_line: int = 1) -> LoadedMapping:
             result.data[key] = value
             result.lines[key] = line
             _nested_lines(value_node, key, first_line, result.lines, result.problems, path)
-            _slips(value_node, key, first_line, text, result.problems, path)
+            _slips(value_node, key, first_line, lines, result.problems, path)
     except yaml.MarkedYAMLError as exc:
         return problem(*_explain(exc, text))
     finally:
