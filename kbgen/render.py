@@ -251,13 +251,12 @@ def _check_level(out: Rendered, source: Document, level: int, line: int) -> None
     out.problems.append(Problem(source.display, line, "heading", msg, Severity.WARNING))
 
 
-def _check_closed(out: Rendered, source: Document, fence: Token) -> None:
+def _check_closed(out: Rendered, source: Document, fence: Token, lines: list[str]) -> None:
     """Warn of a code fence never closed: the rest of the page became code, silently (its
-    headings and links gone from the page and from the checks)."""
+    headings and links gone from the page and from the checks). `lines`: the body's."""
     if not fence.map:
         return
     start, end = fence.map
-    lines = source.body.split("\n")
     last = lines[end - 1].lstrip("> \t") if start < end - 1 < len(lines) else ""
     mark = fence.markup[0]
     if last.rstrip().startswith(fence.markup) and not last.rstrip().strip(mark):
@@ -287,6 +286,7 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
     tokens = md.parse(source.body, env)
     out = Rendered(html="", headings=[], text="")
     _check_nesting(out, source, tokens)
+    lines: list[str] = []
     resolver = _Resolver(source, table, out)
     texts: list[str] = []
     prose: list[str] = []
@@ -301,7 +301,8 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
             out.has_code = True
             texts.append(token.content)
             if token.type == "fence":
-                _check_closed(out, source, token)
+                lines = lines or source.body.split("\n")  # once a page, for its first fence
+                _check_closed(out, source, token, lines)
         elif token.type == "inline":
             words: list[str] = []  # one block's text: inline pieces join without spaces
             for child, line in _children(token, source.body_line):
