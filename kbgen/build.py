@@ -6,6 +6,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from kbgen import checks
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, Problem
 from kbgen.incremental import BuildState, prune_render_stores, render_store
@@ -30,6 +31,13 @@ def check(
             checked.append(check_tenant(config, tenant, options, store, memo))
         except ContentError as exc:
             problems += exc.problems
+    if not options.tenants:
+        ids = [t.id for t in config.tenants]
+        stray = checks.unknown_tenant_folders(options.content_dir, ids, options.root)
+        if options.strict:
+            problems += stray
+        elif checked:
+            checked[0].warnings.extend(stray)
     if problems:
         raise ContentError(problems)
     return checked

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence, Set
+from pathlib import Path
 from typing import Protocol
 
 from kbgen.errors import Problem, Severity
@@ -158,3 +159,20 @@ def future_updates(published: Sequence[Source], today: dt.date) -> list[Problem]
             line = source.line("updated")
             problems.append(Problem(source.display, line, "updated", msg, Severity.WARNING))
     return problems
+
+
+def unknown_tenant_folders(content_dir: Path, tenants: Sequence[str], root: Path) -> list[Problem]:
+    """Warn of a folder under content/ that names no tenant: a misspelt tenant id
+    (`content/kms/`) would publish nothing, silently."""
+    problems = []
+    for folder in sorted(content_dir.iterdir()):
+        if folder.is_dir() and not folder.name.startswith(".") and folder.name not in tenants:
+            msg = (f"no tenant in site.yaml is called {folder.name!r} (it defines "
+                   f"{', '.join(tenants)}), so nothing in this folder is published"
+                   f"{did_you_mean(folder.name, tenants)}")  # fmt: skip
+            problems.append(Problem(_shown(folder, root), 0, "", msg, Severity.WARNING))
+    return problems
+
+
+def _shown(path: Path, root: Path) -> str:
+    return f"{path.relative_to(root).as_posix()}/" if path.is_relative_to(root) else str(path)

@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kbgen: {exc}; the last good site stays", file=sys.stderr)
         return 1
     for item in checked:
-        for warning in item.warnings:
+        for warning in sorted(item.warnings):
             print(warning, file=sys.stderr)
         if not args.quiet:
             site = item.site

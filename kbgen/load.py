@@ -30,6 +30,8 @@ class Document(Protocol):
     """What rendering reads of a document: where it is and its Markdown."""
 
     @property
+    def kind(self) -> str: ...  # "article" or "faq"
+    @property
     def rel(self) -> PurePosixPath: ...
     @property
     def display(self) -> str: ...

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it.token import Token
 
+from kbgen import body_checks
 from kbgen.errors import Problem, Severity
 from kbgen.load import Document
 from kbgen.markup import NESTING, markdown
@@ -286,6 +287,8 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
     tokens = md.parse(source.body, env)
     out = Rendered(html="", headings=[], text="")
     _check_nesting(out, source, tokens)
+    out.problems += body_checks.empty_body(source) + body_checks.callout_markers(source, tokens)
+    out.problems += body_checks.unused_footnotes(source, env)
     lines: list[str] = []
     resolver = _Resolver(source, table, out)
     texts: list[str] = []
@@ -312,6 +315,10 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
                     resolver.image(child, line)
                 elif child.type in ("text", "code_inline"):
                     words.append(child.content)
+                    if child.type == "text" and "[^" in child.content:
+                        out.problems += body_checks.undefined_footnotes(
+                            source, child.content, line, env
+                        )
                 elif child.type in ("softbreak", "hardbreak"):
                     words.append(" ")
             texts.append("".join(words))

@@ -182,10 +182,10 @@ def _list_of(item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
             value = [value]
         if not isinstance(value, list):
             raise _Invalid(f"must be a list (or one word), got {_kind(value)}")
-        out = []
+        out: dict[Any, None] = {}  # a value given twice (`[Billing, billing]`) counts once
         for i, element in enumerate(value, 1):
             try:
-                out.append(item(element))
+                out[item(element)] = None
             except _Invalid as exc:
                 raise _Invalid(f"item {i}: {exc}") from None
         return tuple(out)
