@@ -3,23 +3,17 @@ file and line, and `--strict` refuses it."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from kbgen.build import build, check
+from kbgen.build import build
 from kbgen.cli import main
 from kbgen.config import BuildOptions
-from kbgen.errors import ContentError
 from tests.conftest import Project
-
-TODAY = dt.date(2026, 11, 25)
+from tests.kbgen.test_mistakes import TODAY, problems
 
 
 def strict(project: Project) -> list[str]:
-    with pytest.raises(ContentError) as caught:
-        check(BuildOptions(root=project.root, today=TODAY, strict=True))
-    return [str(p) for p in caught.value.problems]
+    return problems(project, strict=True)
 
 
 def test_a_mistyped_callout_is_named_and_a_right_one_is_not(project: Project) -> None:
