@@ -6,7 +6,17 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKeyConstraint, Integer, MetaData, String, func
+from sqlalchemy import (
+    DateTime,
+    Enum,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -60,6 +70,13 @@ class Timestamped:
     updated_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+def any_case_index(name: str, column: str, *after: str) -> Index:
+    """Return an index of (tenant_id, lower(column), *after) for finding an address in any
+    case (intake/db/addresses.py), on PostgreSQL only: SQLite's lower() is replaced by Python's
+    on each connection, and an index built by one lower() and read by another would mislead."""
+    return Index(name, "tenant_id", text(f"lower({column})"), *after).ddl_if(dialect="postgresql")
 
 
 def same_tenant(column: str, table: str, ondelete: str | None = None) -> ForeignKeyConstraint:

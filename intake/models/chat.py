@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from intake.models.base import Base, Timestamped, db_enum, same_tenant
+from intake.models.base import Base, Timestamped, any_case_index, db_enum, same_tenant
 from intake.models.enums import AuthorType, ChatMessageType, ChatStatus
 
 
@@ -23,6 +23,7 @@ class ChatSession(Timestamped, Base):
         Index("ix_chat_sessions_inbox", "tenant_id", "status", "agent_id", "id"),
         Index("ix_chat_sessions_customer", "tenant_id", "customer_email"),
         Index("ix_chat_sessions_created", "tenant_id", "created_at"),
+        any_case_index("ix_chat_sessions_customer_any_case", "customer_email"),
     )
     customer_name: Mapped[str] = mapped_column(String(100))
     customer_email: Mapped[str | None] = mapped_column(String(254))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from intake.models.base import Base, Timestamped, same_tenant
+from intake.models.base import Base, Timestamped, any_case_index, same_tenant
 
 
 class InboundMail(Timestamped, Base):
@@ -21,6 +21,7 @@ class InboundMail(Timestamped, Base):
         UniqueConstraint("tenant_id", "message_id"),
         same_tenant("ticket_id", "support_tickets"),
         Index("ix_inbound_mail_sender", "tenant_id", "from_address", "created_at"),
+        any_case_index("ix_inbound_mail_sender_any_case", "from_address", "created_at"),
     )
     message_id: Mapped[str] = mapped_column(String(255))
     from_address: Mapped[str] = mapped_column(String(254))
@@ -33,6 +34,9 @@ class FailingAddress(Timestamped, Base):
     """An address whose mail bounced: agents see it beside the customer's tickets."""
 
     __tablename__ = "failing_addresses"
-    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "email"),
+        any_case_index("ix_failing_addresses_any_case", "email"),
+    )
     email: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(Text, default="")

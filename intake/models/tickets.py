@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from intake.models.base import Base, Timestamped, db_enum, same_tenant
+from intake.models.base import Base, Timestamped, any_case_index, db_enum, same_tenant
 from intake.models.enums import (
     AuthorType,
     TicketCategory,
@@ -85,6 +85,7 @@ class SupportTicket(Timestamped, Base):
               "first_response_due_at", "resolved_at", "resolution_due_at"),
         Index("ix_support_tickets_dashboard_resolved", "tenant_id", "resolved_at", "status",
               "merged_into_id", "assigned_agent_id", "created_at"),
+        any_case_index("ix_support_tickets_customer_any_case", "customer_email"),
     )  # fmt: skip
     number: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str] = mapped_column(String(24))
