@@ -27,6 +27,7 @@ from intake.errors import InvalidInput
 from intake.models import AgentRole, TicketCategory, TicketPriority, TicketStatus
 from intake.settings.registry import SETTINGS, TARGET_KINDS, target_key
 from intake.tickets import rules
+from intake.tickets.canned import PLACEHOLDERS, unknown_placeholders
 from intake.web.form_fields import Clean, WholeNumberField, choices, strip
 
 STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in TicketStatus]
@@ -181,6 +182,12 @@ class CannedForm(FlaskForm):  # type: ignore[misc]
             Clean(multiline=True),
         ],
     )
+
+    def validate_body(self, field: Field) -> None:
+        unknown = unknown_placeholders(field.data or "")
+        if unknown:
+            known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+            raise ValidationError(f"{{{unknown[0]}}} is no placeholder; use {known}.")
 
 
 class CustomerForm(FlaskForm):  # type: ignore[misc]

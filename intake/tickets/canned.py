@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-import string
+import re
+from collections.abc import Mapping
 
 from intake.models import Agent, ChatSession, SupportTicket
 
 PLACEHOLDERS = ("customer_name", "reference", "subject", "agent_name")
+# Exactly `{name}`: no format specs, indexes or attributes (str.format would run
+# `{customer_name:>999999999}` or `{customer_name.__class__}` as written by an admin).
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-class _Known(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"  # an unknown placeholder stays as it was typed
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace each known placeholder; anything else in braces stays as written."""
+    return _PLACEHOLDER.sub(lambda found: values.get(found[1], found[0]), text)
 
 
 def fill_in(text: str, ticket: SupportTicket, agent: Agent) -> str:
     """Return a saved reply with {customer_name}, {reference}, {subject}, {agent_name} filled."""
-    values = _Known(customer_name=ticket.customer_name, reference=ticket.reference,
-                    subject=ticket.subject, agent_name=agent.name)  # fmt: skip
-    try:
-        return string.Formatter().vformat(text, (), values)
-    except (ValueError, IndexError, AttributeError, KeyError):
-        return text  # stray braces: insert the text as written
+    return _fill(text, {"customer_name": ticket.customer_name, "reference": ticket.reference,
+                        "subject": ticket.subject, "agent_name": agent.name})  # fmt: skip
 
 
 def fill_chat(text: str, chat: ChatSession, agent: Agent) -> str:
     """Return a saved reply with the chat's customer and agent filled in."""
-    values = _Known(customer_name=chat.customer_name, agent_name=agent.name)
-    try:
-        return string.Formatter().vformat(text, (), values)
-    except (ValueError, IndexError, AttributeError, KeyError):
-        return text
+    return _fill(text, {"customer_name": chat.customer_name, "agent_name": agent.name})
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """Return the `{words}` of a saved reply that are no placeholder (a typo, most likely)."""
+    return [word for word in dict.fromkeys(_PLACEHOLDER.findall(text)) if word not in PLACEHOLDERS]

@@ -725,6 +725,26 @@ def test_an_admin_keeps_saved_replies_that_fill_in_the_reply_box(
         assert list(session.scalars(select(CannedResponse.title))) == ["Refund on its way"]
 
 
+def test_a_saved_reply_fills_in_placeholders_only_never_format_codes(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref = api_ticket(client)["ticket"]["reference"]
+    boss = signed_in(app, "boss@example.com", AgentRole.admin)
+    typo = submit(boss, f"{DESK}/admin/canned", title="Typo", body="Hi {custmer_name}")
+    assert typo.status_code == 400
+    assert "{custmer_name} is no placeholder; use {customer_name}" in html.unescape(text(typo))
+    # Written before that rule (or by hand): format codes stay text, and the page still opens.
+    codes = "{customer_name[x]} {customer_name:>5000000} {customer_name.__class__} {0} {}"
+    with state(app).db.write("eur") as session:
+        session.add(CannedResponse(title="Odd", body=f"Dear {{customer_name}}, {codes}"))
+    with state(app).db.read("eur") as session:
+        canned = session.scalars(select(CannedResponse)).one()
+    page = boss.get(f"{DESK}/tickets/{ref}?canned={canned.id}")
+    assert page.status_code == 200
+    box = form_data(page.get_data(as_text=True), f"{DESK}/tickets/{ref}/reply")["body"]
+    assert box == f"Dear Ada Lovelace, {codes}"
+
+
 # The knowledge base
 
 
