@@ -20,6 +20,7 @@ from intake.agents.accounts import (
     set_password,
 )
 from intake.customers.privacy import erase_customer, erasures, export_zip
+from intake.db import TenantSession
 from intake.desk import auth
 from intake.desk.blueprint import admin_bp
 from intake.desk.forms import (
@@ -40,6 +41,7 @@ from intake.settings.registry import TARGET_KINDS, TARGETS, target_key
 from intake.state import state
 from intake.tickets.rules import address_key, is_row_id
 from intake.tickets.targets import change_settings
+from intake.web.shared_edits import merge_edits, seen_values, show_clashes
 from intake.web.tenancy import tenant, tenant_session
 
 
@@ -78,36 +80,55 @@ def agents() -> Any:
 def agent(agent_id: int) -> Any:
     """Change an agent's name, email, role, activity or password."""
     person = get_agent(tenant_session(), agent_id)
-    form = AgentForm(obj=person, role=person.role.value) if request.method == "GET" else AgentForm()
+    if request.method == "GET":
+        form = AgentForm(obj=person, role=person.role.value, seen=seen_values(_account(person)))
+    else:
+        form = AgentForm()
     status = 200
     if form.validate_on_submit():
         try:
             with state().db.write(tenant().id) as session:
                 live = get_agent(session, agent_id)
-                email = clean_email(form.email.data or "")
-                taken = session.scalars(
-                    select(Agent.id).where(Agent.email == email, Agent.id != live.id)
-                ).first()
-                if taken is not None:
-                    raise Conflict("An account with this email already exists.", "email")
-                live.email = email
-                change_agent(
-                    session,
-                    live,
-                    name=form.name.data,
-                    role=AgentRole(form.role.data),
-                    active=bool(form.active.data),
-                )
-                if form.password.data:
-                    set_password(session, live, form.password.data)
+                now = _account(live)
+                sent = {"name": form.name.data, "email": clean_email(form.email.data or ""),
+                        "role": form.role.data, "active": bool(form.active.data)}  # fmt: skip
+                changed, clashes = merge_edits(form.seen.data, now, sent)
+                if not clashes:
+                    _change_account(session, live, changed, form.password.data)
         except (InvalidInput, Conflict) as exc:
             getattr(form, exc.field or "email", form.email).errors = [exc.message]
             status = 400
         else:
-            return redirect(url_for("desk_admin.agents"), 303)
+            if not clashes:
+                return redirect(url_for("desk_admin.agents"), 303)
+            show_clashes(form, clashes, now)
+            status = 409
     elif request.method == "POST":
         status = 400
     return render_template("desk/admin_agent.html", form=form, person=person), status
+
+
+def _account(agent: Agent) -> dict[str, Any]:
+    """What an agent's page shows and an admin may change (not the password)."""
+    return {"name": agent.name, "email": agent.email, "role": agent.role.value,
+            "active": agent.active}  # fmt: skip
+
+
+def _change_account(
+    session: TenantSession, agent: Agent, changed: dict[str, Any], password: str | None
+) -> None:
+    if "email" in changed:
+        taken = session.scalars(
+            select(Agent.id).where(Agent.email == changed["email"], Agent.id != agent.id)
+        ).first()
+        if taken is not None:
+            raise Conflict("An account with this email already exists.", "email")
+        agent.email = changed["email"]
+    role = changed.get("role")
+    change_agent(session, agent, name=changed.get("name"),
+                 role=AgentRole(role) if role else None, active=changed.get("active"))  # fmt: skip
+    if password:
+        set_password(session, agent, password)
 
 
 @admin_bp.route("/admin/groups", methods=["GET", "POST"])
@@ -196,7 +217,9 @@ FORM_SETTINGS = ("require_two_factor", "auto_assign", "auto_close_days", "time_z
 def settings() -> Any:
     """The tenant's sign-in rule, automatic work and service targets."""
     current = TenantSettings(tenant_session()).plain_values()
-    form = SettingsForm(data={key: current[key] for key in FORM_SETTINGS})
+    shown = {key: current[key] for key in FORM_SETTINGS}
+    form = SettingsForm(data={**shown, "seen": seen_values(shown)})
+    status = 400
     if request.method == "POST":
         form = SettingsForm()
         if form.validate_on_submit():
@@ -206,14 +229,22 @@ def settings() -> Any:
             # empty: no target, never close
             values.update({key: values[key] or 0 for key in (*TARGETS, "auto_close_days")})
             with state().db.write(tenant().id) as session:
-                change_settings(TenantSettings(session), values)
-            return redirect(url_for("desk_admin.settings"), 303)
+                settings = TenantSettings(session)
+                now = {key: value for key, value in settings.plain_values().items()
+                       if key in FORM_SETTINGS}  # fmt: skip
+                changed, clashes = merge_edits(form.seen.data, now, values)
+                if not clashes:
+                    change_settings(settings, changed)
+            if not clashes:
+                return redirect(url_for("desk_admin.settings"), 303)
+            show_clashes(form, clashes, now)
+            status = 409
     return render_template(
         "desk/admin_settings.html",
         form=form,
         targets=[(p.value, [form[target_key(k, p)] for k in TARGET_KINDS]) for p in TicketPriority],
         agents_without=[a.name for a in _team() if a.active and not a.totp_enabled],
-    ), 400 if form.errors else 200
+    ), status if form.errors else 200
 
 
 def _customers_page(status: int = 200, **forms: Any) -> Any:

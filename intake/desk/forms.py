@@ -153,6 +153,7 @@ class AgentForm(FlaskForm):  # type: ignore[misc]
         validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
     )
     active = BooleanField("Active (can sign in)", default=True)
+    seen = HiddenField()  # on an account's page: the values it showed (web/shared_edits.py)
 
 
 class GroupForm(FlaskForm):  # type: ignore[misc]
@@ -238,6 +239,7 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
         validators=[InputRequired("Enter minutes (0: no warning)."),
                     SettingRule("breach_warning_minutes")],
     )  # fmt: skip
+    seen = HiddenField()  # the values the page showed (intake/web/shared_edits.py)
 
 
 for _priority in TicketPriority:
@@ -270,6 +272,7 @@ class MailboxForm(FlaskForm):  # type: ignore[misc]
     mail_done_folder = StringField("Folder for mail once stored", filters=[strip],
                                    validators=[InputRequired("Enter a folder, such as Processed."),
                                                SettingRule("mail_done_folder")])  # fmt: skip
+    seen = HiddenField()  # the values the page showed (intake/web/shared_edits.py)
 
 
 MAILBOX_SETTINGS = ("mail_address", "mail_host", "mail_port", "mail_security", "mail_username",

@@ -14,8 +14,13 @@ from intake.errors import ConfigError, InvalidInput
 from intake.mail.imap import fetch_box, mailbox_of
 from intake.settings import TenantSettings
 from intake.state import state
+from intake.web.shared_edits import merge_edits, seen_values, show_clashes
 from intake.web.tenancy import tenant, tenant_session
 
+SHOWN = tuple(key for key in MAILBOX_SETTINGS if key != "mail_password")  # never shown
+# Where the stored password is sent: changing any asks for the password again, or an admin
+# (or whoever holds an admin's session) could have it sent to a server of their own.
+PASSWORD_GOES_TO = ("mail_host", "mail_port", "mail_security", "mail_username")
 CHECKED = "mailbox_checked"  # the session's note of the last "read it now", for its page
 
 
@@ -34,22 +39,36 @@ def mailbox() -> Any:
     empty password field keeps the one stored."""
     if request.method == "GET":
         current = TenantSettings(tenant_session(), state().secrets).plain_values()
-        data = {key: current[key] for key in MAILBOX_SETTINGS if key != "mail_password"}
-        return _page(MailboxForm(data=data))
+        data = {key: current[key] for key in SHOWN}
+        return _page(MailboxForm(data={**data, "seen": seen_values(data)}))
     form = MailboxForm()
     if not form.validate_on_submit():
         return _page(form, 400)
-    values = {key: form[key].data for key in MAILBOX_SETTINGS}
-    if not values["mail_password"]:
-        values.pop("mail_password")
+    values = {key: form[key].data for key in SHOWN}
+    password = form.mail_password.data
     try:
         with state().db.write(tenant().id) as session:
             settings = TenantSettings(session, state().secrets)
-            for key, value in values.items():
-                settings.set(key, value)
+            now = {key: value for key, value in settings.plain_values().items() if key in SHOWN}
+            changed, clashes = merge_edits(form.seen.data, now, values)
+            if not clashes:
+                moved = any(changed.get(key, now[key]) != now[key] for key in PASSWORD_GOES_TO)
+                if moved and not password and settings.get("mail_password"):
+                    raise InvalidInput(
+                        "Type the password again: the stored one is sent only to "
+                        "the server and user it was given for.",
+                        "mail_password",
+                    )
+                for key, value in changed.items():
+                    settings.set(key, value)
+                if password:
+                    settings.set("mail_password", password)
     except InvalidInput as exc:
         getattr(form, exc.field or "mail_host", form.mail_host).errors = [exc.message]
         return _page(form, 400)
+    if clashes:
+        show_clashes(form, clashes, now)
+        return _page(form, 409)
     return redirect(url_for("desk_admin.mailbox"), 303)
 
 

@@ -1,0 +1,104 @@
+"""Two admins saving one page: neither undoes the other's change without being told, and the
+mailbox's stored password goes only where it was given for."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from intake.agents.accounts import get_agent
+from intake.models import AgentRole
+from intake.settings import TenantSettings
+from intake.state import state
+from tests.intake.desk import post_form, signed_in
+from tests.intake.test_desk_work import agent_id, form_data
+
+SETTINGS = "/desk/eur/admin/settings"
+MAILBOX = "/desk/eur/admin/mail/incoming"
+
+
+def _page(client: FlaskClient, url: str) -> str:
+    return client.get(url).get_data(as_text=True)
+
+
+def send(client: FlaskClient, page: str, url: str, **changes: object) -> Any:
+    """Send the page's own form (it posts to itself) as it stands, with `changes` (None: the
+    field left out, as an unticked box)."""
+    data = {**form_data(page, ""), **changes}
+    return client.post(url, data={k: v for k, v in data.items() if v is not None})
+
+
+def _settings(app: Flask) -> dict[str, object]:
+    with state(app).db.read("eur") as session:
+        return TenantSettings(session, state(app).secrets).plain_values()
+
+
+def test_a_stale_settings_page_saves_only_what_its_admin_changed(app: Flask) -> None:
+    one = signed_in(app, "one@example.com", AgentRole.admin)
+    two = signed_in(app, "two@example.com", AgentRole.admin)
+    page_one, page_two = _page(one, SETTINGS), _page(two, SETTINGS)
+    assert send(one, page_one, SETTINGS, time_zone="Europe/Paris").status_code == 303
+    assert send(two, page_two, SETTINGS, breach_warning_minutes="30").status_code == 303
+    saved = _settings(app)
+    assert (saved["time_zone"], saved["breach_warning_minutes"]) == ("Europe/Paris", 30)
+    # Both change one field, differently: the second is told, with the value it has now.
+    page_one, page_two = _page(one, SETTINGS), _page(two, SETTINGS)
+    assert send(one, page_one, SETTINGS, time_zone="Asia/Tokyo").status_code == 303
+    clash = send(two, page_two, SETTINGS, time_zone="America/Lima")
+    assert clash.status_code == 409
+    said = html.unescape(clash.get_data(as_text=True))
+    assert "Another admin changed this to “Asia/Tokyo” since this page was opened" in said
+    assert _settings(app)["time_zone"] == "Asia/Tokyo"
+    again = send(two, clash.get_data(as_text=True), SETTINGS)  # the page as it came back
+    assert again.status_code == 303 and _settings(app)["time_zone"] == "America/Lima"
+
+
+def test_a_stale_account_page_does_not_bring_a_deactivated_agent_back(app: Flask) -> None:
+    one = signed_in(app, "one@example.com", AgentRole.admin)
+    two = signed_in(app, "two@example.com", AgentRole.admin)
+    signed_in(app, "cat@example.com")
+    url = f"/desk/eur/admin/agents/{agent_id(app, 'cat@example.com')}"
+    page_one, page_two = _page(one, url), _page(two, url)
+    assert send(one, page_one, url, active=None).status_code == 303  # unticked
+    assert send(two, page_two, url, name="Cat (support)").status_code == 303
+    with state(app).db.read("eur") as session:
+        cat = get_agent(session, agent_id(app, "cat@example.com"))
+        assert (cat.name, cat.active) == ("Cat (support)", False)
+    page_one, page_two = _page(one, url), _page(two, url)
+    assert send(one, page_one, url, name="Cat A").status_code == 303
+    clash = send(two, page_two, url, name="Cat B", active="y")
+    assert clash.status_code == 409
+    assert "changed this to “Cat A”" in html.unescape(clash.get_data(as_text=True))
+    with state(app).db.read("eur") as session:
+        cat = get_agent(session, agent_id(app, "cat@example.com"))
+        assert (cat.name, cat.active) == ("Cat A", False)  # nothing of the clashing save
+
+
+def test_the_stored_mailbox_password_is_sent_only_where_it_was_given_for(app: Flask) -> None:
+    admin = signed_in(app, "boss@example.com", AgentRole.admin)
+    fields = {"mail_address": "support@eur.example.com", "mail_host": "imap.eur.example.com",
+              "mail_port": "993", "mail_security": "ssl", "mail_username": "support",
+              "mail_password": "S3cret-imap", "mail_folder": "INBOX",
+              "mail_done_folder": "Processed"}  # fmt: skip
+    assert post_form(admin, MAILBOX, MAILBOX, **fields).status_code == 303
+    for moved in ({"mail_host": "127.0.0.1", "mail_security": "none", "mail_port": "8612"},
+                  {"mail_username": "someone-else"}, {"mail_port": "143"}):  # fmt: skip
+        refused = send(admin, _page(admin, MAILBOX), MAILBOX, mail_password="", **moved)
+        assert refused.status_code == 400, moved
+        said = html.unescape(refused.get_data(as_text=True))
+        assert "Type the password again: the stored one is sent only to the server" in said
+        assert _settings(app)["mail_host"] == "imap.eur.example.com"
+    # Other fields keep the password with an empty field; a move with the password typed saves.
+    kept = send(admin, _page(admin, MAILBOX), MAILBOX, mail_password="", mail_folder="In")
+    assert kept.status_code == 303
+    moved = send(admin, _page(admin, MAILBOX), MAILBOX, mail_host="imap2.eur.example.com",
+                      mail_password="S3cret-imap")  # fmt: skip
+    assert moved.status_code == 303
+    with state(app).db.read("eur") as session:
+        stored = TenantSettings(session, state(app).secrets)
+        assert (stored.get("mail_host"), stored.get("mail_folder")) == ("imap2.eur.example.com",
+                                                                         "In")  # fmt: skip
+        assert stored.get("mail_password") == "S3cret-imap"
