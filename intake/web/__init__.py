@@ -27,7 +27,8 @@ def init_app(app: Flask, trusted_proxies: int) -> None:
     context.init_app(app)
     site_assets.init_app(app)
     init_security(app, trusted_proxies)
-    app.before_request(limits.limit_body)
+    # First of all hooks: CSRF protection (registered earlier) reads the form it checks.
+    app.before_request_funcs.setdefault(None, []).insert(0, limits.limit_body)
     app.json = json.StrictJSONProvider(app)
     operations.init_app(app)  # before the site: its catch-all route comes last
     app.register_blueprint(site.bp)

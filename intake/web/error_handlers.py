@@ -23,6 +23,7 @@ from intake.errors import (
 )
 from intake.files import size_text
 from intake.state import state
+from intake.web.limits import takes_files
 from intake.web.redaction import redact
 from intake.web.routing import methods_of, tenant_for_host
 
@@ -106,6 +107,8 @@ def _http_answer(exc: HTTPException) -> Answer:
     if isinstance(exc, CSRFError):
         message = CSRF_MESSAGE
         field = "csrf_token"
+    elif status == 413 and not takes_files():
+        message = "The body is larger than this call takes."
     elif status == 413:
         config = state().config
         message = (

@@ -76,9 +76,14 @@ def accepts_files(view: F) -> F:
     return view
 
 
+def takes_files() -> bool:
+    """Say whether the request's view takes files (the larger body limit)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "accepts_files", False))
+
+
 def limit_body() -> None:
     """Before each request: a view that takes no files takes a text-sized body."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    if not getattr(view, "accepts_files", False):
+    if not takes_files():
         request.max_content_length = TEXT_BODY_MAX
         request.max_form_memory_size = TEXT_BODY_MAX
