@@ -18,8 +18,11 @@ TEMPLATES = Path(str(files("intake.templates")))
 
 
 class RowId(IntegerConverter):
-    """`<int:...>` in every route: 1 to ID_MAX; any other number matches no route (404) and
-    never reaches the database, whose integers it could overflow."""
+    """`<int:...>` in every route: 1 to ID_MAX, in the digits 0-9 without a leading zero; any
+    other number matches no route (404) and never reaches the database, whose integers it
+    could overflow. (Werkzeug's own takes any Unicode digit, `１4` for 14, and `014`.)"""
+
+    regex = r"[1-9][0-9]*"
 
     def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=ID_MAX)

@@ -98,6 +98,22 @@ def test_ids_beyond_any_row_answer_404_or_400_never_500(app: Flask, client: Flas
         assert api.status_code == 400 and error_of(api)["field"] == "assignee"
 
 
+def test_an_id_in_a_path_is_plain_digits_only(client: FlaskClient) -> None:
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    files = {"file": (io.BytesIO(PNG), "shot.png")}
+    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=files,
+                       content_type="multipart/form-data")  # fmt: skip
+    file_id = sent.get_json()["reply"]["attachments"][0]["id"]
+    url = f"/api/v1/eur/tickets/{ref}/attachments/"
+    with client.get(f"{url}{file_id}", headers=auth) as got:
+        assert got.status_code == 200
+    full_width = "".join(chr(ord(d) + 0xFEE0) for d in str(file_id))  # １ for 1
+    for spelled in (f"0{file_id}", full_width, f"\u0661{file_id}", f"+{file_id}"):
+        with client.get(f"{url}{spelled}", headers=auth) as got:
+            assert got.status_code == 404, spelled
+
+
 def test_an_upload_of_only_empty_file_parts_is_refused(client: FlaskClient) -> None:
     created = api_ticket(client)
     ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
