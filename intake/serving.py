@@ -47,8 +47,10 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
 def post_worker_init(worker: Any) -> None:
     """gunicorn hook: start this worker's background work, then freeze what loading made."""
     from intake.state import state
+    from intake.web.held import limit_held
 
     state(worker.wsgi).background.start()
+    limit_held(worker.wsgi, int(worker.cfg.threads))
     # The modules and the app live as long as the worker. Out of the collector's sight, a
     # full collection (every thread waits for it) scans only what requests made: a few
     # milliseconds, where ~150,000 objects of start-up took ~100 ms at each full collection.

@@ -1,9 +1,11 @@
 """Connections held open (event streams, chat sockets, long polls): counted, and capped per
-client address.
+client address and in all.
 
 Each one holds a worker thread for as long as it lasts. Without a cap, one client opening a
-hundred of them would hold every thread of a worker, and nobody else would be answered. The
-cap is per process: with several workers a client holds at most that many in each.
+hundred of them would hold every thread of a worker, and nobody else would be answered; a few
+addresses together could do the same, so under gunicorn a quarter of a worker's threads stay
+for ordinary requests (health checks, the desk, tickets) whatever is held. The caps are per
+process: with several workers a client holds at most that many in each.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 
 from intake.errors import TooMany
 from intake.metrics import OPEN_STREAMS
@@ -25,13 +27,14 @@ RETRY_SECONDS = 30
 class HeldConnections:
     """How many connections each client address holds open in this process."""
 
-    def __init__(self, per_address: int) -> None:
+    def __init__(self, per_address: int, total: int | None = None) -> None:
         self.per_address = per_address
+        self.total = total  # None: no cap in all (no thread count known: tests, Flask's server)
         self._held: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def take(self, address: str) -> None:
-        """Count one more for `address`, or raise TooMany at the cap."""
+        """Count one more for `address`, or raise TooMany at either cap."""
         with self._lock:
             if self._held[address] >= self.per_address:
                 raise TooMany(
@@ -39,6 +42,9 @@ class HeldConnections:
                     "close another page of this help center.",
                     RETRY_SECONDS,
                 )
+            if self.total is not None and self._held.total() >= self.total:
+                raise TooMany("The service holds as many live connections as it can; "
+                              "try again in a moment.", RETRY_SECONDS)  # fmt: skip
             self._held[address] += 1
 
     def held_by(self, address: str) -> int:
@@ -59,6 +65,12 @@ def held() -> HeldConnections:
     if found is None:  # the first connection: dict.setdefault is atomic, one count wins
         found = current_app.extensions.setdefault("intake.held", HeldConnections(PER_ADDRESS))
     return found
+
+
+def limit_held(app: Flask, threads: int) -> None:
+    """Cap the connections held in all to three quarters of the process's threads."""
+    with app.app_context():
+        held().total = max(1, threads - max(4, threads // 4))
 
 
 def hold_connection(capped: bool = True) -> Callable[[], None]:

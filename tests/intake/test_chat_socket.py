@@ -25,7 +25,7 @@ from intake.chat.messages import post_text
 from intake.chat.sessions import get_chat
 from intake.live import socket as chat_socket
 from intake.state import state
-from intake.web.held import PER_ADDRESS
+from intake.web.held import PER_ADDRESS, HeldConnections, limit_held
 from tests.intake.chat import SITE, Customer, desk_send
 from tests.intake.desk import signed_in
 from tests.live_server import serving
@@ -361,6 +361,31 @@ def test_one_address_holds_a_bounded_number_of_sockets_and_others_are_answered(
                     break
             assert time.monotonic() < deadline, "no socket let in after one was given back"
             time.sleep(0.1)
+
+
+def test_held_sockets_in_all_leave_threads_for_everyone_else(app: Flask, server: str) -> None:
+    """A few addresses together may not hold every thread either: past the process's cap
+    (three quarters of gunicorn's threads) the next socket is refused, and health answers."""
+    counts = app.extensions.setdefault("intake.held", HeldConnections(PER_ADDRESS))
+    limit_held(app, 100)
+    assert counts.total == 75
+    limit_held(app, 8)
+    assert counts.total == 4
+    http = server.replace("ws://", "http://")
+    try:
+        with contextlib.ExitStack() as stack:
+            for _ in range(4):
+                stack.enter_context(open_socket(server))
+            deadline = time.monotonic() + 10
+            while counts.held_by("127.0.0.1") < 4:
+                assert time.monotonic() < deadline, counts.held_by("127.0.0.1")
+                time.sleep(0.02)
+            with open_socket(server) as extra:
+                message, code = closed_with(extra)
+            assert code == 1008 and "holds as many live connections as it can" in message
+            assert urllib.request.urlopen(f"{http}/healthz", timeout=5).status == 200
+    finally:
+        counts.total = None
 
 
 def test_messages_by_socket_and_by_http_share_one_allowance_per_address(
