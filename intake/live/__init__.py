@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask
+from wsproto.utilities import RemoteProtocolError
 
 from intake.extensions import csrf, sock
 from intake.live import socket, views
 from intake.live.blueprint import bp
+from intake.web.error_handlers import Answer, error_response
 
 __all__ = ["init_app", "socket", "views"]
 
@@ -21,3 +23,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault(
         "SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": 64 * 1024}
     )
+    app.register_error_handler(RemoteProtocolError, _bad_handshake)
+
+
+def _bad_handshake(exc: RemoteProtocolError) -> Answer:
+    """A request to the socket that is no WebSocket handshake (a header missing or wrong):
+    the client's mistake, named, not a failure of ours with a traceback in the log."""
+    return error_response(f"This is no WebSocket handshake: {exc}.", None, 400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import socket as net
 import threading
 import time
@@ -434,3 +435,24 @@ def test_the_reader_reads_no_further_ahead_of_a_busy_handler() -> None:
         Busy.input_buffer.pop()  # the handler took one
         reader.join(5)
         assert read == [b"more"]
+
+
+def test_a_broken_handshake_is_the_clients_error_named_not_a_failure(
+    server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = server.removeprefix("ws://").split(":")
+    upgrade = f"Connection: Upgrade\r\nUpgrade: websocket\r\nOrigin: {SITE}\r\n"
+    for headers in ("Sec-WebSocket-Version: 13\r\n",  # no key
+                    "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    ):  # fmt: skip
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            raw.sendall(f"GET /chat/eur/socket HTTP/1.1\r\nHost: {host}:{port}\r\n{upgrade}"
+                        f"{headers}\r\n".encode())  # fmt: skip
+            answer = b""
+            while chunk := raw.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), head
+        error = json.loads(body)["error"]
+        assert error["message"].startswith("This is no WebSocket handshake:"), error
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
