@@ -8,6 +8,7 @@ from intake.files.checks import (
     PREVIEW_TYPES,
     CheckedFile,
     check_files,
+    clean_name,
     size_text,
     sniff,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "FolderStore",
     "SavedFile",
     "check_files",
+    "clean_name",
     "saved",
     "size_text",
     "sniff",

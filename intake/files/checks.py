@@ -63,20 +63,29 @@ def clean_name(name: str) -> str:
 
 
 # Names a plain-text file may keep: nothing a browser or desktop would run or render.
-TEXT_SUFFIXES = frozenset({".txt", ".text", ".log", ".csv", ".tsv", ".md", ".json", ".yaml",
-                           ".yml", ".ini", ".conf", ".cfg", ".toml"})  # fmt: skip
+TEXT_SUFFIXES = (".txt", ".text", ".log", ".csv", ".tsv", ".md", ".json", ".yaml", ".yml",
+                 ".ini", ".conf", ".cfg", ".toml")  # fmt: skip
+# The endings a file of each type may keep, the first the one it is given otherwise.
+SUFFIXES = {
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+    "text/plain": TEXT_SUFFIXES,
+}
 
 
 def plain_name(name: str, content_type: str) -> str:
-    """Return the name a file is offered under: text that is not named as text gets .txt.
+    """Return the name a file is offered under: its type's ending, added when it has another.
 
-    HTML or SVG with scripts is accepted as plain text (it is text), but downloaded as
-    page.html it would run when opened from disk; page.html.txt does not.
+    The bytes decide the type, but a name decides what a desktop does with a downloaded file:
+    HTML accepted as text, or a PNG with a script after its image data, named page.html runs
+    when opened from disk; page.html.txt and page.html.png do not.
     """
     suffix = ("." + name.rsplit(".", 1)[1].lower()) if "." in name else ""
-    if content_type == "text/plain" and suffix not in TEXT_SUFFIXES:
-        return f"{name}.txt"
-    return name
+    endings = SUFFIXES[content_type]
+    return name if suffix in endings else f"{name}{endings[0]}"
 
 
 def check_files(
@@ -97,10 +106,8 @@ def check_files(
         if not data:
             raise InvalidInput(f"{name} is empty.", field)
         if len(data) > max_bytes:
-            raise InvalidInput(
-                f"{name} is {size_text(len(data))}; the limit is {size_text(max_bytes)} per file.",
-                field,
-            )
+            raise InvalidInput(f"{name} is larger than {size_text(max_bytes)}, the limit per file.",
+                               field)  # fmt: skip
         content_type = sniff(data)
         if content_type is None:
             raise InvalidInput(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Response, request, send_file
 
 from intake.errors import NotFound
-from intake.files import PREVIEW_TYPES
+from intake.files import PREVIEW_TYPES, clean_name
 from intake.models import ChatMessage, SupportTicket, TicketAttachment
 from intake.state import state
 from intake.tickets.replies import customer_files
@@ -22,7 +22,7 @@ def read_uploads(field: str) -> list[tuple[str, bytes]]:
 def reattach_note(field: str) -> str:
     """Name the files a form sent that the page sent back cannot hold (browsers empty a file
     field), so the customer knows what to attach again; "" when it sent none."""
-    names = [(f.filename or "")[:80] for f in request.files.getlist(field) if f.filename]
+    names = [clean_name(f.filename)[:80] for f in request.files.getlist(field) if f.filename]
     if not names:
         return ""
     return f"Attach again: {', '.join(names)}. Files are not kept when the form comes back."

@@ -115,7 +115,7 @@ def test_attachment_size_limit(client: FlaskClient, app: Flask) -> None:
     big = PNG + b"\x00" * (64 * 1024)
     response = post_ticket(client, attachments=[(io.BytesIO(big), "big.png")])
     assert response.status_code == 400
-    assert "the limit is 64 KB per file" in field_error(
+    assert "big.png is larger than 64 KB, the limit per file." in field_error(
         response.get_data(as_text=True), "attachments"
     )
     assert count_tickets(app) == 0

@@ -17,6 +17,8 @@ from tests.intake.conftest import PNG, api_ticket
 from tests.intake.desk import signed_in
 from tests.intake.test_desk_api import make_agent
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+
 
 def error_of(answer: Any) -> dict[str, Any]:
     body: dict[str, dict[str, Any]] = answer.get_json()
@@ -124,17 +126,24 @@ def test_an_upload_of_only_empty_file_parts_is_refused(client: FlaskClient) -> N
 
 
 @pytest.mark.parametrize(
-    ("name", "data", "offered"),
+    ("name", "data", "offered", "kind"),
     [
-        ("page.html", b"<html><script>alert(1)</script></html>", "page.html.txt"),
+        ("page.html", b"<html><script>alert(1)</script></html>", "page.html.txt", "text/plain"),
         ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
-         "logo.svg.txt"),
-        ("notes.txt", b"plain notes", "notes.txt"),
-        ("data.csv", b"a,b\n1,2\n", "data.csv"),
+         "logo.svg.txt", "text/plain"),
+        ("notes.txt", b"plain notes", "notes.txt", "text/plain"),
+        ("data.csv", b"a,b\n1,2\n", "data.csv", "text/plain"),
+        # A real image or PDF with a script after it: its name ends as its type
+        ("invoice.html", PNG + b"<script>alert(1)</script>", "invoice.html.png", "image/png"),
+        ("setup.hta", PNG, "setup.hta.png", "image/png"),
+        ("report.svg", b"%PDF-1.4\n<svg><script>x()</script></svg>", "report.svg.pdf",
+         "application/pdf"),
+        ("Photo.JPG", JPEG, "Photo.JPG", "image/jpeg"),
+        ("scan.PDF", b"%PDF-1.7\n" + b"0" * 64, "scan.PDF", "application/pdf"),
     ],
 )  # fmt: skip
-def test_text_that_would_run_is_offered_as_text(
-    client: FlaskClient, name: str, data: bytes, offered: str
+def test_a_file_is_offered_under_its_types_ending(
+    client: FlaskClient, name: str, data: bytes, offered: str, kind: str
 ) -> None:
     created = api_ticket(client)
     ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
@@ -142,7 +151,7 @@ def test_text_that_would_run_is_offered_as_text(
     sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=upload,
                        content_type="multipart/form-data")  # fmt: skip
     item = sent.get_json()["reply"]["attachments"][0]
-    assert item["name"] == offered and item["content_type"] == "text/plain"
+    assert item["name"] == offered and item["content_type"] == kind
     with client.get(f"/api/v1/eur/tickets/{ref}/attachments/{item['id']}", headers=auth) as got:
         assert offered in got.headers["Content-Disposition"]
         assert got.headers["X-Content-Type-Options"] == "nosniff"

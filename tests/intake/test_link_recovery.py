@@ -183,14 +183,18 @@ def test_thanks_only_right_after_creating(client: FlaskClient) -> None:
 def test_a_form_sent_back_lists_its_problems_and_the_files_to_attach_again(
     client: FlaskClient,
 ) -> None:
-    files = [(io.BytesIO(PNG), "screen shot.png"), (io.BytesIO(b"%PDF-1.4\n"), "bill.pdf")]
+    files = [
+        (io.BytesIO(PNG), "screen shot.png"),
+        (io.BytesIO(b"%PDF-1.4\n"), "bill.pdf"),
+        (io.BytesIO(PNG), "gnp.\u202etxt"),
+    ]  # a right-to-left override reverses
     answer = post_ticket(client, subject="", attachments=files)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400
     start = html.index('id="error-summary"')
     summary = html[start : html.index("</div>", start)]
     assert '<a href="#subject">Subject: Enter a subject.</a>' in summary
-    assert "Attach again: screen shot.png, bill.pdf." in summary
+    assert "Attach again: screen shot.png, bill.pdf, gnp.txt." in summary  # as they are kept
     assert 'href="#attachments"' in summary
 
 
