@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from intake.chat.messages import names_of, whole_chat
+from intake.chat.messages import names_of, system_message, whole_chat
 from intake.chat.sessions import get_chat
 from intake.chat.transcript import transcript
 from intake.db import Database, TenantSession
 from intake.errors import Conflict
-from intake.files import FileStore
+from intake.files import CheckedFile, FileStore
 from intake.models import ChatMessage, ChatSession, SupportTicket, TicketCategory, TicketPriority
 from intake.tickets import rules
 from intake.tickets.create import NewTicket, create_ticket
@@ -39,7 +39,7 @@ def convert_chat(
                 return made
             ticket, _ = chat_to_ticket(writer, store, brand, chat, messages, names)
             with database.write(tenant_id) as session:
-                get_chat(session, chat_id).ticket_id = ticket.id
+                _link(session, get_chat(session, chat_id), ticket)
             return ticket
         # The chat's row stays locked until its ticket is linked: another process's click,
         # or an erasure, waits for it, then finds the ticket.
@@ -49,8 +49,15 @@ def convert_chat(
             if made is not None:
                 return made
             ticket, _ = chat_to_ticket(writer, store, brand, chat, messages, names)
-            get_chat(session, chat_id).ticket_id = ticket.id
+            _link(session, get_chat(session, chat_id), ticket)
             return ticket
+
+
+def _link(session: TenantSession, chat: ChatSession, ticket: SupportTicket) -> None:
+    """Record the chat's ticket, and tell the customer in the chat where it goes on."""
+    chat.ticket_id = ticket.id
+    system_message(session, chat, f"This chat became ticket {ticket.reference}: the conversation "
+                   "so far is there, and its answers come by mail.")  # fmt: skip
 
 
 def _made_or_transcript(
@@ -73,19 +80,29 @@ def chat_to_ticket(
     messages: list[ChatMessage],
     names: dict[int, str],
 ) -> tuple[SupportTicket, str]:
-    """Open a ticket whose first message is the chat's transcript; return it and its token."""
+    """Open a ticket whose first message is the chat's transcript; return it and its token.
+
+    A transcript longer than a ticket's description is cut there, at a line, with a note; the
+    whole of it is attached as a text file, so nothing said in the chat is lost."""
     first = next((m.body for m in messages if m.author_type.value == "customer"), "")
     subject = f"Chat: {first}" if first else f"Chat with {chat.customer_name}"
     text = transcript(chat, messages, names)
+    files: list[CheckedFile] = []
+    if len(text) > rules.DESCRIPTION_MAX:
+        name = f"chat-{chat.id}.txt"
+        note = f"\n[The chat goes on: the whole of it is in the attached file {name}.]\n"
+        files.append(CheckedFile(name, "text/plain", text.encode()))
+        cut = text[: rules.DESCRIPTION_MAX - len(note)]
+        text = (cut.rsplit("\n", 1)[0] if "\n" in cut else cut) + note
     data = NewTicket(
         name=chat.customer_name,
         email=chat.customer_email or "",
         subject=_one_line(subject)[: rules.SUBJECT_MAX],
-        description=text[: rules.DESCRIPTION_MAX],
+        description=text,
         category=TicketCategory.general,
         priority=TicketPriority.medium,
     )
-    return create_ticket(writer, store, chat.tenant_id, brand, data)
+    return create_ticket(writer, store, chat.tenant_id, brand, data, files)
 
 
 def offline_ticket(

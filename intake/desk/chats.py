@@ -215,6 +215,7 @@ def chat_ticket(chat_id: int) -> Any:
     release_session()
     current = state()
     ticket = convert_chat(current.db, current.writer, current.files, brand(), tenant().id, chat_id)
+    _announce(chat_id, "message")  # the chat's note of its ticket
     return redirect(url_for("desk.ticket", reference=ticket.reference), 303)
 
 

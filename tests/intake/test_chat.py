@@ -15,7 +15,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from intake.customers.privacy import erase_customer
-from intake.models import ChatMessage, ChatSession, ChatStatus, OutboxMessage, SupportTicket
+from intake.models import (
+    ChatMessage,
+    ChatSession,
+    ChatStatus,
+    OutboxMessage,
+    SupportTicket,
+    TicketAttachment,
+)
 from intake.state import state
 from tests.intake.chat import CHATS, SITE, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
@@ -288,6 +295,35 @@ def test_an_agent_turns_a_chat_into_a_ticket_with_its_transcript(app: Flask) -> 
         assert "Sam: Let me open a ticket for this." in ticket.description
         assert ticket.customer_email == "ada@example.com"
     assert "This chat became a ticket." in sam.get(page).get_data(as_text=True)
+
+
+def test_a_long_chat_becomes_a_ticket_whole_and_the_customer_is_told(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    parts = [f"PART{n} " + "word " * 790 + f"END{n}" for n in range(4)]  # 4 x 4,000 characters
+    for part in parts:
+        assert ada.say(part).status_code == 201
+    sam = signed_in(app, "sam@example.com")
+    desk_send(sam, ada.id, "AGENT FINAL ANSWER")
+    page = f"{CHATS}/{ada.id}"
+    made = post_form(sam, page, f"{page}/ticket")
+    assert made.status_code == 303
+    with state(app).db.read("eur") as session:
+        (ticket,) = session.scalars(select(SupportTicket))
+        (attached,) = session.scalars(select(TicketAttachment))
+    stored = state(app).files.open("eur", attached.stored_name)
+    assert stored is not None
+    with stored:
+        data = stored.read()
+    assert len(ticket.description) <= 10_000 and "PART0" in ticket.description
+    assert ticket.description.endswith(
+        f"[The chat goes on: the whole of it is in the attached file chat-{ada.id}.txt.]\n"
+    )
+    whole = data.decode()
+    assert attached.original_name == f"chat-{ada.id}.txt"
+    assert all(f"END{n}" in whole for n in range(4)) and "Sam: AGENT FINAL ANSWER" in whole
+    said = [m["text"] for m in ada.messages()]
+    assert said[-1] == (f"This chat became ticket {ticket.reference}: the conversation so far is"
+                        " there, and its answers come by mail.")  # fmt: skip
 
 
 def test_two_clicks_at_once_make_one_ticket_and_an_erased_chat_none(app: Flask) -> None:
