@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     # Pings keep proxies from dropping quiet chats, and make the socket's reader wait in a
     # selector, so a send timeout never cuts a quiet connection.
     app.config.setdefault(
-        "SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": 64 * 1024}
+        "SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": 80 * 1024}
     )
     app.register_error_handler(RemoteProtocolError, _bad_handshake)
 

@@ -191,14 +191,23 @@ def test_a_customer_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     assert len(texts) == 5
     first = next(i for i, t in enumerate(texts) if "First while" in t)
     assert "Second while" in texts[first + 1]
+    # A pasted log too long for one message stays in the box, named; nothing is sent.
+    panel.get_by_label("Your message").fill("log line\n" * 600)
+    panel.get_by_role("button", name="Send").click()
+    expect(panel.get_by_role("alert")).to_contain_text(
+        "Your message has 5,399 characters; send at most 5,000 at once."
+    )
+    expect(panel.get_by_label("Your message")).to_have_value("log line\n" * 600)
     panel.get_by_label("Your message").fill("Thanks, I am back.")
     panel.get_by_role("button", name="Send").click()
     expect(agent.get_by_role("log", name="Conversation")).to_contain_text("Thanks, I am back.")
+    expect(conversation.locator("li")).to_have_count(6)  # the long one never went
 
     assert_accessible(customer)  # the widget, open, in a conversation
     agent.get_by_role("button", name="Turn into a ticket").click()
     expect(agent.get_by_role("heading", level=1)).to_contain_text("Chat: Hello, my invoice")
     expect(agent.locator(".thread")).to_contain_text("Ada Lovelace: Thanks, I am back.")
+    expect(conversation).to_contain_text("This chat became ticket EUR-")  # the customer is told
     assert errors == [], "\n".join(errors)
     customer_context.close()
     agent_context.close()

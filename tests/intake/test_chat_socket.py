@@ -211,8 +211,8 @@ def test_tokens_of_another_chat_tenant_or_a_closed_chat_are_refused(
     [
         ("not json", "That frame is not JSON."),
         ("[1, 2]", "A frame is a JSON object."),
-        (b"\x00binary", "Send JSON text frames of at most 16 KB."),
-        (json.dumps({"type": "message", "text": "x" * 17_000}), "at most 16 KB"),
+        (b"\x00binary", "Send JSON text frames of at most 64 KB."),
+        (json.dumps({"type": "message", "text": "x" * 70_000}), "at most 64 KB"),
         (json.dumps({"type": "dance"}), "type: use message, typing or read."),
         (json.dumps({"type": "read", "up_to": "all"}), "up_to: use a message id."),
         (json.dumps({"type": "read", "up_to": 2**70}), "up_to: use a message id."),
@@ -240,6 +240,15 @@ def test_a_bad_message_is_answered_and_the_connection_stays(app: Flask, server: 
         hello(ws, ada)
         ws.send(json.dumps({"type": "message", "text": "   "}))
         assert receive(ws) == {"type": "error", "message": "Write a message.", "field": "text"}
+        pasted = "log line\n" * 2500  # 22,500 characters, 25 KB of JSON: named, not cut off
+        ws.send(json.dumps({"type": "message", "text": pasted, "client_id": "big1"}))
+        assert receive(ws) == {"type": "error", "message": "Use at most 5,000 characters.",
+                               "field": "text"}  # fmt: skip
+        longest = "\U0001f600" * 5000  # the longest message, in its longest JSON, is taken
+        ws.send(json.dumps({"type": "message", "text": longest, "client_id": "max1"}))
+        got = receive(ws)
+        assert got["type"] == "message", got
+        assert got["message"]["text"] == longest
         for wrong in (None, 12, ["hi"]):  # never stored as "None", "12" or "['hi']"
             ws.send(json.dumps({"type": "message", "text": wrong}))
             assert receive(ws)["field"] == "text"

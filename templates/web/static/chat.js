@@ -308,9 +308,16 @@ function updateRead() {
 
 const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random().toString(36).slice(2));
 
+const MESSAGE_MAX = 5000; // characters, as the service counts them (code points)
+
 function send() {
   const t = text.value.trim();
   if (!t || stage !== "chat") return;
+  const length = [...t].length;
+  if (length > MESSAGE_MAX) { // kept in the box to shorten, or to send as a file
+    say(`Your message has ${length.toLocaleString()} characters; send at most ${MESSAGE_MAX.toLocaleString()} at once.`, true);
+    return;
+  }
   text.value = "";
   typingSent = 0; // typing anew
   const li = el("li", { class: "ic-msg ic-customer" }, [
