@@ -239,3 +239,46 @@ def test_with_nobody_online_a_message_becomes_a_ticket(browser: Browser, chat: C
         assert ticket.description == "Please call me about my maps."
     assert [e for e in errors if "400 (BAD REQUEST)" not in e] == [], errors  # the bad email
     context.close()
+
+
+def test_a_customer_away_when_the_chat_ends_still_sees_its_last_answers(
+    browser: Browser, chat: Chat
+) -> None:
+    make_agent(chat.service.app, "sam@example.com", "Sam Agent")
+    agent_context, agent = _tab(browser)
+    sign_in(agent, chat.service.url, "sam@example.com")
+    agent.goto(f"{chat.service.url}/desk/eur/chats")
+    until_online(chat.service.url, "eur")
+    customer_context, customer = _tab(browser)
+    errors = errors_of(customer)
+    drop = Drop()
+    customer.route_web_socket("**/chat/eur/socket", drop)
+    customer.goto(f"{chat.site}/eur/")
+    customer.get_by_role("button", name="Chat with us").click()
+    panel = customer.get_by_role("dialog", name="Chat with support")
+    panel.get_by_label("Your name").fill("Ada Lovelace")
+    panel.get_by_label("Your email").fill("ada@example.com")
+    panel.get_by_role("button", name="Start chat").click()
+    conversation = panel.get_by_role("log", name="Conversation")
+    panel.get_by_label("Your message").fill("Is my export fixed?")
+    panel.get_by_role("button", name="Send").click()
+    expect(conversation).to_contain_text("Is my export fixed?")
+    agent.get_by_role("link", name="Ada Lovelace").click()
+    expect(agent.get_by_role("log", name="Conversation")).to_contain_text("export fixed")
+
+    drop.cut()  # away: the widget keeps reconnecting, and is refused
+    agent.get_by_label("Your message").fill("Yes: it was fixed this morning.")
+    agent.get_by_role("button", name="Send", exact=True).click()
+    expect(agent.get_by_role("log", name="Conversation")).to_contain_text("fixed this morning")
+    agent.get_by_role("button", name="End the chat").click()
+    expect(agent.get_by_role("log", name="Conversation")).to_contain_text("Sam Agent ended")
+    # Chrome reports each reconnection the cut refuses (a closed route): those and no other.
+    cut = len(errors)
+    assert all("/chat/eur/socket' failed" in e for e in errors), errors
+    drop.blocked = False
+    expect(panel).to_contain_text("The chat has ended.", timeout=30_000)
+    expect(conversation).to_contain_text("Yes: it was fixed this morning.")
+    expect(conversation).to_contain_text("Sam Agent ended the chat.")
+    assert errors[cut:] == [], "\n".join(errors)
+    customer_context.close()
+    agent_context.close()

@@ -212,12 +212,29 @@ function finish() {
   if (stage === "ended") return;
   stage = "ended";
   disconnect();
+  catchUp();
   persist(false);
   sub.textContent = "";
   typing.hidden = compose.hidden = true;
   ended.hidden = false;
   for (const item of outbox) item.li.firstChild.textContent = "You: not sent";
   say("The chat has ended.");
+}
+
+// What was said before the end that this page has not shown (it was away when the chat
+// ended): the last answers matter most. Bounded: a page of messages at a time, 20 pages.
+async function catchUp() {
+  let after = lastId;
+  try {
+    for (let page = 0; page < 20; page++) {
+      const data = await api("GET", sp(`/messages?after=${after}`));
+      for (const m of data.messages || []) {
+        receive(m, false);
+        after = Math.max(after, +m.id || 0);
+      }
+      if (!data.more || !(data.messages || []).length) break;
+    }
+  } catch (e) { /* the end is shown; what is missing stays in the transcript */ }
 }
 
 async function endChat() {
