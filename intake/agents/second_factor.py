@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
 import secrets
 
 import pyotp
@@ -28,10 +30,19 @@ def qr_svg(uri: str) -> str:
     )
 
 
-def code_matches(secret: str, code: str) -> bool:
-    """Say whether a six-digit code is the app's current one (or the one before or after)."""
-    digits = "".join(c for c in code if c.isdigit())
-    return len(digits) == 6 and pyotp.TOTP(secret).verify(digits, valid_window=1)
+def matching_step(secret: str, code: str) -> int | None:
+    """Return the 30-second step whose code `code` is: the app's current one, or the one
+    before or after (a clock a little off); None if it is none of them. Spaces and dashes
+    between the six digits 0-9 do not matter."""
+    digits = "".join(c for c in code if c not in " -")
+    if len(digits) != 6 or not (digits.isascii() and digits.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(dt.datetime.now(dt.UTC))
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), digits):
+            return step
+    return None
 
 
 def new_recovery_codes() -> list[str]:

@@ -67,6 +67,26 @@ def sign_in(
     return Signed(token, agent, agent.totp_enabled)
 
 
+def check_password(throttle: SignInThrottle, agent: Agent, password: str, address: str) -> None:
+    """Check a signed-in agent's password again (to change it, or to replace their app),
+    throttled as signing in is: a session left open may not be used to guess it."""
+    tenant_id = agent.tenant_id or ""
+    throttle.check(tenant_id, agent.email, address)
+    if not verify_password(agent.password_hash, password):
+        throttle.failed(tenant_id, agent.email, address)
+        raise InvalidInput("That is not your current password.", "password")
+
+
+def end_other_sessions(session: TenantSession, agent_id: int, token: str) -> None:
+    """End every session of the agent but the one of `token`."""
+    session.execute(
+        update(AgentSession)
+        .where(AgentSession.agent_id == agent_id, AgentSession.revoked_at.is_(None),
+               AgentSession.token_hash != _hash(token))
+        .values(revoked_at=utcnow())
+    )  # fmt: skip
+
+
 def current(session: TenantSession, token: str) -> tuple[AgentSession, Agent] | None:
     """Return the session of this token and its agent while both are valid, else None."""
     if not token or len(token) > 100:
@@ -117,16 +137,31 @@ def pass_second_factor(
 ) -> None:
     """Accept the app's code or an unused recovery code for this session (throttled)."""
     throttle.check(session.tenant_id or "", agent.email, address)
-    ok = bool(agent.totp_secret) and second_factor.code_matches(
-        box.open(agent.totp_secret or ""), code
-    )
-    if not ok:
+    step = second_factor.matching_step(box.open(agent.totp_secret), code) if (
+        agent.totp_secret) else None  # fmt: skip
+    ok = step is not None and _spend_step(session, agent, step)
+    if not ok and step is None:
         ok = _use_recovery_code(session, agent, code)
     if not ok:
         throttle.failed(session.tenant_id or "", agent.email, address)
+        if step is not None:
+            raise InvalidInput("That code was used already; wait for the next one from your "
+                               "app.", "code")  # fmt: skip
         raise InvalidInput("That code is not right; use the current one from your app.", "code")
     row.second_factor_done = True
     session.flush()
+
+
+def _spend_step(session: TenantSession, agent: Agent, step: int) -> bool:
+    """Take the app's code of `step` for this agent unless it, or a later one, was taken: one
+    statement, so of two sign-ins with one code at once only one succeeds."""
+    taken = session.execute(
+        update(Agent)
+        .where(Agent.id == agent.id, Agent.totp_last_step < step)
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
 
 
 def _use_recovery_code(session: TenantSession, agent: Agent, code: str) -> bool:
@@ -146,11 +181,13 @@ def enable_second_factor(
     session: TenantSession, box: SecretBox, agent: Agent, secret: str, code: str
 ) -> list[str]:
     """Turn on the app for an agent once it shows a right code; return new recovery codes."""
-    if not second_factor.code_matches(secret, code):
+    step = second_factor.matching_step(secret, code)
+    if step is None:
         raise InvalidInput("That code is not right; scan the code again and type the current one.",
                            "code")  # fmt: skip
     agent.totp_secret = box.seal(secret)
     agent.totp_enabled = True
+    agent.totp_last_step = step  # the code that turned it on is spent
     codes = second_factor.new_recovery_codes()
     session.execute(
         update(RecoveryCode)

@@ -8,13 +8,24 @@ from flask import redirect, render_template, request, session, url_for
 
 from intake.agents import second_factor
 from intake.agents.accounts import get_agent, set_password
-from intake.agents.passwords import verify_password
-from intake.agents.sessions import enable_second_factor, recovery_codes_left
+from intake.agents.sessions import (
+    check_password,
+    enable_second_factor,
+    end_other_sessions,
+    recovery_codes_left,
+)
 from intake.agents.tokens import create_token, revoke_token, tokens_of
 from intake.desk import auth
 from intake.desk.blueprint import bp
-from intake.desk.forms import CodeForm, EmptyForm, PasswordForm, PreferencesForm, TokenForm
-from intake.errors import InvalidInput
+from intake.desk.forms import (
+    EmptyForm,
+    PasswordForm,
+    PreferencesForm,
+    TokenForm,
+    TwoFactorSetupForm,
+)
+from intake.desk.signin import client_address
+from intake.errors import InvalidInput, TooMany
 from intake.state import state
 from intake.web.tenancy import tenant, tenant_session
 
@@ -58,9 +69,11 @@ def password() -> Any:
     if not form.validate_on_submit():
         return _page(400, password=form)
     me = auth.agent()
-    if not verify_password(me.password_hash, form.current.data or ""):
-        form.current.errors = ["That is not your current password."]
-        return _page(400, password=form)
+    try:
+        check_password(state().throttle, me, form.current.data or "", client_address())
+    except (InvalidInput, TooMany) as exc:
+        form.current.errors = [exc.message]
+        return _page(429 if isinstance(exc, TooMany) else 400, password=form)
     try:
         with state().db.write(tenant().id) as db:
             set_password(db, get_agent(db, me.id), form.new.data or "")
@@ -78,17 +91,21 @@ def account_two_factor() -> Any:
     me = auth.agent()
     secret = session.get(PENDING_SECRET) or second_factor.new_secret()
     session[PENDING_SECRET] = secret
-    form = CodeForm()
+    form = TwoFactorSetupForm()
     status = 200
     if form.validate_on_submit():
         try:
+            if me.totp_enabled:  # replacing the app: a session alone may not (nor guess)
+                check_password(state().throttle, me, form.password.data or "", client_address())
             with state().db.write(tenant().id) as db:
                 codes = enable_second_factor(
                     db, state().secrets, get_agent(db, me.id), secret, form.code.data or ""
                 )
-        except InvalidInput as exc:
-            form.code.errors = [exc.message]
-            status = 400
+                if me.totp_enabled:
+                    end_other_sessions(db, me.id, auth.session_token())
+        except (InvalidInput, TooMany) as exc:
+            getattr(form, exc.field or "code", form.code).errors = [exc.message]
+            status = 429 if isinstance(exc, TooMany) else 400
         else:
             session.pop(PENDING_SECRET, None)
             return render_template("desk/recovery_codes.html", codes=codes)
@@ -102,6 +119,7 @@ def account_two_factor() -> Any:
         uri=uri,
         qr=second_factor.qr_svg(uri),
         required=auth.two_factor_required(),
+        replacing=me.totp_enabled,
     ), status
 
 

@@ -52,6 +52,12 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class TwoFactorSetupForm(CodeForm):
+    """The app's code that turns it on, and the password when it replaces an app in use."""
+
+    password = PasswordField("Your password", validators=[Length(max=PASSWORD_MAX)])
+
+
 class ReplyForm(FlaskForm):  # type: ignore[misc]
     """An agent's public reply or internal note, with the status after it."""
 

@@ -16,7 +16,8 @@ from intake.state import state
 from intake.web.tenancy import tenant
 
 
-def _address() -> str:
+def client_address() -> str:
+    """The address sign-in failures are counted by."""
     return request.remote_addr or "unknown"
 
 
@@ -43,13 +44,14 @@ def login() -> Any:
         try:
             with state().db.write(tenant().id) as db:
                 signed = sign_in(db, state().throttle, form.email.data or "",
-                                 form.password.data or "", _address(),
+                                 form.password.data or "", client_address(),
                                  request.headers.get("User-Agent", ""))  # fmt: skip
         except TooMany as exc:
             form.email.errors = [exc.message]
             status = 429
         except InvalidInput as exc:
-            form.password.errors = [exc.message]
+            field = form.email if exc.field == "email" else form.password  # a malformed address
+            field.errors = [exc.message]
             status = 400
         else:
             session.clear()  # a fresh CSRF token too: nothing of before the sign-in survives
@@ -79,7 +81,7 @@ def second_factor() -> Any:
             with state().db.write(tenant().id) as db:
                 live = db.merge(row)
                 pass_second_factor(db, state().throttle, state().secrets, live, agent,
-                                   form.code.data or "", _address())  # fmt: skip
+                                   form.code.data or "", client_address())  # fmt: skip
         except (InvalidInput, TooMany) as exc:
             form.code.errors = [exc.message]
             status = 429 if isinstance(exc, TooMany) else 400

@@ -26,6 +26,8 @@ class Agent(Timestamped, Base):
     # The authenticator app's secret, encrypted like every tenant secret (intake.settings).
     totp_secret: Mapped[str | None] = mapped_column(Text)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The 30-second step of the last app code taken: a code is good once (RFC 6238, 5.2).
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     notify_by_mail: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     last_seen_at: Mapped[dt.datetime | None] = mapped_column()
 

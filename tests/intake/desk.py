@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -63,6 +64,8 @@ def version_of(client: FlaskClient, reference: str, tenant: str = "eur") -> str:
     )
 
 
-def totp_code(secret: str) -> str:
-    """Return an authenticator app's current code for a secret."""
-    return str(pyotp.TOTP(secret).now())
+def totp_code(secret: str, ahead: int = 0) -> str:
+    """Return an authenticator app's current code for a secret, or the one `ahead` 30-second
+    steps later (a code is taken once: the next sign-in needs the next one)."""
+    totp = pyotp.TOTP(secret)
+    return str(totp.generate_otp(totp.timecode(dt.datetime.now(dt.UTC)) + ahead))

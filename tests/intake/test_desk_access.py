@@ -254,13 +254,48 @@ def test_two_factor_sign_in_with_the_app_or_a_recovery_code_once(app: Flask) -> 
     assert fresh.get("/desk/eur/").headers["Location"] == "/desk/eur/login/code"  # not yet in
     wrong = post_form(fresh, "/desk/eur/login/code", "/desk/eur/login/code", code="000000")
     assert wrong.status_code == 400 and "That code is not right" in wrong.get_data(as_text=True)
-    right = post_form(fresh, "/desk/eur/login/code", "/desk/eur/login/code", code=totp_code(secret))
+    # The code that turned the app on is spent; the next one (a clock a little ahead) is not.
+    spent = post_form(fresh, "/desk/eur/login/code", "/desk/eur/login/code", code=totp_code(secret))
+    assert spent.status_code == 400 and "used already" in spent.get_data(as_text=True)
+    code = totp_code(secret, ahead=1)
+    right = post_form(fresh, "/desk/eur/login/code", "/desk/eur/login/code", code=code)
     assert right.status_code == 303 and fresh.get("/desk/eur/").status_code == 200
+    again = app.test_client()  # the same code in another browser: seen over a shoulder
+    sign_in(again, "ana@example.com")
+    reused = post_form(again, "/desk/eur/login/code", "/desk/eur/login/code", code=code)
+    assert reused.status_code == 400 and "That code was used already" in reused.get_data(
+        as_text=True)  # fmt: skip
+    assert again.get("/desk/eur/").headers["Location"] == "/desk/eur/login/code"
     for attempt in (1, 2):  # a recovery code works once
         other = app.test_client()
         sign_in(other, "ana@example.com")
         used = post_form(other, "/desk/eur/login/code", "/desk/eur/login/code", code=codes[0])
         assert used.status_code == (303 if attempt == 1 else 400)
+
+
+def test_replacing_the_app_asks_for_the_password_and_signs_other_browsers_out(
+    app: Flask,
+) -> None:
+    client = signed_in(app, "ana@example.com")
+    secret, _codes = _enable_two_factor(client)
+    other = app.test_client()
+    sign_in(other, "ana@example.com")
+    post_form(other, "/desk/eur/login/code", "/desk/eur/login/code",
+              code=totp_code(secret, ahead=1))  # fmt: skip
+    assert other.get("/desk/eur/").status_code == 200
+    url = "/desk/eur/account/two-factor"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="password"' in page  # asked only when an app is in use
+    new = re.search(r"Key: <code>([A-Z2-7]+)</code>", page)
+    assert new
+    for typed in ("", "not-my-password"):
+        refused = post_form(client, url, url, code=totp_code(new.group(1)), password=typed)
+        assert refused.status_code == 400, typed
+        assert "That is not your current password." in refused.get_data(as_text=True)
+    done = post_form(client, url, url, code=totp_code(new.group(1)), password=PASSWORD)
+    assert done.status_code == 200 and "recovery" in done.get_data(as_text=True).lower()
+    assert client.get("/desk/eur/").status_code == 200  # this browser stays in
+    assert other.get("/desk/eur/").status_code == 303  # the other is out
 
 
 def test_a_tenant_can_require_two_factor_of_every_agent(app: Flask) -> None:
