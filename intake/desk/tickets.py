@@ -17,6 +17,7 @@ from intake.files import check_files, saved
 from intake.kb.search import suggest
 from intake.mail.inbound import accept_foreign_mail
 from intake.models import (
+    Agent,
     CannedResponse,
     SupportTicket,
     TicketCategory,
@@ -72,7 +73,13 @@ def _fields_form(ticket: SupportTicket, form: FieldsForm | None = None) -> Field
     form.group.choices = choices(
         [("", "No group")] + [(str(g.id), g.name) for g in groups(tenant_session())]
     )
-    form.assignee.choices = choices([("", "Unassigned")] + [(str(a.id), a.name) for a in team])
+    people = [(str(a.id), a.name) for a in team]
+    gone = ticket.assigned_agent_id
+    if gone is not None and all(a.id != gone for a in team):
+        # Deactivated since: shown as the assignee still, so a save of other fields keeps them.
+        former = tenant_session().get(Agent, gone)
+        people.append((str(gone), f"{former.name if former else 'Agent'} (deactivated)"))
+    form.assignee.choices = choices([("", "Unassigned"), *people])
     return form
 
 

@@ -697,6 +697,24 @@ def test_saved_views_are_kept_used_and_deleted_by_their_agent_alone(
     assert kept_query.startswith("status=open&q=") and "zzz" not in kept_query
 
 
+def test_saving_details_keeps_an_assignee_deactivated_since(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref = api_ticket(client)["ticket"]["reference"]
+    sam = signed_in(app, "sam@example.com")
+    cat = make_agent(app, "cat@example.com")
+    assert on_ticket(sam, ref, "fields", assignee=str(cat)).status_code == 303
+    with state(app).db.write("eur") as session:
+        change_agent(session, get_agent(session, cat), active=False)
+    page = text(sam.get(f"{DESK}/tickets/{ref}"))
+    assert form_data(page, f"{DESK}/tickets/{ref}/fields")["assignee"] == str(cat)
+    assert "(deactivated)" in page
+    assert on_ticket(sam, ref, "fields", priority="high").status_code == 303  # only that
+    with state(app).db.read("eur") as session:
+        ticket = ticket_by_reference(session, ref)
+        assert (ticket.assigned_agent_id, ticket.priority.value) == (cat, "high")
+
+
 # Saved replies
 
 
