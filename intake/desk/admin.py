@@ -166,7 +166,11 @@ def group_list() -> Any:
 def group_members(group_id: int) -> Any:
     """Set a group's members to the agents ticked."""
     if EmptyForm().validate_on_submit():
-        wanted = {int(v) for v in request.form.getlist("member") if is_row_id(v)}
+        sent = request.form.getlist("member")
+        wrong = next((v for v in sent if not is_row_id(v)), None)
+        if wrong is not None:  # a browser sends the ticked agents' ids, nothing else
+            raise InvalidInput(f"member: {wrong[:20]!r} is no agent's id.", "member")
+        wanted = {int(v) for v in sent}
         with state().db.write(tenant().id) as session:
             group = session.get(AgentGroup, group_id)
             if group is None:

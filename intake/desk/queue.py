@@ -64,7 +64,9 @@ def save_view() -> Any:
     """Keep the current filters under a name (replacing a view of that name)."""
     form = SavedViewForm()
     if not form.validate_on_submit():
-        raise InvalidInput(next(iter(form.errors.values()))[0], next(iter(form.errors)))
+        field, messages = next(iter(form.errors.items()))
+        label = getattr(form, field).label.text if field != "csrf_token" else "The form"
+        raise InvalidInput(f"{label}: {messages[0]}", field)
     # Decoded, checked and written again as the queue writes its links: what is kept is a
     # query the queue reads, whatever the browser sent (escapes, line breaks, unknown keys).
     sent = dict(parse_qsl(form.query.data or "", keep_blank_values=True))
@@ -94,6 +96,7 @@ def bulk() -> Any:
     """Apply one action to the selected tickets: all of them, or none if one cannot take it."""
     form = BulkForm()
     form.assignee.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
+    form.status.validate_choice = request.form.get("action") == "status"  # only when it is used
     ids = [int(i) for i in request.form.getlist("ticket") if is_row_id(i)]
     if not form.validate_on_submit():
         if "csrf_token" in form.errors or not form.errors:

@@ -20,9 +20,11 @@ from sqlalchemy import func, select
 from intake.agents.accounts import change_agent, create_group, get_agent
 from intake.models import (
     Agent,
+    AgentGroup,
     AgentNotification,
     AgentRole,
     CannedResponse,
+    GroupMember,
     KnowledgeBaseArticle,
     NotificationKind,
     OutboxMessage,
@@ -560,6 +562,12 @@ def test_bulk_and_presence_refuse_numbers_and_addresses_that_are_no_choice(
     long_tag = bulk(sam, ids, action="tag", tag="x" * 41)  # named, not "the form has expired"
     assert long_tag.status_code == 400 and "Tag: " in text(long_tag)
     assert "expired" not in text(long_tag)
+    # A field the action does not use is not checked: a tag needs no status.
+    tagged = bulk(sam, ids, action="tag", tag="later", status="no-such-status")
+    assert tagged.status_code == 303
+    long_name = submit(sam, f"{DESK}/", f"{DESK}/views", name="v" * 101)
+    assert long_name.status_code == 400
+    assert "Name of this view: Field cannot be longer than 100 characters." in text(long_name)
     back = bulk(sam, ids, action="tag", tag="vip", back=f"{DESK}/\r\nSet-Cookie: x=1")
     assert back.status_code == 303 and back.headers["Location"] == f"{DESK}/"
     page = sam.get(f"{DESK}/").get_data(as_text=True)
@@ -713,6 +721,26 @@ def test_saving_details_keeps_an_assignee_deactivated_since(
     with state(app).db.read("eur") as session:
         ticket = ticket_by_reference(session, ref)
         assert (ticket.assigned_agent_id, ticket.priority.value) == (cat, "high")
+
+
+def test_an_admin_sets_a_groups_members_and_junk_is_named_not_dropped(app: Flask) -> None:
+    boss = signed_in(app, "boss@example.com", AgentRole.admin)
+    sam, kim = (make_agent(app, f"{name}@example.com") for name in ("sam", "kim"))
+    groups = f"{DESK}/admin/groups"
+    assert submit(boss, groups, name="Billing").status_code == 303
+    with state(app).db.read("eur") as session:
+        group = session.scalars(select(AgentGroup)).one().id
+    members = f"{groups}/{group}/members"
+    page = boss.get(groups).get_data(as_text=True)
+    token = hidden(page)
+    saved = boss.post(members, data={"csrf_token": token, "member": [str(sam), str(kim)]})
+    assert saved.status_code == 303
+    for junk in ("\u0663", "x", "0", str(2**70)):
+        refused = boss.post(members, data={"csrf_token": token, "member": [str(sam), junk]})
+        assert refused.status_code == 400 and "is no agent's id" in text(refused), junk
+    with state(app).db.read("eur") as session:
+        kept = set(session.scalars(select(GroupMember.agent_id)))
+    assert kept == {sam, kim}  # nothing of the refused saves
 
 
 # Saved replies
