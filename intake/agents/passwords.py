@@ -9,6 +9,8 @@ from intake.errors import InvalidInput
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 200
+# Repetition is what NIST SP 800-63B asks verifiers to refuse (with known-breached passwords).
+DIFFERENT_MIN = 5
 _hasher = PasswordHasher()
 # A hash of nobody's password with the hasher's parameters (RFC 9106's low-memory choice),
 # verified against when the account does not exist, so both cases cost the same time from the
@@ -29,6 +31,9 @@ def check_password(password: str, field: str = "password") -> str:
         raise InvalidInput(f"Use at least {PASSWORD_MIN} characters.", field)
     if len(password) > PASSWORD_MAX:
         raise InvalidInput(f"Use at most {PASSWORD_MAX} characters.", field)
+    if len(set(password)) < DIFFERENT_MIN:  # twelve spaces, "aaaaaaaaaaaa", "abababababab"
+        raise InvalidInput("Use a password that repeats less: it needs at least "
+                           f"{DIFFERENT_MIN} different characters.", field)  # fmt: skip
     return password
 
 

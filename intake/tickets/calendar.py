@@ -77,7 +77,8 @@ def parse_holidays(text: str, key: str = "holidays") -> frozenset[dt.date]:
         try:
             days.add(dt.date.fromisoformat(part))
         except ValueError:
-            raise InvalidInput(f"{key}: {part!r} is not a date like 2026-12-25.", key) from None
+            shown = part if len(part) <= 30 else f"{part[:30]}…"
+            raise InvalidInput(f"{key}: {shown!r} is not a date like 2026-12-25.", key) from None
     return frozenset(days)
 
 

@@ -86,7 +86,7 @@ def parse_filter(args: Mapping[str, str]) -> QueueFilter:
     """Read and check a queue filter from URL parameters."""
     page = args.get("page", "1").strip() or "1"
     if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= 100_000:
-        raise InvalidInput("page: use a page number from 1.", "page")
+        raise InvalidInput("page: use a page number from 1 to 100,000.", "page")
     tag = args.get("tag", "").strip().lower()
     if len(tag) > TAG_MAX:
         raise InvalidInput(f"tag: at most {TAG_MAX} characters.", "tag")

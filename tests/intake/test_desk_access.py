@@ -383,5 +383,8 @@ def test_agents_create_makes_the_first_admin(app: Flask, kb_root: Path, tmp_path
     assert again.exit_code != 0 and "already exists" in str(again.exception)
     weak = runner.invoke(args=[*args[:5], "second@example.com", *args[6:-1], "short"])
     assert weak.exit_code != 0 and "at least 12 characters" in str(weak.exception)
+    for repeated in (" " * 12, "a" * 20, "abab" * 5):
+        weak = runner.invoke(args=[*args[:5], "second@example.com", *args[6:-1], repeated])
+        assert weak.exit_code != 0 and "5 different characters" in str(weak.exception), repeated
     elsewhere = runner.invoke(args=[*args[:3], "nowhere", *args[4:]])
     assert elsewhere.exit_code != 0 and "--tenant: 'nowhere'" in str(elsewhere.exception)

@@ -562,6 +562,8 @@ def test_bulk_and_presence_refuse_numbers_and_addresses_that_are_no_choice(
     long_tag = bulk(sam, ids, action="tag", tag="x" * 41)  # named, not "the form has expired"
     assert long_tag.status_code == 400 and "Tag: " in text(long_tag)
     assert "expired" not in text(long_tag)
+    far = sam.get(f"{DESK}/?page=100001")
+    assert far.status_code == 400 and "page: use a page number from 1 to 100,000." in text(far)
     # A field the action does not use is not checked: a tag needs no status.
     tagged = bulk(sam, ids, action="tag", tag="later", status="no-such-status")
     assert tagged.status_code == 303

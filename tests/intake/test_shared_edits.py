@@ -4,6 +4,7 @@ mailbox's stored password goes only where it was given for."""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from flask import Flask
@@ -54,6 +55,15 @@ def test_a_stale_settings_page_saves_only_what_its_admin_changed(app: Flask) -> 
     assert _settings(app)["time_zone"] == "Asia/Tokyo"
     again = send(two, clash.get_data(as_text=True), SETTINGS)  # the page as it came back
     assert again.status_code == 303 and _settings(app)["time_zone"] == "America/Lima"
+
+
+def test_a_long_wrong_holiday_is_named_shortly(app: Flask) -> None:
+    admin = signed_in(app, "one@example.com", AgentRole.admin)
+    wrong = send(admin, _page(admin, SETTINGS), SETTINGS, holidays="2026-12-25, " + "9" * 4000)
+    assert wrong.status_code == 400
+    said = html.unescape(wrong.get_data(as_text=True))
+    assert f"'{'9' * 30}…' is not a date like 2026-12-25." in said
+    assert len(re.findall("9{31,}", said)) == 1  # only in the field, as typed
 
 
 def test_a_stale_account_page_does_not_bring_a_deactivated_agent_back(app: Flask) -> None:
