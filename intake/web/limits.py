@@ -18,10 +18,13 @@ def ticket_rate_limit() -> str:
     return state().config.ticket_rate_limit
 
 
-# One bucket per client address for both ways of creating a ticket.
+# One bucket per client address for both ways of creating a ticket. Only tickets made count
+# (201 from the API, 303 from the form): a customer fighting the form's rules is not locked
+# out by their own typos; a refused request costs a validation, no row and no mail.
 limit_ticket_creation = limiter.shared_limit(
-    ticket_rate_limit, scope="ticket-creation", methods=["POST"]
-)
+    ticket_rate_limit, scope="ticket-creation", methods=["POST"],
+    deduct_when=lambda answer: answer.status_code in (201, 303),
+)  # fmt: skip
 
 
 def reply_rate_limit() -> str:
