@@ -26,6 +26,9 @@ TOKEN_RE = re.compile(  # slashes may repeat: the server routes //eur/tickets//â
 # A query parameter that carries typed words (the desk's article search is kbq), up to the
 # next parameter: an apostrophe is not encoded by encodeURIComponent and belongs to the words.
 WORDS_RE = re.compile(r"([?&](?:q|kbq|query|email)=)[^&#\s\"]*")
+# A secret a client put in the query string, where none belongs (the service reads tokens from
+# the Authorization header or the path): a log keeps it no more than one in a path.
+SECRET_RE = re.compile(r"([?&](?:token|access_token|key|password|secret)=)[^&#\s\"]*", re.I)
 # A letter written %XX in a parameter's name ("?%71=" is ?q= to the server).
 LETTER_RE = re.compile(r"%(4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])")
 
@@ -34,6 +37,7 @@ def redact(text: str) -> str:
     """Return `text` with ticket tokens in URL paths replaced by [token] and typed words in
     query strings by [words]."""
     text = WORDS_RE.sub(r"\1[words]", LETTER_RE.sub(lambda m: chr(int(m[1], 16)), text))
+    text = SECRET_RE.sub(r"\1[token]", text)
     plain = unquote(text)
     if "/tickets/" not in plain:
         return text

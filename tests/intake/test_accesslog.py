@@ -50,8 +50,12 @@ TOKEN = "k3Q9zT0pXr5-Wm2_bVd8sLf4Hn1Jc6Ye7Ua0Ri9Oq3E"
         ("/eur/tickets/search?%71=jane%40example.com", "/eur/tickets/search?q=[words]"),
         ("/desk/eur/tickets/EUR-1?kbq=ada%40example.com", "/desk/eur/tickets/EUR-1?kbq=[words]"),
         (f"GET //eur/tickets//EUR-1/{TOKEN} HTTP/1.1", "GET //eur/tickets//EUR-1/[token] HTTP/1.1"),
+        # A token a client put in the query string, where none belongs, is no less a secret.
+        (f"/api/v1/eur/tickets/EUR-1?token={TOKEN}", "/api/v1/eur/tickets/EUR-1?token=[token]"),
+        (f"/chat/eur/sessions/3?x=1&Access_Token={TOKEN}&y=2",
+         "/chat/eur/sessions/3?x=1&Access_Token=[token]&y=2"),
     ],
-)
+)  # fmt: skip
 def test_tokens_in_paths_are_redacted(path: str, logged: str) -> None:
     assert redact(path) == logged
 
