@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, g, jsonify, render_template, req
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as HttpNotFound
 
 from intake.errors import (
     Conflict,
@@ -25,7 +26,7 @@ from intake.files import size_text
 from intake.state import state
 from intake.web.limits import takes_files
 from intake.web.redaction import redact
-from intake.web.routing import methods_of, tenant_for_host
+from intake.web.routing import methods_of, site_serves, tenant_for_host
 
 log = logging.getLogger(__name__)
 STATUS: dict[type[IntakeError], int] = {
@@ -92,7 +93,10 @@ def _http_error(exc: HTTPException) -> Answer | Response:
     if not isinstance(exc, MethodNotAllowed):
         return answer
     # What a 405 must say; not GET where only the static site's catch-all would take it.
-    allowed = set(methods_of(request.path)) | {"OPTIONS"}
+    allowed = set(methods_of(request.path)) | ({"GET"} if site_serves(request.path) else set())
+    if not allowed:  # only the site's catch-all matched, and the site has no such page
+        return _http_answer(HttpNotFound())
+    allowed.add("OPTIONS")
     if "GET" in allowed:
         allowed.add("HEAD")
     response = current_app.make_response(answer)

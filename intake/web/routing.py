@@ -1,14 +1,17 @@
 """What a request's address resolves to beyond its route: the tenant a host name belongs to,
-and the methods other routes take a path by (for 405s that say what is allowed)."""
+the methods other routes take a path by (for 405s that say what is allowed), and whether the
+static site has the path."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, request
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as HttpNotFound
 from werkzeug.routing import RequestRedirect
+from werkzeug.security import safe_join
 
 from intake.state import state
 from kbgen.config import TenantConfig
@@ -39,3 +42,13 @@ def methods_of(path: str) -> list[str]:
         if endpoint != "site.file":
             found.append(method)
     return found
+
+
+def site_serves(path: str) -> bool:
+    """Say whether the static site has a page or file at `path` (a URL path)."""
+    config = state().config
+    joined = safe_join(str(config.site_dir), path.lstrip("/")) if config.serve_site else None
+    if joined is None:
+        return False
+    target = Path(joined)
+    return target.is_file() or (target / "index.html").is_file()

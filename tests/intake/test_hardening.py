@@ -43,6 +43,20 @@ def test_a_wrong_method_answers_405_saying_which_are_allowed(
     assert error_of(answer)["message"] == "This method is not allowed here."
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/eur/tickets/", "/api/v1/eur/nope", "/api/v1/eur/kb/articles/..%2Fx/feedback",
+     "/eur/no-such-page/"],
+)  # fmt: skip
+def test_another_method_on_a_path_nobody_serves_is_404_not_405(
+    client: FlaskClient, path: str
+) -> None:
+    answer = client.post(path, json={})
+    assert answer.status_code == 404, path
+    site_page = client.post("/eur/")  # the site's page exists: that method is what is wrong
+    assert site_page.status_code == 405 and "GET" in site_page.headers["Allow"]
+
+
 def test_json_nested_too_deeply_is_a_400(client: FlaskClient) -> None:
     deep = "[" * 50_000 + "]" * 50_000  # 100 KB: within the body limit, past any stack
     answer = client.post("/api/v1/eur/tickets", data=deep, content_type="application/json")
