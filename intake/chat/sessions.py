@@ -12,13 +12,13 @@ import secrets
 
 from sqlalchemy import select
 
-from intake.agents.accounts import clean_email, clean_name
+from intake.agents.accounts import clean_name
 from intake.chat.messages import system_message
 from intake.db import TenantSession
 from intake.db.addresses import same_address
 from intake.errors import Conflict, InvalidInput, NotFound
 from intake.models import Agent, ChatSession, ChatStatus, utcnow
-from intake.tickets.rules import ID_MAX
+from intake.tickets.rules import ID_MAX, customer_address
 
 INBOX_TOPIC = "chat.inbox"  # a chat arrived, was joined, handed over or ended
 
@@ -35,7 +35,7 @@ def _hash(token: str) -> str:
 def open_chat(session: TenantSession, name: str, email: str) -> tuple[ChatSession, str]:
     """Open a chat for a customer; return it and its token (shown to their browser only)."""
     token = secrets.token_urlsafe(32)
-    chat = ChatSession(customer_name=clean_name(name), customer_email=clean_email(email),
+    chat = ChatSession(customer_name=clean_name(name), customer_email=customer_address(email),
                        status=ChatStatus.active, token_hash=_hash(token))  # fmt: skip
     session.add(chat)
     session.flush()

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from intake.agents.accounts import clean_email, clean_name
+from intake.agents.accounts import clean_name
 from intake.chat.announce import announce, announce_inbox
 from intake.chat.messages import (
     PAGE,
@@ -227,7 +227,7 @@ def leave_message() -> tuple[Response, int]:
         raise InvalidInput(f"The message {problem}.", "message")
     name = clean_name(_text(body, "name"))
     first_line = " ".join(message.split())[: rules.SUBJECT_MAX - 20]
-    data = NewTicket(name=name, email=clean_email(_text(body, "email")),
+    data = NewTicket(name=name, email=rules.customer_address(_text(body, "email")),
                      subject=f"Chat message: {first_line}"[: rules.SUBJECT_MAX],
                      description=message, category=TicketCategory.general,
                      priority=TicketPriority.medium)  # fmt: skip

@@ -42,6 +42,17 @@ def normal_address(text: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def customer_address(text: str, field: str = "email") -> str:
+    """Return a customer's address in its stored form (normal_address), or raise InvalidInput
+    naming `field`: for the chat's calls, which take JSON as the API does."""
+    from intake.errors import InvalidInput
+
+    try:
+        return normal_address(text.strip())
+    except ValueError:
+        raise InvalidInput("Enter an email address like name@example.com.", field) from None
+
+
 def normal_spelling(text: str) -> str:
     """Return an address as tickets keep it (normal_address), or text that is no address as
     typed, in NFC: for finding a customer by whatever spelling of their address was given."""

@@ -24,7 +24,7 @@ from intake.models import (
     TicketAttachment,
 )
 from intake.state import state
-from tests.intake.chat import CHATS, SITE, Customer, desk_send
+from tests.intake.chat import CHATS, SITE, SITES, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
 from tests.intake.desk import hidden, make_agent, post_form, signed_in
 
@@ -324,6 +324,24 @@ def test_a_long_chat_becomes_a_ticket_whole_and_the_customer_is_told(app: Flask)
     said = [m["text"] for m in ada.messages()]
     assert said[-1] == (f"This chat became ticket {ticket.reference}: the conversation so far is"
                         " there, and its answers come by mail.")  # fmt: skip
+
+
+def test_a_chats_address_is_kept_as_tickets_keep_it_not_lower_cased(app: Flask) -> None:
+    """Lower-casing a whole address may make another mailbox of it (İ becomes i̇): a chat keeps
+    it as a ticket does, email-validator's normal form."""
+    for typed, kept in (("Long.Talker@ＥＸＡＭＰＬＥ.com", "Long.Talker@example.com"),
+                        ("İstanbul@Example.com", "İstanbul@example.com")):  # fmt: skip
+        chat = Customer(app.test_client(), email=typed)
+        with state(app).db.read("eur") as session:
+            assert session.get(ChatSession, chat.id).customer_email == kept  # type: ignore[union-attr]
+    offline = app.test_client().post(
+        "/chat/km/offline",
+        headers={"Origin": SITES["km"]},
+        json={"name": "Ida", "email": "Ida.B@Example.com", "message": "Please call me about maps."},
+    )
+    assert offline.status_code == 201
+    with state(app).db.read("km") as session:
+        assert session.scalars(select(SupportTicket.customer_email)).one() == "Ida.B@example.com"
 
 
 def test_two_clicks_at_once_make_one_ticket_and_an_erased_chat_none(app: Flask) -> None:
