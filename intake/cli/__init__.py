@@ -88,3 +88,6 @@ def main() -> None:
     except (OperationalError, ProgrammingError) as exc:
         print(f"intake: {database_problem(exc)}", file=sys.stderr)
         sys.exit(1)
+    except OSError as exc:  # a path that cannot be written or read: what and where, no trace
+        print(f"intake: {exc}", file=sys.stderr)
+        sys.exit(1)

@@ -122,6 +122,17 @@ def test_a_missing_database_is_one_line(kb_root: Path, tmp_path: Path) -> None:
     assert "run `intake db upgrade`" in empty.stderr and len(empty.stderr.splitlines()) == 1
 
 
+def test_a_path_that_cannot_be_written_is_one_line(kb_root: Path, tmp_path: Path) -> None:
+    root = _project(kb_root, tmp_path)
+    env = {"HELPCENTER_ROOT": str(root)}
+    assert _intake(env, "db", "upgrade").returncode == 0
+    out = tmp_path / "no-such-folder" / "ada.zip"
+    failed = _intake(env, "customers", "export", "--tenant", "eur", "--email", "ada@example.com",
+                     "--out", str(out))  # fmt: skip
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert failed.stderr == f"intake: [Errno 2] No such file or directory: '{out}'\n"
+
+
 def test_serving_more_processes_than_the_database_allows_is_refused(
     kb_root: Path, tmp_path: Path
 ) -> None:
