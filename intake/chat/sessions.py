@@ -10,14 +10,15 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from intake.agents.accounts import clean_name
 from intake.chat.messages import system_message
 from intake.db import TenantSession
 from intake.db.addresses import same_address
 from intake.errors import Conflict, InvalidInput, NotFound
-from intake.models import Agent, ChatSession, ChatStatus, utcnow
+from intake.models import Agent, ChatMessage, ChatSession, ChatStatus, utcnow
 from intake.tickets.rules import ID_MAX, customer_address
 
 INBOX_TOPIC = "chat.inbox"  # a chat arrived, was joined, handed over or ended
@@ -99,8 +100,13 @@ def close_chat(session: TenantSession, chat: ChatSession, by: Agent | None = Non
 
 
 def mark_read(chat: ChatSession, side: str, up_to: int) -> bool:
-    """Note that one side has seen the messages up to `up_to`; True when that is news."""
+    """Note that one side has seen the messages up to `up_to` (at most the chat's last: a mark
+    past it would say "read" of messages still to come); True when that is news."""
     column = "customer_read_up_to" if side == "customer" else "agent_read_up_to"
+    session = object_session(chat)
+    if session is not None:
+        last = select(func.max(ChatMessage.id)).where(ChatMessage.session_id == chat.id)
+        up_to = min(up_to, session.scalar(last) or 0)
     if up_to <= getattr(chat, column):
         return False
     setattr(chat, column, up_to)

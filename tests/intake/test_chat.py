@@ -237,6 +237,12 @@ def test_files_have_the_ticket_forms_limits_and_checks(app: Flask) -> None:
 def test_typing_and_read_marks_reach_the_other_side(app: Flask) -> None:
     ada = Customer(app.test_client())
     agent = signed_in(app, "sam@example.com")
+    ada.say("First")
+    # A mark past the chat's last message counts up to it: no "read" on what is still to come.
+    assert ada.call("POST", "/read", json={"up_to": 99_999}).status_code == 204
+    with state(app).db.read("eur") as session:
+        chat = session.get(ChatSession, ada.id)
+        assert chat is not None and chat.customer_read_up_to == ada.messages()[-1]["id"]
     bus = state(app).events
     with bus.subscribe("eur", [f"chat.{ada.id}."]) as heard:
         assert ada.call("POST", "/typing").status_code == 204
