@@ -59,12 +59,24 @@ def find_chat(
     return chat
 
 
-def get_chat(session: TenantSession, chat_id: int) -> ChatSession:
-    """Return the tenant's chat (for agents), or NotFound."""
-    chat = session.get(ChatSession, chat_id)
+def get_chat(session: TenantSession, chat_id: int, lock: bool = False) -> ChatSession:
+    """Return the tenant's chat (for agents), or NotFound; `lock`: its row, until the
+    transaction ends (PostgreSQL: two agents' joins at once take turns)."""
+    chat = session.get(ChatSession, chat_id, with_for_update=lock or None)
     if chat is None:
         raise NotFound()
     return chat
+
+
+def check_holder(session: TenantSession, chat: ChatSession, shown: str | None) -> None:
+    """Refuse an agent's join or hand-over made from a page that showed another agent holding
+    the chat (or nobody): someone joined meanwhile. None (a script's request): no check."""
+    if shown is None or shown == str(chat.agent_id or ""):
+        return
+    holder = session.get(Agent, chat.agent_id) if chat.agent_id else None
+    who = f"{holder.name} has" if holder else "Nobody has"
+    raise Conflict(f"{who} this chat now, since this page was opened; reload it to see the "
+                   "conversation, then take it over if you mean to.", "session")  # fmt: skip
 
 
 def join(session: TenantSession, chat: ChatSession, agent: Agent) -> None:

@@ -22,6 +22,7 @@ from intake.chat.messages import (
 from intake.chat.sessions import (
     INBOX_TOPIC,
     active_with_agents,
+    check_holder,
     close_chat,
     customers_chats,
     get_chat,
@@ -171,7 +172,9 @@ def chat_join(chat_id: int) -> Any:
     """Take the chat."""
     if EmptyForm().validate_on_submit():
         with state().db.write(tenant().id) as session:
-            join(session, get_chat(session, chat_id), session.merge(auth.agent()))
+            chat = get_chat(session, chat_id, lock=True)
+            check_holder(session, chat, request.form.get("holder"))
+            join(session, chat, session.merge(auth.agent()))
         _announce(chat_id, "session")
         _announce(chat_id, "message")
         _inbox_changed(chat_id)
@@ -184,10 +187,13 @@ def chat_hand_over(chat_id: int) -> Any:
     form = ChatHandOverForm()
     form.agent.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
     chosen = form.agent.data or ""
-    if form.validate_on_submit() and is_row_id(chosen):  # "٢" or "²" is no agent's id
+    if form.validate_on_submit():
+        if not is_row_id(chosen):  # "٢" or "²" is no agent's id
+            raise InvalidInput("Choose an active agent of this team.", "agent")
         with state().db.write(tenant().id) as session:
-            hand_over(session, get_chat(session, chat_id), session.merge(auth.agent()),
-                      int(chosen))  # fmt: skip
+            chat = get_chat(session, chat_id, lock=True)
+            check_holder(session, chat, request.form.get("holder"))
+            hand_over(session, chat, session.merge(auth.agent()), int(chosen))
         _announce(chat_id, "session")
         _announce(chat_id, "message")
         _inbox_changed(chat_id)

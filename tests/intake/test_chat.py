@@ -27,6 +27,7 @@ from intake.state import state
 from tests.intake.chat import CHATS, SITE, SITES, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
 from tests.intake.desk import hidden, make_agent, post_form, signed_in
+from tests.intake.test_desk_work import agent_id, post_from
 
 
 def test_a_customer_and_an_agent_chat_both_ways_in_the_order_of_storage(app: Flask) -> None:
@@ -271,8 +272,10 @@ def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> Non
     kim_id = re.search(r'<option value="(\d+)">Kim</option>', html)
     assert kim_id
     digit = chr(ord("٠") + int(kim_id.group(1))) if int(kim_id.group(1)) < 10 else "²"
-    for odd in (digit, "²", "9" * 25):  # int() takes the first; the others raised a 500
-        assert post_form(sam, page, f"{page}/handover", agent=odd).status_code == 303
+    for odd in (digit, "²", "9" * 25, "abc"):  # int() takes the first; others raised a 500
+        refused = post_form(sam, page, f"{page}/handover", agent=odd)
+        assert refused.status_code == 400, odd
+        assert "Choose an active agent of this team." in refused.get_data(as_text=True)
     assert post_form(sam, page, f"{page}/handover", agent=kim_id.group(1)).status_code == 303
     assert post_form(sam, page, f"{page}/close").status_code == 303
     assert [m["text"] for m in ada.messages()] == [
@@ -282,6 +285,23 @@ def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> Non
     ]
     assert ada.call("GET", "").json["session"]["status"] == "closed"
     assert "Nobody is waiting" in sam.get(CHATS).get_data(as_text=True)
+
+
+def test_an_agent_acting_on_a_page_older_than_anothers_join_is_told(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    sam, kim = signed_in(app, "sam@example.com"), signed_in(app, "kim@example.com")
+    page = f"{CHATS}/{ada.id}"
+    sams, kims = (client.get(page).get_data(as_text=True) for client in (sam, kim))
+    assert post_from(sam, sams, f"{page}/join").status_code == 303
+    late = post_from(kim, kims, f"{page}/join")  # both clicked Join on "waiting"
+    assert late.status_code == 409
+    assert "Sam has this chat now, since this page was opened" in late.get_data(as_text=True)
+    assert [m["text"] for m in ada.messages()] == ["Sam joined the chat."]
+    kims = kim.get(page).get_data(as_text=True)  # now it says "Take over"
+    assert post_from(kim, kims, f"{page}/join").status_code == 303
+    stale = post_from(sam, sams, f"{page}/handover", agent=str(agent_id(app, "kim@example.com")))
+    assert stale.status_code == 409 and "Kim has this chat now" in stale.get_data(as_text=True)
+    assert [m["text"] for m in ada.messages()][-1] == "Kim joined the chat."
 
 
 def test_an_agent_turns_a_chat_into_a_ticket_with_its_transcript(app: Flask) -> None:
