@@ -100,10 +100,12 @@ def _ticket_paths() -> dict[str, Any]:
         "/api/v1/{tenant}/tickets/{reference}/attachments": {"post": {
             "summary": "Attach files", "operationId": "attachFiles",
             "parameters": with_ref, "security": BEARER,
-            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
-                {"file": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                 "body": STR}, ["file"])}}},
-            "responses": {"201": reply_out, "400": _error("A file is refused; `field` is file."),
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                **_obj({"file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        "body": STR}, ["file"]), "additionalProperties": False}}}},
+            "responses": {"201": reply_out, "400": _error(
+                "A file is refused (`field` is file), or the note or another field is wrong "
+                "(`field` names it)."),
                           "401": _error("No token sent."), "404": NOT_FOUND,
                           "413": _error("The upload is too large."), "429": TOO_MANY_WRITES}}},
         "/api/v1/{tenant}/tickets/{reference}/attachments/{attachment_id}": {"get": {

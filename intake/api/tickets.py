@@ -109,6 +109,13 @@ def upload(reference: str) -> tuple[Response, int]:
     """Attach files (multipart field `file`, repeatable) with an optional `body` note."""
     token = _token()
     config = state().config
+    # As the JSON calls refuse an unknown key: a misspelt `message` for `body` would lose
+    # the note silently, and a second `body` would be dropped.
+    unknown = sorted((set(request.form) | set(request.files)) - {"file", "body"})
+    if unknown:
+        raise InvalidInput("Unknown field; remove it.", unknown[0][:40])  # as in JSON bodies
+    if len(request.form.getlist("body")) > 1:
+        raise InvalidInput("Send one 'body'.", "body")
     uploads = read_uploads("file")
     if not uploads:
         raise InvalidInput("Send at least one file in the multipart field 'file'.", "file")

@@ -114,6 +114,20 @@ def test_ids_beyond_any_row_answer_404_or_400_never_500(app: Flask, client: Flas
         assert api.status_code == 400 and error_of(api)["field"] == "assignee"
 
 
+def test_an_upload_refuses_fields_it_does_not_take(client: FlaskClient) -> None:
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    url = f"/api/v1/eur/tickets/{ref}/attachments"
+    for extra, field in (({"message": "Here it is"}, "message"),
+                         ({"body": ["One", "Two"]}, "body")):  # fmt: skip
+        data = {"file": (io.BytesIO(PNG), "shot.png"), **extra}
+        answer = client.post(url, headers=auth, data=data, content_type="multipart/form-data")
+        assert answer.status_code == 400 and error_of(answer)["field"] == field, extra
+    data = {"file": (io.BytesIO(PNG), "shot.png"), "body": "Here it is"}
+    sent = client.post(url, headers=auth, data=data, content_type="multipart/form-data")
+    assert sent.status_code == 201 and sent.get_json()["reply"]["body"] == "Here it is"
+
+
 def test_an_id_in_a_path_is_plain_digits_only(client: FlaskClient) -> None:
     created = api_ticket(client)
     ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
