@@ -42,6 +42,7 @@ from intake.tickets.access import REFERENCE_RE
 from intake.tickets.agent_work import Desk, change_fields, check_version, merge, reply
 from intake.tickets.changes import ticket_changed
 from intake.tickets.queue import parse_filter, queue_page
+from intake.web.json import request_json
 from intake.web.tenancy import desk_settings, tenant, tenant_session
 
 bp = agent_blueprint("api_desk", __name__, "/api/v1")
@@ -140,7 +141,7 @@ def read(reference: str) -> Response:
 @bp.route("/desk/tickets/<reference>/replies", methods=["POST"])
 def reply_to(reference: str) -> tuple[Response, int]:
     """Add a public reply (one mail to the customer) or an internal note (no mail)."""
-    body = parse(DeskReplyCreate, request.get_json(silent=True))
+    body = parse(DeskReplyCreate, request_json())
     if body.internal and body.status is not None:
         raise InvalidInput("status: a note leaves the status as it is; change it with PATCH.",
                            "status")  # fmt: skip
@@ -163,7 +164,7 @@ def reply_to(reference: str) -> tuple[Response, int]:
 @bp.route("/desk/tickets/<reference>", methods=["PATCH"])
 def change(reference: str) -> Response:
     """Change a ticket's fields: only the keys sent; each change goes into the audit trail."""
-    body = parse(DeskTicketChange, request.get_json(silent=True))
+    body = parse(DeskTicketChange, request_json())
     changes = body.changes()
     desk = _desk()
     with state().db.write(tenant().id) as session:
@@ -182,7 +183,7 @@ def change(reference: str) -> Response:
 @bp.route("/desk/tickets/<reference>/merge", methods=["POST"])
 def merge_into(reference: str) -> Response:
     """Merge this ticket into another of the same customer; it closes and forwards there."""
-    body = parse(DeskMerge, request.get_json(silent=True))
+    body = parse(DeskMerge, request_json())
     desk = _desk()
     with state().db.write(tenant().id) as session:
         agent = acting_agent(session)

@@ -30,6 +30,7 @@ from intake.kb.feedback import (
 )
 from intake.models import KbCategory
 from intake.state import state
+from intake.web.json import request_json
 from intake.web.limits import limit_search
 from intake.web.origins import allow_origin
 from intake.web.tenancy import tenant, tenant_session
@@ -116,7 +117,7 @@ def search_report() -> tuple[str, int]:
 @limiter.limit("30 per minute", methods=["POST"])  # not the browser's preflights
 def feedback(slug: str) -> tuple[Response, int]:
     """Record "was this article helpful?" and return the article's totals."""
-    body = parse(FeedbackCreate, request.get_json(silent=True))
+    body = parse(FeedbackCreate, request_json())
     with state().db.write(tenant().id) as session:
         totals = record_feedback(session, slug[:120], body.helpful, body.comment)
     return jsonify(dump(FeedbackTotals(slug=slug, **totals))), 201

@@ -28,6 +28,7 @@ from intake.state import state
 from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve
+from intake.web.json import request_json
 from intake.web.limits import accepts_files, limit_ticket_creation, limit_ticket_writes
 from intake.web.tenancy import brand, customer_ticket, tenant, tenant_session
 from intake.web.uploads import read_uploads, send_attachment
@@ -47,7 +48,7 @@ def _token() -> str:
 @limit_ticket_creation
 def create() -> tuple[Response, int, dict[str, str]]:
     """Create a ticket from a JSON body; answer 201 with the ticket, its token and its page."""
-    body = parse(TicketCreate, request.get_json(silent=True))
+    body = parse(TicketCreate, request_json())
     data = NewTicket(
         name=body.name,
         email=str(body.email),
@@ -80,7 +81,7 @@ def read(reference: str) -> Response:
 def reply(reference: str) -> tuple[Response, int]:
     """Add the customer's reply (JSON)."""
     token = _token()
-    body = parse(ReplyCreate, request.get_json(silent=True))
+    body = parse(ReplyCreate, request_json())
     with state().db.write(tenant().id) as session:
         response = add_reply(session, customer_ticket(session, reference, token), body.body)
         answer = ReplyEnvelope(reply=ReplyOut.of(response))

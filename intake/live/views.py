@@ -33,6 +33,7 @@ from intake.state import state
 from intake.tickets import rules
 from intake.tickets.create import NewTicket
 from intake.web.held import ended_by, hold_connection
+from intake.web.json import request_json
 from intake.web.limits import accepts_files
 from intake.web.tenancy import brand, release_session, tenant
 from intake.web.uploads import read_uploads, send_stored, stored_chat_file
@@ -41,7 +42,7 @@ LONG_POLL_MAX = 25.0
 
 
 def _json() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         raise InvalidInput("The request body must be a JSON object.")
     return body

@@ -1,18 +1,63 @@
-"""JSON as the service reads it: a body nested too deep is bad input (400), not a crash."""
+"""JSON as the service reads it: strict, and wrong in a way the error names.
+
+A body nested too deep is bad input (400), not a crash; a key given twice is refused rather
+than read as its last value; a body sent as another type or that is no JSON is named as such.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
+
+from intake.errors import InvalidInput
+
+
+class DuplicateKey(ValueError):
+    """A JSON object that gives one key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key!r} is given twice")
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
 
 
 class StrictJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, with nesting deep enough to exhaust the parser read as invalid JSON."""
+    """Flask's JSON, with nesting deep enough to exhaust the parser read as invalid JSON and
+    an object giving a key twice refused."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse JSON; a RecursionError becomes the ValueError of any malformed body."""
+        kwargs.setdefault("object_pairs_hook", _object)
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
-            raise ValueError("JSON nested too deeply") from None
+            raise ValueError("it is nested too deeply") from None
+
+
+def request_json() -> Any:
+    """Return the request's JSON body, or raise InvalidInput saying what is wrong with it."""
+    if not request.is_json:
+        raise InvalidInput("Send the body as JSON, with Content-Type: application/json.")
+    try:
+        return current_app.json.loads(request.get_data())
+    except DuplicateKey as exc:
+        field = exc.key[:40]
+        raise InvalidInput(f"{field}: given twice; send each field once.", field) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"The body is no valid JSON: {exc.msg} at line {exc.lineno}, "
+                           f"column {exc.colno}.") from None  # fmt: skip
+    except UnicodeDecodeError:
+        raise InvalidInput("The body is no valid JSON: it is not UTF-8.") from None
+    except ValueError as exc:
+        raise InvalidInput(f"The body is no valid JSON: {exc}.") from None

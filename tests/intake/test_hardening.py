@@ -61,7 +61,33 @@ def test_json_nested_too_deeply_is_a_400(client: FlaskClient) -> None:
     deep = "[" * 50_000 + "]" * 50_000  # 100 KB: within the body limit, past any stack
     answer = client.post("/api/v1/eur/tickets", data=deep, content_type="application/json")
     assert answer.status_code == 400
-    assert error_of(answer)["message"] == "The request body must be a JSON object."
+    assert error_of(answer)["message"] == "The body is no valid JSON: it is nested too deeply."
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message", "field"),
+    [
+        ('{"name": "Ada", "name": "Eve"}', "application/json",
+         "name: given twice; send each field once.", "name"),
+        ('{"name": "Ada"', "application/json",
+         "The body is no valid JSON: Expecting ',' delimiter at line 1, column 15.", None),
+        ('{"name": "Ada"} trailing', "application/json",
+         "The body is no valid JSON: Extra data at line 1, column 17.", None),
+        ('{"name": "Ada"}', "text/plain",
+         "Send the body as JSON, with Content-Type: application/json.", None),
+        ("name=Ada", "application/x-www-form-urlencoded",
+         "Send the body as JSON, with Content-Type: application/json.", None),
+        ("[1, 2]", "application/json", "The request body must be a JSON object.", None),
+    ],
+)  # fmt: skip
+def test_a_body_that_is_no_json_object_says_how(
+    client: FlaskClient, body: str, content_type: str, message: str, field: str | None
+) -> None:
+    for url in ("/api/v1/eur/tickets", "/chat/eur/sessions"):
+        answer = client.post(url, data=body, content_type=content_type,
+                             headers={"Origin": "https://help.nimbus.example"})  # fmt: skip
+        assert answer.status_code == 400, url
+        assert error_of(answer) == {"message": message, "field": field}, url
 
 
 def test_text_bodies_are_limited_and_uploads_keep_theirs(client: FlaskClient) -> None:
