@@ -54,10 +54,10 @@ JSON_PATHS = ("/api/", "/chat/")  # the API and the chat widget's calls read JSO
 
 
 def wants_json() -> bool:
-    """Return whether the current request is an API or chat request, or one of the desk's
-    scripts' calls (a .json address, or a JSON body), which read JSON errors too."""
-    return request.path.startswith(JSON_PATHS) or request.path.endswith(".json") or (
-        request.is_json)  # fmt: skip
+    """Return whether the current request is an API or chat request, or a script's call (a
+    .json address, a JSON body, or JSON asked for first), which read JSON errors too."""
+    return (request.path.startswith(JSON_PATHS) or request.path.endswith(".json")
+            or request.is_json or request.accept_mimetypes.best == "application/json")  # fmt: skip
 
 
 def error_response(message: str, field: str | None, status: int) -> Answer:

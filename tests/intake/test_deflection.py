@@ -23,6 +23,11 @@ def test_suggestions_match_the_subject_and_stop_at_five(client: FlaskClient) -> 
     broad = client.get("/eur/tickets/suggestions?q=account password api billing invoice").get_json()
     assert len(broad["suggestions"]) == 5
     assert client.get("/eur/tickets/suggestions?q=").get_json()["suggestions"] == []
+    # The form's script asks for JSON: an error comes back as JSON too, as the page's reads it.
+    nowhere = client.get("/nope/tickets/suggestions?q=x", headers={"Accept": "application/json"})
+    assert nowhere.status_code == 404 and nowhere.get_json()["error"]["message"] == "Not found."
+    page = client.get("/nope/tickets/suggestions?q=x", headers={"Accept": "text/html,*/*"})
+    assert page.status_code == 404 and page.mimetype == "text/html"
 
 
 def test_an_opened_suggestion_without_a_ticket_counts_as_deflected(
