@@ -95,10 +95,12 @@ def send_pending(
         except Exception as exc:  # noqa: BLE001 (one mail's failure, whatever it is, is its own)
             failed += 1
             error = f"{type(exc).__name__}: {exc}"[:2000]
+            # A server that cannot take this address (no SMTPUTF8) will not learn to: no retries.
+            final = attempts >= MAX_ATTEMPTS or isinstance(exc, smtplib.SMTPNotSupportedError)
             values.update(
                 last_error=error,
                 next_attempt_at=utcnow() + backoff(attempts),
-                status=OutboxStatus.failed if attempts >= MAX_ATTEMPTS else OutboxStatus.pending,
+                status=OutboxStatus.failed if final else OutboxStatus.pending,
             )
             expected = isinstance(exc, (OSError, smtplib.SMTPException))
             # The log names the mail and the kind of failure, never the server's words, which

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -24,10 +25,13 @@ THREAD_HEADERS = (
 
 def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
     """Return the message of an outbox row."""
-    msg = EmailMessage()
-    msg["From"] = config.mail_from
+    to = ascii_address(row.to_address)
     # An international domain goes out as xn--: a relay without SMTPUTF8 refuses the other.
-    msg["To"] = ascii_address(row.to_address)
+    # A name before the @ in other letters has no ASCII form: such a mail is written in UTF-8
+    # (RFC 6532), which only a server offering SMTPUTF8 takes (smtplib asks for it).
+    msg = EmailMessage(policy=policy.SMTPUTF8 if not to.isascii() else policy.default)
+    msg["From"] = config.mail_from
+    msg["To"] = to
     msg["Subject"] = row.subject
     headers = dict(row.headers or {})
     msg["Message-ID"] = headers.pop("Message-ID", "") or make_msgid(

@@ -19,10 +19,11 @@ from sqlalchemy import select, update
 from intake.config import IntakeConfig
 from intake.mail.mailbox import mailbox_folder
 from intake.mail.outbox import send_pending
+from intake.mail.smtp import build_message
 from intake.models import OutboxMessage, OutboxStatus, SupportTicket
 from intake.state import state
 from scripts.pgserver import free_port
-from tests.intake.conftest import Mailbox, api_ticket
+from tests.intake.conftest import Mailbox, _Handler, api_ticket
 
 
 def outbox(app: Flask) -> list[OutboxMessage]:
@@ -178,6 +179,38 @@ def test_an_international_domain_goes_out_in_ascii(app: Flask) -> None:
     assert sent[0]["To"] == "ada@xn--bcher-kva.example"
     (row,) = outbox(app)
     assert row.to_address == "ada@bücher.example"
+
+
+def test_a_name_in_other_letters_before_the_at_goes_out_in_utf8_or_fails_at_once(
+    make_app: Callable[..., Flask], smtp: Mailbox
+) -> None:
+    """ádä@example.com has no ASCII form: the mail goes in UTF-8 (RFC 6531/6532) to a server
+    offering SMTPUTF8, never with an encoded word before the @ (which is no address); a server
+    without it cannot take it, and will not learn to: the mail fails at once, saying why."""
+    from aiosmtpd.controller import Controller
+
+    app = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0")
+    api_ticket(app.test_client(), email="ádä@example.com")
+    assert send(app) == (1, 0)
+    assert "ádä@example.com" in smtp.messages[0].as_bytes().decode("utf-8", "replace")
+    assert "=?utf-8?" not in str(smtp.messages[0]["To"])  # no encoded word in an address
+    plain = Mailbox("127.0.0.1", free_port())
+    server = Controller(_Handler(plain), hostname=plain.host, port=plain.port,
+                        enable_SMTPUTF8=False)  # fmt: skip
+    server.start()
+    try:
+        app = make_app(SMTP_HOST=plain.host, SMTP_PORT=str(plain.port), OUTBOX_INTERVAL="0")
+        api_ticket(app.test_client(), email="ádä@example.com")
+        assert send(app) == (0, 1)
+    finally:
+        server.stop()
+    (row,) = [row for row in outbox(app) if row.status != OutboxStatus.sent]
+    assert (row.status, row.attempts) == (OutboxStatus.failed, 1)
+    assert row.last_error.startswith("SMTPNotSupportedError:") and "SMTPUTF8" in row.last_error
+    assert plain.messages == []
+    # Without a server (the local mailbox), the file holds the address as it is, in UTF-8.
+    written = bytes(build_message(state(app).config, row)).replace(b"\r\n", b"\n")
+    assert "\nTo: ádä@example.com\n".encode() in written
 
 
 def test_a_refused_mail_is_logged_without_its_address(
