@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from intake.db import TenantSession
@@ -25,6 +25,7 @@ from intake.models import (
 from intake.tickets.rules import ID_MAX, control_problem
 
 MESSAGE_MAX = 5000
+FILES_PER_CHAT = 20  # a customer's, in one chat
 CLIENT_ID_MAX = 64
 
 
@@ -102,6 +103,17 @@ def _by_client_id(session: TenantSession, chat: ChatSession, cid: str | None) ->
     query = select(ChatMessage).where(ChatMessage.session_id == chat.id,
                                       ChatMessage.client_id == cid)  # fmt: skip
     return session.scalars(query).first()
+
+
+def check_room_for_a_file(session: TenantSession, chat: ChatSession) -> None:
+    """Refuse a customer's file past FILES_PER_CHAT: at the rate limit alone, one address
+    could store gigabytes an hour in one chat."""
+    query = select(func.count(ChatMessage.id)).where(
+        ChatMessage.session_id == chat.id, ChatMessage.stored_name.is_not(None),
+        ChatMessage.author_type == AuthorType.customer)  # fmt: skip
+    if (session.scalar(query) or 0) >= FILES_PER_CHAT:
+        raise InvalidInput(f"A chat takes at most {FILES_PER_CHAT} files; send more by "
+                           "opening a ticket, or as a link.", "file")  # fmt: skip
 
 
 def post_file(

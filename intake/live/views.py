@@ -11,6 +11,7 @@ from intake.agents.accounts import clean_name
 from intake.chat.announce import announce, announce_inbox
 from intake.chat.messages import (
     PAGE,
+    check_room_for_a_file,
     message_position,
     message_position_text,
     messages_after,
@@ -22,7 +23,7 @@ from intake.chat.messages import (
 from intake.chat.sessions import close_chat, find_chat, mark_read, open_chat, topic
 from intake.chat.tickets import offline_ticket
 from intake.chat.transcript import transcript
-from intake.errors import Conflict, InvalidInput, NotFound
+from intake.errors import Conflict, InvalidInput, NotFound, TooMany
 from intake.extensions import limiter
 from intake.files import check_files, saved
 from intake.live.blueprint import bp
@@ -34,7 +35,7 @@ from intake.tickets import rules
 from intake.tickets.create import NewTicket
 from intake.web.held import ended_by, hold_connection
 from intake.web.json import request_json
-from intake.web.limits import accepts_files
+from intake.web.limits import accepts_files, may_mail
 from intake.web.tenancy import brand, release_session, tenant
 from intake.web.uploads import read_uploads, send_stored, stored_chat_file
 
@@ -140,10 +141,11 @@ def send_file_message(chat_id: int) -> tuple[Response, int]:
     if not files:
         raise InvalidInput("Attach a file.", "file")
     with state().db.read(tenant().id) as session:
-        find_chat(session, chat_id, token, writable=True)
+        check_room_for_a_file(session, find_chat(session, chat_id, token, writable=True))
     with saved(state().files, tenant().id, files) as stored, \
             state().db.write(tenant().id) as session:  # fmt: skip
         chat = find_chat(session, chat_id, token, writable=True)
+        check_room_for_a_file(session, chat)  # two at once: the database decides
         answer = messages_json(session, chat, [post_file(session, chat, stored[0])])[0]
     announce(state().events, tenant().id, chat_id, "message", message_id=answer["id"])
     return jsonify({"message": answer}), 201
@@ -207,6 +209,9 @@ def mail_transcript(chat_id: int) -> tuple[Response, int]:
         chat = find_chat(session, chat_id, bearer())
         if not chat.customer_email:
             raise Conflict("This chat has no address to mail.", "session")
+        if not may_mail(chat.customer_email, "chat-transcript"):  # an address typed by anyone
+            raise TooMany("Transcripts went to this address three times this hour; try again "
+                          "later.", 3600)  # fmt: skip
         messages = whole_chat(session, chat_id)
         text = transcript(chat, messages, names_of(session, messages))
         enqueue(session, chat.customer_email, f"Your chat with {tenant().name}",

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask import session as browser_session
-from limits import parse
 
 from intake.extensions import limiter
 from intake.portal.forms import RecoverForm
@@ -16,22 +14,11 @@ from intake.portal.views import bp
 from intake.state import state
 from intake.tickets.recovery import mail_ticket_links
 from intake.tickets.rules import normal_address
+from intake.web.limits import may_mail
 from intake.web.tenancy import brand, tenant
 
 log = logging.getLogger(__name__)
-MAILS_PER_ADDRESS = parse("3 per hour")  # nobody floods a mailbox by asking for its links
 ASKED = "recover_asked"  # the session's note of the address just asked about, for its page
-
-
-def _may_mail(email: str) -> bool:
-    """Count one more links mail to the tenant's `email`; False past the hourly cap. Silent by
-    design: a visible refusal would tell anyone how often an address was asked about."""
-    if not state().config.ratelimit_enabled:
-        return True
-    # Keyed by a digest: the rate-limit storage (Redis) keeps the key for an hour, and an
-    # address must not outlive its customer's erasure there.
-    key = hashlib.sha256(email.lower().encode()).hexdigest()
-    return bool(limiter.limiter.hit(MAILS_PER_ADDRESS, "recover-mail", tenant().id, key))
 
 
 @bp.route("/tickets/recover", methods=["GET", "POST"])
@@ -44,7 +31,9 @@ def recover() -> Any:
         email = normal_address(form.email.data or "")  # the form's Email validator passed it
         # The same page whether or not the address has tickets, and the same work (one query,
         # one mail) unless the address's hourly cap is spent.
-        if _may_mail(email):
+        # Silent past the cap, by design: a visible refusal would tell anyone how often an
+        # address was asked about.
+        if may_mail(email, "recover-mail"):
             with state().db.write(tenant().id) as session:
                 mail_ticket_links(session, brand(), email)
         else:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
+from limits import parse
 
 from intake.extensions import limiter
 from intake.state import state
+from intake.tickets.rules import address_key
+from intake.web.tenancy import tenant
 
 
 def ticket_rate_limit() -> str:
@@ -90,3 +94,18 @@ def limit_body() -> None:
     if not takes_files():
         request.max_content_length = TEXT_BODY_MAX
         request.max_form_memory_size = TEXT_BODY_MAX
+
+
+# Nobody floods a mailbox through us: mails a stranger may cause (link recovery, a chat's
+# transcript) go to one address at most this often, whoever asks.
+MAILS_PER_ADDRESS = parse("3 per hour")
+
+
+def may_mail(email: str, scope: str) -> bool:
+    """Count one more mail of `scope` to the tenant's `email`; False past MAILS_PER_ADDRESS."""
+    if not state().config.ratelimit_enabled:
+        return True
+    # Keyed by a digest: the rate-limit storage (Redis) keeps the key for an hour, and an
+    # address must not outlive its customer's erasure there.
+    key = hashlib.sha256(address_key(email).encode()).hexdigest()
+    return bool(limiter.limiter.hit(MAILS_PER_ADDRESS, scope, tenant().id, key))

@@ -7,6 +7,7 @@ import io
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -421,6 +422,29 @@ def test_the_customer_can_have_the_transcript_mailed(app: Flask) -> None:
         mail = session.scalars(select(OutboxMessage)).one()
         assert mail.to_address == "ada@example.com"
         assert "Ada Lovelace: Where is my invoice?" in mail.body
+
+
+def test_transcripts_and_files_have_limits_no_address_changes(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Anyone may type any address into a chat: its transcripts go to one address three times
+    an hour, from any number of chats and client addresses; and a chat takes 20 files."""
+    app = make_app(RATELIMIT_ENABLED="1")
+    for n in range(4):
+        client = app.test_client()
+        chat = Customer(client, email="Victim@Example.com" if n % 2 else "victim@example.com")
+        chat.say(f"Spam number {n}")
+        sent = chat.call("POST", "/transcript", environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+        assert sent.status_code == (202 if n < 3 else 429), n
+    assert "three times this hour" in json_of(sent)["error"]["message"]
+    ada = Customer(app.test_client(), email="ada@example.com")
+    for n in range(21):
+        env = {"REMOTE_ADDR": f"10.1.{n}.1"}  # past the per-address rate, as a botnet would
+        up = ada.call("POST", "/files", data={"file": (io.BytesIO(PNG), f"s{n}.png")},
+                      environ_base=env)  # fmt: skip
+        assert up.status_code == (201 if n < 20 else 400), n
+    assert json_of(up)["error"] == {"field": "file", "message": "A chat takes at most 20 files; "
+                                    "send more by opening a ticket, or as a link."}  # fmt: skip
 
 
 def _age(app: Flask, chat_id: int, days: int) -> None:
