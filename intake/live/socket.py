@@ -28,7 +28,7 @@ from intake.chat.announce import announce
 from intake.chat.messages import PAGE, message_position, messages_after, post_text
 from intake.chat.sessions import find_chat, mark_read, topic
 from intake.db import Database
-from intake.errors import IntakeError, InvalidInput
+from intake.errors import IntakeError, InvalidInput, NotFound
 from intake.events import Event, EventBus
 from intake.extensions import sock
 from intake.live.blueprint import bp
@@ -169,6 +169,8 @@ class ChatSocket:
                 message, new = post_text(session, chat, frame.get("text"), None,
                                          frame.get("client_id"))  # fmt: skip
                 message_id = message.id
+        except NotFound:
+            raise Refused("Not found.") from None  # erased meanwhile: nothing more to say
         except IntakeError as exc:
             self.send({"type": "error", "message": exc.message, "field": exc.field})
             return
@@ -179,10 +181,15 @@ class ChatSocket:
         """Record how far the customer has read."""
         try:
             up_to = message_position(up_to, "up_to")
-        except InvalidInput as exc:
-            raise Refused(exc.message) from None
+        except InvalidInput as exc:  # a mistake of this frame's: named, and the chat goes on
+            self.send({"type": "error", "message": exc.message, "field": exc.field})
+            return
         with self.db.write(self.tenant_id) as session:
-            news = mark_read(find_chat(session, self.chat_id, self.token), "customer", up_to)
+            try:
+                chat = find_chat(session, self.chat_id, self.token)
+            except NotFound:
+                raise Refused("Not found.") from None
+            news = mark_read(chat, "customer", up_to)
         if news:
             announce(self.bus, self.tenant_id, self.chat_id, "read", by="customer", up_to=up_to)
 

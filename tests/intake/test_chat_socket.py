@@ -24,6 +24,7 @@ from websockets.typing import Origin
 from intake.chat.announce import announce
 from intake.chat.messages import post_text
 from intake.chat.sessions import get_chat
+from intake.customers.privacy import erase_customer
 from intake.live import socket as chat_socket
 from intake.state import state
 from intake.web.held import PER_ADDRESS, HeldConnections, limit_held
@@ -214,8 +215,6 @@ def test_tokens_of_another_chat_tenant_or_a_closed_chat_are_refused(
         (b"\x00binary", "Send JSON text frames of at most 64 KB."),
         (json.dumps({"type": "message", "text": "x" * 70_000}), "at most 64 KB"),
         (json.dumps({"type": "dance"}), "type: use message, typing or read."),
-        (json.dumps({"type": "read", "up_to": "all"}), "up_to: use a message id."),
-        (json.dumps({"type": "read", "up_to": 2**70}), "up_to: use a message id."),
         ("[" * 5000 + "]" * 5000, "That frame is not JSON."),
     ],
 )
@@ -240,6 +239,10 @@ def test_a_bad_message_is_answered_and_the_connection_stays(app: Flask, server: 
         hello(ws, ada)
         ws.send(json.dumps({"type": "message", "text": "   "}))
         assert receive(ws) == {"type": "error", "message": "Write a message.", "field": "text"}
+        for wrong in ("all", 2**70):  # a read mark's mistake is named too, and the chat goes on
+            ws.send(json.dumps({"type": "read", "up_to": wrong}))
+            assert receive(ws) == {"type": "error", "message": "up_to: use a message id.",
+                                   "field": "up_to"}  # fmt: skip
         pasted = "log line\n" * 2500  # 22,500 characters, 25 KB of JSON: named, not cut off
         ws.send(json.dumps({"type": "message", "text": pasted, "client_id": "big1"}))
         assert receive(ws) == {"type": "error", "message": "Use at most 5,000 characters.",
@@ -465,3 +468,12 @@ def test_a_broken_handshake_is_the_clients_error_named_not_a_failure(
         error = json.loads(body)["error"]
         assert error["message"].startswith("This is no WebSocket handshake:"), error
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_socket_of_a_customer_erased_meanwhile_is_closed(app: Flask, server: str) -> None:
+    ada = Customer(app.test_client())
+    with open_socket(server) as ws:
+        hello(ws, ada)
+        erase_customer(state(app).db, state(app).files, "eur", "ada@example.com", None)
+        ws.send(json.dumps({"type": "message", "text": "Still there?", "client_id": "x1"}))
+        assert closed_with(ws) == ("Not found.", 1008)
