@@ -239,8 +239,8 @@ def test_a_bad_message_is_answered_and_the_connection_stays(app: Flask, server: 
         hello(ws, ada)
         ws.send(json.dumps({"type": "message", "text": "   "}))
         assert receive(ws) == {"type": "error", "message": "Write a message.", "field": "text"}
-        for wrong in ("all", 2**70):  # a read mark's mistake is named too, and the chat goes on
-            ws.send(json.dumps({"type": "read", "up_to": wrong}))
+        for mark in ("all", 2**70):  # a read mark's mistake is named too, and the chat goes on
+            ws.send(json.dumps({"type": "read", "up_to": mark}))
             assert receive(ws) == {"type": "error", "message": "up_to: use a message id.",
                                    "field": "up_to"}  # fmt: skip
         pasted = "log line\n" * 2500  # 22,500 characters, 25 KB of JSON: named, not cut off
