@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Response, request, send_file
+from werkzeug.exceptions import HTTPException
 
 from intake.errors import NotFound
 from intake.files import PREVIEW_TYPES, clean_name
@@ -55,8 +56,14 @@ def send_stored(tenant_id: str, item: StoredFile, inline: bool) -> Response:
         raise NotFound()
     shown = inline and item.content_type in PREVIEW_TYPES
     response = send_file(handle, mimetype=item.content_type, as_attachment=not shown,
-                         download_name=item.name, max_age=0)  # fmt: skip
+                         download_name=item.name, max_age=0, conditional=False)  # fmt: skip
     response.content_length = item.size
+    # A stored file's length is known, so a part of it can be asked for (a resumed download).
+    try:
+        response.make_conditional(request, accept_ranges=True, complete_length=item.size)
+    except HTTPException:  # a range past the end (416): the file is not sent, so close it
+        response.close()
+        raise
     # img-src: a browser showing the image alone draws it under this policy (Firefox does).
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

@@ -140,6 +140,26 @@ def test_ids_beyond_any_row_answer_404_or_400_never_500(app: Flask, client: Flas
         assert api.status_code == 400 and error_of(api)["field"] == "assignee"
 
 
+def test_a_file_is_sent_whole_or_in_the_part_asked_for(client: FlaskClient) -> None:
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    data = {"file": (io.BytesIO(PNG), "shot.png")}
+    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=data,
+                       content_type="multipart/form-data")  # fmt: skip
+    url = (
+        f"/api/v1/eur/tickets/{ref}/attachments/{sent.get_json()['reply']['attachments'][0]['id']}"
+    )
+    with client.get(url, headers=auth) as whole:
+        assert whole.status_code == 200 and whole.data == PNG
+        assert whole.headers["Accept-Ranges"] == "bytes"
+    with client.get(url, headers={**auth, "Range": "bytes=4-11"}) as part:  # a resumed download
+        assert part.status_code == 206 and part.data == PNG[4:12]
+        assert part.headers["Content-Range"] == f"bytes 4-11/{len(PNG)}"
+        assert part.headers["Cache-Control"] == "private, no-store"
+    with client.get(url, headers={**auth, "Range": f"bytes={len(PNG) + 5}-"}) as past:
+        assert past.status_code == 416
+
+
 def test_an_upload_refuses_fields_it_does_not_take(client: FlaskClient) -> None:
     created = api_ticket(client)
     ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
