@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request, send_from_directory
@@ -39,6 +40,23 @@ def favicon() -> Any:
     return redirect(icon, 302)
 
 
+@bp.route("/robots.txt", methods=["GET"])
+def robots() -> Any:
+    """The host's robots.txt, which crawlers read at the root only (each site's own is under
+    its base path): the sitemaps of the tenants on this host, the service's pages kept out."""
+    if not _config().serve_site:
+        raise HttpNotFound()
+    host = request.host.split(":", 1)[0].lower()
+    here = [t for t in state().site.tenants if urlsplit(t.base_url).hostname == host]
+    tenants = here or [tenant_for_host(request.host)]
+    lines = ["User-agent: *", "Disallow: /desk/", "Disallow: /api/", "Disallow: /chat/",
+             *(f"Disallow: {t.base_path}tickets/" for t in tenants),
+             *(f"Sitemap: {t.absolute(t.base_path + 'sitemap.xml')}" for t in tenants)]  # fmt: skip
+    response = Response("\n".join(lines) + "\n", mimetype="text/plain")
+    response.headers["Cache-Control"] = f"public, max-age={SITE_MAX_AGE}"
+    return response
+
+
 @bp.route("/", methods=["GET"])
 def home() -> Any:
     """Send the bare address to the host's (or the default) tenant's help center."""
@@ -61,6 +79,8 @@ def file(path: str) -> Any:
     target = Path(joined)
     path = target.relative_to(config.site_dir).as_posix()
     if target.is_dir():
+        if not (target / "index.html").is_file():  # a folder with no page (articles/)
+            return _site_404(config.site_dir, path)
         if not request.path.endswith("/"):
             return redirect(request.path + "/", 301)
         path = path.rstrip("/") + "/index.html"

@@ -283,8 +283,33 @@ def test_theme_files_are_kept_a_year_by_name_and_answers_compressed(
     assert first.startswith(b"retry: ")
 
 
+def test_a_folder_without_a_page_is_a_404_not_a_redirect_to_one(client: FlaskClient) -> None:
+    for path in ("/eur/articles", "/eur/articles/"):
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert "Location" not in answer.headers
+    assert client.get("/eur/faq").headers["Location"] == "/eur/faq/"  # a folder with its page
+
+
 def test_the_hosts_icon_is_its_tenants_favicon(client: FlaskClient) -> None:
     answer = client.get("/favicon.ico")
     assert answer.status_code == 302
     assert answer.headers["Location"] == "/eur/images/brand/favicon.svg"
     assert client.get(answer.headers["Location"]).status_code == 200
+
+
+def test_the_hosts_robots_txt_names_its_tenants_sitemaps_and_keeps_the_service_out(
+    client: FlaskClient,
+) -> None:
+    """Crawlers read /robots.txt at the root only; each site's own is under its base path."""
+    answer = client.get("/robots.txt", base_url="https://support.kestrel.example")
+    assert answer.status_code == 200 and answer.mimetype == "text/plain"
+    lines = answer.get_data(as_text=True).splitlines()
+    assert lines[0] == "User-agent: *"
+    assert {"Disallow: /desk/", "Disallow: /api/", "Disallow: /km/tickets/"} <= set(lines)
+    assert "Sitemap: https://support.kestrel.example/km/sitemap.xml" in lines
+    assert not any("/eur/" in line for line in lines)  # another host's tenant
+    sitemap = client.get("/km/sitemap.xml")
+    assert sitemap.status_code == 200  # what it names is there
+    elsewhere = client.get("/robots.txt").get_data(as_text=True)  # a host of no tenant's
+    assert "Sitemap: https://help.nimbus.example/eur/sitemap.xml" in elsewhere
