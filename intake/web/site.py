@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, request, send_from_directory
 from werkzeug.exceptions import MethodNotAllowed
