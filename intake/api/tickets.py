@@ -25,6 +25,7 @@ from intake.api.schemas import (
 from intake.errors import InvalidInput, Unauthorized
 from intake.files import check_files, saved
 from intake.state import state
+from intake.tickets import rules
 from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import add_reply, customer_files, resolve
@@ -122,7 +123,7 @@ def upload(reference: str) -> tuple[Response, int]:
         raise InvalidInput("Send at least one file in the multipart field 'file'.", "file")
     # The note follows the rules of any reply (no control characters, at most REPLY_MAX).
     note = request.form.get("body", "").strip()
-    note = parse(ReplyCreate, {"body": note}).body if note else "(files attached)"
+    note = parse(ReplyCreate, {"body": note}).body if note else rules.FILES_ONLY
     already = len(customer_files(customer_ticket(tenant_session(), reference, token)))
     files = check_files(
         uploads, config.max_attachments, config.max_attachment_bytes, already, "file"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
+    Field,
     HiddenField,
     MultipleFileField,
     RadioField,
@@ -19,6 +20,7 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
+    ValidationError,
 )
 
 from intake.models import TicketCategory, TicketPriority
@@ -124,12 +126,16 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
         "Your reply",
         filters=[strip],
         validators=[
-            DataRequired("Write a reply."),
             Length(max=rules.REPLY_MAX, message=f"Use at most {rules.REPLY_MAX:,} characters."),
             Clean(multiline=True),
         ],
     )
     attachments = MultipleFileField("Add files (optional)")
+
+    def validate_body(self, field: Field) -> None:
+        """A reply may be files alone, as the API's is; not nothing at all."""
+        if not field.data and not any(f.filename for f in self.attachments.data or []):
+            raise ValidationError("Write a reply, or add a file.")
 
 
 class ResolveForm(FlaskForm):  # type: ignore[misc]

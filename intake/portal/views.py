@@ -184,14 +184,15 @@ def reply(reference: str, token: str) -> Any:
             already = 0 if follow_up else len(customer_files(current))
             files = check_files(uploads, config.max_attachments, config.max_attachment_bytes,
                                 already)  # fmt: skip
+            body = form.body.data or rules.FILES_ONLY
             if follow_up:
-                return _follow_up(current, form.body.data or "", files)
+                return _follow_up(current, body, files)
             with (
                 saved(state().files, tenant().id, files) as stored,
                 state().db.write(tenant().id) as session,
             ):
                 ticket = customer_ticket(session, reference, token)
-                response_id = add_reply(session, ticket, form.body.data or "", stored).id
+                response_id = add_reply(session, ticket, body, stored).id
             ticket_changed(state().events, tenant().id, ticket.id, "replied", customer_sees=True)
         except InvalidInput as exc:
             target = form.attachments if exc.field == "attachments" else form.body

@@ -14,6 +14,7 @@ SUBJECT_MAX = 200
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 10_000
 REPLY_MAX = 10_000
+FILES_ONLY = "(files attached)"  # the text of a reply that only sends files
 COMMENT_MAX = 2_000
 VISIT_ID_MAX = 40
 ID_MAX = 2**31 - 1  # row ids: a larger number names no row (and overflows the database)

@@ -91,9 +91,18 @@ def test_a_reply_of_only_spaces_is_refused(client: FlaskClient, app: Flask) -> N
     fields = form_fields(client.get(link).get_data(as_text=True))
     sent = client.post(f"{link}/replies", data={"csrf_token": fields["csrf_token"], "body": "   "})
     assert sent.status_code == 400
-    assert "Write a reply." in field_error(sent.get_data(as_text=True), "body")
+    assert "Write a reply, or add a file." in field_error(sent.get_data(as_text=True), "body")
     with state(app).db.all_tenants(write=True) as session:
         assert session.scalar(select(func.count(TicketResponse.id))) == 0
+    # Files alone are a reply, as through the API.
+    files = {"csrf_token": fields["csrf_token"], "body": "",
+             "attachments": [(io.BytesIO(PNG), "screen.png")]}  # fmt: skip
+    only = client.post(f"{link}/replies", data=files, content_type="multipart/form-data")
+    assert only.status_code == 303
+    with state(app).db.all_tenants(write=True) as session:
+        reply = session.scalars(select(TicketResponse)).one()
+        attached = session.scalars(select(TicketAttachment.response_id)).all()
+        assert reply.body == "(files attached)" and attached == [reply.id]
 
 
 def test_a_bad_attachment_keeps_everything_else_unsaved(
