@@ -20,6 +20,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Locator,
     Page,
     WebSocketRoute,
     expect,
@@ -128,11 +129,24 @@ class Drop:
         self.open.clear()
 
 
-def test_a_customer_and_an_agent_chat_and_the_chat_becomes_a_ticket(
-    browser: Browser, chat: Chat
-) -> None:
-    app = chat.service.app
-    make_agent(app, "sam@example.com", "Sam Agent")
+@dataclass
+class Started:
+    """An agent in the desk and a customer on the site, in one chat over a socket that can be
+    cut; the customer's console errors are collected."""
+
+    agent_context: BrowserContext
+    agent: Page
+    customer_context: BrowserContext
+    customer: Page
+    panel: Locator
+    conversation: Locator
+    drop: Drop
+    errors: list[str]
+
+
+def start_chat(browser: Browser, chat: Chat, first: str) -> Started:
+    """Sign Sam in to the desk, open the widget as Ada, send `first`; the agent opens it."""
+    make_agent(chat.service.app, "sam@example.com", "Sam Agent")
     agent_context, agent = _tab(browser)
     sign_in(agent, chat.service.url, "sam@example.com")
     agent.goto(f"{chat.service.url}/desk/eur/chats")
@@ -153,13 +167,25 @@ def test_a_customer_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     panel.get_by_label("Your email").fill("ada@example.com")
     panel.get_by_role("button", name="Start chat").click()
     conversation = panel.get_by_role("log", name="Conversation")
-    panel.get_by_label("Your message").fill("Hello, my invoice export is stuck.")
+    panel.get_by_label("Your message").fill(first)
     panel.get_by_role("button", name="Send").click()
-    expect(conversation).to_contain_text("Hello, my invoice export is stuck.")
+    expect(conversation).to_contain_text(first)
 
-    # The inbox refreshes by itself; the agent opens the chat and sees the customer typing.
+    # The inbox refreshes by itself; the agent opens the chat.
     agent.get_by_role("link", name="Ada Lovelace").click()
-    expect(agent.get_by_role("log", name="Conversation")).to_contain_text("invoice export")
+    expect(agent.get_by_role("log", name="Conversation")).to_contain_text(first)
+    return Started(agent_context, agent, customer_context, customer, panel, conversation, drop,
+                   errors)  # fmt: skip
+
+
+def test_a_customer_and_an_agent_chat_and_the_chat_becomes_a_ticket(
+    browser: Browser, chat: Chat
+) -> None:
+    started = start_chat(browser, chat, "Hello, my invoice export is stuck.")
+    agent, customer, panel = started.agent, started.customer, started.panel
+    conversation, drop, errors = started.conversation, started.drop, started.errors
+    agent_context, customer_context = started.agent_context, started.customer_context
+    # The agent sees the customer typing.
     expect(agent.locator("body")).to_have_attribute("data-live", "on")  # hears events now
     panel.get_by_label("Your message").press_sequentially("One more thing")
     expect(agent.locator("#chat-status")).to_have_text("The customer is typing…")
@@ -244,27 +270,9 @@ def test_with_nobody_online_a_message_becomes_a_ticket(browser: Browser, chat: C
 def test_a_customer_away_when_the_chat_ends_still_sees_its_last_answers(
     browser: Browser, chat: Chat
 ) -> None:
-    make_agent(chat.service.app, "sam@example.com", "Sam Agent")
-    agent_context, agent = _tab(browser)
-    sign_in(agent, chat.service.url, "sam@example.com")
-    agent.goto(f"{chat.service.url}/desk/eur/chats")
-    until_online(chat.service.url, "eur")
-    customer_context, customer = _tab(browser)
-    errors = errors_of(customer)
-    drop = Drop()
-    customer.route_web_socket("**/chat/eur/socket", drop)
-    customer.goto(f"{chat.site}/eur/")
-    customer.get_by_role("button", name="Chat with us").click()
-    panel = customer.get_by_role("dialog", name="Chat with support")
-    panel.get_by_label("Your name").fill("Ada Lovelace")
-    panel.get_by_label("Your email").fill("ada@example.com")
-    panel.get_by_role("button", name="Start chat").click()
-    conversation = panel.get_by_role("log", name="Conversation")
-    panel.get_by_label("Your message").fill("Is my export fixed?")
-    panel.get_by_role("button", name="Send").click()
-    expect(conversation).to_contain_text("Is my export fixed?")
-    agent.get_by_role("link", name="Ada Lovelace").click()
-    expect(agent.get_by_role("log", name="Conversation")).to_contain_text("export fixed")
+    started = start_chat(browser, chat, "Is my export fixed?")
+    agent, panel, conversation = started.agent, started.panel, started.conversation
+    drop, errors = started.drop, started.errors
 
     drop.cut()  # away: the widget keeps reconnecting, and is refused
     agent.get_by_label("Your message").fill("Yes: it was fixed this morning.")
@@ -280,5 +288,5 @@ def test_a_customer_away_when_the_chat_ends_still_sees_its_last_answers(
     expect(conversation).to_contain_text("Yes: it was fixed this morning.")
     expect(conversation).to_contain_text("Sam Agent ended the chat.")
     assert errors[cut:] == [], "\n".join(errors)
-    customer_context.close()
-    agent_context.close()
+    started.customer_context.close()
+    started.agent_context.close()
