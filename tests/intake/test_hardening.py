@@ -140,15 +140,20 @@ def test_ids_beyond_any_row_answer_404_or_400_never_500(app: Flask, client: Flas
         assert api.status_code == 400 and error_of(api)["field"] == "assignee"
 
 
-def test_a_file_is_sent_whole_or_in_the_part_asked_for(client: FlaskClient) -> None:
+def uploaded(client: FlaskClient) -> tuple[str, dict[str, str], int]:
+    """Open a ticket by the API and attach a PNG; return the ticket's files URL, the token's
+    header and the file's id."""
     created = api_ticket(client)
     ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
-    data = {"file": (io.BytesIO(PNG), "shot.png")}
-    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=data,
+    files = f"/api/v1/eur/tickets/{ref}/attachments"
+    sent = client.post(files, headers=auth, data={"file": (io.BytesIO(PNG), "shot.png")},
                        content_type="multipart/form-data")  # fmt: skip
-    url = (
-        f"/api/v1/eur/tickets/{ref}/attachments/{sent.get_json()['reply']['attachments'][0]['id']}"
-    )
+    return files, auth, sent.get_json()["reply"]["attachments"][0]["id"]
+
+
+def test_a_file_is_sent_whole_or_in_the_part_asked_for(client: FlaskClient) -> None:
+    files, auth, file_id = uploaded(client)
+    url = f"{files}/{file_id}"
     with client.get(url, headers=auth) as whole:
         assert whole.status_code == 200 and whole.data == PNG
         assert whole.headers["Accept-Ranges"] == "bytes"
@@ -175,13 +180,8 @@ def test_an_upload_refuses_fields_it_does_not_take(client: FlaskClient) -> None:
 
 
 def test_an_id_in_a_path_is_plain_digits_only(client: FlaskClient) -> None:
-    created = api_ticket(client)
-    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
-    files = {"file": (io.BytesIO(PNG), "shot.png")}
-    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=files,
-                       content_type="multipart/form-data")  # fmt: skip
-    file_id = sent.get_json()["reply"]["attachments"][0]["id"]
-    url = f"/api/v1/eur/tickets/{ref}/attachments/"
+    files, auth, file_id = uploaded(client)
+    url = f"{files}/"
     with client.get(f"{url}{file_id}", headers=auth) as got:
         assert got.status_code == 200
     full_width = "".join(chr(ord(d) + 0xFEE0) for d in str(file_id))  # １ for 1
