@@ -81,7 +81,10 @@ def agent(agent_id: int) -> Any:
     """Change an agent's name, email, role, activity or password."""
     person = get_agent(tenant_session(), agent_id)
     if request.method == "GET":
-        form = AgentForm(obj=person, role=person.role.value, seen=seen_values(_account(person)))
+        # As data, not obj: WTForms takes obj's attributes first, and a role given as the
+        # enum matches no option, so the browser sent the first ("agent") and demoted admins.
+        shown = _account(person)
+        form = AgentForm(data={**shown, "seen": seen_values(shown)})
     else:
         form = AgentForm()
     status = 200

@@ -87,6 +87,20 @@ def test_a_stale_account_page_does_not_bring_a_deactivated_agent_back(app: Flask
         assert (cat.name, cat.active) == ("Cat A", False)  # nothing of the clashing save
 
 
+def test_an_admins_page_saved_as_it_stands_keeps_the_admin_an_admin(app: Flask) -> None:
+    boss = signed_in(app, "boss@example.com", AgentRole.admin)
+    deputy = signed_in(app, "deputy@example.com", AgentRole.admin)
+    for who in ("deputy@example.com", "boss@example.com"):  # another admin, and oneself
+        url = f"/desk/eur/admin/agents/{agent_id(app, who)}"
+        page = _page(boss, url)
+        assert form_data(page, "")["role"] == "admin"  # the option the page shows selected
+        assert send(boss, page, url, name="Renamed").status_code == 303
+        with state(app).db.read("eur") as session:
+            kept = get_agent(session, agent_id(app, who))
+            assert (kept.name, kept.role) == ("Renamed", AgentRole.admin), who
+    assert deputy.get("/desk/eur/admin/agents").status_code == 200  # still an admin
+
+
 def test_the_stored_mailbox_password_is_sent_only_where_it_was_given_for(app: Flask) -> None:
     admin = signed_in(app, "boss@example.com", AgentRole.admin)
     fields = {"mail_address": "support@eur.example.com", "mail_host": "imap.eur.example.com",
