@@ -104,7 +104,7 @@ def agent(agent_id: int) -> Any:
         else:
             if not clashes:
                 return redirect(url_for("desk_admin.agents"), 303)
-            show_clashes(form, clashes, now)
+            show_clashes(form, clashes, now, changed)
             status = 409
     elif request.method == "POST":
         status = 400
@@ -244,7 +244,7 @@ def settings() -> Any:
                     change_settings(settings, changed)
             if not clashes:
                 return redirect(url_for("desk_admin.settings"), 303)
-            show_clashes(form, clashes, now)
+            show_clashes(form, clashes, now, changed)
             status = 409
     return render_template(
         "desk/admin_settings.html",

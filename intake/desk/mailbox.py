@@ -67,7 +67,7 @@ def mailbox() -> Any:
         getattr(form, exc.field or "mail_host", form.mail_host).errors = [exc.message]
         return _page(form, 400)
     if clashes:
-        show_clashes(form, clashes, now)
+        show_clashes(form, clashes, now, changed)
         return _page(form, 409)
     return redirect(url_for("desk_admin.mailbox"), 303)
 

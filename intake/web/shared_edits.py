@@ -54,9 +54,17 @@ def merge_edits(
     return changed, clashes
 
 
-def show_clashes(form: Any, clashes: list[str], current: Mapping[str, Any]) -> None:
-    """Put each clash on its field, and make the page's seen values the current ones, so that
-    saving again writes what this admin chose."""
+def show_clashes(
+    form: Any, clashes: list[str], current: Mapping[str, Any], changed: Mapping[str, Any]
+) -> None:
+    """Show the page again as it now stands, with this admin's changes: each field they did
+    not change holds its value now (another admin's, maybe), each clash says what it is now,
+    and the page's seen values are the current ones. Saving again then writes this admin's
+    changes and nothing else."""
+    for key, value in current.items():
+        if key not in changed and key in form:
+            form[key].data = value
+            form[key].raw_data = []  # a number field shows what was sent before its data
     for key in clashes:
         field: Field = form[key]
         now = _plain(current.get(key))

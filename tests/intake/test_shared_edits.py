@@ -47,7 +47,10 @@ def test_a_stale_settings_page_saves_only_what_its_admin_changed(app: Flask) -> 
     assert (saved["time_zone"], saved["breach_warning_minutes"]) == ("Europe/Paris", 30)
     # Both change one field, differently: the second is told, with the value it has now.
     page_one, page_two = _page(one, SETTINGS), _page(two, SETTINGS)
-    assert send(one, page_one, SETTINGS, time_zone="Asia/Tokyo").status_code == 303
+    assert (
+        send(one, page_one, SETTINGS, time_zone="Asia/Tokyo", auto_close_days="9").status_code
+        == 303
+    )
     clash = send(two, page_two, SETTINGS, time_zone="America/Lima")
     assert clash.status_code == 409
     said = html.unescape(clash.get_data(as_text=True))
@@ -55,6 +58,7 @@ def test_a_stale_settings_page_saves_only_what_its_admin_changed(app: Flask) -> 
     assert _settings(app)["time_zone"] == "Asia/Tokyo"
     again = send(two, clash.get_data(as_text=True), SETTINGS)  # the page as it came back
     assert again.status_code == 303 and _settings(app)["time_zone"] == "America/Lima"
+    assert _settings(app)["auto_close_days"] == 9  # the other admin's change, not undone
 
 
 def test_a_long_wrong_holiday_is_named_shortly(app: Flask) -> None:
@@ -77,14 +81,23 @@ def test_a_stale_account_page_does_not_bring_a_deactivated_agent_back(app: Flask
     with state(app).db.read("eur") as session:
         cat = get_agent(session, agent_id(app, "cat@example.com"))
         assert (cat.name, cat.active) == ("Cat (support)", False)
+    # Active again; then one admin deactivates and renames while the other renames: a clash,
+    # and saving the page as it came back must not bring the agent back.
+    assert send(one, _page(one, url), url, active="y").status_code == 303
     page_one, page_two = _page(one, url), _page(two, url)
-    assert send(one, page_one, url, name="Cat A").status_code == 303
-    clash = send(two, page_two, url, name="Cat B", active="y")
+    assert send(one, page_one, url, name="Cat A", active=None).status_code == 303
+    clash = send(two, page_two, url, name="Cat B")
     assert clash.status_code == 409
     assert "changed this to “Cat A”" in html.unescape(clash.get_data(as_text=True))
     with state(app).db.read("eur") as session:
         cat = get_agent(session, agent_id(app, "cat@example.com"))
-        assert (cat.name, cat.active) == ("Cat A", False)  # nothing of the clashing save
+        assert cat.name == "Cat A"  # nothing of the clashing save
+    # Saving the page as it came back writes this admin's change only: no re-activation.
+    again = send(two, clash.get_data(as_text=True), url)
+    assert again.status_code == 303
+    with state(app).db.read("eur") as session:
+        cat = get_agent(session, agent_id(app, "cat@example.com"))
+        assert (cat.name, cat.active) == ("Cat B", False)
 
 
 def test_an_admins_page_saved_as_it_stands_keeps_the_admin_an_admin(app: Flask) -> None:
