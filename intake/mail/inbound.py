@@ -176,7 +176,7 @@ def _ticket_of(session: TenantSession, secret: str, tenant_id: str, mail: Receiv
     for an erased customer's ticket, so the mail starts anew, as theirs to export or erase."""
     wanted: int | None = None
     named = [read_reply_address(secret, address) for address in mail.recipients]
-    named += [read_root_message_id(message_id) for message_id in mail.answers]
+    named += [read_root_message_id(secret, message_id) for message_id in mail.answers]
     for found in named:  # our reply address first, then the thread's Message-IDs
         if found is not None and found[0] == tenant_id:
             wanted = found[1]

@@ -203,11 +203,11 @@ def test_a_public_reply_reaches_the_customer_in_one_threaded_mail(
     mail = mails[0]
     assert mail.to_address == "ada@example.com"
     assert mail.subject == f"[{ref}] Re: Cannot export my invoices"
-    root = f"<ticket-eur-{number}@desk.test>"
     headers = mail.headers or {}
-    assert headers["In-Reply-To"] == headers["References"] == root
     reply_to = re.fullmatch(r"support\+(.+)@desk\.test", headers["Reply-To"])
     assert reply_to and read_reply_token(SECRET, reply_to.group(1)) == ("eur", number)
+    root = f"<ticket-{reply_to.group(1)}@desk.test>"  # signed as the reply address is
+    assert headers["In-Reply-To"] == headers["References"] == root
     assert read_reply_token("another-secret", reply_to.group(1)) is None
     link = re.search(rf"http://desk\.test(/eur/tickets/{ref}/[A-Za-z0-9_-]+)\n", mail.body)
     assert link and link.group(1) != created["url"].removeprefix("http://desk.test")

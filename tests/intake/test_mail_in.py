@@ -101,6 +101,15 @@ def test_a_reply_without_our_address_is_found_by_its_thread(
     assert _thread(app, ref)[-1][2] == "It works, thank you!"
     forged = mail(ADA, "support+eur-1.forged@desk.test", "Re: x", "Which ticket?")
     assert deliver(app, forged).outcome == "ticket"  # a forged token names no ticket
+    # Nor does a thread's Message-ID made up from a ticket's row id (or with a made-up
+    # signature), whoever it claims to be from: it opens a ticket of its own.
+    with state(app).db.read("eur") as session:
+        number = ticket_by_reference(session, ref).id
+    for made_up in (f"<ticket-eur-{number}@desk.test>", f"<ticket-eur-{number}.AAAA@x.example>"):
+        spoof = mail(ADA, "support@desk.test", "Re: invoices", "Send my invoices elsewhere.",
+                     In_Reply_To=made_up, References=made_up)  # fmt: skip
+        assert deliver(app, spoof).outcome == "ticket", made_up
+    assert "Send my invoices elsewhere." not in [text for *_, text in _thread(app, ref)]
 
 
 def test_a_second_delivery_is_stored_once(app: Flask, client: FlaskClient) -> None:
