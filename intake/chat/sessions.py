@@ -68,10 +68,13 @@ def get_chat(session: TenantSession, chat_id: int, lock: bool = False) -> ChatSe
     return chat
 
 
-def check_holder(session: TenantSession, chat: ChatSession, shown: str | None) -> None:
+def check_holder(
+    session: TenantSession, chat: ChatSession, shown: str | None, agent: Agent
+) -> None:
     """Refuse an agent's join or hand-over made from a page that showed another agent holding
-    the chat (or nobody): someone joined meanwhile. None (a script's request): no check."""
-    if shown is None or shown == str(chat.agent_id or ""):
+    the chat (or nobody): someone joined meanwhile. None (a script's request): no check; the
+    agent holding it now (who joined by sending, say) is never stale about themselves."""
+    if shown is None or shown == str(chat.agent_id or "") or chat.agent_id == agent.id:
         return
     holder = session.get(Agent, chat.agent_id) if chat.agent_id else None
     who = f"{holder.name} has" if holder else "Nobody has"

@@ -147,7 +147,7 @@ def chat_send(chat_id: int) -> Any:
     agent = auth.agent()
     try:
         with state().db.write(tenant().id) as session:
-            found = get_chat(session, chat_id)
+            found = get_chat(session, chat_id, lock=True)  # one implicit join at a time
             if found.status != ChatStatus.active:
                 raise Conflict("This chat has ended.", "text")
             joined = found.agent_id is None
@@ -172,9 +172,9 @@ def chat_join(chat_id: int) -> Any:
     """Take the chat."""
     if EmptyForm().validate_on_submit():
         with state().db.write(tenant().id) as session:
-            chat = get_chat(session, chat_id, lock=True)
-            check_holder(session, chat, request.form.get("holder"))
-            join(session, chat, session.merge(auth.agent()))
+            chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
+            check_holder(session, chat, request.form.get("holder"), me)
+            join(session, chat, me)
         _announce(chat_id, "session")
         _announce(chat_id, "message")
         _inbox_changed(chat_id)
@@ -191,9 +191,9 @@ def chat_hand_over(chat_id: int) -> Any:
         if not is_row_id(chosen):  # "٢" or "²" is no agent's id
             raise InvalidInput("Choose an active agent of this team.", "agent")
         with state().db.write(tenant().id) as session:
-            chat = get_chat(session, chat_id, lock=True)
-            check_holder(session, chat, request.form.get("holder"))
-            hand_over(session, chat, session.merge(auth.agent()), int(chosen))
+            chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
+            check_holder(session, chat, request.form.get("holder"), me)
+            hand_over(session, chat, me, int(chosen))
         _announce(chat_id, "session")
         _announce(chat_id, "message")
         _inbox_changed(chat_id)

@@ -307,6 +307,21 @@ def test_an_agent_acting_on_a_page_older_than_anothers_join_is_told(app: Flask) 
     stale = post_from(sam, sams, f"{page}/handover", agent=str(agent_id(app, "kim@example.com")))
     assert stale.status_code == 409 and "Kim has this chat now" in stale.get_data(as_text=True)
     assert [m["text"] for m in ada.messages()][-1] == "Kim joined the chat."
+    # The inbox's Join says whom it saw too.
+    bob = Customer(app.test_client(), name="Bob", email="bob@example.com")
+    inbox = sam.get(CHATS).get_data(as_text=True)
+    assert post_from(kim, kim.get(CHATS).get_data(as_text=True),
+                     f"{CHATS}/{bob.id}/join").status_code == 303  # fmt: skip
+    late = post_from(sam, inbox, f"{CHATS}/{bob.id}/join")
+    assert late.status_code == 409 and "Kim has this chat now" in late.get_data(as_text=True)
+    # Who joined by sending (the page still shows nobody) may hand the chat over from it.
+    cy = Customer(app.test_client(), name="Cy", email="cy@example.com")
+    page = f"{CHATS}/{cy.id}"
+    shown = sam.get(page).get_data(as_text=True)
+    desk_send(sam, cy.id, "Hello Cy, I'm Sam.")
+    passed = post_from(sam, shown, f"{page}/handover", agent=str(agent_id(app, "kim@example.com")))
+    assert passed.status_code == 303
+    assert [m["text"] for m in cy.messages()][-1] == "Sam handed the chat over to Kim."
 
 
 def test_an_agent_turns_a_chat_into_a_ticket_with_its_transcript(app: Flask) -> None:
