@@ -26,7 +26,7 @@ from intake.db import Database, TenantSession
 from intake.db.addresses import same_address
 from intake.db.batches import per_statement
 from intake.errors import ConfigError
-from intake.files import FileStore
+from intake.files import FileStore, plain_name
 from intake.mail.imap import Mailbox, forget_sender
 from intake.mail.inbound import is_foreign_mail
 from intake.mail.mailbox import erase_from_mailbox
@@ -162,7 +162,7 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
                 "type": a.content_type,
                 "size": a.size,
                 "sha256": a.sha256,
-                "in_export_as": f"files/{ticket.reference}/{a.id}-{a.original_name}",
+                "in_export_as": _ticket_file_path(ticket, a),
             }
             for a in ticket.attachments
         ],
@@ -182,8 +182,15 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
     }
 
 
+# A file's name in the zip ends as its type does (a name kept from before that rule, such as
+# invoice.html for a PNG, would run when the zip's files are opened).
+def _ticket_file_path(ticket: SupportTicket, item: TicketAttachment) -> str:
+    return f"files/{ticket.reference}/{item.id}-{plain_name(item.original_name, item.content_type)}"
+
+
 def _chat_file_path(chat: ChatSession, message: ChatMessage) -> str:
-    return f"files/chat-{chat.id}/{message.id}-{message.file_name}"
+    name = plain_name(message.file_name or "file", message.content_type or "text/plain")
+    return f"files/chat-{chat.id}/{message.id}-{name}"
 
 
 def _chat_file(chat: ChatSession, message: ChatMessage) -> dict[str, Any] | None:
@@ -282,8 +289,7 @@ def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
     data = export(session, email)
     files: list[tuple[str, str]] = []  # (stored name, path in the zip)
     for ticket in _tickets(session, email):
-        files += [(a.stored_name, f"files/{ticket.reference}/{a.id}-{a.original_name}")
-                  for a in ticket.attachments]  # fmt: skip
+        files += [(a.stored_name, _ticket_file_path(ticket, a)) for a in ticket.attachments]
     for chat in _chats(session, email):
         files += [
             (m.stored_name or "", _chat_file_path(chat, m)) for m in _chat_files(session, chat)

@@ -9,6 +9,7 @@ from intake.files.checks import (
     CheckedFile,
     check_files,
     clean_name,
+    plain_name,
     size_text,
     sniff,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "SavedFile",
     "check_files",
     "clean_name",
+    "plain_name",
     "saved",
     "size_text",
     "sniff",

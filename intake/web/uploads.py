@@ -8,7 +8,7 @@ from flask import Response, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from intake.errors import NotFound
-from intake.files import PREVIEW_TYPES, clean_name
+from intake.files import PREVIEW_TYPES, clean_name, plain_name
 from intake.models import ChatMessage, SupportTicket, TicketAttachment
 from intake.state import state
 from intake.tickets.replies import customer_files
@@ -55,8 +55,10 @@ def send_stored(tenant_id: str, item: StoredFile, inline: bool) -> Response:
     if handle is None:
         raise NotFound()
     shown = inline and item.content_type in PREVIEW_TYPES
+    # The name ends as the type does, for files kept before that rule too (invoice.html).
+    name = plain_name(item.name, item.content_type)
     response = send_file(handle, mimetype=item.content_type, as_attachment=not shown,
-                         download_name=item.name, max_age=0, conditional=False)  # fmt: skip
+                         download_name=name, max_age=0, conditional=False)  # fmt: skip
     response.content_length = item.size
     # A stored file's length is known, so a part of it can be asked for (a resumed download).
     try:
