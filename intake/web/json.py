@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from intake.errors import InvalidInput
 
@@ -49,8 +50,18 @@ def request_json() -> Any:
     """Return the request's JSON body, or raise InvalidInput saying what is wrong with it."""
     if not request.is_json:
         raise InvalidInput("Send the body as JSON, with Content-Type: application/json.")
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and request.environ.get(
+            "wsgi.input_terminated"):  # fmt: skip
+        # A body without a length (chunked) is cut at the limit by Werkzeug's stream, without
+        # a word: the server's own stream, read one byte past the limit, tells.
+        data = request.environ["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            raise RequestEntityTooLarge()
+    else:
+        data = request.get_data()
     try:
-        return current_app.json.loads(request.get_data())
+        return current_app.json.loads(data)
     except DuplicateKey as exc:
         field = exc.key[:40]
         raise InvalidInput(f"{field}: given twice; send each field once.", field) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import http.client
 import io
 import json
 import logging
@@ -17,9 +18,10 @@ from flask.testing import FlaskClient
 from intake.customers.privacy import export_zip
 from intake.models import TicketAttachment
 from intake.state import state
-from tests.intake.conftest import PNG, api_ticket
+from tests.intake.conftest import PNG, api_ticket, ticket_form
 from tests.intake.desk import signed_in
 from tests.intake.test_desk_api import make_agent
+from tests.live_server import serving
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 
@@ -338,3 +340,26 @@ def test_the_hosts_robots_txt_names_its_tenants_sitemaps_and_keeps_the_service_o
     assert sitemap.status_code == 200  # what it names is there
     elsewhere = client.get("/robots.txt").get_data(as_text=True)  # a host of no tenant's
     assert "Sitemap: https://help.nimbus.example/eur/sitemap.xml" in elsewhere
+
+
+def test_a_chunked_body_is_held_to_the_limit_a_sized_one_is(app: Flask) -> None:
+    """A body sent in chunks has no length to refuse up front: past the limit it is a 413
+    too, never read cut short (a ticket made of its first 128 KB)."""
+
+    def post(body: bytes) -> tuple[int, bytes]:
+        with serving(app) as url:
+            host, port = url.removeprefix("http://").split(":")
+            conn = http.client.HTTPConnection(host, int(port), timeout=10)
+            parts = (body[i : i + 65536] for i in range(0, len(body), 65536))
+            conn.request("POST", "/api/v1/eur/tickets", body=parts, encode_chunked=True,
+                         headers={"Content-Type": "application/json",
+                                  "Transfer-Encoding": "chunked"})  # fmt: skip
+            answer = conn.getresponse()
+            status, data = answer.status, answer.read()
+            conn.close()
+        return status, data
+
+    ticket = json.dumps(ticket_form()).encode()
+    status, data = post(ticket + b" " * (1024 * 1024) + b"GARBAGE")
+    assert status == 413 and json.loads(data)["error"]["field"] is None
+    assert post(ticket)[0] == 201  # a small one in chunks is taken
