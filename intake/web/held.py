@@ -33,10 +33,12 @@ class HeldConnections:
         self._held: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def take(self, address: str) -> None:
-        """Count one more for `address`, or raise TooMany at either cap."""
+    def take(self, address: str, per_address: bool = True) -> None:
+        """Count one more for `address`, or raise TooMany at either cap (the address's only
+        when `per_address`: an agent's desk streams count in all, not against their address,
+        which a team may share)."""
         with self._lock:
-            if self._held[address] >= self.per_address:
+            if per_address and self._held[address] >= self.per_address:
                 raise TooMany(
                     f"At most {self.per_address} live connections at once from one address; "
                     "close another page of this help center.",
@@ -70,18 +72,18 @@ def held() -> HeldConnections:
 def limit_held(app: Flask, threads: int) -> None:
     """Cap the connections held in all to three quarters of the process's threads."""
     with app.app_context():
-        held().total = max(1, threads - max(4, threads // 4))
+        held().total = max(1, threads * 3 // 4)
 
 
 def hold_connection(capped: bool = True) -> Callable[[], None]:
     """Count the request's connection as held open, refusing it (TooMany) when its address
-    holds PER_ADDRESS already and `capped`; return the function that ends it (once). A
-    per-address limit like the rate limits, it is off with them (RATELIMIT_ENABLED=0: one
-    address stands for every client, as in the benchmarks)."""
-    capped = capped and bool(current_app.config.get("RATELIMIT_ENABLED", True))
+    holds PER_ADDRESS already and `capped`, or when the process holds its cap in all; return
+    the function that ends it (once). Limits like the rate limits, both are off with them
+    (RATELIMIT_ENABLED=0: one address stands for every client, as in the benchmarks)."""
+    counted = bool(current_app.config.get("RATELIMIT_ENABLED", True))
     address, counts = request.remote_addr or "", held()
-    if capped:
-        counts.take(address)
+    if counted:
+        counts.take(address, per_address=capped)
     OPEN_STREAMS.inc()
     once = threading.Lock()
 
@@ -89,7 +91,7 @@ def hold_connection(capped: bool = True) -> Callable[[], None]:
         if not once.acquire(blocking=False):
             return  # ended already
         OPEN_STREAMS.dec()
-        if capped:
+        if counted:
             counts.give_back(address)
 
     return release
