@@ -119,6 +119,7 @@ SITE_PAGES = {
     "search": "/eur/search/?q=refund",
     "search, nothing found": "/eur/search/?q=quokka+zebra",
     "search box open": "/km/articles/troubleshoot-429-errors/",
+    "article with a long URL in inline code": "/km/articles/geocoding/",
     "second brand's home": "/km/",  # km's own accents, in light and dark
     "tag": "/km/tags/rate-limit/",
     "tags": "/km/tags/",
@@ -151,6 +152,15 @@ def _check_site_page(tab: Page, site_url: str, name: str, device: str) -> None:
         tab.get_by_role("button", name="Menu").tap()
         tab.locator(".toc-phone summary").tap()
     assert_accessible(tab)
+    if device == "phone":
+        assert_reflows(tab, name)
+
+
+def assert_reflows(page: Page, name: str) -> None:
+    """Reflow (WCAG 1.4.10): at 320 px wide, nothing makes the page scroll sideways."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 320, f"{name}: {wide} px wide at 320 px"
 
 
 # The service: customers' pages and the desk ---------------------------------------------------
@@ -404,3 +414,4 @@ def test_customer_page_on_a_phone(browser: Browser, desk: Desk, name: str) -> No
     with tab(browser, "phone") as page:
         go(page, desk)
         assert_accessible(page)
+        assert_reflows(page, name)
