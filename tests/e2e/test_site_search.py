@@ -39,6 +39,16 @@ def test_typing_on_the_search_page_and_filtering_by_category(page: Page, site_ur
     )
 
 
+def test_screen_readers_hear_how_many_were_found(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/eur/search/?q=refund")
+    told = page.get_by_role("status").filter(has_text=re.compile(r"results? for"))
+    expect(told).to_have_text(re.compile(r"^\d+ results? for refund$"))
+    page.locator(".pagefind-ui__search-input").fill("quokka zebra")
+    expect(page.get_by_role("status").filter(has_text="quokka")).to_have_text(
+        "No results for quokka zebra"
+    )
+
+
 def test_faqs_are_found_too(page: Page, site_url: str) -> None:
     page.goto(f"{site_url}/eur/search/?q=refund+take")
     links = page.locator(".pagefind-ui__result-link")

@@ -35,8 +35,21 @@
       return result;
     },
   });
+  // How many were found ("6 results for refund", "No results for …"), told to screen readers
+  // once the reader stops typing: Pagefind's own line is no live region.
+  var found = document.createElement("p");
+  found.className = "visually-hidden";
+  found.setAttribute("role", "status");
+  box.insertAdjacentElement("afterend", found);
+  var telling = null;
   // Each result says what it is and where it belongs ("FAQ · Billing"), under its title.
   new MutationObserver(function () {
+    var message = box.querySelector(".pagefind-ui__message");
+    var count = message ? message.textContent.trim() : "";
+    if (count !== found.textContent) {
+      clearTimeout(telling);
+      telling = setTimeout(function () { found.textContent = count; }, 500);
+    }
     box.querySelectorAll(".pagefind-ui__result-inner").forEach(function (inner) {
       var link = inner.querySelector(".pagefind-ui__result-link");
       var text = link && labels[link.getAttribute("href")];
