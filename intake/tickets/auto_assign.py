@@ -1,8 +1,8 @@
 """Round-robin assignment: new tickets go in turn to the agents online now.
 
 With the tenant's `auto_assign` on, each open ticket nobody has is given to an online agent
-of its group (of the whole team when it has no group): the one whose last ticket is the
-oldest, so new tickets go round. Online means active and seen by the desk in the last
+of its group (of the whole team when it has no group): the one who was given a ticket
+longest ago, so new tickets go round. Online means active and seen by the desk in the last
 ONLINE_WITHIN (an open desk page says so every few seconds); with nobody online, the ticket
 waits for the next round. Run by the deployment's job runner (one process at a time) and
 by `intake tickets auto-assign`.
@@ -22,6 +22,7 @@ from intake.models import (
     GroupMember,
     NotificationKind,
     SupportTicket,
+    TicketEvent,
     TicketEventKind,
     TicketStatus,
     as_utc,
@@ -61,22 +62,28 @@ def assign_new(session: TenantSession, desk_link: str = "", now: dt.datetime | N
         select(GroupMember.group_id, GroupMember.agent_id).where(GroupMember.agent_id.in_(online))
     ):
         members.setdefault(group_id, set()).add(agent_id)
+    # Whose turn: who was given a ticket longest ago, by when it was assigned to them (a ticket
+    # made long ago but assigned a minute ago is a minute old turn), then in this round.
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
     last_given = {agent_id: oldest for agent_id in online}
     for assignee, newest in session.execute(
-        select(SupportTicket.assigned_agent_id, func.max(SupportTicket.created_at))
-        .where(SupportTicket.assigned_agent_id.in_(online))
+        select(SupportTicket.assigned_agent_id, func.max(TicketEvent.created_at))
+        .join(TicketEvent, TicketEvent.ticket_id == SupportTicket.id)
+        .where(SupportTicket.assigned_agent_id.in_(online),
+               TicketEvent.kind == TicketEventKind.assigned)
         .group_by(SupportTicket.assigned_agent_id)
-    ):
+    ):  # fmt: skip
         if assignee is not None:
             last_given[assignee] = as_utc(newest)
+    turn = max([now, *last_given.values()])
     given = []
     for ticket in waiting:
         pool = members.get(ticket.group_id, set()) if ticket.group_id else set(online)
         if not pool:
             continue  # nobody of its group is in: it waits
         chosen = min(pool, key=lambda a: (last_given[a], a))
-        last_given[chosen] = max(last_given[chosen], as_utc(ticket.created_at))
+        turn += dt.timedelta(microseconds=1)
+        last_given[chosen] = turn  # to the back of the line
         _give(session, ticket, online[chosen], desk_link)
         given.append(ticket.id)
     return given

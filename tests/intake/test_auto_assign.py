@@ -101,6 +101,27 @@ def test_new_tickets_go_round_the_online_agents_of_their_group(app: Flask) -> No
     assert _assignees(app)[last][0] == ann
 
 
+def test_turns_go_by_when_tickets_were_given_not_when_they_were_made(app: Flask) -> None:
+    """A backlog does not all go to the agent whose hand-assigned ticket happens to be new:
+    an old ticket given a minute ago is a minute-old turn."""
+    ann, bob = make_agent(app, "ann@example.com", "Ann"), make_agent(app, "bob@example.com", "Bob")
+    backlog = [_ticket(app) for _ in range(6)]
+    newest = _ticket(app)
+    sam = make_agent(app, "sam@example.com", "Sam")
+    with state(app).db.write("eur") as session:
+        TenantSettings(session).set("auto_assign", True)
+        ticket = session.scalars(select(SupportTicket).where(
+            SupportTicket.reference == newest)).one()  # fmt: skip
+        ticket.assigned_agent_id = ann  # by hand, as the desk records it
+        session.add(TicketEvent(ticket_id=ticket.id, kind=TicketEventKind.assigned,
+                                actor=AuthorType.agent, agent_id=sam, detail="Ann"))  # fmt: skip
+    for agent in (ann, bob):
+        _seen(app, agent, 0.5)
+    assert _run(app)["eur"] == 6
+    got = _assignees(app)
+    assert [got[r][0] for r in backlog] == [bob, ann, bob, ann, bob, ann]
+
+
 def test_with_nobody_online_tickets_wait(app: Flask) -> None:
     away = make_agent(app, "away@example.com")
     _seen(app, away, 60)
