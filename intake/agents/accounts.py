@@ -19,6 +19,7 @@ from intake.models import (
     GroupMember,
     utcnow,
 )
+from intake.tickets.agent_work import release_tickets
 from intake.tickets.rules import control_problem
 
 NAME_MAX = 100
@@ -118,6 +119,7 @@ def change_agent(
         agent.active = active
         if not active:
             revoke_access(session, agent.id)
+            release_tickets(session, agent)
     session.flush()
     return agent
 

@@ -39,7 +39,7 @@ from intake.tickets import mails
 from intake.tickets.lifecycle import Action, check_manual_change, next_status
 from intake.tickets.notify import group_members, notify
 from intake.tickets.rules import address_key, clean_tags
-from intake.tickets.targets import read_policy, set_due_times
+from intake.tickets.targets import UNFINISHED, read_policy, set_due_times
 from intake.tickets.thread import add_message, record, set_status
 
 KEEP = object()  # a field left as it is
@@ -182,6 +182,24 @@ def _assign(session: TenantSession, ticket: SupportTicket, agent: Agent, assigne
         set_status(session, ticket, next_status(Action.agent_assign, ticket.status), agent)
         notify(session, [assignee.id], ticket, NotificationKind.assigned, agent, desk.desk_link)
     return [f"assigned to {assignee.name if assignee else 'nobody'}"]
+
+
+def release_tickets(session: TenantSession, agent: Agent) -> int:
+    """Give back to the queue the unfinished tickets of an agent who can no longer work them
+    (deactivated): unassigned, "in progress" back to open (auto-assign's again), recorded as
+    the system's; return how many. Else a customer's reply would notify nobody."""
+    mine = select(SupportTicket).where(SupportTicket.assigned_agent_id == agent.id,
+                                       SupportTicket.status.in_(UNFINISHED))  # fmt: skip
+    released = 0
+    for ticket in session.scalars(mine):
+        record(session, ticket, TicketEventKind.assigned, f"nobody ({agent.name} was deactivated)",
+               by_system=True)  # fmt: skip
+        ticket.assigned_agent_id = None
+        if ticket.status == TicketStatus.in_progress:
+            set_status(session, ticket, TicketStatus.open, by_system=True)
+        ticket.updated_at = utcnow()
+        released += 1
+    return released
 
 
 def reply(

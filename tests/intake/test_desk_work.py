@@ -23,6 +23,7 @@ from intake.models import (
     AgentGroup,
     AgentNotification,
     AgentRole,
+    AuthorType,
     CannedResponse,
     GroupMember,
     KnowledgeBaseArticle,
@@ -707,21 +708,36 @@ def test_saved_views_are_kept_used_and_deleted_by_their_agent_alone(
     assert kept_query.startswith("status=open&q=") and "zzz" not in kept_query
 
 
-def test_saving_details_keeps_an_assignee_deactivated_since(
+def test_deactivating_an_agent_gives_their_open_tickets_back_to_the_queue(
     app: Flask, client: FlaskClient
 ) -> None:
+    """Open work goes back to the queue (a customer's reply would otherwise reach nobody);
+    a finished ticket keeps who had it, shown as deactivated, and a save of its details
+    keeps them."""
     ref = api_ticket(client)["ticket"]["reference"]
+    done = api_ticket(client, subject="Printing works again")["ticket"]["reference"]
     sam = signed_in(app, "sam@example.com")
     cat = make_agent(app, "cat@example.com")
     assert on_ticket(sam, ref, "fields", assignee=str(cat)).status_code == 303
+    assert on_ticket(sam, done, "fields", assignee=str(cat)).status_code == 303
+    assert on_ticket(sam, done, "fields", status="resolved").status_code == 303
     with state(app).db.write("eur") as session:
         change_agent(session, get_agent(session, cat), active=False)
-    page = text(sam.get(f"{DESK}/tickets/{ref}"))
-    assert form_data(page, f"{DESK}/tickets/{ref}/fields")["assignee"] == str(cat)
-    assert "(deactivated)" in page
-    assert on_ticket(sam, ref, "fields", priority="high").status_code == 303  # only that
     with state(app).db.read("eur") as session:
         ticket = ticket_by_reference(session, ref)
+        assert (ticket.assigned_agent_id, ticket.status) == (None, TicketStatus.open)
+        trail = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                .order_by(TicketEvent.id)).all()  # fmt: skip
+        assert [(e.detail, e.actor) for e in trail[-2:]] == [
+            ("nobody (Cat was deactivated)", AuthorType.system),
+            ("in_progress -> open", AuthorType.system)]  # fmt: skip
+        assert ticket_by_reference(session, done).assigned_agent_id == cat
+    page = text(sam.get(f"{DESK}/tickets/{done}"))
+    assert form_data(page, f"{DESK}/tickets/{done}/fields")["assignee"] == str(cat)
+    assert "(deactivated)" in page
+    assert on_ticket(sam, done, "fields", priority="high").status_code == 303  # only that
+    with state(app).db.read("eur") as session:
+        ticket = ticket_by_reference(session, done)
         assert (ticket.assigned_agent_id, ticket.priority.value) == (cat, "high")
 
 
