@@ -126,9 +126,12 @@ def generated_outputs(
 def redirect_clashes(
     published: list[Source], base_path: str, assets: frozenset[str]
 ) -> list[Problem]:
-    """Report redirect_from paths that would overwrite a page, an asset or another redirect."""
+    """Report redirect_from paths that would overwrite a page, an asset or another redirect,
+    or that the site's tree cannot hold beside them: a name differing only in case (one file
+    where names ignore case), or a file where a folder must be (the build's own rules)."""
     taken = generated_outputs(published) | assets
     owners: dict[str, Source] = {}
+    tree = _Tree(taken)
     problems = []
     for source in published:
         if not isinstance(source.meta, ArticleMeta):
@@ -139,13 +142,47 @@ def redirect_clashes(
                 msg = f"{path!r} would replace {out}, which kbgen writes"
             elif out in owners:
                 msg = f"{path!r} is already redirected by {owners[out].display}"
+            elif clash := tree.clash(out):
+                msg = f"{path!r} cannot be written: {clash}"
             else:
                 owners[out] = source
+                tree.add(out)
                 continue
             problems.append(
                 Problem(source.display, source.line("redirect_from"), "redirect_from", msg)
             )
     return problems
+
+
+class _Tree:
+    """The site's files as a file system holds them: by name in any case, and folders."""
+
+    def __init__(self, files: Iterable[str]) -> None:
+        self.files: dict[str, str] = {}  # lower-cased -> as written
+        self.folders: dict[str, str] = {}
+        for path in files:
+            self.add(path)
+
+    def add(self, path: str) -> None:
+        self.files[path.lower()] = path
+        parts = path.split("/")
+        for end in range(1, len(parts)):
+            folder = "/".join(parts[:end])
+            self.folders.setdefault(folder.lower(), folder)
+
+    def clash(self, path: str) -> str:
+        """Say why `path` cannot join the tree, or "" if it can."""
+        low = path.lower()
+        if low in self.files:
+            return f"{path} and {self.files[low]} differ only in case"
+        if low in self.folders:
+            return f"{path} would be a file where {self.folders[low]}/ is a folder"
+        parts = low.split("/")
+        for end in range(1, len(parts)):
+            folder = "/".join(parts[:end])
+            if folder in self.files:
+                return f"it needs a folder {folder}/ where {self.files[folder]} is a file"
+        return ""
 
 
 def future_updates(published: Sequence[Source], today: dt.date) -> list[Problem]:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from kbgen.build import build
+from kbgen.build import build, check
 from kbgen.config import BuildOptions
 from kbgen.errors import ContentError, KbgenError
 from tests.conftest import Project
@@ -106,6 +106,36 @@ def test_a_redirect_where_a_file_is_written_is_named_and_the_site_stays(project:
     with pytest.raises(KbgenError, match="needs a folder feed.xml/ where|where other files need"):
         build(BuildOptions(root=project.root, quiet=True, today=TODAY))
     assert (project.root / "site/eur/feed.xml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("redirect", "said"),
+    [
+        ("/KB/Reset.html", "KB/Reset.html and kb/reset.html differ only in case"),
+        ("/kb/reset.html/", "it needs a folder kb/reset.html/ where kb/reset.html is a file"),
+        ("/images/shot.png/old", "it needs a folder images/shot.png/ where images/shot.png"),
+        ("/articles/a/index.html/x",
+         "it needs a folder articles/a/index.html/ where articles/a/index.html"),
+        ("/kb", "kb/index.html"),  # a folder of other redirects' files: its page is fine
+    ],
+)  # fmt: skip
+def test_a_redirect_the_tree_cannot_hold_is_named_by_check_on_its_line(
+    project: Project, redirect: str, said: str
+) -> None:
+    """`kbgen check` finds what the build's writing would refuse, on the article's line."""
+    project.write("content/eur/images/shot.png", b"\x89PNG")
+    project.article("a/a.md", "title: A\ncategory: general\nslug: a\n"
+                    "redirect_from: [/kb/reset.html]")  # fmt: skip
+    project.article("a/moved.md", f"title: Moved\ncategory: general\nredirect_from: [{redirect}]")
+    options = BuildOptions(root=project.root, quiet=True, today=TODAY)
+    if redirect == "/kb":
+        check(options)
+        return
+    with pytest.raises(ContentError) as caught:
+        check(options)
+    (problem,) = caught.value.problems
+    assert str(problem).startswith("content/eur/articles/a/moved.md:4: redirect_from: "), problem
+    assert said in str(problem)
 
 
 def test_two_files_whose_names_differ_only_in_case_are_refused(project: Project) -> None:
