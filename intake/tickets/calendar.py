@@ -20,6 +20,7 @@ _GROUP_RE = re.compile(
     r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))?\s+(?P<open>\d\d:\d\d)-(?P<close>\d\d:\d\d)$"
 )
 SEARCH_DAYS = 3 * 366  # a due time further than this many days is taken round the clock
+MIDNIGHT = dt.time(0)
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,20 @@ def due_after(start: dt.datetime, hours: int, calendar: Calendar) -> dt.datetime
     """Return the instant (UTC) when `hours` of working time have passed since `start`."""
     start = start.astimezone(dt.UTC)
     remaining = dt.timedelta(hours=hours)
-    if not calendar.hours:
+    if not calendar.hours and not calendar.holidays:
         return start + remaining
     day = start.astimezone(calendar.zone).date()
     for _ in range(SEARCH_DAYS):
-        window = None if day in calendar.holidays else calendar.hours.get(day.weekday())
+        if day in calendar.holidays:
+            day += dt.timedelta(days=1)
+            continue
+        # Without business hours every hour counts, but for the holidays (whole days there).
+        window = calendar.hours.get(day.weekday()) if calendar.hours else (MIDNIGHT, None)
         if window is not None:
             opens = dt.datetime.combine(day, window[0], calendar.zone).astimezone(dt.UTC)
-            closes = dt.datetime.combine(day, window[1], calendar.zone).astimezone(dt.UTC)
+            closes = dt.datetime.combine(
+                day + dt.timedelta(days=1) if window[1] is None else day,
+                window[1] or MIDNIGHT, calendar.zone).astimezone(dt.UTC)  # fmt: skip
             begin = max(opens, start)
             if begin < closes:
                 if remaining <= closes - begin:

@@ -49,6 +49,21 @@ def test_holidays_stop_the_clock() -> None:
     )
 
 
+def test_holidays_stop_a_round_the_clock_one_too() -> None:
+    """Without business hours every hour counts but the holidays', whole days in the zone."""
+    calendar = Calendar(PARIS, {}, parse_holidays("2026-12-07"))
+    # Monday 7 December (a holiday) 10:46, 4 hours: from Tuesday's midnight.
+    assert due_after(local(PARIS, 2026, 12, 7, 10, 46), 4, calendar) == local(
+        PARIS, 2026, 12, 8, 4, 0)  # fmt: skip
+    # Sunday 22:00, 4 hours: 2 that day, then Monday is off: Tuesday 02:00.
+    assert due_after(local(PARIS, 2026, 12, 6, 22, 0), 4, calendar) == local(
+        PARIS, 2026, 12, 8, 2, 0)  # fmt: skip
+    # A day of 23 hours (summer time) counts as long as it is.
+    spring = Calendar(PARIS, {}, parse_holidays("2026-03-30"))
+    due = due_after(local(PARIS, 2026, 3, 29, 0, 0), 24, spring)
+    assert due == local(PARIS, 2026, 3, 31, 1, 0)
+
+
 def test_daylight_saving_moves_nothing_by_an_hour() -> None:
     # Paris goes to summer time on Sunday 29 March 2026: Friday 16:00 is 15:00 UTC,
     # and Monday noon is 10:00 UTC.
