@@ -38,7 +38,7 @@ from intake.settings import TenantSettings
 from intake.tickets import mails
 from intake.tickets.lifecycle import Action, check_manual_change, next_status
 from intake.tickets.notify import group_members, notify
-from intake.tickets.rules import address_key, clean_tags
+from intake.tickets.rules import TAGS_PER_TICKET, address_key, clean_tags
 from intake.tickets.targets import UNFINISHED, read_policy, set_due_times
 from intake.tickets.thread import add_message, record, set_status
 
@@ -266,6 +266,10 @@ def merge(
         raise Conflict("Only tickets of the same customer can be merged: each customer's"
                        " thread stays private to them.", "target")  # fmt: skip
     status = next_status(Action.merged_away, source.status)
+    merged_tags = sorted(set(target.tag_names) | set(source.tag_names))
+    if len(merged_tags) > TAGS_PER_TICKET:  # checked first: nothing moves on a refusal
+        raise Conflict(f"Together the tickets have {len(merged_tags)} tags; a ticket takes at "
+                       f"most {TAGS_PER_TICKET}: remove some first.", "target")  # fmt: skip
     # The duplicate's first message becomes a message of the target, with its files.
     first = f"[{source.reference}] {source.subject}\n\n{source.description}"
     copied = TicketResponse(ticket_id=target.id, author_type=AuthorType.customer, body=first)
@@ -281,7 +285,6 @@ def merge(
         session.execute(
             update(model).where(model.ticket_id == source.id).values(ticket_id=target.id)
         )
-    merged_tags = sorted(set(target.tag_names) | set(source.tag_names))
     set_status(session, source, status, agent)
     source.merged_into_id = target.id
     record(session, source, TicketEventKind.merged, f"into {target.reference}", agent)

@@ -502,8 +502,12 @@ def test_a_merge_that_cannot_be_is_refused_and_changes_nothing(
     closed = api_ticket(client, subject="Old question")["ticket"]["reference"]
     stranger = api_ticket(client, email="bob@example.com")["ticket"]["reference"]
     foreign = api_ticket(client, "km")["ticket"]["reference"]
+    tagged = api_ticket(client, subject="Many tags")["ticket"]["reference"]
     sam = signed_in(app, "sam@example.com")
     assert on_ticket(sam, closed, "fields", status="closed").status_code == 303
+    for ref, prefix in ((dup, "a"), (tagged, "b")):  # 20 each, 40 together
+        tags = ", ".join(f"{prefix}{n}" for n in range(20))
+        assert on_ticket(sam, ref, "fields", tags=tags).status_code == 303
     before = snapshot(app)
     for into, status, message in (
         (dup, 400, "A ticket cannot be merged into itself."),
@@ -511,6 +515,7 @@ def test_a_merge_that_cannot_be_is_refused_and_changes_nothing(
         (stranger, 409, "Only tickets of the same customer can be merged"),
         (foreign, 400, f"No ticket '{foreign}' here."),
         ("EUR-99999", 400, "No ticket 'EUR-99999' here."),
+        (tagged, 409, "Together the tickets have 40 tags; a ticket takes at most 20"),
     ):
         refused = on_ticket(sam, dup, "merge", into=into)
         assert refused.status_code == status, into
