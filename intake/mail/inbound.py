@@ -249,7 +249,8 @@ def _open(room: Mailroom, tenant_id: str, mail: Received, confirm: bool,
           follow_up_of: SupportTicket | None = None) -> Outcome:  # fmt: skip
     """Open a ticket from the mail, recorded with it in one transaction."""
     try:
-        email = validate_email(mail.sender, check_deliverability=False).normalized.lower()
+        email = validate_email(mail.sender_spelled or mail.sender,
+                               check_deliverability=False).normalized  # fmt: skip
     except EmailNotValidError:
         return _keep(room, tenant_id, mail, "robot", None)
     subject = mail.subject or "(no subject)"

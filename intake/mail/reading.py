@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
 
-from intake.tickets.rules import address_key
+from intake.tickets.rules import address_key, normal_spelling
 
 # The reply styles mail-parser-reply knows; a mail in another language keeps its quote.
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "sv", "da", "pl", "cs"]
@@ -47,6 +47,9 @@ class Received:
     whole_text: str
     attachments: list[Attachment] = field(default_factory=list)
     message: EmailMessage | None = None
+    # The From address as a ticket keeps it (normal_spelling: not lower-cased, for a name
+    # before the @ may differ in case, İ from i̇): for storing, never for comparing.
+    sender_spelled: str = ""
 
 
 class _Text(HTMLParser):
@@ -136,6 +139,7 @@ def read_mail(raw: bytes) -> Received:
     whole = _body(msg)
     return Received(
         message_id=message_id_of(msg, raw), sender=address_key(sender), sender_name=name.strip(),
+        sender_spelled=normal_spelling(sender),
         recipients=recipients, subject=" ".join(str(msg.get("Subject", "")).split())[:300],
         answers=answers, text=cut_reply(whole), whole_text=whole,
         attachments=_attachments(msg), message=msg,

@@ -149,6 +149,16 @@ def test_a_new_mail_opens_a_ticket_confirmed_once_a_day(app: Flask) -> None:
     assert _outbox(app) == before + 1  # a forged sender cannot have us mail someone again
 
 
+def test_a_mails_sender_is_kept_as_a_ticket_keeps_an_address_not_lower_cased(app: Flask) -> None:
+    """Lower-casing a whole address may make another mailbox of it (İ becomes i̇)."""
+    opened = deliver(app, mail("İlkay Öz <İlkay.Oz@Example.com>", "support@desk.test",
+                               "Printing", "How do I print a report?"))  # fmt: skip
+    assert opened.outcome == "ticket"
+    with state(app).db.read("eur") as session:
+        ticket = session.get_one(SupportTicket, opened.ticket_id)
+        assert ticket.customer_email == "İlkay.Oz@example.com"
+
+
 def test_robots_are_never_answered(app: Flask, client: FlaskClient) -> None:
     ref, address, _root, _created = _answered(app, client)
     before = _outbox(app)
