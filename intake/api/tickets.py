@@ -28,7 +28,7 @@ from intake.state import state
 from intake.tickets import rules
 from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
-from intake.tickets.replies import add_reply, customer_files, resolve
+from intake.tickets.replies import add_reply, files_of_the_customer, resolve
 from intake.web.json import request_json
 from intake.web.limits import accepts_files, limit_ticket_creation, limit_ticket_writes
 from intake.web.tenancy import brand, customer_ticket, tenant, tenant_session
@@ -124,7 +124,7 @@ def upload(reference: str) -> tuple[Response, int]:
     # The note follows the rules of any reply (no control characters, at most REPLY_MAX).
     note = request.form.get("body", "").strip()
     note = parse(ReplyCreate, {"body": note}).body if note else rules.FILES_ONLY
-    already = len(customer_files(customer_ticket(tenant_session(), reference, token)))
+    already = len(files_of_the_customer(customer_ticket(tenant_session(), reference, token)))
     files = check_files(
         uploads, config.max_attachments, config.max_attachment_bytes, already, "file"
     )

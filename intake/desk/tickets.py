@@ -151,7 +151,8 @@ def post_reply(reference: str) -> Any:
     config = state().config
     try:
         uploads = read_uploads("attachments")
-        files = check_files(uploads, config.max_attachments, config.max_attachment_bytes)
+        files = check_files(uploads, config.max_attachments, config.max_attachment_bytes,
+                            per="reply")  # fmt: skip
         status = TicketStatus(form.status_after.data) if form.status_after.data else None
         with (
             saved(state().files, tenant().id, files) as stored,

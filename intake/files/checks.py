@@ -94,12 +94,15 @@ def check_files(
     max_bytes: int,
     already: int = 0,
     field: str = "attachments",
+    per: str = "ticket",
 ) -> list[CheckedFile]:
-    """Validate uploads (name, bytes); raise InvalidInput(field=field) naming the file."""
+    """Validate uploads (name, bytes); raise InvalidInput(field=field) naming the file. The
+    count is `max_count` per `per` (a customer's per ticket, an agent's per reply)."""
     files = [(name, data) for name, data in files if name or data]  # empty file inputs
     if len(files) + already > max_count:
         left = max(0, max_count - already)
-        raise InvalidInput(f"Attach at most {max_count} files per ticket ({left} more).", field)
+        more = f" ({left} more)" if per == "ticket" else ""
+        raise InvalidInput(f"Attach at most {max_count} files per {per}{more}.", field)
     checked: list[CheckedFile] = []
     for raw_name, data in files:
         name = clean_name(raw_name)

@@ -33,7 +33,7 @@ from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import (
     add_reply,
-    customer_files,
+    files_of_the_customer,
     resolve,
     set_notifications,
     split_files,
@@ -181,7 +181,7 @@ def reply(reference: str, token: str) -> Any:
             current = customer_ticket(tenant_session(), reference, token)
             # A closed ticket is final: the reply opens a follow-up, whose files start at none.
             follow_up = current.status == TicketStatus.closed
-            already = 0 if follow_up else len(customer_files(current))
+            already = 0 if follow_up else len(files_of_the_customer(current))
             files = check_files(uploads, config.max_attachments, config.max_attachment_bytes,
                                 already)  # fmt: skip
             body = form.body.data or rules.FILES_ONLY

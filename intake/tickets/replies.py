@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from intake.db import TenantSession
 from intake.files import SavedFile
 from intake.models import (
+    AuthorType,
     NotificationKind,
     SupportTicket,
     TicketAttachment,
@@ -27,6 +28,13 @@ def customer_files(ticket: SupportTicket) -> list[TicketAttachment]:
     """Return the ticket's files its customer may see: none of internal replies."""
     internal = {r.id for r in ticket.responses if r.is_internal}
     return [a for a in ticket.attachments if a.response_id not in internal]
+
+
+def files_of_the_customer(ticket: SupportTicket) -> list[TicketAttachment]:
+    """Return the files the customer sent (with the ticket or their replies): their allowance
+    counts these, not the files agents sent them."""
+    theirs = {r.id for r in ticket.responses if r.author_type == AuthorType.customer}
+    return [a for a in ticket.attachments if a.response_id is None or a.response_id in theirs]
 
 
 def split_files(

@@ -746,6 +746,24 @@ def test_deactivating_an_agent_gives_their_open_tickets_back_to_the_queue(
         assert (ticket.assigned_agent_id, ticket.priority.value) == (cat, "high")
 
 
+def test_agents_files_leave_the_customers_allowance_alone(app: Flask, client: FlaskClient) -> None:
+    """A customer may send MAX_ATTACHMENTS files (3 in tests) whatever agents sent them; an
+    agent's reply takes as many, each reply."""
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    sam = signed_in(app, "sam@example.com")
+    three = [(io.BytesIO(PNG), f"step{n}.png") for n in range(3)]
+    assert on_ticket(sam, ref, "reply", body="Here are the steps.", attachments=three
+                     ).status_code == 303  # fmt: skip
+    theirs = {"file": [(io.BytesIO(PNG), f"shot{n}.png") for n in range(3)]}
+    sent = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth, data=theirs,
+                       content_type="multipart/form-data")  # fmt: skip
+    assert sent.status_code == 201, sent.get_json()
+    four = [(io.BytesIO(PNG), f"more{n}.png") for n in range(4)]
+    refused = on_ticket(sam, ref, "reply", body="More.", attachments=four)
+    assert refused.status_code == 400 and "Attach at most 3 files per reply." in text(refused)
+
+
 def test_an_admin_sets_a_groups_members_and_junk_is_named_not_dropped(app: Flask) -> None:
     boss = signed_in(app, "boss@example.com", AgentRole.admin)
     sam, kim = (make_agent(app, f"{name}@example.com") for name in ("sam", "kim"))
