@@ -73,5 +73,7 @@ def dashboard_csv(key: str) -> Response:
         raise NotFound()
     period = scope.period
     name = f"{tenant().id}-{key}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return Response(table.csv(), mimetype="text/csv", headers={
+    # UTF-8 with its byte-order mark: Excel reads a CSV without one in the system's code page,
+    # and "über" would come out garbled.
+    return Response(table.csv().encode("utf-8-sig"), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip

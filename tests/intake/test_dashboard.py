@@ -269,7 +269,8 @@ def test_the_page_and_its_csv_show_the_period_asked_for(
     daily = ann.get(f"/desk/eur/dashboard/daily.csv?{period}")
     assert daily.status_code == 200 and daily.mimetype == "text/csv"
     assert "eur-daily-2026-11-01-2026-11-03.csv" in daily.headers["Content-Disposition"]
-    assert list(csv.reader(io.StringIO(daily.get_data(as_text=True)))) == [
+    assert daily.data.startswith(b"\xef\xbb\xbf")  # the mark that tells Excel it is UTF-8
+    assert list(csv.reader(io.StringIO(daily.data.decode("utf-8-sig")))) == [
         ["day", "created", "resolved", "chats"], ["2026-11-01", "2", "1", "1"],
         ["2026-11-02", "0", "0", "1"], ["2026-11-03", "1", "1", "0"]]  # fmt: skip
     searches = ann.get(f"/desk/eur/dashboard/searches.csv?{period}").get_data(as_text=True)
