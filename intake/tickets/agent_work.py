@@ -84,6 +84,8 @@ def check_version(session: TenantSession, ticket: SupportTicket, seen: int) -> N
     if last is not None and last.agent_id is not None:
         agent = session.get(Agent, last.agent_id)
         who = agent.name if agent else "Another agent"
+    elif last is not None and last.actor == AuthorType.system:
+        who = "The service's automatic work (a mail received, auto-assign or auto-close)"
     raise Conflict(
         f"{who} changed this ticket since you opened it; nothing was saved. Reload it to see"
         " the changes, then save again.",

@@ -6,6 +6,7 @@ auto-assign`, the audit trail naming the system."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from flask import Flask
 from sqlalchemy import select, update
@@ -25,7 +26,8 @@ from intake.settings import TenantSettings
 from intake.state import state
 from intake.tickets.auto_assign import auto_assign
 from tests.intake.conftest import api_ticket
-from tests.intake.desk import make_agent
+from tests.intake.desk import make_agent, signed_in
+from tests.intake.test_desk_work import post_from
 
 
 def _seen(app: Flask, agent_id: int, minutes_ago: float, tenant: str = "eur") -> None:
@@ -120,6 +122,21 @@ def test_turns_go_by_when_tickets_were_given_not_when_they_were_made(app: Flask)
     assert _run(app)["eur"] == 6
     got = _assignees(app)
     assert [got[r][0] for r in backlog] == [bob, ann, bob, ann, bob, ann]
+
+
+def test_a_save_from_a_page_older_than_an_automatic_change_says_so(app: Flask) -> None:
+    ann = make_agent(app, "ann@example.com", "Ann")
+    ref = _ticket(app)
+    sam = signed_in(app, "sam@example.com")
+    page = sam.get(f"/desk/eur/tickets/{ref}").get_data(as_text=True)
+    with state(app).db.write("eur") as session:
+        TenantSettings(session).set("auto_assign", True)
+    _seen(app, ann, 0.5)
+    assert _run(app)["eur"] == 1
+    stale = post_from(sam, page, f"/desk/eur/tickets/{ref}/fields", priority="high")
+    assert stale.status_code == 409
+    assert "The service's automatic work (a mail received, auto-assign or auto-close) changed" \
+        in html.unescape(stale.get_data(as_text=True))  # fmt: skip
 
 
 def test_with_nobody_online_tickets_wait(app: Flask) -> None:
