@@ -48,7 +48,7 @@ def robots() -> Any:
         raise HttpNotFound()
     host = request.host.split(":", 1)[0].lower()
     here = [t for t in state().site.tenants if urlsplit(t.base_url).hostname == host]
-    tenants = here or [tenant_for_host(request.host)]
+    tenants = here or list(state().site.tenants)  # a host of no tenant's serves them all
     lines = ["User-agent: *", "Disallow: /desk/", "Disallow: /api/", "Disallow: /chat/",
              *(f"Disallow: {t.base_path}tickets/" for t in tenants),
              *(f"Sitemap: {t.absolute(t.base_path + 'sitemap.xml')}" for t in tenants)]  # fmt: skip

@@ -61,11 +61,22 @@ def send_stored(tenant_id: str, item: StoredFile, inline: bool) -> Response:
                          download_name=name, max_age=0, conditional=False)  # fmt: skip
     response.content_length = item.size
     # A stored file's length is known, so a part of it can be asked for (a resumed download).
+    # A Range header that is no single range of bytes is ignored, as HTTP allows: the whole.
+    asked = request.range
+    if "Range" in request.headers and (
+        asked is None or asked.units != "bytes" or len(asked.ranges) != 1
+    ):
+        response.headers["Accept-Ranges"] = "bytes"
+        return _sandboxed(response)
     try:
         response.make_conditional(request, accept_ranges=True, complete_length=item.size)
     except HTTPException:  # a range past the end (416): the file is not sent, so close it
         response.close()
         raise
+    return _sandboxed(response)
+
+
+def _sandboxed(response: Response) -> Response:
     # img-src: a browser showing the image alone draws it under this policy (Firefox does).
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

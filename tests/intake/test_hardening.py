@@ -169,6 +169,10 @@ def test_a_file_is_sent_whole_or_in_the_part_asked_for(client: FlaskClient) -> N
         assert part.headers["Cache-Control"] == "private, no-store"
     with client.get(url, headers={**auth, "Range": f"bytes={len(PNG) + 5}-"}) as past:
         assert past.status_code == 416
+    for odd in ("bytes=0-0,5-9", "bytes=abc", "lines=1-2"):  # no single byte range: the whole
+        with client.get(url, headers={**auth, "Range": odd}) as whole:
+            assert whole.status_code == 200 and whole.data == PNG, odd
+            assert whole.headers["Cache-Control"] == "private, no-store"
 
 
 def test_a_file_kept_under_another_ending_is_sent_under_its_types(
@@ -339,7 +343,10 @@ def test_the_hosts_robots_txt_names_its_tenants_sitemaps_and_keeps_the_service_o
     sitemap = client.get("/km/sitemap.xml")
     assert sitemap.status_code == 200  # what it names is there
     elsewhere = client.get("/robots.txt").get_data(as_text=True)  # a host of no tenant's
-    assert "Sitemap: https://help.nimbus.example/eur/sitemap.xml" in elsewhere
+    for line in ("Sitemap: https://help.nimbus.example/eur/sitemap.xml",
+                 "Sitemap: https://support.kestrel.example/km/sitemap.xml",
+                 "Disallow: /eur/tickets/", "Disallow: /km/tickets/"):  # fmt: skip
+        assert line in elsewhere.splitlines()
 
 
 def test_a_chunked_body_is_held_to_the_limit_a_sized_one_is(app: Flask) -> None:
