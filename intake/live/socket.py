@@ -36,6 +36,7 @@ from intake.live.common import chat_json, messages_json, socket_frame_allowed
 from intake.models import ChatStatus
 from intake.state import state
 from intake.web.held import ended_by, hold_connection
+from intake.web.json import DuplicateKey, strict_loads
 from intake.web.tenancy import tenant
 
 HELLO_TIMEOUT = 10.0
@@ -125,8 +126,10 @@ class ChatSocket:
         if not isinstance(raw, str) or len(raw) > FRAME_MAX:
             raise Refused("Send JSON text frames of at most 64 KB.")
         try:
-            frame = json.loads(raw)
-        except (ValueError, RecursionError):
+            frame = strict_loads(raw)
+        except DuplicateKey as exc:
+            raise Refused(f"That frame gives {exc.key[:40]!r} twice.") from None
+        except ValueError:
             raise Refused("That frame is not JSON.") from None
         if not isinstance(frame, dict):
             raise Refused("A frame is a JSON object.")

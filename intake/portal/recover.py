@@ -33,7 +33,7 @@ def recover() -> Any:
         # one mail) unless the address's hourly cap is spent.
         # Silent past the cap, by design: a visible refusal would tell anyone how often an
         # address was asked about.
-        if may_mail(email, "recover-mail"):
+        if may_mail(email):
             with state().db.write(tenant().id) as session:
                 mail_ticket_links(session, brand(), email)
         else:

@@ -33,17 +33,21 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-class StrictJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, with nesting deep enough to exhaust the parser read as invalid JSON and
-    an object giving a key twice refused."""
+def strict_loads(text: str | bytes) -> Any:
+    """Parse JSON refusing a key given twice (DuplicateKey) and nesting past the parser
+    (ValueError): what every JSON the service reads goes through."""
+    try:
+        return json.loads(text, object_pairs_hook=_object)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
 
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        """Parse JSON; a RecursionError becomes the ValueError of any malformed body."""
-        kwargs.setdefault("object_pairs_hook", _object)
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("it is nested too deeply") from None
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, read as strict_loads reads it."""
+
+    def loads(self, s: str | bytes, **_kwargs: Any) -> Any:
+        """Parse JSON; a key given twice or nesting past the parser is a ValueError."""
+        return strict_loads(s)
 
 
 def request_json() -> Any:

@@ -101,11 +101,12 @@ def limit_body() -> None:
 MAILS_PER_ADDRESS = parse("3 per hour")
 
 
-def may_mail(email: str, scope: str) -> bool:
-    """Count one more mail of `scope` to the tenant's `email`; False past MAILS_PER_ADDRESS."""
+def may_mail(email: str) -> bool:
+    """Count one more such mail to the tenant's `email`, whatever asked for it (one count for
+    link recovery and chat transcripts); False past MAILS_PER_ADDRESS."""
     if not state().config.ratelimit_enabled:
         return True
     # Keyed by a digest: the rate-limit storage (Redis) keeps the key for an hour, and an
     # address must not outlive its customer's erasure there.
     key = hashlib.sha256(address_key(email).encode()).hexdigest()
-    return bool(limiter.limiter.hit(MAILS_PER_ADDRESS, scope, tenant().id, key))
+    return bool(limiter.limiter.hit(MAILS_PER_ADDRESS, "mail-to-address", tenant().id, key))

@@ -217,6 +217,7 @@ def test_tokens_of_another_chat_tenant_or_a_closed_chat_are_refused(
         (json.dumps({"type": "message", "text": "x" * 70_000}), "at most 64 KB"),
         (json.dumps({"type": "dance"}), "type: use message, typing or read."),
         ("[" * 5000 + "]" * 5000, "That frame is not JSON."),
+        ('{"type": "message", "type": "read"}', "That frame gives 'type' twice."),
     ],
 )
 def test_a_malformed_frame_closes_that_connection_and_nothing_else(
