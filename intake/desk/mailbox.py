@@ -53,7 +53,8 @@ def mailbox() -> Any:
             changed, clashes = merge_edits(form.seen.data, now, values)
             if not clashes:
                 moved = any(changed.get(key, now[key]) != now[key] for key in PASSWORD_GOES_TO)
-                if moved and not password and settings.get("mail_password"):
+                reading = bool(changed.get("mail_host", now["mail_host"]))  # none: nowhere
+                if moved and reading and not password and settings.get("mail_password"):
                     raise InvalidInput(
                         "Type the password again: the stored one is sent only to "
                         "the server and user it was given for.",

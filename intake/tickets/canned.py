@@ -10,12 +10,19 @@ from intake.models import Agent, ChatSession, SupportTicket
 PLACEHOLDERS = ("customer_name", "reference", "subject", "agent_name")
 # Exactly `{name}`: no format specs, indexes or attributes (str.format would run
 # `{customer_name:>999999999}` or `{customer_name.__class__}` as written by an admin).
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# `{{` and `}}` are a brace, as they were when replies were filled by str.format.
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
 
 
 def _fill(text: str, values: Mapping[str, str]) -> str:
     """Replace each known placeholder; anything else in braces stays as written."""
-    return _PLACEHOLDER.sub(lambda found: values.get(found[1], found[0]), text)
+
+    def one(found: re.Match[str]) -> str:
+        if found[1] is None:
+            return found[0][0]  # a doubled brace: one
+        return values.get(found[1], found[0])
+
+    return _PLACEHOLDER.sub(one, text)
 
 
 def fill_in(text: str, ticket: SupportTicket, agent: Agent) -> str:
@@ -31,4 +38,5 @@ def fill_chat(text: str, chat: ChatSession, agent: Agent) -> str:
 
 def unknown_placeholders(text: str) -> list[str]:
     """Return the `{words}` of a saved reply that are no placeholder (a typo, most likely)."""
-    return [word for word in dict.fromkeys(_PLACEHOLDER.findall(text)) if word not in PLACEHOLDERS]
+    words = (word for word in _PLACEHOLDER.findall(text) if word)  # not a doubled brace
+    return [word for word in dict.fromkeys(words) if word not in PLACEHOLDERS]

@@ -823,13 +823,14 @@ def test_a_saved_reply_fills_in_placeholders_only_never_format_codes(
     # Written before that rule (or by hand): format codes stay text, and the page still opens.
     codes = "{customer_name[x]} {customer_name:>5000000} {customer_name.__class__} {0} {}"
     with state(app).db.write("eur") as session:
-        session.add(CannedResponse(title="Odd", body=f"Dear {{customer_name}}, {codes}"))
+        session.add(CannedResponse(title="Odd", body="Dear {customer_name}, " + codes
+                                   + " {{kept}}"))  # a brace as str.format wrote it  # fmt: skip
     with state(app).db.read("eur") as session:
         canned = session.scalars(select(CannedResponse)).one()
     page = boss.get(f"{DESK}/tickets/{ref}?canned={canned.id}")
     assert page.status_code == 200
     box = form_data(page.get_data(as_text=True), f"{DESK}/tickets/{ref}/reply")["body"]
-    assert box == f"Dear Ada Lovelace, {codes}"
+    assert box == "Dear Ada Lovelace, " + codes + " {kept}"
 
 
 # The knowledge base

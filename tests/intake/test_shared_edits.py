@@ -128,6 +128,11 @@ def test_the_stored_mailbox_password_is_sent_only_where_it_was_given_for(app: Fl
         said = html.unescape(refused.get_data(as_text=True))
         assert "Type the password again: the stored one is sent only to the server" in said
         assert _settings(app)["mail_host"] == "imap.eur.example.com"
+    # Emptying the server (to stop reading the mailbox) sends the password nowhere: no asking.
+    stopped = send(admin, _page(admin, MAILBOX), MAILBOX, mail_password="", mail_host="")
+    assert stopped.status_code == 303 and _settings(app)["mail_host"] == ""
+    assert send(admin, _page(admin, MAILBOX), MAILBOX, mail_host="imap.eur.example.com",
+                mail_password="S3cret-imap").status_code == 303  # fmt: skip
     # Other fields keep the password with an empty field; a move with the password typed saves.
     kept = send(admin, _page(admin, MAILBOX), MAILBOX, mail_password="", mail_folder="In")
     assert kept.status_code == 303
