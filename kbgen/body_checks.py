@@ -63,7 +63,11 @@ def undefined_footnotes(
 ) -> list[Problem]:
     """Warn of `[^label]` left in a paragraph's text: a footnote never defined shows as written."""
     defined = env.get("footnotes", {}).get("refs", {})
-    missing = [label for label in _REFERENCE.findall(text) if f":{label}" not in defined]
+    missing = [
+        label
+        for label in _REFERENCE.findall(text)
+        if f":{label}" not in defined and f"\\[^{label}]" not in source.body
+    ]  # written \[^x]: text on purpose
     return [
         _warning(
             source,

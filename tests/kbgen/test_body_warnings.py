@@ -34,7 +34,7 @@ def test_a_mistyped_callout_is_named_and_a_right_one_is_not(project: Project) ->
 def test_footnotes_never_defined_or_never_cited_are_named(project: Project) -> None:
     body = (
         "Refunds take 5 days.[^bank] Cards too.[^card]\n"
-        "Code `[^not-a-note]` is code.\n\n"
+        "Code `[^not-a-note]` is code, and \\[^escaped] is text on purpose.\n\n"
         "[^card]: Card issuers vary.\n\n"
         "[^unused]: Nobody cites this.\n"
     )
