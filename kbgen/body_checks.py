@@ -94,3 +94,13 @@ def unused_footnotes(source: Document, env: Mapping[str, Any]) -> list[Problem]:
                f"cite it with [^{label}] or delete it")  # fmt: skip
         problems.append(_warning(source, source.body_line + at, msg))
     return problems
+
+
+def missing_alt(source: Document, image: Token, line: int) -> list[Problem]:
+    """Warn of an image without alt text: a screen reader says nothing of it (or its file
+    name), and the page's point may be in it."""
+    if image.content.strip():
+        return []
+    msg = ("the image has no alt text, so screen readers skip it; describe it between the "
+           "brackets: ![What it shows](file.png)")  # fmt: skip
+    return [Problem(source.display, line, "image", msg, Severity.WARNING)]

@@ -313,6 +313,7 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
                     resolver.link(child, line)
                 elif child.type == "image":
                     resolver.image(child, line)
+                    out.problems += body_checks.missing_alt(source, child, line)
                 elif child.type in ("text", "code_inline"):
                     words.append(child.content)
                     if child.type == "text" and "[^" in child.content:

@@ -47,6 +47,19 @@ def test_footnotes_never_defined_or_never_cited_are_named(project: Project) -> N
     ]
 
 
+def test_an_image_without_alt_text_is_a_warning(project: Project) -> None:
+    project.write("content/eur/images/plan.png", b"\x89PNG")
+    body = (
+        'Intro.\n\n![](../../images/plan.png "A title only")\n\n'
+        "![The plan](../../images/plan.png)\n"
+    )
+    project.article("a/i.md", "title: I\ncategory: general", body)
+    assert strict(project) == [
+        "content/eur/articles/a/i.md:7: warning: image: the image has no alt text, so screen"
+        " readers skip it; describe it between the brackets: ![What it shows](file.png)"
+    ]
+
+
 def test_a_page_with_no_body_is_a_warning(project: Project) -> None:
     project.article("a/empty.md", "title: E\ncategory: general", "\n  \n")
     project.faq("empty.md", "question: Empty?\ncategory: general", "")
