@@ -77,8 +77,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("page", PAGES.values(), ids=PAGES.keys())
 def test_a_tenant_with_chat_url_gets_the_widget_on_every_page(built: Path, page: str) -> None:
     found = tags(built / "eur" / page)
-    assert "https://desk.test/_intake/static/chat.css" in found.styles
-    assert found.places["https://desk.test/_intake/static/chat.css"] == "head"
+    # The widget loads its own styles: nothing of the service's holds up the page's showing.
+    assert not [href for href in found.styles if "/_intake/" in str(href)]
     [script] = [s for s in found.scripts if str(s["src"]).endswith("/chat.js")]
     assert script == {
         "src": "https://desk.test/_intake/static/chat.js",
@@ -108,7 +108,6 @@ def test_slash_means_the_site_s_own_host(project: Project) -> None:
     with_chat_url(project, "/")
     build(BuildOptions(root=project.root, tenants=("eur",), today=TODAY))
     found = tags(project.root / "site/eur/index.html")
-    assert "/_intake/static/chat.css" in found.styles
     [script] = [s for s in found.scripts if str(s["src"]).endswith("/chat.js")]
     assert script["src"] == "/_intake/static/chat.js"
     assert script["data-chat-url"] == "/"

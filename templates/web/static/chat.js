@@ -548,6 +548,15 @@ text.oninput = () => {
   if (text.value.trim() && Date.now() - typingSent >= 3000 && signal("typing")) typingSent = Date.now();
 };
 document.addEventListener("visibilitychange", maybeRead);
-document.body.append(wrap);
-if (chat) resume();
+// The widget's stylesheet is its own, beside this script: loaded here, not in the page's head,
+// so the help center's pages never wait on the service to show (it may be slow, or down).
+// The widget shows once its styles have come; without them (the service is away), not at all.
+const styles = document.createElement("link");
+styles.rel = "stylesheet";
+styles.href = new URL("chat.css", me.src).href;
+styles.onload = () => {
+  document.body.append(wrap);
+  if (chat) resume();
+};
+document.head.append(styles);
 })();
