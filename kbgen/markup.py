@@ -187,6 +187,15 @@ class _StartTags(HTMLParser):
         self.tags.append((self.line_starts[line - 1] + column, raw, tag, attrs))
 
 
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])", re.IGNORECASE)
+
+
+def demote_headings(html: str, by: int) -> str:
+    """Return `html` with each heading `by` levels lower (at most h6): an FAQ's `##` is an h4
+    on the FAQ page, under its question's h3, not a sibling of the category headings."""
+    return _HEADING_TAG.sub(lambda tag: f"<{tag[1]}h{min(6, int(tag[2]) + by)}", html)
+
+
 def rename_ids(html: str, taken: set[str], prefix: str) -> str:
     """Return `html` with each id already in `taken` renamed, and the fragment's links to it.
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from kbgen.cache import Stored
 from kbgen.config import TenantConfig
 from kbgen.load import Source
-from kbgen.markup import PAGE_IDS, rename_ids
+from kbgen.markup import PAGE_IDS, demote_headings, rename_ids
 from kbgen.render import Heading
 from kbgen.schema import ArticleMeta, FaqMeta, KbCategory, slugify
 from kbgen.urls import TAGS
@@ -137,10 +137,12 @@ def faq_page_answers(site: TenantSite) -> dict[str, str]:
     """Return each FAQ's answer (by slug) as the FAQ page shows it, its ids unique on that page.
 
     An answer keeps its ids, so links to them still land, unless the page already has one (the
-    page's own, a question's or an earlier answer's); that one becomes `<slug>-<id>`.
+    page's own, a question's or an earlier answer's); that one becomes `<slug>-<id>`. Its
+    headings go two levels down, under its question's h3 (its own page has the question as h1).
     """
     taken = set(PAGE_IDS) | {c.anchor for c in site.categories} | {f.slug for f in site.faqs}
-    return {f.slug: rename_ids(f.html, taken, f.slug) for c in site.categories for f in c.faqs}
+    return {f.slug: demote_headings(rename_ids(f.html, taken, f.slug), 2)
+            for c in site.categories for f in c.faqs}  # fmt: skip
 
 
 def article_url(tenant: TenantConfig, slug: str) -> str:

@@ -183,8 +183,13 @@ def test_faq_group_ids_come_from_the_model(project: Project) -> None:
 
 
 def test_the_faq_page_keeps_answers_ids_that_are_unique(project: Project) -> None:
+    """...and puts an answer's headings under its question (h3): `##` is an h4 there, not a
+    sibling of the category headings (h2); on the answer's own page (the question is h1)
+    it stays an h2."""
     project.faq("a.md", "question: First?\ncategory: billing\nslug: first", "## Steps\n")
-    assert '<h2 id="steps">Steps</h2>' in site_pages(project)["faq/index.html"]
+    pages = site_pages(project)
+    assert '<h4 id="steps">Steps</h4>' in pages["faq/index.html"]
+    assert '<h2 id="steps">Steps</h2>' in pages["faq/first/index.html"]
 
 
 # Every rule or option kbgen adds to CommonMark, by the name docs/writing.md gives it.
