@@ -15,11 +15,17 @@ QUESTION = "Was this article helpful?"
 def test_a_reader_says_an_article_did_not_help(page: Page, intake: Service) -> None:
     page.goto(f"{intake.url}/eur/articles/refunds/")
     question = page.get_by_role("region", name=QUESTION)
-    question.get_by_role("button", name="No").click()
+    no = question.get_by_role("button", name="No")
+    no.focus()
+    no.press("Enter")
     expect(question.get_by_role("status")).to_have_text(
         "Thanks for letting us know. If you still need help, contact support below."
     )
-    expect(question.get_by_role("button", name="Yes")).to_be_disabled()  # answered once
+    # Answered once: said so, and the keyboard's focus stays on the answer given.
+    expect(question.get_by_role("button", name="Yes")).to_have_attribute("aria-disabled", "true")
+    expect(no).to_have_attribute("aria-pressed", "true")
+    expect(no).to_be_focused()
+    question.get_by_role("button", name="Yes").click(force=True)  # a second answer is not sent
     with state(intake.app).db.read("eur") as session:
         said = session.execute(
             select(KnowledgeBaseArticle.slug, ArticleFeedback.helpful).join(
@@ -36,7 +42,9 @@ def test_without_the_service_the_answer_is_not_lost_silently(page: Page, site_ur
     expect(question.get_by_role("status")).to_have_text(
         "Your answer could not be sent. Please try again later."
     )
-    expect(question.get_by_role("button", name="Yes")).to_be_enabled()  # may try again
+    yes = question.get_by_role("button", name="Yes")
+    expect(yes).not_to_have_attribute("aria-disabled", "true")  # may try again
+    expect(yes).not_to_have_attribute("aria-pressed", "true")
 
 
 def test_without_javascript_there_is_no_question(browser_no_js_page: Page, site_url: str) -> None:

@@ -7,8 +7,24 @@
   var said = box.querySelector(".helpful-said");
   var buttons = box.querySelectorAll("button[data-helpful]");
   box.hidden = false;
-  function answer(helpful) {
-    buttons.forEach(function (button) { button.disabled = true; });
+  var sent = false;
+  // Answered once: the buttons say so (aria-disabled, the chosen one pressed) but stay
+  // focusable, so the keyboard's focus stays where the reader left it (disabled, it fell out).
+  function mark(chosen) {
+    buttons.forEach(function (button) {
+      if (chosen) {
+        button.setAttribute("aria-disabled", "true");
+        button.setAttribute("aria-pressed", String(button === chosen));
+      } else {
+        button.removeAttribute("aria-disabled");
+        button.removeAttribute("aria-pressed");
+      }
+    });
+  }
+  function answer(helpful, chosen) {
+    if (sent) return;
+    sent = true;
+    mark(chosen);
     fetch(box.getAttribute("data-feedback-url"), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -20,12 +36,13 @@
         : "Thanks for letting us know. If you still need help, contact support below.";
     }).catch(function () {
       said.textContent = "Your answer could not be sent. Please try again later.";
-      buttons.forEach(function (button) { button.disabled = false; });
+      sent = false;
+      mark(null);
     });
   }
   buttons.forEach(function (button) {
     button.addEventListener("click", function () {
-      answer(button.getAttribute("data-helpful") === "true");
+      answer(button.getAttribute("data-helpful") === "true", button);
     });
   });
 })();
