@@ -12,6 +12,7 @@ import re
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    and_,
     column,
     func,
     literal_column,
@@ -35,27 +36,35 @@ def words(query: str) -> list[str]:
 
 
 def text_condition(session: TenantSession, query: str) -> ColumnElement[bool]:
-    """Return a condition on SupportTicket: its subject, description or a reply matches."""
+    """Return a condition on SupportTicket: each word of the query is in its subject or
+    description or in one of its messages (not all in one: "printer toner" finds the ticket
+    about a printer whose reply names the toner)."""
     found = words(query)
     if not found:
         return true()
+    return and_(*(_word_condition(session, word, n) for n, word in enumerate(found)))
+
+
+def _word_condition(session: TenantSession, word: str, n: int) -> ColumnElement[bool]:
+    """Return a condition on SupportTicket: a word starting with `word` is in its text or a
+    reply's (each found by its table's full-text index); `n` names its parameters apart."""
     if session.get_bind().dialect.name == "sqlite":
-        match = " ".join(f'"{w}"*' for w in found)
+        match = f'"{word}"*'
         in_tickets = (
-            text("SELECT rowid FROM ticket_text WHERE ticket_text MATCH :ticket_match")
-            .bindparams(ticket_match=match)
+            text(f"SELECT rowid FROM ticket_text WHERE ticket_text MATCH :ticket_match_{n}")
+            .bindparams(**{f"ticket_match_{n}": match})
             .columns(column("rowid", Integer))
         )
         in_replies = (
-            text("SELECT rowid FROM response_text WHERE response_text MATCH :reply_match")
-            .bindparams(reply_match=match)
+            text(f"SELECT rowid FROM response_text WHERE response_text MATCH :reply_match_{n}")
+            .bindparams(**{f"reply_match_{n}": match})
             .columns(column("rowid", Integer))
         )
         replied = select(TicketResponse.ticket_id).where(TicketResponse.id.in_(in_replies))
         return or_(SupportTicket.id.in_(in_tickets), SupportTicket.id.in_(replied))
     # Literals, not parameters: PostgreSQL uses an expression index only for the same text.
     simple: ColumnElement[str] = literal_column("'simple'")
-    wanted = func.to_tsquery(simple, literal_column(_quoted(" & ".join(f"{w}:*" for w in found))))
+    wanted = func.to_tsquery(simple, literal_column(_quoted(f"{word}:*")))
     ticket_text = SupportTicket.subject.op("||")(literal_column("' '")).op("||")(
         SupportTicket.description
     )

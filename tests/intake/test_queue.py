@@ -215,7 +215,8 @@ ACTIVE = ["T1", "T2", "T6", "T7", "T3"]  # by updated_at, newest first
         ({"q": "quokka"}, ["T7"]),  # an internal note
         ({"q": "zebra"}, ["T6"]),  # words match by prefix
         ({"q": "ZEBRACORN!"}, ["T6"]),  # case and punctuation do not matter
-        ({"q": "password reset"}, ["T2"]),  # every word, in one text
+        ({"q": "password reset"}, ["T2"]),  # every word
+        ({"q": "dark zebracorn"}, ["T6"]),  # in the subject and in a reply of one ticket
         ({"q": "invoice zebracorn"}, []),  # the words are in two tickets
         ({"q": "refund"}, []),  # T4 is resolved
         ({"q": "refund", "status": "all"}, ["T4"]),
