@@ -35,20 +35,28 @@ def create_token(session: TenantSession, agent: Agent, name: str) -> tuple[ApiTo
 
 
 def agent_of(session: TenantSession, token: str) -> Agent | None:
-    """Return the active agent a valid token belongs to, or None."""
+    """Return the active agent a valid token belongs to, or None; note the token's use (at
+    most once a minute), which a write session stores."""
+    return use_of(session, token)[0]
+
+
+def use_of(session: TenantSession, token: str) -> tuple[Agent | None, bool]:
+    """Return agent_of's agent, and whether this use is one to note (a read session's caller
+    notes it in a write of its own)."""
     if not token.startswith(PREFIX) or len(token) > 100:
-        return None
+        return None, False
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
     if row is None or row.revoked_at is not None:
-        return None
+        return None, False
     agent = session.get(Agent, row.agent_id)
     if agent is None or not agent.active:
-        return None
+        return None, False
     now = utcnow()
     last = row.last_used_at
-    if last is None or as_utc(last) < now - SEEN_EVERY:
+    due = last is None or as_utc(last) < now - SEEN_EVERY
+    if due:
         row.last_used_at = now  # at most once a minute: busy integrations need no more
-    return agent
+    return agent, due
 
 
 def tokens_of(session: TenantSession, agent: Agent) -> list[ApiToken]:

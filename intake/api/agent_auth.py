@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
-from intake.agents.tokens import agent_of
+from intake.agents.tokens import agent_of, use_of
 from intake.db import TenantSession
 from intake.errors import Unauthorized
 from intake.models import Agent
@@ -42,12 +42,16 @@ def agent_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     def _authenticate() -> None:
         token = _bearer()
         # A session of its own: agent_of notes the token's last use, which a read session
-        # must not flush; write transactions record it (acting_agent).
+        # must not flush; a use due to be noted (once a minute) is written apart, so a token
+        # used only to read shows when it was last used too.
         with state().db.read(tenant().id) as session:
-            agent = agent_of(session, token)
+            agent, due = use_of(session, token)
             if agent is None:
                 raise _refused()
             g.desk_agent_id = agent.id
+        if due:
+            with state().db.write(tenant().id) as session:
+                agent_of(session, token)
         g.desk_token = token
 
     @bp.after_request

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from intake.agents.accounts import NewAgent, change_agent, create_agent, create_group, get_agent
 from intake.agents.tokens import create_token, revoke_token
 from intake.api.agent_auth import HOW
-from intake.models import OutboxMessage
+from intake.models import ApiToken, OutboxMessage
 from intake.state import state
 from intake.tickets import queue
 from tests.intake.conftest import PNG, api_ticket
@@ -154,6 +154,15 @@ def test_revoking_a_token_or_deactivating_its_agent_takes_effect_at_once(
         response = desk.call("GET", DESK, token=agent.token)
         assert response.status_code == 401
         assert response.get_json()["error"]["field"] == "Authorization"
+
+
+def test_a_token_used_only_to_read_shows_when_it_was_last_used(app: Flask, desk: Desk) -> None:
+    with state(app).db.read("eur") as session:
+        assert session.get(ApiToken, desk.agent.token_id).last_used_at is None  # type: ignore[union-attr]
+    assert desk.call("GET", DESK).status_code == 200
+    with state(app).db.read("eur") as session:
+        row = session.get(ApiToken, desk.agent.token_id)
+        assert row is not None and row.last_used_at is not None
 
 
 def test_the_queue_filters_by_status_assignee_text_and_tag_and_pages(
