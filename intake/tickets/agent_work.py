@@ -129,7 +129,10 @@ def change_fields(
         assert isinstance(changes.tags, list)
         done += _set_tags(session, ticket, agent, clean_tags(changes.tags))
     if changes.group_id is not KEEP and changes.group_id != ticket.group_id:
-        done += _set_group(session, ticket, agent, changes.group_id, desk)  # type: ignore[arg-type]
+        # Whom this change assigns hears of it as the assignee: one notice, not two.
+        assigning = changes.assignee_id if changes.assignee_id is not KEEP else None
+        done += _set_group(session, ticket, agent, changes.group_id, desk,  # type: ignore[arg-type]
+                           but=assigning if isinstance(assigning, int) else None)  # fmt: skip
     if changes.assignee_id is not KEEP and changes.assignee_id != ticket.assigned_agent_id:
         done += _assign(session, ticket, agent, changes.assignee_id, desk)  # type: ignore[arg-type]
     if changes.status is not KEEP and changes.status != ticket.status:
@@ -162,15 +165,15 @@ def _set_tags(
 
 
 def _set_group(session: TenantSession, ticket: SupportTicket, agent: Agent, group_id: int | None,
-               desk: Desk) -> list[str]:  # fmt: skip
+               desk: Desk, but: int | None = None) -> list[str]:  # fmt: skip
     group = _group(session, group_id) if group_id is not None else None
     record(
         session, ticket, TicketEventKind.group_changed, group.name if group else "no group", agent
     )
     ticket.group_id = group_id
     if group is not None:
-        notify(session, group_members(session, group.id), ticket, NotificationKind.new_ticket,
-               agent, desk.desk_link)  # fmt: skip
+        members = [m for m in group_members(session, group.id) if m != but]
+        notify(session, members, ticket, NotificationKind.new_ticket, agent, desk.desk_link)
     return [f"group {group.name if group else 'none'}"]
 
 

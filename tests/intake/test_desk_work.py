@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from intake.agents.accounts import change_agent, create_group, get_agent
+from intake.agents.accounts import change_agent, create_group, get_agent, set_members
 from intake.models import (
     Agent,
     AgentGroup,
@@ -922,6 +922,25 @@ def test_agents_hear_of_assignments_and_replies_until_they_open_the_ticket(
     assert unread_badge(page) == 0  # the page that read them counts them no more
     assert unread_badge(kim.get(f"{DESK}/").get_data(as_text=True)) == 0
     assert unread_badge(lee.get(f"{DESK}/").get_data(as_text=True)) == 1
+
+
+def test_putting_a_ticket_in_a_group_and_assigning_it_at_once_tells_the_assignee_once(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref = api_ticket(client)["ticket"]["reference"]
+    sam = signed_in(app, "sam@example.com")
+    kim, lee = make_agent(app, "kim@example.com"), make_agent(app, "lee@example.com")
+    with state(app).db.write("eur") as session:
+        billing = create_group(session, "Billing")
+        set_members(session, billing, {kim, lee})
+        group = billing.id
+    saved = on_ticket(sam, ref, "fields", group=str(group), assignee=str(kim))
+    assert saved.status_code == 303
+    with state(app).db.read("eur") as session:
+        told = session.execute(select(AgentNotification.agent_id, AgentNotification.kind)
+                               .order_by(AgentNotification.id)).all()  # fmt: skip
+    assert sorted(tuple(t) for t in told) == sorted(
+        [(lee, NotificationKind.new_ticket), (kim, NotificationKind.assigned)])  # fmt: skip
 
 
 # Presence and the live ticket page
