@@ -48,9 +48,14 @@ def find_chat(
 ) -> ChatSession:
     """Return the tenant's chat this token opens; NotFound alike for anything else.
 
-    With `writable`, a closed chat is refused (Conflict): it takes no more messages.
+    With `writable`, a closed chat is refused (Conflict): it takes no more messages; and its
+    row is locked until the transaction ends (PostgreSQL: what a chat holds, its files for one,
+    is counted by one writer at a time).
     """
-    chat = session.get(ChatSession, chat_id) if 0 < chat_id <= ID_MAX else None
+    lock = writable or None
+    chat = (
+        session.get(ChatSession, chat_id, with_for_update=lock) if 0 < chat_id <= ID_MAX else None
+    )
     expected = chat.token_hash if chat is not None and chat.token_hash else "0" * 64
     if not hmac.compare_digest(expected, _hash(token or "")) or chat is None:
         raise NotFound()
