@@ -135,8 +135,11 @@ def _created(session: TenantSession, scope: Scope, dialect: str) -> Created:
     columns = [
         day, agent, func.count(),
         *(func.sum(case((and_(kept, due.is_not(None)), 1), else_=0)) for due in counted.values()),
-        func.sum(case((kept, _late(SupportTicket.first_response_at, counted["first"], now)),
-                      else_=0)),
+        # The first answer's clock stops at the answer or, for a ticket finished without one
+        # (the customer resolved it), at that: it missed nothing once nothing was awaited.
+        func.sum(case((kept, _late(func.coalesce(SupportTicket.first_response_at,
+                                                 SupportTicket.resolved_at), counted["first"],
+                                   now)), else_=0)),
         func.sum(case((kept, _late(SupportTicket.resolved_at, counted["resolution"], now)),
                       else_=0)),
     ]  # fmt: skip

@@ -211,6 +211,23 @@ def _figures(app: Flask, agent: int | None = None) -> dict[str, list[tuple[Cell,
     return {key: table.rows for key, table in tables.items()}
 
 
+def test_a_ticket_finished_without_an_answer_missed_its_first_answer_only_if_it_waited(
+    app: Flask,
+) -> None:
+    """The first answer's clock stops at the answer, or at the ticket's resolution: a customer
+    who resolved it themselves before the target waited for nothing past it."""
+    with state(app).db.write("eur") as s:
+        s.add_all([
+            _ticket(1, utc(1, 8), TicketStatus.resolved, TicketPriority.high, None,
+                    resolved_at=utc(1, 9), first_response_due_at=utc(1, 12)),  # in time
+            _ticket(2, utc(1, 8), TicketStatus.closed, TicketPriority.high, None,
+                    resolved_at=utc(1, 14), first_response_due_at=utc(1, 12)),  # waited past
+            _ticket(3, utc(1, 8), TicketStatus.open, TicketPriority.high, None,
+                    first_response_due_at=utc(1, 12)),  # still waiting, past it
+        ])  # fmt: skip
+    assert _figures(app)["breaches"][0] == ("first answer", 3, 2, 66.7)
+
+
 @pytest.mark.usefixtures("figures")
 def test_every_figure_matches_the_hand_count(app: Flask) -> None:
     got = _figures(app)
