@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, jsonify, request
 
 from intake.api.blueprint import bp
@@ -30,7 +28,7 @@ from intake.kb.feedback import (
 )
 from intake.models import KbCategory
 from intake.state import state
-from intake.web.json import request_json
+from intake.web.json import request_json, strict_loads
 from intake.web.limits import limit_search
 from intake.web.origins import allow_origin
 from intake.web.tenancy import tenant, tenant_session
@@ -99,8 +97,8 @@ def search_report() -> tuple[str, int]:
     `opened` from its results. The site sends it as a beacon (a JSON body as text/plain, no
     preflight, the answer unread), so any content type is read as JSON."""
     try:
-        data = json.loads(request.get_data(cache=False, as_text=True) or "null")
-    except ValueError:
+        data = strict_loads(request.get_data(cache=False, as_text=True) or "null")
+    except ValueError:  # a key given twice too: no report is read two ways
         data = None
     body = parse(SearchReport, data)
     if body.opened is None:

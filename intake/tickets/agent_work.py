@@ -40,7 +40,7 @@ from intake.tickets.lifecycle import Action, check_manual_change, next_status
 from intake.tickets.notify import group_members, notify
 from intake.tickets.rules import TAGS_PER_TICKET, address_key, clean_tags
 from intake.tickets.targets import UNFINISHED, read_policy, set_due_times
-from intake.tickets.thread import add_message, record, set_status
+from intake.tickets.thread import add_message, back_to_the_queue, record, set_status
 
 KEEP = object()  # a field left as it is
 STATUS_NOTES = {
@@ -197,12 +197,7 @@ def release_tickets(session: TenantSession, agent: Agent) -> int:
                                        SupportTicket.status.in_(UNFINISHED))  # fmt: skip
     released = 0
     for ticket in session.scalars(mine):
-        record(session, ticket, TicketEventKind.assigned, f"nobody ({agent.name} was deactivated)",
-               by_system=True)  # fmt: skip
-        ticket.assigned_agent_id = None
-        if ticket.status == TicketStatus.in_progress:
-            set_status(session, ticket, TicketStatus.open, by_system=True)
-        ticket.updated_at = utcnow()
+        back_to_the_queue(session, ticket, agent.name)
         released += 1
     return released
 

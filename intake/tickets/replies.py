@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from intake.db import TenantSession
 from intake.files import SavedFile
 from intake.models import (
+    Agent,
     AuthorType,
     NotificationKind,
     SupportTicket,
@@ -21,7 +22,7 @@ from intake.models import (
 )
 from intake.tickets.lifecycle import Action, next_status
 from intake.tickets.notify import notify
-from intake.tickets.thread import add_message, record, set_status
+from intake.tickets.thread import add_message, back_to_the_queue, record, set_status
 
 
 def customer_files(ticket: SupportTicket) -> list[TicketAttachment]:
@@ -61,8 +62,13 @@ def add_reply(
     status = next_status(Action.customer_reply, ticket.status)
     response = add_message(session, ticket, body, files)
     set_status(session, ticket, status)
-    if ticket.assigned_agent_id is not None:
-        notify(session, [ticket.assigned_agent_id], ticket, NotificationKind.customer_reply)
+    holder = session.get(Agent, ticket.assigned_agent_id) if ticket.assigned_agent_id else None
+    if holder is not None and not holder.active:
+        # A finished ticket kept its agent when they were deactivated; reopened, it goes
+        # back to the queue rather than to nobody's notice.
+        back_to_the_queue(session, ticket, holder.name)
+    elif holder is not None:
+        notify(session, [holder.id], ticket, NotificationKind.customer_reply)
     session.flush()
     return response
 

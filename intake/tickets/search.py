@@ -31,8 +31,9 @@ MAX_WORDS = 8
 
 
 def words(query: str) -> list[str]:
-    """Return the words of a query that search uses (at most MAX_WORDS, lower case)."""
-    return [w.lower() for w in WORDS.findall(query)][:MAX_WORDS]
+    """Return the words of a query that search uses (at most MAX_WORDS, lower case); one
+    without a letter or digit (`_`) finds nothing and is left out, not made a condition."""
+    return [w.lower() for w in WORDS.findall(query) if any(c.isalnum() for c in w)][:MAX_WORDS]
 
 
 def text_condition(session: TenantSession, query: str) -> ColumnElement[bool]:

@@ -84,3 +84,14 @@ def add_message(
                by_system)  # fmt: skip
     ticket.updated_at = utcnow()
     return response
+
+
+def back_to_the_queue(session: TenantSession, ticket: SupportTicket, name: str) -> None:
+    """Unassign a ticket whose agent (`name`) was deactivated: "in progress" opens again (for
+    auto-assign), recorded as the system's."""
+    record(session, ticket, TicketEventKind.assigned, f"nobody ({name} was deactivated)",
+           by_system=True)  # fmt: skip
+    ticket.assigned_agent_id = None
+    if ticket.status == TicketStatus.in_progress:
+        set_status(session, ticket, TicketStatus.open, by_system=True)
+    ticket.updated_at = utcnow()

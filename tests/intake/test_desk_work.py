@@ -582,6 +582,16 @@ def test_bulk_and_presence_refuse_numbers_and_addresses_that_are_no_choice(
     for wrong in (True, 2**70, "7"):
         refused = presence(sam, page, state="viewing", ticket_id=wrong)
         assert refused.status_code == 400 and "ticket_id" in refused.get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+    assert token
+    twice = sam.post(
+        f"{DESK}/presence",
+        data='{"state": "online", "state": "away"}',
+        content_type="application/json",
+        headers={"X-CSRFToken": token.group(1)},
+    )
+    assert twice.status_code == 400  # read one way only, and said so  # fmt: skip
+    assert twice.get_json()["error"]["field"] == "state"
 
 
 def test_bulk_actions_apply_to_every_selected_ticket(app: Flask, client: FlaskClient) -> None:
@@ -720,7 +730,8 @@ def test_deactivating_an_agent_gives_their_open_tickets_back_to_the_queue(
     a finished ticket keeps who had it, shown as deactivated, and a save of its details
     keeps them."""
     ref = api_ticket(client)["ticket"]["reference"]
-    done = api_ticket(client, subject="Printing works again")["ticket"]["reference"]
+    done_ticket = api_ticket(client, subject="Printing works again")
+    done = done_ticket["ticket"]["reference"]
     sam = signed_in(app, "sam@example.com")
     cat = make_agent(app, "cat@example.com")
     assert on_ticket(sam, ref, "fields", assignee=str(cat)).status_code == 303
@@ -744,6 +755,14 @@ def test_deactivating_an_agent_gives_their_open_tickets_back_to_the_queue(
     with state(app).db.read("eur") as session:
         ticket = ticket_by_reference(session, done)
         assert (ticket.assigned_agent_id, ticket.priority.value) == (cat, "high")
+    # Its customer writes again: reopened, it goes back to the queue, not to nobody's notice.
+    token = done_ticket["token"]
+    said = client.post(f"/api/v1/eur/tickets/{done}/replies", json={"body": "It broke again."},
+                       headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert said.status_code == 201
+    with state(app).db.read("eur") as session:
+        ticket = ticket_by_reference(session, done)
+        assert (ticket.assigned_agent_id, ticket.status) == (None, TicketStatus.open)
 
 
 def test_agents_files_leave_the_customers_allowance_alone(app: Flask, client: FlaskClient) -> None:

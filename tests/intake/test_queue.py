@@ -217,6 +217,7 @@ ACTIVE = ["T1", "T2", "T6", "T7", "T3"]  # by updated_at, newest first
         ({"q": "ZEBRACORN!"}, ["T6"]),  # case and punctuation do not matter
         ({"q": "password reset"}, ["T2"]),  # every word
         ({"q": "dark zebracorn"}, ["T6"]),  # in the subject and in a reply of one ticket
+        ({"q": "dark _"}, ["T6"]),  # a "word" of no letter or digit is no condition
         ({"q": "invoice zebracorn"}, []),  # the words are in two tickets
         ({"q": "refund"}, []),  # T4 is resolved
         ({"q": "refund", "status": "all"}, ["T4"]),
