@@ -52,7 +52,7 @@ from intake.state import state
 from intake.tickets.canned import fill_chat
 from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
-from intake.web.json import request_json
+from intake.web.json import request_json_object
 from intake.web.tenancy import brand, release_session, tenant, tenant_session
 from intake.web.uploads import send_stored, stored_chat_file
 
@@ -238,9 +238,7 @@ def chat_typing(chat_id: int) -> tuple[str, int]:
 @bp.route("/chats/<int:chat_id>/read", methods=["POST"])
 def chat_read(chat_id: int) -> tuple[str, int]:
     """Note how far the agents have read (the customer sees "read")."""
-    data = request_json()  # desk.js sends JSON: a key twice or another type is named
-    if not isinstance(data, dict):
-        raise InvalidInput("The request body must be a JSON object.")
+    data = request_json_object()  # desk.js sends JSON: a key twice or another type is named
     up_to = message_position(data.get("up_to"), "up_to")
     with state().db.write(tenant().id) as session:
         news = mark_read(get_chat(session, chat_id), "agent", up_to)

@@ -24,7 +24,7 @@ from intake.tickets.notify import mark_read, unread
 from intake.tickets.queue import QueueFilter, parse_filter, queue_page
 from intake.tickets.rules import ID_MAX, is_row_id
 from intake.web.form_fields import choices
-from intake.web.json import request_json
+from intake.web.json import request_json_object
 from intake.web.tenancy import desk_settings, tenant, tenant_session
 
 
@@ -123,9 +123,7 @@ def stream() -> Response:
 @bp.route("/presence", methods=["POST"])
 def presence() -> Any:
     """Hear what the agent's page is doing (online, away, viewing or typing in a ticket)."""
-    data = request_json()  # desk.js sends JSON: a key twice or another type is named
-    if not isinstance(data, dict):
-        raise InvalidInput("The request body must be a JSON object.")
+    data = request_json_object()  # desk.js sends JSON: a key twice or another type is named
     what, ticket = data.get("state"), data.get("ticket_id")
     if what not in STATES:
         raise InvalidInput("state: use online, away, viewing or typing.", "state")

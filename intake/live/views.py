@@ -34,19 +34,12 @@ from intake.state import state
 from intake.tickets import rules
 from intake.tickets.create import NewTicket
 from intake.web.held import ended_by, hold_connection
-from intake.web.json import request_json
+from intake.web.json import request_json_object
 from intake.web.limits import accepts_files, may_mail
 from intake.web.tenancy import brand, release_session, tenant
 from intake.web.uploads import read_uploads, send_stored, stored_chat_file
 
 LONG_POLL_MAX = 25.0
-
-
-def _json() -> dict[str, Any]:
-    body = request_json()
-    if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object.")
-    return body
 
 
 def _text(body: dict[str, Any], field: str) -> str:
@@ -75,7 +68,7 @@ def status() -> Response:
 @limiter.limit("10 per hour")
 def open_session() -> tuple[Response, int]:
     """Open a chat (name and email); answer its token, which only this browser keeps."""
-    body = _json()
+    body = request_json_object()
     with state().db.write(tenant().id) as session:
         chat, token = open_chat(session, _text(body, "name"), _text(body, "email"))
         answer = {"session": chat_json(session, chat), "token": token}
@@ -120,7 +113,7 @@ def read_messages(chat_id: int) -> Response:
 @shared["message"]
 def send_message(chat_id: int) -> tuple[Response, int]:
     """Store the customer's message (the same client_id again is the same message)."""
-    token, body = bearer(), _json()
+    token, body = bearer(), request_json_object()
     with state().db.write(tenant().id) as session:
         chat = find_chat(session, chat_id, token, writable=True)
         message, new = post_text(session, chat, _text(body, "text"), None,
@@ -178,7 +171,7 @@ def typing(chat_id: int) -> tuple[str, int]:
 @shared["read"]
 def read(chat_id: int) -> tuple[str, int]:
     """Note how far the customer has read (for the agent's "read" mark)."""
-    token, up_to = bearer(), message_position(_json().get("up_to"), "up_to")
+    token, up_to = bearer(), message_position(request_json_object().get("up_to"), "up_to")
     with state().db.write(tenant().id) as session:
         news = mark_read(find_chat(session, chat_id, token), "customer", up_to)
     if news:
@@ -223,7 +216,7 @@ def mail_transcript(chat_id: int) -> tuple[Response, int]:
 @limiter.limit("5 per hour")
 def leave_message() -> tuple[Response, int]:
     """No agent online: the customer's message becomes a ticket."""
-    body = _json()
+    body = request_json_object()
     message = _text(body, "message").strip()
     if not rules.DESCRIPTION_MIN <= len(message) <= rules.DESCRIPTION_MAX:
         raise InvalidInput(f"Use {rules.DESCRIPTION_MIN} to {rules.DESCRIPTION_MAX:,} characters.",

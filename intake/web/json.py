@@ -76,3 +76,11 @@ def request_json() -> Any:
         raise InvalidInput("The body is no valid JSON: it is not UTF-8.") from None
     except ValueError as exc:
         raise InvalidInput(f"The body is no valid JSON: {exc}.") from None
+
+
+def request_json_object() -> dict[str, Any]:
+    """Return the request's JSON body as request_json reads it, which must be an object."""
+    body = request_json()
+    if not isinstance(body, dict):
+        raise InvalidInput("The request body must be a JSON object.")
+    return body
