@@ -28,7 +28,7 @@ from intake.portal.forms import (
 from intake.settings import TenantSettings
 from intake.state import state
 from intake.tickets import rules
-from intake.tickets.access import link_token
+from intake.tickets.access import came_by_mail, link_token
 from intake.tickets.changes import UPDATED, ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.replies import (
@@ -134,11 +134,12 @@ def show(
     """Show the ticket's page: the thread, a reply form, the resolve button, and once resolved
     the satisfaction question (or the answer given)."""
     ticket = customer_ticket(tenant_session(), reference, token)
-    if ticket.merged_into_id is not None:  # the old link forwards to the ticket it joined
-        target = tenant_session().get(SupportTicket, ticket.merged_into_id)
-        if target is not None:
-            token = link_token(state().config.secret_key, target.tenant_id, target.id)
-            return redirect(url_for(".show", reference=target.reference, token=token), 303)
+    joined = _joined(ticket)
+    if joined is not None and came_by_mail(state().config.secret_key, ticket, token):
+        # A mailed link forwards to the ticket it joined; the link shown at creation does not
+        # (see came_by_mail), and its page says where the joined thread's link went.
+        token = link_token(state().config.secret_key, joined.tenant_id, joined.id)
+        return redirect(url_for(".show", reference=joined.reference, token=token), 303)
     first, per_reply = split_files(ticket)
     return render_template(
         "portal/ticket.html",
@@ -153,6 +154,7 @@ def show(
         if ticket.follow_up_of_id
         else None,
         created=_just_created(ticket),
+        joined=joined,
         rating=rating_of(tenant_session(), ticket),
         survey_form=survey_form or SatisfactionForm(),
         expected=first_answer_expected(ticket, read_policy(TenantSettings(tenant_session()))),
@@ -177,7 +179,7 @@ def reply(reference: str, token: str) -> Any:
         config = state().config
         try:
             uploads = read_uploads("attachments")
-            reference, token = _kept(reference, token)  # a page open from before a merge
+            reference, token, page = _kept(reference, token)  # a page open before a merge
             current = customer_ticket(tenant_session(), reference, token)
             # A closed ticket is final: the reply opens a follow-up, whose files start at none.
             follow_up = current.status == TicketStatus.closed
@@ -198,19 +200,31 @@ def reply(reference: str, token: str) -> Any:
             target = form.attachments if exc.field == "attachments" else form.body
             target.errors = [exc.message]
         else:
-            url = url_for(".show", reference=reference.upper(), token=token)
-            return redirect(f"{url}#reply-{response_id}", 303)
+            return redirect(f"{page}#reply-{response_id}", 303)
     _note_files_to_reattach(form.attachments)
     return show(reference, token, reply_form=form), 400
 
 
-def _kept(reference: str, token: str) -> tuple[str, str]:
-    """Return the reference and link token of the ticket this one joined, or its own."""
-    ticket = customer_ticket(tenant_session(), reference, token)
+def _joined(ticket: SupportTicket) -> SupportTicket | None:
+    """Return the ticket this one was merged into, if it was."""
     if ticket.merged_into_id is None:
-        return reference, token
-    kept = tenant_session().get_one(SupportTicket, ticket.merged_into_id)
-    return kept.reference, link_token(state().config.secret_key, kept.tenant_id, kept.id)
+        return None
+    return tenant_session().get(SupportTicket, ticket.merged_into_id)
+
+
+def _kept(reference: str, token: str) -> tuple[str, str, str]:
+    """Return the reference and link token of the ticket a reply goes to (the one this ticket
+    joined, or its own), and the page to show after it: the kept ticket's if the token came
+    by mail, else this one's (see show)."""
+    ticket = customer_ticket(tenant_session(), reference, token)
+    kept, secret = _joined(ticket), state().config.secret_key
+    if kept is None:
+        return reference, token, url_for(".show", reference=reference.upper(), token=token)
+    kept_token = link_token(secret, kept.tenant_id, kept.id)
+    if came_by_mail(secret, ticket, token):
+        return kept.reference, kept_token, url_for(".show", reference=kept.reference,
+                                                   token=kept_token)  # fmt: skip
+    return kept.reference, kept_token, url_for(".show", reference=ticket.reference, token=token)
 
 
 def _follow_up(closed: SupportTicket, body: str, files: list[CheckedFile]) -> Any:

@@ -66,6 +66,18 @@ def _day_token_holds(secret: str, tenant_id: str, ticket_id: int, token: str) ->
     return hmac.compare_digest(expected, token) and time.time() < expires
 
 
+def came_by_mail(secret: str, ticket: SupportTicket, token: str) -> bool:
+    """Whether a token of the ticket is one only mail carries (not the one shown at creation).
+
+    Whoever sends a ticket sees its first link, whatever address they gave; a mailed link
+    proves the address's mailbox. What joins tickets by address (a merge) must ask for one.
+    """
+    mailed = link_token(secret, ticket.tenant_id, ticket.id)
+    return hmac.compare_digest(mailed, token) or _day_token_holds(
+        secret, ticket.tenant_id, ticket.id, token
+    )
+
+
 def find_ticket(session: TenantSession, reference: str, token: str, secret: str) -> SupportTicket:
     """Return the session tenant's ticket if the token is one of its tokens; else NotFound."""
     # Every token is ASCII: another character could only be a wrong one (and compare_digest

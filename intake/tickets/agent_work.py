@@ -36,6 +36,7 @@ from intake.models import (
 )
 from intake.settings import TenantSettings
 from intake.tickets import mails
+from intake.tickets.access import hash_token, new_token
 from intake.tickets.lifecycle import Action, check_manual_change, next_status
 from intake.tickets.notify import group_members, notify
 from intake.tickets.rules import TAGS_PER_TICKET, address_key, clean_tags
@@ -291,9 +292,12 @@ def merge(
     record(session, target, TicketEventKind.merged, f"from {source.reference}", agent)
     _set_tags(session, target, agent, merged_tags)
     source.updated_at = target.updated_at = utcnow()
+    # The address is all that joins the two, and anyone may have sent either in its name: the
+    # link shown at the kept ticket's creation stops opening it, and its links go by mail only.
+    target.token_hash = hash_token(new_token())
     session.flush()
     session.expire(source, ["responses", "attachments"])
     session.expire(target, ["responses", "attachments"])
-    if source.notify_customer:
+    if source.notify_customer or target.notify_customer:
         desk.brand.enqueue(session, source, f"Joined with {target.reference}",
                            mails.merged(desk.brand, source, target))  # fmt: skip

@@ -38,6 +38,7 @@ from intake.models import (
     TicketStatus,
 )
 from intake.state import state
+from intake.tickets.access import link_token
 from intake.tickets.agent_work import STATUS_NOTES
 from intake.tickets.loading import ticket_by_reference
 from intake.tickets.mail_headers import read_reply_token
@@ -436,7 +437,7 @@ def test_a_save_from_a_stale_page_is_refused_naming_who_changed_it(
 # Merging
 
 
-def test_merging_moves_the_thread_and_files_and_the_old_link_forwards(
+def test_merging_moves_the_thread_and_files_and_a_mailed_link_forwards(
     app: Flask, client: FlaskClient
 ) -> None:
     posted = post_ticket(
@@ -480,8 +481,22 @@ def test_merging_moves_the_thread_and_files_and_the_old_link_forwards(
     desk_page = text(sam.get(f"{DESK}/tickets/{dup}"))
     assert f"Merged into {into}." in re.sub(r"<[^>]+>", "", desk_page)
     assert "shot.png" in text(sam.get(f"{DESK}/tickets/{into}"))
-    # The customer's old link now leads to the ticket kept, files and all.
-    forwarded = client.get(old_link)
+    # Anyone may send a ticket in an address's name and sees its first link: that link shows
+    # the duplicate alone, saying where it went, and the kept ticket's first link is void.
+    shown = client.get(old_link)
+    assert shown.status_code == 200
+    words = " ".join(re.sub(r"<[^>]+>", " ", text(shown)).split())
+    assert f"This request was joined with {into}" in words
+    assert "Invoices export fails" not in text(shown) and "shot.png" not in text(shown)
+    assert client.get(f"/eur/tickets/{into}/{keep['token']}").status_code == 404
+    bearer = {"Authorization": f"Bearer {keep['token']}"}
+    assert client.get(f"/api/v1/eur/tickets/{into}", headers=bearer).status_code == 404
+    mailed = re.search(r"http://desk\.test(/eur/tickets/\S+)", mails[0].body)
+    assert mailed and client.get(mailed.group(1)).status_code == 200
+    # A link from the duplicate's mails leads to the ticket kept, files and all.
+    with state(app).db.read("eur") as session:
+        source_id = ticket_by_reference(session, dup).id
+    forwarded = client.get(f"/eur/tickets/{dup}/{link_token(SECRET, 'eur', source_id)}")
     assert forwarded.status_code == 303
     assert forwarded.headers["Location"].startswith(f"/eur/tickets/{into}/")
     page = client.get(forwarded.headers["Location"]).get_data(as_text=True)
@@ -535,11 +550,18 @@ def test_a_reply_from_a_page_opened_before_the_merge_joins_the_ticket_kept(
     assert on_ticket(sam, dup, "merge", into=into).status_code == 303
     sent = client.post(f"{link}/replies", data={"csrf_token": token, "body": "More details."})
     assert sent.status_code == 303
-    assert sent.headers["Location"].startswith(f"/eur/tickets/{into}/")  # not a new request
+    # The link shown at creation proves no mailbox: the page shown is the duplicate's own.
+    assert sent.headers["Location"].startswith(f"{link}#reply-")
     with state(app).db.read("eur") as session:
-        assert session.scalar(select(func.count(SupportTicket.id))) == 2
+        source_id = ticket_by_reference(session, dup).id
+    mailed = f"/eur/tickets/{dup}/{link_token(SECRET, 'eur', source_id)}"
+    again = client.post(f"{mailed}/replies", data={"csrf_token": token, "body": "And more."})
+    assert again.status_code == 303
+    assert again.headers["Location"].startswith(f"/eur/tickets/{into}/")
+    with state(app).db.read("eur") as session:
+        assert session.scalar(select(func.count(SupportTicket.id))) == 2  # not a new request
         kept = ticket_by_reference(session, into)
-        assert [r.body for r in kept.responses][-1] == "More details."
+        assert [r.body for r in kept.responses][-2:] == ["More details.", "And more."]
 
 
 # Bulk actions
