@@ -4,6 +4,7 @@ A request must carry `Authorization: Bearer itk_...`, a valid token of an active
 URL's tenant. The token is resolved on every request, and once more inside every write
 transaction, so a revoked token or a deactivated agent is refused at once. A missing, wrong,
 revoked or deactivated agent's token, and a token of another tenant, all answer the same 401.
+While the tenant requires an authenticator app, a token of an agent without one answers 403.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ from flask import Blueprint, Response, g, request
 
 from intake.agents.tokens import agent_of, use_of
 from intake.db import TenantSession
-from intake.errors import Unauthorized
+from intake.errors import Forbidden, Unauthorized
 from intake.models import Agent
+from intake.settings import TenantSettings
 from intake.state import state
 from intake.web.tenancy import tenant, tenant_blueprint, tenant_session
 
+NO_SECOND_FACTOR = (
+    "This help center requires an authenticator app, and this token's agent has none: set one"
+    " up on the desk's Account page."
+)
 HOW = (
     "Send an agent's API token as 'Authorization: Bearer itk_...': a token of an active"
     " agent of this help center (the desk's Account page makes them)."
@@ -48,6 +54,9 @@ def agent_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
             agent, due = use_of(session, token)
             if agent is None:
                 raise _refused()
+            # A token made before the help center required the app must not get round it.
+            if not agent.totp_enabled and _second_factor_required(session):
+                raise Forbidden(NO_SECOND_FACTOR, "Authorization")
             g.desk_agent_id = agent.id
         if due:
             with state().db.write(tenant().id) as session:
@@ -61,6 +70,11 @@ def agent_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
         return response
 
     return bp
+
+
+def _second_factor_required(session: TenantSession) -> bool:
+    with session.no_autoflush:  # a read session: the token's last use is noted apart
+        return bool(TenantSettings(session, state().secrets).get("require_two_factor"))
 
 
 def reading_agent() -> Agent:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from pydantic.json_schema import models_json_schema
 
+from intake.api import agent_auth
 from intake.api.desk_schemas import DESK_REQUEST_MODELS, DESK_RESPONSE_MODELS
 from intake.api.schemas import REQUEST_MODELS, RESPONSE_MODELS
 from intake.files.checks import ALLOWED_TYPES
@@ -269,6 +270,16 @@ def _with_body_limits(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+def _with_second_factor(paths: dict[str, Any]) -> dict[str, Any]:
+    """Add the 403 every agent's call answers while its help center requires an authenticator
+    app its agent has not set up (intake.api.agent_auth)."""
+    for item in paths.values():
+        for operation in item.values():
+            if operation.get("security") == AGENT:
+                operation["responses"].setdefault("403", _error(agent_auth.NO_SECOND_FACTOR))
+    return paths
+
+
 def document() -> dict[str, Any]:
     """Return the whole OpenAPI document."""
     return {
@@ -280,7 +291,9 @@ def document() -> dict[str, Any]:
             "and the agents' desk. "
             'Errors are {"error": {"message": ..., "field": ...}}.',
         },
-        "paths": _with_body_limits({**_ticket_paths(), **_kb_paths(), **_desk_paths()}),
+        "paths": _with_body_limits(
+            _with_second_factor({**_ticket_paths(), **_kb_paths(), **_desk_paths()})
+        ),
         # A text field marked "x-refused-code-points" refuses these characters (400 naming
         # the field): Unicode's C* categories but for the joiners U+200C and U+200D, and the
         # line and paragraph separators; multi-line text keeps tab, new line and return.

@@ -89,8 +89,15 @@ def password() -> Any:
 def account_two_factor() -> Any:
     """Set up the authenticator app: scan, type a code, keep the recovery codes."""
     me = auth.agent()
-    secret = session.get(PENDING_SECRET) or second_factor.new_secret()
-    session[PENDING_SECRET] = secret
+    # The secret being set up waits in the browser's session, marked as this agent's: a
+    # session cookie planted from another agent's browser brings that agent's, never used here.
+    owner = f"{tenant().id}:{me.id}:"
+    pending = session.get(PENDING_SECRET)
+    if isinstance(pending, str) and pending.startswith(owner):
+        secret = pending.removeprefix(owner)
+    else:
+        secret = second_factor.new_secret()
+    session[PENDING_SECRET] = owner + secret
     form = TwoFactorSetupForm()
     status = 200
     if form.validate_on_submit():
@@ -101,8 +108,9 @@ def account_two_factor() -> Any:
                 codes = enable_second_factor(
                     db, state().secrets, get_agent(db, me.id), secret, form.code.data or ""
                 )
-                if me.totp_enabled:
-                    end_other_sessions(db, me.id, auth.session_token())
+                # Other browsers signed in without the app (or with the one replaced) are
+                # signed out: whoever held the password before must not keep a session.
+                end_other_sessions(db, me.id, auth.session_token())
         except (InvalidInput, TooMany) as exc:
             getattr(form, exc.field or "code", form.code).errors = [exc.message]
             status = 429 if isinstance(exc, TooMany) else 400

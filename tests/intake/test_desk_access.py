@@ -16,8 +16,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from intake.agents.tokens import create_token
 from intake.desk.auth import COOKIE
-from intake.models import AgentRole
+from intake.models import Agent, AgentRole
 from intake.state import state
 from tests.intake.conftest import api_ticket, make_env
 from tests.intake.desk import PASSWORD, hidden, make_agent, post_form, sign_in, signed_in, totp_code
@@ -298,16 +299,54 @@ def test_replacing_the_app_asks_for_the_password_and_signs_other_browsers_out(
     assert other.get("/desk/eur/").status_code == 303  # the other is out
 
 
+def test_turning_the_app_on_signs_other_browsers_out(app: Flask) -> None:
+    client = signed_in(app, "ana@example.com")
+    other = app.test_client()  # a browser signed in with the password alone: a thief's, say
+    sign_in(other, "ana@example.com")
+    assert other.get("/desk/eur/").status_code == 200
+    _enable_two_factor(client)
+    assert client.get("/desk/eur/").status_code == 200
+    assert other.get("/desk/eur/").status_code == 303
+
+
+def test_a_key_being_set_up_in_another_agents_session_is_not_offered(app: Flask) -> None:
+    planter = signed_in(app, "bob@example.com")
+    page = planter.get("/desk/eur/account/two-factor").get_data(as_text=True)
+    planted = re.search(r"Key: <code>([A-Z2-7]+)</code>", page)
+    assert planted
+    with planter.session_transaction() as cookie:  # the session cookie bob would plant
+        pending = dict(cookie)["desk_totp_pending"]
+    victim = signed_in(app, "ana@example.com")
+    with victim.session_transaction() as cookie:
+        cookie["desk_totp_pending"] = pending
+    offered = victim.get("/desk/eur/account/two-factor").get_data(as_text=True)
+    assert "Key: <code>" in offered and planted.group(1) not in offered
+    again = victim.get("/desk/eur/account/two-factor").get_data(as_text=True)
+    assert re.findall(r"Key: <code>([A-Z2-7]+)</code>", offered) == re.findall(
+        r"Key: <code>([A-Z2-7]+)</code>", again
+    )  # the agent's own key stays while they set it up
+
+
 def test_a_tenant_can_require_two_factor_of_every_agent(app: Flask) -> None:
     admin = signed_in(app, "boss@example.com", role=AgentRole.admin)
     agent = signed_in(app, "ana@example.com")
     assert agent.get("/desk/eur/").status_code == 200
+    with state(app).db.write("eur") as session:  # a token made before the requirement
+        ana = session.get_one(Agent, _agent_id(app, "ana@example.com"))
+        _row, token = create_token(session, ana, "script")
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/eur/desk/tickets", headers=bearer).status_code == 200
     saved = submit(admin, "/desk/eur/admin/settings", require_two_factor="y")  # the page as is
     assert saved.status_code == 303
     sent_to = agent.get("/desk/eur/")  # the very next request
     assert sent_to.headers["Location"] == "/desk/eur/account/two-factor"
+    refused = api.get("/api/v1/eur/desk/tickets", headers=bearer)
+    assert refused.status_code == 403
+    assert "requires an authenticator app" in refused.get_json()["error"]["message"]
     _enable_two_factor(agent)
     assert agent.get("/desk/eur/").status_code == 200
+    assert api.get("/api/v1/eur/desk/tickets", headers=bearer).status_code == 200
 
 
 def test_deactivation_and_role_changes_take_effect_at_once(app: Flask) -> None:

@@ -20,6 +20,7 @@ from intake.agents.accounts import NewAgent, change_agent, create_agent, create_
 from intake.agents.tokens import create_token, revoke_token
 from intake.api.agent_auth import HOW
 from intake.models import ApiToken, OutboxMessage
+from intake.settings import TenantSettings
 from intake.state import state
 from intake.tickets import queue
 from tests.intake.conftest import PNG, api_ticket
@@ -462,9 +463,24 @@ def test_bad_bodies_name_their_field(client: FlaskClient, desk: Desk) -> None:
     assert desk.ticket(ref)["version"] == 1
 
 
-def test_every_documented_desk_answer_happens(client: FlaskClient, desk: Desk) -> None:
+def _require_two_factor(app: Flask, required: bool) -> None:
+    with state(app).db.write("eur") as session:
+        TenantSettings(session, state(app).secrets).set("require_two_factor", required)
+
+
+def test_every_documented_desk_answer_happens(app: Flask, client: FlaskClient, desk: Desk) -> None:
     keep, dup = (api_ticket(client)["ticket"]["reference"] for _ in range(2))
     one, replies, merge = f"{DESK}/{keep}", f"{DESK}/{keep}/replies", f"{DESK}/{dup}/merge"
+    _require_two_factor(app, True)  # and the token's agent has no authenticator app: 403
+    for method, url, body in (
+        ("GET", DESK, None),
+        ("GET", one, None),
+        ("PATCH", one, {"version": 1}),
+        ("POST", replies, {"body": "Hi.", "version": 1}),
+        ("POST", merge, {"into": keep, "version": 1}),
+    ):
+        assert desk.call(method, url, json=body).status_code == 403, url
+    _require_two_factor(app, False)
     desk.call("GET", DESK)
     desk.call("GET", f"{DESK}?status=nope")
     desk.call("GET", "/api/v1/nope/desk/tickets")
