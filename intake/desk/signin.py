@@ -10,8 +10,9 @@ from flask import redirect, render_template, request, session, url_for
 from intake.agents.sessions import pass_second_factor, sign_in, sign_out
 from intake.desk import auth
 from intake.desk.blueprint import bp
-from intake.desk.forms import CodeForm, EmptyForm, SignInForm
+from intake.desk.forms import CodeForm, SignInForm
 from intake.errors import InvalidInput, TooMany
+from intake.extensions import csrf
 from intake.state import state
 from intake.web.tenancy import tenant
 
@@ -93,11 +94,16 @@ def second_factor() -> Any:
 
 
 @bp.route("/logout", methods=["POST"])
+@csrf.exempt
 def logout() -> Any:
-    """End this session and forget its cookie."""
-    if EmptyForm().validate_on_submit():
-        with state().db.write(tenant().id) as db:
-            sign_out(db, auth.session_token())
+    """End this session and forget its cookie.
+
+    Without a form token: signing out must work from any page, even one whose token the
+    browser no longer holds (a tab restored after a restart), and the session cookie is not
+    sent with another site's POST (SameSite=Lax), so no foreign page can sign an agent out.
+    """
+    with state().db.write(tenant().id) as db:
+        sign_out(db, auth.session_token())
     response = redirect(url_for("desk.login"), 303)
     auth.clear_session_cookie(response)
     return response

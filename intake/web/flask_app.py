@@ -44,7 +44,10 @@ def make_flask(config: IntakeConfig) -> Flask:
         RATELIMIT_ENABLED=config.ratelimit_enabled,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
-        WTF_CSRF_TIME_LIMIT=8 * 3600,  # a customer may take a while to write
+        # A form's token holds as long as its browser's session: a desk page open through a
+        # shift, or a customer writing for hours, still sends. The session's own random value
+        # is what a foreign site cannot know; an age adds nothing to that.
+        WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
     )

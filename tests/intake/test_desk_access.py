@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,35 @@ def test_a_new_session_at_every_sign_in_and_signing_out_ends_it(app: Flask) -> N
     replay.set_cookie(COOKIE, a.value, path="/desk/eur/")  # the old cookie, kept by someone
     assert replay.get("/desk/eur/").status_code == 303
     assert second.get("/desk/eur/").status_code == 200  # the other browser stays signed in
+
+
+def test_signing_out_from_a_page_whose_form_token_is_gone_still_ends_the_session(
+    app: Flask,
+) -> None:
+    make_agent(app, "ana@example.com")
+    client = app.test_client()
+    sign_in(client, "ana@example.com")
+    cookie = client.get_cookie(COOKIE, path="/desk/eur/")
+    assert cookie is not None
+    with client.session_transaction() as browser:  # a tab restored after a restart
+        browser.clear()
+    out = client.post("/desk/eur/logout", data={"csrf_token": "from-before"})
+    assert out.status_code == 303 and out.headers["Location"] == "/desk/eur/login"
+    replay = app.test_client()
+    replay.set_cookie(COOKIE, cookie.value, path="/desk/eur/")
+    assert replay.get("/desk/eur/").status_code == 303
+
+
+def test_a_form_open_longer_than_a_working_day_still_sends(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = signed_in(app, "ana@example.com")
+    page = client.get("/desk/eur/account").get_data(as_text=True)
+    later = time.time() + 11 * 3600  # the desk's session lasts 12 hours
+    monkeypatch.setattr(time, "time", lambda: later)
+    sent = client.post("/desk/eur/account/tokens", data={"csrf_token": hidden(page),
+                                                         "name": "Nightly export"})  # fmt: skip
+    assert sent.status_code == 201, sent.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
