@@ -20,7 +20,7 @@ from intake.models import (
     utcnow,
 )
 from intake.tickets.agent_work import release_tickets
-from intake.tickets.rules import control_problem
+from intake.tickets.rules import control_problem, one_spelling
 
 NAME_MAX = 100
 
@@ -44,8 +44,8 @@ def clean_email(email: str, field: str = "email") -> str:
 
 
 def clean_name(name: str, field: str = "name") -> str:
-    """Return a display name, or raise InvalidInput."""
-    name = name.strip()
+    """Return a display name in one spelling (rules.one_spelling), or raise InvalidInput."""
+    name = one_spelling(name)
     if not name or len(name) > NAME_MAX or control_problem(name, multiline=False):
         raise InvalidInput(f"Enter a name of 1 to {NAME_MAX} characters on one line.", field)
     return name
@@ -134,7 +134,8 @@ def set_password(session: TenantSession, agent: Agent, password: str) -> None:
 def create_group(session: TenantSession, name: str) -> AgentGroup:
     """Add a group to the tenant; its name must be new there."""
     name = clean_name(name)
-    if session.scalars(select(AgentGroup.id).where(AgentGroup.name == name)).first() is not None:
+    taken = {n.casefold() for n in session.scalars(select(AgentGroup.name))}  # a team's few
+    if name.casefold() in taken:
         raise Conflict("A group with this name already exists.", "name")
     group = AgentGroup(name=name)
     session.add(group)

@@ -28,7 +28,7 @@ from intake.models import AgentRole, TicketCategory, TicketPriority, TicketStatu
 from intake.settings.registry import SETTINGS, TARGET_KINDS, target_key
 from intake.tickets import rules
 from intake.tickets.canned import PLACEHOLDERS, unknown_placeholders
-from intake.web.form_fields import Clean, WholeNumberField, choices, strip
+from intake.web.form_fields import Clean, WholeNumberField, choices, spelled_once, strip
 
 STATUSES = [(s.value, s.value.replace("_", " ").capitalize()) for s in TicketStatus]
 PRIORITIES = [(p.value, p.value.capitalize()) for p in TicketPriority]
@@ -114,7 +114,7 @@ class SavedViewForm(FlaskForm):  # type: ignore[misc]
 
     name = StringField(
         "Name of this view",
-        filters=[strip],
+        filters=[spelled_once],
         validators=[DataRequired("Name the view."), Length(max=100), Clean()],
     )
     query = HiddenField(validators=[Length(max=1000)])
@@ -149,7 +149,7 @@ class AgentForm(FlaskForm):  # type: ignore[misc]
 
     name = StringField(
         "Name",
-        filters=[strip],
+        filters=[spelled_once],
         validators=[DataRequired("Enter the name."), Length(max=100), Clean()],
     )
     email = EmailField("Email", filters=[strip], validators=[InputRequired("Enter the email.")])
@@ -167,7 +167,7 @@ class GroupForm(FlaskForm):  # type: ignore[misc]
 
     name = StringField(
         "Group name",
-        filters=[strip],
+        filters=[spelled_once],
         validators=[DataRequired("Name the group."), Length(max=100), Clean()],
     )
 
@@ -177,7 +177,7 @@ class CannedForm(FlaskForm):  # type: ignore[misc]
 
     title = StringField(
         "Title",
-        filters=[strip],
+        filters=[spelled_once],
         validators=[DataRequired("Give it a title."), Length(max=100), Clean()],
     )
     body = TextAreaField(
@@ -309,7 +309,7 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
 
     name = StringField(
         "What is it for?",
-        filters=[strip],
+        filters=[spelled_once],
         validators=[DataRequired("Name the token."), Length(max=100), Clean()],
     )
 

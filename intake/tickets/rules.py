@@ -79,17 +79,37 @@ def ascii_address(text: str) -> str:
         return text
 
 
+def one_spelling(name: str) -> str:
+    """Return a one-line name as it is kept: composed characters (NFC) and single spaces, so
+    "Group\u00a0eur" and "Group  eur" are "Group eur", not look-alikes beside it."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def _joins(text: str, index: int) -> bool:
+    """Whether the joiner at `index` stands between two characters it can join: not at an
+    end, nor beside a space or another joiner (where it only makes look-alike names)."""
+    if index == 0 or index == len(text) - 1:
+        return False
+    return not any(c.isspace() or c in JOINERS for c in (text[index - 1], text[index + 1]))
+
+
 def control_problem(text: str, multiline: bool) -> str | None:
     """Return what is wrong with invisible characters in `text`, or None when it is clean.
 
     Refused: Unicode's control, format, surrogate, private-use and unassigned characters
     (categories C*) and the line and paragraph separators, but for tab and newline in
-    multi-line text and the joiners above. docs/service.md lists the same rule, and the
-    OpenAPI document states it as code-point ranges (refused_ranges).
+    multi-line text and the joiners above where they join two characters. docs/service.md
+    lists the same rule, and the OpenAPI document states it as code-point ranges
+    (refused_ranges).
     """
-    for char in text:
+    for index, char in enumerate(text):
         if multiline and char in "\n\r\t":
             continue
+        if char in JOINERS and not _joins(text, index):
+            return (
+                f"contains a joiner (U+{ord(char):04X}) that joins nothing, which is invisible;"
+                " remove it"
+            )
         if char in LINE_BREAKS:
             return (
                 "must be a single line"
@@ -105,12 +125,14 @@ def control_problem(text: str, multiline: bool) -> str | None:
 
 @functools.cache
 def refused_ranges(multiline: bool) -> tuple[str, ...]:
-    """Return the code points control_problem refuses, as ranges ("U+0000-U+0008", "U+00AD"),
-    for this Python's Unicode database (the OpenAPI document lists them)."""
+    """Return the code points control_problem refuses wherever they stand, as ranges
+    ("U+0000-U+0008", "U+00AD"), for this Python's Unicode database (the OpenAPI document
+    lists them); the joiners, refused only where they join nothing, are not among them."""
     found: list[str] = []
     start = None
     for point in range(0x110001):
-        refused = point <= 0x10FFFF and control_problem(chr(point), multiline) is not None
+        # Between two letters, where a joiner joins; past the last code point, none is.
+        refused = point <= 0x10FFFF and control_problem(f"a{chr(point)}a", multiline) is not None
         if refused and start is None:
             start = point
         elif not refused and start is not None:

@@ -42,6 +42,11 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def spelled_once(value: Any) -> Any:
+    """Filter: a one-line name as it is kept (rules.one_spelling)."""
+    return rules.one_spelling(value) if isinstance(value, str) else value
+
+
 def choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
     """Return (value, label) pairs as a select field's choices."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -825,6 +825,25 @@ def test_an_admin_sets_a_groups_members_and_junk_is_named_not_dropped(app: Flask
     assert kept == {sam, kim}  # nothing of the refused saves
 
 
+def test_names_are_kept_in_one_spelling_and_look_alikes_are_refused(app: Flask) -> None:
+    boss = signed_in(app, "boss@example.com", AgentRole.admin)
+    groups = f"{DESK}/admin/groups"
+    assert submit(boss, groups, name="  Billing\u00a0 team ").status_code == 303
+    for look_alike in ("Billing team", "billing  TEAM", "Billing\u2003team"):
+        refused = submit(boss, groups, name=look_alike)
+        assert refused.status_code == 400, ascii(look_alike)
+        assert "A group with this name already exists." in text(refused)
+    for invisible in ("\u200d\u200d", "Billing team\u200d", "\u200c"):
+        refused = submit(boss, groups, name=invisible)
+        assert refused.status_code == 400 and "joins nothing" in text(refused), ascii(invisible)
+    canned = f"{DESK}/admin/canned"
+    saved = submit(boss, canned, title="Refund\u00a0\u00a0steps", body="We refunded it.")
+    assert saved.status_code == 303
+    with state(app).db.read("eur") as session:
+        assert list(session.scalars(select(AgentGroup.name))) == ["Billing team"]
+        assert list(session.scalars(select(CannedResponse.title))) == ["Refund steps"]
+
+
 # Saved replies
 
 
