@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence, Set
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from kbgen.errors import Problem, Severity
@@ -14,7 +14,7 @@ from kbgen.markup import PAGE_IDS
 from kbgen.nav import faq_group_id, redirect_output
 from kbgen.render import AnchorRef, Heading
 from kbgen.schema import ArticleMeta, KbCategory, did_you_mean
-from kbgen.urls import GENERATED_FOLDERS, tag_pages
+from kbgen.urls import GENERATED_FOLDERS, VOCABULARY_FOLDER, tag_pages
 
 FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(:\d+)?$")
 
@@ -151,6 +151,33 @@ def redirect_clashes(
             problems.append(
                 Problem(source.display, source.line("redirect_from"), "redirect_from", msg)
             )
+    return problems
+
+
+def asset_clashes(
+    assets: Iterable[PurePosixPath], published: Sequence[Source], folder: Path, root: Path
+) -> list[Problem]:
+    """Report files of the tenant's folder (copied into the site as they are) that the site
+    cannot hold: one where kbgen writes a page or into a folder kbgen fills, or one its tree
+    refuses beside the others (a name differing only in case, a file where a folder must be).
+    The build's writer would refuse each of them, one a run, after the check had passed."""
+    taken = generated_outputs(published)
+    tree = _Tree(taken)
+    problems = []
+    for asset in sorted(assets, key=str):
+        rel = str(asset)
+        top = rel.split("/", 1)[0]
+        if rel in taken:
+            msg = f"would replace {rel}, which kbgen writes itself; rename or move this file"
+        elif top in GENERATED_FOLDERS or rel.startswith(f"{VOCABULARY_FOLDER}/"):
+            filled = top if top in GENERATED_FOLDERS else VOCABULARY_FOLDER
+            msg = f"is in {filled}/, a folder kbgen fills itself; move this file elsewhere"
+        elif clash := tree.clash(rel):
+            msg = f"cannot be copied into the site: {clash}; rename one"
+        else:
+            tree.add(rel)
+            continue
+        problems.append(Problem(_shown(folder / rel, root).rstrip("/"), 1, "file", msg))
     return problems
 
 

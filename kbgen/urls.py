@@ -8,6 +8,7 @@ from kbgen.schema import slugify
 
 # Folders kbgen fills itself (fingerprinted styles and scripts, the Pagefind index).
 GENERATED_FOLDERS = frozenset({"assets", "pagefind"})
+VOCABULARY_FOLDER = "search/words"  # the static search's words (kbgen.vocabulary)
 
 
 def served_file(rel: str) -> str:

@@ -89,6 +89,8 @@ def check_tenant(
     unread = {str(b.rel) for b in loaded.broken if not b.body.strip()}
     problems += checks.missing_anchors(outlines, displays, unread)
     problems += checks.unknown_related(live, sources, loaded.broken)
+    folder = options.content_dir / tenant.id
+    problems += checks.asset_clashes(loaded.assets, live, folder, options.root)
     problems += checks.redirect_clashes(live, tenant.base_path, table.assets)
     problems += checks.faq_slugs_taken_by_the_page(live)
     problems += checks.future_updates(live, options.today)

@@ -9,6 +9,8 @@ import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
+from kbgen.urls import VOCABULARY_FOLDER
+
 if TYPE_CHECKING:  # nav renders with render, which reads words with spelled_words below
     from kbgen.nav import TenantSite
 
@@ -16,7 +18,7 @@ if TYPE_CHECKING:  # nav renders with render, which reads words with spelled_wor
 # longer ones are not worth the bytes.
 WORD = re.compile(r"[^\W\d_]+")
 SHORTEST, LONGEST = 3, 24
-FOLDER = "search/words"  # search/words/<length>.json: {"password": 12, ...}
+FOLDER = VOCABULARY_FOLDER  # search/words/<length>.json: {"password": 12, ...}
 
 
 def spelled_words(text: str) -> str:

@@ -145,3 +145,34 @@ def test_two_files_whose_names_differ_only_in_case_are_refused(project: Project)
     with pytest.raises(KbgenError, match="differ only in case"):
         build(BuildOptions(root=project.root, quiet=True, today=TODAY))
     assert not (project.root / "site/eur/images").exists()  # the last good site stays
+
+
+def test_the_check_names_every_file_the_site_cannot_hold(project: Project) -> None:
+    """`kbgen check` (what CI runs) refuses what the build's writer would, each file on its
+    own line, all in one run: a writer's file where kbgen writes, or beside another."""
+    build(BuildOptions(root=project.root, quiet=True, today=TODAY))
+    home = (project.root / "site/eur/index.html").read_bytes()
+    strays = {
+        "404.html": "would replace 404.html, which kbgen writes itself",
+        "feed.xml": "would replace feed.xml, which kbgen writes itself",
+        "faq/index.html": "would replace faq/index.html, which kbgen writes itself",
+        "assets/style.css": "is in assets/, a folder kbgen fills itself",
+        "pagefind/x.js": "is in pagefind/, a folder kbgen fills itself",
+        "search/words/5.json": "is in search/words/, a folder kbgen fills itself",
+        "images/logo.png": "images/logo.png and images/Logo.png differ only in case",
+        "categories": "categories would be a file where categories/ is a folder",
+    }
+    project.write("content/eur/images/Logo.png", b"png")
+    for rel in strays:
+        project.write(f"content/eur/{rel}", b"stray")
+    options = BuildOptions(root=project.root, quiet=True, today=TODAY)
+    with pytest.raises(ContentError) as caught:
+        check(options)
+    said = {p.path.removeprefix("content/eur/"): f"{p.line}: {p.message}"
+            for p in caught.value.problems}  # fmt: skip
+    assert said.keys() == strays.keys()
+    for rel, why in strays.items():
+        assert said[rel].startswith("1: ") and why in said[rel], rel
+    with pytest.raises(ContentError):
+        build(options)
+    assert (project.root / "site/eur/index.html").read_bytes() == home  # nothing was written
