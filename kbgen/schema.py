@@ -147,13 +147,20 @@ def _loose(text: str) -> str:
     return re.sub(r"[\s_-]+", "_", text.strip().lower())
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
+    # Only the form the docs give: fromisoformat also reads 20260315 (and YAML's 2026_03_15,
+    # a number) and week dates (2026-W11-1), which a writer meant as something else.
     try:
-        return dt.date.fromisoformat(str(value))
+        if isinstance(value, str) and _DAY.fullmatch(value):
+            return dt.date.fromisoformat(value)
     except ValueError:
-        raise _Invalid(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2026-03-14") from None
+        pass
+    raise _Invalid(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2026-03-14")
 
 
 def _int(value: Any) -> int:

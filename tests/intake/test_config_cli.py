@@ -173,3 +173,16 @@ def test_help_lists_the_projects_commands_only(kb_root: Path) -> None:
     assert "--app" not in shown and "--env-file" not in shown and "--debug" not in shown
     run = _intake({"HELPCENTER_ROOT": str(kb_root)}, "run")
     assert run.returncode == 2 and "No such command 'run'" in run.stderr
+
+
+@pytest.mark.parametrize("missing", ["flask", "click", "sqlalchemy", "argon2"])
+def test_without_the_service_packages_the_command_says_how_to_install_them(
+    missing: str,
+) -> None:
+    # The wheel without its [service] extra: the package (or one Flask needs) is not there.
+    blocked = f"import sys; sys.modules[{missing!r}] = None; "
+    entry = [sys.executable, "-c", blocked + "from intake.command import main; main()", "routes"]
+    ran = subprocess.run(entry, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 1
+    assert ran.stderr.startswith("intake: the service needs packages that are not installed")
+    assert "pip install 'helpcenter[service]'" in ran.stderr and "Traceback" not in ran.stderr

@@ -62,6 +62,22 @@ def test_bad_date(project: Project) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("20260315", "20260315"), ("2026_03_15", "20260315"), ("2026-W11-1", "'2026-W11-1'"),
+     ("2026-03-15T10:00", "'2026-03-15T10:00'"), ("2026-3-5", "'2026-3-5'")],
+)  # fmt: skip
+def test_a_date_in_another_form_is_refused_not_guessed(
+    project: Project, written: str, read: str
+) -> None:
+    # Python reads the first three as 15 and 9 March; a writer may have meant anything.
+    project.article("a/date.md", f"title: Date\ncategory: general\nupdated: {written}")
+    assert problems(project) == [
+        f"content/eur/articles/a/date.md:4: updated: {read} is not a date; "
+        "write YYYY-MM-DD, e.g. 2026-03-14"
+    ]
+
+
 def test_updated_before_published(project: Project) -> None:
     front = "title: D\ncategory: general\npublished: 2026-05-01\nupdated: 2026-04-01"
     project.article("a/d.md", front)
