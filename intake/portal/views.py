@@ -99,7 +99,7 @@ def new() -> Any:
 
 def _note_files_to_reattach(field: Any) -> None:
     """Add to a sent-back form's file field which files to attach again."""
-    note = reattach_note("attachments")
+    note = reattach_note("attachments", " ".join(field.errors))
     if note:
         field.errors = [*field.errors, note]
 

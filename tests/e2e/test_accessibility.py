@@ -353,12 +353,22 @@ def _resolved_ticket_asks(page: Page, desk: Desk) -> None:
     expect(page.locator("#error-summary")).to_contain_text("Choose yes or no.")
 
 
+def _long_words(page: Page, desk: Desk) -> None:
+    """Customers write words no line holds (a pasted key, an order number): they wrap."""
+    word = "INV" + "7" * 96
+    ticket = api_ticket(desk.url, f"Refund for {word}", name="Wolfeschlegelsteinhausenberger" * 3)
+    page.goto(ticket.url)
+    page.get_by_role("button", name="Send reply").click()  # and the reply form's error summary
+    expect(page.locator("#error-summary")).to_be_focused()
+
+
 # name -> (signed in as the admin, how to get there)
 SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "ticket form": (False, _go("/eur/tickets/new")),
     "ticket form with errors": (False, _ticket_form_with_errors),
     "customer's ticket": (False, _go("/eur/tickets/{desk.ticket.reference}/{desk.ticket.token}")),
     "customer's new ticket": (False, _new_ticket),
+    "customer's ticket with long words, reply with errors": (False, _long_words),
     "service 404": (False, _go("/eur/tickets/EUR-99999/no-such-token", 404)),
     "unknown tenant 404": (False, _go("/nowhere/tickets/new", 404)),
     "find your requests": (False, _go("/eur/tickets/recover")),
