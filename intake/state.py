@@ -93,8 +93,9 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
     jobs: list[Job] = []
     if config.outbox_interval > 0:  # to SMTP_HOST, or else to the local mailbox
         send = deliverer(config)
+        names = {t.id: t.name for t in site.tenants}
         jobs.append(Job("outbox", config.outbox_interval,
-                        lambda: send_pending(config, database, send)))  # fmt: skip
+                        lambda: send_pending(config, database, send, names=names)))  # fmt: skip
     if config.is_sqlite:
         jobs.append(Job("statistics", STATISTICS_EVERY, database.refresh_statistics))
     tenant_ids = tuple(t.id for t in site.tenants)

@@ -20,6 +20,8 @@ def group() -> None:
 def outbox_send() -> None:
     """Send every due mail once and print how many went out."""
     current = state()
-    sent, failed = send_pending(current.config, current.db, deliverer(current.config))
+    names = {t.id: t.name for t in current.site.tenants}
+    sent, failed = send_pending(current.config, current.db, deliverer(current.config),
+                                names=names)  # fmt: skip
     where = "" if current.config.smtp_host else f" to {mailbox_folder(current.config)}"
     click.echo(f"{sent} sent{where}, {failed} failed (to be retried)")

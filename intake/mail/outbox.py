@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 
 from sqlalchemy import or_, select, update
@@ -76,8 +76,10 @@ def send_pending(
     database: Database,
     send: Callable[[IntakeConfig, EmailMessage, str], None] = smtp_send,
     limit: int = 50,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[int, int]:
-    """Send due mails; return (sent, failed this round). Failures are retried later.
+    """Send due mails; return (sent, failed this round). Failures are retried later. Each
+    goes out in the name of its tenant's help center (`names`, by tenant id).
 
     Whatever happens to one mail (a refused address, a server gone, a message that cannot be
     built) is that mail's failure, counted and retried with back-off; the others go on. After
@@ -91,7 +93,8 @@ def send_pending(
         attempts = row.attempts + 1
         values: dict[str, object] = {"attempts": attempts, "updated_at": utcnow()}
         try:
-            send(config, build_message(config, row), row.tenant_id)
+            name = (names or {}).get(row.tenant_id, "")
+            send(config, build_message(config, row, name), row.tenant_id)
         except Exception as exc:  # noqa: BLE001 (one mail's failure, whatever it is, is its own)
             failed += 1
             error = f"{type(exc).__name__}: {exc}"[:2000]

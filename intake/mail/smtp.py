@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import smtplib
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from intake.config import IntakeConfig
 from intake.mail.html import html_body
-from intake.models import OutboxMessage
+from intake.models import OutboxMessage, as_utc, utcnow
 from intake.tickets.rules import ascii_address
 
 # Set per mail by the outbox row: threading, replies, and what marks a mail as automatic.
@@ -23,16 +24,27 @@ THREAD_HEADERS = (
 )
 
 
-def build_message(config: IntakeConfig, row: OutboxMessage) -> EmailMessage:
-    """Return the message of an outbox row."""
+def sender(mail_from: str, name: str) -> str | Address:
+    """Return a mail's From: MAIL_FROM with the help center's name shown before it (mail
+    clients list the sender by it), unless MAIL_FROM names one itself."""
+    shown, address = parseaddr(mail_from)
+    if shown or not name or "@" not in address:
+        return mail_from
+    return Address(display_name=name, addr_spec=address)
+
+
+def build_message(config: IntakeConfig, row: OutboxMessage, name: str = "") -> EmailMessage:
+    """Return the message of an outbox row, sent in the name of `name` (its help center)."""
     to = ascii_address(row.to_address)
     # An international domain goes out as xn--: a relay without SMTPUTF8 refuses the other.
     # A name before the @ in other letters has no ASCII form: such a mail is written in UTF-8
     # (RFC 6532), which only a server offering SMTPUTF8 takes (smtplib asks for it).
     msg = EmailMessage(policy=policy.SMTPUTF8 if not to.isascii() else policy.default)
-    msg["From"] = config.mail_from
+    msg["From"] = sender(config.mail_from, name)
     msg["To"] = to
     msg["Subject"] = row.subject
+    # When the mail was complete (RFC 5322 requires a Date): queued, not a retry's moment.
+    msg["Date"] = format_datetime(as_utc(row.created_at or utcnow()))
     headers = dict(row.headers or {})
     msg["Message-ID"] = headers.pop("Message-ID", "") or make_msgid(
         domain=config.mail_from.rsplit("@", 1)[-1]

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,25 @@ def test_the_confirmation_reaches_the_customer(
         assert isinstance(payload, bytes) and created["url"] in payload.decode()
     assert outbox(app)[0].status == OutboxStatus.sent
     assert send(app) == (0, 0)  # sent once, never again
+
+
+def test_each_mail_says_when_it_was_written_and_which_help_center_sends_it(
+    make_app: Callable[..., Flask], smtp: Mailbox
+) -> None:
+    app = make_app(SMTP_HOST=smtp.host, SMTP_PORT=str(smtp.port), OUTBOX_INTERVAL="0")
+    api_ticket(app.test_client())
+    api_ticket(app.test_client(), "km")
+    queued = {row.tenant_id: row.created_at for row in outbox(app)}
+    ran = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert ran.exit_code == 0 and ran.output.startswith("2 sent"), ran.output
+    by_tenant = {mail["Subject"][1:4]: mail for mail in smtp.messages}
+    assert by_tenant["EUR"]["From"] == "Nimbus Cloud Help Center <support@desk.test>"
+    assert by_tenant["KM-"]["From"] == "Kestrel Maps Support <support@desk.test>"
+    for prefix, tenant in (("EUR", "eur"), ("KM-", "km")):
+        date = by_tenant[prefix]["Date"]
+        assert date is not None, prefix
+        written = parsedate_to_datetime(date)  # RFC 5322, UTC: the moment the mail was queued
+        assert written.replace(tzinfo=None) == queued[tenant].replace(microsecond=0), prefix
 
 
 def test_a_down_mail_server_keeps_ticket_and_mail_for_later(
