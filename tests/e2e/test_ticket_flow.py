@@ -47,10 +47,14 @@ def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> N
     )
     with urllib.request.urlopen(reply, timeout=10) as answer:
         assert answer.status == 201
+    page.get_by_label("Your reply").fill("Half of what I meant to")  # typing as it comes
     update = page.locator("#ticket-updated")
     expect(update).to_contain_text("This request has been updated.")
     update.get_by_role("button", name="Show the update").click()
     expect(page.locator(".thread .message").last).to_contain_text("Sent from my phone.")
+    expect(page.get_by_label("Your reply")).to_have_value("Half of what I meant to")
+    page.reload()  # kept for that one reload, not for ever
+    expect(page.get_by_label("Your reply")).to_have_value("")
     page.get_by_role("button", name="Mark as resolved").click()
     expect(page.locator(".status")).to_have_text("Resolved")
     assert not problems, problems  # no script errors, nothing blocked by the CSP

@@ -1,8 +1,25 @@
 // Ticket page: when the ticket changes (a reply, a new status), say so and offer a reload.
 // The page never reloads by itself: the customer may be typing a reply. The notice goes into
-// a live region that is on the page from the start, so screen readers announce it.
+// a live region that is on the page from the start, so screen readers announce it. What the
+// customer was typing survives the reload they ask for (kept for this tab only).
 (function () {
   "use strict";
+  var DRAFT = "ticket-draft:" + window.location.pathname;
+  function texts() { return document.querySelectorAll("form textarea[name]"); }
+  function store() { try { return window.sessionStorage; } catch (e) { return null; } }
+
+  var kept = store();
+  if (kept) {
+    var draft = null;
+    try { draft = JSON.parse(kept.getItem(DRAFT) || "null"); } catch (e) { draft = null; }
+    kept.removeItem(DRAFT);
+    if (draft) {
+      Array.prototype.forEach.call(texts(), function (field) {
+        if (!field.value && typeof draft[field.name] === "string") field.value = draft[field.name];
+      });
+    }
+  }
+
   var thread = document.querySelector("[data-events-url]");
   var region = document.getElementById("ticket-updated");
   if (!thread || !region || !window.EventSource) return;
@@ -16,7 +33,15 @@
     button.type = "button";
     button.className = "secondary";
     button.textContent = "Show the update";
-    button.addEventListener("click", function () { window.location.reload(); });
+    button.addEventListener("click", function () {
+      var typed = {};
+      Array.prototype.forEach.call(texts(), function (field) {
+        if (field.value) typed[field.name] = field.value;
+      });
+      var target = store();
+      if (target) { try { target.setItem(DRAFT, JSON.stringify(typed)); } catch (e) { /* full */ } }
+      window.location.reload();
+    });
     note.appendChild(button);
     region.appendChild(note);
   });
