@@ -290,3 +290,38 @@ def test_a_customer_away_when_the_chat_ends_still_sees_its_last_answers(
     assert errors[cut:] == [], "\n".join(errors)
     started.customer_context.close()
     started.agent_context.close()
+
+
+def test_a_chat_the_agent_ends_keeps_the_customers_place_text_and_transcript(
+    browser: Browser, chat: Chat
+) -> None:
+    started = start_chat(browser, chat, "Can you move my invoice date?")
+    agent, customer, panel = started.agent, started.customer, started.panel
+    box = panel.get_by_label("Your message")
+    box.fill("Half-typed: also the")
+    box.focus()  # typing when the agent ends it
+    agent.get_by_role("button", name="End the chat").click()
+    expect(panel).to_contain_text("What you were typing is kept for a new chat.", timeout=30_000)
+    # The box is gone: the keyboard is on what comes next, not sent back to the page's top.
+    expect(panel.get_by_role("button", name="Start a new chat")).to_be_focused()
+    # Another page: the ended chat is still there, with its transcript to be had.
+    customer.goto(f"{chat.site}/eur/faq/")
+    customer.get_by_role("button", name="Chat with us").click()
+    panel = customer.get_by_role("dialog", name="Chat with support")
+    expect(panel.get_by_role("log", name="Conversation")).to_contain_text(
+        "Can you move my invoice date?"
+    )
+    expect(panel.get_by_role("button", name="Start a new chat")).to_be_focused()
+    panel.get_by_role("button", name="Email me the transcript").click()
+    expect(panel).to_contain_text("The transcript is on its way to your email.")
+    assert_accessible(customer)  # the ended chat
+    panel.get_by_role("button", name="Start a new chat").click()
+    panel.get_by_label("Your name").fill("Ada Lovelace")
+    panel.get_by_label("Your email").fill("ada@example.com")
+    panel.get_by_role("button", name="Start chat").click()
+    expect(panel.get_by_label("Your message")).to_have_value("Half-typed: also the")
+    # Leaving the page cuts the test's socket proxy (start_chat's Drop): Chrome reports that.
+    errors = [e for e in started.errors if "/chat/eur/socket' failed" not in e]
+    assert errors == [], "\n".join(errors)
+    started.customer_context.close()
+    started.agent_context.close()

@@ -49,7 +49,7 @@ const typing = $(".ic-typing"), compose = $(".ic-compose"), text = $("#intake-ch
 const fileInput = $("[type=file]"), ended = $(".ic-ended"), newBtn = $("[data-do=restart]");
 const readMark = el("span", { class: "ic-read", text: "Read" });
 
-let chat = load(); // {session, token, last, open}: lets this browser resume the chat
+let chat = load(); // {session, token, last, open, ended}: lets this browser resume the chat
 let stage = "idle"; // idle, loading, start, offline, sent, resuming, chat or ended
 let session = null;
 let lastId = 0; // the highest id streamed: "after" on reconnecting
@@ -57,6 +57,7 @@ const shown = new Set(); // ids on screen, none twice
 const outbox = []; // {client_id, text, li, sock}: resent until stored
 let ws = null, mode = "ws", wsFails = 0, attempt = 0, gen = 0, timer = 0, posting = false;
 let agentMax = 0, readSent = 0, agentRead = 0, typingSent = 0, typingTimer = 0;
+let unsent = (chat && chat.unsent) || ""; // typed when the chat ended: for the next chat
 
 function load() {
   try { return JSON.parse(localStorage.getItem(KEY)); } catch (e) { return null; }
@@ -146,6 +147,7 @@ onSubmit(start, async (values) => {
   }
   const data = await api("POST", "/offline", values);
   stage = "sent";
+  unsent = "";
   $("[data-view=sent] strong").textContent = data.reference;
   show("sent", $("[data-view=sent]"));
 });
@@ -164,6 +166,7 @@ async function offerChat(focus) {
     start.lastChild.textContent = online ? "Start chat" : "Leave a message";
     start.setAttribute("aria-label", start.lastChild.textContent);
     about.disabled = about.parentNode.hidden = online; // disabled: not sent
+    if (!online && unsent && !about.value) about.value = unsent; // what the last chat cut off
     show("start", focus && $("#intake-chat-name"));
   } catch (e) {
     stage = "idle"; // opening the panel again tries again
@@ -178,6 +181,8 @@ function begin(s, token) {
   persist(true);
   stage = "chat";
   applySession(s);
+  if (unsent && !text.value) text.value = unsent; // what the last chat cut off, to send
+  unsent = "";
   show("chat", text);
   connect();
 }
@@ -208,17 +213,24 @@ function applySession(s, announce) {
 }
 
 // Over: nothing to send or resume, but the transcript can still be mailed.
+// The ended chat stays in this browser, its transcript to be had from any page, until the
+// customer starts a new one; a message they were typing waits in the new chat's form.
 function finish() {
   if (stage === "ended") return;
+  const focused = panel.contains(document.activeElement);
   stage = "ended";
   disconnect();
   catchUp();
-  persist(false);
+  unsent = text.value.trim() || unsent;
+  if (chat) { chat.ended = true; chat.unsent = unsent; persist(true); }
+  text.value = "";
   sub.textContent = "";
   typing.hidden = compose.hidden = true;
   ended.hidden = false;
   for (const item of outbox) item.li.firstChild.textContent = "You: not sent";
-  say("The chat has ended.");
+  if (focused) newBtn.focus(); // the control it was on is gone: not back to the page's top
+  say(unsent ? "The chat has ended. What you were typing is kept for a new chat."
+    : "The chat has ended.");
 }
 
 // What was said before the end that this page has not shown (it was away when the chat
@@ -501,7 +513,10 @@ async function resume() {
   if (loading) stage = "resuming";
   try {
     const s = (await api("GET", sp(""))).session;
-    if (loading && s.status !== "active") return restart(false);
+    if (loading && s.status !== "active") {
+      if (!chat.ended) return restart(false);
+      show("chat"); // ended on another page: its messages and transcript are still here
+    }
     applySession(s);
   } catch (e) {
     if (gone(e)) return restart(false); // else unreachable for now: keep trying
