@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import update
 
 from intake.mail.mailbox import mailbox_folder, write_to_mailbox
@@ -168,3 +168,27 @@ def test_unknown_tenants_get_the_help_centers_404(page: Page, intake: Service) -
     expect(page.get_by_role("heading", level=1)).to_have_text("We couldn't find that page")
     expect(page.locator(".site-header")).to_be_visible()
     expect(page.get_by_role("link", name="help center home")).to_have_attribute("href", "/eur/")
+
+
+def test_a_form_clicked_twice_is_sent_once(page: Page, intake: Service) -> None:
+    page.goto(f"{intake.url}/eur/tickets/new")
+    fill_ticket(page, "twice@example.com", subject="Sent with a double click")
+    held: list[Route] = []  # the first request waits at the network, as on a slow line
+    page.route("**/eur/tickets/new", lambda route: held.append(route)
+               if route.request.method == "POST" else route.continue_())  # fmt: skip
+    # Both clicks from the page itself, the second a moment after the first (as a double
+    # click's): Playwright's own clicks wait for the navigation the first one starts.
+    page.evaluate("""() => new Promise((done) => {
+        const send = document.querySelector("form.ticket-form button.primary");
+        send.click();
+        setTimeout(() => { send.click(); done(); }, 300);
+    })""")
+    page.wait_for_timeout(500)
+    sent = len(held)
+    for extra in held[1:]:
+        extra.abort()
+    if sent == 1:
+        with page.expect_navigation():
+            held[0].continue_()
+        expect(page.locator(".notice[role=status]")).to_contain_text("Thank you")
+    assert sent == 1, f"{sent} requests sent"  # a second would open a second ticket

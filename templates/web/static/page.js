@@ -7,6 +7,22 @@
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 
+  // A form is sent once: a second click (or Enter) while the first is on its way would open
+  // a second ticket or send a reply twice. Ten seconds on, or back on the page, it sends again.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    if (form.method.toLowerCase() !== "post") return;
+    var now = Date.now();
+    var sent = Number(form.getAttribute("data-sent") || 0);
+    if (now - sent < 10000) { event.preventDefault(); return; }
+    form.setAttribute("data-sent", String(now));
+  });
+  window.addEventListener("pageshow", function () {
+    var forms = document.querySelectorAll("form[data-sent]");
+    for (var f = 0; f < forms.length; f++) forms[f].removeAttribute("data-sent");
+  });
+
   var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
                ["hour", 3600], ["minute", 60]];
   if (!window.Intl || !Intl.RelativeTimeFormat) return;
