@@ -88,6 +88,17 @@ def test_submitting_lands_on_the_ticket_page_with_a_readable_reference(client: F
     assert "The export button spins forever since Monday." in html
 
 
+def test_right_to_left_words_keep_their_own_direction(client: FlaskClient) -> None:
+    subject, body = "فاتورة نوفمبر مفقودة", "لا أجد فاتورة شهر نوفمبر في القائمة (INV-2041)."
+    made = api_ticket(client, subject=subject, description=body, name="ليلى")
+    html = client.get(made["url"].removeprefix("http://desk.test")).get_data(as_text=True)
+    # Each text takes its direction from its first strong letter (dir=auto, <bdi>), not from
+    # the English page around it: the parenthesis lands where an Arabic reader expects it.
+    assert f'<h1 dir="auto">{subject}</h1>' in html
+    assert f'<div class="body" dir="auto">{body}</div>' in html
+    assert "<bdi>ليلى</bdi>" in html
+
+
 def test_references_count_up_per_tenant(client: FlaskClient) -> None:
     links = [ticket_link(post_ticket(client)) for _ in range(2)]
     links.append(ticket_link(post_ticket(client, tenant="km")))

@@ -293,7 +293,7 @@ function render(m) {
     };
     li.append(el("p", {}, [a]));
   }
-  if (m.text && m.text !== name) li.append(el("p", { class: "ic-text", text: m.text }));
+  if (m.text && m.text !== name) li.append(el("p", { class: "ic-text", dir: "auto", text: m.text }));
   return li;
 }
 
