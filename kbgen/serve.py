@@ -13,6 +13,7 @@ import logging
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -198,14 +199,31 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     """
 
     def __init__(self, *args: Any, site_dir: Path, home: str, live: LiveSite | None,
-                 forms: frozenset[str], intake: str, **kw: Any):  # fmt: skip
+                 forms: frozenset[str], intake: str, mounts: tuple[tuple[str, str], ...],
+                 default: str, **kw: Any):  # fmt: skip
         self.site_dir, self.home, self.live = site_dir, home, live
-        self.forms, self.intake = forms, intake
+        self.forms, self.intake, self.mounts, self.default = forms, intake, mounts, default
         super().__init__(*args, directory=str(site_dir), **kw)
+
+    def _tenant_of(self, path: str) -> tuple[str, str] | None:
+        """Return the tenant whose base path `path` lies under, and the rest of the path."""
+        for base, tenant in self.mounts:
+            if path.startswith(base) or path + "/" == base:
+                return tenant, path[len(base) :]
+        return None
+
+    def translate_path(self, path: str) -> str:
+        # Each tenant at its base_url's path, as its pages' links expect ("/" or "/docs/"
+        # as well as "/eur/"), from its folder site/<tenant>/.
+        found = self._tenant_of(urllib.parse.unquote(path.split("?", 1)[0].split("#", 1)[0]))
+        if found is None:
+            return super().translate_path(path)
+        tenant, rest = found
+        return super().translate_path(f"/{urllib.parse.quote(tenant)}/{urllib.parse.quote(rest)}")
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server dispatches to)
         path = self.path.split("?", 1)[0]
-        if path in ("", "/"):
+        if path in ("", "/") and self.home != "/":
             self._redirect(self.home)
         elif path in self.forms and self.intake:
             self._redirect(self.intake + self.path)
@@ -232,11 +250,12 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         status = 200
         if not target.is_file():
             # The tenant's own 404 page, or the default tenant's for a path of no tenant.
-            tenant = path.lstrip("/").split("/", 1)[0]
+            found = self._tenant_of(path)
+            tenant = found[0] if found else ""
             target = self.site_dir / tenant / "404.html"
             status = 404
             if not tenant or not target.is_file():
-                target = self.site_dir / self.home.strip("/") / "404.html"
+                target = self.site_dir / self.default / "404.html"
             if not target.is_file() and error is not None:
                 # Unavailable until the content builds, rather than missing: 503, not 404.
                 page = _PROBLEMS_PAGE.format(problems=html.escape(error, quote=False))
@@ -304,12 +323,17 @@ def make_server(
     """Return a server for `site_dir`; the caller runs serve_forever(). `intake` is the
     address of an intake service that takes the ticket-form links (else they are explained)."""
     home = config.tenant(config.default_tenant).base_path
+    # The longest base path first: "/eur/help/" before "/eur/"; the default tenant first of
+    # tenants sharing one (on different hosts): a preview has one host.
+    tenants = sorted(config.tenants, key=lambda t: t.id != config.default_tenant)
+    mounts = tuple(sorted(((t.base_path, t.id) for t in tenants), key=lambda m: -len(m[0])))
     # The service's pages on the site's host: the ticket form, and the search that the site's
     # search boxes reach without JavaScript.
     forms = frozenset(url for t in config.tenants if t.service_url == ""
                       for url in (t.intake_url, t.search_action))  # fmt: skip
     handler = functools.partial(PreviewHandler, site_dir=site_dir, home=home, live=live,
-                                forms=forms, intake=intake.rstrip("/"))  # fmt: skip
+                                forms=forms, intake=intake.rstrip("/"), mounts=mounts,
+                                default=config.default_tenant)  # fmt: skip
     return PreviewServer((host, port), handler)
 
 

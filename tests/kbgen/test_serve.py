@@ -265,3 +265,31 @@ def test_a_reader_who_leaves_before_the_page_is_sent_is_no_error(
     said = capsys.readouterr().err
     assert "BrokenPipeError" not in said  # a closed tab, a fetch the page abandoned
     assert "ValueError: a real bug" in said  # a fault of the preview is still shown
+
+
+@pytest.mark.parametrize(("base", "page"), [("/", "/articles/"), ("/docs/", "/docs/articles/")])
+def test_a_site_is_previewed_at_its_base_urls_path(project: Project, base: str, page: str) -> None:
+    """A site whose address is not /<tenant>/ (the host's root, a folder of another name)
+    is shown where its own links point, not sent round in circles or to 404s."""
+    site_yaml = project.root / "content" / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace(
+        "https://help.test/eur/", f"https://help.test{base}"))  # fmt: skip
+    config = load_site_config(project.root)
+    assert config.tenant("eur").base_path == base
+    options = BuildOptions(root=project.root, quiet=True)
+    LiveSite(options).rebuild()
+    server = make_server(config, options.site_dir, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        status, home = get(f"{url}/")  # followed to the base path, once
+        assert status == 200 and "<h1>How can we help?</h1>" in home
+        stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', home)
+        assert stylesheet and stylesheet.group(1).startswith(f"{base}assets/")
+        assert get(url + stylesheet.group(1))[0] == 200  # the page's own links resolve
+        status, body = get(f"{url}{page}")
+        assert status == 404 and "find that page" in body  # the tenant's own 404 page
+        assert get(f"{url}/km/")[0] == 200  # the other tenant where it always was
+    finally:
+        server.shutdown()
+        server.server_close()
