@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 from kbgen.brand import Brand, read_brand, read_descriptions
 from kbgen.errors import ConfigError, ContentError, Problem
+from kbgen.schema import did_you_mean, nearest
 from kbgen.yamlio import load_mapping
 
 SITE_FILE = "content/site.yaml"
@@ -172,13 +173,17 @@ def _tenant(
     if not isinstance(raw, dict):
         bad("", "must be a mapping of " + ", ".join(TENANT_FIELDS))
         return None
+    misspelt: set[str] = set()  # the fields an unknown key most likely meant
     for key in raw:
         if key not in TENANT_FIELDS:
-            bad(str(key), "unknown field; allowed: " + ", ".join(TENANT_FIELDS))
+            near = nearest(str(key), TENANT_FIELDS)
+            misspelt.add(near or "")
+            hint = f"; did you mean {near!r}?" if near else f"; allowed: {', '.join(TENANT_FIELDS)}"
+            bad(str(key), f"unknown field{hint}")
     values: dict[str, str] = {}
     for key in ("name", "language", "ticket_prefix"):
         values[key] = str(raw.get(key) or "").strip()
-        if not values[key]:
+        if not values[key] and key not in misspelt:  # its misspelling is named already
             bad(key, "is required but missing")
     if values["language"] and not LANG_RE.match(values["language"]):
         bad("language", f"{values['language']!r} is not a language tag such as en or de-CH")
@@ -212,10 +217,8 @@ def load_site_config(root: Path) -> SiteConfig:
     problems = list(raw.problems)
     for key in raw.data:
         if key not in SITE_FIELDS:
-            allowed = ", ".join(SITE_FIELDS)
-            problems.append(
-                Problem(SITE_FILE, raw.line(key, 1), key, f"unknown; allowed: {allowed}")
-            )
+            hint = did_you_mean(str(key), SITE_FIELDS) or f"; allowed: {', '.join(SITE_FIELDS)}"
+            problems.append(Problem(SITE_FILE, raw.line(key, 1), key, f"unknown{hint}"))
     tenants_raw = raw.data.get("tenants")
     tenants: list[TenantConfig] = []
     if not isinstance(tenants_raw, dict) or not tenants_raw:

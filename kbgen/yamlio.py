@@ -96,6 +96,7 @@ def _slips(
                 _slips(value_node, f"{name}.{key_node.value}", first_line, lines, problems, path)
 
 
+_TAB = "a tab indents this line; YAML indents with spaces only"
 # What YAML says, in a writer's words: (YAML's problem, its context, or "" for any) -> advice.
 # The line blamed is where the construct began for the unclosed ones, else where YAML stopped.
 _PLAIN: tuple[tuple[str, str, bool, str], ...] = (
@@ -108,7 +109,7 @@ _PLAIN: tuple[tuple[str, str, bool, str], ...] = (
     ("mapping values are not allowed", "", False,
      "a ': ' inside a value: put the value in quotes (title: \"Fix: it works\"), "
      "or check this line's indentation"),
-    ("tab character", "", False, "a tab indents this line; YAML indents with spaces only"),
+    ("tab character", "", False, _TAB),
     ("cannot start any token", "", False,
      "a value cannot start with this character; put the value in quotes"),
     ("expected key", "block mapping", False,
@@ -122,6 +123,12 @@ _PLAIN: tuple[tuple[str, str, bool, str], ...] = (
 _SWALLOWED = re.compile(r":\s+#\S")
 # "title:Reset" (no space after the colon) reads as one word, and YAML trips a line later.
 _NO_SPACE = re.compile(r"^\s*(?:- )?([A-Za-z_][\w-]*):(?=[^\s/\\:])")
+
+
+def _at(text: str, line: int, column: int) -> str:
+    """Return the character at a 0-based line and column of `text`, or ""."""
+    lines = text.split("\n")
+    return lines[line][column : column + 1] if line < len(lines) else ""
 
 
 def _explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
@@ -138,6 +145,8 @@ def _explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     problem, context = exc.problem or "", exc.context or ""
     said = " ".join(part for part in (problem, context) if part)
     stopped, began = exc.problem_mark, exc.context_mark
+    if stopped and _at(text, stopped.line, stopped.column) == "\t":  # a tab-indented "- item"
+        return stopped.line, f"{_TAB} (YAML: {said})"
     for found, within, at_start, advice in _PLAIN:
         if found in problem and within in context:
             mark = began if at_start and began else stopped

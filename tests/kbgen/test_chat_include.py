@@ -145,7 +145,10 @@ def test_a_misspelt_key_is_a_located_error(project: Project) -> None:
     typo = text.replace("ticket_prefix: KM\n", "ticket_prefix: KM\n    chat_ulr: /\n")
     project.write("content/site.yaml", typo)
     [found] = problems(project)
-    assert found.startswith("content/site.yaml:14: tenants.km.chat_ulr: unknown field; allowed:")
+    assert (
+        found
+        == "content/site.yaml:14: tenants.km.chat_ulr: unknown field; did you mean 'chat_url'?"
+    )
     assert "chat_url" in found
 
 

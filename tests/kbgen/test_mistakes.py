@@ -248,6 +248,34 @@ def test_site_yaml_mistakes_name_their_key(project: Project) -> None:
     ]
 
 
+def test_a_misspelt_site_yaml_key_is_named_once_with_the_key_meant(project: Project) -> None:
+    project.write(
+        "content/site.yaml",
+        """\
+        defualt_tenant: eur
+        tenants:
+          eur:
+            name: X
+            base_url: https://help.test/eur/
+            langauge: en
+            ticket_prefix: EUR
+        """,
+    )
+    assert problems(project) == [  # not also "language: is required but missing"
+        "content/site.yaml:1: defualt_tenant: unknown; did you mean 'default_tenant'?",
+        "content/site.yaml:6: tenants.eur.langauge: unknown field; did you mean 'language'?",
+    ]
+
+
+def test_a_tab_before_a_list_item_says_tab(project: Project) -> None:
+    project.article("a/tabbed.md", "title: Tabbed\ncategory: general\ntags:\n\t- one")
+    assert problems(project) == [
+        "content/eur/articles/a/tabbed.md:5: yaml: a tab indents this line; YAML indents with "
+        "spaces only (YAML: found character that cannot start any token while scanning for the "
+        "next token)"
+    ]
+
+
 def test_intake_url_may_be_a_path_on_the_same_host(project: Project) -> None:
     text = (project.root / "content/site.yaml").read_text()
     text = text.replace("https://desk.test/eur/tickets/new", "/eur/tickets/new")
