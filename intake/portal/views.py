@@ -19,6 +19,8 @@ from intake.kb.feedback import record_open
 from intake.kb.search import QUERY_MAX, suggest
 from intake.models import SupportTicket, TicketCategory, TicketPriority, TicketStatus
 from intake.portal.forms import (
+    CATEGORY_LABELS,
+    PRIORITY_LABELS,
     RecoverForm,
     ReplyForm,
     ResolveForm,
@@ -155,6 +157,7 @@ def show(
         else None,
         created=_just_created(ticket),
         joined=joined,
+        labels=_labels(ticket),
         rating=rating_of(tenant_session(), ticket),
         survey_form=survey_form or SatisfactionForm(),
         expected=first_answer_expected(ticket, read_policy(TenantSettings(tenant_session()))),
@@ -203,6 +206,12 @@ def reply(reference: str, token: str) -> Any:
             return redirect(f"{page}#reply-{response_id}", 303)
     _note_files_to_reattach(form.attachments)
     return show(reference, token, reply_form=form), 400
+
+
+def _labels(ticket: SupportTicket) -> dict[str, str]:
+    """Name the ticket's category and priority as the form offered them to the customer."""
+    urgency = PRIORITY_LABELS[ticket.priority].partition(":")[0]
+    return {"category": CATEGORY_LABELS[ticket.category], "priority": f"{urgency} priority"}
 
 
 def _joined(ticket: SupportTicket) -> SupportTicket | None:

@@ -63,8 +63,8 @@ def _asking(brand: Brand, ticket: SupportTicket, body: str) -> str:
     """Add the satisfaction question to the mail of a resolution (intake.tickets.satisfaction)."""
     if ticket.status != TicketStatus.resolved:
         return body
-    return (f"{body}\n\nDid we solve your problem? Tell us in one click (and a comment, if you"
-            f" like):\n{brand.link(ticket)}#satisfaction")  # fmt: skip
+    return (f"{body}\n\nDid we solve your problem? Tell us on your request's page (yes or no,"
+            f" and a comment if you like):\n{brand.link(ticket)}#satisfaction")  # fmt: skip
 
 
 def agent_reply(brand: Brand, ticket: SupportTicket, reply: str, status_note: str) -> str:

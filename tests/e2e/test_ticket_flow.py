@@ -38,6 +38,7 @@ def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> N
     with page.expect_response(is_event_stream):
         page.get_by_role("button", name="Send reply").click()
     expect(page.locator(".thread .message").last).to_contain_text("second charge's date")
+    expect(page.locator(".thread .message").last).to_be_focused()  # read out, not the top
     # A reply from elsewhere (the API here, an agent later) is announced on the open page.
     reference, token = page.url.split("/tickets/")[1].split("#")[0].split("/")[:2]
     reply = urllib.request.Request(

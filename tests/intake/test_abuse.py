@@ -348,7 +348,7 @@ def test_customer_text_is_escaped_everywhere(client: FlaskClient) -> None:
     html = client.get(link).get_data(as_text=True)
     assert "<img src=x" not in html
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
-    assert f'<div class="body">{escaped}</div>' in html
+    assert f'<div class="body" dir="auto">{escaped}</div>' in html
 
 
 def test_security_headers_on_every_response(client: FlaskClient) -> None:

@@ -20,6 +20,12 @@
     }
   }
 
+  // Back from sending a reply (the page's address names it): the keyboard and the screen
+  // reader start at the reply, which says it was sent, rather than at the page's top.
+  var sent = /^#reply-\d+$/.test(window.location.hash) &&
+    document.getElementById(window.location.hash.slice(1));
+  if (sent && !document.getElementById("error-summary")) sent.focus();
+
   var thread = document.querySelector("[data-events-url]");
   var region = document.getElementById("ticket-updated");
   if (!thread || !region || !window.EventSource) return;
