@@ -26,6 +26,12 @@ def test_a_reader_says_an_article_did_not_help(page: Page, intake: Service) -> N
     expect(no).to_have_attribute("aria-pressed", "true")
     expect(no).to_be_focused()
     question.get_by_role("button", name="Yes").click(force=True)  # a second answer is not sent
+    page.reload()  # nor after a reload: the answer given is shown
+    question = page.get_by_role("region", name=QUESTION)
+    expect(question.get_by_role("button", name="No")).to_have_attribute("aria-pressed", "true")
+    expect(question.get_by_role("status")).to_contain_text("You told us whether this article")
+    question.get_by_role("button", name="Yes").click(force=True)
+    page.wait_for_timeout(300)  # what a vote would take to arrive
     with state(intake.app).db.read("eur") as session:
         said = session.execute(
             select(KnowledgeBaseArticle.slug, ArticleFeedback.helpful).join(

@@ -21,10 +21,29 @@
       }
     });
   }
+  // One answer per article and browser: a reload shows the answer given, rather than
+  // asking again (and counting twice).
+  var KEY = "kb-helpful:" + window.location.pathname;
+  function remember(value) {
+    try {
+      if (value === null) window.localStorage.removeItem(KEY);
+      else window.localStorage.setItem(KEY, value);
+    } catch (e) { /* no storage: the question is asked again after a reload */ }
+  }
+  var given = null;
+  try { given = window.localStorage.getItem(KEY); } catch (e) { given = null; }
+  if (given === "yes" || given === "no") {
+    sent = true;
+    buttons.forEach(function (button) {
+      if ((button.getAttribute("data-helpful") === "true") === (given === "yes")) mark(button);
+    });
+    said.textContent = "You told us whether this article helped: thank you.";
+  }
   function answer(helpful, chosen) {
     if (sent) return;
     sent = true;
     mark(chosen);
+    remember(helpful ? "yes" : "no");
     fetch(box.getAttribute("data-feedback-url"), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -38,6 +57,7 @@
       said.textContent = "Your answer could not be sent. Please try again later.";
       sent = false;
       mark(null);
+      remember(null);
     });
   }
   buttons.forEach(function (button) {
