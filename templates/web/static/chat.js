@@ -200,13 +200,12 @@ function clearConvo() {
 
 const agentName = (s) => (typeof s.agent === "string" ? s.agent : s.agent && s.agent.name) || "";
 
-function applySession(s, announce) {
+// The agent's joining is announced by the conversation's own message (a live region).
+function applySession(s) {
   if (!s) return;
   const name = agentName(s);
-  const joined = s.agent && !(session && session.agent && agentName(session) === name);
   session = s;
   sub.textContent = !s.agent ? "Waiting for an agent to join…" : `You're chatting with ${name || "an agent"}.`;
-  if (announce && joined) say(`${name || "An agent"} joined the chat.`);
   agentRead = Math.max(agentRead, s.agent_read_up_to || 0);
   updateRead();
   if (s.status !== "active") finish();
@@ -465,7 +464,7 @@ function connect() {
 
 function frame(f) {
   if (f.type === "message") receive(f.message, true);
-  else if (f.type === "session") applySession(f.session, true);
+  else if (f.type === "session") applySession(f.session);
   else if (f.type === "read" && f.by !== "customer") {
     agentRead = Math.max(agentRead, +f.up_to || 0);
     updateRead();
@@ -495,7 +494,7 @@ async function poll() {
       attempt = 0;
       setOnline(true);
       for (const m of data.messages || []) receive(m, true);
-      applySession(data.session, true);
+      applySession(data.session);
       flush();
     } catch (e) {
       if (my !== gen) return;
