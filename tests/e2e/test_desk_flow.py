@@ -187,3 +187,50 @@ def test_the_warning_that_the_ticket_changed_stays(
     sam.wait_for_timeout(2_000)  # the change, then Alex's reloaded page, reach Sam's page
     warning = "This ticket changed since you opened it: reload before saving."
     assert warning in sam.locator("#viewers").inner_text()
+
+
+def test_a_reply_being_written_survives_the_other_forms_of_the_page(
+    browser: Browser, contexts: list[BrowserContext], intake: Service
+) -> None:
+    make_agent(intake.app, "alex@example.com", "Alex Admin", AgentRole.admin)
+    ticket = api_ticket(intake.url, "Invoice PDF is blank")
+    agent, errors = person(browser, contexts)
+    sign_in(agent, intake.url, "alex@example.com")
+    agent.goto(f"{intake.url}/desk/eur/tickets/{ticket.reference}")
+    message = agent.get_by_label("Message")
+    message.fill("Thanks, Ada: the PDF comes from")
+    agent.get_by_label("Priority").select_option("high")
+    agent.get_by_role("button", name="Save details").click()  # a form of its own
+    expect(agent.locator(".ticket-facts")).to_contain_text("priority: high")
+    expect(message).to_have_value("Thanks, Ada: the PDF comes from")
+    agent.get_by_role("searchbox", name="Find an article").fill("refund")
+    agent.get_by_role("searchbox", name="Find an article").press("Enter")  # its own page
+    expect(agent).to_have_url(re.compile(r"kbq=refund"))
+    expect(message).to_have_value("Thanks, Ada: the PDF comes from")
+    agent.get_by_role("button", name="Send", exact=True).click()
+    expect(agent.locator(".thread .message").last).to_contain_text("the PDF comes from")
+    agent.reload()
+    expect(message).to_have_value("")  # sent: not kept as a draft
+    assert not errors, errors
+
+
+def test_the_live_queue_leaves_the_keyboard_where_it_is(
+    browser: Browser, contexts: list[BrowserContext], intake: Service
+) -> None:
+    make_agent(intake.app, "alex@example.com", "Alex Admin", AgentRole.admin)
+    for subject in ("Password reset mail never arrives", "Webhook retries flood our server"):
+        api_ticket(intake.url, subject)
+    agent, errors = person(browser, contexts)
+    sign_in(agent, intake.url, "alex@example.com")
+    open_live(agent, f"{intake.url}/desk/eur/")
+    agent.keyboard.press("j")  # the first row's link has the focus
+    focused = agent.evaluate("document.activeElement.textContent")
+    created = api_ticket(intake.url, "Cannot add a team member")
+    news = agent.locator("#queue-news")
+    expect(news).to_have_text("Tickets changed: reload the queue to see them.", timeout=LIVE)
+    assert agent.evaluate("document.activeElement.textContent") == focused
+    expect(agent.locator("#queue-rows")).not_to_contain_text(created.reference)
+    agent.locator("#q").focus()  # away from the rows: the next change comes in
+    api_ticket(intake.url, "Export to CSV drops accents")
+    expect(agent.locator("#queue-rows")).to_contain_text(created.reference, timeout=LIVE)
+    assert not errors, errors

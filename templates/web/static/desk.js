@@ -33,6 +33,27 @@
     document.addEventListener("visibilitychange", heartbeat);
   }
   var replyBody = document.getElementById("body") || document.getElementById("text");  // a ticket's or a chat's
+
+  // A reply being written survives leaving the page any other way than sending it (saving
+  // the details, inserting a saved reply, searching articles, a sign-out): kept for this tab
+  // and put back when the page shows again, before a saved reply inserted meanwhile.
+  var DRAFT = "desk-draft:" + window.location.pathname;
+  var drafts = null;
+  try { drafts = window.sessionStorage; } catch (e) { drafts = null; }
+  if (replyBody && drafts) {
+    var draft = drafts.getItem(DRAFT);
+    drafts.removeItem(DRAFT);
+    if (draft && replyBody.value !== draft) {
+      replyBody.value = replyBody.value ? draft + "\n\n" + replyBody.value : draft;
+    }
+    var sending = false;
+    if (replyBody.form) replyBody.form.addEventListener("submit", function () { sending = true; });
+    window.addEventListener("pagehide", function () {
+      if (!sending && replyBody.value.trim()) {
+        try { drafts.setItem(DRAFT, replyBody.value); } catch (e) { /* full: nothing kept */ }
+      }
+    });
+  }
   if (replyBody && ticketId) {
     replyBody.addEventListener("input", function () {
       var now = Date.now();
@@ -194,17 +215,25 @@
   }
   var refreshTimer = null;
   var rowsId = body.getAttribute("data-rows-target") || "queue-rows";
-  function refreshRows() {
+  // The rows are replaced only while the agent is not among them: ticked rows, or the
+  // keyboard's focus on one (replacing them dropped it to the page's top), wait for a reload.
+  // Presence alone (who views what) is not worth announcing.
+  function refreshRows(announce) {
     var rows = document.getElementById(rowsId);
-    if (!rows || document.querySelector("#" + rowsId + ' input[type="checkbox"]:checked')) {
+    var busy = rows && (rows.querySelector('input[type="checkbox"]:checked') ||
+                        rows.contains(document.activeElement));
+    if (!rows || busy) {
       var news = document.getElementById("queue-news");
-      if (news) { news.hidden = false; news.textContent = "Tickets changed: reload the queue to see them."; }
+      if (news && announce) { news.hidden = false; news.textContent = "Tickets changed: reload the queue to see them."; }
       return;
     }
     fetch(body.getAttribute("data-rows-url"), {credentials: "same-origin",
       headers: {"X-Desk-Fragment": "rows"}}).then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (html !== null) { rows.innerHTML = html; say(rowsId === "queue-rows" ? "The queue was updated." : "The chats were updated."); }
+        if (html === null || rows.contains(document.activeElement)) return;  // moved in meanwhile
+        rows.innerHTML = html;
+        if (current >= 0) highlight(current);
+        if (announce) say(rowsId === "queue-rows" ? "The queue was updated." : "The chats were updated.");
       })
       .catch(function () {});
   }
@@ -221,7 +250,7 @@
           showViewers();
         } else {
           clearTimeout(refreshTimer);
-          refreshTimer = setTimeout(refreshRows, 500);
+          refreshTimer = setTimeout(function () { refreshRows(true); }, 500);
         }
       });
     });
@@ -233,13 +262,13 @@
           showViewers();
         } else {
           clearTimeout(refreshTimer);
-          refreshTimer = setTimeout(refreshRows, 1000);
+          refreshTimer = setTimeout(function () { refreshRows(false); }, 1000);
         }
       });
     });
     source.addEventListener("chat.inbox", function () {
       clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(refreshRows, 300);
+      refreshTimer = setTimeout(function () { refreshRows(true); }, 300);
     });
     if (chatId) chatEvents(source);
     setInterval(showViewers, 5000);
@@ -291,12 +320,16 @@
   if (opener && dialog && dialog.showModal) opener.addEventListener("click", function () { dialog.showModal(); });
   var rows = function () { return Array.prototype.slice.call(document.querySelectorAll("#queue-rows tr[data-href]")); };
   var current = -1, pending = "";
-  function mark(index) {
+  function highlight(index) {
     var all = rows();
-    if (!all.length) return;
+    if (!all.length) return null;
     current = Math.max(0, Math.min(all.length - 1, index));
     all.forEach(function (row, i) { row.classList.toggle("current", i === current); });
-    var link = all[current].querySelector("a");
+    return all[current];
+  }
+  function mark(index) {
+    var row = highlight(index);
+    var link = row && row.querySelector("a");
     if (link) link.focus();
   }
   document.addEventListener("keydown", function (e) {
