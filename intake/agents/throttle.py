@@ -16,9 +16,10 @@ import math
 import time
 
 from limits import RateLimitItem, parse
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from intake.counts import Resilient
 from intake.errors import TooMany
 
 ACCOUNT_LIMIT = "5 per 15 minutes"  # one account, from one address
@@ -42,10 +43,12 @@ class SignInThrottle:
     """Count failed sign-ins; refuse further attempts for a while once a limit is reached."""
 
     def __init__(self, storage_uri: str) -> None:
-        storage = storage_from_string(storage_uri)
+        storage = storage_from_string(storage_uri, wrap_exceptions=True)
         assert isinstance(storage, Storage)  # the synchronous kind, for these URIs
         self.storage = storage
-        self.limiter = MovingWindowRateLimiter(self.storage)
+        shared = MovingWindowRateLimiter(self.storage)
+        # Signing in must not fail with the storage (Redis): counted here while it is down.
+        self.limiter = Resilient(lambda: shared, MovingWindowRateLimiter(MemoryStorage()))
         self.limits = (parse(ACCOUNT_LIMIT), parse(ACCOUNT_EVERYWHERE_LIMIT), parse(ADDRESS_LIMIT))
 
     def _keys(self, tenant_id: str, email: str, address: str) -> list[tuple[RateLimitItem, str]]:
@@ -60,8 +63,7 @@ class SignInThrottle:
         wait = 0.0
         for item, key in self._keys(tenant_id, email, address):
             if not self.limiter.test(item, key):
-                reset, _left = self.limiter.get_window_stats(item, key)
-                wait = max(wait, reset - time.time())
+                wait = max(wait, self.limiter.reset_time(item, key) - time.time())
         if wait > 0:
             minutes = max(1, math.ceil(wait / 60))
             unit = "minute" if minutes == 1 else "minutes"

@@ -14,6 +14,7 @@ from intake.errors import Unauthorized
 from intake.extensions import limiter
 from intake.models import Agent, ChatMessage, ChatSession
 from intake.state import state
+from intake.web.limits import counts
 
 # What a customer sends, per address and kind, by HTTP and by socket alike: one allowance,
 # so a client reconnecting its socket (or switching to HTTP) starts no fresh count.
@@ -27,7 +28,7 @@ def socket_frame_allowed(kind: str) -> bool:
     decorator counts in: the client's address, then the scope); False past it."""
     if not state().config.ratelimit_enabled:
         return True
-    return bool(limiter.limiter.hit(_PARSED[kind], get_remote_address(), f"chat-{kind}"))
+    return counts.hit(_PARSED[kind], get_remote_address(), f"chat-{kind}")
 
 
 def bearer() -> str:

@@ -44,6 +44,10 @@ def make_flask(config: IntakeConfig) -> Flask:
         RATELIMIT_ENABLED=config.ratelimit_enabled,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down: limits count in each process's memory (logged once) rather than every
+        # limited request failing; StorageError marks the storage's own failures.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS={"wrap_exceptions": True},
         # A form's token holds as long as its browser's session: a desk page open through a
         # shift, or a customer writing for hours, still sends. The session's own random value
         # is what a foreign site cannot know; an age adds nothing to that.

@@ -10,7 +10,10 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
 from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
+from intake.counts import Resilient
 from intake.extensions import limiter
 from intake.state import state
 from intake.tickets.rules import address_key
@@ -109,4 +112,9 @@ def may_mail(email: str) -> bool:
     # Keyed by a digest: the rate-limit storage (Redis) keeps the key for an hour, and an
     # address must not outlive its customer's erasure there.
     key = hashlib.sha256(address_key(email).encode()).hexdigest()
-    return bool(limiter.limiter.hit(MAILS_PER_ADDRESS, "mail-to-address", tenant().id, key))
+    return counts.hit(MAILS_PER_ADDRESS, "mail-to-address", tenant().id, key)
+
+
+# What views count themselves, in the limiter's storage (whose own limits fall back to this
+# process's memory while the storage is down: RATELIMIT_IN_MEMORY_FALLBACK_ENABLED).
+counts = Resilient(lambda: limiter.limiter, FixedWindowRateLimiter(MemoryStorage()))

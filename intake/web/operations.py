@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import NotFound as HttpNotFound
 
+from intake.extensions import limiter
 from intake.metrics import LATENCY, REQUESTS, exposition
 from intake.state import state
 
@@ -60,12 +61,22 @@ def _file_storage() -> str:
     return "ok"
 
 
+def _rate_limit_storage() -> str:
+    try:
+        reachable = bool(limiter.storage.check())
+    except Exception:  # noqa: BLE001 (whatever the storage's client raises: it is down)
+        reachable = False
+    return "ok" if reachable else "unreachable: each process counts limits on its own"
+
+
 @bp.route("/readyz", methods=["GET"])
 def readyz() -> tuple[Response, int]:
     """Say whether this process can serve requests now, naming each check; 503 if not."""
     checks = {"database": _database(), "search_index": _search_indexes(),
               "file_storage": _file_storage()}  # fmt: skip
     ready = all(result == "ok" for result in checks.values())
+    # Said, but no reason to stop serving: without it, limits count in each process.
+    checks["rate_limits"] = _rate_limit_storage()
     answer = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
     answer.headers["Cache-Control"] = "no-store"
     return answer, 200 if ready else 503

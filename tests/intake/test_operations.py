@@ -43,7 +43,8 @@ def test_ready_when_the_database_the_indexes_and_the_files_are(
     answer = make_app().test_client().get("/readyz")
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
     assert answer.get_json() == {"status": "ready", "checks": {
-        "database": "ok", "search_index": "ok", "file_storage": "ok"}}  # fmt: skip
+        "database": "ok", "search_index": "ok", "file_storage": "ok",
+        "rate_limits": "ok"}}  # fmt: skip
 
 
 def test_not_ready_names_what_is_missing(

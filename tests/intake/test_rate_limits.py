@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -18,7 +19,9 @@ import redis
 from flask import Flask
 
 from intake.state import state
+from scripts.pgserver import free_port
 from tests.intake.conftest import api_ticket, form_fields, make_env, post_ticket, ticket_form
+from tests.intake.desk import make_agent, sign_in
 
 
 @pytest.fixture
@@ -166,3 +169,25 @@ def test_a_refusal_never_says_to_come_back_at_once(
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
     suggested = client.get("/eur/tickets/suggestions?q=refund")  # the same bucket, another face
     assert suggested.status_code == 429 and suggested.headers["Retry-After"] == "1"
+
+
+def test_with_redis_down_limits_count_in_each_process_and_nothing_fails(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens: as when Redis stops
+    app = make_app(TICKET_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=down)
+    client = app.test_client()
+    sent = [client.post("/api/v1/eur/tickets", json=ticket_form()).status_code for _ in range(4)]
+    assert sent == [201, 201, 201, 429]  # the limit holds, in this process
+    make_agent(app, "ana@example.com")
+    assert sign_in(app.test_client(), "ana@example.com").status_code == 303  # counted failures
+    page = client.get("/eur/tickets/recover").get_data(as_text=True)
+    token = form_fields(page)["csrf_token"]
+    found = client.post("/eur/tickets/recover", data={"csrf_token": token,
+                                                      "email": "ada@example.com"})  # fmt: skip
+    assert found.status_code in (200, 303)  # its mails are counted too
+    ready = client.get("/readyz")
+    assert ready.status_code == 200  # the service serves; it says what is missing
+    assert ready.get_json()["checks"]["rate_limits"].startswith("unreachable")
+    said = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
+    assert said and all(r.levelno < logging.ERROR for r in caplog.records), said
