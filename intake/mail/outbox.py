@@ -19,6 +19,7 @@ from intake.config import IntakeConfig
 from intake.db import Database, TenantSession
 from intake.mail.smtp import build_message, smtp_send
 from intake.models import OutboxMessage, OutboxStatus, utcnow
+from intake.tickets.access import without_link_keys
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
@@ -113,7 +114,10 @@ def send_pending(
                         type(exc).__name__, exc_info=None if expected else exc)  # fmt: skip
         else:
             sent += 1
-            values.update(status=OutboxStatus.sent, sent_at=utcnow())
+            # What went out is kept without its keys: the links' tokens and the signed
+            # Reply-To and Message-ID (later mails make their headers anew).
+            values.update(status=OutboxStatus.sent, sent_at=utcnow(),
+                          body=without_link_keys(row.body), headers={})  # fmt: skip
         _record(database, row.id, values)
     return sent, failed
 

@@ -21,6 +21,16 @@ DAY_LINK_SECONDS = 24 * 3600
 _DAY_TOKEN_RE = re.compile(r"^([0-9a-f]{8,12})\.[A-Za-z0-9_-]{43}$")
 
 
+# A ticket's private link as mails write it: /tickets/<reference>/<token> (any of its tokens).
+_LINK_KEY = re.compile(r"(/tickets/[A-Za-z][A-Za-z0-9]{1,9}-[0-9]{1,9}/)[A-Za-z0-9_.-]{8,}")
+
+
+def without_link_keys(text: str) -> str:
+    """Return `text` with the tokens of the ticket links in it replaced by "[link]": what is
+    kept of a mail once sent (the database and its backups must not open every ticket)."""
+    return _LINK_KEY.sub(r"\1[link]", text)
+
+
 def new_token() -> str:
     """Return a fresh unguessable token (256 bits)."""
     return secrets.token_urlsafe(32)

@@ -52,6 +52,11 @@ def test_the_confirmation_reaches_the_customer(
         assert isinstance(payload, bytes) and created["url"] in payload.decode()
     assert outbox(app)[0].status == OutboxStatus.sent
     assert send(app) == (0, 0)  # sent once, never again
+    # What is kept of it opens nothing: a leaked database or backup holds no ticket's key.
+    token = created["token"]
+    kept = outbox(app)[0]
+    assert token not in kept.body and "/tickets/EUR-10001/[link]" in kept.body
+    assert kept.headers == {}  # the signed Reply-To and Message-ID went with the mail
 
 
 def test_each_mail_says_when_it_was_written_and_which_help_center_sends_it(
