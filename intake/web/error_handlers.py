@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as HttpNotFound
@@ -130,6 +131,22 @@ def _unexpected(exc: Exception) -> Answer:
     return error_response(MESSAGES[500], None, 500)
 
 
+def _out_of_reach(exc: OperationalError) -> Answer | Response:
+    """The database did not answer (a restart, a failover, SQLite's writer busy past its
+    timeout): a 503 a client or proxy may retry, and one line in the log, not a traceback a
+    request. Any other OperationalError (a missing table) is a fault like any other."""
+    cause = exc.orig
+    lost = exc.connection_invalidated or type(cause).__module__.startswith("psycopg")
+    if not (lost or "database is locked" in str(cause)):
+        return _unexpected(exc)
+    log.warning("database unavailable on %s %s (%s)", request.method, redact(request.path),
+                type(cause).__name__)  # fmt: skip
+    message = "The service cannot reach its database right now; try again in a minute."
+    response = current_app.make_response(error_response(message, None, 503))
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def _stale(_exc: StaleDataError) -> Answer:
     # A row changed between reading and writing it in one transaction: another save won.
     message = "This was changed by someone else meanwhile; reload it and try again."
@@ -140,5 +157,6 @@ def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(IntakeError, _domain_error)
     app.register_error_handler(StaleDataError, _stale)
+    app.register_error_handler(OperationalError, _out_of_reach)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

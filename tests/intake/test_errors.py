@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
 import pytest
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from intake.errors import (
     Conflict,
@@ -65,3 +69,27 @@ def test_an_error_of_no_known_kind_is_a_500_that_hides_its_detail(raising_app: F
     raising_app.add_url_rule("/api/v1/raise/base", "base", broken)
     answer = raising_app.test_client().get("/api/v1/raise/base")
     assert answer.status_code == 500 and "internal detail" not in answer.get_data(as_text=True)
+
+
+def test_a_database_out_of_reach_is_a_503_to_retry_and_one_line_in_the_log(
+    raising_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    def unreachable() -> str:  # what psycopg raises while PostgreSQL restarts
+        raise OperationalError("SELECT 1", {}, psycopg.OperationalError("connection refused"))
+
+    def locked() -> str:  # SQLite's writer busy past its timeout
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+    def missing() -> str:  # a fault, not an outage: no retry will help
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
+
+    for name, view in (("unreachable", unreachable), ("locked", locked), ("missing", missing)):
+        raising_app.add_url_rule(f"/api/v1/raise/{name}", name, view)
+    client = raising_app.test_client()
+    for name in ("unreachable", "locked"):
+        answer = client.get(f"/api/v1/raise/{name}")
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "30", name
+        assert "cannot reach its database" in answer.get_json()["error"]["message"]
+    assert [r.exc_info for r in caplog.records if "database unavailable" in r.getMessage()] == [
+        None, None]  # fmt: skip
+    assert client.get("/api/v1/raise/missing").status_code == 500
