@@ -7,8 +7,13 @@ from importlib.resources import files
 import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicCommandError
 from flask.cli import with_appcontext
+from sqlalchemy import create_engine
 
+from intake.errors import InvalidInput
 from intake.state import state
 
 
@@ -20,9 +25,23 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Create or update the schema to `revision`."""
-    alembic_command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head") -> str:
+    """Create or update the schema to `revision`; return the revision it is at after."""
+    config = alembic_config(database_url)
+    scripts = ScriptDirectory.from_config(config)
+    try:
+        scripts.get_revision(revision)
+    except AlembicCommandError:  # a revision no migration has
+        newest = scripts.get_current_head()
+        raise InvalidInput(f"no migration is called {revision!r}: give 'head' (now {newest})"
+                           " or the number of one", "revision") from None  # fmt: skip
+    alembic_command.upgrade(config, revision)
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() or "none"
+    finally:
+        engine.dispose()
 
 
 def safe_url(url: str) -> str:
@@ -42,8 +61,14 @@ def group() -> None:
 def db_upgrade(revision: str) -> None:
     """Create or update the schema (default: to the newest migration)."""
     url = state().config.database_url
-    upgrade(url, revision)
-    click.echo(f"Database at {revision}: {safe_url(url)}")
+    now = upgrade(url, revision)
+    # Upgrading never goes back: asked for an older revision, the database stays where it is.
+    unchanged = (
+        ""
+        if revision == "head" or now == revision
+        else f" (not {revision}: upgrading never goes back)"
+    )
+    click.echo(f"Database at {now}{unchanged}: {safe_url(url)}")
 
 
 @group.command("revision")

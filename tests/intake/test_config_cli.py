@@ -64,6 +64,16 @@ def test_db_upgrade_and_kb_sync_from_the_command_line(kb_root: Path, tmp_path: P
     env = {"HELPCENTER_ROOT": str(root), "PATH": "/usr/bin:/bin"}
     up = subprocess.run([*INTAKE, "db", "upgrade"], env=env, capture_output=True, text=True)
     assert up.returncode == 0, up.stderr
+    head = re.match(r"Database at (\d{4}): sqlite", up.stdout)
+    assert head, up.stdout  # the revision it is at, read from the database
+    older = f"{int(head.group(1)) - 1:04d}"  # upgrading never goes back, and says so
+    back = subprocess.run([*INTAKE, "db", "upgrade", older], env=env, capture_output=True,
+                          text=True)  # fmt: skip
+    assert back.stdout.startswith(f"Database at {head.group(1)} (not {older}:"), back.stdout
+    nowhere = subprocess.run([*INTAKE, "db", "upgrade", "9999"], env=env, capture_output=True,
+                             text=True)  # fmt: skip
+    assert nowhere.returncode == 1 and "Traceback" not in nowhere.stderr
+    assert nowhere.stderr.startswith("intake: no migration is called '9999': give 'head'")
     database = root / "instance" / "intake.sqlite3"
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
