@@ -21,7 +21,7 @@ from intake.config import IntakeConfig
 from intake.mail.mailbox import mailbox_folder
 from intake.mail.outbox import send_pending
 from intake.mail.smtp import build_message
-from intake.models import OutboxMessage, OutboxStatus, SupportTicket
+from intake.models import OutboxMessage, OutboxStatus, SupportTicket, as_utc
 from intake.state import state
 from scripts.pgserver import free_port
 from tests.intake.conftest import Mailbox, _Handler, api_ticket
@@ -75,7 +75,7 @@ def test_each_mail_says_when_it_was_written_and_which_help_center_sends_it(
         date = by_tenant[prefix]["Date"]
         assert date is not None, prefix
         written = parsedate_to_datetime(date)  # RFC 5322, UTC: the moment the mail was queued
-        assert written.replace(tzinfo=None) == queued[tenant].replace(microsecond=0), prefix
+        assert written == as_utc(queued[tenant]).replace(microsecond=0), prefix
 
 
 def test_a_down_mail_server_keeps_ticket_and_mail_for_later(
