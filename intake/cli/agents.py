@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from intake.agents.accounts import NewAgent, create_agent
-from intake.errors import InvalidInput
+from intake.cli.tenants import known_tenant
 from intake.models import AgentRole
 from intake.state import state
 
@@ -27,10 +27,7 @@ def group() -> None:
 def create(tenant_id: str, email: str, name: str, role: str, password: str) -> None:
     """Create an account that signs in at /desk/<tenant>/login."""
     current = state()
-    if current.tenant(tenant_id) is None:
-        known = ", ".join(t.id for t in current.site.tenants)
-        raise InvalidInput(f"--tenant: {tenant_id!r} is not a tenant of site.yaml ({known})")
-    with current.db.write(tenant_id) as session:
+    with current.db.write(known_tenant(tenant_id)) as session:
         agent = create_agent(session, NewAgent(email, name, password, AgentRole(role)))
         email = agent.email
     url = f"{current.config.public_url}/desk/{tenant_id}/login"

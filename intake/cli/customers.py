@@ -9,8 +9,8 @@ import click
 from flask.cli import with_appcontext
 
 from intake.agents.accounts import clean_email
+from intake.cli.tenants import known_tenant
 from intake.customers.privacy import erase_customer, export_zip
-from intake.errors import InvalidInput
 from intake.mail.imap import mailbox_of
 from intake.mail.mailbox import mailbox_folder
 from intake.state import state
@@ -21,13 +21,6 @@ def group() -> None:
     """Export or erase a customer's data."""
 
 
-def _tenant(tenant_id: str) -> str:
-    if state().tenant(tenant_id) is None:
-        known = ", ".join(t.id for t in state().site.tenants)
-        raise InvalidInput(f"--tenant: {tenant_id!r} is not a tenant of site.yaml ({known})")
-    return tenant_id
-
-
 @group.command("export")
 @click.option("--tenant", "tenant_id", required=True)
 @click.option("--email", required=True)
@@ -35,7 +28,7 @@ def _tenant(tenant_id: str) -> str:
 @with_appcontext
 def export_command(tenant_id: str, email: str, out: Path) -> None:
     """Write a zip of everything kept about the customer."""
-    with state().db.read(_tenant(tenant_id)) as session:
+    with state().db.read(known_tenant(tenant_id)) as session:
         data = export_zip(session, state().files, clean_email(email))
     # Only its owner reads it (everything about the customer, their ticket links too), and
     # an existing file keeps none of its old bytes or permissions.
@@ -53,7 +46,7 @@ def export_command(tenant_id: str, email: str, out: Path) -> None:
 def erase_command(tenant_id: str, email: str) -> None:
     """Erase the customer's data (their tickets stay as empty records)."""
     current = state()
-    tenant_id = _tenant(tenant_id)
+    tenant_id = known_tenant(tenant_id)
     erased = erase_customer(current.db, current.files, tenant_id, clean_email(email), None,
                             mailbox_folder(current.config),
                             mailbox_of(current.db, current.secrets, tenant_id))  # fmt: skip

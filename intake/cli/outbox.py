@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from intake.cli.tenants import known_tenant
 from intake.mail.mailbox import deliverer, mailbox_folder
-from intake.mail.outbox import send_pending
+from intake.mail.outbox import retry_failed, send_pending
 from intake.state import state
 
 
@@ -25,3 +26,12 @@ def outbox_send() -> None:
                                 names=names)  # fmt: skip
     where = "" if current.config.smtp_host else f" to {mailbox_folder(current.config)}"
     click.echo(f"{sent} sent{where}, {failed} failed (to be retried)")
+
+
+@group.command("retry")
+@click.option("--tenant", "tenant_id", required=True, help="the tenant of site.yaml")
+@with_appcontext
+def outbox_retry(tenant_id: str) -> None:
+    """Give a tenant's failed mails a new round of attempts (after fixing what failed them)."""
+    again = retry_failed(state().db, known_tenant(tenant_id))
+    click.echo(f"{again} failed mail(s) of {tenant_id} will be tried again")

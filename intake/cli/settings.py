@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from intake.errors import InvalidInput
+from intake.cli.tenants import known_tenant
 from intake.settings import TenantSettings, new_key, setting
 from intake.state import state
 from intake.tickets.targets import change_settings
@@ -16,19 +16,12 @@ def group() -> None:
     """Read and change tenants' settings."""
 
 
-def _tenant(tenant_id: str) -> str:
-    if state().tenant(tenant_id) is None:
-        known = ", ".join(t.id for t in state().site.tenants)
-        raise InvalidInput(f"--tenant: {tenant_id!r} is not a tenant of site.yaml ({known})")
-    return tenant_id
-
-
 @group.command("list")
 @click.option("--tenant", "tenant_id", required=True)
 @with_appcontext
 def settings_list(tenant_id: str) -> None:
     """Show every setting of a tenant (secrets only say whether they are set)."""
-    with state().db.read(_tenant(tenant_id)) as session:
+    with state().db.read(known_tenant(tenant_id)) as session:
         for key, shown in TenantSettings(session, state().secrets).overview():
             click.echo(f"{key} = {shown}")
 
@@ -41,7 +34,7 @@ def settings_list(tenant_id: str) -> None:
 def settings_set(tenant_id: str, key: str, value: str) -> None:
     """Change one setting of a tenant."""
     parsed = setting(key).parse(value)
-    with state().db.write(_tenant(tenant_id)) as session:
+    with state().db.write(known_tenant(tenant_id)) as session:
         moved = change_settings(TenantSettings(session, state().secrets), {key: parsed})
     click.echo(f"{tenant_id}: {key} changed" + (f"; due times of {moved} open tickets moved"
                                                  if moved else ""))  # fmt: skip

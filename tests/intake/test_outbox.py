@@ -253,3 +253,16 @@ def test_a_refused_mail_is_logged_without_its_address(
     assert "secret" not in caplog.text and "xn--bcher" not in caplog.text
     (row,) = outbox(app)
     assert "rejected" in (row.last_error or "")  # the admin's page still says why
+
+
+def test_an_operator_retries_failed_mail_from_the_command_line(app: Flask) -> None:
+    api_ticket(app.test_client())
+    with state(app).db.all_tenants(write=True) as session:
+        session.execute(update(OutboxMessage).values(status=OutboxStatus.failed, attempts=12))
+    runner = app.test_cli_runner()
+    ran = runner.invoke(args=["outbox", "retry", "--tenant", "eur"])
+    assert ran.exit_code == 0 and ran.output == "1 failed mail(s) of eur will be tried again\n"
+    (row,) = outbox(app)
+    assert (row.status, row.attempts) == (OutboxStatus.pending, 0)
+    wrong = runner.invoke(args=["outbox", "retry", "--tenant", "nowhere"])
+    assert wrong.exit_code != 0 and "--tenant: 'nowhere' is not a tenant" in str(wrong.exception)
