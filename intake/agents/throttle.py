@@ -27,7 +27,7 @@ ACCOUNT_EVERYWHERE_LIMIT = "50 per 15 minutes"  # one account, from all addresse
 ADDRESS_LIMIT = "20 per 15 minutes"  # one address, all accounts
 
 
-def _network(address: str) -> str:
+def network_of(address: str) -> str:
     """Return the network an address counts for: an IPv6 address's /64 (one machine holds
     all of it), an IPv4 address itself."""
     try:
@@ -53,7 +53,7 @@ class SignInThrottle:
 
     def _keys(self, tenant_id: str, email: str, address: str) -> list[tuple[RateLimitItem, str]]:
         here, everywhere, by_address = self.limits
-        address = _network(address)
+        address = network_of(address)
         account = f"signin:{tenant_id}:{email.lower()}"
         return [(here, f"{account}:{address}"), (everywhere, account),
                 (by_address, f"signin-ip:{address}")]  # fmt: skip

@@ -35,7 +35,7 @@ from intake.live.blueprint import bp
 from intake.live.common import chat_json, messages_json, socket_frame_allowed
 from intake.models import ChatStatus
 from intake.state import state
-from intake.web.held import ended_by, hold_connection
+from intake.web.held import ended_by, held_for_chat, hold_connection
 from intake.web.json import DuplicateKey, strict_loads
 from intake.web.tenancy import tenant
 
@@ -95,6 +95,7 @@ class ChatSocket:
     def __init__(self, ws: Server, database: Database, bus: EventBus, tenant_id: str) -> None:
         self.ws, self.db, self.bus, self.tenant_id = ws, database, bus, tenant_id
         self.chat_id, self.token, self.last_sent = 0, "", 0
+        self.greeting: dict[str, Any] = {}  # the session frame that answers the hello
         self.frames: deque[float] = deque()
 
     def send(self, frame: dict[str, Any]) -> None:
@@ -114,7 +115,7 @@ class ChatSocket:
         try:
             with self.db.read(self.tenant_id) as session:
                 found = find_chat(session, chat, token, writable=True)
-                self.send({"type": "session", "session": chat_json(session, found)})
+                self.greeting = {"type": "session", "session": chat_json(session, found)}
         except IntakeError as exc:
             raise Refused(exc.message) from None
         self.chat_id, self.token, self.last_sent = chat, token, after
@@ -230,6 +231,11 @@ class ChatSocket:
     def serve(self) -> None:
         """Answer the customer's frames and the chat's events until either side ends."""
         self.hello()
+        with held_for_chat(self.tenant_id, self.chat_id):  # answered once it is let in
+            self.send(self.greeting)
+            self._serve()
+
+    def _serve(self) -> None:
         wake = self.ws.event  # set by the socket's reader on each frame, and by the bus below
         with self.bus.subscribe(self.tenant_id, [topic(self.chat_id, "")], wake=wake.set) as sub:
             active = self.catch_up()

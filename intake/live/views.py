@@ -33,7 +33,7 @@ from intake.models import ChatMessage, TicketCategory, TicketPriority
 from intake.state import state
 from intake.tickets import rules
 from intake.tickets.create import NewTicket
-from intake.web.held import ended_by, hold_connection
+from intake.web.held import ended_by, held_for_chat, hold_connection
 from intake.web.json import request_json_object
 from intake.web.limits import accepts_files, may_mail
 from intake.web.tenancy import brand, release_session, tenant
@@ -96,6 +96,7 @@ def read_messages(chat_id: int) -> Response:
     deadline = time.monotonic() + wait
     with (
         ended_by(hold_connection()),
+        held_for_chat(tenant_id, chat_id),
         bus.subscribe(tenant_id, [topic(chat_id, "")]) as subscription,
     ):
         while True:

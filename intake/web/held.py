@@ -17,10 +17,12 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, request
 
+from intake.agents.throttle import network_of
 from intake.errors import TooMany
 from intake.metrics import OPEN_STREAMS
 
 PER_ADDRESS = 16  # a customer's tabs and devices behind one address, far from a worker's 100
+PER_CHAT = 4  # one chat's tabs: its token alone must not hold connections without end
 RETRY_SECONDS = 30
 
 
@@ -31,16 +33,27 @@ class HeldConnections:
         self.per_address = per_address
         self.total = total  # None: no cap in all (no thread count known: tests, Flask's server)
         self._held: Counter[str] = Counter()
+        self._chats: Counter[str] = Counter()  # by chat, of those counted above
         self._lock = threading.Lock()
+
+    @property
+    def address_cap(self) -> int:
+        """What one address may hold: PER_ADDRESS, and at most a quarter of the process's cap
+        in all, so that four addresses cannot take every live connection there is."""
+        if self.total is None:
+            return self.per_address
+        return min(self.per_address, max(2, self.total // 4))
 
     def take(self, address: str, per_address: bool = True) -> None:
         """Count one more for `address`, or raise TooMany at either cap (the address's only
         when `per_address`: an agent's desk streams count in all, not against their address,
         which a team may share)."""
+        address = network_of(address)
         with self._lock:
-            if per_address and self._held[address] >= self.per_address:
+            cap = self.address_cap
+            if per_address and self._held[address] >= cap:
                 raise TooMany(
-                    f"At most {self.per_address} live connections at once from one address; "
+                    f"At most {cap} live connections at once from one address; "
                     "close another page of this help center.",
                     RETRY_SECONDS,
                 )
@@ -52,13 +65,28 @@ class HeldConnections:
     def held_by(self, address: str) -> int:
         """Return how many connections `address` holds open now."""
         with self._lock:
-            return self._held[address]
+            return self._held[network_of(address)]
 
     def give_back(self, address: str) -> None:
+        address = network_of(address)
         with self._lock:
             self._held[address] -= 1
             if self._held[address] <= 0:
                 del self._held[address]
+
+    def take_chat(self, chat: str) -> None:
+        """Count one more connection of a chat, or raise TooMany past PER_CHAT."""
+        with self._lock:
+            if self._chats[chat] >= PER_CHAT:
+                raise TooMany(f"At most {PER_CHAT} live connections at once to one chat; "
+                              "close another page with it open.", RETRY_SECONDS)  # fmt: skip
+            self._chats[chat] += 1
+
+    def give_back_chat(self, chat: str) -> None:
+        with self._lock:
+            self._chats[chat] -= 1
+            if self._chats[chat] <= 0:
+                del self._chats[chat]
 
 
 def held() -> HeldConnections:
@@ -95,6 +123,20 @@ def hold_connection(capped: bool = True) -> Callable[[], None]:
             counts.give_back(address)
 
     return release
+
+
+@contextmanager
+def held_for_chat(tenant_id: str, chat_id: int) -> Iterator[None]:
+    """Count a held connection against its chat too (PER_CHAT), for the block's length."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        yield
+        return
+    counts, chat = held(), f"{tenant_id}:{chat_id}"
+    counts.take_chat(chat)
+    try:
+        yield
+    finally:
+        counts.give_back_chat(chat)
 
 
 @contextmanager

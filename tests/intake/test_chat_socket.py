@@ -28,7 +28,7 @@ from intake.customers.privacy import erase_customer
 from intake.errors import TooMany
 from intake.live import socket as chat_socket
 from intake.state import state
-from intake.web.held import PER_ADDRESS, HeldConnections, limit_held
+from intake.web.held import PER_ADDRESS, PER_CHAT, HeldConnections, limit_held
 from tests.intake.chat import SITE, Customer, desk_send
 from tests.intake.desk import signed_in
 from tests.live_server import serving
@@ -332,18 +332,19 @@ def test_a_client_that_stops_reading_holds_up_nobody_else(
 
 
 def test_the_socket_holds_no_database_connection_while_it_waits(app: Flask, server: str) -> None:
-    ada = Customer(app.test_client())
+    chats = [Customer(app.test_client()) for _ in range(3)]  # each open in PER_CHAT tabs
     pool = state(app).db.engine.pool
     assert isinstance(pool, QueuePool)
     idle_before = pool.checkedout()
     with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(open_socket(server)) for _ in range(12)]
-        for ws in sockets:
-            hello(ws, ada)
+        sockets = [stack.enter_context(open_socket(server)) for _ in range(3 * PER_CHAT)]
+        for index, ws in enumerate(sockets):
+            hello(ws, chats[index // PER_CHAT])
         time.sleep(0.3)
         assert pool.checkedout() == idle_before
         agent: FlaskClient = signed_in(app, "sam@example.com")
-        desk_send(agent, ada.id, "To all tabs")
+        for customer in chats:
+            desk_send(agent, customer.id, "To all tabs")
         for ws in sockets:
             assert messages(ws, 2)[-1]["text"] == "To all tabs"
 
@@ -394,10 +395,13 @@ def test_held_sockets_in_all_leave_threads_for_everyone_else(app: Flask, server:
     http = server.replace("ws://", "http://")
     try:
         with contextlib.ExitStack() as stack:
-            for _ in range(3):
-                stack.enter_context(open_socket(server))
+            counts.take("10.0.0.5")  # another address holds two of the three
+            counts.take("10.0.0.5")
+            stack.callback(counts.give_back, "10.0.0.5")
+            stack.callback(counts.give_back, "10.0.0.5")
+            stack.enter_context(open_socket(server))
             deadline = time.monotonic() + 10
-            while counts.held_by("127.0.0.1") < 3:
+            while counts.held_by("127.0.0.1") < 1:
                 assert time.monotonic() < deadline, counts.held_by("127.0.0.1")
                 time.sleep(0.02)
             with open_socket(server) as extra:
@@ -484,3 +488,30 @@ def test_a_socket_of_a_customer_erased_meanwhile_is_closed(app: Flask, server: s
         erase_customer(state(app).db, state(app).files, "eur", "ada@example.com", None)
         ws.send(json.dumps({"type": "message", "text": "Still there?", "client_id": "x1"}))
         assert closed_with(ws) == ("Not found.", 1008)
+
+
+def test_caps_on_live_connections_leave_room_for_everyone() -> None:
+    """One address may hold a quarter of a process's cap at most (five addresses took every
+    connection there was), IPv6 counted by /64 (one machine holds all of it)."""
+    for total, cap in ((None, PER_ADDRESS), (75, PER_ADDRESS), (15, 3), (4, 2)):
+        assert HeldConnections(PER_ADDRESS, total=total).address_cap == cap, total
+    counts = HeldConnections(PER_ADDRESS, total=15)
+    for host in range(3):
+        counts.take(f"2001:db8:1:2::{host + 1}")  # one /64, three addresses
+    with pytest.raises(TooMany, match="At most 3 live connections at once from one address"):
+        counts.take("2001:db8:1:2:ffff::9")
+    counts.take("2001:db8:1:3::1")  # the next /64 is someone else
+
+
+def test_one_chat_holds_a_bounded_number_of_sockets(app: Flask, server: str) -> None:
+    """A chat's token alone opened sockets without end; its tabs need a few."""
+    ada = Customer(app.test_client())
+    with contextlib.ExitStack() as stack:
+        for _ in range(PER_CHAT):
+            hello(stack.enter_context(open_socket(server)), ada)
+        with open_socket(server) as extra:
+            extra.send(json.dumps({"type": "hello", "session": ada.id, "token": ada.token,
+                                   "after": 0}))  # fmt: skip
+            message, code = closed_with(extra)
+        assert code == 1008 and f"At most {PER_CHAT} live connections at once to one chat" in (
+            message)  # fmt: skip
