@@ -16,7 +16,7 @@ from intake.desk.live import desk_stream
 from intake.desk.signin import safe_desk_target
 from intake.errors import InvalidInput
 from intake.events.presence import STATES
-from intake.models import Agent, SavedView, TicketStatus
+from intake.models import Agent, SavedView, SupportTicket, TicketStatus
 from intake.state import state
 from intake.tickets.bulk import bulk_action
 from intake.tickets.changes import CREATED, UPDATED, ticket_changed
@@ -137,8 +137,13 @@ def presence() -> Any:
 @bp.route("/notifications", methods=["GET"])
 def notifications() -> Any:
     """List the agent's unread notifications."""
-    items = unread(tenant_session(), auth.agent())
-    return render_template("desk/notifications.html", items=items, empty=EmptyForm())
+    session = tenant_session()
+    items = unread(session, auth.agent())
+    ids = {n.ticket_id for n in items}
+    tickets = {t.id: t for t in session.scalars(select(SupportTicket)
+                                                .where(SupportTicket.id.in_(ids)))}  # fmt: skip
+    return render_template("desk/notifications.html", items=items, tickets=tickets,
+                           empty=EmptyForm())  # fmt: skip
 
 
 @bp.route("/notifications/read", methods=["POST"])

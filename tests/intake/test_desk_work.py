@@ -971,6 +971,9 @@ def test_agents_hear_of_assignments_and_replies_until_they_open_the_ticket(
     )
     listed = text(kim.get(f"{DESK}/notifications"))
     assert "Assigned to you" in listed and "The customer replied" in listed
+    # Each link names its ticket (a list of "open the ticket" told nothing apart).
+    links = re.findall(r'<a href="/desk/eur/tickets/id/\d+">([^<]+)</a>', listed)
+    assert len(links) == 2 and all(link.startswith(f"{ref} ") for link in links), links
     opened = kim.get(f"{DESK}/tickets/id/{ticket_id(app, ref)}")
     assert opened.status_code == 303 and opened.headers["Location"] == f"{DESK}/tickets/{ref}"
     page = kim.get(opened.headers["Location"]).get_data(as_text=True)

@@ -283,8 +283,12 @@
   function insert(text) {
     if (!replyBody) return;
     var start = replyBody.selectionStart || replyBody.value.length;
-    replyBody.value = replyBody.value.slice(0, start) + text + replyBody.value.slice(start);
+    var before = replyBody.value.slice(0, start);
+    // Its own line, not glued to the sentence before it.
+    var gap = before && !/\s$/.test(before) ? "\n" : "";
+    replyBody.value = before + gap + text + replyBody.value.slice(start);
     replyBody.focus();
+    say("Link inserted.");
   }
   if (kbUrl && kbInput && kbList && window.fetch) {
     kbInput.addEventListener("input", function () {
