@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, select, update
 
 from intake.db import TenantSession
 from intake.models import SupportTicket, TicketPriority, TicketStatus, as_utc, utcnow
@@ -77,11 +77,22 @@ def set_due_times(ticket: SupportTicket, policy: Policy) -> None:
 def move_due_times(session: TenantSession, policy: Policy) -> int:
     """Set again the due times of the tenant's unfinished tickets (the policy changed);
     return how many there were."""
-    tickets = list(session.scalars(select(SupportTicket)
-                                   .where(SupportTicket.status.in_(UNFINISHED))))  # fmt: skip
-    for ticket in tickets:
-        set_due_times(ticket, policy)
-    return len(tickets)
+    found = session.execute(
+        select(SupportTicket.id, SupportTicket.created_at, SupportTicket.priority).where(
+            SupportTicket.status.in_(UNFINISHED)
+        )
+    ).all()
+    for ticket_id, created_at, priority in found:
+        first, resolved = policy.due_times(as_utc(created_at), priority)
+        # A target moved by the policy is no change of the ticket: its "updated" time and its
+        # version stay (a new version made every open desk page's next save a conflict).
+        session.execute(
+            update(SupportTicket).where(SupportTicket.id == ticket_id)
+            .values(first_response_due_at=first, resolution_due_at=resolved,
+                    updated_at=SupportTicket.updated_at)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+    return len(found)
 
 
 def change_settings(settings: TenantSettings, values: Mapping[str, Any]) -> int:

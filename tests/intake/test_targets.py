@@ -128,10 +128,18 @@ def test_due_times_follow_the_priority_and_the_targets(app: Flask) -> None:
     done = api_ticket(app.test_client(), priority="urgent")["ticket"]["reference"]
     set_ticket(app, done, status="resolved")
     before = ticket_of(app, done).first_response_due_at
+    page = agent.get(f"/desk/eur/tickets/{reference}").get_data(as_text=True)  # stays open
+    kept = ticket_of(app, reference)
     settle(app, first_response_hours_urgent=3)
     due = ticket_of(app, reference).first_response_due_at
     assert due is not None and as_utc(due) == opened + dt.timedelta(hours=3)
     assert ticket_of(app, done).first_response_due_at == before
+    # A moved target is no change of the ticket: its "updated" time (the queue's default
+    # order) and its version stay, so the page opened before saves without a conflict.
+    after = ticket_of(app, reference)
+    assert (after.updated_at, after.version) == (kept.updated_at, kept.version)
+    saved = post_from(agent, page, f"/desk/eur/tickets/{reference}/fields", priority="high")
+    assert saved.status_code == 303
 
 
 def queue_of(client: FlaskClient, query: str = "") -> str:
