@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
 
 from intake.agents.accounts import (
@@ -70,6 +70,7 @@ def agents() -> Any:
             getattr(form, exc.field or "email", form.email).errors = [exc.message]
             status = 400
         else:
+            flash("Account created.")
             return redirect(url_for("desk_admin.agents"), 303)
     elif request.method == "POST":
         status = 400
@@ -103,6 +104,7 @@ def agent(agent_id: int) -> Any:
             status = 400
         else:
             if not clashes:
+                flash("Account saved.")
                 return redirect(url_for("desk_admin.agents"), 303)
             show_clashes(form, clashes, now, changed)
             status = 409
@@ -147,6 +149,7 @@ def group_list() -> Any:
             form.name.errors = [exc.message]
             status = 400
         else:
+            flash("Group created.")
             return redirect(url_for("desk_admin.group_list"), 303)
     elif request.method == "POST":
         status = 400
@@ -179,6 +182,7 @@ def group_members(group_id: int) -> Any:
             if group is None:
                 raise InvalidInput("No such group.", "group")
             set_members(session, group, wanted)
+        flash("Members saved.")
     return redirect(url_for("desk_admin.group_list"), 303)
 
 
@@ -195,6 +199,7 @@ def canned() -> Any:
             if taken is None:
                 session.add(CannedResponse(title=form.title.data or "", body=form.body.data or ""))
         if taken is None:
+            flash("Saved reply added.")
             return redirect(url_for("desk_admin.canned"), 303)
         form.title.errors = ["A saved reply with this title exists."]
         status = 400
@@ -243,6 +248,7 @@ def settings() -> Any:
                 if not clashes:
                     change_settings(settings, changed)
             if not clashes:
+                flash("Settings saved.")
                 return redirect(url_for("desk_admin.settings"), 303)
             show_clashes(form, clashes, now, changed)
             status = 409

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
 
 from intake.agents.accounts import active_agents, groups
@@ -14,7 +15,7 @@ from intake.desk.blueprint import bp
 from intake.desk.forms import BulkForm, EmptyForm, SavedViewForm
 from intake.desk.live import desk_stream
 from intake.desk.signin import safe_desk_target
-from intake.errors import InvalidInput
+from intake.errors import IntakeError, InvalidInput
 from intake.events.presence import STATES
 from intake.models import Agent, SavedView, SupportTicket, TicketStatus
 from intake.state import state
@@ -23,6 +24,7 @@ from intake.tickets.changes import CREATED, UPDATED, ticket_changed
 from intake.tickets.notify import mark_read, unread
 from intake.tickets.queue import QueueFilter, parse_filter, queue_page
 from intake.tickets.rules import ID_MAX, is_row_id
+from intake.web.error_handlers import status_of
 from intake.web.form_fields import choices
 from intake.web.json import request_json_object
 from intake.web.tenancy import desk_settings, tenant, tenant_session
@@ -36,10 +38,18 @@ def _saved_views(agent: Agent) -> list[SavedView]:
 @bp.route("/", methods=["GET"])
 def queue() -> Any:
     """Show one page of the queue as the URL's filters select it."""
+    return _queue(request.args)
+
+
+def _queue(
+    args: Mapping[str, str], problem: str = "", status: int = 200,
+    picked: Collection[int] = (), bulk: BulkForm | None = None,
+) -> Any:  # fmt: skip
+    """The queue's page for these filters; sent back from a refused bulk action, it says why
+    and keeps the tickets ticked and the action chosen."""
     agent = auth.agent()
-    problem, status = "", 200
     try:
-        view = parse_filter(request.args)
+        view = parse_filter(args)
     except InvalidInput as exc:
         view, problem, status = QueueFilter(), exc.message, 400
     page = queue_page(tenant_session(), view, agent)
@@ -47,12 +57,14 @@ def queue() -> Any:
     context = {
         "page": page, "view": view, "team": team, "groups": groups(tenant_session()),
         "opened": state().presence.tickets_open(tenant().id), "problem": problem,
+        "picked": set(picked),
         "present": state().presence.agents(tenant().id),
         "statuses": ["active", *(s.value for s in TicketStatus), "all"],
     }  # fmt: skip
     if request.headers.get("X-Desk-Fragment") == "rows":
         return render_template("desk/queue_rows.html", **context), status
-    bulk = BulkForm(back=request.full_path)
+    if bulk is None:
+        bulk = BulkForm(back=request.full_path)
     bulk.assignee.choices = choices((str(a.id), a.name) for a in team.values())
     return render_template(
         "desk/queue.html", **context, bulk=bulk, saved=_saved_views(agent),
@@ -99,19 +111,30 @@ def bulk() -> Any:
     form.assignee.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
     form.status.validate_choice = request.form.get("action") == "status"  # only when it is used
     ids = [int(i) for i in request.form.getlist("ticket") if is_row_id(i)]
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or not form.errors:
-            raise InvalidInput("The form has expired; reload the queue and try again.", "action")
-        field, messages = next(iter(form.errors.items()))  # a field's own mistake, by name
-        raise InvalidInput(f"{getattr(form, field).label.text}: {messages[0]}", field)
-    with state().db.write(tenant().id) as session:
-        changed = bulk_action(session, auth.agent(), ids, form.action.data or "", {
-            "assignee": form.assignee.data or "", "status": form.status.data or "",
-            "tag": form.tag.data or "", "into": form.into.data or ""}, desk_settings())  # fmt: skip
+    back = safe_desk_target(form.back.data or "")
+    try:
+        if not form.validate_on_submit():
+            if "csrf_token" in form.errors or not form.errors:
+                raise InvalidInput("The form has expired; reload the queue and try again.",
+                                   "action")  # fmt: skip
+            field, messages = next(iter(form.errors.items()))  # a field's own mistake, by name
+            raise InvalidInput(f"{getattr(form, field).label.text}: {messages[0]}", field)
+        with state().db.write(tenant().id) as session:
+            changed = bulk_action(session, auth.agent(), ids, form.action.data or "", {
+                "assignee": form.assignee.data or "", "status": form.status.data or "",
+                "tag": form.tag.data or "", "into": form.into.data or ""},
+                desk_settings())  # fmt: skip
+    except IntakeError as exc:
+        if status_of(exc) == 500:
+            raise
+        query = dict(parse_qsl(urlsplit(back).query))  # the queue as the agent saw it
+        return _queue(query, exc.message, status_of(exc), ids, form)
     for ticket_id in changed:
         ticket_changed(state().events, tenant().id, ticket_id, "bulk",
                        customer_sees=form.action.data in ("status", "merge"))  # fmt: skip
-    return redirect(safe_desk_target(form.back.data or ""), 303)
+    count = len(changed)
+    flash(f"{count} ticket{'' if count == 1 else 's'} changed.")
+    return redirect(back, 303)
 
 
 @bp.route("/stream", methods=["GET"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from intake.agents.accounts import active_agents, groups
@@ -160,9 +160,9 @@ def post_reply(reference: str) -> Any:
         ):
             target = ticket_by_reference(session, reference, lock=True)
             check_version(session, target, _version(form.version.data))
-            made = reply(session, target, auth.agent(), form.body.data or "", desk_settings(),
-                         stored, bool(form.internal.data), status)  # fmt: skip
-            ticket_id, response_id = target.id, made.id
+            reply(session, target, auth.agent(), form.body.data or "", desk_settings(),
+                  stored, bool(form.internal.data), status)  # fmt: skip
+            ticket_id = target.id
     except (InvalidInput, Conflict) as exc:
         (form.attachments if exc.field == "attachments" else form.body).errors = [exc.message]
         return _page(reference, 409 if isinstance(exc, Conflict) else 400, reply_form=form)
@@ -172,7 +172,9 @@ def post_reply(reference: str) -> Any:
     internal = bool(form.internal.data)
     what = "note" if internal else "replied"
     ticket_changed(state().events, tenant().id, ticket_id, what, customer_sees=not internal)
-    return redirect(url_for("desk.ticket", reference=reference.upper()) + f"#r{response_id}", 303)
+    flash("Internal note added." if internal else "Reply sent to the customer.")
+    # At the page's notice, which takes the focus (a #fragment's scroll would move it again).
+    return redirect(url_for("desk.ticket", reference=reference.upper()), 303)
 
 
 @bp.route("/tickets/<reference>/messages/<int:response_id>/accept", methods=["POST"])
@@ -218,6 +220,7 @@ def post_fields(reference: str) -> Any:
     if done:
         ticket_changed(state().events, tenant().id, current.id, "fields",
                        customer_sees=any(d.startswith("status") for d in done))  # fmt: skip
+    flash("Details saved." if done else "Nothing changed in the details.")
     return redirect(url_for("desk.ticket", reference=reference.upper()), 303)
 
 
@@ -239,6 +242,7 @@ def post_merge(reference: str) -> Any:
         return _page(reference, 409 if isinstance(exc, Conflict) else 400, merge_form=form)
     for ticket_id in ids:
         ticket_changed(state().events, tenant().id, ticket_id, "merged", customer_sees=True)
+    flash(f"{reference.upper()} was merged into this ticket.")
     return redirect(url_for("desk.ticket", reference=into), 303)
 
 

@@ -199,9 +199,10 @@ def test_a_reply_being_written_survives_the_other_forms_of_the_page(
     agent.goto(f"{intake.url}/desk/eur/tickets/{ticket.reference}")
     message = agent.get_by_label("Message")
     message.fill("Thanks, Ada: the PDF comes from")
-    agent.get_by_label("Priority").select_option("high")
+    agent.get_by_label("Priority").select_option("low")
     agent.get_by_role("button", name="Save details").click()  # a form of its own
-    expect(agent.locator(".ticket-facts")).to_contain_text("priority: high")
+    expect(agent.locator(".ticket-facts")).to_contain_text("priority: low")
+    expect(agent.locator("#desk-done")).to_have_text("Details saved.")
     expect(message).to_have_value("Thanks, Ada: the PDF comes from")
     agent.get_by_role("searchbox", name="Find an article").fill("refund")
     agent.get_by_role("searchbox", name="Find an article").press("Enter")  # its own page
@@ -209,6 +210,9 @@ def test_a_reply_being_written_survives_the_other_forms_of_the_page(
     expect(message).to_have_value("Thanks, Ada: the PDF comes from")
     agent.get_by_role("button", name="Send", exact=True).click()
     expect(agent.locator(".thread .message").last).to_contain_text("the PDF comes from")
+    done = agent.locator("#desk-done")  # said, where the keyboard now is
+    expect(done).to_have_text("Reply sent to the customer.")
+    expect(done).to_be_focused()
     agent.reload()
     expect(message).to_have_value("")  # sent: not kept as a draft
     assert not errors, errors

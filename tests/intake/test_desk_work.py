@@ -195,7 +195,8 @@ def test_a_public_reply_reaches_the_customer_in_one_threaded_mail(
     before = len(outbox(app))  # the confirmation
     sent = on_ticket(sam, ref, "reply", body="Fixed on our side; please try the export again.")
     assert sent.status_code == 303, text(sent)
-    assert re.fullmatch(rf"{DESK}/tickets/{ref}#r\d+", sent.headers["Location"])
+    assert sent.headers["Location"] == f"{DESK}/tickets/{ref}"
+    assert "Reply sent to the customer." in text(sam.get(sent.headers["Location"]))
     assert "Fixed on our side; please try the export again." in customer_page(client, created)
     assert customer_api(client, created) == [
         ("agent", "Fixed on our side; please try the export again.")
@@ -624,6 +625,7 @@ def test_bulk_actions_apply_to_every_selected_ticket(app: Flask, client: FlaskCl
     sam = signed_in(app, "sam@example.com")
     kim_id = make_agent(app, "kim@example.com")
     done = bulk(sam, ids, action="assign", assignee=str(kim_id))
+    assert f"{len(ids)} tickets changed." in text(sam.get(done.headers["Location"]))
     assert done.status_code == 303 and done.headers["Location"].startswith(f"{DESK}/")
     done = bulk(sam, ids, action="tag", tag="VIP")
     assert done.status_code == 303
@@ -686,6 +688,12 @@ def test_a_bulk_action_one_ticket_refuses_changes_none(app: Flask, client: Flask
     refused = bulk(sam, ids, action="status", status="open")
     assert refused.status_code == 409
     assert f"{refs[1]}: A closed ticket stays closed" in text(refused)
+    # Said on the queue itself, the tickets still ticked, not on a page of the customers'.
+    assert 'class="site-header desk-header"' in text(refused)
+    ticked = re.findall(
+        r'value="(\d+)" form="bulk" id="pick-\d+" aria-label="[^"]+" checked', text(refused)
+    )
+    assert sorted(map(int, ticked)) == [ids[0], ids[2]]  # the closed one is not listed
     assert snapshot(app) == before  # not even the pending ticket before it was reopened
     refused = bulk(sam, [ids[0], ids[2], ticket_id(app, stranger)], action="merge", into=refs[0])
     assert (

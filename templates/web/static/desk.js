@@ -10,8 +10,8 @@
 
   function say(text) { if (live) { live.textContent = ""; live.textContent = text; } }
 
-  // A form sent back: start at its list of what to correct.
-  var summary = document.getElementById("error-summary");
+  // A form sent back: start at its list of what to correct; an action done: at what it did.
+  var summary = document.getElementById("error-summary") || document.getElementById("desk-done");
   if (summary) summary.focus();
 
   // Presence: online or away on every page, viewing or typing on a ticket's page.
