@@ -49,7 +49,7 @@ from intake.models import (
     SupportTicket,
 )
 from intake.state import state
-from intake.tickets.canned import fill_chat
+from intake.tickets.canned import fill_chat, tickets_only
 from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
 from intake.web.json import request_json_object
@@ -100,7 +100,13 @@ def _chat_page(chat_id: int, status: int = 200, form: ChatMessageForm | None = N
     chosen = request.args.get("canned", "")
     if chosen.isascii() and chosen.isdigit() and not form.text.data:
         picked = next((c for c in canned if c.id == int(chosen)), None)
-        if picked is not None:
+        lacking = tickets_only(picked.body) if picked is not None else []
+        if picked is not None and lacking:  # sent as is, the customer would read the braces
+            names = " and ".join(f"{{{name}}}" for name in lacking)
+            form.text.errors = [f"\u201c{picked.title}\u201d uses {names}, which only a ticket"
+                                " has: write this answer yourself."]  # fmt: skip
+            status = 400
+        elif picked is not None:
             form.text.data = fill_chat(picked.body, chat, agent)
     hand = ChatHandOverForm()
     hand.agent.choices = choices(

@@ -36,6 +36,15 @@ def fill_chat(text: str, chat: ChatSession, agent: Agent) -> str:
     return _fill(text, {"customer_name": chat.customer_name, "agent_name": agent.name})
 
 
+TICKETS_ONLY = ("reference", "subject")  # what a chat has none of
+
+
+def tickets_only(text: str) -> list[str]:
+    """Return the placeholders of a saved reply that only a ticket can fill."""
+    used = {word for word in _PLACEHOLDER.findall(text) if word}
+    return [name for name in TICKETS_ONLY if name in used]
+
+
 def unknown_placeholders(text: str) -> list[str]:
     """Return the `{words}` of a saved reply that are no placeholder (a typo, most likely)."""
     words = (word for word in _PLACEHOLDER.findall(text) if word)  # not a doubled brace

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from intake.customers.privacy import erase_customer
 from intake.models import (
+    CannedResponse,
     ChatMessage,
     ChatSession,
     ChatStatus,
@@ -522,3 +523,21 @@ def test_resends_racing_their_original_store_one_message(app: Flask) -> None:
     assert [a.status_code for a in answers] == [201] * 6
     assert len({a.json["message"]["id"] for a in answers}) == 1
     assert [m["text"] for m in ada.messages()] == ["Are you there?"]
+
+
+def test_a_saved_reply_a_chat_cannot_fill_is_named_not_sent_with_braces(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    sam = signed_in(app, "sam@example.com")
+    with state(app).db.write("eur") as session:
+        greeting = CannedResponse(title="Greeting", body="Hello {customer_name}, about {subject}.")
+        thanks = CannedResponse(title="Thanks", body="Thanks, {customer_name}! {agent_name}")
+        session.add_all([greeting, thanks])
+        session.flush()
+        ids = greeting.id, thanks.id
+    refused = sam.get(f"{CHATS}/{ada.id}?canned={ids[0]}")
+    assert refused.status_code == 400
+    said = refused.get_data(as_text=True).replace("&#34;", '"')
+    assert "\u201cGreeting\u201d uses {subject}, which only a ticket has" in said
+    assert "about {subject}" not in said  # nothing put in the box to send as is
+    filled = sam.get(f"{CHATS}/{ada.id}?canned={ids[1]}").get_data(as_text=True)
+    assert "Thanks, Ada Lovelace! Sam" in filled
