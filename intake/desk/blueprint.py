@@ -28,7 +28,10 @@ def _refuse() -> Any:
     if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
         body = {"error": {"message": "Sign in to the desk first.", "field": None}}
         return jsonify(body), 401
-    return redirect(url_for("desk.login", next=request.full_path.rstrip("?")), 303)
+    # A session that ended under an open page (signed out elsewhere, expired, the account
+    # changed) says so on the sign-in page, rather than showing a bare form.
+    ended = {"ended": "1"} if auth.session_token() else {}
+    return redirect(url_for("desk.login", next=request.full_path.rstrip("?"), **ended), 303)
 
 
 @bp.before_request

@@ -144,7 +144,12 @@ def test_a_new_session_at_every_sign_in_and_signing_out_ends_it(app: Flask) -> N
     assert out.status_code == 303
     replay = app.test_client()
     replay.set_cookie(COOKIE, a.value, path="/desk/eur/")  # the old cookie, kept by someone
-    assert replay.get("/desk/eur/").status_code == 303
+    ended = replay.get("/desk/eur/")
+    assert ended.status_code == 303 and "ended=1" in ended.headers["Location"]
+    said = replay.get(ended.headers["Location"]).get_data(as_text=True)
+    assert "Your session ended" in said  # not a bare form where the page was
+    fresh = app.test_client().get("/desk/eur/")  # never signed in: nothing ended
+    assert "ended=1" not in fresh.headers["Location"]
     assert second.get("/desk/eur/").status_code == 200  # the other browser stays signed in
 
 
