@@ -30,8 +30,8 @@ def _refuse() -> Any:
         return jsonify(body), 401
     # A session that ended under an open page (signed out elsewhere, expired, the account
     # changed) says so on the sign-in page, rather than showing a bare form.
-    ended = {"ended": "1"} if auth.session_token() else {}
-    return redirect(url_for("desk.login", next=request.full_path.rstrip("?"), **ended), 303)
+    target = url_for("desk.login", next=request.full_path.rstrip("?"))
+    return redirect(target + ("&ended=1" if auth.session_token() else ""), 303)
 
 
 @bp.before_request
