@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from intake.desk import auth
 from intake.desk.forms import EmptyForm
 from intake.mail.inbound import is_foreign_mail
-from intake.models import AgentNotification
+from intake.models import AgentNotification, ChatSession, ChatStatus
 from intake.web.tenancy import tenant_session
 
 
@@ -26,8 +26,14 @@ def _desk_context() -> dict[str, Any]:
             AgentNotification.agent_id == agent.id, AgentNotification.read_at.is_(None)
         )
     )
+    # Customers waiting in a chat: said on every page, not only the chats' own.
+    chats_waiting = tenant_session().scalar(
+        select(func.count(ChatSession.id)).where(
+            ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_(None)
+        )
+    )
     return {"me": agent, "is_admin": auth.is_admin(), "unread": int(unread or 0),
-            "signout": EmptyForm()}  # fmt: skip
+            "chats_waiting": int(chats_waiting or 0), "signout": EmptyForm()}  # fmt: skip
 
 
 def init_app(app: Flask) -> None:

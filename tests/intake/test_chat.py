@@ -541,3 +541,17 @@ def test_a_saved_reply_a_chat_cannot_fill_is_named_not_sent_with_braces(app: Fla
     assert "about {subject}" not in said  # nothing put in the box to send as is
     filled = sam.get(f"{CHATS}/{ada.id}?canned={ids[1]}").get_data(as_text=True)
     assert "Thanks, Ada Lovelace! Sam" in filled
+
+
+def test_every_desk_page_says_how_many_customers_wait_in_a_chat(app: Flask) -> None:
+    sam = signed_in(app, "sam@example.com")
+    badge = re.compile(r'Chats <span class="badge">(\d+)<span class="visually-hidden"> waiting')
+    assert not badge.search(sam.get("/desk/eur/").get_data(as_text=True))
+    ada = Customer(app.test_client())
+    Customer(app.test_client(), name="Grace Hopper")
+    for page in ("/desk/eur/", "/desk/eur/notifications", "/desk/eur/account"):
+        found = badge.search(sam.get(page).get_data(as_text=True))
+        assert found and found.group(1) == "2", page
+    desk_send(sam, ada.id, "Hello Ada, I am here.")  # Sam joins Ada's chat
+    found = badge.search(sam.get("/desk/eur/").get_data(as_text=True))
+    assert found and found.group(1) == "1"  # Grace still waits
