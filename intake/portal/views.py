@@ -182,7 +182,7 @@ def reply(reference: str, token: str) -> Any:
         config = state().config
         try:
             uploads = read_uploads("attachments")
-            reference, token, page = _kept(reference, token)  # a page open before a merge
+            reference, token = _kept(reference, token)  # a page open from before a merge
             current = customer_ticket(tenant_session(), reference, token)
             # A closed ticket is final: the reply opens a follow-up, whose files start at none.
             follow_up = current.status == TicketStatus.closed
@@ -203,7 +203,8 @@ def reply(reference: str, token: str) -> Any:
             target = form.attachments if exc.field == "attachments" else form.body
             target.errors = [exc.message]
         else:
-            return redirect(f"{page}#reply-{response_id}", 303)
+            url = url_for(".show", reference=reference.upper(), token=token)
+            return redirect(f"{url}#reply-{response_id}", 303)
     _note_files_to_reattach(form.attachments)
     return show(reference, token, reply_form=form), 400
 
@@ -221,19 +222,15 @@ def _joined(ticket: SupportTicket) -> SupportTicket | None:
     return tenant_session().get(SupportTicket, ticket.merged_into_id)
 
 
-def _kept(reference: str, token: str) -> tuple[str, str, str]:
-    """Return the reference and link token of the ticket a reply goes to (the one this ticket
-    joined, or its own), and the page to show after it: the kept ticket's if the token came
-    by mail, else this one's (see show)."""
+def _kept(reference: str, token: str) -> tuple[str, str]:
+    """Return the reference and link token of the ticket a reply goes to: the one this ticket
+    joined if the token came by mail (see show), else this one (closed: a follow-up), so the
+    link shown at a duplicate's creation never reaches the kept thread, even by an error."""
     ticket = customer_ticket(tenant_session(), reference, token)
     kept, secret = _joined(ticket), state().config.secret_key
-    if kept is None:
-        return reference, token, url_for(".show", reference=reference.upper(), token=token)
-    kept_token = link_token(secret, kept.tenant_id, kept.id)
-    if came_by_mail(secret, ticket, token):
-        return kept.reference, kept_token, url_for(".show", reference=kept.reference,
-                                                   token=kept_token)  # fmt: skip
-    return kept.reference, kept_token, url_for(".show", reference=ticket.reference, token=token)
+    if kept is None or not came_by_mail(secret, ticket, token):
+        return reference, token
+    return kept.reference, link_token(secret, kept.tenant_id, kept.id)
 
 
 def _follow_up(closed: SupportTicket, body: str, files: list[CheckedFile]) -> Any:

@@ -17,10 +17,10 @@ from intake.models import (
     TicketStatus,
     utcnow,
 )
-from intake.tickets.access import hash_token, new_token
+from intake.tickets.access import hash_token, link_token, new_token
 from intake.tickets.mail_headers import first_mail_headers
 from intake.tickets.mails import Brand, confirmation
-from intake.tickets.writer import REFERENCE, Draft, TicketWriter
+from intake.tickets.writer import LINK_TOKEN, REFERENCE, Draft, TicketWriter
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,9 @@ def create_ticket(
         "follow_up_of_id": data.follow_up_of_id,
         "status": TicketStatus.open,
     }
-    link = f"{brand.link_base}/{REFERENCE}/{token}"
+    # The mail carries a link of its own (as every later mail does), not the token shown to
+    # whoever sent the form: a merge may void that one (tickets/agent_work.py, merge).
+    link = f"{brand.link_base}/{REFERENCE}/{LINK_TOKEN}"
     draft = Draft(
         tenant_id=tenant_id,
         prefix=brand.prefix,
@@ -81,6 +83,7 @@ def create_ticket(
               "body": confirmation(data.name, REFERENCE, data.subject, link, brand.name),
               } if data.confirm else {},
         visit_id=data.visit_id,
+        mail_link_token=lambda ticket_id: link_token(brand.secret, tenant_id, ticket_id),
         mail_headers=lambda ticket_id: {**first_mail_headers(
             brand.mail_from, brand.secret, tenant_id, ticket_id), **dict(data.mail_headers)},
         linked=[(model, {**common, **row}) for model, row in linked],

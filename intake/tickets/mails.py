@@ -86,7 +86,7 @@ def merged(brand: Brand, source: SupportTicket, target: SupportTicket) -> str:
         f"Hello {source.customer_name},\n\n"
         f"your request {source.reference} (\u201c{source.subject}\u201d) is about the same as"
         f" {target.reference}, so we joined them: everything is now in {target.reference}."
-        f" It opens with the link below and those in our mails; the link shown when you sent"
-        f" a request no longer opens the joined one."
+        f" It opens with the link below and those in our mails; the link shown on the page"
+        f" when you sent a request no longer opens the joined one."
     )
     return _signed(brand, body, brand.link(target))

@@ -40,6 +40,8 @@ WAIT_SECONDS = 30.0
 # Stands for the reference in the mail's text until the number is known. Customer text
 # cannot contain it: control characters are refused in every field.
 REFERENCE = "\x00reference\x00"
+# And the token of the link the mail carries, derived from the ticket's id (access.link_token).
+LINK_TOKEN = "\x00link\x00"
 
 
 @dataclass
@@ -53,8 +55,9 @@ class Draft:
     mail: dict[str, Any]
     attachments: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     visit_id: str = ""
-    # The confirmation mail's headers, known once the ticket has its id.
+    # The confirmation mail's headers, and its link's token, known once the ticket has its id.
     mail_headers: Callable[[int], dict[str, str]] | None = None
+    mail_link_token: Callable[[int], str] | None = None
     # Rows of other tables committed with the ticket, each given its ticket_id (the record
     # of the mail that opened it: a ticket and its record exist together or not at all).
     linked: list[tuple[type[Base], dict[str, Any]]] = field(default_factory=list)
@@ -243,6 +246,9 @@ class TicketWriter:
                 mail["headers"] = draft.mail_headers(ticket_id) if draft.mail_headers else {}
                 mail["subject"] = mail["subject"].replace(REFERENCE, reference)
                 mail["body"] = mail["body"].replace(REFERENCE, reference)
+                if draft.mail_link_token:
+                    token = draft.mail_link_token(ticket_id)
+                    mail["body"] = mail["body"].replace(LINK_TOKEN, token)
                 mails.append(mail)
             for model, row in draft.linked:
                 conn.execute(insert(model), {**row, "ticket_id": ticket_id})

@@ -549,20 +549,27 @@ def test_a_reply_from_a_page_opened_before_the_merge_joins_the_ticket_kept(
     token = form_fields(customer_page(client, created))["csrf_token"]  # the page stays open
     sam = signed_in(app, "sam@example.com")
     assert on_ticket(sam, dup, "merge", into=into).status_code == 303
-    sent = client.post(f"{link}/replies", data={"csrf_token": token, "body": "More details."})
-    assert sent.status_code == 303
-    # The link shown at creation proves no mailbox: the page shown is the duplicate's own.
-    assert sent.headers["Location"].startswith(f"{link}#reply-")
     with state(app).db.read("eur") as session:
         source_id = ticket_by_reference(session, dup).id
-    mailed = f"/eur/tickets/{dup}/{link_token(SECRET, 'eur', source_id)}"
-    again = client.post(f"{mailed}/replies", data={"csrf_token": token, "body": "And more."})
-    assert again.status_code == 303
-    assert again.headers["Location"].startswith(f"/eur/tickets/{into}/")
+    mailed = f"/eur/tickets/{dup}/{link_token(SECRET, 'eur', source_id)}"  # as its mails say
+    sent = client.post(f"{mailed}/replies", data={"csrf_token": token, "body": "More details."})
+    assert sent.status_code == 303
+    assert sent.headers["Location"].startswith(f"/eur/tickets/{into}/")
+    # The link shown at creation proves no mailbox: it writes to a request of its own (a
+    # follow-up of the closed duplicate), and even refused it shows nothing of the kept one.
+    wrong = client.post(
+        f"{link}/replies",
+        data={"csrf_token": token, "body": "Mine.", "attachments": (io.BytesIO(b"MZ"), "x.exe")},
+    )
+    assert wrong.status_code == 400 and "More details." not in text(wrong)
+    assert "Invoices export fails" not in text(wrong)
+    follow = client.post(f"{link}/replies", data={"csrf_token": token, "body": "And more."})
+    assert follow.status_code == 303
+    assert not follow.headers["Location"].startswith(f"/eur/tickets/{into}/")
     with state(app).db.read("eur") as session:
-        assert session.scalar(select(func.count(SupportTicket.id))) == 2  # not a new request
+        assert session.scalar(select(func.count(SupportTicket.id))) == 3  # the follow-up
         kept = ticket_by_reference(session, into)
-        assert [r.body for r in kept.responses][-2:] == ["More details.", "And more."]
+        assert [r.body for r in kept.responses][-1] == "More details."
 
 
 # Bulk actions
