@@ -295,8 +295,7 @@ def document() -> dict[str, Any]:
             _with_second_factor({**_ticket_paths(), **_kb_paths(), **_desk_paths()})
         ),
         # A text field marked "x-refused-code-points" refuses these characters (400 naming
-        # the field): Unicode's C* categories but for the joiners U+200C and U+200D (refused
-        # only at an end, or beside a space or another joiner), and the
+        # the field): Unicode's C* categories but for the joiners U+200C and U+200D, and the
         # line and paragraph separators; multi-line text keeps tab, new line and return.
         "x-refused-code-points": {
             "single-line": list(rules.refused_ranges(multiline=False)),

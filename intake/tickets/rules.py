@@ -80,14 +80,22 @@ def ascii_address(text: str) -> str:
 
 
 def one_spelling(name: str) -> str:
-    """Return a one-line name as it is kept: composed characters (NFC) and single spaces, so
-    "Group\u00a0eur" and "Group  eur" are "Group eur", not look-alikes beside it."""
-    return " ".join(unicodedata.normalize("NFC", name).split())
+    """Return a one-line name as it is kept: composed characters (NFC), single spaces, and no
+    joiner that joins nothing (at an end, beside a space or another joiner), so "Group\u00a0eur",
+    "Group  eur" and "Group eur\u200d" are "Group eur", not look-alikes beside it. Line breaks
+    and other controls stay, for control_problem to refuse."""
+    text = unicodedata.normalize("NFC", name).translate(_SPACES)
+    text = "".join(c for i, c in enumerate(text) if c not in JOINERS or _joins(text, i))
+    return " ".join(part for part in text.split(" ") if part)
+
+
+# Every space character (Unicode's Zs: no-break, em, ideographic…; none is past U+3000) as a
+# plain space.
+_SPACES = {c: " " for c in range(0x3001) if unicodedata.category(chr(c)) == "Zs"}
 
 
 def _joins(text: str, index: int) -> bool:
-    """Whether the joiner at `index` stands between two characters it can join: not at an
-    end, nor beside a space or another joiner (where it only makes look-alike names)."""
+    """Whether the joiner at `index` stands between two characters it can join."""
     if index == 0 or index == len(text) - 1:
         return False
     return not any(c.isspace() or c in JOINERS for c in (text[index - 1], text[index + 1]))
@@ -98,18 +106,12 @@ def control_problem(text: str, multiline: bool) -> str | None:
 
     Refused: Unicode's control, format, surrogate, private-use and unassigned characters
     (categories C*) and the line and paragraph separators, but for tab and newline in
-    multi-line text and the joiners above where they join two characters. docs/service.md
-    lists the same rule, and the OpenAPI document states it as code-point ranges
-    (refused_ranges).
+    multi-line text and the joiners above. docs/service.md lists the same rule, and the
+    OpenAPI document states it as code-point ranges (refused_ranges).
     """
-    for index, char in enumerate(text):
+    for char in text:
         if multiline and char in "\n\r\t":
             continue
-        if char in JOINERS and not _joins(text, index):
-            return (
-                f"contains a joiner (U+{ord(char):04X}) that joins nothing, which is invisible;"
-                " remove it"
-            )
         if char in LINE_BREAKS:
             return (
                 "must be a single line"
@@ -125,14 +127,12 @@ def control_problem(text: str, multiline: bool) -> str | None:
 
 @functools.cache
 def refused_ranges(multiline: bool) -> tuple[str, ...]:
-    """Return the code points control_problem refuses wherever they stand, as ranges
-    ("U+0000-U+0008", "U+00AD"), for this Python's Unicode database (the OpenAPI document
-    lists them); the joiners, refused only where they join nothing, are not among them."""
+    """Return the code points control_problem refuses, as ranges ("U+0000-U+0008", "U+00AD"),
+    for this Python's Unicode database (the OpenAPI document lists them)."""
     found: list[str] = []
     start = None
     for point in range(0x110001):
-        # Between two letters, where a joiner joins; past the last code point, none is.
-        refused = point <= 0x10FFFF and control_problem(f"a{chr(point)}a", multiline) is not None
+        refused = point <= 0x10FFFF and control_problem(chr(point), multiline) is not None
         if refused and start is None:
             start = point
         elif not refused and start is not None:
