@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from limits import RateLimitItem
 from limits.errors import StorageError
@@ -21,6 +21,16 @@ from limits.strategies import RateLimiter
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 30.0
 T = TypeVar("T")
+
+
+def storage_options(uri: str) -> dict[str, Any]:
+    """Return the options a `limits` storage at `uri` is made with: its failures raised as
+    StorageError, and for Redis a second at most to connect or answer (a host that drops
+    packets would otherwise hold each limited request until the system gives up)."""
+    options: dict[str, Any] = {"wrap_exceptions": True}
+    if uri.startswith(("redis", "rediss")):
+        options.update(socket_connect_timeout=1, socket_timeout=1)
+    return options
 
 
 class Resilient:
@@ -33,11 +43,6 @@ class Resilient:
         self._shared, self._local = shared, local
         self._down_until = 0.0  # monotonic time before which the local counts are used
         self._lock = threading.Lock()
-
-    @property
-    def shared_reachable(self) -> bool:
-        """Whether the last use of the shared storage worked (readiness reports it)."""
-        return self._down_until == 0.0
 
     def _run(self, call: Callable[[RateLimiter], T]) -> T:
         if time.monotonic() >= self._down_until:

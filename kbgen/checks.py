@@ -162,15 +162,17 @@ def asset_clashes(
     refuses beside the others (a name differing only in case, a file where a folder must be).
     The build's writer would refuse each of them, one a run, after the check had passed."""
     taken = generated_outputs(published)
-    tree = _Tree(taken)
+    filled_folders = (*GENERATED_FOLDERS, VOCABULARY_FOLDER)
+    # kbgen's own folders are folders of the tree too: a file may not stand where one is.
+    tree = _Tree([*taken, *(f"{folder}/-" for folder in filled_folders)])
     problems = []
     for asset in sorted(assets, key=str):
         rel = str(asset)
-        top = rel.split("/", 1)[0]
+        # In any case: where names ignore case, Assets/x.css lands in assets/.
+        filled = next((f for f in filled_folders if rel.lower().startswith(f"{f}/")), None)
         if rel in taken:
             msg = f"would replace {rel}, which kbgen writes itself; rename or move this file"
-        elif top in GENERATED_FOLDERS or rel.startswith(f"{VOCABULARY_FOLDER}/"):
-            filled = top if top in GENERATED_FOLDERS else VOCABULARY_FOLDER
+        elif filled:
             msg = f"is in {filled}/, a folder kbgen fills itself; move this file elsewhere"
         elif clash := tree.clash(rel):
             msg = f"cannot be copied into the site: {clash}; rename one"

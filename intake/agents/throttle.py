@@ -19,7 +19,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from intake.counts import Resilient
+from intake.counts import Resilient, storage_options
 from intake.errors import TooMany
 
 ACCOUNT_LIMIT = "5 per 15 minutes"  # one account, from one address
@@ -43,7 +43,7 @@ class SignInThrottle:
     """Count failed sign-ins; refuse further attempts for a while once a limit is reached."""
 
     def __init__(self, storage_uri: str) -> None:
-        storage = storage_from_string(storage_uri, wrap_exceptions=True)
+        storage = storage_from_string(storage_uri, **storage_options(storage_uri))
         assert isinstance(storage, Storage)  # the synchronous kind, for these URIs
         self.storage = storage
         shared = MovingWindowRateLimiter(self.storage)

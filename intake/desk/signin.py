@@ -101,8 +101,10 @@ def logout() -> Any:
     browser no longer holds (a tab restored after a restart), and the session cookie is not
     sent with another site's POST (SameSite=Lax), so no foreign page can sign an agent out.
     """
-    with state().db.write(tenant().id) as db:
-        sign_out(db, auth.session_token())
+    token = auth.session_token()
+    if token:  # a browser without a session has none to end
+        with state().db.write(tenant().id) as db:
+            sign_out(db, token)
     response = redirect(url_for("desk.login"), 303)
     auth.clear_session_cookie(response)
     return response

@@ -87,7 +87,9 @@ def move_due_times(session: TenantSession, policy: Policy) -> int:
         # A target moved by the policy is no change of the ticket: its "updated" time and its
         # version stay (a new version made every open desk page's next save a conflict).
         session.execute(
-            update(SupportTicket).where(SupportTicket.id == ticket_id)
+            # Unless an agent changed its priority meanwhile (which set its due times anew).
+            update(SupportTicket).where(SupportTicket.id == ticket_id,
+                                        SupportTicket.priority == priority)
             .values(first_response_due_at=first, resolution_due_at=resolved,
                     updated_at=SupportTicket.updated_at)
             .execution_options(synchronize_session=False)

@@ -131,13 +131,24 @@ def _unexpected(exc: Exception) -> Answer:
     return error_response(MESSAGES[500], None, 500)
 
 
+# PostgreSQL's SQLSTATEs of a server out of reach: connection errors (class 08), a server
+# shutting down or starting (57P01-57P03), too many connections (53300).
+_GONE = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _unreachable(cause: BaseException | None) -> bool:
+    if type(cause).__module__.startswith("psycopg"):
+        state_code = getattr(cause, "sqlstate", None)  # none: the connection never opened
+        return state_code is None or str(state_code).startswith(_GONE)
+    return "database is locked" in str(cause)  # SQLite's writer busy past its timeout
+
+
 def _out_of_reach(exc: OperationalError) -> Answer | Response:
     """The database did not answer (a restart, a failover, SQLite's writer busy past its
     timeout): a 503 a client or proxy may retry, and one line in the log, not a traceback a
     request. Any other OperationalError (a missing table) is a fault like any other."""
     cause = exc.orig
-    lost = exc.connection_invalidated or type(cause).__module__.startswith("psycopg")
-    if not (lost or "database is locked" in str(cause)):
+    if not (exc.connection_invalidated or _unreachable(cause)):
         return _unexpected(exc)
     log.warning("database unavailable on %s %s (%s)", request.method, redact(request.path),
                 type(cause).__name__)  # fmt: skip

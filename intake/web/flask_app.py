@@ -10,6 +10,7 @@ from jinja2 import FileSystemLoader
 from werkzeug.routing import IntegerConverter, Map
 
 from intake.config import IntakeConfig
+from intake.counts import storage_options
 from intake.tickets.rules import ID_MAX
 
 # The package's templates (the repository's top-level templates/ folder): one folder per
@@ -47,7 +48,7 @@ def make_flask(config: IntakeConfig) -> Flask:
         # Redis down: limits count in each process's memory (logged once) rather than every
         # limited request failing; StorageError marks the storage's own failures.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        RATELIMIT_STORAGE_OPTIONS={"wrap_exceptions": True},
+        RATELIMIT_STORAGE_OPTIONS=storage_options(config.ratelimit_storage_uri),
         # A form's token holds as long as its browser's session: a desk page open through a
         # shift, or a customer writing for hours, still sends. The session's own random value
         # is what a foreign site cannot know; an age adds nothing to that.

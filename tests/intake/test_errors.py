@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import psycopg
+import psycopg.errors
 import pytest
 from flask import Flask
 from sqlalchemy.exc import OperationalError
@@ -83,7 +84,11 @@ def test_a_database_out_of_reach_is_a_503_to_retry_and_one_line_in_the_log(
     def missing() -> str:  # a fault, not an outage: no retry will help
         raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
 
-    for name, view in (("unreachable", unreachable), ("locked", locked), ("missing", missing)):
+    def deadlock() -> str:  # a fault of PostgreSQL's (an OperationalError too)
+        raise OperationalError("UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock"))
+
+    for name, view in (("unreachable", unreachable), ("locked", locked), ("missing", missing),
+                       ("deadlock", deadlock)):  # fmt: skip
         raising_app.add_url_rule(f"/api/v1/raise/{name}", name, view)
     client = raising_app.test_client()
     for name in ("unreachable", "locked"):
@@ -93,3 +98,4 @@ def test_a_database_out_of_reach_is_a_503_to_retry_and_one_line_in_the_log(
     assert [r.exc_info for r in caplog.records if "database unavailable" in r.getMessage()] == [
         None, None]  # fmt: skip
     assert client.get("/api/v1/raise/missing").status_code == 500
+    assert client.get("/api/v1/raise/deadlock").status_code == 500

@@ -159,6 +159,8 @@ def test_the_check_names_every_file_the_site_cannot_hold(project: Project) -> No
         "assets/style.css": "is in assets/, a folder kbgen fills itself",
         "pagefind/x.js": "is in pagefind/, a folder kbgen fills itself",
         "search/words/5.json": "is in search/words/, a folder kbgen fills itself",
+        "Assets/logo.css": "is in assets/, a folder kbgen fills itself",  # where case is ignored
+        "search/Words/6.json": "is in search/words/, a folder kbgen fills itself",
         "images/logo.png": "images/logo.png and images/Logo.png differ only in case",
         "categories": "categories would be a file where categories/ is a folder",
     }

@@ -47,7 +47,13 @@
       replyBody.value = replyBody.value ? draft + "\n\n" + replyBody.value : draft;
     }
     var sending = false;
-    if (replyBody.form) replyBody.form.addEventListener("submit", function () { sending = true; });
+    if (replyBody.form) {
+      replyBody.form.addEventListener("submit", function (event) {
+        sending = true;  // leaving the page with it: no draft to keep
+        // A chat's message is sent without leaving (its handler prevents the page's load).
+        setTimeout(function () { if (event.defaultPrevented) sending = false; }, 0);
+      });
+    }
     window.addEventListener("pagehide", function () {
       if (!sending && replyBody.value.trim()) {
         try { drafts.setItem(DRAFT, replyBody.value); } catch (e) { /* full: nothing kept */ }
