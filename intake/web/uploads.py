@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import Response, request, send_file
@@ -20,12 +21,17 @@ def read_uploads(field: str) -> list[tuple[str, bytes]]:
     return [(f.filename or "", f.read(limit)) for f in request.files.getlist(field)]
 
 
+def _named(name: str, text: str) -> bool:
+    """Whether `text` names the file `name` (not only a longer name ending so: g.png, big.png)."""
+    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text) is not None
+
+
 def reattach_note(field: str, refused: str = "") -> str:
     """Name the files a form sent that the page sent back cannot hold (browsers empty a file
     field), so the customer knows what to attach again; "" when there are none. A file the
     `refused` message names (too large, say) is not one to attach again."""
     names = [clean_name(f.filename)[:80] for f in request.files.getlist(field) if f.filename]
-    names = [n for n in names if n not in refused]
+    names = [n for n in names if not _named(n, refused)]
     if not names:
         return ""
     return f"Attach again: {', '.join(names)}. Files are not kept when the form comes back."
