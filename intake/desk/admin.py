@@ -193,9 +193,9 @@ def canned() -> Any:
     status = 200
     if form.validate_on_submit():
         with state().db.write(tenant().id) as session:
-            taken = session.scalars(
-                select(CannedResponse.id).where(CannedResponse.title == form.title.data)
-            ).first()
+            title = (form.title.data or "").casefold()  # "Refund steps" is "refund steps"
+            taken = next((1 for t in session.scalars(select(CannedResponse.title))
+                          if t.casefold() == title), None)  # fmt: skip
             if taken is None:
                 session.add(CannedResponse(title=form.title.data or "", body=form.body.data or ""))
         if taken is None:

@@ -857,6 +857,8 @@ def test_names_are_kept_in_one_spelling_and_look_alikes_are_refused(app: Flask) 
     canned = f"{DESK}/admin/canned"
     saved = submit(boss, canned, title="Refund\u00a0\u00a0steps", body="We refunded it.")
     assert saved.status_code == 303
+    again = submit(boss, canned, title="refund STEPS", body="Another text.")
+    assert again.status_code == 400 and "A saved reply with this title exists." in text(again)
     with state(app).db.read("eur") as session:
         assert list(session.scalars(select(AgentGroup.name))) == ["Billing team"]
         assert list(session.scalars(select(CannedResponse.title))) == ["Refund steps"]
