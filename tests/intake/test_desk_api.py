@@ -471,26 +471,21 @@ def _require_two_factor(app: Flask, required: bool) -> None:
 def test_every_documented_desk_answer_happens(app: Flask, client: FlaskClient, desk: Desk) -> None:
     keep, dup = (api_ticket(client)["ticket"]["reference"] for _ in range(2))
     one, replies, merge = f"{DESK}/{keep}", f"{DESK}/{keep}/replies", f"{DESK}/{dup}/merge"
-    _require_two_factor(app, True)  # and the token's agent has no authenticator app: 403
-    for method, url, body in (
+    calls = (
         ("GET", DESK, None),
         ("GET", one, None),
         ("PATCH", one, {"version": 1}),
         ("POST", replies, {"body": "Hi.", "version": 1}),
         ("POST", merge, {"into": keep, "version": 1}),
-    ):
+    )
+    _require_two_factor(app, True)  # and the token's agent has no authenticator app: 403
+    for method, url, body in calls:
         assert desk.call(method, url, json=body).status_code == 403, url
     _require_two_factor(app, False)
     desk.call("GET", DESK)
     desk.call("GET", f"{DESK}?status=nope")
     desk.call("GET", "/api/v1/nope/desk/tickets")
-    for method, url, body in (
-        ("GET", DESK, None),
-        ("GET", one, None),
-        ("PATCH", one, {"version": 1}),
-        ("POST", replies, {"body": "Hi.", "version": 1}),
-        ("POST", merge, {"into": keep, "version": 1}),
-    ):
+    for method, url, body in calls:
         desk.call(method, url, token="itk_wrong", json=body)
         missing = url.replace(keep, "EUR-99999").replace(dup, "EUR-99999")
         desk.call(method, missing, json=body)
