@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 
 import click
@@ -25,21 +26,33 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> str:
-    """Create or update the schema to `revision`; return the revision it is at after."""
+RELATIVE = re.compile(r"[+-]\d+|heads")  # revisions that name no one migration by themselves
+
+
+def upgrade(database_url: str, revision: str = "head") -> tuple[str, str]:
+    """Create or update the schema to `revision`; return the revision asked for (resolved:
+    "head" or a relative "+1" as the migration it names, when it names one) and the one the
+    database is at after."""
     config = alembic_config(database_url)
     scripts = ScriptDirectory.from_config(config)
+    wanted = revision
+    if not RELATIVE.fullmatch(revision):  # "+1" names nothing before the database is read
+        try:
+            found = scripts.get_revision(revision)
+        except AlembicCommandError:  # a revision no migration has
+            newest = scripts.get_current_head()
+            raise InvalidInput(f"no migration is called {revision!r}: give 'head' (now {newest})"
+                               " or the number of one", "revision") from None  # fmt: skip
+        wanted = found.revision if found is not None else revision
     try:
-        scripts.get_revision(revision)
-    except AlembicCommandError:  # a revision no migration has
-        newest = scripts.get_current_head()
-        raise InvalidInput(f"no migration is called {revision!r}: give 'head' (now {newest})"
-                           " or the number of one", "revision") from None  # fmt: skip
-    alembic_command.upgrade(config, revision)
+        alembic_command.upgrade(config, revision)
+    except AlembicCommandError as exc:  # "+1" past the newest, say: Alembic's words, one line
+        raise InvalidInput(f"{revision}: {exc}", "revision") from None
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision() or "none"
+            now = MigrationContext.configure(connection).get_current_revision() or "none"
+            return wanted, now
     finally:
         engine.dispose()
 
@@ -61,14 +74,11 @@ def group() -> None:
 def db_upgrade(revision: str) -> None:
     """Create or update the schema (default: to the newest migration)."""
     url = state().config.database_url
-    now = upgrade(url, revision)
+    wanted, now = upgrade(url, revision)
     # Upgrading never goes back: asked for an older revision, the database stays where it is.
-    unchanged = (
-        ""
-        if revision == "head" or now == revision
-        else f" (not {revision}: upgrading never goes back)"
-    )
-    click.echo(f"Database at {now}{unchanged}: {safe_url(url)}")
+    behind = RELATIVE.fullmatch(revision) is None and wanted != now
+    said = f" (not {revision}: upgrading never goes back)" if behind else ""
+    click.echo(f"Database at {now}{said}: {safe_url(url)}")
 
 
 @group.command("revision")

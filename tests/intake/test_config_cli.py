@@ -70,10 +70,17 @@ def test_db_upgrade_and_kb_sync_from_the_command_line(kb_root: Path, tmp_path: P
     back = subprocess.run([*INTAKE, "db", "upgrade", older], env=env, capture_output=True,
                           text=True)  # fmt: skip
     assert back.stdout.startswith(f"Database at {head.group(1)} (not {older}:"), back.stdout
+    for same in ("head", "heads", head.group(1)):  # names of where it is: nothing to say
+        again = subprocess.run([*INTAKE, "db", "upgrade", same], env=env, capture_output=True,
+                               text=True)  # fmt: skip
+        assert again.stdout.startswith(f"Database at {head.group(1)}: "), (same, again.stdout)
     nowhere = subprocess.run([*INTAKE, "db", "upgrade", "9999"], env=env, capture_output=True,
                              text=True)  # fmt: skip
     assert nowhere.returncode == 1 and "Traceback" not in nowhere.stderr
     assert nowhere.stderr.startswith("intake: no migration is called '9999': give 'head'")
+    past = subprocess.run([*INTAKE, "db", "upgrade", "+1"], env=env, capture_output=True,
+                          text=True)  # fmt: skip
+    assert past.returncode == 1 and past.stderr.startswith("intake: +1: Relative revision")
     database = root / "instance" / "intake.sqlite3"
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
