@@ -12,8 +12,10 @@ def main() -> None:
     try:
         from intake.cli import main as run
     except ModuleNotFoundError as exc:
-        # Any other module: one of the service's packages or theirs (Flask's click, say).
-        if (exc.name or "").split(".")[0] in OURS:
+        # Any other module: one of the service's packages or theirs (Flask's click, say); one
+        # of Python's own (_sqlite3, _ssl) missing is this Python's build, not the extra.
+        top = (exc.name or "").split(".")[0]
+        if top in OURS or top in sys.stdlib_module_names:
             raise
         print(
             f"intake: the service needs packages that are not installed ({exc.name});"

@@ -190,6 +190,9 @@ def _tenant(
     if values["ticket_prefix"] and not PREFIX_RE.match(values["ticket_prefix"]):
         bad("ticket_prefix", "use 2-10 capital letters or digits, starting with a letter")
     for key, allow_empty in (("base_url", False), ("intake_url", True), ("chat_url", True)):
+        if key in misspelt and key not in raw:  # its misspelling is named already
+            values[key] = ""
+            continue
         try:
             values[key] = _check_url(raw.get(key), allow_empty)
         except ValueError as exc:

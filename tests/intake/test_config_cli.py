@@ -203,3 +203,11 @@ def test_without_the_service_packages_the_command_says_how_to_install_them(
     assert ran.returncode == 1
     assert ran.stderr.startswith("intake: the service needs packages that are not installed")
     assert "pip install 'helpcenter[service]'" in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_a_module_of_python_itself_missing_is_not_blamed_on_the_extra() -> None:
+    blocked = "import sys; sys.modules['sqlite3'] = None; "
+    entry = [sys.executable, "-c", blocked + "from intake.command import main; main()", "routes"]
+    ran = subprocess.run(entry, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 1 and "helpcenter[service]" not in ran.stderr
+    assert "sqlite3" in ran.stderr

@@ -256,13 +256,14 @@ def test_a_misspelt_site_yaml_key_is_named_once_with_the_key_meant(project: Proj
         tenants:
           eur:
             name: X
-            base_url: https://help.test/eur/
+            base_ulr: https://help.test/eur/
             langauge: en
             ticket_prefix: EUR
         """,
     )
     assert problems(project) == [  # not also "language: is required but missing"
         "content/site.yaml:1: defualt_tenant: unknown; did you mean 'default_tenant'?",
+        "content/site.yaml:5: tenants.eur.base_ulr: unknown field; did you mean 'base_url'?",
         "content/site.yaml:6: tenants.eur.langauge: unknown field; did you mean 'language'?",
     ]
 
