@@ -307,7 +307,8 @@ def document() -> dict[str, Any]:
                 "ticketToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "The token returned when the ticket was created.",
+                    "description": "The token returned when the ticket was created (a"
+                    " merge into this ticket voids it: its links then come by mail).",
                 },
                 "agentToken": {
                     "type": "http",
