@@ -229,6 +229,10 @@ def test_the_live_queue_leaves_the_keyboard_where_it_is(
     open_live(agent, f"{intake.url}/desk/eur/")
     agent.keyboard.press("j")  # the first row's link has the focus
     focused = agent.evaluate("document.activeElement.textContent")
+    agent.keyboard.press("x")  # ticked, and said so
+    expect(agent.locator("#desk-live")).to_have_text(f"Selected: {focused}")
+    agent.keyboard.press("x")
+    expect(agent.locator("#desk-live")).to_have_text(f"Not selected: {focused}")
     created = api_ticket(intake.url, "Cannot add a team member")
     news = agent.locator("#queue-news")
     expect(news).to_have_text("Tickets changed: reload the queue to see them.", timeout=LIVE)

@@ -354,7 +354,10 @@
     else if (key === "j") { e.preventDefault(); mark(current + 1); }
     else if (key === "k") { e.preventDefault(); mark(current - 1); }
     else if ((key === "o" || key === "Enter") && current >= 0) { window.location.href = rows()[current].getAttribute("data-href"); }
-    else if (key === "x" && current >= 0) { var box = rows()[current].querySelector('input[type="checkbox"]'); if (box) box.checked = !box.checked; }
+    else if (key === "x" && current >= 0) {
+      var box = rows()[current].querySelector('input[type="checkbox"]');
+      if (box) { box.checked = !box.checked; say((box.checked ? "Selected: " : "Not selected: ") + box.getAttribute("aria-label").replace(/^Select /, "")); }
+    }
     else if (key === "/") { var q = document.getElementById("q"); if (q) { e.preventDefault(); q.focus(); } }
     else if (key === "r" && replyBody) { e.preventDefault(); replyBody.focus(); }
     else if (key === "n" && replyBody) {
