@@ -7,7 +7,9 @@ agents on one ticket see each other, and the later save from a stale page is ref
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -241,4 +243,30 @@ def test_the_live_queue_leaves_the_keyboard_where_it_is(
     agent.locator("#q").focus()  # away from the rows: the next change comes in
     api_ticket(intake.url, "Export to CSV drops accents")
     expect(agent.locator("#queue-rows")).to_contain_text(created.reference, timeout=LIVE)
+    assert not errors, errors
+
+
+def test_an_open_ticket_says_what_changed_it(
+    browser: Browser, contexts: list[BrowserContext], intake: Service
+) -> None:
+    make_agent(intake.app, "sam@example.com", "Sam Agent")
+    ticket = api_ticket(intake.url, "Webhook retries flood our server")
+    sam, errors = person(browser, contexts)
+    sign_in(sam, intake.url, "sam@example.com")
+    open_live(sam, f"{intake.url}/desk/eur/tickets/{ticket.reference}")
+    sam.get_by_label("Message").fill("Looking into the retries")
+    reply = urllib.request.Request(
+        f"{intake.url}/api/v1/eur/tickets/{ticket.reference}/replies",
+        data=json.dumps({"body": "It happened again at noon."}).encode(),
+        headers={"Authorization": f"Bearer {ticket.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(reply, timeout=10) as answer:
+        assert answer.status == 201
+    expect(sam.locator("#viewers")).to_contain_text(
+        "A new message came on this ticket: reload to read it (what you are writing is kept).",
+        timeout=LIVE,
+    )
+    sam.reload()
+    expect(sam.locator(".thread .message").last).to_contain_text("It happened again at noon.")
+    expect(sam.get_by_label("Message")).to_have_value("Looking into the retries")
     assert not errors, errors

@@ -201,7 +201,14 @@
   var streamUrl = body.getAttribute("data-stream-url");
   // Who else has the ticket open: seeded from the page, kept from presence events; an entry
   // lapses after 35 s without news. The warning that the ticket changed stays once shown.
-  var others = {}, stale = false;
+  var others = {}, stale = "";  // what changed the ticket since the page was loaded
+  // What a change says on the ticket's page (any other: that it changed); a reload keeps
+  // the reply being written (see DRAFT above).
+  var STALE = {
+    replied: "A new message came on this ticket: reload to read it (what you are writing is kept).",
+    note: "A colleague added a note to this ticket: reload to read it (what you are writing is kept).",
+    merged: "This ticket was merged: reload to see where it went."
+  };
   var viewersBox = document.getElementById("viewers");
   if (viewersBox && viewersBox.getAttribute("data-viewers")) {
     JSON.parse(viewersBox.getAttribute("data-viewers")).forEach(function (v) {
@@ -215,7 +222,7 @@
       if (now - others[name].at > 35000) { delete others[name]; return; }
       parts.push(name + " is " + others[name].state + " this ticket.");
     });
-    if (stale) parts.push("This ticket changed since you opened it: reload before saving.");
+    if (stale) parts.push(STALE[stale] || "This ticket changed since you opened it: reload before saving.");
     var text = parts.join(" ");
     if (viewersBox.textContent !== text) viewersBox.textContent = text;  // no repeats read out
   }
@@ -250,9 +257,12 @@
     source.addEventListener("error", function () { document.body.setAttribute("data-live", "off"); });
     source.addEventListener("signed-out", function () { source.close(); window.location.reload(); });
     ["ticket.created", "ticket.updated"].forEach(function (topic) {
-      source.addEventListener(topic, function () {
+      source.addEventListener(topic, function (e) {
         if (ticketId) {
-          stale = true;
+          var what = "";
+          try { what = JSON.parse(e.data).what || ""; } catch (err) { what = ""; }
+          // The first news stays named; a later one of another kind is news of a change.
+          stale = !stale || stale === what ? (what || "changed") : "changed";
           showViewers();
         } else {
           clearTimeout(refreshTimer);
