@@ -23,8 +23,13 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf.content},
       body: JSON.stringify({state: state, ticket_id: ticketId})}).catch(function () {});
   }
+  // A page being left turns hidden too: its "away" could reach the service after the next
+  // page's "online" and mark the agent away until the next beat. Away is said only for a tab
+  // still hidden a second later (a page left runs no more timers).
+  var awayTimer = 0;
   function heartbeat() {
-    if (document.visibilityState === "hidden") announce("away");
+    clearTimeout(awayTimer);
+    if (document.visibilityState === "hidden") awayTimer = setTimeout(function () { announce("away"); }, 1000);
     else announce(ticketId ? "viewing" : "online");
   }
   if (presenceUrl) {
