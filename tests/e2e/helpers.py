@@ -118,6 +118,17 @@ def api_ticket(base_url: str, subject: str, tenant: str = "eur", **fields: str) 
     return Created(reference, token, f"{base_url}/{tenant}/tickets/{reference}/{token}")
 
 
+def api_reply(base_url: str, reference: str, token: str, body: str, tenant: str = "eur") -> None:
+    """Add the customer's reply through the JSON API, as their app would."""
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/{tenant}/tickets/{reference}/replies",
+        data=json.dumps({"body": body}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 201
+
+
 def console_errors(page: Page) -> list[str]:
     """Collect the page's console errors (a script error, anything the CSP blocked)."""
     errors: list[str] = []

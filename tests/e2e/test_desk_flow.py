@@ -7,9 +7,7 @@ agents on one ticket see each other, and the later save from a stale page is ref
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from intake.models import AgentRole
 from tests.e2e.helpers import (
     Service,
+    api_reply,
     api_ticket,
     console_errors,
     is_event_stream,
@@ -255,13 +254,7 @@ def test_an_open_ticket_says_what_changed_it(
     sign_in(sam, intake.url, "sam@example.com")
     open_live(sam, f"{intake.url}/desk/eur/tickets/{ticket.reference}")
     sam.get_by_label("Message").fill("Looking into the retries")
-    reply = urllib.request.Request(
-        f"{intake.url}/api/v1/eur/tickets/{ticket.reference}/replies",
-        data=json.dumps({"body": "It happened again at noon."}).encode(),
-        headers={"Authorization": f"Bearer {ticket.token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(reply, timeout=10) as answer:
-        assert answer.status == 201
+    api_reply(intake.url, ticket.reference, ticket.token, "It happened again at noon.")
     expect(sam.locator("#viewers")).to_contain_text(
         "A new message came on this ticket: reload to read it (what you are writing is kept).",
         timeout=LIVE,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import is_event_stream
+from tests.e2e.helpers import api_reply, is_event_stream
 
 
 def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> None:
@@ -41,13 +39,7 @@ def test_fill_see_suggestions_submit_and_reply(page: Page, intake_url: str) -> N
     expect(page.locator(".thread .message").last).to_be_focused()  # read out, not the top
     # A reply from elsewhere (the API here, an agent later) is announced on the open page.
     reference, token = page.url.split("/tickets/")[1].split("#")[0].split("/")[:2]
-    reply = urllib.request.Request(
-        f"{intake_url}/api/v1/eur/tickets/{reference}/replies",
-        data=json.dumps({"body": "Sent from my phone."}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(reply, timeout=10) as answer:
-        assert answer.status == 201
+    api_reply(intake_url, reference, token, "Sent from my phone.")
     page.get_by_label("Your reply").fill("Half of what I meant to")  # typing as it comes
     update = page.locator("#ticket-updated")
     expect(update).to_contain_text("This request has been updated.")
