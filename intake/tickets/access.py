@@ -15,14 +15,15 @@ from intake.db import TenantSession
 from intake.errors import NotFound
 from intake.models import SupportTicket
 
-REFERENCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}-[0-9]{1,9}$")
+_REFERENCE = r"[A-Za-z][A-Za-z0-9]{1,9}-[0-9]{1,9}"  # a tenant's prefix, then its number
+REFERENCE_RE = re.compile(f"^{_REFERENCE}$")
 TOKEN_MAX = 100
 DAY_LINK_SECONDS = 24 * 3600
 _DAY_TOKEN_RE = re.compile(r"^([0-9a-f]{8,12})\.[A-Za-z0-9_-]{43}$")
 
 
 # A ticket's private link as mails write it: /tickets/<reference>/<token> (any of its tokens).
-_LINK_KEY = re.compile(r"(/tickets/[A-Za-z][A-Za-z0-9]{1,9}-[0-9]{1,9}/)[A-Za-z0-9_.-]{8,}")
+_LINK_KEY = re.compile(f"(/tickets/{_REFERENCE}/)[A-Za-z0-9_.-]{{8,}}")
 
 
 def without_link_keys(text: str) -> str:

@@ -68,11 +68,8 @@ class HeldConnections:
             return self._held[network_of(address)]
 
     def give_back(self, address: str) -> None:
-        address = network_of(address)
         with self._lock:
-            self._held[address] -= 1
-            if self._held[address] <= 0:
-                del self._held[address]
+            _count_one_less(self._held, network_of(address))
 
     def take_chat(self, chat: str) -> None:
         """Count one more connection of a chat, or raise TooMany past PER_CHAT."""
@@ -84,9 +81,14 @@ class HeldConnections:
 
     def give_back_chat(self, chat: str) -> None:
         with self._lock:
-            self._chats[chat] -= 1
-            if self._chats[chat] <= 0:
-                del self._chats[chat]
+            _count_one_less(self._chats, chat)
+
+
+def _count_one_less(counts: Counter[str], key: str) -> None:
+    """Count one less for `key`, forgetting it at none (a client gone leaves no entry)."""
+    counts[key] -= 1
+    if counts[key] <= 0:
+        del counts[key]
 
 
 def held() -> HeldConnections:
