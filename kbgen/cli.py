@@ -17,7 +17,6 @@ from kbgen.errors import ContentError, KbgenError, Severity
 from kbgen.new import NEXT_STEPS, new_project
 from kbgen.schema import KbCategory
 from kbgen.search import search
-from kbgen.serve import serve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "build":
             checked = build(options)
         else:
+            from kbgen.serve import serve  # the preview's server and watcher: not for a build
+
             serve(options, args.host, args.port, announce=lambda line: print(line, flush=True),
                   intake=args.intake)  # fmt: skip
             return 0
