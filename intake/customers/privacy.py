@@ -10,6 +10,7 @@ silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -28,12 +29,10 @@ from intake.db.batches import per_statement
 from intake.errors import ConfigError
 from intake.files import FileStore, plain_name
 from intake.mail.imap import Mailbox, forget_sender
-from intake.mail.inbound import is_foreign_mail
 from intake.mail.mailbox import erase_from_mailbox
 from intake.models import (
     Agent,
     ArticleFeedback,
-    AuthorType,
     ChatMessage,
     ChatSession,
     ChatStatus,
@@ -47,11 +46,12 @@ from intake.models import (
     SupportTicket,
     TicketAttachment,
     TicketEvent,
+    TicketEventKind,
     TicketResponse,
     utcnow,
 )
 from intake.models.tickets import ERASED_DOMAIN
-from intake.tickets.rules import address_key, normal_spelling
+from intake.tickets.rules import ascii_address, normal_spelling
 from intake.tickets.satisfaction import ratings_of
 
 ERASED = "[erased]"
@@ -78,55 +78,100 @@ def _reference(session: TenantSession, ticket_id: int | None) -> str | None:
     return session.scalar(select(SupportTicket.reference).where(SupportTicket.id == ticket_id))
 
 
-def _naming(column: Any, email: str) -> Any:
-    """A condition narrowing to rows whose text column may hold the address (`_holds` says)."""
-    return func.lower(column).contains(email.lower(), autoescape=True)
+def _naming(column: Any) -> Any:
+    """A condition narrowing to rows whose text may hold an address (`_holds` says): the
+    database cannot compare its spellings, so every text with an "@" is read."""
+    return column.contains("@")
 
 
 def _holds(text: str, email: str) -> bool:
-    """Say whether `text` names the address whole: "lisa@b.com" does not name "a@b.co"."""
-    whole = rf"(?<![\w.+-]){re.escape(email)}(?![\w-]|\.\w)"
-    return re.search(whole, unicodedata.normalize("NFC", text), re.IGNORECASE) is not None
+    """Say whether `text` names the address whole, in any of its spellings (composed or not,
+    its domain in Unicode or xn--, any case): "lisa@b.com" does not name "a@b.co"."""
+    text = unicodedata.normalize("NFC", text)
+    for spelled in {email, ascii_address(email)}:
+        whole = rf"(?<![\w.+-]){re.escape(spelled)}(?![\w-]|\.\w)"
+        if re.search(whole, text, re.IGNORECASE):
+            return True
+    return False
 
 
 def _searches(session: TenantSession, email: str) -> list[SearchMiss | SearchOpen]:
     """Return the counted searches whose words hold the address (anonymous otherwise)."""
-    misses = session.scalars(select(SearchMiss).where(_naming(SearchMiss.query, email)))
-    opens = session.scalars(select(SearchOpen).where(_naming(SearchOpen.query, email)))
+    misses = session.scalars(select(SearchMiss).where(_naming(SearchMiss.query)))
+    opens = session.scalars(select(SearchOpen).where(_naming(SearchOpen.query)))
     return [row for row in (*misses, *opens) if _holds(row.query, email)]
 
 
 def _comments(session: TenantSession, email: str) -> list[ArticleFeedback]:
     """Return the "Was this helpful?" answers whose comment holds the address."""
-    rows = session.scalars(select(ArticleFeedback).where(_naming(ArticleFeedback.comment, email)))
+    rows = session.scalars(select(ArticleFeedback).where(_naming(ArticleFeedback.comment)))
     return [row for row in rows if _holds(row.comment, email)]
 
 
-# Who sent a mail kept on another customer's ticket: its note's first words name the sender.
-_SENDER = re.compile(r"\A(?:Mail from (?P<kept>.+?), who is not|(?P<shown>.+?) wrote:\n)")
-
-
 def _mails_on_others_tickets(session: TenantSession, email: str) -> list[TicketResponse]:
-    """Return their mails kept on other customers' tickets: a mail into another's thread is a
-    note that names its sender ("Mail from Ada <ada@example.com>, who is not …", and once an
-    agent accepts it "Ada <ada@example.com> wrote:"); an address quoted in its text is not
-    its sender."""
-    query = select(TicketResponse).where(
-        TicketResponse.author_type == AuthorType.system,
-        func.lower(TicketResponse.body).contains(f"<{email.lower()}>", autoescape=True),
+    """Return their mails kept on other customers' tickets (a colleague's mail into a thread,
+    an auto-reply): the mail room records whose words they are; an address quoted in a text
+    is not its sender."""
+    query = select(TicketResponse).where(same_address(TicketResponse.mailed_by, email))
+    return list(session.scalars(query.order_by(TicketResponse.id)))
+
+
+def _someone_elses(response: TicketResponse) -> bool:
+    """Say whether a message is another sender's mail that the ticket's customer never saw
+    (once an agent shows it to them, it is part of their thread)."""
+    return response.mailed_by is not None and response.is_internal
+
+
+def _files_of(session: TenantSession, response: TicketResponse) -> list[TicketAttachment]:
+    query = select(TicketAttachment).where(TicketAttachment.response_id == response.id)
+    return list(session.scalars(query.order_by(TicketAttachment.id)))
+
+
+def _file_events(
+    session: TenantSession, response: TicketResponse, files: list[TicketAttachment]
+) -> list[TicketEvent]:
+    """Return the history entries naming a message's files, written with it."""
+    if not files:
+        return []
+    query = select(TicketEvent).where(
+        TicketEvent.ticket_id == response.ticket_id,
+        TicketEvent.kind == TicketEventKind.attachment_added,
+        TicketEvent.detail.in_({f.original_name for f in files}),
+        TicketEvent.created_at.between(response.created_at, response.created_at + _TOGETHER),
     )
-    return [r for r in session.scalars(query.order_by(TicketResponse.id))
-            if _sent_by(r.body, email)]  # fmt: skip
+    return list(session.scalars(query.order_by(TicketEvent.id)).all()[: len(files)])
 
 
-def _sent_by(body: str, email: str) -> bool:
-    found = _SENDER.match(body)
-    who = (found["kept"] or found["shown"]) if found else ""
-    address = who.rpartition("<")[2].removesuffix(">") if who.endswith(">") else ""
-    return bool(address) and address_key(address) == address_key(email)
+_TOGETHER = dt.timedelta(minutes=1)  # a message's rows are written in one transaction
+
+
+def _file_data(ticket: SupportTicket, item: TicketAttachment) -> dict[str, Any]:
+    return {"name": item.original_name, "type": item.content_type, "size": item.size,
+            "sha256": item.sha256, "in_export_as": _ticket_file_path(ticket, item)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _OthersPart:
+    """The ids of what on a ticket is another sender's: their mails, files and its history."""
+
+    messages: set[int]
+    files: set[int]
+    events: set[int]
+
+
+def _others_part(session: TenantSession, ticket: SupportTicket) -> _OthersPart:
+    messages, files, events = set(), set(), set()
+    for response in ticket.responses:
+        if _someone_elses(response):
+            attached = _files_of(session, response)
+            messages.add(response.id)
+            files |= {f.id for f in attached}
+            events |= {e.id for e in _file_events(session, response, attached)}
+    return _OthersPart(messages, files, events)
 
 
 def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any]:
+    hidden = _others_part(session, ticket)  # theirs to take away, not this customer's
     events = session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
     )
@@ -154,18 +199,9 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
                 "created_at": _iso(r.created_at),
             }
             for r in ticket.responses
-            if not is_foreign_mail(r)  # another sender's words, not (yet) of this thread
+            if r.id not in hidden.messages
         ],
-        "files": [
-            {
-                "name": a.original_name,
-                "type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "in_export_as": _ticket_file_path(ticket, a),
-            }
-            for a in ticket.attachments
-        ],
+        "files": [_file_data(ticket, a) for a in ticket.attachments if a.id not in hidden.files],
         "satisfaction": [
             {"satisfied": r.satisfied, "comment": r.comment, "at": _iso(r.created_at)}
             for r in ratings_of(session, ticket.id)
@@ -178,6 +214,7 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
                 "at": _iso(e.created_at),
             }
             for e in events
+            if e.id not in hidden.events
         ],
     }
 
@@ -261,7 +298,8 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
                 .order_by(InboundMail.id))
         ],
         "mails_on_others_tickets": [
-            {"body": r.body, "at": _iso(r.created_at)}
+            {"ticket": r.ticket.reference, "body": r.body, "at": _iso(r.created_at),
+             "files": [_file_data(r.ticket, a) for a in _files_of(session, r)]}
             for r in _mails_on_others_tickets(session, email)
         ],
         "address_bounces": [
@@ -289,11 +327,16 @@ def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
     data = export(session, email)
     files: list[tuple[str, str]] = []  # (stored name, path in the zip)
     for ticket in _tickets(session, email):
-        files += [(a.stored_name, _ticket_file_path(ticket, a)) for a in ticket.attachments]
+        hidden = _others_part(session, ticket)
+        files += [(a.stored_name, _ticket_file_path(ticket, a)) for a in ticket.attachments
+                  if a.id not in hidden.files]  # fmt: skip
     for chat in _chats(session, email):
         files += [
             (m.stored_name or "", _chat_file_path(chat, m)) for m in _chat_files(session, chat)
         ]
+    for mailed in _mails_on_others_tickets(session, email):
+        files += [(a.stored_name, _ticket_file_path(mailed.ticket, a))
+                  for a in _files_of(session, mailed)]  # fmt: skip
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
@@ -365,7 +408,14 @@ def erase(session: TenantSession, email: str) -> Erased:
         session.execute(update(InboundMail).where(or_(*quoting)).values(subject=ERASED))
     session.execute(delete(FailingAddress).where(same_address(FailingAddress.email, email)))
     for response in _mails_on_others_tickets(session, email):
-        response.body = ERASED
+        attached = _files_of(session, response)
+        stored += [a.stored_name for a in attached]
+        for event in _file_events(session, response, attached):
+            event.detail = ""
+        for item in attached:
+            session.delete(item)
+        response.body, response.mailed_by = ERASED, None
+        removed += 1
         session.execute(  # "accepted the mail of Ada <ada@example.com>"
             update(TicketEvent)
             .where(TicketEvent.ticket_id == response.ticket_id,

@@ -129,12 +129,14 @@ def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket |
           room.database.write(tenant_id) as session):  # fmt: skip
         current = session.get(SupportTicket, ticket.id)
         assert current is not None
+        stranger = None if from_customer else mail.sender  # whose words and files these are
         if robot:
             _note(session, current, f"Automatic mail ({robot}) from {mail.sender}, not answered:"
-                                    f"\n\n{mail.text}", stored)  # fmt: skip
+                                    f"\n\n{mail.text}", stored, stranger)  # fmt: skip
         elif not from_customer:
             who = f"{mail.sender_name or mail.sender} <{mail.sender}>"
-            _note(session, current, f"{FOREIGN.format(who=who)}\n\n{mail.text}", stored)
+            _note(session, current, f"{FOREIGN.format(who=who)}\n\n{mail.text}", stored,
+                  stranger)  # fmt: skip
         else:
             add_reply(session, current, mail.text or "(an empty mail)", stored)
         session.add(_record(mail, outcome, current.id))
@@ -219,9 +221,10 @@ def _bounce(room: Mailroom, tenant_id: str, mail: Received) -> Outcome:
 
 
 def _note(session: TenantSession, ticket: SupportTicket, body: str,
-          files: list[SavedFile]) -> None:  # fmt: skip
+          files: list[SavedFile], mailed_by: str | None) -> None:  # fmt: skip
     """Add an internal note written by the system (agents see it; the customer never)."""
-    add_message(session, ticket, body[: rules.REPLY_MAX], files, internal=True, by_system=True)
+    add_message(session, ticket, body[: rules.REPLY_MAX], files, internal=True, by_system=True,
+                mailed_by=mailed_by)  # fmt: skip
 
 
 def _files(room: Mailroom, mail: Received) -> list[CheckedFile]:

@@ -183,6 +183,9 @@ class TicketResponse(_TicketChild, Base):
     agent_id: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whose words a mail kept here is when its sender is not the ticket's customer (a
+    # colleague, an auto-reply): theirs to export and erase, not the customer's. None else.
+    mailed_by: Mapped[str | None] = mapped_column(String(254), default=None)
 
     ticket: Mapped[SupportTicket] = relationship(back_populates="responses")
 

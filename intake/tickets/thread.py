@@ -60,14 +60,17 @@ def add_message(
     agent: Agent | None = None,
     internal: bool = False,
     by_system: bool = False,
+    mailed_by: str | None = None,
 ) -> TicketResponse:
     """Add a message (the customer's, an agent's reply or note, or the system's note) with its
-    files and events."""
+    files and events; `mailed_by` names the sender of a mail kept as a note who is not the
+    ticket's customer."""
     author = AuthorType.agent if agent else AuthorType.customer
     if by_system:
         author = AuthorType.system
     response = TicketResponse(ticket=ticket, author_type=author, body=body, is_internal=internal,
-                              agent_id=agent.id if agent else None)  # fmt: skip
+                              agent_id=agent.id if agent else None,
+                              mailed_by=mailed_by)  # fmt: skip
     session.add(response)
     session.flush()
     kind = TicketEventKind.note_added if internal else TicketEventKind.replied

@@ -14,8 +14,10 @@ from intake.models import OutboxMessage
 from intake.state import state
 
 
-def mail(sender: str, to: str, subject: str, body: str, **headers: str) -> bytes:
-    """Return a mail as a client sends it (headers given as Header_Name="value")."""
+def mail(sender: str, to: str, subject: str, body: str,
+         files: tuple[tuple[str, bytes], ...] = (), **headers: str) -> bytes:  # fmt: skip
+    """Return a mail as a client sends it (headers given as Header_Name="value"), with
+    `files` (name, bytes) attached."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
@@ -23,6 +25,8 @@ def mail(sender: str, to: str, subject: str, body: str, **headers: str) -> bytes
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
     msg.set_content(body)
+    for name, data in files:
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return bytes(msg)
 
 

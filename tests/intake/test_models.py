@@ -186,3 +186,37 @@ def test_a_customers_rows_are_found_by_address_through_an_index(engine: Engine, 
         sql = query.compile(engine, compile_kwargs={"literal_binds": True})
         plan = "\n".join(conn.execute(text(f"EXPLAIN {sql}")).scalars())
     assert index in plan, plan
+
+
+def test_migrating_names_the_sender_of_each_mail_kept_on_another_customers_ticket(
+    engine: Engine,
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    command.downgrade(alembic_config(url), "0014")
+    engine.dispose()
+    bodies = {
+        "kept": "Mail from Kit Kane <kit@example.com>, who is not this ticket's customer; not "
+        "shown to the customer unless an agent accepts it.\n\nMy card.",
+        "shown": "Kit Kane <kit@example.com> wrote:\n\nMy card.",
+        "robot": "Automatic mail (mailing list (List-Id)) from fay@example.com, not answered:"
+        "\n\nOut of office.",
+        "own robot": "Automatic mail (Auto-Submitted: auto-replied) from a@b.test, not "
+        "answered:\n\nAway.",  # the ticket's customer's own, theirs already
+        "quoting": "Notes: Mail from Kit Kane <kit@example.com>, who is not this ticket's "
+        "customer;",  # an agent's note quoting such a mail: the agent's
+    }
+    ids = {}
+    with engine.begin() as conn:
+        ticket = _ticket(conn, "eur", 1)
+        for name, body in bodies.items():
+            author = "agent" if name == "quoting" else "system"
+            ids[name] = _insert(conn, "ticket_responses", tenant_id="eur", ticket_id=ticket,
+                                author_type=author, body=body, is_internal=True)  # fmt: skip
+    engine.dispose()
+    upgrade(url)
+    with engine.connect() as conn:
+        found = dict(conn.execute(select(TicketResponse.id, TicketResponse.mailed_by)).all())
+    assert {name: found[row] for name, row in ids.items()} == {
+        "kept": "kit@example.com", "shown": "kit@example.com", "robot": "fay@example.com",
+        "own robot": None, "quoting": None,
+    }  # fmt: skip

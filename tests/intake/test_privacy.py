@@ -10,6 +10,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import String, Text, make_url, select
 
@@ -30,6 +31,7 @@ from intake.models import (
     SatisfactionRating,
     SearchMiss,
     SupportTicket,
+    TicketAttachment,
     TicketStatus,
 )
 from intake.state import state
@@ -477,3 +479,72 @@ def test_an_address_inside_a_longer_one_or_quoted_by_a_stranger_is_not_theirs(
     with state(app).db.read("eur") as session:
         assert [m.query for m in session.scalars(select(SearchMiss))] == ["lisa@b.com cancel"]
         assert "lisa@b.com" in session.scalars(select(ArticleFeedback.comment)).one()
+
+
+def _zip_names(app: Flask, email: str) -> dict[str, bytes]:
+    with state(app).db.read("eur") as session:
+        packed = export_zip(session, state(app).files, email)
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _stored(app: Flask) -> set[str]:
+    with state(app).db.read("eur") as session:
+        return set(session.scalars(select(TicketAttachment.stored_name)))
+
+
+@pytest.mark.parametrize("robot", [False, True], ids=["a colleague's mail", "an auto-reply"])
+def test_a_strangers_mail_and_its_files_are_theirs_not_the_tickets_customers(
+    app: Flask, robot: bool
+) -> None:
+    """A mail someone else sends into a customer's thread is kept for the agents, with its
+    files: those go with its sender's data, never in the customer's export."""
+    client = app.test_client()
+    ref = api_ticket(client, email="ivy@example.com", name="Ivy Iris")["ticket"]["reference"]
+    address, _root = reply_address(app, ref)
+    headers = {"Auto_Submitted": "auto-replied"} if robot else {}
+    said = "Kit here: my number is +44 7700 900999."
+    raw = mail("Kit Kane <Kit@Example.com>", address, f"Re: [{ref}]", said,
+               files=(("kit-kane-medical.png", PNG),), **headers)  # fmt: skip
+    assert deliver(app, raw).outcome == "note"
+    (kits_file,) = _stored(app)
+    ivy_zip = _zip_names(app, "ivy@example.com")
+    ivy = json.loads(ivy_zip["data.json"])
+    assert "kit-kane" not in json.dumps(ivy) and "7700" not in json.dumps(ivy)
+    assert [name for name in ivy_zip if name.startswith("files/")] == []
+    kit_zip = _zip_names(app, "kit@example.com")
+    (theirs,) = json.loads(kit_zip["data.json"])["mails_on_others_tickets"]
+    assert said in theirs["body"] and theirs["ticket"] == ref
+    (file,) = theirs["files"]
+    assert file["name"] == "kit-kane-medical.png" and kit_zip[file["in_export_as"]] == PNG
+    erased = erase_customer(state(app).db, state(app).files, "eur", "kit@example.com", None)
+    assert (erased.mails, erased.stored_files) == (1, [kits_file])
+    assert _stored(app) == set()
+    assert state(app).files.open("eur", kits_file) is None
+    left = _texts(app, "eur")
+    assert "7700" not in left and "kit-kane" not in left and "kit@example.com" not in left
+    assert "Ivy Iris" in left  # Ivy's ticket stays hers
+
+
+def test_an_address_in_a_search_or_comment_is_found_in_any_spelling(app: Flask) -> None:
+    client = app.test_client()
+    spellings = [
+        unicodedata.normalize("NFD", "zoë@exämple.com"),
+        "ZOË@xn--exmple-cua.com",
+        "zoë@exämple.com",
+    ]
+    for number, spelled in enumerate(spellings):
+        query = {"query": f"{spelled} help {number}"}
+        assert client.post("/api/v1/eur/kb/searches", json=query).status_code == 204
+        said = client.post("/api/v1/eur/kb/articles/refunds/feedback",
+                           json={"helpful": False, "comment": f"Write to {spelled}"})  # fmt: skip
+        assert said.status_code == 201
+    state(app).search_counts.flush()
+    with state(app).db.read("eur") as session:
+        data = export(session, "Zoë@Exämple.com")
+    assert len(data["searches_naming_the_address"]) == 3
+    assert len(data["feedback_comments_naming_the_address"]) == 3
+    erase_customer(state(app).db, state(app).files, "eur", "zoë@exämple.com", None)
+    with state(app).db.read("eur") as session:
+        assert list(session.scalars(select(SearchMiss))) == []
+        assert set(session.scalars(select(ArticleFeedback.comment))) == {""}
