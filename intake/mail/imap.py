@@ -14,6 +14,8 @@ import ssl
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 from imapclient import IMAPClient
@@ -22,6 +24,7 @@ from imapclient.exceptions import IMAPClientError
 from intake.db import Database
 from intake.errors import ConfigError
 from intake.mail.inbound import Mailroom, receive
+from intake.mail.robots import bounced_addresses, is_bounce
 from intake.settings import SecretBox, TenantSettings
 from intake.tickets.rules import address_key, ascii_address
 
@@ -105,26 +108,40 @@ def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
 
 def forget_sender(box: Mailbox, tenant_id: str, email: str) -> int:
     """Delete from the tenant's done folder every mail `email` sent (the raw mails kept there
-    once read): a customer's erasure reaches the mail server too. Return how many went.
+    once read), and every bounce reporting mail to it undelivered (which quotes the mail, their
+    name and words): a customer's erasure reaches the mail server too. Return how many went.
 
-    IMAP's FROM search matches part of an address ("ada@" finds "bada@"), so each match's
-    sender is compared whole before anything is deleted. Raise ConfigError when the server
-    cannot be read."""
+    IMAP's searches match part of an address ("ada@" finds "bada@"), so each match is read
+    and its sender, or the bounce's failed recipient, compared whole before anything is
+    deleted. Raise ConfigError when the server cannot be read."""
     wanted = address_key(email)
     with _session(box, tenant_id) as client:
         if not client.folder_exists(box.done_folder):
             return 0
         client.select_folder(box.done_folder)
-        found: set[int] = set()
+        sent: set[int] = set()
+        named: set[int] = set()
         for spelled in {email, ascii_address(email)}:  # clients write such domains xn--
             charset = None if spelled.isascii() else "UTF-8"
-            found |= set(client.search(["FROM", spelled], charset=charset))
-        theirs = [uid for uid, data in client.fetch(sorted(found), ["ENVELOPE"]).items()
-                  if _sender(data.get(b"ENVELOPE")) == wanted] if found else []  # fmt: skip
+            sent |= set(client.search(["FROM", spelled], charset=charset))
+            named |= set(client.search(["TEXT", spelled], charset=charset))
+        theirs = [uid for uid, data in client.fetch(sorted(sent), ["ENVELOPE"]).items()
+                  if _sender(data.get(b"ENVELOPE")) == wanted] if sent else []  # fmt: skip
+        named -= set(theirs)
+        theirs += [uid for uid in sorted(named) if _bounced_to(client, uid, wanted)]
         if theirs:
             client.delete_messages(theirs)
             client.expunge(theirs) if client.has_capability("UIDPLUS") else client.expunge()
         return len(theirs)
+
+
+def _bounced_to(client: IMAPClient, uid: int, wanted: str) -> bool:
+    """Say whether the mail `uid` is a bounce of mail to the address `wanted` (address_key)."""
+    raw = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]", b"")
+    msg = message_from_bytes(raw, policy=policy.default)
+    if not isinstance(msg, EmailMessage) or not is_bounce(msg):
+        return False
+    return any(address_key(address) == wanted for address, _reason in bounced_addresses(msg))
 
 
 def _sender(envelope: Any) -> str:

@@ -30,6 +30,22 @@ def mail(sender: str, to: str, subject: str, body: str,
     return bytes(msg)
 
 
+def bounce(recipient: str, to: str, quoted: str, reason: str = "550 gone") -> bytes:
+    """Return a mail server's report that mail to `recipient` failed (for `reason`), quoting
+    `quoted`."""
+    head = mail("MAILER-DAEMON@mx.example", to, "Undelivered", "x").split(b"\n\n", 1)[0]
+    head = head.replace(
+        b"Content-Type: text/plain",
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+    )
+    return head + (
+        b"\n\n--b\nContent-Type: text/plain\n\n" + quoted.encode() + b"\n"
+        b"\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+        b"Final-Recipient: rfc822; " + recipient.encode() + b"\nAction: failed\n"
+        b"Diagnostic-Code: smtp; " + reason.encode() + b"\n\n--b--\n"
+    )
+
+
 def deliver(app: Flask, raw: bytes, tenant: str = "eur") -> Outcome:
     """Hand a mail to the app's mailroom as the IMAP fetch and the LMTP receiver do."""
     return receive(state(app).mailroom, tenant, raw)

@@ -25,7 +25,7 @@ from intake.tickets.loading import ticket_by_reference
 from scripts.pgserver import free_port
 from tests.intake.conftest import MAILBOXES
 from tests.intake.desk import post_form, signed_in
-from tests.intake.mailing import mail, reply_address
+from tests.intake.mailing import bounce, mail, reply_address
 from tests.intake.test_mail_in import ADA, _answered, _thread
 
 USER = "support@eur.example.com"
@@ -187,8 +187,10 @@ def test_an_erasure_deletes_the_mails_they_sent_from_the_processed_folder(
                             ("Bada <bada@example.com>", "Printing"),  # IMAP's FROM finds her too
                             ("grace@example.com", "Exports")):  # fmt: skip
         mailbox.append("INBOX", mail(sender, USER, subject, f"{subject}, please."))
-    assert _fetch(app)["eur"] == {"ticket": 3}
-    assert _count(mailbox, "Processed") == 3
+    for recipient in ("ada@example.com", "grace@example.com"):  # quoting what went to them
+        mailbox.append("INBOX", bounce(recipient, USER, f"Hello {recipient}, 9 Birch Lane"))
+    assert _fetch(app)["eur"] == {"ticket": 3, "bounce": 2}
+    assert _count(mailbox, "Processed") == 5
     box = imap.mailbox_of(state(app).db, state(app).secrets, "eur")
     assert box is not None
     erased = erase_customer(state(app).db, state(app).files, "eur", "ada@example.com", None,
@@ -197,7 +199,9 @@ def test_an_erasure_deletes_the_mails_they_sent_from_the_processed_folder(
     mailbox.select_folder("Processed", readonly=True)
     left = mailbox.fetch(mailbox.search("ALL"), ["ENVELOPE"])
     assert sorted(data[b"ENVELOPE"].subject.decode() for data in left.values()) == [
-        "Exports", "Printing"]  # fmt: skip
+        "Exports", "Printing", "Undelivered"]  # fmt: skip
+    (kept,) = mailbox.search(["SUBJECT", "Undelivered"])
+    assert b"grace@example.com" in mailbox.fetch([kept], ["BODY.PEEK[]"])[kept][b"BODY[]"]
     gone = imap.Mailbox(box.host, free_port(), "none", USER, "x", "INBOX", "Processed")
     again = erase_customer(state(app).db, state(app).files, "eur", "grace@example.com", None,
                            mail_server=gone)  # fmt: skip

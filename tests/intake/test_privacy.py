@@ -43,7 +43,7 @@ from intake.tickets.satisfaction import rate
 from tests.intake.chat import Customer
 from tests.intake.conftest import PNG, api_ticket, json_of, post_ticket
 from tests.intake.desk import make_agent, post_form, signed_in
-from tests.intake.mailing import deliver, mail, reply_address
+from tests.intake.mailing import bounce, deliver, mail, reply_address
 
 # Every table either holds customer data (export and erase cover it) or does not; a new table
 # must be put in one of the two sets, which makes its author decide.
@@ -121,16 +121,7 @@ def _fill(app: Flask) -> str:
     address, _root = reply_address(app, ref)
     got = deliver(app, mail(f"Ada Lovelace <{ada}>", address, f"About {SECRET}", "More words."))
     assert got.outcome == "reply"
-    bounce = mail("MAILER-DAEMON@mx.example", "support@desk.test", "Undelivered", "x")
-    bounced = bounce.replace(
-        b"Content-Type: text/plain",
-        (b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"'),
-    )
-    bounced = bounced.split(b"\n\n", 1)[0] + (
-        b"\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
-        b"Final-Recipient: rfc822; ada@example.com\nAction: failed\n"
-        b"Diagnostic-Code: smtp; 550 Ada Lovelace is gone\n\n--b--\n"
-    )
+    bounced = bounce(ada, "support@desk.test", "Hello Ada", reason="550 Ada Lovelace is gone")
     assert deliver(app, bounced).outcome == "bounce"
     api_ticket(client, email="grace@example.com", name="Grace Hopper")  # someone else
     api_ticket(client, tenant="km")  # the same address at another tenant
