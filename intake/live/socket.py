@@ -240,7 +240,8 @@ class ChatSocket:
         with self.bus.subscribe(self.tenant_id, [topic(self.chat_id, "")], wake=wake.set) as sub:
             active = self.catch_up()
             while self.ws.connected and active and not sub.ended:
-                wake.wait(HEARTBEAT)
+                # Frames first, then the wait: those sent right behind the hello may be read
+                # already, and the wake that announced them spent by the hello's read.
                 while (raw := self.ws.receive(timeout=0)) is not None:
                     self.handle(raw)
                 events = sub.drain()
@@ -249,6 +250,8 @@ class ChatSocket:
                     active = self.catch_up()
                 for event in events:
                     self.relay(event)
+                if active and not events:
+                    wake.wait(HEARTBEAT)
             if not active:
                 self.catch_up()  # the closing system message, then the end
 

@@ -515,3 +515,27 @@ def test_one_chat_holds_a_bounded_number_of_sockets(app: Flask, server: str) -> 
             message, code = closed_with(extra)
         assert code == 1008 and f"At most {PER_CHAT} live connections at once to one chat" in (
             message)  # fmt: skip
+
+
+def test_a_message_sent_right_behind_the_hello_is_answered_at_once(
+    app: Flask, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The widget sends its hello and what waited to be sent in one go: a frame read with the
+    hello, whose wake the hello's read spent, is answered at once, not at the next beat."""
+    hello_read = chat_socket.ChatSocket.hello
+
+    def hello_then_the_next_frame_read(socket: chat_socket.ChatSocket) -> None:
+        hello_read(socket)
+        deadline = time.monotonic() + 2
+        while not socket.ws.input_buffer and time.monotonic() < deadline:
+            time.sleep(0.005)
+        socket.ws.event.clear()  # as when both frames came in before the hello's read woke
+
+    monkeypatch.setattr(chat_socket.ChatSocket, "hello", hello_then_the_next_frame_read)
+    monkeypatch.setattr(chat_socket, "HEARTBEAT", 15.0)  # the live server's is short
+    ada = Customer(app.test_client())
+    with open_socket(server) as ws:
+        ws.send(json.dumps({"type": "hello", "session": ada.id, "token": ada.token}))
+        ws.send(json.dumps({"type": "message", "text": "Typed offline", "client_id": "o-1"}))
+        assert receive(ws)["type"] == "session"
+        assert [m["text"] for m in messages(ws, 1, timeout=3)] == ["Typed offline"]
