@@ -12,7 +12,7 @@ from flask import session as browser_session
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 
-from intake.errors import InvalidInput, NotFound
+from intake.errors import IntakeError, InvalidInput, NotFound
 from intake.extensions import limiter
 from intake.files import CheckedFile, check_files, saved
 from intake.kb.feedback import record_open
@@ -46,6 +46,7 @@ from intake.tickets.targets import first_answer_expected, read_policy
 from intake.web.error_handlers import CSRF_MESSAGE, error_response
 from intake.web.limits import (
     accepts_files,
+    counted_as_new_ticket,
     limit_search,
     limit_ticket_creation,
     limit_ticket_writes,
@@ -172,8 +173,19 @@ def _just_created(ticket: SupportTicket) -> bool:
     return True
 
 
+def _opens_a_follow_up() -> bool:
+    """Say whether the reply being posted goes to a closed ticket (and so opens a follow-up)."""
+    args = request.view_args or {}
+    try:
+        reference, token = _kept(args["reference"], args["token"])
+        return customer_ticket(tenant_session(), reference, token).status == TicketStatus.closed
+    except (IntakeError, KeyError):
+        return False  # the view answers that
+
+
 @bp.route("/tickets/<reference>/<token>/replies", methods=["POST"])
 @limit_ticket_writes
+@counted_as_new_ticket(_opens_a_follow_up)
 @accepts_files
 def reply(reference: str, token: str) -> Any:
     """Add the customer's reply; invalid input shows the page again with the messages."""

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
+from flask_limiter import RouteLimit
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -18,6 +19,8 @@ from intake.extensions import limiter
 from intake.state import state
 from intake.tickets.rules import address_key
 from intake.web.tenancy import tenant
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def ticket_rate_limit() -> str:
@@ -32,6 +35,15 @@ limit_ticket_creation = limiter.shared_limit(
     ticket_rate_limit, scope="ticket-creation", methods=["POST"],
     deduct_when=lambda answer: answer.status_code in (201, 303),
 )  # fmt: skip
+
+
+def counted_as_new_ticket(when: Callable[[], bool]) -> RouteLimit:
+    """Count a request in the new tickets' bucket when `when()` says it opens one (a reply to
+    a closed ticket opens a follow-up): each mails a confirmation as a new ticket does."""
+    return limiter.shared_limit(
+        ticket_rate_limit, scope="ticket-creation", methods=["POST"],
+        deduct_when=lambda answer: answer.status_code == 303, exempt_when=lambda: not when(),
+    )  # fmt: skip
 
 
 def reply_rate_limit() -> str:
@@ -77,7 +89,6 @@ def seconds_to_wait() -> int | None:
 # Every body but an upload is text: a description of 10,000 characters is 40 KB of UTF-8 at
 # most. A request of more is refused (413) before it is read, so no worker holds tens of MB.
 TEXT_BODY_MAX = 128 * 1024
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def accepts_files(view: F) -> F:

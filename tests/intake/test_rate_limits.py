@@ -17,11 +17,16 @@ from pathlib import Path
 import pytest
 import redis
 from flask import Flask
+from sqlalchemy import func, select
 
+from intake.models import Agent, SupportTicket, TicketStatus
 from intake.state import state
+from intake.tickets.agent_work import Changes, change_fields
+from intake.tickets.loading import ticket_by_reference
 from scripts.pgserver import free_port
 from tests.intake.conftest import api_ticket, form_fields, make_env, post_ticket, ticket_form
 from tests.intake.desk import make_agent, sign_in
+from tests.intake.test_lifecycle import DESK
 
 
 @pytest.fixture
@@ -191,3 +196,33 @@ def test_with_redis_down_limits_count_in_each_process_and_nothing_fails(
     assert ready.get_json()["checks"]["rate_limits"].startswith("unreachable")
     said = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
     assert said and all(r.levelno < logging.ERROR for r in caplog.records), said
+
+
+def test_replies_that_open_follow_ups_count_as_new_tickets(
+    make_app: Callable[..., Flask],
+) -> None:
+    """A reply to a closed ticket opens a new one, with its confirmation mail: it takes from the
+    new tickets' allowance, shared with the form and the API, while replies to an open ticket
+    do not."""
+    app = make_app(TICKET_RATE_LIMIT="3 per minute", REPLY_RATE_LIMIT="100 per minute")
+    client = app.test_client()
+    closed = api_ticket(client)
+    still_open = api_ticket(client)
+    agent = make_agent(app, "agent@example.com")
+    with state(app).db.write("eur") as session:
+        ticket = ticket_by_reference(session, closed["ticket"]["reference"])
+        change_fields(session, ticket, session.get_one(Agent, agent),
+                      Changes(status=TicketStatus.closed), DESK)  # fmt: skip
+    page = closed["url"].removeprefix("http://desk.test")
+    fields = form_fields(client.get(page).get_data(as_text=True))
+    opened = client.post(f"{page}/replies", data={**fields, "body": "It broke again, sorry."})
+    assert opened.status_code == 303
+    assert closed["ticket"]["reference"] not in opened.headers["Location"]  # a new ticket
+    refused = client.post(f"{page}/replies", data={**fields, "body": "And again, sorry."})
+    assert refused.status_code == 429
+    assert client.post("/api/v1/eur/tickets", json=ticket_form()).status_code == 429
+    other = still_open["url"].removeprefix("http://desk.test")
+    reply = client.post(f"{other}/replies", data={**fields, "body": "A plain reply"})
+    assert reply.status_code == 303  # a reply to an open ticket opens nothing
+    with state(app).db.read("eur") as session:
+        assert session.scalar(select(func.count(SupportTicket.id))) == 3
