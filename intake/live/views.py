@@ -35,7 +35,7 @@ from intake.tickets import rules
 from intake.tickets.create import NewTicket
 from intake.web.held import ended_by, held_for_chat, hold_connection
 from intake.web.json import request_json_object
-from intake.web.limits import accepts_files, may_mail
+from intake.web.limits import accepts_files, limit_ticket_creation, may_mail
 from intake.web.tenancy import brand, release_session, tenant
 from intake.web.uploads import read_uploads, send_stored, stored_chat_file
 
@@ -215,6 +215,7 @@ def mail_transcript(chat_id: int) -> tuple[Response, int]:
 
 @bp.route("/offline", methods=["POST"])
 @limiter.limit("5 per hour")
+@limit_ticket_creation  # a ticket like the form's, in the same allowance
 def leave_message() -> tuple[Response, int]:
     """No agent online: the customer's message becomes a ticket."""
     body = request_json_object()

@@ -112,6 +112,8 @@ def test_a_limit_holds_across_processes_that_share_redis(
     client = app.test_client()
     assert client.post("/api/v1/eur/tickets", json=ticket_form()).status_code == 201
     assert client.post("/api/v1/eur/tickets", json=ticket_form()).status_code == 429
+    left = {"name": "Ada", "email": "ada@example.com", "message": "Nobody online, so: hello."}
+    assert client.post("/chat/eur/offline", json=left).status_code == 429  # a ticket too
     assert second_process(app, tmp_path, kb_root, 1, **settings) == [429]
 
 
@@ -198,7 +200,7 @@ def test_with_redis_down_limits_count_in_each_process_and_nothing_fails(
     assert said and all(r.levelno < logging.ERROR for r in caplog.records), said
 
 
-def test_replies_that_open_follow_ups_count_as_new_tickets(
+def test_replies_that_open_follow_ups_and_chat_messages_count_as_new_tickets(
     make_app: Callable[..., Flask],
 ) -> None:
     """A reply to a closed ticket opens a new one, with its confirmation mail: it takes from the
@@ -221,6 +223,8 @@ def test_replies_that_open_follow_ups_count_as_new_tickets(
     refused = client.post(f"{page}/replies", data={**fields, "body": "And again, sorry."})
     assert refused.status_code == 429
     assert client.post("/api/v1/eur/tickets", json=ticket_form()).status_code == 429
+    left = {"name": "Ada", "email": "ada@example.com", "message": "Nobody online, so: hello."}
+    assert client.post("/chat/eur/offline", json=left).status_code == 429  # a ticket too
     other = still_open["url"].removeprefix("http://desk.test")
     reply = client.post(f"{other}/replies", data={**fields, "body": "A plain reply"})
     assert reply.status_code == 303  # a reply to an open ticket opens nothing
