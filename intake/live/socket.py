@@ -23,6 +23,7 @@ from collections import deque
 from typing import Any
 
 from simple_websocket import ConnectionClosed, Server
+from wsproto.utilities import LocalProtocolError
 
 from intake.chat.announce import announce
 from intake.chat.messages import PAGE, message_position, messages_after, post_text
@@ -270,13 +271,13 @@ def chat_socket(ws: Server) -> None:
         try:
             chat.send({"type": "error", "message": reason})
             ws.close(reason=1008, message=reason[:120])
-        except (ConnectionClosed, OSError):
+        except (ConnectionClosed, LocalProtocolError, OSError):
             pass
-    except (ConnectionClosed, OSError):
-        pass  # the client went away
+    except (ConnectionClosed, LocalProtocolError, OSError):
+        pass  # the client went away, or the socket closed it (a frame over its size)
     except Exception:
         # Written after the handshake, the framework's 500 page would corrupt the stream:
         # the client gets a close frame saying the server failed, and the log the error.
         log.exception("chat socket failed")
-        with contextlib.suppress(ConnectionClosed, OSError):
+        with contextlib.suppress(ConnectionClosed, LocalProtocolError, OSError):
             ws.close(reason=1011, message="The server failed; reconnect.")

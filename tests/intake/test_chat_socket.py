@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import socket as net
 import threading
@@ -20,6 +21,7 @@ from sqlalchemy.pool import QueuePool
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
+from wsproto.utilities import LocalProtocolError
 
 from intake.chat.announce import announce
 from intake.chat.messages import post_text
@@ -539,3 +541,20 @@ def test_a_message_sent_right_behind_the_hello_is_answered_at_once(
         ws.send(json.dumps({"type": "message", "text": "Typed offline", "client_id": "o-1"}))
         assert receive(ws)["type"] == "session"
         assert [m["text"] for m in messages(ws, 1, timeout=3)] == ["Typed offline"]
+
+
+def test_a_socket_closed_under_the_handler_is_no_server_failure(
+    server: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A frame over the socket's size makes simple-websocket close the connection itself; the
+    handler's next send then meets a closed protocol: the client's doing, not a fault to log
+    with a traceback (anyone could fill the log so)."""
+
+    def closed_by_the_socket(_socket: chat_socket.ChatSocket) -> None:
+        raise LocalProtocolError("Connection cannot be closed in state CLOSED")
+
+    monkeypatch.setattr(chat_socket.ChatSocket, "serve", closed_by_the_socket)
+    with caplog.at_level(logging.ERROR), open_socket(server) as ws:
+        with contextlib.suppress(ConnectionClosed, TimeoutError):
+            ws.recv(timeout=1)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
