@@ -324,7 +324,11 @@ class ChatMessageForm(FlaskForm):  # type: ignore[misc]
     text = TextAreaField(
         "Your message",
         filters=[strip],
-        validators=[DataRequired("Write a message."), Length(max=5000), Clean(multiline=True)],
+        validators=[
+            DataRequired("Write a message."),
+            Length(max=5000, message="Your message has %(length)d characters; send at most 5,000."),
+            Clean(multiline=True),
+        ],
     )
 
 
