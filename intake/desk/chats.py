@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from intake.agents.accounts import active_agents
@@ -157,14 +157,20 @@ def chat_send(chat_id: int) -> Any:
             found = get_chat(session, chat_id, lock=True)  # one implicit join at a time
             if found.status != ChatStatus.active:
                 raise Conflict("This chat has ended.", "text")
+            # Sent from a page that showed it waiting (or another agent's): someone took it
+            # since, and the customer would read two agents answering at once.
+            check_holder(session, found, request.form.get("holder"), session.merge(agent))
             joined = found.agent_id is None
             if joined:
                 join(session, found, session.merge(agent))
             message, _new = post_text(session, found, form.text.data or "", session.merge(agent))
             message_id = message.id
     except (InvalidInput, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        if request.headers.get("X-Requested-With") == "fetch":  # the page's script says it
+            return jsonify({"error": {"message": exc.message, "field": "text"}}), status
         form.text.errors = [exc.message]
-        return _chat_page(chat_id, 409 if isinstance(exc, Conflict) else 400, form)
+        return _chat_page(chat_id, status, form)
     if joined:
         _announce(chat_id, "session")
         _inbox_changed(chat_id)
@@ -178,13 +184,18 @@ def chat_send(chat_id: int) -> Any:
 def chat_join(chat_id: int) -> Any:
     """Take the chat."""
     if EmptyForm().validate_on_submit():
-        with state().db.write(tenant().id) as session:
-            chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
-            check_holder(session, chat, request.form.get("holder"), me)
-            join(session, chat, me)
-        _announce(chat_id, "session")
-        _announce(chat_id, "message")
-        _inbox_changed(chat_id)
+        try:
+            with state().db.write(tenant().id) as session:
+                chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
+                check_holder(session, chat, request.form.get("holder"), me)
+                join(session, chat, me)
+        except Conflict as exc:  # lost a race: said on the chat's page, not an error page
+            flash(exc.message, "error")
+        else:
+            _announce(chat_id, "session")
+            _announce(chat_id, "message")
+            _inbox_changed(chat_id)
+            flash("You have this chat now.")
     return redirect(url_for("desk.chat", chat_id=chat_id), 303)
 
 
@@ -195,15 +206,21 @@ def chat_hand_over(chat_id: int) -> Any:
     form.agent.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
     chosen = form.agent.data or ""
     if form.validate_on_submit():
-        if not is_row_id(chosen):  # "٢" or "²" is no agent's id
-            raise InvalidInput("Choose an active agent of this team.", "agent")
-        with state().db.write(tenant().id) as session:
-            chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
-            check_holder(session, chat, request.form.get("holder"), me)
-            hand_over(session, chat, me, int(chosen))
-        _announce(chat_id, "session")
-        _announce(chat_id, "message")
-        _inbox_changed(chat_id)
+        try:
+            if not is_row_id(chosen):  # "٢" or "²" is no agent's id
+                raise InvalidInput("Choose an active agent of this team.", "agent")
+            with state().db.write(tenant().id) as session:
+                chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
+                check_holder(session, chat, request.form.get("holder"), me)
+                to = hand_over(session, chat, me, int(chosen))
+                name = to.name
+        except (Conflict, InvalidInput) as exc:
+            flash(exc.message, "error")
+        else:
+            _announce(chat_id, "session")
+            _announce(chat_id, "message")
+            _inbox_changed(chat_id)
+            flash(f"Handed over to {name}.")
     return redirect(url_for("desk.chat", chat_id=chat_id), 303)
 
 
@@ -217,6 +234,7 @@ def chat_close(chat_id: int) -> Any:
             _announce(chat_id, "session")
             _announce(chat_id, "message")
             _inbox_changed(chat_id)
+        flash("The chat has ended." if ended else "The chat had ended already.")
     return redirect(url_for("desk.chat", chat_id=chat_id), 303)
 
 

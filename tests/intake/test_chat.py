@@ -29,7 +29,7 @@ from intake.state import state
 from tests.intake.chat import CHATS, SITE, SITES, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
 from tests.intake.desk import hidden, make_agent, post_form, signed_in
-from tests.intake.test_desk_work import agent_id, post_from
+from tests.intake.test_desk_work import agent_id, form_data, post_from
 
 
 def test_a_customer_and_an_agent_chat_both_ways_in_the_order_of_storage(app: Flask) -> None:
@@ -273,17 +273,17 @@ def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> Non
     sam = signed_in(app, "sam@example.com")
     make_agent(app, "kim@example.com", name="Kim")
     page = f"{CHATS}/{ada.id}"
-    assert post_form(sam, page, f"{page}/join").status_code == 303
+    assert "You have this chat now." in told(sam, post_form(sam, page, f"{page}/join"))
     html = sam.get(page).get_data(as_text=True)
     kim_id = re.search(r'<option value="(\d+)">Kim</option>', html)
     assert kim_id
     digit = chr(ord("٠") + int(kim_id.group(1))) if int(kim_id.group(1)) < 10 else "²"
     for odd in (digit, "²", "9" * 25, "abc"):  # int() takes the first; others raised a 500
-        refused = post_form(sam, page, f"{page}/handover", agent=odd)
-        assert refused.status_code == 400, odd
-        assert "Choose an active agent of this team." in refused.get_data(as_text=True)
-    assert post_form(sam, page, f"{page}/handover", agent=kim_id.group(1)).status_code == 303
-    assert post_form(sam, page, f"{page}/close").status_code == 303
+        refused = told(sam, post_form(sam, page, f"{page}/handover", agent=odd))
+        assert "Choose an active agent of this team." in refused, odd
+    handed = told(sam, post_form(sam, page, f"{page}/handover", agent=kim_id.group(1)))
+    assert "Handed over to Kim." in handed
+    assert "The chat has ended." in told(sam, post_form(sam, page, f"{page}/close"))
     assert [m["text"] for m in ada.messages()] == [
         "Sam joined the chat.",
         "Sam handed the chat over to Kim.",
@@ -293,20 +293,27 @@ def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> Non
     assert "Nobody is waiting" in sam.get(CHATS).get_data(as_text=True)
 
 
+def told(agent: FlaskClient, answer: Any) -> str:
+    """Follow an action's redirect to the desk page that says how it went; return its text."""
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
+    page = agent.get(answer.headers["Location"]).get_data(as_text=True)
+    assert 'id="desk-done"' in page  # the desk's own page, its notice focused
+    return page
+
+
 def test_an_agent_acting_on_a_page_older_than_anothers_join_is_told(app: Flask) -> None:
     ada = Customer(app.test_client())
     sam, kim = signed_in(app, "sam@example.com"), signed_in(app, "kim@example.com")
     page = f"{CHATS}/{ada.id}"
     sams, kims = (client.get(page).get_data(as_text=True) for client in (sam, kim))
     assert post_from(sam, sams, f"{page}/join").status_code == 303
-    late = post_from(kim, kims, f"{page}/join")  # both clicked Join on "waiting"
-    assert late.status_code == 409
-    assert "Sam has this chat now, since this page was opened" in late.get_data(as_text=True)
+    late = told(kim, post_from(kim, kims, f"{page}/join"))  # both clicked Join on "waiting"
+    assert "Sam has this chat now, since this page was opened" in late
     assert [m["text"] for m in ada.messages()] == ["Sam joined the chat."]
     kims = kim.get(page).get_data(as_text=True)  # now it says "Take over"
     assert post_from(kim, kims, f"{page}/join").status_code == 303
     stale = post_from(sam, sams, f"{page}/handover", agent=str(agent_id(app, "kim@example.com")))
-    assert stale.status_code == 409 and "Kim has this chat now" in stale.get_data(as_text=True)
+    assert "Kim has this chat now" in told(sam, stale)
     assert [m["text"] for m in ada.messages()][-1] == "Kim joined the chat."
     # The inbox's Join says whom it saw too.
     bob = Customer(app.test_client(), name="Bob", email="bob@example.com")
@@ -314,7 +321,7 @@ def test_an_agent_acting_on_a_page_older_than_anothers_join_is_told(app: Flask) 
     assert post_from(kim, kim.get(CHATS).get_data(as_text=True),
                      f"{CHATS}/{bob.id}/join").status_code == 303  # fmt: skip
     late = post_from(sam, inbox, f"{CHATS}/{bob.id}/join")
-    assert late.status_code == 409 and "Kim has this chat now" in late.get_data(as_text=True)
+    assert "Kim has this chat now" in told(sam, late)
     # Who joined by sending (the page still shows nobody) may hand the chat over from it.
     cy = Customer(app.test_client(), name="Cy", email="cy@example.com")
     page = f"{CHATS}/{cy.id}"
@@ -323,6 +330,43 @@ def test_an_agent_acting_on_a_page_older_than_anothers_join_is_told(app: Flask) 
     passed = post_from(sam, shown, f"{page}/handover", agent=str(agent_id(app, "kim@example.com")))
     assert passed.status_code == 303
     assert [m["text"] for m in cy.messages()][-1] == "Sam handed the chat over to Kim."
+
+
+def send_from(agent: FlaskClient, page: str, chat_id: int, text: str, script: bool) -> Any:
+    """Send the chat page's message form as the page stands (`script`: as its script does)."""
+    action = f"{CHATS}/{chat_id}/messages"
+    headers = {"X-Requested-With": "fetch"} if script else {}
+    return agent.post(action, data={**form_data(page, action), "text": text}, headers=headers)
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["sent by the page's script", "no script"])
+def test_a_message_from_a_page_older_than_anothers_answer_is_refused(
+    app: Flask, script: bool
+) -> None:
+    """Two agents on a waiting chat both answer: the second is told who has it, and the
+    customer never reads two agents at once; the same for a page from before a hand-over."""
+    ada = Customer(app.test_client())
+    sam, kim = signed_in(app, "sam@example.com"), signed_in(app, "kim@example.com")
+    page = f"{CHATS}/{ada.id}"
+    sams, kims = (client.get(page).get_data(as_text=True) for client in (sam, kim))
+    assert send_from(kim, kims, ada.id, "Hello Ada, Kim here.", script).status_code in (201, 303)
+    late = send_from(sam, sams, ada.id, "Hello Ada, I'm Sam.", script)
+    assert late.status_code == 409
+    said = late.get_json()["error"]["message"] if script else late.get_data(as_text=True)
+    assert "Kim has this chat now, since this page was opened" in said
+    if not script:
+        assert "Hello Ada, I&#39;m Sam." in said  # the text stays in the box
+    kims = kim.get(page).get_data(as_text=True)
+    to_sam = str(agent_id(app, "sam@example.com"))
+    assert post_from(kim, kims, f"{page}/handover", agent=to_sam).status_code == 303
+    after = send_from(kim, kims, ada.id, "Still me.", script)  # her page from before
+    assert after.status_code == 409
+    texts = [m["text"] for m in ada.messages()]
+    assert texts == [
+        "Kim joined the chat.",
+        "Hello Ada, Kim here.",
+        "Kim handed the chat over to Sam.",
+    ]
 
 
 def test_an_agent_turns_a_chat_into_a_ticket_with_its_transcript(app: Flask) -> None:

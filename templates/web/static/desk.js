@@ -111,7 +111,7 @@
       li.appendChild(p);
     } else {
       var text = document.createElement("div");
-      text.className = "body"; text.textContent = msg.text;
+      text.className = "body"; text.dir = "auto"; text.textContent = msg.text;
       li.appendChild(text);
     }
     chatLog.appendChild(li);
@@ -139,8 +139,10 @@
         if (data.more) fetchAgain = true;  // a long history comes page by page
         if (fromCustomer) { customerTyping = null; setChatStatus(""); markRead(); }
         if (data.status !== "active") {
-          var reply = document.getElementById("reply");
-          if (reply) reply.hidden = true;
+          ["reply", "chat-actions"].forEach(function (id) {  // nothing more to send or do
+            var part = document.getElementById(id);
+            if (part) part.hidden = true;
+          });
           setChatStatus("The chat has ended.");
         }
       })
@@ -196,7 +198,10 @@
         .then(function (r) {
           if (r.status === 201) { fetchMessages(); return; }
           chatText.value = sent;
-          setChatStatus(r.status === 409 ? "The chat has ended." : "The message was not sent: try again.");
+          // The server's reason (too long, someone else took the chat, it ended) when it gave one.
+          return r.json().then(function (data) { return data.error.message; },
+                               function () { return "The message was not sent: try again."; })
+            .then(function (reason) { setChatStatus(reason); });
         })
         .catch(function () { chatText.value = sent; setChatStatus("The message was not sent: check your connection."); });
     });
