@@ -191,7 +191,9 @@ def test_a_customer_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     expect(agent.locator("#chat-status")).to_have_text("The customer is typing…")
     panel.get_by_label("Your message").fill("")
     agent.get_by_label("Your message").press_sequentially("Hi Ada, let me check.")
-    expect(panel.locator(".ic-typing")).to_contain_text("Sam Agent is typing…")
+    expect(panel.get_by_role("status").filter(has_text="typing")).to_have_text(
+        "Sam Agent is typing…"
+    )  # a status line: screen readers announce it
     agent.get_by_label("Your message").press("Enter")
     expect(conversation).to_contain_text("Hi Ada, let me check.")
     expect(conversation).to_contain_text("Sam Agent joined the chat.")

@@ -31,7 +31,7 @@ ${field("name", "Your name", "text")}${field("email", "Your email", "email")}${f
 <div data-view="chat" class="ic-convo" hidden>
 <div class="ic-scroll" role="log" aria-live="polite" aria-label="Conversation" tabindex="0">
 <ol class="ic-log"></ol><ul class="ic-log ic-outbox" aria-live="off"></ul></div>
-<p class="ic-typing" hidden></p>
+<p class="ic-typing" role="status"></p>
 <form class="ic-compose"><label for="intake-chat-text" class="ic-vh">Your message</label>
 <div class="ic-row"><textarea id="intake-chat-text" rows="2"></textarea><button>Send</button></div>
 <div class="ic-row"><label class="ic-file"><span>Attach a file</span><input type="file"></label>
@@ -193,7 +193,8 @@ function clearConvo() {
   outbox.length = lastId = agentMax = readSent = agentRead = wsFails = attempt = 0;
   log.textContent = pending.textContent = "";
   compose.hidden = false;
-  typing.hidden = ended.hidden = true;
+  typing.textContent = "";
+  ended.hidden = true;
   mode = "ws";
   say("");
 }
@@ -224,7 +225,8 @@ function finish() {
   if (chat) { chat.ended = true; chat.unsent = unsent; persist(true); }
   text.value = "";
   sub.textContent = "";
-  typing.hidden = compose.hidden = true;
+  typing.textContent = "";
+  compose.hidden = true;
   ended.hidden = false;
   for (const item of outbox) item.li.firstChild.textContent = "You: not sent";
   if (focused) newBtn.focus(); // the control it was on is gone: not back to the page's top
@@ -312,7 +314,7 @@ function receive(m, fromStream, item) {
   log.insertBefore(render(m), ref);
   log.parentNode.scrollTop = 1e9;
   if (m.author === "agent") {
-    typing.hidden = true;
+    typing.textContent = "";
     agentMax = Math.max(agentMax, id);
   }
   updateRead();
@@ -469,10 +471,10 @@ function frame(f) {
     agentRead = Math.max(agentRead, +f.up_to || 0);
     updateRead();
   } else if (f.type === "typing" && f.who !== "customer") {
+    // A status line always there (its text comes and goes): a screen reader announces it.
     typing.textContent = (f.name || "Agent") + " is typing…";
-    typing.hidden = false;
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(() => { typing.hidden = true; }, 5000);
+    typingTimer = setTimeout(() => { typing.textContent = ""; }, 5000);
   } else if (f.type === "error") {
     // A refused message names its field (a refused socket does not).
     const item = "field" in f && outbox.find((i) => i.sock === ws);
