@@ -33,6 +33,14 @@ def _one_line(value: str) -> str:
     return value
 
 
+def _name(value: str) -> str:
+    """A person's name as it is kept (rules.one_spelling); joiners alone are no name."""
+    value = rules.one_spelling(_one_line(value))
+    if not value:
+        raise ValueError("Enter your name.")
+    return value
+
+
 def _text(value: str) -> str:
     problem = rules.control_problem(value, multiline=True)
     if problem:
@@ -65,7 +73,7 @@ class TicketCreate(Body):
     name: Annotated[
         str,
         Field(min_length=1, max_length=rules.NAME_MAX, json_schema_extra=ONE_LINE),
-        AfterValidator(_one_line),
+        AfterValidator(_name),
     ]
     email: Annotated[
         str,

@@ -122,7 +122,7 @@ def upload(reference: str) -> tuple[Response, int]:
     if not uploads:
         raise InvalidInput("Send at least one file in the multipart field 'file'.", "file")
     # The note follows the rules of any reply (no control characters, at most REPLY_MAX).
-    note = request.form.get("body", "").strip()
+    note = rules.trim(request.form.get("body", ""))
     note = parse(ReplyCreate, {"body": note}).body if note else rules.FILES_ONLY
     already = len(files_of_the_customer(customer_ticket(tenant_session(), reference, token)))
     files = check_files(

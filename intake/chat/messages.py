@@ -22,7 +22,7 @@ from intake.models import (
     ChatSession,
     as_utc,
 )
-from intake.tickets.rules import ID_MAX, control_problem
+from intake.tickets.rules import ID_MAX, control_problem, trim
 
 MESSAGE_MAX = 5000
 FILES_PER_CHAT = 20  # a customer's, in one chat
@@ -33,7 +33,7 @@ def clean_text(value: object) -> str:
     """Return a message's text, or raise InvalidInput naming the field."""
     if value is not None and not isinstance(value, str):
         raise InvalidInput("text: send the message as a string.", "text")
-    text = (value or "").strip()
+    text = trim(value or "")
     if not text:
         raise InvalidInput("Write a message.", "text")
     if len(text) > MESSAGE_MAX:

@@ -55,10 +55,16 @@ def _is_text(data: bytes) -> bool:
     return not any(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f" for c in text)
 
 
+_NO_PLACE_IN_A_NAME = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
 def clean_name(name: str) -> str:
-    """Return a display name without folders or control characters, at most 120 characters."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip(" .")
+    """Return a display name without folders, control characters or line breaks (U+2028 and
+    U+2029 too: a name is one line), composed (NFC: "é" typed either way is one name), at most
+    120 characters."""
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    base = "".join(c for c in base if unicodedata.category(c) not in _NO_PLACE_IN_A_NAME)
+    base = base.strip(" .")
     return base[-120:] or "attachment"
 
 

@@ -219,7 +219,7 @@ def mail_transcript(chat_id: int) -> tuple[Response, int]:
 def leave_message() -> tuple[Response, int]:
     """No agent online: the customer's message becomes a ticket."""
     body = request_json_object()
-    message = _text(body, "message").strip()
+    message = rules.trim(_text(body, "message"))
     if not rules.DESCRIPTION_MIN <= len(message) <= rules.DESCRIPTION_MAX:
         raise InvalidInput(f"Use {rules.DESCRIPTION_MIN} to {rules.DESCRIPTION_MAX:,} characters.",
                            "message")  # fmt: skip

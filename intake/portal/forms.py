@@ -26,7 +26,7 @@ from wtforms.validators import (
 from intake.models import TicketCategory, TicketPriority
 from intake.tickets import rules
 from intake.tickets.satisfaction import COMMENT_MAX
-from intake.web.form_fields import Clean, strip
+from intake.web.form_fields import Clean, spelled_once, strip
 
 CATEGORY_LABELS = {
     TicketCategory.technical: "Technical problem",
@@ -54,7 +54,7 @@ class TicketForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
 
     name = StringField(
         "Your name",
-        filters=[strip],
+        filters=[strip, spelled_once],  # as the API keeps it: joiners alone are no name
         validators=[
             # DataRequired looks at the stripped value: only spaces is no name (as in the API).
             DataRequired("Enter your name."),

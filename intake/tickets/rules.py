@@ -101,6 +101,20 @@ def _joins(text: str, index: int) -> bool:
     return not any(c.isspace() or c in JOINERS for c in (text[index - 1], text[index + 1]))
 
 
+# Unicode's White_Space: what surrounds a text and goes (pydantic trims the API's fields
+# so). Python's str.strip() also drops U+001C-U+001F, which are controls: kept, then refused.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+
+
+def trim(text: str) -> str:
+    """Return `text` without the white space around it, as every face trims its fields."""
+    return text.strip(WHITE_SPACE)
+
+
 def control_problem(text: str, multiline: bool) -> str | None:
     """Return what is wrong with invisible characters in `text`, or None when it is clean.
 

@@ -39,7 +39,7 @@ class WholeNumberField(IntegerField):
 
 def strip(value: Any) -> Any:
     """Filter: strip surrounding spaces from text."""
-    return value.strip() if isinstance(value, str) else value
+    return rules.trim(value) if isinstance(value, str) else value
 
 
 def spelled_once(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -394,6 +395,11 @@ INVISIBLE = [
     ("description", "private use \ue000 here", "contains a control character (U+E000)"),
     ("description", "separator\u2028in the middle", "contains a separator character (U+2028)"),
     ("description", "byte order \ufeff mark", "contains a control character (U+FEFF)"),
+    # At either end too: Python's strip() takes U+001C-U+001F for spaces, and the form kept
+    # "abc" where the API refused the control.
+    ("subject", "Refund please\x1f", "contains a control character (U+001F)"),
+    ("subject", "\x1cRefund please", "contains a control character (U+001C)"),
+    ("name", "\u200d", "Enter your name."),  # a joiner alone is an invisible name
 ]
 
 
@@ -450,3 +456,19 @@ def test_scripts_and_emoji_that_need_joiners_are_welcome(client: FlaskClient, ap
     answer = post_ticket(client, subject=f"{persian} {family}", description="Line one\n\tTwo.")
     assert answer.status_code == 303  # ... but joiners and multi-line tabs do
     assert count_tickets(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("two\u2028lines.png", "twolines.png"),  # a name is one line, as every other one
+        ("right\u202efdp.png", "rightfdp.png"),
+        (unicodedata.normalize("NFD", "café.png"), "café.png"),  # one spelling of é
+    ],
+)
+def test_a_files_name_is_kept_on_one_line_and_in_one_spelling(
+    client: FlaskClient, app: Flask, sent: str, kept: str
+) -> None:
+    assert post_ticket(client, attachments=[(io.BytesIO(PNG), sent)]).status_code == 303
+    with state(app).db.all_tenants() as session:
+        assert session.scalars(select(TicketAttachment.original_name)).one() == kept
