@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import redirect, render_template, request, session, url_for
 
@@ -27,8 +27,11 @@ def safe_desk_target(target: str) -> str:
     with spaces, control or non-ASCII characters is none (a line break would end up in the
     Location header of the answer)."""
     parts = urlsplit(target or "")
-    plain = target.isascii() and target.isprintable() and " " not in target
-    if (not plain or parts.scheme or parts.netloc
+    plain = target.isascii() and target.isprintable() and not any(c in target for c in " \\")
+    # "/desk/eur/../../x" starts right and is resolved by the browser to "/x": no dot segments,
+    # written out or %-encoded (a backslash is a slash to a browser, so none of those either).
+    dots = any(part in (".", "..") for part in unquote(parts.path).split("/"))
+    if (not plain or dots or parts.scheme or parts.netloc
             or not parts.path.startswith(f"/desk/{tenant().id}/")):  # fmt: skip
         return url_for("desk.queue")
     return target
@@ -56,8 +59,10 @@ def login() -> Any:
             status = 400
         else:
             session.clear()  # a fresh CSRF token too: nothing of before the sign-in survives
-            target = url_for("desk.second_factor") if signed.needs_second_factor else (
-                safe_desk_target(form.next.data or ""))  # fmt: skip
+            asked = form.next.data or ""
+            target = safe_desk_target(asked)
+            if signed.needs_second_factor:  # the page asked for comes after the code
+                target = url_for("desk.second_factor", next=target if asked else None)
             response = redirect(target, 303)
             auth.set_session_cookie(response, signed.token)
             return response
@@ -87,7 +92,7 @@ def second_factor() -> Any:
             form.code.errors = [exc.message]
             status = 429 if isinstance(exc, TooMany) else 400
         else:
-            return redirect(url_for("desk.queue"), 303)
+            return redirect(safe_desk_target(request.args.get("next", "")), 303)
     elif request.method == "POST":
         status = 400
     return render_template("desk/second_factor.html", form=form), status

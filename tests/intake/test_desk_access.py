@@ -192,6 +192,10 @@ def test_a_form_open_longer_than_a_working_day_still_sends(
         ("/desk/eur/\r\nSet-Cookie: x=1", "/desk/eur/"),  # a header of the answer's own
         ("/desk/eur/\x00", "/desk/eur/"),
         ("/desk/eur/caf\u00e9", "/desk/eur/"),
+        ("/desk/eur/../../evil", "/desk/eur/"),  # the browser resolves it to /evil
+        ("/desk/eur/%2e%2e/%2E%2E/evil", "/desk/eur/"),
+        ("/desk/eur/..\\..\\evil", "/desk/eur/"),  # a backslash is a slash to a browser
+        ("/desk/eur/tickets/EUR-10001?tab=notes", "/desk/eur/tickets/EUR-10001?tab=notes"),
     ],
 )
 def test_sign_in_goes_on_only_to_a_page_of_the_tenants_desk(
@@ -307,6 +311,16 @@ def test_two_factor_sign_in_with_the_app_or_a_recovery_code_once(app: Flask) -> 
         sign_in(other, "ana@example.com")
         used = post_form(other, "/desk/eur/login/code", "/desk/eur/login/code", code=codes[0])
         assert used.status_code == (303 if attempt == 1 else 400)
+
+
+def test_the_page_asked_for_comes_after_the_second_step(app: Flask) -> None:
+    secret, _codes = _enable_two_factor(signed_in(app, "ana@example.com"))
+    fresh = app.test_client()
+    step = post_form(fresh, "/desk/eur/login", "/desk/eur/login", email="ana@example.com",
+                     password=PASSWORD, next="/desk/eur/dashboard")  # fmt: skip
+    code_page = step.headers["Location"]
+    right = post_form(fresh, code_page, code_page, code=totp_code(secret, ahead=1))
+    assert right.status_code == 303 and right.headers["Location"] == "/desk/eur/dashboard"
 
 
 def test_replacing_the_app_asks_for_the_password_and_signs_other_browsers_out(
