@@ -21,6 +21,9 @@ SITE_CSP = (
 )
 
 
+HSTS_SECONDS = 365 * 24 * 3600  # browsers keep to HTTPS for a year; subdomains are not ours
+
+
 def _headers(response: Response) -> Response:
     is_site = request.endpoint == "site.file"
     response.headers.setdefault("Content-Security-Policy", SITE_CSP if is_site else PAGE_CSP)
@@ -30,6 +33,8 @@ def _headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:  # reached over TLS (a trusted proxy says so): never over HTTP again
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
     if request.endpoint == "static":
         # Public files, the chat widget's among them, loaded by the tenants' sites elsewhere:
         # any page may read them (tools that read stylesheets, such as axe, need this).

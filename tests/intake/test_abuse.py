@@ -472,3 +472,18 @@ def test_a_files_name_is_kept_on_one_line_and_in_one_spelling(
     assert post_ticket(client, attachments=[(io.BytesIO(PNG), sent)]).status_code == 303
     with state(app).db.all_tenants() as session:
         assert session.scalars(select(TicketAttachment.original_name)).one() == kept
+
+
+@pytest.mark.parametrize(("proxies", "proto", "told"), [
+    ("1", "https", True),  # TLS ended at the trusted proxy: browsers keep to HTTPS
+    ("1", "http", False),
+    ("0", "https", False),  # nobody's word is taken for it
+])  # fmt: skip
+def test_pages_reached_over_tls_tell_browsers_to_keep_to_it(
+    make_app: Callable[..., Flask], proxies: str, proto: str, told: bool
+) -> None:
+    client = make_app(TRUSTED_PROXIES=proxies).test_client()
+    for path in ("/eur/tickets/new", "/desk/eur/login", "/healthz"):
+        answer = client.get(path, headers={"X-Forwarded-Proto": proto})
+        hsts = answer.headers.get("Strict-Transport-Security")
+        assert (hsts == "max-age=31536000") if told else hsts is None, path
