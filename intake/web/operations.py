@@ -69,11 +69,24 @@ def _rate_limit_storage() -> str:
     return "ok" if reachable else "unreachable: each process counts limits on its own"
 
 
+def _background() -> str | None:
+    """Whether this process runs its background work (mail, chats' presence, jobs): gunicorn
+    started without intake.serving's hooks serves pages but never sends a mail. None where
+    nothing starts it (Flask's development server, a test's client)."""
+    if state().background.runner.running:
+        return "ok"
+    if request.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+        return "not started: run intake serve, or gunicorn with -c python:intake.serving"
+    return None
+
+
 @bp.route("/readyz", methods=["GET"])
 def readyz() -> tuple[Response, int]:
     """Say whether this process can serve requests now, naming each check; 503 if not."""
     checks = {"database": _database(), "search_index": _search_indexes(),
               "file_storage": _file_storage()}  # fmt: skip
+    if (background := _background()) is not None:
+        checks["background"] = background
     ready = all(result == "ok" for result in checks.values())
     # Said, but no reason to stop serving: without it, limits count in each process.
     checks["rate_limits"] = _rate_limit_storage()

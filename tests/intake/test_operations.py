@@ -7,9 +7,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
+import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -177,3 +182,43 @@ def test_the_metrics_folder_is_refused_when_it_holds_other_files(
     with pytest.raises(ConfigError, match="holds other files"):
         metrics_folder(config)
     assert (folder / "notes.txt").read_text() == "an operator's file"
+
+
+def _readiness(port: int) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+            return int(answer.status), json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def test_a_process_started_without_the_services_hooks_is_not_ready(
+    make_app: Callable[..., Flask], kb_root: Path, tmp_path: Path
+) -> None:
+    """gunicorn run on the app alone serves pages but starts no background work (no mail would
+    ever leave): its readiness says so and how to start it; `intake serve`'s is ready."""
+    env = serve_env(kb_root, state(make_app()).config.database_url, tmp_path)
+    port = free_port()
+    with process(env, port):
+        status, body = _readiness(port)
+    assert status == 200 and body["checks"]["background"] == "ok"
+    port = free_port()
+    bare = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "intake:create_app()"]
+    server = subprocess.Popen(bare, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = _readiness(port)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn died"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(20)
+    assert status == 503 and body["status"] == "not ready"
+    assert body["checks"]["background"] == (
+        "not started: run intake serve, or gunicorn with -c python:intake.serving"
+    )
