@@ -108,6 +108,7 @@ def _ticket_paths() -> dict[str, Any]:
                 "A file is refused (`field` is file), or the note or another field is wrong "
                 "(`field` names it)."),
                           "401": _error("No token sent."), "404": NOT_FOUND,
+                          "409": _error("The ticket is closed."),
                           "413": _error("The upload is too large."), "429": TOO_MANY_WRITES}}},
         "/api/v1/{tenant}/tickets/{reference}/attachments/{attachment_id}": {"get": {
             "summary": "Download a file", "operationId": "downloadAttachment",

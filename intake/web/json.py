@@ -33,11 +33,15 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is no JSON number")  # Python's reader takes NaN and Infinity
+
+
 def strict_loads(text: str | bytes) -> Any:
-    """Parse JSON refusing a key given twice (DuplicateKey) and nesting past the parser
-    (ValueError): what every JSON the service reads goes through."""
+    """Parse JSON refusing a key given twice (DuplicateKey), nesting past the parser and
+    NaN or Infinity (ValueError): what every JSON the service reads goes through."""
     try:
-        return json.loads(text, object_pairs_hook=_object)
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("it is nested too deeply") from None
 
@@ -52,7 +56,7 @@ class StrictJSONProvider(DefaultJSONProvider):
 
 def request_json() -> Any:
     """Return the request's JSON body, or raise InvalidInput saying what is wrong with it."""
-    if not request.is_json:
+    if request.mimetype != "application/json":  # is_json takes any +json type
         raise InvalidInput("Send the body as JSON, with Content-Type: application/json.")
     limit = request.max_content_length
     if request.content_length is None and limit is not None and request.environ.get(

@@ -84,6 +84,13 @@ def test_json_nested_too_deeply_is_a_400(client: FlaskClient) -> None:
         ("name=Ada", "application/x-www-form-urlencoded",
          "Send the body as JSON, with Content-Type: application/json.", None),
         ("[1, 2]", "application/json", "The request body must be a JSON object.", None),
+        # Python's reader takes these; JSON has no such numbers.
+        ('{"name": NaN}', "application/json",
+         "The body is no valid JSON: NaN is no JSON number.", None),
+        ('{"name": -Infinity}', "application/json",
+         "The body is no valid JSON: -Infinity is no JSON number.", None),
+        ('{"name": "Ada"}', "application/problem+json",  # another type, though JSON
+         "Send the body as JSON, with Content-Type: application/json.", None),
     ],
 )  # fmt: skip
 def test_a_body_that_is_no_json_object_says_how(

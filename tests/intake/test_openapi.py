@@ -11,7 +11,13 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from tests.intake.conftest import PNG, ticket_form
+from intake.models import Agent, TicketStatus
+from intake.state import state
+from intake.tickets.agent_work import Changes, change_fields
+from intake.tickets.loading import ticket_by_reference
+from tests.intake.conftest import PNG, api_ticket, ticket_form
+from tests.intake.desk import make_agent
+from tests.intake.test_lifecycle import DESK
 
 
 def test_the_document_is_valid_openapi(client: FlaskClient) -> None:
@@ -151,3 +157,24 @@ def test_every_call_with_a_body_documents_and_answers_413(client: FlaskClient) -
     huge = {"name": "Ada", "description": "x" * (2 * 1024 * 1024)}  # over every text limit
     answer = client.post("/api/v1/eur/tickets", json=huge)
     assert answer.status_code == 413 and "error" in answer.get_json()
+
+
+def test_what_a_closed_ticket_answers_is_in_the_document(app: Flask, client: FlaskClient) -> None:
+    """Every customer action on a closed ticket answers a status its operation documents."""
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    agent = make_agent(app, "agent@example.com")
+    with state(app).db.write("eur") as session:
+        ticket = ticket_by_reference(session, ref)
+        change_fields(session, ticket, session.get_one(Agent, agent),
+                      Changes(status=TicketStatus.closed), DESK)  # fmt: skip
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    base = f"/api/v1/eur/tickets/{ref}"
+    for action, sent in (
+        ("replies", {"json": {"body": "Hello again"}}),
+        ("resolve", {}),
+        ("attachments", {"data": {"file": (io.BytesIO(b"notes"), "n.txt")}}),
+    ):
+        answer = client.post(f"{base}/{action}", headers=auth, **sent)
+        documented = paths[f"/api/v1/{{tenant}}/tickets/{{reference}}/{action}"]["post"]
+        assert str(answer.status_code) in documented["responses"], (action, answer.status_code)
