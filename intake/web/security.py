@@ -41,6 +41,8 @@ def _headers(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
     elif not is_site:
         response.headers.setdefault("Cache-Control", "no-store")
+    else:  # the site's files say their own; an answer without (a 404 outside any tenant) is
+        response.headers.setdefault("Cache-Control", "no-cache")  # checked again each time
     return response
 
 

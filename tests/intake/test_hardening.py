@@ -288,6 +288,8 @@ def test_the_error_log_keeps_no_ticket_token(
 def test_the_static_sites_404_can_be_cached_like_its_pages(client: FlaskClient) -> None:
     answer = client.get("/eur/no-such-page/")
     assert answer.status_code == 404 and answer.headers["Cache-Control"] == "public, max-age=60"
+    outside = client.get("/no-such-tenant-page")  # no tenant's 404 page: the service's own
+    assert outside.status_code == 404 and outside.headers["Cache-Control"] == "no-cache"
 
 
 def test_theme_files_are_kept_a_year_by_name_and_answers_compressed(
