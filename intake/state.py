@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 
 from intake.agents.throttle import SignInThrottle
 from intake.background import Background
+from intake.chat.lapse import EVERY_SECONDS as CHAT_LAPSE_EVERY
+from intake.chat.lapse import lapse_chats
 from intake.config import IntakeConfig
 from intake.db import Database
 from intake.events import EventBus, make_bus
@@ -110,6 +112,9 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
         config, site, tenant_id), config.max_attachments, config.max_attachment_bytes)  # fmt: skip
     jobs.append(Job("mail_fetch", MAIL_FETCH_EVERY,
                     lambda: fetch_all(room, secrets, tenant_ids)))  # fmt: skip
+    jobs.append(Job("chat_lapse", CHAT_LAPSE_EVERY, lambda: lapse_chats(
+        database, writer, files, bus, lambda tenant_id: tenant_brand(config, site, tenant_id),
+        tenant_ids)))  # fmt: skip
     runner = JobRunner(jobs, lock_maker(database.engine, _lock_dir(config)))
     presence = PresenceBoard(bus)
     search_counts = SearchTally(database)

@@ -9,6 +9,7 @@ from flask import Response, jsonify, request
 
 from intake.agents.accounts import clean_name
 from intake.chat.announce import announce, announce_inbox
+from intake.chat.lapse import answer_by_mail
 from intake.chat.messages import (
     PAGE,
     check_room_for_a_file,
@@ -29,7 +30,7 @@ from intake.files import check_files, saved
 from intake.live.blueprint import bp
 from intake.live.common import bearer, chat_json, messages_json, shared
 from intake.mail.outbox import enqueue
-from intake.models import ChatMessage, TicketCategory, TicketPriority
+from intake.models import AuthorType, ChatMessage, TicketCategory, TicketPriority
 from intake.state import state
 from intake.tickets import rules
 from intake.tickets.create import NewTicket
@@ -193,6 +194,28 @@ def close(chat_id: int) -> Response:
         announce(state().events, tenant().id, chat_id, "message")
         announce_inbox(state().events, tenant().id, chat_id)
     return jsonify({"session": answer})
+
+
+@bp.route("/sessions/<int:chat_id>/by-mail", methods=["POST"])
+@limiter.limit("5 per hour")
+@limit_ticket_creation  # a ticket like the form's, in the same allowance
+def by_mail(chat_id: int) -> tuple[Response, int]:
+    """No agent has joined and the customer would rather not wait: what they said becomes a
+    ticket, answered by mail, and the chat ends saying so."""
+    with state().db.read(tenant().id) as session:
+        chat = find_chat(session, chat_id, bearer(), writable=True)
+        if chat.agent_id is not None:
+            raise Conflict("An agent has joined: they answer here.", "session")
+        if not any(m.author_type == AuthorType.customer for m in whole_chat(session, chat_id)):
+            raise InvalidInput("Write your question first: it is what we answer by mail.", "text")
+    release_session()
+    current = state()
+    why = "You chose an answer by mail, and the chat ended."
+    if not answer_by_mail(current.db, current.writer, current.files, current.events, brand(),
+                          tenant().id, chat_id, why):  # fmt: skip
+        raise Conflict("An agent joined, or the chat ended, meanwhile.", "session")
+    with current.db.read(tenant().id) as session:
+        return jsonify({"session": chat_json(session, find_chat(session, chat_id, bearer()))}), 201
 
 
 @bp.route("/sessions/<int:chat_id>/transcript", methods=["POST"])

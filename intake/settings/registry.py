@@ -110,6 +110,12 @@ SETTINGS = {
                 " one, else of the whole team."),
         Setting("auto_close_days", int, 0,
                 "Close resolved tickets after this many days (0: never).", low=0, high=365),
+        Setting("chat_wait_minutes", int, 10,
+                "A chat no agent joins within this many minutes becomes a ticket, answered by"
+                " mail (the customer is told), and ends.", low=1, high=1440),
+        Setting("chat_idle_minutes", int, 60,
+                "A chat with an agent in which nobody writes for this many minutes ends.",
+                low=5, high=1440),
         Setting("chat_retention_days", int, 90,
                 "Archive closed chats after this many days, delete them after twice as many.",
                 low=1, high=3650),

@@ -333,3 +333,29 @@ def test_a_chat_the_agent_ends_keeps_the_customers_place_text_and_transcript(
     assert errors == [], "\n".join(errors)
     started.customer_context.close()
     started.agent_context.close()
+
+
+def test_a_customer_nobody_answers_yet_can_be_answered_by_mail_instead(
+    browser: Browser, chat: Chat
+) -> None:
+    started = start_chat(browser, chat, "Where is my refund for March?")
+    panel, conversation, errors = started.panel, started.conversation, started.errors
+    expect(panel).to_contain_text("Nobody has joined yet.")
+    assert_accessible(started.customer)
+    panel.get_by_role("button", name="Answer me by email instead").click()
+    expect(conversation).to_contain_text("You chose an answer by mail, and the chat ended.")
+    expect(conversation).to_contain_text(re.compile(r"This chat became ticket EUR-\d+"))
+    expect(panel.get_by_role("button", name="Start a new chat")).to_be_visible()
+    expect(panel.get_by_role("button", name="Answer me by email instead")).to_be_hidden()
+    with state(chat.service.app).db.read("eur") as session:
+        ticket = session.scalars(select(SupportTicket)).one()
+        assert "Where is my refund for March?" in ticket.description
+    # The agent who had it open sees it end, and can no longer join.
+    expect(started.agent.get_by_role("log", name="Conversation")).to_contain_text(
+        "You chose an answer by mail"
+    )
+    # As when an agent ends a chat: the development server drops the ended chat's socket.
+    errors = [e for e in errors if "/chat/eur/socket' failed" not in e]
+    assert errors == [], "\n".join(errors)
+    started.customer_context.close()
+    started.agent_context.close()

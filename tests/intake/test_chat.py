@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from intake.chat.lapse import Lapsed, lapse_chats
 from intake.customers.privacy import erase_customer
 from intake.models import (
     CannedResponse,
@@ -25,7 +26,7 @@ from intake.models import (
     SupportTicket,
     TicketAttachment,
 )
-from intake.state import state
+from intake.state import state, tenant_brand
 from tests.intake.chat import CHATS, SITE, SITES, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
 from tests.intake.desk import hidden, make_agent, post_form, signed_in
@@ -599,3 +600,68 @@ def test_every_desk_page_says_how_many_customers_wait_in_a_chat(app: Flask) -> N
     desk_send(sam, ada.id, "Hello Ada, I am here.")  # Sam joins Ada's chat
     found = badge.search(sam.get("/desk/eur/").get_data(as_text=True))
     assert found and found.group(1) == "1"  # Grace still waits
+
+
+def _lapse(app: Flask, minutes_later: int) -> dict[str, Any]:
+    current = state(app)
+    brand = lambda tenant_id: tenant_brand(current.config, current.site, tenant_id)  # noqa: E731
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes_later)
+    return lapse_chats(current.db, current.writer, current.files, current.events, brand,
+                       ["eur", "km"], now=later)  # fmt: skip
+
+
+def test_a_chat_no_agent_joins_becomes_a_ticket_and_the_customer_is_told(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    ada.say("My invoices do not export")
+    silent = Customer(app.test_client(), name="Bob", email="bob@example.com")  # said nothing
+    assert _lapse(app, 9)["eur"] == Lapsed(0, 0)  # within chat_wait_minutes (10)
+    assert _lapse(app, 11)["eur"] == Lapsed(to_tickets=1, ended=1)
+    told = [m["text"] for m in ada.messages()]
+    assert told[-1] == "No agent could join within 10 minutes: we answer by mail instead."
+    assert told[-2].startswith("This chat became ticket EUR-")
+    assert ada.call("GET", "").json["session"]["status"] == "closed"
+    assert [m["text"] for m in silent.messages()] == [
+        "No agent could join within 10 minutes, and the chat ended."]  # fmt: skip
+    with state(app).db.read("eur") as session:
+        (ticket,) = session.scalars(select(SupportTicket))
+        assert "Ada Lovelace: My invoices do not export" in ticket.description
+        assert ticket.customer_email == "ada@example.com"
+    assert _lapse(app, 11)["eur"] == Lapsed(0, 0)  # done once
+
+
+def test_a_chat_nobody_writes_in_ends_and_a_live_one_stays(app: Flask) -> None:
+    sam = signed_in(app, "sam@example.com")
+    left, talking = Customer(app.test_client()), Customer(app.test_client(), name="Cy")
+    desk_send(sam, left.id, "Hello, how can I help?")
+    desk_send(sam, talking.id, "Hello Cy")
+    with state(app).db.write("eur") as session:  # Cy's chat went on an hour later
+        for message in session.scalars(select(ChatMessage).where(
+                ChatMessage.session_id == talking.id)):  # fmt: skip
+            message.created_at += dt.timedelta(minutes=60)
+    assert _lapse(app, 61)["eur"] == Lapsed(0, 1)
+    assert [m["text"] for m in left.messages()][-1] == (
+        "The chat ended after 60 minutes without a message."
+    )
+    assert talking.call("GET", "").json["session"]["status"] == "active"
+
+
+def test_a_customer_can_be_answered_by_mail_only_while_nobody_has_joined(app: Flask) -> None:
+    ada = Customer(app.test_client())
+    early = ada.call("POST", "/by-mail")
+    assert early.status_code == 400 and early.json["error"]["field"] == "text"  # nothing said
+    ada.say("Where is my refund?")
+    sam = signed_in(app, "sam@example.com")
+    bob = Customer(app.test_client(), name="Bob", email="bob@example.com")
+    bob.say("Hello?")
+    desk_send(sam, bob.id, "Hi Bob, Sam here.")
+    joined = bob.call("POST", "/by-mail")
+    assert joined.status_code == 409 and "An agent has joined" in joined.json["error"]["message"]
+    done = ada.call("POST", "/by-mail")
+    assert done.status_code == 201 and done.json["session"]["status"] == "closed"
+    assert [m["text"] for m in ada.messages()][-1] == (
+        "You chose an answer by mail, and the chat ended."
+    )
+    with state(app).db.read("eur") as session:
+        (ticket,) = session.scalars(select(SupportTicket))
+        assert ticket.customer_email == "ada@example.com"
+    assert ada.call("POST", "/by-mail").status_code == 409  # ended: once is all

@@ -32,6 +32,7 @@ ${field("name", "Your name", "text")}${field("email", "Your email", "email")}${f
 <div class="ic-scroll" role="log" aria-live="polite" aria-label="Conversation" tabindex="0">
 <ol class="ic-log"></ol><ul class="ic-log ic-outbox" aria-live="off"></ul></div>
 <p class="ic-typing" role="status"></p>
+<p class="ic-bymail" hidden>Nobody has joined yet. <button type="button" data-do="bymail">Answer me by email instead</button></p>
 <form class="ic-compose"><label for="intake-chat-text" class="ic-vh">Your message</label>
 <div class="ic-row"><textarea id="intake-chat-text" rows="2"></textarea><button>Send</button></div>
 <div class="ic-row"><label class="ic-file"><span>Attach a file</span><input type="file"></label>
@@ -47,6 +48,7 @@ const panel = $(".ic-panel"), launcher = $(".ic-launch"), heading = $("h2"), sub
 const notice = $(".ic-notice"), alertBox = $(".ic-panel > .ic-error"), log = $("ol"), pending = $(".ic-outbox");
 const typing = $(".ic-typing"), compose = $(".ic-compose"), text = $("#intake-chat-text");
 const fileInput = $("[type=file]"), ended = $(".ic-ended"), newBtn = $("[data-do=restart]");
+const byMail = $(".ic-bymail");
 const readMark = el("span", { class: "ic-read", text: "Read" });
 
 let chat = load(); // {session, token, last, open, ended}: lets this browser resume the chat
@@ -194,7 +196,7 @@ function clearConvo() {
   log.textContent = pending.textContent = "";
   compose.hidden = false;
   typing.textContent = "";
-  ended.hidden = true;
+  ended.hidden = byMail.hidden = true;
   mode = "ws";
   say("");
 }
@@ -207,6 +209,7 @@ function applySession(s) {
   const name = agentName(s);
   session = s;
   sub.textContent = !s.agent ? "Waiting for an agent to join…" : `You're chatting with ${name || "an agent"}.`;
+  byMail.hidden = !!s.agent || s.status !== "active"; // waiting: no need to wait on
   agentRead = Math.max(agentRead, s.agent_read_up_to || 0);
   updateRead();
   if (s.status !== "active") finish();
@@ -254,6 +257,13 @@ async function endChat() {
   try { await api("POST", sp("/close")); } catch (e) { if (!gone(e)) return say(e.message, true); }
   finish();
   newBtn.focus();
+}
+
+// What was said becomes a ticket, answered by mail; the conversation says so, and ends.
+async function answerByMail() {
+  let data;
+  try { data = await api("POST", sp("/by-mail")); } catch (e) { return say(e.message, true); }
+  applySession(data.session); // ended: the conversation's last messages name the ticket
 }
 
 async function transcript() {
@@ -552,7 +562,7 @@ function close() {
 }
 
 const actions = { toggle: () => (panel.hidden ? open(true) : close()), close, end: endChat, transcript,
-  restart: () => restart(true) };
+  restart: () => restart(true), bymail: answerByMail };
 wrap.onclick = (e) => {
   const target = e.target.closest("[data-do]");
   if (target) actions[target.dataset.do]();
