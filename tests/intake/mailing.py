@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -14,10 +15,8 @@ from intake.models import OutboxMessage
 from intake.state import state
 
 
-def mail(sender: str, to: str, subject: str, body: str,
-         files: tuple[tuple[str, bytes], ...] = (), **headers: str) -> bytes:  # fmt: skip
-    """Return a mail as a client sends it (headers given as Header_Name="value"), with
-    `files` (name, bytes) attached."""
+def mail(sender: str, to: str, subject: str, body: str, **headers: str) -> bytes:
+    """Return a mail as a client sends it (headers given as Header_Name="value")."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
@@ -25,6 +24,13 @@ def mail(sender: str, to: str, subject: str, body: str,
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
     msg.set_content(body)
+    return bytes(msg)
+
+
+def with_files(raw: bytes, *files: tuple[str, bytes]) -> bytes:
+    """Return the mail `raw` with `files` (name, bytes) attached."""
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
     for name, data in files:
         msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return bytes(msg)

@@ -43,7 +43,7 @@ from intake.tickets.satisfaction import rate
 from tests.intake.chat import Customer
 from tests.intake.conftest import PNG, api_ticket, json_of, post_ticket
 from tests.intake.desk import make_agent, post_form, signed_in
-from tests.intake.mailing import bounce, deliver, mail, reply_address
+from tests.intake.mailing import bounce, deliver, mail, reply_address, with_files
 
 # Every table either holds customer data (export and erase cover it) or does not; a new table
 # must be put in one of the two sets, which makes its author decide.
@@ -495,8 +495,8 @@ def test_a_strangers_mail_and_its_files_are_theirs_not_the_tickets_customers(
     address, _root = reply_address(app, ref)
     headers = {"Auto_Submitted": "auto-replied"} if robot else {}
     said = "Kit here: my number is +44 7700 900999."
-    raw = mail("Kit Kane <Kit@Example.com>", address, f"Re: [{ref}]", said,
-               files=(("kit-kane-medical.png", PNG),), **headers)  # fmt: skip
+    raw = with_files(mail("Kit Kane <Kit@Example.com>", address, f"Re: [{ref}]", said, **headers),
+                     ("kit-kane-medical.png", PNG))  # fmt: skip
     assert deliver(app, raw).outcome == "note"
     (kits_file,) = _stored(app)
     ivy_zip = _zip_names(app, "ivy@example.com")
