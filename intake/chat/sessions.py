@@ -73,6 +73,12 @@ def get_chat(session: TenantSession, chat_id: int, lock: bool = False) -> ChatSe
     return chat
 
 
+def waiting_count(session: TenantSession) -> int:
+    """Return how many of the tenant's customers wait in a chat no agent has joined."""
+    return int(session.scalar(select(func.count(ChatSession.id)).where(
+        ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_(None))) or 0)  # fmt: skip
+
+
 def check_holder(
     session: TenantSession, chat: ChatSession, shown: str | None, agent: Agent
 ) -> None:

@@ -31,6 +31,7 @@ from intake.chat.sessions import (
     mark_read,
     topic,
     waiting,
+    waiting_count,
 )
 from intake.chat.tickets import convert_chat
 from intake.db.addresses import same_address
@@ -83,6 +84,12 @@ def chats() -> Any:
     if request.headers.get("X-Desk-Fragment") == "rows":
         return render_template("desk/chats_rows.html", **context)
     return render_template("desk/chats.html", **context)
+
+
+@bp.route("/chats/waiting.json", methods=["GET"])
+def chats_waiting() -> Response:
+    """How many customers wait in a chat: every desk page's menu shows it, kept live."""
+    return jsonify({"waiting": waiting_count(tenant_session())})
 
 
 @bp.route("/chats/stream", methods=["GET"])

@@ -7,10 +7,11 @@ from typing import Any
 from flask import Flask, g, request
 from sqlalchemy import func, select
 
+from intake.chat.sessions import waiting_count
 from intake.desk import auth
 from intake.desk.forms import EmptyForm
 from intake.mail.inbound import is_foreign_mail
-from intake.models import AgentNotification, ChatSession, ChatStatus
+from intake.models import AgentNotification
 from intake.web.tenancy import tenant_session
 
 
@@ -27,13 +28,8 @@ def _desk_context() -> dict[str, Any]:
         )
     )
     # Customers waiting in a chat: said on every page, not only the chats' own.
-    chats_waiting = tenant_session().scalar(
-        select(func.count(ChatSession.id)).where(
-            ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_(None)
-        )
-    )
     return {"me": agent, "is_admin": auth.is_admin(), "unread": int(unread or 0),
-            "chats_waiting": int(chats_waiting or 0), "signout": EmptyForm()}  # fmt: skip
+            "chats_waiting": waiting_count(tenant_session()), "signout": EmptyForm()}  # fmt: skip
 
 
 def init_app(app: Flask) -> None:

@@ -359,3 +359,24 @@ def test_a_customer_nobody_answers_yet_can_be_answered_by_mail_instead(
     assert errors == [], "\n".join(errors)
     started.customer_context.close()
     started.agent_context.close()
+
+
+def test_an_agent_on_the_queue_hears_of_a_customer_waiting_in_a_chat(
+    browser: Browser, chat: Chat
+) -> None:
+    make_agent(chat.service.app, "sam@example.com", "Sam Agent")
+    context, agent = _tab(browser)
+    sign_in(agent, chat.service.url, "sam@example.com")  # on the queue, not the chats' page
+    expect(agent.locator("body")).to_have_attribute("data-live", "on")
+    menu = agent.get_by_role("navigation", name="Desk")
+    expect(menu.get_by_role("link", name="Chats", exact=True)).to_be_visible()
+    opened = urllib.request.Request(
+        f"{chat.service.url}/chat/eur/sessions", method="POST",
+        data=json.dumps({"name": "Ada Lovelace", "email": "ada@example.com"}).encode(),
+        headers={"Content-Type": "application/json", "Origin": chat.site})  # fmt: skip
+    with urllib.request.urlopen(opened, timeout=10) as answer:
+        assert answer.status == 201
+    expect(menu.get_by_role("link", name="Chats 1 waiting")).to_be_visible()
+    expect(agent).to_have_title(re.compile(r"^\(1\) Queue"))
+    expect(agent.locator("#desk-live")).to_have_text("A customer is waiting in a chat.")
+    context.close()

@@ -207,6 +207,46 @@
     });
   }
 
+  // The menu's count of customers waiting in a chat, kept live on every page with a stream;
+  // one more is said (politely) and shown in the tab's title, so an agent elsewhere hears it.
+  var chatsLink = document.querySelector('.desk-nav a[href$="/chats"]');
+  var baseTitle = document.title;
+  var shownBadge = chatsLink && chatsLink.querySelector(".badge");
+  var waitingNow = shownBadge ? parseInt(shownBadge.textContent, 10) || 0 : 0;
+  function showWaiting(count) {
+    var badge = chatsLink.querySelector(".badge");
+    if (!count) { if (badge) badge.remove(); }
+    else {
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "badge";
+        chatsLink.appendChild(document.createTextNode(" "));
+        chatsLink.appendChild(badge);
+      }
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden"; hidden.textContent = " waiting";
+      badge.textContent = String(count);
+      badge.appendChild(hidden);
+    }
+    document.title = count ? "(" + count + ") " + baseTitle : baseTitle;
+  }
+  function updateWaiting() {
+    if (!chatsLink) return;
+    fetch(chatsLink.getAttribute("href") + "/waiting.json", {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data || typeof data.waiting !== "number") return;
+        if (data.waiting > waitingNow) {
+          say(data.waiting === 1 ? "A customer is waiting in a chat." :
+              data.waiting + " customers are waiting in chats.");
+        }
+        waitingNow = data.waiting;
+        showWaiting(waitingNow);
+      })
+      .catch(function () {});
+  }
+  if (chatsLink && waitingNow) showWaiting(waitingNow);
+
   // Live updates over server-sent events.
   var streamUrl = body.getAttribute("data-stream-url");
   // Who else has the ticket open: seeded from the page, kept from presence events; an entry
@@ -293,6 +333,8 @@
       });
     });
     source.addEventListener("chat.inbox", function () {
+      updateWaiting();
+      if (rowsId !== "chat-lists") return;  // the chats' own page shows them in its lists too
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(function () { refreshRows(true); }, 300);
     });
