@@ -48,6 +48,7 @@ from intake.models import (
     TicketEvent,
     TicketEventKind,
     TicketResponse,
+    as_utc,
     utcnow,
 )
 from intake.models.tickets import ERASED_DOMAIN
@@ -58,6 +59,9 @@ ERASED = "[erased]"
 
 
 def _iso(value: Any) -> str | None:
+    """A time as ISO 8601 with its zone (UTC), a day as it is; None as null."""
+    if isinstance(value, dt.datetime):
+        return as_utc(value).isoformat()
     return value.isoformat() if value is not None else None
 
 

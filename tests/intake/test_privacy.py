@@ -8,6 +8,7 @@ import sqlite3
 import threading
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,22 @@ def test_the_export_holds_everything_kept_about_the_customer(app: Flask) -> None
     chat_file = data["chats"][0]["messages"][1]["file"]
     assert chat_file["name"] == "scan.png" and archive.read(chat_file["in_export_as"]) == PNG
     assert "Grace" not in json.dumps(data) and data["tenant"] == "eur"
+    times = list(_times(data))
+    assert len(times) > 20
+    assert [t for t in times if not t.endswith("+00:00")] == []  # when, in any zone
+
+
+def _times(data: object) -> Iterator[str]:
+    """Yield every time of an export (its keys are "at", "since", or end in "_at")."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and (key.endswith("_at") or key in ("at", "since")):
+                yield value
+            else:
+                yield from _times(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _times(item)
 
 
 def _texts(app: Flask, tenant: str) -> str:
