@@ -99,8 +99,10 @@ def join(session: TenantSession, chat: ChatSession, agent: Agent) -> None:
         raise Conflict("This chat has ended.", "session")
     if chat.agent_id == agent.id:
         return
+    before = session.get(Agent, chat.agent_id) if chat.agent_id else None
     chat.agent_id = agent.id
-    system_message(session, chat, f"{agent.name} joined the chat.")
+    system_message(session, chat, f"{agent.name} took the chat over from {before.name}."
+                   if before else f"{agent.name} joined the chat.")  # fmt: skip
 
 
 def hand_over(session: TenantSession, chat: ChatSession, agent: Agent, to_id: int) -> Agent:

@@ -48,6 +48,7 @@ from intake.models import (
     ChatSession,
     ChatStatus,
     SupportTicket,
+    utcnow,
 )
 from intake.state import state
 from intake.tickets.canned import fill_chat, tickets_only
@@ -80,7 +81,8 @@ def chats() -> Any:
     session = tenant_session()
     team = {a.id: a for a in active_agents(session)}
     context = {"waiting": waiting(session), "active": active_with_agents(session), "team": team,
-               "present": state().presence.agents(tenant().id), "empty": EmptyForm()}  # fmt: skip
+               "present": state().presence.agents(tenant().id), "empty": EmptyForm(),
+               "now": utcnow()}  # fmt: skip
     if request.headers.get("X-Desk-Fragment") == "rows":
         return render_template("desk/chats_rows.html", **context)
     return render_template("desk/chats.html", **context)

@@ -37,7 +37,10 @@ def test_a_customer_and_an_agent_chat_both_ways_in_the_order_of_storage(app: Fla
     ada = Customer(app.test_client())
     agent = signed_in(app, "sam@example.com")
     inbox = agent.get(CHATS).get_data(as_text=True)
-    assert "Ada Lovelace" in inbox and "waiting since" in inbox
+    assert "Ada Lovelace" in inbox and "waiting under a minute" in inbox
+    with state(app).db.write("eur") as session:  # as if she came seven minutes ago
+        session.get_one(ChatSession, ada.id).created_at -= dt.timedelta(minutes=7)
+    assert "waiting 7 min" in agent.get(CHATS).get_data(as_text=True)  # how long, not since
     first = ada.say("Hello, my export is stuck", client_id="m-1")
     again = ada.say("Hello, my export is stuck", client_id="m-1")  # resent after a drop
     assert first.status_code == again.status_code == 201
@@ -315,7 +318,7 @@ def test_an_agent_acting_on_a_page_older_than_anothers_join_is_told(app: Flask) 
     assert post_from(kim, kims, f"{page}/join").status_code == 303
     stale = post_from(sam, sams, f"{page}/handover", agent=str(agent_id(app, "kim@example.com")))
     assert "Kim has this chat now" in told(sam, stale)
-    assert [m["text"] for m in ada.messages()][-1] == "Kim joined the chat."
+    assert [m["text"] for m in ada.messages()][-1] == "Kim took the chat over from Sam."
     # The inbox's Join says whom it saw too.
     bob = Customer(app.test_client(), name="Bob", email="bob@example.com")
     inbox = sam.get(CHATS).get_data(as_text=True)
