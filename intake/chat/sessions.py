@@ -157,6 +157,13 @@ def active_with_agents(session: TenantSession) -> list[ChatSession]:
     return list(session.scalars(query.order_by(ChatSession.id)))
 
 
+def recently_ended(session: TenantSession, limit: int = 20) -> list[ChatSession]:
+    """Return the chats ended last, newest first: to look one up again after it ended."""
+    query = select(ChatSession).where(ChatSession.status == ChatStatus.closed)
+    return list(session.scalars(query.order_by(ChatSession.closed_at.desc(),
+                                               ChatSession.id.desc()).limit(limit)))  # fmt: skip
+
+
 def customers_chats(session: TenantSession, email: str, but: int) -> list[ChatSession]:
     """Return the customer's other chats, newest first."""
     query = select(ChatSession).where(

@@ -29,6 +29,7 @@ from intake.chat.sessions import (
     hand_over,
     join,
     mark_read,
+    recently_ended,
     topic,
     waiting,
     waiting_count,
@@ -81,6 +82,7 @@ def chats() -> Any:
     session = tenant_session()
     team = {a.id: a for a in active_agents(session)}
     context = {"waiting": waiting(session), "active": active_with_agents(session), "team": team,
+               "ended": recently_ended(session),
                "present": state().presence.agents(tenant().id), "empty": EmptyForm(),
                "now": utcnow()}  # fmt: skip
     if request.headers.get("X-Desk-Fragment") == "rows":

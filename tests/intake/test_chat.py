@@ -294,7 +294,10 @@ def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> Non
         "Sam ended the chat.",
     ]
     assert ada.call("GET", "").json["session"]["status"] == "closed"
-    assert "Nobody is waiting" in sam.get(CHATS).get_data(as_text=True)
+    inbox = sam.get(CHATS).get_data(as_text=True)
+    assert "Nobody is waiting" in inbox
+    ended = inbox.split("Ended recently", 1)[1]  # found again once it ended
+    assert f'href="{CHATS}/{ada.id}"><bdi>Ada Lovelace</bdi></a> with Kim' in ended
 
 
 def told(agent: FlaskClient, answer: Any) -> str:
