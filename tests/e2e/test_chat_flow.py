@@ -380,3 +380,30 @@ def test_an_agent_on_the_queue_hears_of_a_customer_waiting_in_a_chat(
     expect(agent).to_have_title(re.compile(r"^\(1\) Queue"))
     expect(agent.locator("#desk-live")).to_have_text("A customer is waiting in a chat.")
     context.close()
+
+
+def test_after_the_service_was_away_the_widget_is_back_on_its_socket_at_once(
+    browser: Browser, chat: Chat
+) -> None:
+    """A restart makes every call fail for a while, the socket's too: that is no proxy
+    refusing sockets, so the widget comes back on a socket (not on slow polling, which said
+    "Connection lost" for half a minute after the service was back)."""
+    started = start_chat(browser, chat, "Are you there?")
+    customer, panel, drop = started.customer, started.panel, started.drop
+    away = re.compile(r".*/chat/eur/sessions/.*")
+    customer.route(away, lambda route: route.abort())  # the service answers nothing
+    drop.cut()
+    expect(panel).to_contain_text("Connection lost. Reconnecting…")
+    customer.wait_for_timeout(4_000)  # a few attempts at everything, all refused
+    customer.unroute(away)
+    drop.blocked = False
+    expect(panel).not_to_contain_text("Connection lost", timeout=10_000)
+    deadline = time.monotonic() + 10
+    while not drop.open and time.monotonic() < deadline:  # a socket again, not polling
+        customer.wait_for_timeout(100)
+    assert drop.open
+    started.agent.get_by_label("Your message").fill("Yes, still here.")
+    started.agent.get_by_role("button", name="Send", exact=True).click()
+    expect(started.conversation).to_contain_text("Yes, still here.")
+    started.customer_context.close()
+    started.agent_context.close()

@@ -58,6 +58,7 @@ let lastId = 0; // the highest id streamed: "after" on reconnecting
 const shown = new Set(); // ids on screen, none twice
 const outbox = []; // {client_id, text, li, sock}: resent until stored
 let ws = null, mode = "ws", wsFails = 0, attempt = 0, gen = 0, timer = 0, posting = false;
+let reached = false; // the service answered the last call over HTTP
 let agentMax = 0, readSent = 0, agentRead = 0, typingSent = 0, typingTimer = 0;
 let unsent = (chat && chat.unsent) || ""; // typed when the chat ended: for the next chat
 
@@ -469,7 +470,9 @@ function connect() {
     if (ws !== sock || stage !== "chat") return;
     ws = null;
     setOnline(false);
-    if (!opened && ++wsFails >= 2) mode = "poll"; // a proxy blocks WebSockets
+    // A socket that never opens while the service answers over HTTP: a proxy blocks WebSockets.
+    // While the service is away (a restart) nothing answers, and the socket is tried again.
+    if (!opened && reached && ++wsFails >= 2) mode = "poll";
     later(resume); // the chat may have ended, or its token expired: ask before reconnecting
   };
 }
@@ -496,13 +499,15 @@ function frame(f) {
 async function poll() {
   mode = "poll";
   const my = gen;
+  let quick = true; // the first call (and the first after a failure) says at once that all is well
   flush();
   while (my === gen && stage === "chat") {
     // A proxy may never answer; a poll left behind is ignored.
     const limit = AbortSignal.timeout && AbortSignal.timeout(35000);
     try {
-      const data = await api("GET", sp(`/messages?after=${lastId}&wait=25`), null, limit);
+      const data = await api("GET", sp(`/messages?after=${lastId}&wait=${quick ? 0 : 25}`), null, limit);
       if (my !== gen) return;
+      quick = false;
       attempt = 0;
       setOnline(true);
       for (const m of data.messages || []) receive(m, true);
@@ -512,6 +517,7 @@ async function poll() {
       if (my !== gen) return;
       if (gone(e)) return restart(false);
       setOnline(false);
+      quick = true;
       await new Promise((done) => later(done));
     }
   }
@@ -523,7 +529,9 @@ async function resume() {
   const loading = stage !== "chat";
   if (loading) stage = "resuming";
   try {
+    reached = false;
     const s = (await api("GET", sp(""))).session;
+    reached = true;
     if (loading && s.status !== "active") {
       if (!chat.ended) return restart(false);
       show("chat"); // ended on another page: its messages and transcript are still here
