@@ -407,3 +407,28 @@ def test_after_the_service_was_away_the_widget_is_back_on_its_socket_at_once(
     expect(started.conversation).to_contain_text("Yes, still here.")
     started.customer_context.close()
     started.agent_context.close()
+
+
+def test_on_a_phone_the_open_chat_keeps_the_keyboard_until_closed(
+    browser: Browser, chat: Chat
+) -> None:
+    """At 320 px the panel covers the page: Tab stays in it (and its launcher) rather than
+    going on to links hidden beneath, and Escape closes it wherever the focus is."""
+    context, customer = _tab(browser)
+    customer.set_viewport_size({"width": 320, "height": 640})
+    customer.goto(f"{chat.site}/eur/")
+    customer.get_by_role("button", name="Chat with us").click()
+    panel = customer.get_by_role("dialog", name="Chat with support")
+    expect(panel).to_be_visible()
+    launcher = customer.get_by_role("button", name="Chat with us")
+    for _ in range(30):
+        customer.keyboard.press("Tab")
+        inside = customer.evaluate("() => !!document.activeElement.closest('.intake-chat')")
+        assert inside, customer.evaluate("() => document.activeElement.outerHTML")
+    for _ in range(5):
+        customer.keyboard.press("Shift+Tab")
+        assert customer.evaluate("() => !!document.activeElement.closest('.intake-chat')")
+    launcher.focus()
+    customer.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    context.close()

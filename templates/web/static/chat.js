@@ -576,6 +576,21 @@ wrap.onclick = (e) => {
   if (target) actions[target.dataset.do]();
 };
 panel.onkeydown = (e) => { if (e.key === "Escape" && !e.defaultPrevented) close(); };
+// On a narrow screen the open panel covers the page: Tab goes round the panel and its
+// launcher, not on to links hidden beneath it, and Escape closes it wherever the focus is.
+const covers = () => !panel.hidden && window.innerWidth < 480;
+const FOCUSABLE = "button, input, textarea, select, a[href], [tabindex]:not([tabindex='-1'])";
+document.addEventListener("keydown", (e) => {
+  if (!covers() || e.defaultPrevented) return;
+  if (e.key === "Escape") return close();
+  if (e.key !== "Tab") return;
+  const all = [...panel.querySelectorAll(FOCUSABLE)]
+    .filter((el) => !el.disabled && el.offsetParent !== null).concat(launcher);
+  const at = all.indexOf(document.activeElement);
+  const next = at === -1 ? 0 : !e.shiftKey && at === all.length - 1 ? 0
+    : e.shiftKey && at === 0 ? all.length - 1 : null;
+  if (next !== null) { e.preventDefault(); all[next].focus(); }
+});
 compose.onsubmit = (e) => { e.preventDefault(); send(); };
 text.onkeydown = (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) compose.onsubmit(e); };
 text.oninput = () => {
