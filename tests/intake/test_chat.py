@@ -26,11 +26,12 @@ from intake.models import (
     SupportTicket,
     TicketAttachment,
 )
+from intake.events import presence as presence_board
 from intake.state import state, tenant_brand
 from tests.intake.chat import CHATS, SITE, SITES, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
 from tests.intake.desk import hidden, make_agent, post_form, signed_in
-from tests.intake.test_desk_work import agent_id, form_data, post_from
+from tests.intake.test_desk_work import agent_id, form_data, post_from, presence
 
 
 def test_a_customer_and_an_agent_chat_both_ways_in_the_order_of_storage(app: Flask) -> None:
@@ -671,3 +672,19 @@ def test_a_customer_can_be_answered_by_mail_only_while_nobody_has_joined(app: Fl
         (ticket,) = session.scalars(select(SupportTicket))
         assert ticket.customer_email == "ada@example.com"
     assert ada.call("POST", "/by-mail").status_code == 409  # ended: once is all
+
+
+def test_a_chat_whose_agent_went_offline_says_so_in_the_inbox(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An agent's browser gone mid-chat leaves the customer waiting on them: the inbox marks
+    the chat, so a colleague takes it over."""
+    ada = Customer(app.test_client())
+    sam, kim = signed_in(app, "sam@example.com"), signed_in(app, "kim@example.com")
+    desk_send(sam, ada.id, "Hello Ada, Sam here.")
+    assert presence(sam, sam.get(CHATS).get_data(as_text=True), state="online").status_code == 204
+    inbox = kim.get(CHATS).get_data(as_text=True)
+    assert "Ada Lovelace</bdi></a> with Sam</li>" in inbox  # online: nothing to do
+    monkeypatch.setattr(presence_board, "TTL", -1.0)  # Sam's page has said nothing since
+    inbox = kim.get(CHATS).get_data(as_text=True)
+    assert "Ada Lovelace</bdi></a> with Sam <strong>(offline: take it over)</strong>" in inbox
