@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from intake.chat.lapse import Lapsed, lapse_chats
 from intake.customers.privacy import erase_customer
+from intake.events import presence as presence_board
 from intake.models import (
     CannedResponse,
     ChatMessage,
@@ -26,7 +27,6 @@ from intake.models import (
     SupportTicket,
     TicketAttachment,
 )
-from intake.events import presence as presence_board
 from intake.state import state, tenant_brand
 from tests.intake.chat import CHATS, SITE, SITES, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
