@@ -49,7 +49,8 @@ def erase_command(tenant_id: str, email: str) -> None:
     tenant_id = known_tenant(tenant_id)
     erased = erase_customer(current.db, current.files, tenant_id, clean_email(email), None,
                             mailbox_folder(current.config),
-                            mailbox_of(current.db, current.secrets, tenant_id))  # fmt: skip
+                            mailbox_of(current.db, current.secrets, tenant_id),
+                            secret=current.config.secret_key)  # fmt: skip
     click.echo(f"erased {erased.tickets} tickets, {len(erased.stored_files)} files,"
                f" {erased.mails} mails, {erased.chats} chats")  # fmt: skip
     if erased.mail_server_problem:

@@ -11,6 +11,8 @@ silently.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
 import json
 import re
@@ -52,7 +54,7 @@ from intake.models import (
     utcnow,
 )
 from intake.models.tickets import ERASED_DOMAIN
-from intake.tickets.rules import ascii_address, normal_spelling
+from intake.tickets.rules import address_key, ascii_address, normal_spelling
 from intake.tickets.satisfaction import ratings_of
 
 ERASED = "[erased]"
@@ -450,6 +452,13 @@ def erase(session: TenantSession, email: str) -> Erased:
     return Erased(len(tickets), int(removed or 0), len(chats), stored, references)
 
 
+def address_digest(secret: str, tenant_id: str, email: str) -> str:
+    """Return the keyed digest an erasure keeps of the address: it finds the customer again
+    in a restored backup, and without the service's secret key names nobody."""
+    message = f"erased:{tenant_id}:{address_key(email)}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
 def erase_customer(
     database: Database,
     store: FileStore,
@@ -458,17 +467,21 @@ def erase_customer(
     by: Agent | None,
     mailbox: Path | None = None,
     mail_server: Mailbox | None = None,
+    secret: str | None = None,
+    by_name: str = "the command line",
 ) -> Erased:
     """Erase the customer's data for good: the rows (one transaction, recorded without the
-    erased data, naming who erased), then their stored files and their mails in the local
-    `mailbox` (when mail goes there) and the mails they sent in, kept on the tenant's
-    `mail_server` once read, then SQLite's traces of them."""
+    erased data, naming who erased, with the address's digest under `secret` when given),
+    then their stored files and their mails in the local `mailbox` (when mail goes there) and
+    the mails they sent in, kept on the tenant's `mail_server` once read, then SQLite's
+    traces of them."""
     with CONVERTING, database.write(tenant_id) as session:  # never mid chat-to-ticket
         erased = erase(session, email)
         session.add(CustomerErasure(
-            agent_id=by.id if by else None, by=by.name if by else "the command line",
+            agent_id=by.id if by else None, by=by.name if by else by_name,
             tickets=erased.tickets, chats=erased.chats, mails=erased.mails,
             files=len(erased.stored_files),
+            address_digest=address_digest(secret, tenant_id, email) if secret else None,
         ))  # fmt: skip
     store.delete(tenant_id, erased.stored_files)
     if mailbox is not None and mailbox.is_dir():
@@ -480,6 +493,38 @@ def erase_customer(
         except ConfigError as exc:
             problem = exc.message
     return replace(erased, log_emptied=database.purge_freed(), mail_server_problem=problem)
+
+
+# Every column an address of a customer is kept in: a restored backup is searched for those
+# erased since it was taken.
+_ADDRESS_COLUMNS = (SupportTicket.customer_email, ChatSession.customer_email,
+                    OutboxMessage.to_address, InboundMail.from_address, FailingAddress.email,
+                    TicketResponse.mailed_by)  # fmt: skip
+
+
+def erased_digests(session: TenantSession) -> set[str]:
+    """Return the digests of the addresses erased at this tenant."""
+    query = select(CustomerErasure.address_digest).where(
+        CustomerErasure.address_digest.is_not(None)
+    )
+    return {d for d in session.scalars(query) if d}  # fmt: skip
+
+
+def erase_again(
+    database: Database, store: FileStore, tenant_id: str, digests: set[str], secret: str
+) -> int:
+    """Erase again, at one tenant, every customer whose address's digest is in `digests`
+    (erased after a backup that was then restored); return how many."""
+    with database.read(tenant_id) as session:
+        done = erased_digests(session)
+        found = {address_key(a) for column in _ADDRESS_COLUMNS
+                 for a in session.scalars(select(column).distinct()) if a}  # fmt: skip
+    todo = digests - done  # a second restore of the same backup erases nobody twice
+    wanted = [a for a in sorted(found) if address_digest(secret, tenant_id, a) in todo]
+    for address in wanted:
+        erase_customer(database, store, tenant_id, address, None, secret=secret,
+                       by_name="intake restore, again")  # fmt: skip
+    return len(wanted)
 
 
 def erasures(session: TenantSession, limit: int = 50) -> list[CustomerErasure]:

@@ -310,7 +310,8 @@ def customer_erase() -> Any:
         return _customers_page(400, erase_form=form)
     erased = erase_customer(state().db, state().files, tenant().id, email, auth.agent(),
                             mailbox_folder(state().config),
-                            mailbox_of(state().db, state().secrets, tenant().id))  # fmt: skip
+                            mailbox_of(state().db, state().secrets, tenant().id),
+                            secret=state().config.secret_key)  # fmt: skip
     return _customers_page(erased=erased)
 
 

@@ -19,3 +19,6 @@ class CustomerErasure(Timestamped, Base):
     chats: Mapped[int] = mapped_column(Integer)
     mails: Mapped[int] = mapped_column(Integer)
     files: Mapped[int] = mapped_column(Integer)
+    # A keyed digest of the address (customers.privacy.address_digest), never the address: a
+    # restore of an older backup finds the customer by it and erases them again.
+    address_digest: Mapped[str | None] = mapped_column(String(64), default=None)
