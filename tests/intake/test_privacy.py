@@ -65,7 +65,8 @@ CUSTOMER_TABLES = {
 OTHER_TABLES = {
     "agents", "agent_sessions", "agent_recovery_codes", "agent_api_tokens", "agent_groups",
     "agent_group_members", "saved_views", "canned_responses", "agent_notifications",
-    # Who erased, when, how much: nothing of the customer.
+    # Who erased, when, how much, and a keyed digest of the address (to erase them again in a
+    # restored backup): no address, no name.
     "customer_erasures",
     "knowledge_base_articles", "faqs", "ticket_counters", "ticket_citations", "tenant_settings",
     # Anonymous: a vote or an opened suggestion carries no address or name.
