@@ -156,6 +156,12 @@ def _file_data(ticket: SupportTicket, item: TicketAttachment) -> dict[str, Any]:
             "sha256": item.sha256, "in_export_as": _ticket_file_path(ticket, item)}  # fmt: skip
 
 
+# History entries whose detail may hold what the customer gave (a file's name, a tag, whose
+# mail an agent accepted); the others name statuses, agents, groups, tickets and articles.
+_TELLING = (TicketEventKind.created, TicketEventKind.replied, TicketEventKind.attachment_added,
+            TicketEventKind.note_added, TicketEventKind.tags_changed)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _OthersPart:
     """The ids of what on a ticket is another sender's: their mails, files and its history."""
@@ -383,8 +389,10 @@ def erase(session: TenantSession, email: str) -> Erased:
         session.execute(
             update(TicketResponse).where(TicketResponse.ticket_id == ticket.id).values(body=ERASED)
         )
-        session.execute(
-            update(TicketEvent).where(TicketEvent.ticket_id == ticket.id).values(detail="")
+        session.execute(  # the agents' work (statuses, assignments, merges) stays on record
+            update(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(_TELLING))
+            .values(detail="")
         )
         session.execute(  # the verdict stays in the figures; the customer's words go
             update(SatisfactionRating)

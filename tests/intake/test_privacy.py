@@ -33,6 +33,8 @@ from intake.models import (
     SearchMiss,
     SupportTicket,
     TicketAttachment,
+    TicketEvent,
+    TicketEventKind,
     TicketStatus,
 )
 from intake.state import state
@@ -228,6 +230,16 @@ def test_erasure_leaves_nothing_of_the_customer_and_touches_nobody_else(app: Fla
     with state(app).db.read("eur") as session:
         shell = session.scalars(select(SupportTicket).where(SupportTicket.reference == ref)).one()
         assert shell.subject == "[erased]" and shell.status is not None  # counts still add up
+        kept_work = select(TicketEvent.kind, TicketEvent.detail).where(
+            TicketEvent.ticket_id == shell.id, TicketEvent.detail != ""
+        )
+        work = {tuple(row) for row in session.execute(kept_work)}
+        assert work == {
+            (TicketEventKind.status_changed, "open -> pending"),  # the agents' work
+            (TicketEventKind.status_changed, "pending -> resolved"),
+            (TicketEventKind.status_changed, "resolved -> open"),  # (her mail)
+            (TicketEventKind.assigned, "Watcher"),
+        }  # stays on record
         kept = session.scalars(select(SatisfactionRating)).one()
         assert kept.satisfied is False and kept.comment == ""  # the figures still add up
         quoting = session.scalars(select(OutboxMessage.to_address).where(
