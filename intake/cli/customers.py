@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from intake.customers.privacy import erase_customer, export_zip
 from intake.mail.imap import mailbox_of
 from intake.mail.mailbox import mailbox_folder
 from intake.state import state
+
+log = logging.getLogger(__name__)
 
 
 @click.group("customers")
@@ -36,6 +39,7 @@ def export_command(tenant_id: str, email: str, out: Path) -> None:
     with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
         handle.write(data)
     click.echo(f"{out}: {len(data)} bytes")
+    log.info("%s: a customer's data exported from the command line", tenant_id)
 
 
 @group.command("erase")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -43,6 +44,8 @@ from intake.tickets.rules import address_key, is_row_id
 from intake.tickets.targets import change_settings
 from intake.web.shared_edits import merge_edits, seen_values, show_clashes
 from intake.web.tenancy import tenant, tenant_session
+
+log = logging.getLogger(__name__)
 
 
 def _team() -> list[Agent]:
@@ -289,6 +292,9 @@ def customer_export() -> Any:
         return _customers_page(400, export_form=form)
     with state().db.read(tenant().id) as session:
         data = export_zip(session, state().files, email)
+    # Accountability without the address: who took a customer's data out, and when.
+    log.info("%s: a customer's data exported by %s (agent %d)", tenant().id, auth.agent().name,
+             auth.agent().id)  # fmt: skip
     disposition = f'attachment; filename="customer-{tenant().id}.zip"'
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": disposition, "Cache-Control": "private, no-store"})  # fmt: skip

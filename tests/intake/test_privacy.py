@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import sqlite3
 import threading
 import unicodedata
@@ -297,13 +298,19 @@ def test_erasure_leaves_others_mail_that_names_the_reference(app: Flask) -> None
     assert received == ["[erased]"]  # the mail server's bounce quoted Ada's subject
 
 
-def test_admins_export_and_erase_from_the_desk(app: Flask) -> None:
+def test_admins_export_and_erase_from_the_desk(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     _fill(app)
     admin = signed_in(app, "boss@example.com", role=AgentRole.admin)
     page = "/desk/eur/admin/customers"
     ada = "ada@example.com"
-    got = post_form(admin, page, f"{page}/export", **{"export-email": ada})
+    with caplog.at_level(logging.INFO, logger="intake.desk.admin"):
+        got = post_form(admin, page, f"{page}/export", **{"export-email": ada})
     assert got.status_code == 200 and got.mimetype == "application/zip"
+    said = [r.getMessage() for r in caplog.records if "exported" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("eur: a customer's data exported by Boss (agent")
+    assert ada not in caplog.text  # who took the data out is on record, not whose it was
     assert SECRET in zipfile.ZipFile(io.BytesIO(got.data)).read("data.json").decode()
     typo = {"erase-email": ada, "erase-confirm": "ad@example.com"}
     mismatch = post_form(admin, page, f"{page}/erase", **typo)
