@@ -12,22 +12,26 @@ job runner runs this every minute.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
 from intake.chat.announce import announce, announce_inbox
 from intake.chat.messages import system_message
 from intake.chat.tickets import convert_chat
-from intake.db import Database
+from intake.db import Database, TenantSession
+from intake.errors import IntakeError
 from intake.events.bus import EventBus
 from intake.files import FileStore
-from intake.models import AuthorType, ChatMessage, ChatSession, ChatStatus, utcnow
+from intake.models import AuthorType, ChatMessage, ChatSession, ChatStatus, as_utc, utcnow
 from intake.settings import TenantSettings
 from intake.tickets.mails import Brand
 from intake.tickets.writer import TicketWriter
 
+log = logging.getLogger(__name__)
 EVERY_SECONDS = 60
 
 
@@ -54,73 +58,102 @@ def lapse_chats(
             waited = list(session.scalars(select(ChatSession.id).where(
                 ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_(None),
                 ChatSession.created_at < now_here - wait)))  # fmt: skip
-            last = (select(func.max(ChatMessage.created_at))
-                    .where(ChatMessage.session_id == ChatSession.id).scalar_subquery())  # fmt: skip
+            last = func.coalesce(_last_message(), ChatSession.created_at)
             silent = list(session.scalars(select(ChatSession.id).where(
                 ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_not(None),
-                func.coalesce(last, ChatSession.created_at) < now_here - idle)))  # fmt: skip
-        to_tickets = sum(
-            _answer_by_mail(
-                database, writer, store, bus, brand_of(tenant_id), tenant_id, chat_id, wait
-            )  # fmt: skip
-            for chat_id in waited
-        )
+                last < now_here - idle)))  # fmt: skip
+        to_tickets = ended = 0
+        minutes = int(wait.total_seconds() // 60)
+        nobody = f"No agent could join within {minutes} minutes"
+        for chat_id in waited:
+            why = f"{nobody}: we answer by mail instead."
+            # Nobody asked for it: the customer, maybe gone, is told here and by the agent's
+            # answer; no confirmation mail (an address typed into a chat is not proven theirs).
+            if answer_by_mail(database, writer, store, bus, brand_of(tenant_id), tenant_id,
+                              chat_id, why, confirm=False):  # fmt: skip
+                to_tickets += 1
+            elif _end(database, bus, tenant_id, chat_id, f"{nobody}, and the chat ended."):
+                ended += 1
+        quiet = int(idle.total_seconds() // 60)
         for chat_id in silent:
-            minutes = int(idle.total_seconds() // 60)
-            _end(database, bus, tenant_id, chat_id,
-                 f"The chat ended after {minutes} minutes without a message.",
-                 waiting=False)  # fmt: skip
-        done[tenant_id] = Lapsed(to_tickets, len(waited) - to_tickets + len(silent))
+            if _end(database, bus, tenant_id, chat_id,
+                    f"The chat ended after {quiet} minutes without a message.",
+                    silent_since=now_here - idle):  # fmt: skip
+                ended += 1
+        done[tenant_id] = Lapsed(to_tickets, ended)
     return done
 
 
-def _answer_by_mail(
-    database: Database, writer: TicketWriter, store: FileStore, bus: EventBus, brand: Brand,
-    tenant_id: str, chat_id: int, wait: dt.timedelta,
-) -> bool:  # fmt: skip
-    """Make a waited-out chat's words a ticket and end the chat; True if a ticket was made."""
-    minutes = int(wait.total_seconds() // 60)
-    why = f"No agent could join within {minutes} minutes: we answer by mail instead."
-    if answer_by_mail(database, writer, store, bus, brand, tenant_id, chat_id, why):
-        return True
-    _end(database, bus, tenant_id, chat_id,
-         f"No agent could join within {minutes} minutes, and the chat ended.")  # fmt: skip
-    return False
+def _last_message() -> Any:
+    """The time of a chat's last message, for a query of chats."""
+    return (select(func.max(ChatMessage.created_at))
+            .where(ChatMessage.session_id == ChatSession.id).scalar_subquery())  # fmt: skip
 
 
 def answer_by_mail(
     database: Database, writer: TicketWriter, store: FileStore, bus: EventBus, brand: Brand,
-    tenant_id: str, chat_id: int, why: str,
+    tenant_id: str, chat_id: int, why: str, confirm: bool = True,
 ) -> bool:  # fmt: skip
-    """Make what the customer said in a chat no agent has joined a ticket, then end the chat
-    saying `why`; False (and nothing done) when they said nothing, left no address, or an
-    agent joined or the chat ended meanwhile."""
-    with database.read(tenant_id) as session:
-        chat = session.get(ChatSession, chat_id)
+    """Make what the customer said in a chat no agent has joined a ticket (its confirmation
+    mailed when `confirm`), ending the chat with `why`; False, and nothing done, when they said
+    nothing, left no address, or an agent joined or the chat ended meanwhile.
+
+    The chat ends first, in the transaction that checks nobody joined it: an agent's join
+    after that is refused (the chat has ended), so none answers a chat whose answer went to
+    the mail.
+    """
+    with database.write(tenant_id) as session:
+        chat = session.get(ChatSession, chat_id, with_for_update=True)
         if chat is None or chat.agent_id is not None or chat.status != ChatStatus.active:
             return False
-        said = session.scalar(select(func.count(ChatMessage.id)).where(
-            ChatMessage.session_id == chat_id,
-            ChatMessage.author_type == AuthorType.customer))  # fmt: skip
-        if not said or not chat.customer_email:
+        if not customer_said_something(session, chat_id) or not chat.customer_email:
             return False
-    convert_chat(database, writer, store, brand, tenant_id, chat_id)  # says where it goes on
-    _end(database, bus, tenant_id, chat_id, why)
+        chat.status, chat.closed_at = ChatStatus.closed, utcnow()
+    try:
+        convert_chat(database, writer, store, brand, tenant_id, chat_id, confirm=confirm)
+    except IntakeError:  # erased meanwhile: nobody to answer, and the chat has ended
+        log.info("chat %s of %s ended without a ticket: its customer was erased", chat_id,
+                 tenant_id)  # fmt: skip
+    with database.write(tenant_id) as session:
+        chat = session.get(ChatSession, chat_id)
+        if chat is not None:
+            system_message(session, chat, why)
+    _tell(bus, tenant_id, chat_id)
     return True
 
 
+def customer_said_something(session: TenantSession, chat_id: int) -> bool:
+    """Say whether the customer wrote anything in the chat (what a ticket would be made of)."""
+    query = select(ChatMessage.id).where(
+        ChatMessage.session_id == chat_id, ChatMessage.author_type == AuthorType.customer
+    )
+    return session.scalars(query.limit(1)).first() is not None  # fmt: skip
+
+
 def _end(database: Database, bus: EventBus, tenant_id: str, chat_id: int, why: str,
-         waiting: bool = True) -> None:  # fmt: skip
+         silent_since: dt.datetime | None = None) -> bool:  # fmt: skip
     """End an active chat with a message saying why, and tell the customer and the desk;
-    a chat ended `waiting` must still have no agent."""
+    False if it changed meanwhile: ended, erased, joined (when it was waiting), or written in
+    since `silent_since` (when it was silent)."""
     with database.write(tenant_id) as session:
         chat = session.get(ChatSession, chat_id, with_for_update=True)
         if chat is None or chat.status != ChatStatus.active:
-            return  # ended or erased meanwhile
-        if waiting and chat.agent_id is not None:
-            return  # an agent joined meanwhile
+            return False
+        if silent_since is None and chat.agent_id is not None:
+            return False  # an agent joined the waiting chat
+        if silent_since is not None:
+            last = session.scalar(select(func.max(ChatMessage.created_at)).where(
+                ChatMessage.session_id == chat_id))  # fmt: skip
+            if last is not None and as_utc(last) >= silent_since:
+                return False  # someone wrote meanwhile
         chat.status, chat.closed_at = ChatStatus.closed, utcnow()
         system_message(session, chat, why)
+    _tell(bus, tenant_id, chat_id)
+    return True
+
+
+def _tell(bus: EventBus, tenant_id: str, chat_id: int) -> None:
+    """Tell the customer's widget and the desk's pages that the chat ended."""
     announce(bus, tenant_id, chat_id, "session")
     announce(bus, tenant_id, chat_id, "message")
     announce_inbox(bus, tenant_id, chat_id)

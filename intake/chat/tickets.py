@@ -25,10 +25,10 @@ CONVERTING = threading.Lock()
 
 def convert_chat(
     database: Database, writer: TicketWriter, store: FileStore, brand: Brand, tenant_id: str,
-    chat_id: int,
+    chat_id: int, confirm: bool = True,
 ) -> SupportTicket:  # fmt: skip
-    """Return the chat's ticket, made now from its transcript unless it was made before;
-    Conflict for a chat whose customer was erased."""
+    """Return the chat's ticket, made now from its transcript unless it was made before (its
+    confirmation mailed when `confirm`); Conflict for a chat whose customer was erased."""
     with CONVERTING:
         if database.dialect == "sqlite":
             # One process is the only layout on SQLite, so the lock is enough; holding the
@@ -37,7 +37,7 @@ def convert_chat(
                 made, chat, messages, names = _made_or_transcript(session, chat_id)
             if made is not None:
                 return made
-            ticket, _ = chat_to_ticket(writer, store, brand, chat, messages, names)
+            ticket, _ = chat_to_ticket(writer, store, brand, chat, messages, names, confirm)
             with database.write(tenant_id) as session:
                 _link(session, get_chat(session, chat_id), ticket)
             return ticket
@@ -48,7 +48,7 @@ def convert_chat(
             made, chat, messages, names = _made_or_transcript(session, chat_id)
             if made is not None:
                 return made
-            ticket, _ = chat_to_ticket(writer, store, brand, chat, messages, names)
+            ticket, _ = chat_to_ticket(writer, store, brand, chat, messages, names, confirm)
             _link(session, get_chat(session, chat_id), ticket)
             return ticket
 
@@ -79,6 +79,7 @@ def chat_to_ticket(
     chat: ChatSession,
     messages: list[ChatMessage],
     names: dict[int, str],
+    confirm: bool = True,
 ) -> tuple[SupportTicket, str]:
     """Open a ticket whose first message is the chat's transcript; return it and its token.
 
@@ -101,6 +102,7 @@ def chat_to_ticket(
         description=text,
         category=TicketCategory.general,
         priority=TicketPriority.medium,
+        confirm=confirm,
     )
     return create_ticket(writer, store, chat.tenant_id, brand, data, files)
 

@@ -9,7 +9,7 @@ from flask import Response, jsonify, request
 
 from intake.agents.accounts import clean_name
 from intake.chat.announce import announce, announce_inbox
-from intake.chat.lapse import answer_by_mail
+from intake.chat.lapse import answer_by_mail, customer_said_something
 from intake.chat.messages import (
     PAGE,
     check_room_for_a_file,
@@ -30,7 +30,7 @@ from intake.files import check_files, saved
 from intake.live.blueprint import bp
 from intake.live.common import bearer, chat_json, messages_json, shared
 from intake.mail.outbox import enqueue
-from intake.models import AuthorType, ChatMessage, TicketCategory, TicketPriority
+from intake.models import ChatMessage, TicketCategory, TicketPriority
 from intake.state import state
 from intake.tickets import rules
 from intake.tickets.create import NewTicket
@@ -206,7 +206,7 @@ def by_mail(chat_id: int) -> tuple[Response, int]:
         chat = find_chat(session, chat_id, bearer(), writable=True)
         if chat.agent_id is not None:
             raise Conflict("An agent has joined: they answer here.", "session")
-        if not any(m.author_type == AuthorType.customer for m in whole_chat(session, chat_id)):
+        if not customer_said_something(session, chat_id):
             raise InvalidInput("Write your question first: it is what we answer by mail.", "text")
     release_session()
     current = state()

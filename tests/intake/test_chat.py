@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from intake.chat import lapse
 from intake.chat.lapse import Lapsed, lapse_chats
 from intake.customers.privacy import erase_customer
 from intake.events import presence as presence_board
@@ -634,6 +635,34 @@ def test_a_chat_no_agent_joins_becomes_a_ticket_and_the_customer_is_told(app: Fl
         assert "Ada Lovelace: My invoices do not export" in ticket.description
         assert ticket.customer_email == "ada@example.com"
     assert _lapse(app, 11)["eur"] == Lapsed(0, 0)  # done once
+    with state(app).db.read("eur") as session:  # nobody asked: no confirmation mail to her
+        mailed = session.scalars(select(OutboxMessage.to_address)).all()
+        assert "ada@example.com" not in mailed
+
+
+def test_an_agent_joining_while_the_chat_turns_into_a_ticket_is_told_it_ended(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chat ends before its ticket is made, in the transaction that saw nobody had joined:
+    an agent joining meanwhile is refused, rather than answering a chat gone to the mail."""
+    ada = Customer(app.test_client())
+    ada.say("My invoices do not export")
+    sam = signed_in(app, "sam@example.com")
+    page = f"{CHATS}/{ada.id}"
+    shown = sam.get(page).get_data(as_text=True)
+    joins: list[str] = []
+    convert = lapse.convert_chat
+
+    def joined_first(*args: Any, **kwargs: Any) -> Any:
+        joins.append(told(sam, post_from(sam, shown, f"{page}/join")))
+        return convert(*args, **kwargs)
+
+    monkeypatch.setattr(lapse, "convert_chat", joined_first)
+    assert ada.call("POST", "/by-mail").status_code == 201
+    assert "This chat has ended." in joins[0]
+    texts = [m["text"] for m in ada.messages()]
+    assert "Sam joined the chat." not in texts
+    assert texts[-1] == "You chose an answer by mail, and the chat ended."
 
 
 def test_a_chat_nobody_writes_in_ends_and_a_live_one_stays(app: Flask) -> None:
