@@ -136,11 +136,12 @@ def _files_of(session: TenantSession, response: TicketResponse) -> list[TicketAt
 def _file_events(
     session: TenantSession, response: TicketResponse, files: list[TicketAttachment]
 ) -> list[TicketEvent]:
-    """Return the history entries naming a message's files, written with it."""
+    """Return the history entries naming a message's files, written with it (on the ticket the
+    message came to, which a merge may have joined to the one it is on now)."""
     if not files:
         return []
     query = select(TicketEvent).where(
-        TicketEvent.ticket_id == response.ticket_id,
+        TicketEvent.ticket_id.in_(_with_merged(response.ticket_id)),
         TicketEvent.kind == TicketEventKind.attachment_added,
         TicketEvent.detail.in_({f.original_name for f in files}),
         TicketEvent.created_at.between(response.created_at, response.created_at + _TOGETHER),
@@ -149,6 +150,14 @@ def _file_events(
 
 
 _TOGETHER = dt.timedelta(minutes=1)  # a message's rows are written in one transaction
+
+
+def _with_merged(ticket_id: int) -> Any:
+    """The ticket and those merged into it: a merge moves messages and files, not history."""
+    merged = select(SupportTicket.id).where(SupportTicket.merged_into_id == ticket_id)
+    return select(SupportTicket.id).where(
+        or_(SupportTicket.id == ticket_id, SupportTicket.id.in_(merged))
+    )
 
 
 def _file_data(ticket: SupportTicket, item: TicketAttachment) -> dict[str, Any]:
@@ -173,7 +182,9 @@ class _OthersPart:
 
 def _others_part(session: TenantSession, ticket: SupportTicket) -> _OthersPart:
     messages, files, events = set(), set(), set()
-    for response in ticket.responses:
+    # A ticket merged away keeps the history of messages now on the one it joined.
+    joined = session.get(SupportTicket, ticket.merged_into_id) if ticket.merged_into_id else None
+    for response in [*ticket.responses, *(joined.responses if joined else [])]:
         if _someone_elses(response):
             attached = _files_of(session, response)
             messages.add(response.id)
@@ -432,7 +443,7 @@ def erase(session: TenantSession, email: str) -> Erased:
         removed += 1
         session.execute(  # "accepted the mail of Ada <ada@example.com>"
             update(TicketEvent)
-            .where(TicketEvent.ticket_id == response.ticket_id,
+            .where(TicketEvent.ticket_id.in_(_with_merged(response.ticket_id)),
                    func.lower(TicketEvent.detail).contains(f"<{email.lower()}>",
                                                            autoescape=True))
             .values(detail="")

@@ -576,3 +576,27 @@ def test_an_address_in_a_search_or_comment_is_found_in_any_spelling(app: Flask) 
     with state(app).db.read("eur") as session:
         assert list(session.scalars(select(SearchMiss))) == []
         assert set(session.scalars(select(ArticleFeedback.comment))) == {""}
+
+
+def test_a_strangers_mail_stays_theirs_when_its_ticket_is_merged(app: Flask) -> None:
+    """A merge moves messages and files to the kept ticket, and leaves the history where it
+    was: the stranger's files' lines stay out of the customer's export, and go with them."""
+    client = app.test_client()
+    kept = api_ticket(client, email="ivy@example.com", name="Ivy Iris")["ticket"]["reference"]
+    other = api_ticket(client, email="ivy@example.com", name="Ivy Iris", subject="Again, sorry")
+    ref = other["ticket"]["reference"]
+    address, _root = reply_address(app, ref)
+    raw = with_files(mail("Kit Kane <kit@example.com>", address, f"Re: [{ref}]", "Kit: 7700"),
+                     ("kit-kane-medical.png", PNG))  # fmt: skip
+    assert deliver(app, raw).outcome == "note"
+    agent_id = make_agent(app, "agent@example.com")
+    desk = Desk(Brand("EUR", "http://desk.test/eur/tickets", "Help", "k" * 20, "s@desk.test"))
+    with state(app).db.write("eur") as session:
+        merge(session, ticket_by_reference(session, ref), ticket_by_reference(session, kept),
+              session.get_one(Agent, agent_id), desk)  # fmt: skip
+    with state(app).db.read("eur") as session:
+        ivy = json.dumps(export(session, "ivy@example.com"))
+    assert "kit-kane" not in ivy and "7700" not in ivy
+    erase_customer(state(app).db, state(app).files, "eur", "kit@example.com", None)
+    left = _texts(app, "eur")
+    assert "kit-kane" not in left and "7700" not in left and "Ivy Iris" in left
