@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake.backup import restore, take
 from intake.cli.database import safe_url, upgrade
-from intake.customers.privacy import erase_again, erased_digests
+from intake.customers.privacy import erase_again, erasure_digests
 from intake.state import state
 
 
@@ -32,17 +33,17 @@ def backup(dest: Path) -> None:
                f" {manifest.files} stored files, schema {manifest.revision}")  # fmt: skip
 
 
-def _erased_now() -> dict[str, set[str]]:
-    """Return, by tenant, the digests of the customers erased in the configured database (none
-    when it is empty or older than the erasures' digests)."""
+def _erased_now() -> dict[str, Counter[str]] | None:
+    """Return, by tenant, the erasures recorded in the configured database (by digest), or
+    None when they cannot be read (a schema older than the digests)."""
     current = state()
-    found: dict[str, set[str]] = {}
+    found: dict[str, Counter[str]] = {}
     try:
         for tenant in current.site.tenants:
             with current.db.read(tenant.id) as session:
-                found[tenant.id] = erased_digests(session)
+                found[tenant.id] = erasure_digests(session)
     except SQLAlchemyError:
-        return {}
+        return None
     return found
 
 
@@ -62,11 +63,21 @@ def restore_command(src: Path, force: bool) -> None:
     manifest = restored.manifest
     click.echo(f"Restored {src} (taken {manifest.created}) into {safe_url(url)}:"
                f" {manifest.files} stored files")  # fmt: skip
-    again = sum(erase_again(current.db, current.files, tenant_id, digests,
-                            current.config.secret_key)
-                for tenant_id, digests in erased.items())  # fmt: skip
-    if again:
-        click.echo(f"{again} customers erased after the backup was taken were erased again")
+    if erased is None:
+        click.echo("warning: the erasures of the database replaced could not be read: erase"
+                   " again the customers erased after this backup was taken", err=True)  # fmt: skip
+        return
+    again = [erase_again(current.db, current.files, tenant_id, counts, current.config.secret_key)
+             for tenant_id, counts in erased.items()]  # fmt: skip
+    if done := sum(a.erased for a in again):
+        click.echo(f"{done} customers erased after the backup was taken were erased again")
+    if missing := sum(a.not_found for a in again):
+        click.echo(f"{missing} customers erased after the backup was taken are not in it (or"
+                   " SECRET_KEY changed since: then erase them again by hand)")  # fmt: skip
+    if unknown := sum(a.without_digest for a in again):
+        click.echo(f"warning: {unknown} erasures made after the backup was taken keep no digest"
+                   " of the address (an older version made them): erase those customers again"
+                   " by hand", err=True)  # fmt: skip
     if restored.missing_files:
         click.echo(f"warning: {restored.missing_files} files named in the database are not in"
                    " the backup (erased while it was taken)", err=True)  # fmt: skip

@@ -18,6 +18,7 @@ import json
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -521,29 +522,37 @@ _ADDRESS_COLUMNS = (SupportTicket.customer_email, ChatSession.customer_email,
                     TicketResponse.mailed_by)  # fmt: skip
 
 
-def erased_digests(session: TenantSession) -> set[str]:
-    """Return the digests of the addresses erased at this tenant."""
-    query = select(CustomerErasure.address_digest).where(
-        CustomerErasure.address_digest.is_not(None)
-    )
-    return {d for d in session.scalars(query) if d}  # fmt: skip
+def erasure_digests(session: TenantSession) -> Counter[str]:
+    """Count the tenant's erasures by their address's digest ("" for those kept without)."""
+    return Counter(d or "" for d in session.scalars(select(CustomerErasure.address_digest)))
+
+
+@dataclass(frozen=True)
+class ErasedAgain:
+    """What restoring did about the customers erased after the backup was taken."""
+
+    erased: int = 0  # found in the backup and erased again
+    not_found: int = 0  # nothing of theirs in the backup, or SECRET_KEY changed since
+    without_digest: int = 0  # erased by a version that kept no digest: to erase by hand
 
 
 def erase_again(
-    database: Database, store: FileStore, tenant_id: str, digests: set[str], secret: str
-) -> int:
-    """Erase again, at one tenant, every customer whose address's digest is in `digests`
-    (erased after a backup that was then restored); return how many."""
+    database: Database, store: FileStore, tenant_id: str, before: Counter[str], secret: str
+) -> ErasedAgain:
+    """Erase again, at one tenant, every customer erased more often in the database the restore
+    replaced (`before`, its erasure_digests) than in the restored one: erased after the backup
+    was taken, a second erasure of one customer included."""
     with database.read(tenant_id) as session:
-        done = erased_digests(session)
+        restored = erasure_digests(session)
         found = {address_key(a) for column in _ADDRESS_COLUMNS
                  for a in session.scalars(select(column).distinct()) if a}  # fmt: skip
-    todo = digests - done  # a second restore of the same backup erases nobody twice
-    wanted = [a for a in sorted(found) if address_digest(secret, tenant_id, a) in todo]
+    todo = {d for d, count in before.items() if d and count > restored[d]}
+    wanted = {a: d for a in sorted(found) if (d := address_digest(secret, tenant_id, a)) in todo}
     for address in wanted:
         erase_customer(database, store, tenant_id, address, None, secret=secret,
                        by_name="intake restore, again")  # fmt: skip
-    return len(wanted)
+    return ErasedAgain(len(wanted), len(todo - set(wanted.values())),
+                       max(0, before[""] - restored[""]))  # fmt: skip
 
 
 def erasures(session: TenantSession, limit: int = 50) -> list[CustomerErasure]:

@@ -192,3 +192,41 @@ def test_a_restored_backup_forgets_again_who_was_erased_after_it(
         assert descriptions == {"[erased]", "Bob's own words stay as they are."}
     again = runner.invoke(args=["restore", "--force", str(backup)])  # once more: the same
     assert again.exit_code == 0 and "erased again" in again.output
+
+
+def test_a_customer_erased_before_and_again_after_the_backup_is_erased_again(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    app = make_app()
+    client, runner = app.test_client(), app.test_cli_runner()
+    erase = ["customers", "erase", "--tenant", "eur", "--email", "ada@example.com", "--yes"]
+    api_ticket(client, email="ada@example.com", description="Her first words, erased.")
+    assert runner.invoke(args=erase).exit_code == 0
+    api_ticket(client, email="ada@example.com", description="Ada came back: PIN 4711.")
+    backup = tmp_path / "between.tar"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    assert runner.invoke(args=erase).exit_code == 0  # her second erasure, after the backup
+    done = runner.invoke(args=["restore", "--force", str(backup)])
+    assert done.exit_code == 0, done.output
+    assert "1 customers erased after the backup was taken were erased again" in done.output
+    with state(app).db.read("eur") as session:
+        assert set(session.scalars(select(SupportTicket.description))) == {"[erased]"}
+
+
+def test_a_restore_says_which_erasures_it_cannot_make_again(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    """An erasure kept without a digest (an older version made it) cannot be made again: the
+    restore says so rather than bring the customer back without a word."""
+    app = make_app()
+    client, runner = app.test_client(), app.test_cli_runner()
+    api_ticket(client, email="ada@example.com", description="Ada's words before the backup.")
+    backup = tmp_path / "before.tar"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    erase = ["customers", "erase", "--tenant", "eur", "--email", "ada@example.com", "--yes"]
+    assert runner.invoke(args=erase).exit_code == 0
+    with state(app).db.write("eur") as session:
+        session.scalars(select(CustomerErasure)).one().address_digest = None
+    done = runner.invoke(args=["restore", "--force", str(backup)])
+    assert done.exit_code == 0, done.output
+    assert "1 erasures made after the backup was taken keep no digest" in done.output

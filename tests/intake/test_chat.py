@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from intake.chat import lapse
 from intake.chat.lapse import Lapsed, lapse_chats
+from intake.chat.tickets import convert_chat
 from intake.customers.privacy import erase_customer
 from intake.events import presence as presence_board
 from intake.models import (
@@ -651,13 +651,12 @@ def test_an_agent_joining_while_the_chat_turns_into_a_ticket_is_told_it_ended(
     page = f"{CHATS}/{ada.id}"
     shown = sam.get(page).get_data(as_text=True)
     joins: list[str] = []
-    convert = lapse.convert_chat
 
     def joined_first(*args: Any, **kwargs: Any) -> Any:
         joins.append(told(sam, post_from(sam, shown, f"{page}/join")))
-        return convert(*args, **kwargs)
+        return convert_chat(*args, **kwargs)
 
-    monkeypatch.setattr(lapse, "convert_chat", joined_first)
+    monkeypatch.setattr("intake.chat.lapse.convert_chat", joined_first)
     assert ada.call("POST", "/by-mail").status_code == 201
     assert "This chat has ended." in joins[0]
     texts = [m["text"] for m in ada.messages()]
