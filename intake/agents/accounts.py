@@ -20,7 +20,7 @@ from intake.models import (
     utcnow,
 )
 from intake.tickets.agent_work import release_tickets
-from intake.tickets.rules import control_problem, one_spelling
+from intake.tickets.rules import control_problem, one_spelling, trim
 
 NAME_MAX = 100
 
@@ -45,7 +45,7 @@ def clean_email(email: str, field: str = "email") -> str:
 
 def clean_name(name: str, field: str = "name") -> str:
     """Return a display name in one spelling (rules.one_spelling), or raise InvalidInput."""
-    name = one_spelling(name)
+    name = one_spelling(trim(name))  # trimmed as every face trims: a tab around is no fault
     if not name or len(name) > NAME_MAX or control_problem(name, multiline=False):
         raise InvalidInput(f"Enter a name of 1 to {NAME_MAX} characters on one line.", field)
     return name

@@ -244,8 +244,13 @@ def _files(room: Mailroom, mail: Received) -> list[CheckedFile]:
 
 
 def _sender_name(mail: Received) -> str:
-    name = mail.sender_name or mail.sender.split("@", 1)[0]
-    return " ".join(name.split())[: rules.NAME_MAX] or "Customer"
+    """The mail's sender's name as a ticket keeps names (one spelling, one line), else their
+    address's local part: a From name of invisible characters is no name."""
+    for name in (mail.sender_name, mail.sender.split("@", 1)[0]):
+        name = rules.one_spelling(" ".join((name or "").split()))[: rules.NAME_MAX]
+        if name and not rules.control_problem(name, multiline=False):
+            return name
+    return "Customer"
 
 
 def _open(room: Mailroom, tenant_id: str, mail: Received, confirm: bool,

@@ -49,7 +49,7 @@ def customer_address(text: str, field: str = "email") -> str:
     from intake.errors import InvalidInput
 
     try:
-        return normal_address(text.strip())
+        return normal_address(trim(text))
     except ValueError:
         raise InvalidInput("Enter an email address like name@example.com.", field) from None
 

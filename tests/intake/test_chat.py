@@ -716,3 +716,29 @@ def test_a_chat_whose_agent_went_offline_says_so_in_the_inbox(
     monkeypatch.setattr(presence_board, "TTL", -1.0)  # Sam's page has said nothing since
     inbox = kim.get(CHATS).get_data(as_text=True)
     assert "Ada Lovelace</bdi></a> with Sam <strong>(offline: take it over)</strong>" in inbox
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "field"),
+    [
+        ("\tAda Lovelace", "ada@example.com", None),  # white space around: trimmed, as the API
+        ("Ada Lovelace\n", "ada@example.com", None),
+        ("Ada Lovelace", "\x1fada@example.com", "email"),  # a control: refused, as the API
+        ("\u200d", "ada@example.com", "name"),  # a joiner alone is no name
+    ],
+)
+def test_the_chat_takes_names_and_addresses_as_the_api_does(
+    app: Flask, name: str, email: str, field: str | None
+) -> None:
+    client = app.test_client()
+    body = {"name": name, "email": email, "subject": "Refund please",
+            "description": "Charged twice this month.", "category": "billing"}  # fmt: skip
+    api = client.post("/api/v1/eur/tickets", json=body)
+    chat = client.post("/chat/eur/sessions", json={"name": name, "email": email},
+                       headers={"Origin": SITE})  # fmt: skip
+    if field is None:
+        assert api.status_code == chat.status_code == 201
+        assert json_of(chat)["session"]["name"] == "Ada Lovelace"
+    else:
+        assert api.status_code == chat.status_code == 400
+        assert json_of(api)["error"]["field"] == json_of(chat)["error"]["field"] == field

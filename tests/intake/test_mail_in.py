@@ -298,3 +298,16 @@ def test_a_reply_from_an_address_spelt_otherwise_is_the_customers(
         address, _root = reply_address(app, created["ticket"]["reference"])
         got = deliver(app, mail(sent, address, "Re: my request", "More details here."))
         assert got.outcome == "reply", typed
+
+
+def test_a_senders_name_is_kept_in_one_spelling_or_not_at_all(app: Flask) -> None:
+    """A From name is kept as the form keeps names: composed, without stray joiners; one of
+    invisible characters only is no name (the address's local part stands for it)."""
+    composed = deliver(app, mail('"Zoe\u0308 Zed\u200d" <zoe@example.com>', "support@desk.test",
+                                 "Hello there", "My first question."))  # fmt: skip
+    invisible = deliver(app, mail('"\u200d" <ivy@example.com>', "support@desk.test",
+                                  "Hello again", "My second question."))  # fmt: skip
+    with state(app).db.read("eur") as session:
+        names = {t.customer_email: t.customer_name for t in session.scalars(select(SupportTicket))}
+    assert composed.outcome == invisible.outcome == "ticket"
+    assert names == {"zoe@example.com": "Zoë Zed", "ivy@example.com": "ivy"}
