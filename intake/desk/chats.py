@@ -239,8 +239,15 @@ def chat_hand_over(chat_id: int) -> Any:
 def chat_close(chat_id: int) -> Any:
     """End the chat."""
     if EmptyForm().validate_on_submit():
-        with state().db.write(tenant().id) as session:
-            ended = close_chat(session, get_chat(session, chat_id), session.merge(auth.agent()))
+        try:
+            with state().db.write(tenant().id) as session:
+                chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
+                if chat.status == ChatStatus.active:  # from a page older than a hand-over: no
+                    check_holder(session, chat, request.form.get("holder"), me)
+                ended = close_chat(session, chat, me)
+        except Conflict as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("desk.chat", chat_id=chat_id), 303)
         if ended:
             _announce(chat_id, "session")
             _announce(chat_id, "message")

@@ -370,6 +370,9 @@ def test_a_message_from_a_page_older_than_anothers_answer_is_refused(
     assert post_from(kim, kims, f"{page}/handover", agent=to_sam).status_code == 303
     after = send_from(kim, kims, ada.id, "Still me.", script)  # her page from before
     assert after.status_code == 409
+    ended = post_from(kim, kims, f"{page}/close")  # nor end Sam's chat from there
+    assert "Sam has this chat now" in told(kim, ended)
+    assert ada.call("GET", "").json["session"]["status"] == "active"
     texts = [m["text"] for m in ada.messages()]
     assert texts == [
         "Kim joined the chat.",
