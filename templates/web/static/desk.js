@@ -246,6 +246,7 @@
       .catch(function () {});
   }
   if (chatsLink && waitingNow) showWaiting(waitingNow);
+  var waitingTimer = null;
 
   // Live updates over server-sent events.
   var streamUrl = body.getAttribute("data-stream-url");
@@ -333,7 +334,8 @@
       });
     });
     source.addEventListener("chat.inbox", function () {
-      updateWaiting();
+      clearTimeout(waitingTimer);  // a burst of news (a chat joined and ended) asks once
+      waitingTimer = setTimeout(updateWaiting, 400);
       if (rowsId !== "chat-lists") return;  // the chats' own page shows them in its lists too
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(function () { refreshRows(true); }, 300);
