@@ -179,7 +179,7 @@ def chat_send(chat_id: int) -> Any:
     except (InvalidInput, Conflict) as exc:
         status = 409 if isinstance(exc, Conflict) else 400
         if request.headers.get("X-Requested-With") == "fetch":  # the page's script says it
-            return jsonify({"error": {"message": exc.message, "field": "text"}}), status
+            return jsonify({"error": {"message": exc.message, "field": exc.field}}), status
         form.text.errors = [exc.message]
         return _chat_page(chat_id, status, form)
     if joined:
