@@ -304,8 +304,11 @@ def test_a_chat_the_agent_ends_keeps_the_customers_place_text_and_transcript(
     box.focus()  # typing when the agent ends it
     agent.get_by_role("button", name="End the chat").click()
     expect(panel).to_contain_text("What you were typing is kept for a new chat.", timeout=30_000)
-    # The box is gone: the keyboard is on what comes next, not sent back to the page's top.
-    expect(panel.get_by_role("button", name="Start a new chat")).to_be_focused()
+    # The box is gone: the keyboard is on the end's words, not sent back to the page's top,
+    # nor on "Start a new chat", which the next key typed would press (and lose the chat).
+    expect(panel.locator(".ic-ended")).to_be_focused()
+    customer.keyboard.type("more ")
+    expect(panel.get_by_role("log", name="Conversation")).to_contain_text("Can you move")
     # Another page: the ended chat is still there, with its transcript to be had.
     customer.goto(f"{chat.site}/eur/faq/")
     customer.get_by_role("button", name="Chat with us").click()
@@ -342,14 +345,17 @@ def test_a_customer_nobody_answers_yet_can_be_answered_by_mail_instead(
     panel, conversation, errors = started.panel, started.conversation, started.errors
     expect(panel).to_contain_text("Nobody has joined yet.")
     assert_accessible(started.customer)
+    panel.get_by_label("Your message").fill("Also: it was invoice 42.")  # typed, not sent
     panel.get_by_role("button", name="Answer me by email instead").click()
     expect(conversation).to_contain_text("You chose an answer by mail, and the chat ended.")
     expect(conversation).to_contain_text(re.compile(r"This chat became ticket EUR-\d+"))
     expect(panel.get_by_role("button", name="Start a new chat")).to_be_visible()
     expect(panel.get_by_role("button", name="Answer me by email instead")).to_be_hidden()
+    expect(panel).not_to_contain_text("Waiting for an agent")
     with state(chat.service.app).db.read("eur") as session:
         ticket = session.scalars(select(SupportTicket)).one()
         assert "Where is my refund for March?" in ticket.description
+        assert "Also: it was invoice 42." in ticket.description  # what was in the box went too
     # The agent who had it open sees it end, and can no longer join.
     expect(started.agent.get_by_role("log", name="Conversation")).to_contain_text(
         "You chose an answer by mail"

@@ -37,7 +37,7 @@ ${field("name", "Your name", "text")}${field("email", "Your email", "email")}${f
 <div class="ic-row"><textarea id="intake-chat-text" rows="2"></textarea><button>Send</button></div>
 <div class="ic-row"><label class="ic-file"><span>Attach a file</span><input type="file"></label>
 <button type="button" data-do="end">End chat</button></div></form>
-<div class="ic-ended" hidden><p>This chat has ended.</p><button data-do="restart">Start a new chat</button></div>
+<div class="ic-ended" tabindex="-1" hidden><p>This chat has ended.</p><button data-do="restart">Start a new chat</button></div>
 <p><button data-do="transcript">Email me the transcript</button></p>
 </div>
 </div>
@@ -209,7 +209,8 @@ function applySession(s) {
   if (!s) return;
   const name = agentName(s);
   session = s;
-  sub.textContent = !s.agent ? "Waiting for an agent to join…" : `You're chatting with ${name || "an agent"}.`;
+  sub.textContent = s.status !== "active" ? ""
+    : !s.agent ? "Waiting for an agent to join…" : `You're chatting with ${name || "an agent"}.`;
   byMail.hidden = !!s.agent || s.status !== "active"; // waiting: no need to wait on
   agentRead = Math.max(agentRead, s.agent_read_up_to || 0);
   updateRead();
@@ -222,6 +223,7 @@ function applySession(s) {
 function finish() {
   if (stage === "ended") return;
   const focused = panel.contains(document.activeElement);
+  const typingHere = document.activeElement === text;
   stage = "ended";
   disconnect();
   catchUp();
@@ -233,7 +235,9 @@ function finish() {
   compose.hidden = true;
   ended.hidden = false;
   for (const item of outbox) item.li.firstChild.textContent = "You: not sent";
-  if (focused) newBtn.focus(); // the control it was on is gone: not back to the page's top
+  // The control it was on is gone: not back to the page's top. From the box, to the end's
+  // words rather than its button, which the next key typed would press.
+  if (focused) (typingHere ? ended : newBtn).focus();
   say(unsent ? "The chat has ended. What you were typing is kept for a new chat."
     : "The chat has ended.");
 }
@@ -262,6 +266,10 @@ async function endChat() {
 
 // What was said becomes a ticket, answered by mail; the conversation says so, and ends.
 async function answerByMail() {
+  // What is written in the box goes with it: sent first, and waited for (at most 10 s).
+  if (text.value.trim()) send();
+  for (let i = 0; i < 100 && outbox.length; i++) await new Promise((done) => setTimeout(done, 100));
+  if (outbox.length) return say("Your message is still on its way: try again in a moment.", true);
   let data;
   try { data = await api("POST", sp("/by-mail")); } catch (e) { return say(e.message, true); }
   applySession(data.session); // ended: the conversation's last messages name the ticket
