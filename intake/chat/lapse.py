@@ -63,8 +63,7 @@ def lapse_chats(
                 ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_not(None),
                 last < now_here - idle)))  # fmt: skip
         to_tickets = ended = 0
-        minutes = int(wait.total_seconds() // 60)
-        nobody = f"No agent could join within {minutes} minutes"
+        nobody = f"No agent could join within {_minutes(wait)}"
         for chat_id in waited:
             why = f"{nobody}: we answer by mail instead."
             # Nobody asked for it: the customer, maybe gone, is told here and by the agent's
@@ -74,14 +73,18 @@ def lapse_chats(
                 to_tickets += 1
             elif _end(database, bus, tenant_id, chat_id, f"{nobody}, and the chat ended."):
                 ended += 1
-        quiet = int(idle.total_seconds() // 60)
         for chat_id in silent:
             if _end(database, bus, tenant_id, chat_id,
-                    f"The chat ended after {quiet} minutes without a message.",
+                    f"The chat ended after {_minutes(idle)} without a message.",
                     silent_since=now_here - idle):  # fmt: skip
                 ended += 1
         done[tenant_id] = Lapsed(to_tickets, ended)
     return done
+
+
+def _minutes(span: dt.timedelta) -> str:
+    count = int(span.total_seconds() // 60)
+    return "1 minute" if count == 1 else f"{count} minutes"
 
 
 def _last_message() -> Any:

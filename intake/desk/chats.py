@@ -130,6 +130,7 @@ def _chat_page(chat_id: int, status: int = 200, form: ChatMessageForm | None = N
         SupportTicket.id.desc()).limit(10)))  # fmt: skip
     messages = _messages(chat)
     joined = session.get(Agent, chat.agent_id) if chat.agent_id else None
+    made = session.get(SupportTicket, chat.ticket_id) if chat.ticket_id else None
     found = suggest(tenant().id, kb_query, state().config.build_dir, limit=8) if kb_query else []
     return render_template(
         "desk/chat.html", chat=chat, messages=messages, form=form, hand=hand, canned=canned,
@@ -137,6 +138,7 @@ def _chat_page(chat_id: int, status: int = 200, form: ChatMessageForm | None = N
         agent_name=joined.name if joined else None,
         kb_query=kb_query, site_base=tenant().absolute(""), kb_found=found,
         last_id=messages[-1]["id"] if messages else 0,
+        ticket_reference=made.reference if made else None,
     ), status  # fmt: skip
 
 

@@ -397,7 +397,8 @@ def test_an_agent_turns_a_chat_into_a_ticket_with_its_transcript(app: Flask) -> 
         assert "Ada Lovelace: My invoices do not export" in ticket.description
         assert "Sam: Let me open a ticket for this." in ticket.description
         assert ticket.customer_email == "ada@example.com"
-    assert "This chat became a ticket." in sam.get(page).get_data(as_text=True)
+    shown = sam.get(page).get_data(as_text=True)  # the chat's page links its ticket
+    assert f'This chat became ticket <a href="{made.location}">{ticket.reference}</a>.' in shown
 
 
 def test_a_long_chat_becomes_a_ticket_whole_and_the_customer_is_told(app: Flask) -> None:

@@ -162,8 +162,11 @@
       if (data.who !== "customer") return;
       customerTyping = Date.now();
       setChatStatus("The customer is typing…");
-      setTimeout(function () {
-        if (customerTyping && Date.now() - customerTyping >= 5000) { customerTyping = null; setChatStatus(""); }
+      setTimeout(function () {  // the typing line goes; any other news stays
+        if (customerTyping && Date.now() - customerTyping >= 5000) {
+          customerTyping = null;
+          if (chatStatus && chatStatus.textContent === "The customer is typing…") setChatStatus("");
+        }
       }, 5100);
     });
     source.addEventListener("chat." + chatId + ".read", function (e) {
