@@ -92,6 +92,7 @@ class FieldsForm(FlaskForm):  # type: ignore[misc]
     group = SelectField("Group", validate_choice=False)
     assignee = SelectField("Assignee", validate_choice=False)
     version = HiddenField(validators=[InputRequired()])
+    seen = HiddenField()  # the values the page showed (web.shared_edits)
 
 
 class MergeForm(FlaskForm):  # type: ignore[misc]

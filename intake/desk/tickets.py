@@ -21,11 +21,19 @@ from intake.models import (
     CannedResponse,
     SupportTicket,
     TicketCategory,
+    TicketEventKind,
     TicketPriority,
     TicketStatus,
 )
 from intake.state import state
-from intake.tickets.agent_work import Changes, change_fields, check_version, merge, reply
+from intake.tickets.agent_work import (
+    Changes,
+    change_fields,
+    check_version,
+    merge,
+    reply,
+    who_changed,
+)
 from intake.tickets.bulk import find_by_reference
 from intake.tickets.canned import fill_in
 from intake.tickets.changes import UPDATED, ticket_changed
@@ -34,6 +42,7 @@ from intake.tickets.notify import mark_read
 from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
 from intake.web.limits import accepts_files
+from intake.web.shared_edits import merge_edits, seen_values, show_clashes
 from intake.web.tenancy import desk_settings, release_session, tenant, tenant_session
 from intake.web.uploads import read_uploads, send_stored, stored_attachment
 
@@ -58,6 +67,32 @@ def _field_values(form: FieldsForm) -> dict[str, Any]:
     }  # fmt: skip
 
 
+# The Details form's fields and the Changes each makes.
+_CHANGE_OF = {"status": "status", "priority": "priority", "category": "category", "tags": "tags",
+              "group": "group_id", "assignee": "assignee_id"}  # fmt: skip
+
+
+# The history's record of a change of each field: who changed it.
+_EVENT_OF = {
+    "status": TicketEventKind.status_changed,
+    "priority": TicketEventKind.priority_changed,
+    "category": TicketEventKind.category_changed,
+    "tags": TicketEventKind.tags_changed,
+    "group": TicketEventKind.group_changed,
+    "assignee": TicketEventKind.assigned,
+}
+
+
+class _Clashes(Exception):
+    """Fields another save changed too, to other values, since the page was shown."""
+
+    def __init__(self, changed: dict[str, Any], keys: list[str], now: dict[str, str],
+                 version: int, who: str) -> None:  # fmt: skip
+        super().__init__(keys)
+        self.changed, self.keys, self.now, self.version = changed, keys, now, version
+        self.who = who
+
+
 def _shown(ticket: SupportTicket) -> dict[str, str]:
     """Return the Details form's fields as the ticket's page shows them."""
     return {
@@ -68,7 +103,8 @@ def _shown(ticket: SupportTicket) -> dict[str, str]:
 
 
 def _fields_form(ticket: SupportTicket, form: FieldsForm | None = None) -> FieldsForm:
-    form = form or FieldsForm(**_shown(ticket), version=str(ticket.version))
+    shown = _shown(ticket)
+    form = form or FieldsForm(**shown, version=str(ticket.version), seen=seen_values(shown))
     team = active_agents(tenant_session())
     form.group.choices = choices(
         [("", "No group")] + [(str(g.id), g.name) for g in groups(tenant_session())]
@@ -200,19 +236,30 @@ def post_fields(reference: str) -> Any:
     form = _fields_form(current, FieldsForm())
     if not form.validate_on_submit():
         return _page(reference, 400, fields_form=form)
-    # The form sends every field; only those the agent changed from what the page showed are
-    # changes. Else a kept "open" would undo the "in progress" that assigning brings.
-    shown = {"status": current.status, "priority": current.priority,
-             "category": current.category, "tags": current.tag_names,
-             "group_id": current.group_id, "assignee_id": current.assigned_agent_id}  # fmt: skip
+    # Only the fields the agent changed from what the page showed are changes (a kept "open"
+    # must not undo the "in progress" that assigning brings), written over whatever else
+    # changed since: a colleague's save of other fields stays. A field both changed, to
+    # different values, is shown as it is now, and saving again writes the agent's.
+    sent = {key: form[key].data or "" for key in _CHANGE_OF}
     try:
-        changes = Changes(
-            **{name: value for name, value in _field_values(form).items() if value != shown[name]}
-        )
         with state().db.write(tenant().id) as session:
             target = ticket_by_reference(session, reference, lock=True)
-            check_version(session, target, _version(form.version.data))
+            now = _shown(target)
+            if form.seen.data:
+                changed, clashes = merge_edits(form.seen.data, now, sent)
+            else:  # a page of before the seen values, or a script: the version decides
+                check_version(session, target, _version(form.version.data))
+                changed, clashes = {k: v for k, v in sent.items() if v != now[k]}, []
+            if clashes:
+                who = who_changed(session, target, _EVENT_OF[clashes[0]])
+                raise _Clashes(changed, clashes, now, target.version, who)
+            values = _field_values(form)
+            changes = Changes(**{_CHANGE_OF[key]: values[_CHANGE_OF[key]] for key in changed})
             done = change_fields(session, target, auth.agent(), changes, desk_settings())
+    except _Clashes as clash:
+        show_clashes(form, clash.keys, clash.now, clash.changed, who=clash.who)
+        form.version.data = str(clash.version)
+        return _page(reference, 409, fields_form=form)
     except (InvalidInput, Conflict) as exc:
         field = getattr(form, exc.field or "", None) or form.status
         field.errors = [exc.message]

@@ -76,22 +76,28 @@ def check_version(session: TenantSession, ticket: SupportTicket, seen: int) -> N
     """Refuse a save made from a page older than the ticket, naming who changed it."""
     if ticket.version == seen:
         return
-    last = session.scalars(
-        select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id)
-        .order_by(TicketEvent.id.desc())
-    ).first()
-    who = "The customer"
-    if last is not None and last.agent_id is not None:
-        agent = session.get(Agent, last.agent_id)
-        who = agent.name if agent else "Another agent"
-    elif last is not None and last.actor == AuthorType.system:
-        who = "The service's automatic work (a mail received, auto-assign or auto-close)"
     raise Conflict(
-        f"{who} changed this ticket since you opened it; nothing was saved. Reload it to see"
-        " the changes, then save again.",
+        f"{who_changed(session, ticket)} changed this ticket since you opened it; nothing was"
+        " saved. Reload it to see the changes, then save again.",
         "version",
     )
+
+
+def who_changed(
+    session: TenantSession, ticket: SupportTicket, kind: TicketEventKind | None = None
+) -> str:
+    """Name whoever changed the ticket last (made its last change of `kind`, if given): an
+    agent, the customer or the service."""
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+    if kind is not None:
+        query = query.where(TicketEvent.kind == kind)
+    last = session.scalars(query.order_by(TicketEvent.id.desc())).first()
+    if last is not None and last.agent_id is not None:
+        agent = session.get(Agent, last.agent_id)
+        return agent.name if agent else "Another agent"
+    if last is not None and last.actor == AuthorType.system:
+        return "The service's automatic work (a mail received, auto-assign or auto-close)"
+    return "The customer"
 
 
 def _active_agent(session: TenantSession, agent_id: int) -> Agent:

@@ -55,7 +55,11 @@ def merge_edits(
 
 
 def show_clashes(
-    form: Any, clashes: list[str], current: Mapping[str, Any], changed: Mapping[str, Any]
+    form: Any,
+    clashes: list[str],
+    current: Mapping[str, Any],
+    changed: Mapping[str, Any],
+    who: str = "Another admin",
 ) -> None:
     """Show the page again as it now stands, with this admin's changes: each field they did
     not change holds its value now (another admin's, maybe), each clash says what it is now,
@@ -69,6 +73,9 @@ def show_clashes(
         field: Field = form[key]
         now = _plain(current.get(key))
         shown = "on" if now is True else "off" if now is False else now
-        field.errors = [*field.errors, f"Another admin changed this to “{shown}” since this page "
+        # A choice is named as the list names it, not by its value (an agent's id).
+        shown = next((c.label for c in getattr(field, "choices", None) or []
+                      if str(getattr(c, "value", "")) == str(now)), shown) or "none"  # fmt: skip
+        field.errors = [*field.errors, f"{who} changed this to “{shown}” since this page "
                         "was opened. Save again to replace it with yours."]  # fmt: skip
     form.seen.data = seen_values(current)
