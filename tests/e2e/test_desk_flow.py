@@ -135,7 +135,7 @@ def test_the_queue_shows_a_new_ticket_without_a_reload(
     assert not errors, errors
 
 
-def test_two_agents_see_each_other_and_the_stale_save_is_refused(
+def test_two_agents_see_each_other_and_neither_save_undoes_the_other(
     browser: Browser, contexts: list[BrowserContext], intake: Service
 ) -> None:
     make_agent(intake.app, "alex@example.com", "Alex Admin", AgentRole.admin)
@@ -157,14 +157,25 @@ def test_two_agents_see_each_other_and_the_stale_save_is_refused(
     alex.get_by_role("button", name="Save details").click()
     expect(alex.locator(".ticket-facts")).to_contain_text("priority: urgent")
 
+    # Sam's page is older than Alex's save: his change of another field is saved beside it.
     sam.get_by_label("Category").select_option("technical")
+    sam.get_by_role("button", name="Save details").click()
+    expect(sam.locator(".ticket-facts")).to_contain_text("priority: urgent")  # Alex's save
+    expect(sam.locator(".ticket-facts")).to_contain_text("technical")  # and Sam's
+    # Both change the priority: the second to save is told, and saving again writes theirs.
+    alex.reload()
+    alex.get_by_label("Priority").select_option("high")
+    alex.get_by_role("button", name="Save details").click()
+    expect(alex.locator(".ticket-facts")).to_contain_text("priority: high")
+    sam.get_by_label("Priority").select_option("low")
     with sam.expect_response(lambda r: r.url.endswith("/fields")) as answer:
         sam.get_by_role("button", name="Save details").click()
     assert answer.value.status == 409
     refusal = sam.get_by_role("alert")
-    expect(refusal).to_contain_text("Alex Admin changed this ticket since you opened it")
-    expect(sam.locator(".ticket-facts")).to_contain_text("priority: urgent")  # Alex's save
-    expect(sam.locator(".ticket-facts")).not_to_contain_text("technical")  # not Sam's
+    expect(refusal).to_contain_text("Alex Admin changed this to “High” since this page was opened")
+    expect(sam.get_by_label("Priority")).to_have_value("low")  # his choice kept
+    sam.get_by_role("button", name="Save details").click()
+    expect(sam.locator(".ticket-facts")).to_contain_text("priority: low")
     refused = "Failed to load resource: the server responded with a status of 409 (CONFLICT)"
     assert not alex_errors and sam_errors == [refused], (alex_errors, sam_errors)
 
