@@ -13,6 +13,12 @@ def announce(bus: EventBus, tenant_id: str, chat_id: int, what: str, **data: Any
     bus.publish(Event(topic(chat_id, what), tenant_id, {"session_id": chat_id, **data}))
 
 
-def announce_inbox(bus: EventBus, tenant_id: str, chat_id: int) -> None:
-    """Tell the desk's inboxes that a chat arrived, was joined or ended."""
-    bus.publish(Event(INBOX_TOPIC, tenant_id, {"session_id": chat_id}))
+def announce_inbox(
+    bus: EventBus, tenant_id: str, chat_id: int, handed_to: int | None = None, note: str = ""
+) -> None:
+    """Tell the desk's inboxes that a chat arrived, was joined, handed over or ended; a
+    hand-over names the agent it went to (`handed_to`), whose pages say `note`."""
+    data: dict[str, object] = {"session_id": chat_id}
+    if handed_to is not None:
+        data.update(handed_to=handed_to, note=note)
+    bus.publish(Event(INBOX_TOPIC, tenant_id, data))

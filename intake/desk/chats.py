@@ -226,13 +226,14 @@ def chat_hand_over(chat_id: int) -> Any:
                 chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
                 check_holder(session, chat, request.form.get("holder"), me)
                 to = hand_over(session, chat, me, int(chosen))
-                name = to.name
+                name, to_id = to.name, to.id
+                note = f"{me.name} handed you the chat with {chat.customer_name}."
         except (Conflict, InvalidInput) as exc:
             flash(exc.message, "error")
         else:
             _announce(chat_id, "session")
             _announce(chat_id, "message")
-            _inbox_changed(chat_id)
+            announce_inbox(state().events, tenant().id, chat_id, handed_to=to_id, note=note)
             flash(f"Handed over to {name}.")
     return redirect(url_for("desk.chat", chat_id=chat_id), 303)
 

@@ -319,8 +319,14 @@ def _shortcuts(page: Page, desk: Desk) -> None:
 
 def _ticket_with_an_error(page: Page, desk: Desk) -> None:
     page.goto(f"{desk.url}/desk/eur/tickets/{desk.ticket.reference}")
-    stale = "field => { field.value = '0'; }"  # as if the page were older than the ticket
-    page.locator("form[action$='/fields'] input[name=version]").evaluate(stale)
+    now = page.get_by_label("Priority").input_value()
+    was, mine = [p for p in ("low", "medium", "high", "urgent") if p != now][:2]
+    # As if the page were older than a colleague's change of the priority, which this agent
+    # changes too, to something else: a clash, shown on the field and at the form's top.
+    older = "(field, was) => { const seen = JSON.parse(field.value); seen.priority = was;"
+    older += " field.value = JSON.stringify(seen); }"
+    page.locator("form[action$='/fields'] input[name=seen]").evaluate(older, was)
+    page.get_by_label("Priority").select_option(mine)
     with page.expect_response(lambda r: r.url.endswith("/fields")) as answer:
         page.get_by_role("button", name="Save details").click()
     assert answer.value.status == 409

@@ -438,3 +438,31 @@ def test_on_a_phone_the_open_chat_keeps_the_keyboard_until_closed(
     customer.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     context.close()
+
+
+def test_an_agent_handed_a_chat_is_told_on_the_page_they_are_on(
+    browser: Browser, chat: Chat
+) -> None:
+    started = start_chat(browser, chat, "Who can help with my export?")
+    make_agent(chat.service.app, "kim@example.com", "Kim Agent")
+    kim_context, kim = _tab(browser)
+    sign_in(kim, chat.service.url, "kim@example.com")  # on the queue
+    expect(kim.locator("body")).to_have_attribute("data-live", "on")
+    sam = started.agent
+    sam.get_by_label("Your message").fill("Let me pass you to Kim.")
+    sam.get_by_role("button", name="Send", exact=True).click()
+    expect(started.conversation).to_contain_text("Let me pass you to Kim.")
+    sam.reload()  # the hand-over list, now that Sam holds the chat
+    sam.get_by_label("Hand over to").select_option(label="Kim Agent")
+    sam.get_by_role("button", name="Hand over").click()
+    expect(sam.locator("#desk-done")).to_contain_text("Handed over to Kim Agent.")
+    told = kim.locator("main .notice").filter(has_text="handed you the chat")
+    expect(told).to_have_text("Sam Agent handed you the chat with Ada Lovelace. Open the chat")
+    expect(kim.locator("#desk-live")).to_have_text(
+        "Sam Agent handed you the chat with Ada Lovelace."
+    )
+    told.get_by_role("link", name="Open the chat").click()
+    expect(kim.get_by_role("log", name="Conversation")).to_contain_text("Let me pass you to Kim.")
+    kim_context.close()
+    started.customer_context.close()
+    started.agent_context.close()

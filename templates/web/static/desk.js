@@ -251,6 +251,22 @@
   if (chatsLink && waitingNow) showWaiting(waitingNow);
   var waitingTimer = null;
 
+  // A chat a colleague handed to this agent: said, and linked at the page's top.
+  function handedToMe(e) {
+    var data = {};
+    try { data = JSON.parse(e.data); } catch (err) { return; }
+    if (String(data.handed_to) !== body.getAttribute("data-agent-id") || !chatsLink) return;
+    var main = document.getElementById("main"), note = document.createElement("p");
+    var link = document.createElement("a");
+    note.className = "notice";
+    link.href = chatsLink.getAttribute("href") + "/" + encodeURIComponent(data.session_id);
+    link.textContent = "Open the chat";
+    note.appendChild(document.createTextNode(data.note + " "));
+    note.appendChild(link);
+    if (main) main.insertBefore(note, main.firstChild);
+    say(data.note);
+  }
+
   // Live updates over server-sent events.
   var streamUrl = body.getAttribute("data-stream-url");
   // Who else has the ticket open: seeded from the page, kept from presence events; an entry
@@ -336,7 +352,8 @@
         }
       });
     });
-    source.addEventListener("chat.inbox", function () {
+    source.addEventListener("chat.inbox", function (e) {
+      handedToMe(e);
       clearTimeout(waitingTimer);  // a burst of news (a chat joined and ended) asks once
       waitingTimer = setTimeout(updateWaiting, 400);
       if (rowsId !== "chat-lists") return;  // the chats' own page shows them in its lists too
