@@ -431,8 +431,9 @@ def test_a_save_from_a_stale_page_is_refused_naming_who_changed_it(
         assert refused.status_code == 409, what
         said = (  # the Details name the field both changed, as it is now
             "Sam changed this to “Low” since this page was opened."
-            if what == "fields" else "Sam changed this ticket since you opened it; nothing was saved."
-        )  # fmt: skip
+            if what == "fields"
+            else "Sam changed this ticket since you opened it; nothing was saved."
+        )
         assert said in text(refused), what
         assert snapshot(app) == after_first, what
 
