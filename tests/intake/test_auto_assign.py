@@ -27,7 +27,7 @@ from intake.state import state
 from intake.tickets.auto_assign import auto_assign
 from tests.intake.conftest import api_ticket
 from tests.intake.desk import make_agent, signed_in
-from tests.intake.test_desk_work import post_from
+from tests.intake.test_desk_work import agent_id, post_from
 
 
 def _seen(app: Flask, agent_id: int, minutes_ago: float, tenant: str = "eur") -> None:
@@ -133,10 +133,17 @@ def test_a_save_from_a_page_older_than_an_automatic_change_says_so(app: Flask) -
         TenantSettings(session).set("auto_assign", True)
     _seen(app, ann, 0.5)
     assert _run(app)["eur"] == 1
-    stale = post_from(sam, page, f"/desk/eur/tickets/{ref}/fields", priority="high")
+    # Another field, saved from the older page: the automatic assignment (and the "in
+    # progress" it brought) stays beside it.
+    kept = post_from(sam, page, f"/desk/eur/tickets/{ref}/fields", priority="high")
+    assert kept.status_code == 303
+    assert _assignees(app)[ref] == (ann, TicketStatus.in_progress)
+    # The assignee too, from that page: a clash, said with who changed it.
+    mine = str(agent_id(app, "sam@example.com"))
+    stale = post_from(sam, page, f"/desk/eur/tickets/{ref}/fields", assignee=mine)
     assert stale.status_code == 409
     assert "The service's automatic work (a mail received, auto-assign or auto-close) changed" \
-        in html.unescape(stale.get_data(as_text=True))  # fmt: skip
+        " this to “Ann”" in html.unescape(stale.get_data(as_text=True))  # fmt: skip
 
 
 def test_with_nobody_online_tickets_wait(app: Flask) -> None:
