@@ -22,3 +22,13 @@ def announce_inbox(
     if handed_to is not None:
         data.update(handed_to=handed_to, note=note)
     bus.publish(Event(INBOX_TOPIC, tenant_id, data))
+
+
+def announce_turn(
+    bus: EventBus, tenant_id: str, chat_id: int, handed_to: int | None = None, note: str = ""
+) -> None:
+    """Publish a turn of a chat: someone joined, handed it over or ended it. Its widget and
+    open pages hear of the session and its system message, the desk's inboxes of the chat."""
+    announce(bus, tenant_id, chat_id, "session")
+    announce(bus, tenant_id, chat_id, "message")
+    announce_inbox(bus, tenant_id, chat_id, handed_to, note)

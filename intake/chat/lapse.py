@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from intake.chat.announce import announce, announce_inbox
+from intake.chat.announce import announce_turn
 from intake.chat.messages import system_message
 from intake.chat.tickets import convert_chat
 from intake.db import Database, TenantSession
@@ -121,7 +121,7 @@ def answer_by_mail(
         chat = session.get(ChatSession, chat_id)
         if chat is not None:
             system_message(session, chat, why)
-    _tell(bus, tenant_id, chat_id)
+    announce_turn(bus, tenant_id, chat_id)
     return True
 
 
@@ -151,12 +151,5 @@ def _end(database: Database, bus: EventBus, tenant_id: str, chat_id: int, why: s
                 return False  # someone wrote meanwhile
         chat.status, chat.closed_at = ChatStatus.closed, utcnow()
         system_message(session, chat, why)
-    _tell(bus, tenant_id, chat_id)
+    announce_turn(bus, tenant_id, chat_id)
     return True
-
-
-def _tell(bus: EventBus, tenant_id: str, chat_id: int) -> None:
-    """Tell the customer's widget and the desk's pages that the chat ended."""
-    announce(bus, tenant_id, chat_id, "session")
-    announce(bus, tenant_id, chat_id, "message")
-    announce_inbox(bus, tenant_id, chat_id)

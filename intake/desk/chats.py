@@ -9,7 +9,7 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from sqlalchemy import select
 
 from intake.agents.accounts import active_agents
-from intake.chat.announce import announce, announce_inbox
+from intake.chat.announce import announce, announce_inbox, announce_turn
 from intake.chat.messages import (
     PAGE,
     message_json,
@@ -205,9 +205,7 @@ def chat_join(chat_id: int) -> Any:
         except Conflict as exc:  # lost a race: said on the chat's page, not an error page
             flash(exc.message, "error")
         else:
-            _announce(chat_id, "session")
-            _announce(chat_id, "message")
-            _inbox_changed(chat_id)
+            announce_turn(state().events, tenant().id, chat_id)
             flash("You have this chat now.")
     return redirect(url_for("desk.chat", chat_id=chat_id), 303)
 
@@ -231,9 +229,7 @@ def chat_hand_over(chat_id: int) -> Any:
         except (Conflict, InvalidInput) as exc:
             flash(exc.message, "error")
         else:
-            _announce(chat_id, "session")
-            _announce(chat_id, "message")
-            announce_inbox(state().events, tenant().id, chat_id, handed_to=to_id, note=note)
+            announce_turn(state().events, tenant().id, chat_id, handed_to=to_id, note=note)
             flash(f"Handed over to {name}.")
     return redirect(url_for("desk.chat", chat_id=chat_id), 303)
 
@@ -252,9 +248,7 @@ def chat_close(chat_id: int) -> Any:
             flash(exc.message, "error")
             return redirect(url_for("desk.chat", chat_id=chat_id), 303)
         if ended:
-            _announce(chat_id, "session")
-            _announce(chat_id, "message")
-            _inbox_changed(chat_id)
+            announce_turn(state().events, tenant().id, chat_id)
         flash("The chat has ended." if ended else "The chat had ended already.")
     return redirect(url_for("desk.chat", chat_id=chat_id), 303)
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from intake.agents.accounts import clean_name
-from intake.chat.announce import announce, announce_inbox
+from intake.chat.announce import announce, announce_inbox, announce_turn
 from intake.chat.lapse import answer_by_mail, customer_said_something
 from intake.chat.messages import (
     PAGE,
@@ -190,9 +190,7 @@ def close(chat_id: int) -> Response:
         ended = close_chat(session, chat)
         answer = chat_json(session, chat)
     if ended:
-        announce(state().events, tenant().id, chat_id, "session")
-        announce(state().events, tenant().id, chat_id, "message")
-        announce_inbox(state().events, tenant().id, chat_id)
+        announce_turn(state().events, tenant().id, chat_id)
     return jsonify({"session": answer})
 
 
