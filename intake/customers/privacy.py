@@ -161,9 +161,16 @@ def _with_merged(ticket_id: int) -> Any:
     )
 
 
-def _file_data(ticket: SupportTicket, item: TicketAttachment) -> dict[str, Any]:
+# The files an export lists, by their path in its zip, with the names they are stored under:
+# the zip holds exactly what data.json lists.
+_Files = dict[str, str]
+
+
+def _file_data(ticket: SupportTicket, item: TicketAttachment, files: _Files) -> dict[str, Any]:
+    path = _ticket_file_path(ticket, item)
+    files[path] = item.stored_name
     return {"name": item.original_name, "type": item.content_type, "size": item.size,
-            "sha256": item.sha256, "in_export_as": _ticket_file_path(ticket, item)}  # fmt: skip
+            "sha256": item.sha256, "in_export_as": path}  # fmt: skip
 
 
 # History entries whose detail may hold what the customer gave (a file's name, a tag, whose
@@ -194,7 +201,7 @@ def _others_part(session: TenantSession, ticket: SupportTicket) -> _OthersPart:
     return _OthersPart(messages, files, events)
 
 
-def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any]:
+def _ticket_data(session: TenantSession, ticket: SupportTicket, files: _Files) -> dict[str, Any]:
     hidden = _others_part(session, ticket)  # theirs to take away, not this customer's
     events = session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
@@ -225,7 +232,9 @@ def _ticket_data(session: TenantSession, ticket: SupportTicket) -> dict[str, Any
             for r in ticket.responses
             if r.id not in hidden.messages
         ],
-        "files": [_file_data(ticket, a) for a in ticket.attachments if a.id not in hidden.files],
+        "files": [
+            _file_data(ticket, a, files) for a in ticket.attachments if a.id not in hidden.files
+        ],  # fmt: skip
         "satisfaction": [
             {"satisfied": r.satisfied, "comment": r.comment, "at": _iso(r.created_at)}
             for r in ratings_of(session, ticket.id)
@@ -254,11 +263,13 @@ def _chat_file_path(chat: ChatSession, message: ChatMessage) -> str:
     return f"files/chat-{chat.id}/{message.id}-{name}"
 
 
-def _chat_file(chat: ChatSession, message: ChatMessage) -> dict[str, Any] | None:
+def _chat_file(chat: ChatSession, message: ChatMessage, files: _Files) -> dict[str, Any] | None:
     if not message.stored_name:
         return None
+    path = _chat_file_path(chat, message)
+    files[path] = message.stored_name
     return {"name": message.file_name, "type": message.content_type, "size": message.size,
-            "in_export_as": _chat_file_path(chat, message)}  # fmt: skip
+            "in_export_as": path}  # fmt: skip
 
 
 def _chat_files(session: TenantSession, chat: ChatSession) -> list[ChatMessage]:
@@ -270,7 +281,12 @@ def _chat_files(session: TenantSession, chat: ChatSession) -> list[ChatMessage]:
 
 def export(session: TenantSession, email: str) -> dict[str, Any]:
     """Return everything kept about the customer with this address, as JSON-ready data."""
-    email = normal_spelling(email)
+    return _export(session, normal_spelling(email))[0]
+
+
+def _export(session: TenantSession, email: str) -> tuple[dict[str, Any], _Files]:
+    """Return the export's data and the files it lists (the zip's besides data.json)."""
+    files: _Files = {}
     mails = session.scalars(
         select(OutboxMessage)
         .where(same_address(OutboxMessage.to_address, email))
@@ -294,16 +310,16 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
                         "type": m.message_type.value,
                         "body": m.body,
                         "at": _iso(m.created_at),
-                        "file": _chat_file(chat, m),
+                        "file": _chat_file(chat, m, files),
                     }
                     for m in messages
                 ],
             }
         )
-    return {
+    data = {
         "email": email,
         "tenant": session.tenant_id,
-        "tickets": [_ticket_data(session, t) for t in _tickets(session, email)],
+        "tickets": [_ticket_data(session, t, files) for t in _tickets(session, email)],
         "mails": [
             {
                 "subject": m.subject,
@@ -323,7 +339,7 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
         ],
         "mails_on_others_tickets": [
             {"ticket": r.ticket.reference, "body": r.body, "at": _iso(r.created_at),
-             "files": [_file_data(r.ticket, a) for a in _files_of(session, r)]}
+             "files": [_file_data(r.ticket, a, files) for a in _files_of(session, r)]}
             for r in _mails_on_others_tickets(session, email)
         ],
         "address_bounces": [
@@ -340,6 +356,7 @@ def export(session: TenantSession, email: str) -> dict[str, Any]:
             {"comment": f.comment, "at": _iso(f.created_at)} for f in _comments(session, email)
         ],
     }  # fmt: skip
+    return data, files
 
 
 def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
@@ -347,24 +364,11 @@ def export_zip(session: TenantSession, store: FileStore, email: str) -> bytes:
     chats."""
     if session.tenant_id is None:
         raise ValueError("export_zip needs a session bound to one tenant")
-    email = normal_spelling(email)
-    data = export(session, email)
-    files: list[tuple[str, str]] = []  # (stored name, path in the zip)
-    for ticket in _tickets(session, email):
-        hidden = _others_part(session, ticket)
-        files += [(a.stored_name, _ticket_file_path(ticket, a)) for a in ticket.attachments
-                  if a.id not in hidden.files]  # fmt: skip
-    for chat in _chats(session, email):
-        files += [
-            (m.stored_name or "", _chat_file_path(chat, m)) for m in _chat_files(session, chat)
-        ]
-    for mailed in _mails_on_others_tickets(session, email):
-        files += [(a.stored_name, _ticket_file_path(mailed.ticket, a))
-                  for a in _files_of(session, mailed)]  # fmt: skip
+    data, files = _export(session, normal_spelling(email))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
-        for stored_name, name in files:
+        for name, stored_name in files.items():
             handle = store.open(session.tenant_id, stored_name)
             if handle is not None:
                 with handle:
