@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from intake.chat.announce import announce_turn
 from intake.chat.messages import system_message
+from intake.chat.sessions import end_chat
 from intake.chat.tickets import convert_chat
 from intake.db import Database, TenantSession
 from intake.errors import IntakeError
@@ -58,7 +59,8 @@ def lapse_chats(
             waited = list(session.scalars(select(ChatSession.id).where(
                 ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_(None),
                 ChatSession.created_at < now_here - wait)))  # fmt: skip
-            last = func.coalesce(_last_message(), ChatSession.created_at)
+            last = func.coalesce(_last_message_at(ChatSession.id).scalar_subquery(),
+                                 ChatSession.created_at)  # fmt: skip
             silent = list(session.scalars(select(ChatSession.id).where(
                 ChatSession.status == ChatStatus.active, ChatSession.agent_id.is_not(None),
                 last < now_here - idle)))  # fmt: skip
@@ -87,10 +89,9 @@ def _minutes(span: dt.timedelta) -> str:
     return "1 minute" if count == 1 else f"{count} minutes"
 
 
-def _last_message() -> Any:
-    """The time of a chat's last message, for a query of chats."""
-    return (select(func.max(ChatMessage.created_at))
-            .where(ChatMessage.session_id == ChatSession.id).scalar_subquery())  # fmt: skip
+def _last_message_at(chat: Any) -> Any:
+    """The time of a chat's last message (`chat`: its id, or the column of a query's chats)."""
+    return select(func.max(ChatMessage.created_at)).where(ChatMessage.session_id == chat)
 
 
 def answer_by_mail(
@@ -145,11 +146,9 @@ def _end(database: Database, bus: EventBus, tenant_id: str, chat_id: int, why: s
         if silent_since is None and chat.agent_id is not None:
             return False  # an agent joined the waiting chat
         if silent_since is not None:
-            last = session.scalar(select(func.max(ChatMessage.created_at)).where(
-                ChatMessage.session_id == chat_id))  # fmt: skip
+            last = session.scalar(_last_message_at(chat_id))
             if last is not None and as_utc(last) >= silent_since:
                 return False  # someone wrote meanwhile
-        chat.status, chat.closed_at = ChatStatus.closed, utcnow()
-        system_message(session, chat, why)
+        end_chat(session, chat, why)
     announce_turn(bus, tenant_id, chat_id)
     return True

@@ -119,11 +119,16 @@ def hand_over(session: TenantSession, chat: ChatSession, agent: Agent, to_id: in
 
 def close_chat(session: TenantSession, chat: ChatSession, by: Agent | None = None) -> bool:
     """End the chat (by an agent, or the customer when `by` is None); False if it had ended."""
+    who = by.name if by is not None else chat.customer_name
+    return end_chat(session, chat, f"{who} ended the chat.")
+
+
+def end_chat(session: TenantSession, chat: ChatSession, why: str) -> bool:
+    """End an active chat with a system message saying `why`; False if it had ended."""
     if chat.status != ChatStatus.active:
         return False
     chat.status, chat.closed_at = ChatStatus.closed, utcnow()
-    who = by.name if by is not None else chat.customer_name
-    system_message(session, chat, f"{who} ended the chat.")
+    system_message(session, chat, why)
     return True
 
 
