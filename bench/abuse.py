@@ -53,6 +53,7 @@ from scripts.nginxfront import fronted
 HEALTHY_QUERIES = ["reset password", "invoice", "pasword", "refund plan", "export data",
                    "two factor", "cancel subscription", "webhok"]  # fmt: skip
 MAX_REQUESTS = 1_000_000  # per client and phase: the deadline ends a phase first
+NGINX_TURN = 0.25  # seconds between two searches of one address paced by the shipped nginx
 
 
 def search_request(query: str, seed: int, front: bool) -> bytes:
@@ -119,7 +120,10 @@ def others(port: int, front: bool, count: int, seconds: float, queries: list[str
 
     async def clients() -> None:
         deadline = time.perf_counter() + seconds
-        await asyncio.gather(*(one_client(port, front, phase, deadline, 0.0, queries, seeds + i)
+        # Independent clients do not send in step: started together, their searches would
+        # reach the service in bursts of `count` at each of nginx's paced turns.
+        await asyncio.gather(*(one_client(port, front, phase, deadline, 0.0, queries, seeds + i,
+                                          NGINX_TURN * i / count)
                                for i in range(count)))  # fmt: skip
 
     asyncio.run(clients())

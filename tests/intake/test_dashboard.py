@@ -314,7 +314,7 @@ def test_a_search_that_finds_nothing_is_counted_by_its_words(
 ) -> None:
     for words in ("Quokka  ZEBRA", "quokka zebra", "password"):
         assert client.get(f"/api/v1/eur/kb/search?q={words}").status_code == 200
-    time.sleep(1.1)  # searches are limited to 4 a second
+    time.sleep(1.1)  # searches are limited to 5 a second
     for words in ("%00", "quokka%E2%80%AEzebra"):  # a NUL; a bidi override between words
         assert client.get(f"/api/v1/eur/kb/search?q={words}").status_code == 200
 
