@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Container
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
@@ -105,11 +106,18 @@ def join(session: TenantSession, chat: ChatSession, agent: Agent) -> None:
                    if before else f"{agent.name} joined the chat.")  # fmt: skip
 
 
-def hand_over(session: TenantSession, chat: ChatSession, agent: Agent, to_id: int) -> Agent:
-    """Pass the chat to another active agent of the team; return them."""
+def hand_over(session: TenantSession, chat: ChatSession, agent: Agent, to_id: int,
+              present: Container[int]) -> Agent:  # fmt: skip
+    """Pass the chat to another active agent of the team who is `present` (has the desk open:
+    the customer would wait for an agent who is not); return them."""
     to = session.get(Agent, to_id)
     if to is None or not to.active:
         raise InvalidInput("Choose an active agent of this team.", "agent")
+    if to.id == agent.id:
+        raise InvalidInput("Choose a colleague: a chat is not handed over to oneself.", "agent")
+    if to.id not in present:
+        raise InvalidInput(f"{to.name} is offline now and would not see the chat: choose a"
+                           " colleague who has the desk open.", "agent")  # fmt: skip
     if chat.status != ChatStatus.active:
         raise Conflict("This chat has ended.", "session")
     chat.agent_id = to.id

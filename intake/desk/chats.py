@@ -35,6 +35,7 @@ from intake.chat.sessions import (
     waiting_count,
 )
 from intake.chat.tickets import convert_chat
+from intake.db import TenantSession
 from intake.db.addresses import same_address
 from intake.desk import auth
 from intake.desk.blueprint import bp
@@ -102,6 +103,16 @@ def chats_stream() -> Response:
     return desk_stream([INBOX_TOPIC], None)
 
 
+def _colleagues(session: TenantSession, me: Agent) -> list[Any]:
+    """Return the hand-over choices: the colleagues who have the desk open (a chat handed to
+    someone who has not would wait unseen), those away marked so."""
+    present = state().presence.agents(tenant().id)
+    return choices(
+        (str(a.id), a.name if present[a.id] == "online" else f"{a.name} (away)")
+        for a in active_agents(session) if a.id != me.id and a.id in present
+    )  # fmt: skip
+
+
 def _chat_page(chat_id: int, status: int = 200, form: ChatMessageForm | None = None) -> Any:
     session = tenant_session()
     chat = get_chat(session, chat_id)
@@ -120,9 +131,7 @@ def _chat_page(chat_id: int, status: int = 200, form: ChatMessageForm | None = N
         elif picked is not None:
             form.text.data = fill_chat(picked.body, chat, agent)
     hand = ChatHandOverForm()
-    hand.agent.choices = choices(
-        (str(a.id), a.name) for a in active_agents(session) if a.id != agent.id
-    )
+    hand.agent.choices = _colleagues(session, agent)
     kb_query = request.args.get("kbq", "")[:200]
     others = customers_chats(session, chat.customer_email or "", chat.id)
     tickets = list(session.scalars(select(SupportTicket).where(
@@ -214,8 +223,8 @@ def chat_join(chat_id: int) -> Any:
 def chat_hand_over(chat_id: int) -> Any:
     """Pass the chat to another agent of the team."""
     form = ChatHandOverForm()
-    form.agent.choices = choices((str(a.id), a.name) for a in active_agents(tenant_session()))
     chosen = form.agent.data or ""
+    present = state().presence.agents(tenant().id)
     if form.validate_on_submit():
         try:
             if not is_row_id(chosen):  # "٢" or "²" is no agent's id
@@ -223,7 +232,7 @@ def chat_hand_over(chat_id: int) -> Any:
             with state().db.write(tenant().id) as session:
                 chat, me = get_chat(session, chat_id, lock=True), session.merge(auth.agent())
                 check_holder(session, chat, request.form.get("holder"), me)
-                to = hand_over(session, chat, me, int(chosen))
+                to = hand_over(session, chat, me, int(chosen), present)
                 name, to_id = to.name, to.id
                 note = f"{me.name} handed you the chat with {chat.customer_name}."
         except (Conflict, InvalidInput) as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Any
 
 import pyotp
@@ -55,6 +56,18 @@ def signed_in(
     answer = sign_in(client, email, tenant)
     assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
     return client
+
+
+def at_desk(app: Flask, agent_id: int, name: str, doing: str = "online",
+            tenant: str = "eur") -> None:  # fmt: skip
+    """Say that the agent has the desk open, as its pages do, and wait until this process's
+    board has heard it (PostgreSQL delivers presence through NOTIFY, a moment later)."""
+    board = state(app).presence
+    board.announce(tenant, agent_id, name, doing)
+    deadline = time.monotonic() + 5
+    while board.agents(tenant).get(agent_id) != ("away" if doing == "away" else "online"):
+        assert time.monotonic() < deadline, f"{name}'s presence never arrived"
+        time.sleep(0.02)
 
 
 def version_of(client: FlaskClient, reference: str, tenant: str = "eur") -> str:

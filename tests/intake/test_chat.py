@@ -31,7 +31,7 @@ from intake.models import (
 from intake.state import state, tenant_brand
 from tests.intake.chat import CHATS, SITE, SITES, Customer, desk_send
 from tests.intake.conftest import PNG, json_of
-from tests.intake.desk import hidden, make_agent, post_form, signed_in
+from tests.intake.desk import at_desk, hidden, make_agent, post_form, signed_in
 from tests.intake.test_desk_work import agent_id, form_data, post_from, presence
 
 
@@ -274,15 +274,31 @@ def test_typing_and_read_marks_reach_the_other_side(app: Flask) -> None:
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "up_to"
 
 
-def test_agents_join_hand_over_and_close_with_system_messages(app: Flask) -> None:
+def test_agents_join_hand_over_and_close_with_system_messages(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ada = Customer(app.test_client())
     sam = signed_in(app, "sam@example.com")
-    make_agent(app, "kim@example.com", name="Kim")
+    kim = make_agent(app, "kim@example.com", name="Kim")
     page = f"{CHATS}/{ada.id}"
     assert "You have this chat now." in told(sam, post_form(sam, page, f"{page}/join"))
+    # A colleague without the desk open would never see the chat: not offered, and refused
+    # from a page that showed them before they left.
+    html = sam.get(page).get_data(as_text=True)
+    assert "No colleague has the desk open to hand this chat over to." in html
+    at_desk(app, kim, "Kim", "away")
+    html = sam.get(page).get_data(as_text=True)
+    assert f'<option value="{kim}">Kim (away)</option>' in html
+    with monkeypatch.context() as lapsed:
+        lapsed.setattr(presence_board, "TTL", -1.0)  # Kim's pages have said nothing since
+        refused = told(sam, post_from(sam, html, f"{page}/handover", agent=str(kim)))
+    assert "Kim is offline now and would not see the chat" in refused
+    at_desk(app, kim, "Kim")
     html = sam.get(page).get_data(as_text=True)
     kim_id = re.search(r'<option value="(\d+)">Kim</option>', html)
-    assert kim_id
+    assert kim_id and ">Sam</option>" not in html  # nor oneself
+    sams = str(agent_id(app, "sam@example.com"))
+    assert "Choose a colleague" in told(sam, post_from(sam, html, f"{page}/handover", agent=sams))
     digit = chr(ord("٠") + int(kim_id.group(1))) if int(kim_id.group(1)) < 10 else "²"
     for odd in (digit, "²", "9" * 25, "abc"):  # int() takes the first; others raised a 500
         refused = told(sam, post_form(sam, page, f"{page}/handover", agent=odd))
@@ -313,6 +329,7 @@ def told(agent: FlaskClient, answer: Any) -> str:
 def test_an_agent_acting_on_a_page_older_than_anothers_join_is_told(app: Flask) -> None:
     ada = Customer(app.test_client())
     sam, kim = signed_in(app, "sam@example.com"), signed_in(app, "kim@example.com")
+    at_desk(app, agent_id(app, "kim@example.com"), "Kim")  # to be handed chats
     page = f"{CHATS}/{ada.id}"
     sams, kims = (client.get(page).get_data(as_text=True) for client in (sam, kim))
     assert post_from(sam, sams, f"{page}/join").status_code == 303
@@ -356,6 +373,7 @@ def test_a_message_from_a_page_older_than_anothers_answer_is_refused(
     customer never reads two agents at once; the same for a page from before a hand-over."""
     ada = Customer(app.test_client())
     sam, kim = signed_in(app, "sam@example.com"), signed_in(app, "kim@example.com")
+    at_desk(app, agent_id(app, "sam@example.com"), "Sam")  # to be handed the chat
     page = f"{CHATS}/{ada.id}"
     sams, kims = (client.get(page).get_data(as_text=True) for client in (sam, kim))
     assert send_from(kim, kims, ada.id, "Hello Ada, Kim here.", script).status_code in (201, 303)
