@@ -217,7 +217,7 @@ def _walk(base: Path, root: Path) -> tuple[list[tuple[str, str]], list[Problem]]
         folder, rel_folder = pending.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith("."):
+                if entry.name.startswith(".") or _editor_leftover(entry.name):
                     continue
                 rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
                 why = _refused(entry, rel, inside)
@@ -229,6 +229,12 @@ def _walk(base: Path, root: Path) -> tuple[list[tuple[str, str]], list[Problem]]
                 else:
                     found.append((entry.path, rel))
     return sorted(found, key=lambda item: item[1].split("/")), problems
+
+
+def _editor_leftover(name: str) -> bool:
+    """Say whether a file is an editor's backup ("refunds.md~") or autosave ("#refunds.md#"):
+    never part of the site, as hidden files are not (the preview's watcher ignores them too)."""
+    return name.endswith("~") or (len(name) > 1 and name.startswith("#") and name.endswith("#"))
 
 
 def _refused(entry: os.DirEntry[str], rel: str, inside: str) -> str | None:
@@ -244,8 +250,7 @@ def _refused(entry: os.DirEntry[str], rel: str, inside: str) -> str | None:
         if not target.startswith(inside) or not os.path.isfile(target):
             return (f"is a link to {target}, outside this tenant's folder (or missing): "
                     "kbgen publishes only files inside it")  # fmt: skip
-        return None
-    if not (entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False)):
+    elif not (entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False)):
         return "is not a regular file (a pipe, socket or device); remove it"
     name, lower = entry.name, entry.name.lower()
     miscased = lower.endswith(".md") and not name.endswith(".md")
@@ -253,7 +258,37 @@ def _refused(entry: os.DirEntry[str], rel: str, inside: str) -> str | None:
         stem = name[: -len(".md.txt")] if lower.endswith(".md.txt") else name.rsplit(".", 1)[0]
         return (f"kbgen reads Markdown only from .md files (this one would be published as it "
                 f"is); rename it to {stem}.md")  # fmt: skip
+    copied = entry.is_file() and not lower.endswith(".md")
+    if copied and (".md." in lower or _copied_page(entry.path)):
+        return ("is a copy of a Markdown page (so its name says, or its front-matter with a title "
+                "or question): published as a file, its text would be public as it is, drafts "
+                "too; remove it, or name it .md to make it a page")  # fmt: skip
     return None
+
+
+def _copied_page(path: str) -> bool:
+    """Say whether a file that is no .md starts with an article's or FAQ's front-matter
+    ("launch.txt", "launch.md.bak" saved from a draft). A YAML file of the site's own (a
+    download starting with ---) names no title or question before its next --- line."""
+    try:
+        with open(path, "rb") as file:
+            if file.read(3).lstrip(b"\xef\xbb\xbf")[:3] != b"---":
+                return False
+            file.seek(0)
+            head = file.read(8192).decode("utf-8", "replace").lstrip("\ufeff").splitlines()
+    except OSError:
+        return False
+    if not head or head[0].rstrip() != "---":
+        return False
+    for line in head[1:]:
+        if line.rstrip() in ("---", "..."):
+            return False
+        if _PAGE_KEY.match(line):
+            return True
+    return False
+
+
+_PAGE_KEY = re.compile(r"(?:title|question)\s*:")
 
 
 def _stray(path: str, rel: str, root: Path) -> Problem:

@@ -483,6 +483,34 @@ def test_a_site_at_the_hosts_root_checks_only_its_own_folders(project: Project) 
     ]
 
 
+def test_copies_of_pages_are_refused_and_editor_leftovers_never_published(
+    project: Project,
+) -> None:
+    """A draft saved as launch.txt or launch.md.bak would be published as it is, front-matter
+    and secret text too; an editor's backup or autosave is no part of the site."""
+    draft = "title: Launch\ncategory: general\nstatus: draft"
+    page = project.article("a/launch.md", draft, "SECRET LAUNCH\n")
+    folder = page.parent
+    for name in ("launch.txt", "launch.md.bak", "launch.md~", "#launch.md#"):
+        (folder / name).write_bytes(page.read_bytes())
+    (folder / "link.html").symlink_to(page)
+    (folder / "config.yaml").write_text("---\nname: example\n---\nport: 8000\n")  # a download
+    found = sorted(problems(project))
+    copy = (": file: is a copy of a Markdown page (so its name says, or its front-matter with a"
+            " title or question): published as a file, its text would be public as it is, drafts"
+            " too; remove it, or name it .md to make it a page")  # fmt: skip
+    assert found == [f"content/eur/articles/a/{name}:1{copy}"
+                     for name in ("launch.md.bak", "launch.txt", "link.html")]  # fmt: skip
+    for name in ("launch.txt", "launch.md.bak", "link.html"):
+        (folder / name).unlink()
+    assert main(["-q", "--root", str(project.root), "build"]) == 0
+    site = project.root / "site" / "eur"
+    published = [p.name for p in site.rglob("*") if p.is_file()]
+    assert "config.yaml" in published
+    assert not [name for name in published if "launch" in name]
+    assert not [p for p in site.rglob("*") if p.is_file() and b"SECRET" in p.read_bytes()]
+
+
 def test_files_kbgen_cannot_publish_are_named_not_published(
     project: Project, tmp_path: Path
 ) -> None:
@@ -497,7 +525,8 @@ def test_files_kbgen_cannot_publish_are_named_not_published(
     project.article("a/ok.md", "title: Fine\ncategory: general")
     (project.root / "content" / "eur" / "articles" / "a" / "notes.MD").write_text("---\n")
     (project.root / "content" / "eur" / "articles" / "a" / "howto.markdown").write_text("x")
-    (images / "inside.svg").symlink_to(images.parent / "articles" / "a" / "ok.md")  # fine
+    (images / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (images / "inside.svg").symlink_to(images / "logo.svg")  # fine
     found = sorted(problems(project))
     assert found == [
         "content/eur/articles/a/howto.markdown:1: file: kbgen reads Markdown only from .md files"
