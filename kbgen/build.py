@@ -10,10 +10,11 @@ from kbgen import checks
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, Problem
 from kbgen.incremental import BuildState, prune_render_stores, render_store
+from kbgen.pages import environment, render_pages
 from kbgen.staging import commit_all, stage_all
 from kbgen.validate import Checked, check_tenant
 
-__all__ = ["BuildState", "Checked", "build", "check"]
+__all__ = ["BuildState", "Checked", "build", "check", "check_pages"]
 
 
 def check(
@@ -41,6 +42,15 @@ def check(
     if problems:
         raise ContentError(problems)
     return checked
+
+
+def check_pages(checked: list[Checked], options: BuildOptions) -> None:
+    """Render every page of every checked tenant, writing nothing: a template's mistake (a
+    syntax error, an undefined name, a theme file that is missing) fails `kbgen check` as it
+    would fail the build."""
+    for item in checked:
+        for job in render_pages(environment(options.root, item.tenant.id), item.site):
+            job.make()
 
 
 def build(options: BuildOptions, state: BuildState | None = None) -> list[Checked]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kbgen import __version__
-from kbgen.build import build, check
+from kbgen.build import build, check, check_pages
 from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, KbgenError, Severity
 from kbgen.new import NEXT_STEPS, new_project
@@ -131,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             checked = check(options)
+            check_pages(checked, options)
         elif args.command == "build":
             checked = build(options)
         else:

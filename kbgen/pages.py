@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import importlib.resources
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,26 @@ def theme_assets(env: jinja2.Environment, tenant: TenantConfig) -> Assets:
     return Assets(tenant.base_path, files)
 
 
+def _where(exc: BaseException) -> str:
+    """Return "file:line: " of the template line that raised `exc`, or "" when no template's
+    line did (Jinja gives the frames of a template's code its file and line)."""
+    found = ""
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        name = frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt")) and Path(name).is_file():
+            found = f"{_shown(name)}:{line}: "
+    return found
+
+
+def _shown(name: str) -> str:
+    """A template's path as a writer finds it: from the working folder when it is inside."""
+    path = Path(name)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return name
+
+
 def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]:
     """Yield every page of the tenant's site as a job, in a stable order, then its theme
     files, each under its own name and its fingerprinted one, and their manifest."""
@@ -168,9 +189,10 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
                 values = {**common, **context, **later()}
                 return env.get_template(template).render(**values).encode("utf-8")
             except jinja2.TemplateSyntaxError as exc:  # a writer's template: say where
-                raise KbgenError(f"{exc.filename}:{exc.lineno}: template: {exc.message}") from None
+                where = _shown(exc.filename) if exc.filename else exc.name or template
+                raise KbgenError(f"{where}:{exc.lineno}: template: {exc.message}") from None
             except jinja2.TemplateError as exc:
-                raise KbgenError(f"template {template} ({rel}): {exc}") from None
+                raise KbgenError(f"{_where(exc)}template {template} ({rel}): {exc}") from None
             except KbgenError:
                 raise
             except UnicodeDecodeError as exc:  # a writer's template saved in another encoding
@@ -180,7 +202,7 @@ def render_pages(env: jinja2.Environment, site: TenantSite) -> Iterator[PageJob]
                 ) from None
             except Exception as exc:  # noqa: BLE001 (what a writer's template raises: {{ 1/0 }})
                 raise KbgenError(
-                    f"template {template} ({rel}): {type(exc).__name__}: {exc}"
+                    f"{_where(exc)}template {template} ({rel}): {type(exc).__name__}: {exc}"
                 ) from None
 
         return PageJob(rel, make, origin or f"template {template}", key)

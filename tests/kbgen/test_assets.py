@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from kbgen.build import build, check
+from kbgen.build import build, check, check_pages
+from kbgen.cli import main
 from kbgen.config import BuildOptions
 from kbgen.errors import ContentError, KbgenError
 from tests.conftest import Project
@@ -61,8 +62,10 @@ def test_a_template_asking_for_a_theme_file_that_does_not_exist_is_an_error(
 @pytest.mark.parametrize(
     ("template", "said"),
     [
-        (b'{% extends "base.html" %}{% block main %}{{ 1 / 0 }}{% endblock %}',
-         "template 404.html (404.html): ZeroDivisionError: division by zero"),
+        (b'{% extends "base.html" %}{% block main %}\n{{ 1 / 0 }}{% endblock %}',
+         "{}:2: template 404.html (404.html): ZeroDivisionError: division by zero"),
+        (b'{% extends "base.html" %}{% block main %}\n\n{{ nothing }}{% endblock %}',
+         "{}:3: template 404.html (404.html): 'nothing' is undefined"),
         (b'{% extends "base.html" %}{% block main %}caf\xe9{% endblock %}',
          "template 404.html (404.html): a template it uses is not UTF-8"),
     ],
@@ -70,13 +73,36 @@ def test_a_template_asking_for_a_theme_file_that_does_not_exist_is_an_error(
 def test_a_template_that_fails_as_it_renders_is_named_and_the_site_stays(
     project: Project, template: bytes, said: str
 ) -> None:
+    """`kbgen check` fails as the build would, naming the template's file and line; the build
+    leaves the last good site."""
     build(BuildOptions(root=project.root, quiet=True, today=TODAY))
     before = (project.root / "site/eur/404.html").read_bytes()
-    project.write("content/eur/templates/404.html", template)
+    written = project.write("content/eur/templates/404.html", template)
+    said = said.format(written)
     with pytest.raises(KbgenError) as caught:
         build(BuildOptions(root=project.root, quiet=True, today=TODAY))
     assert str(caught.value).startswith(said)
     assert (project.root / "site/eur/404.html").read_bytes() == before
+    options = BuildOptions(root=project.root, quiet=True, today=TODAY)
+    with pytest.raises(KbgenError) as caught:
+        check_pages(check(options), options)
+    assert str(caught.value).startswith(said)
+
+
+def test_check_fails_on_a_template_s_syntax_error_and_missing_theme_file(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = str(project.root)
+    project.write("templates/site/article.html", "{% extends 'base.html' %}\n{{ x }\n")
+    assert main(["-q", "--root", root, "check"]) == 1
+    said = capsys.readouterr().err
+    assert (
+        f"kbgen: {project.root / 'templates/site/article.html'}:2: template: unexpected '}}'"
+        in said
+    )
+    project.write("templates/site/article.html", '{{ asset("extra.css") }}')
+    assert main(["-q", "--root", root, "check"]) == 1
+    assert "asset('extra.css'): no such theme file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
