@@ -35,12 +35,12 @@ def check(
     if not options.tenants:
         ids = [t.id for t in config.tenants]
         stray = checks.unknown_tenant_folders(options.content_dir, ids, options.root)
-        if options.strict:
+        if options.strict or not checked:
             problems += stray
-        elif checked:
+        else:
             checked[0].warnings.extend(stray)
-    if problems:
-        raise ContentError(problems)
+    if problems:  # with every warning of the tenants that passed: all of a run's problems
+        raise ContentError(problems + [w for item in checked for w in item.warnings])
     return checked
 
 

@@ -332,6 +332,24 @@ def test_strict_turns_warnings_into_errors(project: Project) -> None:
     ]
 
 
+def test_one_tenant_s_error_keeps_the_other_tenants_warnings(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.article("a/d.md", "title: D\ncategory: general\nstatus: draft", tenant="km")
+    project.article("a/r.md", "title: R\ncategory: general\nrelated: [d]", tenant="km")
+    project.article("a/bad.md", "title: Bad\ncategory: bill")
+    (project.root / "content" / "kms").mkdir()
+    assert main(["--root", str(project.root), "check"]) == 1
+    said = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[0] for line in said] == [
+        "content/eur/articles/a/bad.md:3",
+        "content/km/articles/a/r.md:4",
+        "content/kms/",
+        "kbgen",
+    ]
+    assert said[-1] == "kbgen: 1 problem(s); nothing was written"
+
+
 # One mistake, one error, at its cause.
 
 
