@@ -135,6 +135,28 @@ class _Changes(FileSystemEventHandler):
         self.pending.set()
 
 
+class _Appearing(FileSystemEventHandler):
+    """Watch a folder from the moment it is made or moved in, and rebuild then."""
+
+    def __init__(self, observer: Any, folder: Path, changes: _Changes) -> None:
+        self.observer, self.folder, self.changes = observer, folder, changes
+        self.watched = False
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        made = str(event.dest_path if event.event_type == "moved" else event.src_path)
+        if self.watched or Path(made) != self.folder or not self.folder.is_dir():
+            return
+        self.watched = True
+        self.observer.schedule(self.changes, str(self.folder), recursive=True)
+        self.changes.pending.set()  # what was written into it before the watch began
+
+
+def watched(options: BuildOptions) -> list[Path]:
+    """Return the folders whose changes rebuild the preview: the content and the project's
+    templates (watched from when it is made, if it is not there yet)."""
+    return [options.content_dir, options.root / "templates"]
+
+
 def watch(live: LiveSite, folders: list[Path]) -> Any:
     """Start watching `folders`; rebuild on changes until live.stop(). Return the observer."""
     changes = _Changes()
@@ -142,6 +164,8 @@ def watch(live: LiveSite, folders: list[Path]) -> Any:
     for folder in folders:
         if folder.is_dir():
             observer.schedule(changes, str(folder), recursive=True)
+        elif folder.parent.is_dir():  # a writer's templates/, made once the preview runs
+            observer.schedule(_Appearing(observer, folder, changes), str(folder.parent))
     observer.start()
 
     def loop() -> None:
@@ -345,7 +369,7 @@ def serve(
     config = load_site_config(options.root)
     live = LiveSite(options)
     live.rebuild()
-    observer = watch(live, [options.content_dir, options.root / "templates"])
+    observer = watch(live, watched(options))
     with make_server(config, options.site_dir, host, port, live, intake) as server:
         announce(f"Serving on http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
         try:

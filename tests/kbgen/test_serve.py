@@ -19,7 +19,7 @@ import pytest
 from kbgen import serve as serve_module
 from kbgen.build import build
 from kbgen.config import BuildOptions, load_site_config
-from kbgen.serve import LiveSite, make_server, watch
+from kbgen.serve import LiveSite, make_server, watch, watched
 from tests.conftest import Project
 from tests.kbgen.test_incremental import pagefind_text
 
@@ -50,7 +50,7 @@ def serving(project: Project) -> Iterator[tuple[str, LiveSite]]:
     options = BuildOptions(root=project.root, quiet=True)
     live = LiveSite(options)
     live.rebuild()
-    observer = watch(live, [options.content_dir])
+    observer = watch(live, watched(options))
     server = make_server(load_site_config(project.root), options.site_dir, "127.0.0.1", 0, live)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -191,6 +191,18 @@ def test_started_on_broken_content_it_shows_the_problems_and_recovers(project: P
         assert served >= fixed["generation"]
         status, body = get(f"{url}/eur/articles/nope/")
         assert status == 404 and "find that page" in body  # the tenant's own 404 again
+
+
+def test_a_templates_folder_made_while_the_preview_runs_is_watched(served: Any) -> None:
+    project, url, live = served
+    assert not (project.root / "templates").exists()
+    start = live.generation
+    page = '{% extends "base.html" %}{% block main %}<h1>Lost, version {}</h1>{% endblock %}'
+    project.write("templates/site/404.html", page.replace("{}", "1"))
+    until(lambda: "Lost, version 1" in get(f"{url}/eur/nope/")[1], "the new template served")
+    assert live.generation > start
+    project.write("templates/site/404.html", page.replace("{}", "2"))  # and later edits
+    until(lambda: "Lost, version 2" in get(f"{url}/eur/nope/")[1], "the edited template served")
 
 
 def test_a_broken_template_is_reported_not_fatal(served: Any) -> None:
