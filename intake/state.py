@@ -77,7 +77,11 @@ class AppState:
         self.db.dispose()
 
 
-def _lock_dir(config: IntakeConfig) -> Path:
+# A job every serving process runs: while its lock is held, a service is running.
+ALWAYS_RUN = "auto_close"
+
+
+def lock_dir(config: IntakeConfig) -> Path:
     """Return where SQLite's job locks live: beside the database file they guard."""
     database = make_url(config.database_url).database or ""
     if config.is_sqlite and database and database != ":memory:":
@@ -101,7 +105,7 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
     if config.is_sqlite:
         jobs.append(Job("statistics", STATISTICS_EVERY, database.refresh_statistics))
     tenant_ids = tuple(t.id for t in site.tenants)
-    jobs.append(Job("auto_close", AUTO_CLOSE_EVERY, lambda: auto_close(database, tenant_ids)))
+    jobs.append(Job(ALWAYS_RUN, AUTO_CLOSE_EVERY, lambda: auto_close(database, tenant_ids)))
     writer = make_writer(database.engine)
     bus = make_bus(database.engine)
     jobs.append(Job("auto_assign", AUTO_ASSIGN_EVERY,
@@ -115,7 +119,7 @@ def build_state(config: IntakeConfig, site: SiteConfig) -> AppState:
     jobs.append(Job("chat_lapse", CHAT_LAPSE_EVERY, lambda: lapse_chats(
         database, writer, files, bus, lambda tenant_id: tenant_brand(config, site, tenant_id),
         tenant_ids)))  # fmt: skip
-    runner = JobRunner(jobs, lock_maker(database.engine, _lock_dir(config)))
+    runner = JobRunner(jobs, lock_maker(database.engine, lock_dir(config)))
     presence = PresenceBoard(bus)
     search_counts = SearchTally(database)
     return AppState(

@@ -219,12 +219,16 @@ def _restore_sqlite(snapshot: Path, target: Path) -> None:
 
 
 def _restore_files(archive: tarfile.TarFile, upload_dir: Path) -> None:
-    """Write each stored file of the backup into UPLOAD_DIR (each renamed into place)."""
+    """Write each stored file of the backup into UPLOAD_DIR (each renamed into place), then
+    delete the stored files the backup does not hold: the replaced database's, which nothing
+    would name any more, nor export, erase or ever delete."""
     upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    kept: set[str] = set()
     for member in archive.getmembers():
         name = member.name.removeprefix(FILES)
         if not member.name.startswith(FILES) or not member.isfile() or not name.isalnum():
             continue
+        kept.add(name)
         data = archive.extractfile(member)
         if data is None:
             continue
@@ -234,3 +238,6 @@ def _restore_files(archive: tarfile.TarFile, upload_dir: Path) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(staged, upload_dir / name)
+    for path in upload_dir.iterdir():
+        if path.name.isalnum() and path.name not in kept and path.is_file():
+            path.unlink()

@@ -12,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from intake.backup import restore, take
 from intake.cli.database import safe_url, upgrade
 from intake.customers.privacy import erase_again, erasure_digests
-from intake.state import state
+from intake.jobs import held_elsewhere, lock_maker
+from intake.state import ALWAYS_RUN, lock_dir, state
 
 
 def _upload_dir() -> Path | None:
@@ -56,6 +57,11 @@ def restore_command(src: Path, force: bool) -> None:
     service first; the schema is then upgraded to this version's."""
     current = state()
     url = current.config.database_url
+    # A serving process would go on writing into the replaced database (on SQLite into the
+    # deleted file): whatever it acknowledged from then on would be lost, --force or not.
+    if held_elsewhere(lock_maker(current.db.engine, lock_dir(current.config)), ALWAYS_RUN):
+        raise click.ClickException("the service is running on this database (a serving process"
+                                   " holds its background jobs): stop it, then restore")  # fmt: skip
     erased = _erased_now()  # customers erased in the database being replaced
     current.db.engine.dispose()  # this process holds nothing open on what is replaced
     restored = restore(src, url, _upload_dir(), force)

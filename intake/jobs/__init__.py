@@ -19,4 +19,13 @@ def lock_maker(engine: Engine, lock_dir: Path) -> Callable[[str], JobLock]:
     return lambda name: FileLock(lock_dir, name)
 
 
-__all__ = ["Job", "JobLock", "JobRunner", "lock_maker"]
+def held_elsewhere(make_lock: Callable[[str], JobLock], name: str) -> bool:
+    """Say whether another process of the deployment holds job `name`'s lock now."""
+    lock = make_lock(name)
+    if lock.acquire():
+        lock.release()
+        return False
+    return True
+
+
+__all__ = ["Job", "JobLock", "JobRunner", "held_elsewhere", "lock_maker"]

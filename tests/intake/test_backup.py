@@ -126,6 +126,38 @@ def test_restore_refuses_what_would_lose_data_and_names_why(
     junk.write_bytes(b"not a tar file at all")
     broken = runner.invoke(args=["restore", "--force", str(junk)])
     assert f"{junk}: cannot be read as a backup" in str(broken.exception)
+    # A stored file the backup does not hold is the replaced database's: nothing would name
+    # it again, so no export or erasure would reach it.
+    uploads = state(app).config.upload_dir
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "0a1b2c3d4e5f").write_bytes(b"a customer's file of the replaced database")
+    (uploads / "operator-notes.txt").write_text("not a stored file: left alone")
+    assert runner.invoke(args=["restore", "--force", str(backup)]).exit_code == 0
+    assert sorted(p.name for p in uploads.iterdir()) == ["operator-notes.txt"]
+
+
+def test_restore_refuses_while_the_service_runs_even_forced(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    """A serving process would write on into the replaced database (the deleted file, on
+    SQLite), and every ticket it acknowledged after the restore would be lost."""
+    app = make_app()
+    runner = app.test_cli_runner()
+    backup = tmp_path / "b.tar"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    served = make_app()  # a serving process of the same database, its background work on
+    state(served).background.start()
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            refused = runner.invoke(args=["restore", "--force", str(backup)])
+            if refused.exit_code != 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)  # its job threads take their locks as they start
+        assert refused.exit_code != 0
+        assert "the service is running on this database" in refused.output
+    finally:
+        state(served).background.stop()
     assert runner.invoke(args=["restore", "--force", str(backup)]).exit_code == 0
 
 
