@@ -60,8 +60,8 @@ def restore_command(src: Path, force: bool) -> None:
     # A serving process would go on writing into the replaced database (on SQLite into the
     # deleted file): whatever it acknowledged from then on would be lost, --force or not.
     if held_elsewhere(lock_maker(current.db.engine, lock_dir(current.config)), ALWAYS_RUN):
-        raise click.ClickException("the service is running on this database (a serving process"
-                                   " holds its background jobs): stop it, then restore")  # fmt: skip
+        raise click.ClickException("the service is running on this database (a serving"
+                                   " process holds its jobs): stop it, then restore")  # fmt: skip
     erased = _erased_now()  # customers erased in the database being replaced
     current.db.engine.dispose()  # this process holds nothing open on what is replaced
     restored = restore(src, url, _upload_dir(), force)
