@@ -13,7 +13,9 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError as AlembicCommandError
 from flask.cli import with_appcontext
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
+from intake.db.sqlite import private_file
 from intake.errors import InvalidInput
 from intake.state import state
 
@@ -35,6 +37,8 @@ def upgrade(database_url: str, revision: str = "head") -> tuple[str, str]:
     database is at after."""
     config = alembic_config(database_url)
     scripts = ScriptDirectory.from_config(config)
+    if make_url(database_url).get_backend_name() == "sqlite":
+        private_file(database_url)  # before Alembic's engine makes it with the umask
     wanted = revision
     if not RELATIVE.fullmatch(revision):  # "+1" names nothing before the database is read
         try:

@@ -9,6 +9,7 @@ previous one commits. Readers never take it (WAL lets them read during a write).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -85,9 +86,21 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+def private_file(url: str) -> None:
+    """Create a SQLite database file its owner alone may read, before SQLite makes it with
+    the process's umask (readable by everyone, often): it holds every customer's tickets.
+    SQLite gives the file's journal and write-ahead log the same permissions."""
+    database = make_url(url).database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_sqlite_engine(url: str, pool_size: int) -> Engine:
     """Create a SQLite engine with our pragmas, explicit BEGINs and queued writers."""
     database = make_url(url).database or ""
+    private_file(url)
     engine = create_engine(
         url,
         pool_size=pool_size,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -62,8 +63,17 @@ def test_db_upgrade_and_kb_sync_from_the_command_line(kb_root: Path, tmp_path: P
     shutil.copytree(kb_root / "content", root / "content")
     shutil.copytree(kb_root / "build", root / "build")
     env = {"HELPCENTER_ROOT": str(root), "PATH": "/usr/bin:/bin"}
-    up = subprocess.run([*INTAKE, "db", "upgrade"], env=env, capture_output=True, text=True)
+    up = subprocess.run(
+        [*INTAKE, "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: os.umask(0o022),
+    )  # noqa: PLW1509
     assert up.returncode == 0, up.stderr
+    # Every customer's tickets are in it: readable by its owner only, whatever the umask.
+    made = [p for p in (root / "instance").iterdir() if p.name.startswith("intake.sqlite3")]
+    assert made and {p.stat().st_mode & 0o777 for p in made if p.is_file()} == {0o600}, made
     head = re.match(r"Database at (\d{4}): sqlite", up.stdout)
     assert head, up.stdout  # the revision it is at, read from the database
     older = f"{int(head.group(1)) - 1:04d}"  # upgrading never goes back, and says so
