@@ -106,22 +106,25 @@ def change_agent(
     name: str | None = None,
     role: AgentRole | None = None,
     active: bool | None = None,
-) -> Agent:
-    """Change an account; deactivation ends its sessions and tokens. A tenant keeps an admin."""
+) -> int:
+    """Change an account; deactivation ends its sessions and tokens and gives its unfinished
+    tickets back to the queue: return how many. A tenant keeps an admin."""
     if name is not None:
         agent.name = clean_name(name)
     losing_admin = (role is not None and role != AgentRole.admin) or active is False
     if agent.role == AgentRole.admin and losing_admin and not _other_active_admins(session, agent):
-        raise Conflict("This is the last active admin; make another agent admin first.", "role")
+        field = "active" if active is False else "role"  # where the admin's choice was
+        raise Conflict("This is the last active admin; make another agent admin first.", field)
     if role is not None:
         agent.role = role
+    released = 0
     if active is not None and active != agent.active:
         agent.active = active
         if not active:
             revoke_access(session, agent.id)
-            release_tickets(session, agent)
+            released = release_tickets(session, agent)
     session.flush()
-    return agent
+    return released
 
 
 def set_password(session: TenantSession, agent: Agent, password: str) -> None:

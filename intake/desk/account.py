@@ -80,7 +80,7 @@ def password() -> Any:
     except InvalidInput as exc:
         form.new.errors = [exc.message]
         return _page(400, password=form)
-    response = redirect(url_for("desk.login"), 303)
+    response = redirect(url_for("desk.login", password="changed"), 303)
     auth.clear_session_cookie(response)
     return response
 

@@ -12,6 +12,7 @@ from intake.agents.accounts import (
     NewAgent,
     change_agent,
     clean_email,
+    clean_name,
     create_agent,
     create_group,
     get_agent,
@@ -73,7 +74,8 @@ def agents() -> Any:
             getattr(form, exc.field or "email", form.email).errors = [exc.message]
             status = 400
         else:
-            flash("Account created.")
+            flash(f"Account created for {clean_name(form.name.data or '')}"
+                  f" ({clean_email(form.email.data or '')}).")  # fmt: skip
             return redirect(url_for("desk_admin.agents"), 303)
     elif request.method == "POST":
         status = 400
@@ -101,13 +103,13 @@ def agent(agent_id: int) -> Any:
                         "role": form.role.data, "active": bool(form.active.data)}  # fmt: skip
                 changed, clashes = merge_edits(form.seen.data, now, sent)
                 if not clashes:
-                    _change_account(session, live, changed, form.password.data)
+                    done = _change_account(session, live, changed, form.password.data)
         except (InvalidInput, Conflict) as exc:
             getattr(form, exc.field or "email", form.email).errors = [exc.message]
             status = 400
         else:
             if not clashes:
-                flash("Account saved.")
+                flash(done)
                 return redirect(url_for("desk_admin.agents"), 303)
             show_clashes(form, clashes, now, changed)
             status = 409
@@ -124,7 +126,8 @@ def _account(agent: Agent) -> dict[str, Any]:
 
 def _change_account(
     session: TenantSession, agent: Agent, changed: dict[str, Any], password: str | None
-) -> None:
+) -> str:
+    """Make the changes; return what the admin is told they did."""
     if "email" in changed:
         taken = session.scalars(
             select(Agent.id).where(Agent.email == changed["email"], Agent.id != agent.id)
@@ -133,10 +136,16 @@ def _change_account(
             raise Conflict("An account with this email already exists.", "email")
         agent.email = changed["email"]
     role = changed.get("role")
-    change_agent(session, agent, name=changed.get("name"),
-                 role=AgentRole(role) if role else None, active=changed.get("active"))  # fmt: skip
+    released = change_agent(session, agent, name=changed.get("name"),
+                            role=AgentRole(role) if role else None,
+                            active=changed.get("active"))  # fmt: skip
     if password:
         set_password(session, agent, password)
+    if changed.get("active") is False:
+        tickets = f"{released} unfinished ticket{'s' if released != 1 else ''}"
+        return (f"{agent.name}'s account is deactivated: signed out everywhere, and their"
+                f" {tickets} went back to the queue.")  # fmt: skip
+    return f"{agent.name}'s account is saved."
 
 
 @admin_bp.route("/admin/groups", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 
 from intake.desk.blueprint import admin_bp
@@ -70,6 +70,8 @@ def mailbox() -> Any:
     if clashes:
         show_clashes(form, clashes, now, changed)
         return _page(form, 409)
+    flash("Incoming mail settings saved." if changed or password
+          else "Nothing changed: the settings were already so.")  # fmt: skip
     return redirect(url_for("desk_admin.mailbox"), 303)
 
 

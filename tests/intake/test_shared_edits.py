@@ -144,3 +144,49 @@ def test_the_stored_mailbox_password_is_sent_only_where_it_was_given_for(app: Fl
         assert (stored.get("mail_host"), stored.get("mail_folder")) == ("imap2.eur.example.com",
                                                                          "In")  # fmt: skip
         assert stored.get("mail_password") == "S3cret-imap"
+
+
+def _told(client: FlaskClient, answer: Any) -> str:
+    """Follow a save's redirect; return the notice the desk's page focuses."""
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    notice = re.search(r'id="desk-done"[^>]*>(.*?)</(?:div|p)>', page, re.S)
+    assert notice, page[:500]
+    return html.unescape(re.sub(r"<[^>]+>", "", notice.group(1)))
+
+
+def test_every_admin_save_says_what_it_did(app: Flask) -> None:
+    boss = signed_in(app, "boss@example.com", AgentRole.admin)
+    assert _told(boss, send(boss, _page(boss, MAILBOX), MAILBOX)) == (
+        "Nothing changed: the settings were already so."
+    )
+    saved = send(boss, _page(boss, MAILBOX), MAILBOX, mail_folder="Support")
+    assert _told(boss, saved) == "Incoming mail settings saved."
+    agents = "/desk/eur/admin/agents"
+    made = post_form(boss, agents, agents, name="Cat Lee", email="Cat@Example.com",
+                     password="correct horse battery staple", role="agent")  # fmt: skip
+    assert _told(boss, made) == "Account created for Cat Lee (cat@example.com)."
+    cat = agent_id(app, "cat@example.com")
+    page = f"/desk/eur/admin/agents/{cat}"
+    gone = send(boss, _page(boss, page), page, active=None)  # unticked
+    assert _told(boss, gone) == (
+        "Cat Lee's account is deactivated: signed out everywhere, and their 0 unfinished"
+        " tickets went back to the queue."
+    )
+    me = f"/desk/eur/admin/agents/{agent_id(app, 'boss@example.com')}"
+    last = send(boss, _page(boss, me), me, active=None)  # the last admin unticks Active
+    assert last.status_code == 400
+    said = html.unescape(last.get_data(as_text=True))
+    field = said[said.index('name="active"') - 600 : said.index('name="active"') + 600]
+    assert "This is the last active admin" in field  # said at the box unticked, not Role
+
+
+def test_a_changed_password_is_said_on_the_sign_in_page(app: Flask) -> None:
+    kim = signed_in(app, "kim@example.com")
+    account = "/desk/eur/account"
+    changed = post_form(kim, account, f"{account}/password",
+                        current="correct horse battery staple",
+                        new="a much longer new password")  # fmt: skip
+    assert _told(kim, changed) == (
+        "Your password is changed, and you are signed out everywhere: sign in with the new one."
+    )
