@@ -96,9 +96,13 @@ def unknown_related(
         if not isinstance(source.meta, ArticleMeta):
             continue
         for slug in source.meta.related:
+            line = source.line("related")
+            if slug == source.slug:
+                msg = f"{slug!r} is this article itself, and is not listed as related to it"
+                problems.append(Problem(source.display, line, "related", msg, Severity.WARNING))
+                continue
             if slug in live:
                 continue
-            line = source.line("related")
             if slug in exists:
                 msg = f"{slug!r} is a draft or scheduled article; it is left out until published"
                 problems.append(Problem(source.display, line, "related", msg, Severity.WARNING))

@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser = functools.partial(sub.add_parser, parents=[anywhere])
     start = add_parser("new", help="start a help center in a folder without content/")
-    start.add_argument("dir", type=Path, help="the folder (made if missing)")
+    start.add_argument("dir", type=_folder, help="the folder (made if missing)")
     for name, text in (
         ("check", "validate content; write nothing"),
         ("build", "validate, then write"),
@@ -103,6 +103,13 @@ def _limit(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of results (1 to 100)")
     return int(text)
+
+
+def _folder(text: str) -> Path:
+    """A folder's name: an empty one is the working folder, which `kbgen new ""` filled."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the new help center's folder (. for this one)")
+    return Path(text)
 
 
 def _port(text: str) -> int:

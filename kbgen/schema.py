@@ -185,7 +185,8 @@ def _slug(value: Any) -> str:
 
 def _list_of(item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
     def check(value: Any) -> tuple[Any, ...]:
-        if isinstance(value, str):
+        single = isinstance(value, str)  # written without brackets: no item to number
+        if single:
             value = [value]
         if not isinstance(value, list):
             raise _Invalid(f"must be a list (or one word), got {_kind(value)}")
@@ -194,7 +195,7 @@ def _list_of(item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
             try:
                 out[item(element)] = None
             except _Invalid as exc:
-                raise _Invalid(f"item {i}: {exc}") from None
+                raise (exc if single else _Invalid(f"item {i}: {exc}")) from None
         return tuple(out)
 
     return check
@@ -217,7 +218,11 @@ def _site_path(value: Any) -> str:
 
 
 def _tag(value: Any) -> str:
-    return _text(40)(value).lower()
+    tag = _text(40)(value).lower()
+    if "," in tag:  # "tags: rate limit, api" is one string to YAML: it made one tag of both
+        parts = ", ".join(part.strip() for part in tag.split(",") if part.strip())
+        raise _Invalid(f"{value!r} holds a comma: write several tags as a list, [{parts}]")
+    return tag
 
 
 def _kind(value: Any) -> str:

@@ -5,6 +5,7 @@ A preview for writers, not a production server: any static host serves the built
 
 from __future__ import annotations
 
+import errno
 import functools
 import html
 import http.server
@@ -368,9 +369,16 @@ def serve(
     """Build, serve and rebuild on change until interrupted; content errors never stop it."""
     config = load_site_config(options.root)
     live = LiveSite(options)
+    try:  # first: a port in use is said before a build, not after
+        server = make_server(config, options.site_dir, host, port, live, intake)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise KbgenError(f"port {port} of {host} is in use: stop what serves there, or"
+                             " choose another with --port") from None  # fmt: skip
+        raise
     live.rebuild()
     observer = watch(live, watched(options))
-    with make_server(config, options.site_dir, host, port, live, intake) as server:
+    with server:
         announce(f"Serving on http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
         try:
             server.serve_forever()

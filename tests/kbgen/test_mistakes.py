@@ -350,6 +350,19 @@ def test_one_tenant_s_error_keeps_the_other_tenants_warnings(
     assert said[-1] == "kbgen: 1 problem(s); nothing was written"
 
 
+def test_tags_written_with_commas_and_an_article_related_to_itself_are_told(
+    project: Project,
+) -> None:
+    project.article("a/t.md", "title: T\ncategory: general\ntags: rate limit, api")
+    project.article("a/self.md", "title: S\ncategory: general\nrelated: [self]")
+    assert problems(project) == [
+        "content/eur/articles/a/self.md:4: warning: related: 'self' is this article itself, and"
+        " is not listed as related to it",
+        "content/eur/articles/a/t.md:4: tags: 'rate limit, api' holds a comma: write"
+        " several tags as a list, [rate limit, api]",
+    ]
+
+
 # One mistake, one error, at its cause.
 
 
