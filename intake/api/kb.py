@@ -54,7 +54,7 @@ def search_kb() -> Response:
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 20:
         raise InvalidInput("limit: use a whole number from 1 to 20.", "limit")
     hits = search.suggest(tenant().id, query, state().config.build_dir, _category(), int(raw_limit))
-    if not hits:
+    if not hits and search.searchable(tenant().id, state().config.build_dir):
         state().search_counts.miss(tenant().id, query)
     return jsonify(dump(SearchResults.model_validate({"query": query, "results": hits})))
 

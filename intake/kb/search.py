@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from kbgen.search import search
+from kbgen.search import INDEX_FOLDER, search
 
 log = logging.getLogger(__name__)
 RESULT_FIELDS = ("kind", "slug", "title", "url", "category", "summary", "snippet")
@@ -27,3 +27,9 @@ def suggest(
         log.exception("search failed for %s; run `kbgen build`", tenant_id)
         return []
     return [{key: getattr(hit, key) for key in RESULT_FIELDS} for hit in hits]
+
+
+def searchable(tenant_id: str, build_dir: Path) -> bool:
+    """Say whether the tenant has a built index: without one every search finds nothing, and
+    counting those as searches that found nothing would ask writers for articles that exist."""
+    return (build_dir / tenant_id / INDEX_FOLDER).is_dir()

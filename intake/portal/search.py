@@ -8,7 +8,7 @@ from typing import Any
 from flask import render_template, request
 
 from intake.kb.feedback import published_articles
-from intake.kb.search import QUERY_MAX, suggest
+from intake.kb.search import QUERY_MAX, searchable, suggest
 from intake.models import KbCategory, KnowledgeBaseArticle
 from intake.portal.views import bp
 from intake.state import state
@@ -40,7 +40,7 @@ def search() -> Any:
     """Show the articles and FAQs matching ?q= (the form alone when it is empty)."""
     query = " ".join(request.args.get("q", "")[:QUERY_MAX].split())
     hits = suggest(tenant().id, query, state().config.build_dir, limit=RESULTS) if query else []
-    if query and not hits:
+    if query and not hits and searchable(tenant().id, state().config.build_dir):
         state().search_counts.miss(tenant().id, query)
     popular = popular_articles() if query and not hits else []
     results = [described(hit) for hit in hits]

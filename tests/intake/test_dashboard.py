@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import shutil
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -329,6 +332,23 @@ def test_a_search_that_finds_nothing_is_counted_by_its_words(
     # A NUL is no word to show; the override stands for a space between words.
     assert misses().get("quokka zebra") == 3 and set(misses()) == {"quokka zebra"}
     assert found and "password" not in misses()  # counted only when nothing was found
+
+
+def test_searches_without_a_built_index_are_not_counted(
+    make_app: Callable[..., Flask], kb_root: Path, tmp_path: Path
+) -> None:
+    """Without the index every search finds nothing: counted, they would ask writers for
+    articles that exist."""
+    root = tmp_path / "project"
+    shutil.copytree(kb_root / "content", root / "content")
+    shutil.copytree(kb_root / "build", root / "build", ignore=shutil.ignore_patterns("index"))
+    app = make_app(HELPCENTER_ROOT=str(root))
+    client = app.test_client()
+    assert client.get("/api/v1/eur/kb/search?q=refund").get_json()["results"] == []
+    assert client.get("/eur/tickets/search?q=refund").status_code == 200
+    state(app).search_counts.flush()
+    with state(app).db.read("eur") as session:
+        assert list(session.scalars(select(SearchMiss))) == []
 
 
 def test_days_follow_the_zone_across_a_daylight_saving_change(app: Flask) -> None:
