@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from flask.cli import with_appcontext
 
 from intake.config import IntakeConfig, child_environment
 from intake.errors import ConfigError
+from intake.files import FolderStore
 from intake.kb.mirror import sync_all
 from intake.mail.mailbox import mailbox_folder
 from intake.metrics import MULTIPROCESS_DIR
@@ -51,6 +54,25 @@ def check_workers(config: IntakeConfig, workers: int) -> None:
         raise ConfigError(f"RATELIMIT_STORAGE_URI: {per_process}; set it to redis://HOST:PORT")
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse a port something else listens on, before a word of "Serving on"."""
+    try:
+        with socket.create_server((host, port), family=_family(host)):
+            pass
+    except socket.gaierror as exc:
+        raise ConfigError(f"--host: {host!r} is no address of this machine"
+                          f" ({exc.strerror})") from None  # fmt: skip
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"--port: port {port} of {host} is in use: stop what serves"
+                              " there, or choose another") from None  # fmt: skip
+        raise ConfigError(f"--host: cannot listen on {host}:{port} ({exc.strerror})") from None
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -61,6 +83,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the service (and the built site) with gunicorn's threaded workers."""
     current = state()
     check_workers(current.config, workers)
+    if isinstance(current.files, FolderStore) and (problem := current.files.unusable()):
+        raise ConfigError(f"UPLOAD_DIR: {current.config.upload_dir} cannot hold files"
+                          f" ({problem}); customers' files could not be kept")  # fmt: skip
+    check_port(host, port)
     tenants = [t.id for t in current.site.tenants]
     for tenant_id, report in sync_all(current.db, tenants, current.config.build_dir).items():
         click.echo(f"Knowledge base {tenant_id}: {report}")

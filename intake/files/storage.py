@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +52,17 @@ class FolderStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def unusable(self) -> str | None:
+        """Say why no file can be stored now (the folder cannot be made, or written: the
+        system's words, no path), or None: a file is written there, then deleted."""
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-"):
+                pass
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+        return None
 
     def save(self, tenant_id: str, data: bytes) -> str:  # noqa: ARG002 (names are global)
         """Write the bytes to a temporary file, flush them to disk, then rename into place."""

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import NotFound as HttpNotFound
 
 from intake.extensions import limiter
+from intake.files import FolderStore
 from intake.metrics import LATENCY, REQUESTS, exposition
 from intake.state import state
 
@@ -50,14 +51,12 @@ def _search_indexes() -> str:
 
 
 def _file_storage() -> str:
-    config = state().config
-    if config.file_storage == "database":
-        return "ok"
-    folder: Path = config.upload_dir
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
-        log.warning("readiness: UPLOAD_DIR %s is not writable", folder)
-        return "UPLOAD_DIR is not writable"
+    files = state().files
+    problem = files.unusable() if isinstance(files, FolderStore) else None
+    if problem:  # the path in the log only: the probe's answer is public
+        log.warning("readiness: UPLOAD_DIR %s cannot hold files: %s", state().config.upload_dir,
+                    problem)  # fmt: skip
+        return f"UPLOAD_DIR cannot hold files: {problem}"
     return "ok"
 
 

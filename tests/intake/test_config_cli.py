@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -167,6 +168,30 @@ def test_serving_more_processes_than_the_database_allows_is_refused(
     result = _intake({"HELPCENTER_ROOT": str(root)}, "serve", "--workers", "3")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "--workers: SQLite serves from one process, not 3" in result.stderr
+
+
+def test_serve_refuses_a_files_folder_it_cannot_use_and_a_port_in_use(
+    kb_root: Path, tmp_path: Path
+) -> None:
+    """Both are said before a word of "Serving on": the service did start, then every upload
+    answered 500, or gunicorn gave up after printing that it served."""
+    root = _project(kb_root, tmp_path)
+    env = {"HELPCENTER_ROOT": str(root)}
+    assert _intake(env, "db", "upgrade").returncode == 0
+    (tmp_path / "a-file").write_text("")
+    nowhere = tmp_path / "a-file" / "uploads"
+    refused = _intake({**env, "UPLOAD_DIR": str(nowhere)}, "serve", "--port", str(free_port()))
+    assert refused.returncode == 1 and "Serving on" not in refused.stdout
+    assert refused.stderr == (f"intake: UPLOAD_DIR: {nowhere} cannot hold files (Not a"
+                              " directory); customers' files could not be kept\n")  # fmt: skip
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = _intake(env, "serve", "--port", str(port))
+    assert busy.returncode == 1 and "Serving on" not in busy.stdout
+    assert busy.stderr == (f"intake: --port: port {port} of 127.0.0.1 is in use: stop what"
+                           " serves there, or choose another\n")  # fmt: skip
 
 
 def test_commands_never_send_mail(kb_root: Path, tmp_path: Path, smtp: Mailbox) -> None:

@@ -64,7 +64,7 @@ def test_not_ready_names_what_is_missing(
     assert answer.status_code == 503
     checks = answer.get_json()["checks"]
     assert checks["search_index"] == "no search index for km: run kbgen build"
-    assert checks["file_storage"] == "UPLOAD_DIR is not writable"  # the path only in the log
+    assert checks["file_storage"] == "UPLOAD_DIR cannot hold files: Not a directory"
     assert "/dev/null" not in answer.get_data(as_text=True)
     assert checks["database"] == "ok" and answer.get_json()["status"] == "not ready"
 
