@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import time
-from pathlib import Path
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from sqlalchemy import text
