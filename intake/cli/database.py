@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from importlib.resources import files
 
 import click
@@ -89,6 +90,13 @@ def db_upgrade(revision: str) -> None:
 @click.option("-m", "--message", required=True)
 @with_appcontext
 def db_revision(message: str) -> None:
-    """Write a new migration from the difference between the models and the database."""
+    """Write a new migration from the difference between the models and the database (in a
+    checkout of intake's source: migrations are part of it)."""
+    folder = Path(str(files("intake.migrations")))
+    if not (folder.parent.parent / "pyproject.toml").is_file():
+        # Written into an installed package, a migration would be lost with the next install,
+        # and a database upgraded to it could then upgrade no more.
+        raise click.ClickException(f"{folder} is an installed copy of intake: write migrations"
+                                   " in a checkout of its source")  # fmt: skip
     config = alembic_config(state().config.database_url)
     alembic_command.revision(config, message, autogenerate=True)

@@ -9,11 +9,14 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from intake import create_app
+from intake.cli import database
 from intake.config import IntakeConfig
 from intake.errors import ConfigError
 from intake.state import state
@@ -246,3 +249,15 @@ def test_a_module_of_python_itself_missing_is_not_blamed_on_the_extra() -> None:
     ran = subprocess.run(entry, capture_output=True, text=True, timeout=60)
     assert ran.returncode == 1 and "helpcenter[service]" not in ran.stderr
     assert "sqlite3" in ran.stderr
+
+
+def test_a_migration_is_never_written_into_an_installed_package(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed = tmp_path / "site-packages" / "intake" / "migrations"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(database, "files", lambda _package: installed)
+    result = make_app().test_cli_runner().invoke(args=["db", "revision", "-m", "test"])
+    assert result.exit_code == 1
+    assert f"{installed} is an installed copy of intake" in result.output
+    assert list(installed.iterdir()) == []
