@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from importlib.resources import files
+from pathlib import Path
 
 import click
 from alembic import command as alembic_command
