@@ -218,6 +218,8 @@ def load_site_config(root: Path) -> SiteConfig:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     raw = load_mapping(text, SITE_FILE)
     problems = list(raw.problems)
+    if problems and not raw.data:  # YAML it cannot read: nothing more is known, nor said
+        raise ContentError(problems)
     for key in raw.data:
         if key not in SITE_FIELDS:
             hint = did_you_mean(str(key), SITE_FIELDS) or f"; allowed: {', '.join(SITE_FIELDS)}"

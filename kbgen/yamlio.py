@@ -125,6 +125,25 @@ _SWALLOWED = re.compile(r":\s+#\S")
 _NO_SPACE = re.compile(r"^\s*(?:- )?([A-Za-z_][\w-]*):(?=[^\s/\\:])")
 
 
+# A value that opens a quote: `key: "…` or `- '…`.
+_OPENS_QUOTE = re.compile(r"""^\s*(?:-\s+|[^\s:#'"][^:#]*:\s+)(["'])(.*)$""")
+
+
+def _unclosed_quote(text: str, before: int) -> int | None:
+    """Return the first 0-based line before `before` whose value opens a quote it does not
+    close on that line, or None. A front-matter value never spans lines on purpose, and YAML
+    ends the value at the next quote or apostrophe, lines later, and stops there."""
+    for number, written in enumerate(text.split("\n")[:before]):
+        found = _OPENS_QUOTE.match(written)
+        if found is None:
+            continue
+        quote, rest = found.groups()
+        closed = re.search(r'(?<!\\)"', rest) if quote == '"' else re.search(r"'(?!')", rest)
+        if closed is None:
+            return number
+    return None
+
+
 def _at(text: str, line: int, column: int) -> str:
     """Return the character at a 0-based line and column of `text`, or ""."""
     lines = text.split("\n")
@@ -147,6 +166,9 @@ def _explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     stopped, began = exc.problem_mark, exc.context_mark
     if stopped and _at(text, stopped.line, stopped.column) == "\t":  # a tab-indented "- item"
         return stopped.line, f"{_TAB} (YAML: {said})"
+    opened = _unclosed_quote(text, stopped.line if stopped else text.count("\n"))
+    if opened is not None:  # closed lines later by a quote or an apostrophe ("It's") there
+        return opened, f"{_PLAIN[0][3]} (YAML: {said})"
     for found, within, at_start, advice in _PLAIN:
         if found in problem and within in context:
             mark = began if at_start and began else stopped

@@ -268,6 +268,23 @@ def test_a_misspelt_site_yaml_key_is_named_once_with_the_key_meant(project: Proj
     ]
 
 
+def test_site_yaml_that_is_no_yaml_is_one_error(project: Project) -> None:
+    project.write(
+        "content/site.yaml",
+        """\
+        tenants:
+          eur:
+            name: "Unclosed
+            base_url: https://help.test/eur/
+            language: en
+            ticket_prefix: EUR
+            chat_url: "/"
+        """,
+    )
+    (problem,) = problems(project)  # not also "tenants: define at least one"
+    assert problem.startswith("content/site.yaml:3: yaml: the quote that opens this value is")
+
+
 def test_a_tab_before_a_list_item_says_tab(project: Project) -> None:
     project.article("a/tabbed.md", "title: Tabbed\ncategory: general\ntags:\n\t- one")
     assert problems(project) == [
@@ -374,6 +391,25 @@ def test_an_unclosed_quote_is_blamed_on_its_own_line(project: Project) -> None:
         "closed; end the value with the same quote (YAML: found unexpected end of stream while "
         "scanning a quoted scalar)"
     ]
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        'title: Refunds\ncategory: "billing\nsummary: "Money back"\norder: 3',
+        "title: Refunds\ncategory: 'billing\nsummary: It's money back\norder: 3",
+    ],
+    ids=["a quote later", "an apostrophe later"],
+)
+def test_an_unclosed_quote_closed_lines_later_is_blamed_where_it_opens(
+    project: Project, front: str
+) -> None:
+    project.article("a/quote.md", front)
+    (problem,) = problems(project)
+    assert problem.startswith(
+        "content/eur/articles/a/quote.md:3: yaml: the quote that opens this value is never "
+        "closed; end the value with the same quote (YAML: "
+    )
 
 
 def test_a_colon_inside_a_value_says_to_quote_it(project: Project) -> None:
