@@ -29,11 +29,16 @@ class Outline(Protocol):
 
 
 def duplicate_slugs(documents: Sequence[Source | Broken]) -> list[Problem]:
-    """Report every article (or FAQ) whose slug another of the same tenant already uses; the
-    first in path order keeps it."""
+    """Report every article (or FAQ) whose slug another of the same tenant already uses. The
+    slug a file's name gives keeps it over one a `slug:` line sets (that line is the likelier
+    mistake, and where the error points); among equals, the first in path order keeps it."""
     seen: dict[tuple[str, str], Source | Broken] = {}
     problems = []
-    for document in sorted(documents, key=lambda d: d.rel):
+
+    def written(document: Source | Broken) -> bool:
+        return isinstance(document, Source) and "slug" in dict(document.field_lines)
+
+    for document in sorted(documents, key=lambda d: (written(d), d.rel)):
         if not document.slug:
             continue
         first = seen.setdefault((document.kind, document.slug), document)

@@ -104,6 +104,15 @@ def test_duplicate_slug_in_a_tenant(project: Project) -> None:
     ]
 
 
+def test_a_duplicate_slug_is_blamed_on_the_slug_line_that_made_it(project: Project) -> None:
+    project.article("z/refund-time.md", "title: Refund time\ncategory: billing")
+    project.article("a/refund-dup.md", "title: Copy\ncategory: billing\nslug: refund-time")
+    assert problems(project) == [
+        "content/eur/articles/a/refund-dup.md:4: slug: 'refund-time' is already the slug of "
+        "content/eur/articles/z/refund-time.md; slugs must be unique"
+    ]
+
+
 def test_same_slug_in_two_tenants_is_fine(project: Project) -> None:
     project.article("a/one.md", "title: One\ncategory: general")
     project.article("a/one.md", "title: One\ncategory: general", tenant="km")
