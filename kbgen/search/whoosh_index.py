@@ -271,7 +271,8 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
         if multiprocessing.parent_process() is None:
             options.update(procs=cores, multisegment=True)
     writer = ix.writer(**options)
-    for key in before.keys() - wanted.keys():
+    removed = before.keys() - wanted.keys()
+    for key in removed:
         writer.delete_by_term("key", key)
     changed = [doc for doc in docs if before.get(doc.key) != wanted[doc.key]]
     for doc in changed:
@@ -279,7 +280,9 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
             writer.update_document(**doc.fields())
         else:
             writer.add_document(**doc.fields())
-    writer.commit()
+    # A deleted document's text stays in its segment's files until they are merged: that of
+    # a draft built with --drafts, or of an article taken down, would stay in build/.
+    writer.commit(optimize=bool(removed))
     ix.close()
     (folder / "MAIN_WRITELOCK").unlink(missing_ok=True)
     record = {"format": INDEX_FORMAT, "docs": dict(sorted(wanted.items()))}
