@@ -274,8 +274,9 @@ def _check_nesting(out: Rendered, source: Document, tokens: list[Token]) -> None
     for token in tokens:
         if token.level >= NESTING - 1:
             line = source.body_line + (token.map[0] if token.map else 0)
-            msg = (f"lists, quotes and callouts nest here as deep as kbgen renders ({NESTING // 2}"
-                   " levels); anything deeper would be lost: nest less")  # fmt: skip
+            msg = (f"lists, quotes and callouts nest here as deep as kbgen renders ({NESTING}"
+                   " levels, a list counting two); anything deeper would be lost: nest"
+                   " less")  # fmt: skip
             out.problems.append(Problem(source.display, line, "markdown", msg))
             return
 

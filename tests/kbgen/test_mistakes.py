@@ -637,9 +637,11 @@ def test_content_nested_deeper_than_rendered_is_an_error_not_lost(project: Proje
     project.article("a/quoted.md", "title: Quoted\ncategory: general", f"{quoted}\n")
     assert problems(project) == [
         "content/eur/articles/a/deep.md:25: markdown: lists, quotes and callouts nest here as"
-        " deep as kbgen renders (20 levels); anything deeper would be lost: nest less",
+        " deep as kbgen renders (40 levels, a list counting two); anything deeper would be lost:"
+        " nest less",
         "content/eur/articles/a/quoted.md:5: markdown: lists, quotes and callouts nest here as"
-        " deep as kbgen renders (20 levels); anything deeper would be lost: nest less",
+        " deep as kbgen renders (40 levels, a list counting two); anything deeper would be lost:"
+        " nest less",
     ]
 
 
