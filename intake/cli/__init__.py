@@ -82,8 +82,9 @@ def main() -> None:
     """Run the command line; our own errors print as one message and exit 1."""
     try:
         cli.main(prog_name="intake")
-    except IntakeError as exc:
-        print(f"intake: {exc}", file=sys.stderr)
+    except IntakeError as exc:  # named by the value at fault: "email: Enter an email address…"
+        named = not exc.field or exc.message.startswith(exc.field)
+        print(f"intake: {exc if named else f'{exc.field}: {exc.message}'}", file=sys.stderr)
         sys.exit(1)
     except (OperationalError, ProgrammingError) as exc:
         print(f"intake: {database_problem(exc)}", file=sys.stderr)

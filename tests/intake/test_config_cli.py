@@ -91,10 +91,11 @@ def test_db_upgrade_and_kb_sync_from_the_command_line(kb_root: Path, tmp_path: P
     nowhere = subprocess.run([*INTAKE, "db", "upgrade", "9999"], env=env, capture_output=True,
                              text=True)  # fmt: skip
     assert nowhere.returncode == 1 and "Traceback" not in nowhere.stderr
-    assert nowhere.stderr.startswith("intake: no migration is called '9999': give 'head'")
+    assert nowhere.stderr.startswith("intake: revision: no migration is called '9999': give")
     past = subprocess.run([*INTAKE, "db", "upgrade", "+1"], env=env, capture_output=True,
                           text=True)  # fmt: skip
-    assert past.returncode == 1 and past.stderr.startswith("intake: +1: Relative revision")
+    assert past.returncode == 1
+    assert past.stderr.startswith("intake: revision: +1: Relative revision")
     database = root / "instance" / "intake.sqlite3"
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

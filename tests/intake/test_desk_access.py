@@ -466,6 +466,9 @@ def test_agents_create_makes_the_first_admin(app: Flask, kb_root: Path, tmp_path
     said = "eur: admin first@example.com created; sign in at http://desk.test/desk/eur/login"
     assert said in made.stdout
     assert sign_in(app.test_client(), "first@example.com").status_code == 303
+    bad = [*args[:5], "not-an-address", *args[6:-1], "short"]
+    refused = subprocess.run([*entry, *bad], env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and refused.stderr.startswith("intake: email: ")
     runner = app.test_cli_runner()
     again = runner.invoke(args=args)
     assert again.exit_code != 0 and "already exists" in str(again.exception)
