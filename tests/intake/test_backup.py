@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from intake import create_app
 from intake.backup import pgtools
+from intake.cli.database import upgrade
 from intake.models import CustomerErasure, SupportTicket
 from intake.state import state
 from tests.intake.conftest import api_ticket, make_env, ticket_form
@@ -159,6 +160,28 @@ def test_restore_refuses_while_the_service_runs_even_forced(
     finally:
         state(served).background.stop()
     assert runner.invoke(args=["restore", "--force", str(backup)]).exit_code == 0
+
+
+def test_a_restore_onto_a_site_without_a_database_warns_of_nothing(
+    kb_root: Path, tmp_path: Path
+) -> None:
+    """The embedded default's first restore on a new machine: no database there yet."""
+    source = f"sqlite:///{tmp_path / 'old-site.sqlite3'}"
+    upgrade(source)
+    app = create_app(make_env(kb_root, source, tmp_path / "old-uploads"))
+    api_ticket(app.test_client())
+    backup = tmp_path / "b.tar"
+    assert app.test_cli_runner().invoke(args=["backup", str(backup)]).exit_code == 0
+    state(app).close()
+    fresh = f"sqlite:///{tmp_path / 'new-site' / 'intake.sqlite3'}"
+    (tmp_path / "new-site").mkdir()
+    target = create_app(make_env(kb_root, fresh, tmp_path / "new-uploads", KB_SYNC_ON_START="0"))
+    try:
+        done = target.test_cli_runner().invoke(args=["restore", str(backup)])
+        assert done.exit_code == 0, done.output
+        assert "warning" not in done.output  # a database never set up erased nobody
+    finally:
+        state(target).close()
 
 
 @pytest.mark.parametrize("name", ["backup", "restore"])
