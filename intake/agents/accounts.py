@@ -17,6 +17,7 @@ from intake.models import (
     AgentSession,
     ApiToken,
     GroupMember,
+    RecoveryCode,
     utcnow,
 )
 from intake.tickets.agent_work import release_tickets
@@ -132,6 +133,28 @@ def set_password(session: TenantSession, agent: Agent, password: str) -> None:
     agent.password_hash = hash_password(check_password(password))
     revoke_access(session, agent.id)
     session.flush()
+
+
+def agent_by_email(session: TenantSession, email: str) -> Agent:
+    """Return the tenant's account of this address, or raise NotFound naming it."""
+    address = clean_email(email)
+    found = session.scalars(select(Agent).where(Agent.email == address)).first()
+    if found is None:
+        raise NotFound(f"No account of this tenant has the address {address}.", "email")
+    return found
+
+
+def reset_sign_in(session: TenantSession, agent: Agent, password: str) -> bool:
+    """Let a locked-out agent in again (`intake agents reset`): a new password and no second
+    factor, every session and token ended; return whether a second factor was turned off (the
+    desk asks for a new one where the tenant requires it). A deactivated account stays so."""
+    had_second_factor = agent.totp_enabled
+    set_password(session, agent, password)
+    agent.totp_enabled, agent.totp_secret, agent.totp_last_step = False, None, 0
+    for code in session.scalars(select(RecoveryCode).where(RecoveryCode.agent_id == agent.id)):
+        session.delete(code)
+    session.flush()
+    return had_second_factor
 
 
 def create_group(session: TenantSession, name: str) -> AgentGroup:

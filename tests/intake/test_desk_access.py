@@ -21,6 +21,7 @@ from intake.agents.tokens import create_token
 from intake.desk.auth import COOKIE
 from intake.models import Agent, AgentRole
 from intake.state import state
+from intake.tickets.loading import ticket_by_reference
 from tests.intake.conftest import api_ticket, make_env
 from tests.intake.desk import PASSWORD, hidden, make_agent, post_form, sign_in, signed_in, totp_code
 from tests.intake.test_desk_work import submit
@@ -479,3 +480,42 @@ def test_agents_create_makes_the_first_admin(app: Flask, kb_root: Path, tmp_path
         assert weak.exit_code != 0 and "5 different characters" in str(weak.exception), repeated
     elsewhere = runner.invoke(args=[*args[:3], "nowhere", *args[4:]])
     assert elsewhere.exit_code != 0 and "--tenant: 'nowhere'" in str(elsewhere.exception)
+
+
+def test_an_admin_locked_out_is_let_in_again_from_the_command_line(app: Flask) -> None:
+    """The only admin lost their authenticator and their password: `intake agents reset`."""
+    boss = signed_in(app, "boss@example.com", role=AgentRole.admin)
+    _enable_two_factor(boss)
+    kim = make_agent(app, "kim@example.com", "Kim")
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["agents", "list", "--tenant", "eur"])
+    assert listed.exit_code == 0
+    assert listed.output.splitlines() == [
+        "boss@example.com\tadmin\tactive\ttwo-factor on\tBoss",
+        "kim@example.com\tagent\tactive\ttwo-factor off\tKim",
+    ]
+    new = "a brand new passphrase"
+    reset = runner.invoke(args=["agents", "reset", "--tenant", "eur", "--email",
+                                "Boss@Example.com", "--password", new])  # fmt: skip
+    assert reset.exit_code == 0, reset.output
+    assert "eur: boss@example.com signs in with the new password" in reset.output
+    assert "two-factor sign-in is off until they set it up again" in reset.output
+    assert boss.get("/desk/eur/").status_code in (302, 303)  # the old session ended
+    client = app.test_client()
+    assert sign_in(client, "boss@example.com", password=PASSWORD).status_code == 400
+    entered = sign_in(client, "boss@example.com", password=new)
+    assert entered.status_code == 303 and entered.headers["Location"] == "/desk/eur/"
+    assert client.get("/desk/eur/").status_code == 200  # in, without the lost second factor
+    last = runner.invoke(args=["agents", "deactivate", "--tenant", "eur", "--email",
+                               "boss@example.com"])  # fmt: skip
+    assert last.exit_code == 1 and "last active admin" in str(last.exception)
+    ref = api_ticket(app.test_client())["ticket"]["reference"]
+    with state(app).db.write("eur") as session:
+        ticket_by_reference(session, ref).assigned_agent_id = kim
+    gone = runner.invoke(args=["agents", "deactivate", "--tenant", "eur", "--email",
+                               "kim@example.com"])  # fmt: skip
+    assert gone.exit_code == 0
+    assert "eur: kim@example.com deactivated; 1 unfinished ticket(s) went back" in gone.output
+    nobody = runner.invoke(args=["agents", "reset", "--tenant", "eur", "--email",
+                                 "nobody@example.com", "--password", new])  # fmt: skip
+    assert "No account of this tenant has the address nobody@example.com." in str(nobody.exception)
