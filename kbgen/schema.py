@@ -191,11 +191,14 @@ def _list_of(item: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
         if not isinstance(value, list):
             raise _Invalid(f"must be a list (or one word), got {_kind(value)}")
         out: dict[Any, None] = {}  # a value given twice (`[Billing, billing]`) counts once
+        wrong: list[str] = []  # every item at fault at once, not one a run
         for i, element in enumerate(value, 1):
             try:
                 out[item(element)] = None
             except _Invalid as exc:
-                raise (exc if single else _Invalid(f"item {i}: {exc}")) from None
+                wrong.append(str(exc) if single else f"item {i}: {exc}")
+        if wrong:
+            raise _Invalid("; ".join(wrong))
         return tuple(out)
 
     return check

@@ -389,6 +389,16 @@ def test_tags_written_with_commas_and_an_article_related_to_itself_are_told(
     ]
 
 
+def test_every_wrong_item_of_a_list_is_told_in_one_run(project: Project) -> None:
+    project.article(
+        "a/moved.md",
+        "title: Moved\ncategory: general\nredirect_from: [/kb/ok.html, relative/path, /x?y]",
+    )
+    (problem,) = problems(project)
+    assert problem.startswith("content/eur/articles/a/moved.md:4: redirect_from: item 2: ")
+    assert "; item 3: " in problem
+
+
 # One mistake, one error, at its cause.
 
 
