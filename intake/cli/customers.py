@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from intake.agents.accounts import clean_email
 from intake.cli.tenants import known_tenant
-from intake.customers.privacy import erase_customer, export_zip
+from intake.customers.privacy import erase_customer, export_counts, export_zip
 from intake.mail.imap import mailbox_of
 from intake.mail.mailbox import mailbox_folder
 from intake.state import state
@@ -38,7 +38,10 @@ def export_command(tenant_id: str, email: str, out: Path) -> None:
     out.unlink(missing_ok=True)
     with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
         handle.write(data)
-    click.echo(f"{out}: {len(data)} bytes")
+    counts = export_counts(data)
+    held = ", ".join(f"{what}: {count}" for what, count in counts.items())
+    click.echo(f"{out}: {len(data)} bytes; " + (held or "nothing is kept about this address"
+                                                  f" in {tenant_id}"))  # fmt: skip
     log.info("%s: a customer's data exported from the command line", tenant_id)
 
 

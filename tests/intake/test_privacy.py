@@ -380,6 +380,11 @@ def test_the_command_line_exports_for_its_owner_alone_and_erases_the_local_mailb
     assert exported.exit_code == 0, exported.output
     assert out.stat().st_mode & 0o777 == 0o600
     assert "Ada Lovelace" in zipfile.ZipFile(out).read("data.json").decode()
+    assert "bytes; tickets: 1, mails: 1" in exported.output  # what it holds, said
+    nobody = tmp_path / "nobody.zip"
+    empty = runner.invoke(args=["customers", "export", "--tenant", "eur",
+                                "--email", "nobody@example.com", "--out", str(nobody)])  # fmt: skip
+    assert empty.exit_code == 0 and "nothing is kept about this address in eur" in empty.output
     erased = runner.invoke(args=["customers", "erase", "--tenant", "eur",
                                  "--email", "ADA@example.com", "--yes"])  # fmt: skip
     assert erased.exit_code == 0, erased.output
