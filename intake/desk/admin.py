@@ -21,7 +21,7 @@ from intake.agents.accounts import (
     set_members,
     set_password,
 )
-from intake.customers.privacy import erase_customer, erasures, export_zip
+from intake.customers.privacy import erase_customer, erasures, export_counts, export_zip
 from intake.db import TenantSession
 from intake.desk import auth
 from intake.desk.blueprint import admin_bp
@@ -301,6 +301,10 @@ def customer_export() -> Any:
         return _customers_page(400, export_form=form)
     with state().db.read(tenant().id) as session:
         data = export_zip(session, state().files, email)
+    if not export_counts(data):  # an empty zip would say nothing to whoever asked
+        form.email.errors = [f"Nothing is kept about {email} in this help center: there is"
+                             " nothing to export."]  # fmt: skip
+        return _customers_page(404, export_form=form)
     # Accountability without the address: who took a customer's data out, and when.
     log.info("%s: a customer's data exported by %s (agent %d)", tenant().id, auth.agent().name,
              auth.agent().id)  # fmt: skip

@@ -312,6 +312,11 @@ def test_admins_export_and_erase_from_the_desk(
     assert len(said) == 1 and said[0].startswith("eur: a customer's data exported by Boss (agent")
     assert ada not in caplog.text  # who took the data out is on record, not whose it was
     assert SECRET in zipfile.ZipFile(io.BytesIO(got.data)).read("data.json").decode()
+    nobody = post_form(admin, page, f"{page}/export", **{"export-email": "nobody@example.com"})
+    assert nobody.status_code == 404 and nobody.mimetype == "text/html"
+    assert "Nothing is kept about nobody@example.com in this help center" in nobody.get_data(
+        as_text=True
+    )
     typo = {"erase-email": ada, "erase-confirm": "ad@example.com"}
     mismatch = post_form(admin, page, f"{page}/erase", **typo)
     assert mismatch.status_code == 400 and SECRET in _texts(app, "eur")
