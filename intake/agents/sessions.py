@@ -147,7 +147,11 @@ def pass_second_factor(
         if step is not None:
             raise InvalidInput("That code was used already; wait for the next one from your "
                                "app.", "code")  # fmt: skip
-        raise InvalidInput("That code is not right; use the current one from your app.", "code")
+        if _spent_recovery_code(session, agent, code):
+            raise InvalidInput("That recovery code was used already: each works once. Use"
+                               " another, or the current code from your app.", "code")  # fmt: skip
+        raise InvalidInput("That code is not right; use the current one from your app, or an"
+                           " unused recovery code.", "code")  # fmt: skip
     row.second_factor_done = True
     session.flush()
 
@@ -175,6 +179,14 @@ def _use_recovery_code(session: TenantSession, agent: Agent, code: str) -> bool:
             stored.used_at = utcnow()
             return True
     return False
+
+
+def _spent_recovery_code(session: TenantSession, agent: Agent, code: str) -> bool:
+    wanted = second_factor.hash_code(code)
+    spent = select(RecoveryCode.code_hash).where(
+        RecoveryCode.agent_id == agent.id, RecoveryCode.used_at.is_not(None)
+    )
+    return any(hmac.compare_digest(found, wanted) for found in session.scalars(spent))
 
 
 def enable_second_factor(

@@ -312,6 +312,7 @@ def test_two_factor_sign_in_with_the_app_or_a_recovery_code_once(app: Flask) -> 
         sign_in(other, "ana@example.com")
         used = post_form(other, "/desk/eur/login/code", "/desk/eur/login/code", code=codes[0])
         assert used.status_code == (303 if attempt == 1 else 400)
+    assert "That recovery code was used already: each works once." in used.get_data(as_text=True)
 
 
 def test_the_page_asked_for_comes_after_the_second_step(app: Flask) -> None:
