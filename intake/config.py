@@ -153,7 +153,8 @@ class _Reader:
             self.problems.append(f"{key}: {raw!r} is not a number")
             return default
         if not low <= float(value) <= high:  # type: ignore[arg-type]
-            self.problems.append(f"{key}: {raw} is outside {low:g}..{high:g}")
+            bound = f"from {low:g} to {high:g}" if high < 1e12 else f"of at least {low:g}"
+            self.problems.append(f"{key}: {raw.strip()} is not allowed; use a number {bound}")
         return value
 
     def path(self, key: str, default: Path) -> Path:

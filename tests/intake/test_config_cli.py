@@ -44,6 +44,7 @@ def test_every_bad_variable_is_named(kb_root: Path) -> None:
         "SECRET_KEY": "short",
         "SMTP_PORT": "abc",
         "MAX_ATTACHMENTS": "99",
+        "MAX_ATTACHMENT_KB": "0",
         "RATELIMIT_ENABLED": "maybe",
         "TICKET_RATE_LIMIT": "lots",
         "PUBLIC_URL": "desk",
@@ -55,6 +56,8 @@ def test_every_bad_variable_is_named(kb_root: Path) -> None:
     for key in ("DATABASE_URL", "SECRET_KEY", "SMTP_PORT", "MAX_ATTACHMENTS", "RATELIMIT_ENABLED",
                 "TICKET_RATE_LIMIT", "PUBLIC_URL", "UPLOAD_DIR"):  # fmt: skip
         assert f"{key}:" in message
+    assert "MAX_ATTACHMENTS: 99 is not allowed; use a number from 0 to 20" in message
+    assert "MAX_ATTACHMENT_KB: 0 is not allowed; use a number of at least 1" in message
 
 
 def test_postgres_urls_use_psycopg(kb_root: Path) -> None:
