@@ -63,6 +63,7 @@ class TenantSettings:
             if spec.secret:
                 row = self._row(key)
                 shown.append((key, "(set)" if row is not None and row.secret else "(not set)"))
-            else:
-                shown.append((key, repr(self.get(key))))
+            else:  # as `intake settings set` takes it: true, not True; Europe/Paris unquoted
+                value = self.get(key)
+                shown.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
         return shown

@@ -58,6 +58,9 @@ def test_settings_from_the_command_line(app: Flask) -> None:
     assert changed.exit_code == 0, changed.output
     listed = runner.invoke(args=["settings", "list", "--tenant", "km"])
     assert "auto_close_days = 3" in listed.output and "mail_password = (not set)" in listed.output
+    # Each value as `set` takes it back.
+    assert "require_two_factor = false" in listed.output
+    assert "time_zone = Europe/Paris" in listed.output or "time_zone = UTC" in listed.output
     for typed in ("soon", "--5", "9" * 5000):  # the last two raised ValueError
         bad = runner.invoke(args=["settings", "set", "--tenant", "km", "auto_close_days", "--",
                                   typed])  # fmt: skip
