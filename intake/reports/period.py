@@ -105,9 +105,20 @@ def period_from(args: dict[str, str], zone: ZoneInfo, today: dt.date) -> Period:
         if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= LONGEST_DAYS:
             raise InvalidInput(f"days: use a whole number from 1 to {LONGEST_DAYS}.", "days")
         return Period(today - dt.timedelta(days=int(days) - 1), today, zone)
-    last = _date(args["to"], "to") if args.get("to") else today
-    first = (_date(args["from"], "from") if args.get("from")
-             else last - dt.timedelta(days=DEFAULT_DAYS - 1))  # fmt: skip
+    wrong: list[InvalidInput] = []  # both dates at fault are named at once
+
+    def read(key: str) -> dt.date | None:
+        try:
+            return _date(args[key], key) if args.get(key) else None
+        except InvalidInput as exc:
+            wrong.append(exc)
+            return None
+
+    asked_last, asked_first = read("to"), read("from")
+    if wrong:
+        raise InvalidInput(" ".join(exc.message for exc in reversed(wrong)), wrong[-1].field)
+    last = asked_last or today
+    first = asked_first or last - dt.timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
         raise InvalidInput("to: the period ends before it starts.", "to")
     if (last - first).days >= LONGEST_DAYS:

@@ -299,6 +299,8 @@ def test_the_page_and_its_csv_show_the_period_asked_for(
     bad = ann.get("/desk/eur/dashboard?from=2026-11-05&to=2026-11-01")
     assert bad.status_code == 400 and "to: the period ends before it starts." in text(bad)
     assert ann.get("/desk/eur/dashboard?from=yesterday").status_code == 400
+    both = text(ann.get("/desk/eur/dashboard?from=x&to=y"))  # both named, from first
+    assert "from: use a date like 2026-12-01. to: use a date like 2026-12-01." in both
     assert ann.get("/desk/eur/dashboard/daily.csv?days=9999").status_code == 400
     for far in ("from=9999-12-31&to=9999-12-31", "to=0001-01-05", "from=0001-01-01"):
         for page_or_csv in ("", "/daily.csv"):  # the calendar's ends: a 400, not a crash
