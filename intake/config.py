@@ -51,6 +51,7 @@ class IntakeConfig:
     kb_sync_on_start: bool
     chat_origins: tuple[str, ...] = ()
     metrics_token: str = ""  # empty: no /metrics
+    public_url_set: bool = True  # False: public_url is the default, not where links lead
 
     @property
     def instance_dir(self) -> Path:
@@ -99,6 +100,7 @@ class IntakeConfig:
             upload_dir=upload_dir,
             file_storage=reader.choice("FILE_STORAGE", ("folder", "database")),
             public_url=reader.url("PUBLIC_URL", "http://127.0.0.1:8000"),
+            public_url_set=bool(env.get("PUBLIC_URL", "").strip()),
             smtp_host=smtp_host,
             smtp_port=reader.number("SMTP_PORT", 25, int, 1, 65535),
             smtp_username=env.get("SMTP_USERNAME", ""),

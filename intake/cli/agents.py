@@ -18,6 +18,13 @@ from intake.models import Agent, AgentRole
 from intake.state import state
 
 
+def _sign_in_page(tenant_id: str) -> str:
+    """Where the account signs in: under PUBLIC_URL, or where `intake serve` listens."""
+    if state().config.public_url_set:
+        return f"{state().config.public_url}/desk/{tenant_id}/login"
+    return f"/desk/{tenant_id}/login of the address `intake serve` prints (PUBLIC_URL is not set)"
+
+
 @click.group("agents")
 def group() -> None:
     """Manage the desk's accounts."""
@@ -37,7 +44,7 @@ def create(tenant_id: str, email: str, name: str, role: str, password: str) -> N
     with current.db.write(known_tenant(tenant_id)) as session:
         agent = create_agent(session, NewAgent(email, name, password, AgentRole(role)))
         email = agent.email
-    url = f"{current.config.public_url}/desk/{tenant_id}/login"
+    url = _sign_in_page(tenant_id)
     click.echo(f"{tenant_id}: {role} {email} created; sign in at {url}")
 
 
@@ -72,7 +79,7 @@ def reset(tenant_id: str, email: str, password: str) -> None:
     second = "; two-factor sign-in is off until they set it up again" if had_second_factor else ""
     if not active:
         second += "; the account is deactivated: an admin activates it in the desk"
-    url = f"{current.config.public_url}/desk/{tenant_id}/login"
+    url = _sign_in_page(tenant_id)
     click.echo(f"{tenant_id}: {email} signs in with the new password at {url}{second}; every"
                " earlier session of theirs has ended")  # fmt: skip
 

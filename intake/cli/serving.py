@@ -95,7 +95,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     # The mirror was synced by this process; workers need not race to redo it.
     settings = {"KB_SYNC_ON_START": "0", "HELPCENTER_ROOT": str(current.config.root),
                 MULTIPROCESS_DIR: str(metrics_folder(current.config))}  # fmt: skip
-    if not os.environ.get("PUBLIC_URL", "").strip():
+    if not current.config.public_url_set:
         # Links in mails and answers point where this server listens, not at a default port.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address in a URL

@@ -468,6 +468,13 @@ def test_agents_create_makes_the_first_admin(app: Flask, kb_root: Path, tmp_path
     said = "eur: admin first@example.com created; sign in at http://desk.test/desk/eur/login"
     assert said in made.stdout
     assert sign_in(app.test_client(), "first@example.com").status_code == 303
+    unset = {key: value for key, value in env.items() if key != "PUBLIC_URL"}
+    second = [*args[:5], "third@example.com", *args[6:]]
+    made = subprocess.run([*entry, *second], env=unset, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert ("sign in at /desk/eur/login of the address `intake serve` prints (PUBLIC_URL is not"
+            " set)") in made.stdout  # not a made-up http://127.0.0.1:8000  # fmt: skip
     bad = [*args[:5], "not-an-address", *args[6:-1], "short"]
     refused = subprocess.run([*entry, *bad], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and refused.stderr.startswith("intake: email: ")
