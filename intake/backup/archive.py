@@ -77,7 +77,11 @@ def _facts(url: str) -> tuple[str, int, set[str]]:
                 found = f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"
                 named.update(str(row[0]) for row in conn.execute(text(found)))
     except Exception as exc:  # noqa: BLE001 (any database problem is reported, located)
-        raise BackupError(f"the database cannot be read: {exc}".splitlines()[0]) from None
+        said = str(exc).splitlines()[0]
+        if "alembic_version" in said:  # no table of ours at all: never set up
+            raise BackupError(f"the database has no tables yet ({said}): run `intake db"
+                              " upgrade`, or check DATABASE_URL") from None  # fmt: skip
+        raise BackupError(f"the database cannot be read: {said}") from None
     finally:
         engine.dispose()
     return str(revision or ""), int(tickets), named

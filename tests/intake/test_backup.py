@@ -177,6 +177,9 @@ def test_a_restore_onto_a_site_without_a_database_warns_of_nothing(
     (tmp_path / "new-site").mkdir()
     target = create_app(make_env(kb_root, fresh, tmp_path / "new-uploads", KB_SYNC_ON_START="0"))
     try:
+        early = target.test_cli_runner().invoke(args=["backup", str(tmp_path / "none.tar")])
+        assert "the database has no tables yet" in str(early.exception)
+        assert "run `intake db upgrade`" in str(early.exception)
         done = target.test_cli_runner().invoke(args=["restore", str(backup)])
         assert done.exit_code == 0, done.output
         assert "warning" not in done.output  # a database never set up erased nobody
