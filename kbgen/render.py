@@ -61,6 +61,11 @@ class LinkTable:
             return "asset"
         return "unpublished" if rel in self.unpublished else "missing"
 
+    def is_folder(self, rel: str) -> bool:
+        """Say whether `rel` is a folder of the tenant's content ("images"), not a file."""
+        inside = rel.rstrip("/") + "/"
+        return any(path.startswith(inside) for path in (*self.pages, *self.assets))
+
     def covers(self, path: str) -> bool:
         """Say whether a root-relative path is this site's to check: under its base path, in a
         folder the build writes (a site at the host's root shares it with the service's /api/
@@ -200,6 +205,9 @@ class _Resolver:
         elif resolved in self.table.assets:
             self.out.assets.add(resolved)
             token.attrSet("href", self.table.base_path + quote(resolved))
+        elif self.table.is_folder(resolved):
+            self.problem(line, "link", f"{href!r}: {resolved} is a folder; link to a page or"
+                         " file in it")  # fmt: skip
         else:
             hint = self.nearest(resolved, False)
             self.problem(line, "link", f"{href!r}: {resolved} does not exist{hint}")

@@ -128,6 +128,16 @@ def test_link_to_missing_article(project: Project) -> None:
     ]
 
 
+def test_link_to_a_folder_says_it_is_one(project: Project) -> None:
+    project.write("content/eur/images/logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    body = "Intro.\n\nSee [the images](../../images/).\n"
+    project.article("a/links.md", "title: L\ncategory: general", body)
+    assert problems(project) == [
+        "content/eur/articles/a/links.md:7: link: '../../images/': images is a folder; link to a"
+        " page or file in it"
+    ]
+
+
 def test_link_to_missing_faq(project: Project) -> None:
     body = "Line one\nline two [faq](../../faqs/nope.md)\n"
     project.article("a/links.md", "title: L\ncategory: general", body)
