@@ -138,9 +138,10 @@ def nearest(wrong: str, known: Iterable[str]) -> str | None:
 
 
 def did_you_mean(wrong: str, known: Iterable[str], what: str = "") -> str:
-    """Return "; did you mean 'x'?" naming the known value nearest to `wrong`, or ""."""
+    """Return "; did you mean 'x'?" naming the known value nearest to `wrong` (written after
+    `what`, inside the quotes: '#refunds'), or ""."""
     near = nearest(wrong, known)
-    return f"; did you mean {what}{near!r}?" if near else ""
+    return f"; did you mean {what + near!r}?" if near else ""
 
 
 def _loose(text: str) -> str:
@@ -165,13 +166,13 @@ def _date(value: Any) -> dt.date:
 
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"must be a whole number, got {value!r}")
+        raise _Invalid(f"must be a whole number, got {_kind(value)}")
     return value
 
 
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid(f"must be true or false, got {value!r}")
+        raise _Invalid(f"must be true or false, got {_kind(value)}")
     return value
 
 

@@ -128,6 +128,13 @@ def test_link_to_missing_article(project: Project) -> None:
     ]
 
 
+def test_a_yes_where_a_number_is_wanted_is_said_in_yaml_s_words(project: Project) -> None:
+    project.article("a/o.md", "title: O\ncategory: general\norder: yes")
+    (problem,) = problems(project)
+    assert problem.endswith("order: must be a whole number, got true (YAML reads yes, no, on and"
+                            " off so: quote the words)")  # fmt: skip
+
+
 def test_link_to_a_folder_says_it_is_one(project: Project) -> None:
     project.write("content/eur/images/logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
     body = "Intro.\n\nSee [the images](../../images/).\n"
@@ -479,7 +486,7 @@ def test_a_broken_documents_links_are_checked_in_the_same_run(project: Project) 
         "content/eur/articles/a/both.md:3: category: 'nope' is not one of: getting_started, "
         "technical, billing, troubleshooting, api, integration, general",
         "content/eur/articles/a/both.md:7: link: #step is not a heading of articles/a/both.md; "
-        "did you mean #'steps'? its anchors: steps",
+        "did you mean '#steps'? its anchors: steps",
         "content/eur/articles/a/both.md:7: link: '../account/reset.md': "
         "articles/account/reset.md does not exist",
     ]
@@ -537,7 +544,7 @@ def test_root_relative_links_into_the_site_are_checked(project: Project) -> None
     project.article("billing/links.md", "title: L\ncategory: billing", body)
     assert problems(project) == [
         "content/eur/articles/billing/links.md:6: link: #polcy is not a heading of "
-        "articles/billing/refunds.md; did you mean #'policy'? its anchors: policy",
+        "articles/billing/refunds.md; did you mean '#policy'? its anchors: policy",
         "content/eur/articles/billing/links.md:6: link: '/eur/articles/refund/': this site has "
         "no page at /eur/articles/refund/; did you mean '/eur/articles/refunds/'?",
     ]
