@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from intake.agents.accounts import (
     NewAgent,
@@ -33,7 +33,7 @@ from intake.desk.forms import (
     GroupForm,
     SettingsForm,
 )
-from intake.errors import Conflict, InvalidInput
+from intake.errors import Conflict, InvalidInput, NotFound
 from intake.mail.imap import mailbox_of
 from intake.mail.mailbox import mailbox_folder
 from intake.mail.outbox import retry_failed, undelivered
@@ -205,12 +205,10 @@ def canned() -> Any:
     status = 200
     if form.validate_on_submit():
         with state().db.write(tenant().id) as session:
-            title = (form.title.data or "").casefold()  # "Refund steps" is "refund steps"
-            taken = next((1 for t in session.scalars(select(CannedResponse.title))
-                          if t.casefold() == title), None)  # fmt: skip
-            if taken is None:
+            taken = _title_taken(session, form.title.data or "")
+            if not taken:
                 session.add(CannedResponse(title=form.title.data or "", body=form.body.data or ""))
-        if taken is None:
+        if not taken:
             flash("Saved reply added.")
             return redirect(url_for("desk_admin.canned"), 303)
         form.title.errors = ["A saved reply with this title exists."]
@@ -223,12 +221,51 @@ def canned() -> Any:
     ), status
 
 
+def _title_taken(session: TenantSession, title: str, but: int | None = None) -> bool:
+    """Say whether another saved reply has this title ("Refund steps" is "refund steps")."""
+    wanted = title.casefold()
+    rows = session.execute(select(CannedResponse.id, CannedResponse.title))
+    return any(found.casefold() == wanted for row_id, found in rows if row_id != but)
+
+
+@admin_bp.route("/admin/canned/<int:canned_id>", methods=["GET", "POST"])
+def canned_edit(canned_id: int) -> Any:
+    """Change a saved reply's title or text (a typo in one is in every answer that uses it)."""
+    row = tenant_session().get(CannedResponse, canned_id)
+    if row is None:
+        raise NotFound()
+    form = CannedForm(obj=row) if request.method == "GET" else CannedForm()
+    status = 200
+    if form.validate_on_submit():
+        title = form.title.data or ""
+        with state().db.write(tenant().id) as session:
+            live = session.get(CannedResponse, canned_id)
+            if live is None:
+                raise NotFound()
+            taken = _title_taken(session, title, but=canned_id)
+            if not taken:
+                live.title, live.body = title, form.body.data or ""
+        if not taken:
+            flash(f"Saved reply \u201c{title}\u201d saved.")
+            return redirect(url_for("desk_admin.canned"), 303)
+        form.title.errors = ["A saved reply with this title exists."]
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("desk/admin_canned_edit.html", form=form, row=row), status
+
+
 @admin_bp.route("/admin/canned/<int:canned_id>/delete", methods=["POST"])
 def canned_delete(canned_id: int) -> Any:
     """Delete a saved reply."""
     if EmptyForm().validate_on_submit():
         with state().db.write(tenant().id) as session:
-            session.execute(delete(CannedResponse).where(CannedResponse.id == canned_id))
+            row = session.get(CannedResponse, canned_id)
+            if row is not None:
+                title = row.title
+                session.delete(row)
+        flash(f"Saved reply \u201c{title}\u201d deleted." if row is not None
+              else "That saved reply was deleted already.")  # fmt: skip
     return redirect(url_for("desk_admin.canned"), 303)
 
 

@@ -176,6 +176,7 @@ class Desk:
     agent_id: int
     totp_email: str
     chat_id: int
+    canned_id: int
 
     @property
     def url(self) -> str:
@@ -202,7 +203,10 @@ def desk(
             code, box = pyotp.TOTP(secret).now(), state(app).secrets
             enable_second_factor(session, box, get_agent(session, tess), secret, code)
             set_members(session, create_group(session, "Billing"), {sam, tess})
-            session.add(CannedResponse(title="Thanks", body="Thank you for writing."))
+            thanks = CannedResponse(title="Thanks", body="Thank you for writing.")
+            session.add(thanks)
+            session.flush()
+            canned_id = thanks.id
         ticket = api_ticket(service.url, "Cannot export my invoices")
         shot = {"file": (io.BytesIO(png(40, 20, (30, 90, 200))), "screen.png")}
         assert service.app.test_client().post(
@@ -224,7 +228,8 @@ def desk(
             ticket_id = ticket_by_reference(session, other.reference).id
             for kind in (NotificationKind.new_ticket, NotificationKind.customer_reply):
                 session.add(AgentNotification(agent_id=admin, ticket_id=ticket_id, kind=kind))
-        yield Desk(service, ticket, admin_state, sam, "tess@example.com", _chats(app, admin))
+        yield Desk(service, ticket, admin_state, sam, "tess@example.com", _chats(app, admin),
+                   canned_id)  # fmt: skip
 
 
 def _chats(app: Flask, admin_id: int) -> int:
@@ -398,6 +403,7 @@ SERVICE_PAGES: dict[str, tuple[bool, Callable[[Page, Desk], None]]] = {
     "desk agent": (True, _go("/desk/eur/admin/agents/{desk.agent_id}")),
     "desk groups": (True, _go("/desk/eur/admin/groups")),
     "desk saved replies": (True, _go("/desk/eur/admin/canned")),
+    "desk saved reply": (True, _go("/desk/eur/admin/canned/{desk.canned_id}")),
     "desk settings": (True, _go("/desk/eur/admin/settings")),
     "desk customers' data": (True, _go("/desk/eur/admin/customers")),
     "desk mail": (True, _go("/desk/eur/admin/mail")),

@@ -924,6 +924,42 @@ def test_an_admin_keeps_saved_replies_that_fill_in_the_reply_box(
         assert list(session.scalars(select(CannedResponse.title))) == ["Refund on its way"]
 
 
+def test_an_admin_corrects_and_deletes_saved_replies(app: Flask) -> None:
+    boss = signed_in(app, "boss@example.com", AgentRole.admin)
+    canned = f"{DESK}/admin/canned"
+    for title in ("Refund on its way", "Thanks"):
+        assert (
+            submit(boss, canned, title=title, body="Hello {customer_name}, done.").status_code
+            == 303
+        )
+    with state(app).db.read("eur") as session:
+        refund = session.scalars(select(CannedResponse).where(
+            CannedResponse.title == "Refund on its way")).one().id  # fmt: skip
+    page = f"{canned}/{refund}"
+    assert f'href="{page}"' in boss.get(canned).get_data(as_text=True)  # "Edit" on the list
+    clash = submit(boss, page, title="thanks")
+    assert clash.status_code == 400 and "A saved reply with this title exists." in text(clash)
+    typo = submit(boss, page, body="Hi {custmer_name}")
+    assert typo.status_code == 400 and "{custmer_name} is no placeholder" in html.unescape(
+        text(typo))  # fmt: skip
+    fixed = submit(boss, page, title="Refund sent", body="Hello {customer_name}, it is sent.")
+    assert fixed.status_code == 303
+    assert "Saved reply \u201cRefund sent\u201d saved." in text(boss.get(fixed.headers["Location"]))
+    with state(app).db.read("eur") as session:
+        row = session.get(CannedResponse, refund)
+        assert row is not None and (row.title, row.body) == (
+            "Refund sent", "Hello {customer_name}, it is sent.")  # fmt: skip
+    sam = signed_in(app, "sam@example.com")
+    assert sam.get(page).status_code == 404
+    assert boss.get(f"{canned}/999999").status_code == 404
+    gone = submit(boss, canned, f"{canned}/{refund}/delete")
+    assert "Saved reply \u201cRefund sent\u201d deleted." in text(
+        boss.get(gone.headers["Location"])
+    )
+    with state(app).db.read("eur") as session:
+        assert list(session.scalars(select(CannedResponse.title))) == ["Thanks"]
+
+
 def test_a_saved_reply_fills_in_placeholders_only_never_format_codes(
     app: Flask, client: FlaskClient
 ) -> None:
