@@ -83,7 +83,7 @@ class LiveSite:
             log.info("rebuilt in %.2f s", time.perf_counter() - started)
         except ContentError as exc:
             error = "\n".join(str(p) for p in exc.problems)
-            log.error("%s\nkbgen: the last good site stays served", error)
+            log.error("%s\nkbgen: %s", error, self._kept())
         except KbgenError as exc:
             error = str(exc)
             log.error("kbgen: %s", exc)
@@ -91,7 +91,7 @@ class LiveSite:
             # An unforeseen failure (a file vanishing mid-build, a full disk) is shown like a
             # writer's mistake; the next save builds afresh, without this build's memory.
             error = f"{type(exc).__name__}: {exc}"
-            log.exception("kbgen: the build failed; the last good site stays served")
+            log.exception("kbgen: the build failed; %s", self._kept())
             self.state = BuildState(defer_pagefind=True)
         with self.changed:
             self.generation += 1
@@ -111,6 +111,13 @@ class LiveSite:
                 warm_up(checked, self.options, self.state)
             except Exception:  # noqa: BLE001 (only a head start for the next edit)
                 log.exception("kbgen: warming up for the next edit failed")
+
+    def _kept(self) -> str:
+        """Say what the preview shows while the content is bad."""
+        site = self.options.site_dir
+        if site.is_dir() and any(site.iterdir()):
+            return "the last good site stays served"
+        return "there is no good build yet: the preview shows these problems until one builds"
 
     def snapshot(self) -> bytes:
         return json.dumps({"generation": self.generation, "error": self.error}).encode()

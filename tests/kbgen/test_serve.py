@@ -166,11 +166,15 @@ def test_a_writers_error_is_shown_and_the_server_keeps_going(served: Any) -> Non
     until(lambda: live.error is None and "Fixed" in get(f"{url}/eur/articles/welcome/")[1], "fix")
 
 
-def test_started_on_broken_content_it_shows_the_problems_and_recovers(project: Project) -> None:
+def test_started_on_broken_content_it_shows_the_problems_and_recovers(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
     """With no good build to show, every path is the error page, which reloads once fixed."""
     project.article("start/welcome.md", "title: Broken\ncategory: nope")
-    with serving(project) as (url, live):
+    with caplog.at_level(logging.ERROR, logger="kbgen.serve"), serving(project) as (url, live):
         assert live.error and not (project.root / "site").exists()
+        # Not "the last good site stays served": there is none.
+        assert "kbgen: there is no good build yet: the preview shows these problems" in caplog.text
         problem = "content/eur/articles/start/welcome.md:3: category: 'nope' is not one of"
         for path in ("/", "/eur/articles/welcome/", "/km/", "/nowhere/", "/eur/style.css"):
             status, body = get(url + path)
