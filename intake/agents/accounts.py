@@ -159,14 +159,25 @@ def reset_sign_in(session: TenantSession, agent: Agent, password: str) -> bool:
 
 def create_group(session: TenantSession, name: str) -> AgentGroup:
     """Add a group to the tenant; its name must be new there."""
-    name = clean_name(name)
-    taken = {n.casefold() for n in session.scalars(select(AgentGroup.name))}  # a team's few
-    if name.casefold() in taken:
-        raise Conflict("A group with this name already exists.", "name")
-    group = AgentGroup(name=name)
+    group = AgentGroup(name=_group_name(session, name))
     session.add(group)
     session.flush()
     return group
+
+
+def rename_group(session: TenantSession, group: AgentGroup, name: str) -> None:
+    """Give a group another name, new in the tenant (its queue, members and tickets stay)."""
+    group.name = _group_name(session, name, but=group.id)
+    session.flush()
+
+
+def _group_name(session: TenantSession, name: str, but: int | None = None) -> str:
+    """Return the name cleaned, or raise Conflict if another group of the tenant has it."""
+    name = clean_name(name)
+    rows = session.execute(select(AgentGroup.id, AgentGroup.name))  # a team's few
+    if any(found.casefold() == name.casefold() for row_id, found in rows if row_id != but):
+        raise Conflict("A group with this name already exists.", "name")
+    return name
 
 
 def groups(session: TenantSession) -> list[AgentGroup]:

@@ -18,6 +18,7 @@ from intake.agents.accounts import (
     get_agent,
     group_ids_of,
     groups,
+    rename_group,
     set_members,
     set_password,
 )
@@ -178,6 +179,25 @@ def group_list() -> Any:
         team=team,
         empty=EmptyForm(),
     ), status
+
+
+@admin_bp.route("/admin/groups/<int:group_id>/name", methods=["POST"])
+def group_rename(group_id: int) -> Any:
+    """Rename a group: its queue, members and tickets stay."""
+    if EmptyForm().validate_on_submit():
+        try:
+            with state().db.write(tenant().id) as session:
+                group = session.get(AgentGroup, group_id)
+                if group is None:
+                    raise InvalidInput("That group was deleted.", "group")
+                before = group.name
+                rename_group(session, group, request.form.get("name", ""))
+                after = group.name
+        except (InvalidInput, Conflict) as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"The group \u201c{before}\u201d is now \u201c{after}\u201d.")
+    return redirect(url_for("desk_admin.group_list"), 303)
 
 
 @admin_bp.route("/admin/groups/<int:group_id>/members", methods=["POST"])

@@ -852,6 +852,33 @@ def test_agents_files_leave_the_customers_allowance_alone(app: Flask, client: Fl
     assert refused.status_code == 400 and "Attach at most 3 files per reply." in text(refused)
 
 
+def test_an_admin_renames_a_group_and_its_queue_stays(app: Flask, client: FlaskClient) -> None:
+    boss = signed_in(app, "boss@example.com", AgentRole.admin)
+    groups = f"{DESK}/admin/groups"
+    for name in ("Billing", "Sales"):
+        assert submit(boss, groups, name=name).status_code == 303
+    with state(app).db.read("eur") as session:
+        billing = session.scalars(select(AgentGroup.id).where(AgentGroup.name == "Billing")).one()
+    ref = api_ticket(client)["ticket"]["reference"]
+    assert on_ticket(boss, ref, "fields", group=str(billing)).status_code == 303
+    rename = f"{groups}/{billing}/name"
+
+    def told(name: str) -> str:
+        answer = submit(boss, groups, rename, name=name)
+        assert answer.status_code == 303
+        return html.unescape(text(boss.get(answer.headers["Location"])))
+
+    assert "A group with this name already exists." in told("sales")
+    assert "Enter a name of 1 to 100 characters on one line." in told(" ")
+    assert "The group \u201cBilling\u201d is now \u201cInvoices\u201d." in told("Invoices")
+    with state(app).db.read("eur") as session:
+        assert sorted(session.scalars(select(AgentGroup.name))) == ["Invoices", "Sales"]
+        assert ticket_by_reference(session, ref).group_id == billing  # its tickets stay
+    sam = signed_in(app, "sam@example.com")
+    csrf = hidden(sam.get(f"{DESK}/").get_data(as_text=True))
+    assert sam.post(rename, data={"csrf_token": csrf, "name": "Mine"}).status_code == 404
+
+
 def test_an_admin_sets_a_groups_members_and_junk_is_named_not_dropped(app: Flask) -> None:
     boss = signed_in(app, "boss@example.com", AgentRole.admin)
     sam, kim = (make_agent(app, f"{name}@example.com") for name in ("sam", "kim"))
