@@ -23,9 +23,11 @@ def split_front_matter(text: str, path: str) -> Split:
     """Separate `---`-fenced YAML at the top of `text` from the body; report a bad fence."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != FENCE:
-        missing = LoadedMapping(
-            problems=[Problem(path, 1, "front-matter", "the file must start with a --- line")]
-        )
+        said = "the file must start with a --- line"
+        if lines[0].startswith(FENCE + "\r"):  # one line: its ends are CR alone
+            said = ("its lines end with CR alone (old Mac line ends), so it reads as one line:"
+                    " save it with LF or CRLF line ends")  # fmt: skip
+        missing = LoadedMapping(problems=[Problem(path, 1, "front-matter", said)])
         return Split(missing, text, 1)
     for index in range(1, len(lines)):
         if lines[index].rstrip() in (FENCE, "..."):

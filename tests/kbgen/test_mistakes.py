@@ -135,6 +135,16 @@ def test_a_yes_where_a_number_is_wanted_is_said_in_yaml_s_words(project: Project
                             " off so: quote the words)")  # fmt: skip
 
 
+def test_a_file_with_old_mac_line_ends_is_told_so(project: Project) -> None:
+    project.write(
+        "content/eur/articles/a/cr.md", b"---\rtitle: CR\rcategory: general\r---\rBody.\r"
+    )
+    assert problems(project) == [
+        "content/eur/articles/a/cr.md:1: front-matter: its lines end with CR alone (old Mac line"
+        " ends), so it reads as one line: save it with LF or CRLF line ends"
+    ]
+
+
 def test_link_to_a_folder_says_it_is_one(project: Project) -> None:
     project.write("content/eur/images/logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
     body = "Intro.\n\nSee [the images](../../images/).\n"
