@@ -29,6 +29,18 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return cfg
 
 
+def migrations_folder() -> Path:
+    """Return the folder of the migrations intake runs (the checkout's migrations/, or the
+    installed package's intake/migrations)."""
+    return Path(str(files("intake.migrations")))
+
+
+def in_checkout(folder: Path) -> bool:
+    """Say whether the migrations are a checkout's (its pyproject.toml beside them), where a
+    new one is written to be committed."""
+    return (folder.parent / "pyproject.toml").is_file()
+
+
 RELATIVE = re.compile(r"[+-]\d+|heads")  # revisions that name no one migration by themselves
 
 
@@ -92,8 +104,8 @@ def db_upgrade(revision: str) -> None:
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database (in a
     checkout of intake's source: migrations are part of it)."""
-    folder = Path(str(files("intake.migrations")))
-    if not (folder.parent.parent / "pyproject.toml").is_file():
+    folder = migrations_folder()
+    if not in_checkout(folder):
         # Written into an installed package, a migration would be lost with the next install,
         # and a database upgraded to it could then upgrade no more.
         raise click.ClickException(f"{folder} is an installed copy of intake: write migrations"

@@ -258,6 +258,7 @@ def test_a_module_of_python_itself_missing_is_not_blamed_on_the_extra() -> None:
 def test_a_migration_is_never_written_into_an_installed_package(
     make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    assert database.in_checkout(database.migrations_folder())  # this repository's: written
     installed = tmp_path / "site-packages" / "intake" / "migrations"
     installed.mkdir(parents=True)
     monkeypatch.setattr(database, "files", lambda _package: installed)
