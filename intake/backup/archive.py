@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tarfile
@@ -177,13 +178,25 @@ def restore(src: Path, url: str, upload_dir: Path | None, force: bool = False) -
             _restore_sqlite(snapshot, _sqlite_path(url))
         else:
             pgtools.load(url, snapshot)
-        if upload_dir is not None:
-            _restore_files(archive, upload_dir)
+        kept = _restore_files(archive, upload_dir) if upload_dir is not None else set()
     if upload_dir is None:  # the files live in the database, restored with it
         return Restored(manifest, 0)
     _revision, _tickets, named = _facts(url)
+    _delete_orphans(upload_dir, kept | named)
     present = {p.name for p in upload_dir.iterdir()} if upload_dir.is_dir() else set()
     return Restored(manifest, len(named - present))
+
+
+STORED_NAME = re.compile(r"[0-9a-f]{32}")  # intake.files.storage.new_name's
+
+
+def _delete_orphans(upload_dir: Path, wanted: set[str]) -> None:
+    """Delete the stored files neither the backup held nor the restored database names: the
+    replaced database's, which no export, erasure or later backup would ever leave out. Only
+    names the store gives are touched (UPLOAD_DIR may be a folder shared with other files)."""
+    for path in upload_dir.iterdir():
+        if STORED_NAME.fullmatch(path.name) and path.name not in wanted and path.is_file():
+            path.unlink()
 
 
 def _refuse_if_in_use(url: str) -> None:
@@ -222,10 +235,9 @@ def _restore_sqlite(snapshot: Path, target: Path) -> None:
     os.replace(staged, target)
 
 
-def _restore_files(archive: tarfile.TarFile, upload_dir: Path) -> None:
-    """Write each stored file of the backup into UPLOAD_DIR (each renamed into place), then
-    delete the stored files the backup does not hold: the replaced database's, which nothing
-    would name any more, nor export, erase or ever delete."""
+def _restore_files(archive: tarfile.TarFile, upload_dir: Path) -> set[str]:
+    """Write each stored file of the backup into UPLOAD_DIR (each renamed into place); return
+    their names."""
     upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     kept: set[str] = set()
     for member in archive.getmembers():
@@ -242,6 +254,4 @@ def _restore_files(archive: tarfile.TarFile, upload_dir: Path) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(staged, upload_dir / name)
-    for path in upload_dir.iterdir():
-        if path.name.isalnum() and path.name not in kept and path.is_file():
-            path.unlink()
+    return kept

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from intake import create_app
-from intake.backup import pgtools
+from intake.backup import pgtools, take
 from intake.cli.database import upgrade
 from intake.models import CustomerErasure, SupportTicket
 from intake.state import state
@@ -131,10 +131,33 @@ def test_restore_refuses_what_would_lose_data_and_names_why(
     # it again, so no export or erasure would reach it.
     uploads = state(app).config.upload_dir
     uploads.mkdir(parents=True, exist_ok=True)
-    (uploads / "0a1b2c3d4e5f").write_bytes(b"a customer's file of the replaced database")
-    (uploads / "operator-notes.txt").write_text("not a stored file: left alone")
+    (uploads / ("0a1b2c3d" * 4)).write_bytes(b"a customer's file of the replaced database")
+    for other in ("operator-notes.txt", "README"):  # not names the store gives: left alone
+        (uploads / other).write_text("not a stored file")
     assert runner.invoke(args=["restore", "--force", str(backup)]).exit_code == 0
-    assert sorted(p.name for p in uploads.iterdir()) == ["operator-notes.txt"]
+    assert sorted(p.name for p in uploads.iterdir()) == ["README", "operator-notes.txt"]
+
+
+def test_a_restore_keeps_the_files_the_restored_database_names(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    """A backup taken where UPLOAD_DIR was not mounted holds no files: restoring it must not
+    delete the attachments its database names."""
+    app = make_app()
+    client = app.test_client()
+    created = api_ticket(client)
+    ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    note = {"file": (io.BytesIO(b"order 1234"), "notes.txt")}
+    assert client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth,
+                       data=note).status_code == 201  # fmt: skip
+    uploads = state(app).config.upload_dir
+    stored = sorted(p.name for p in uploads.iterdir())
+    assert len(stored) == 1
+    without_files = tmp_path / "no-files.tar"
+    take(state(app).config.database_url, None, without_files)
+    restored = app.test_cli_runner().invoke(args=["restore", "--force", str(without_files)])
+    assert restored.exit_code == 0, restored.output
+    assert sorted(p.name for p in uploads.iterdir()) == stored
 
 
 def test_restore_refuses_while_the_service_runs_even_forced(
