@@ -51,6 +51,18 @@ def _erased_now() -> dict[str, Counter[str]] | None:
     return found
 
 
+def _served() -> bool:
+    """Say whether a serving process runs on the configured database (holds its jobs). One
+    that cannot be reached is not said to be served: the restore itself says why it fails."""
+    current = state()
+    try:
+        with current.db.engine.connect():
+            pass
+    except SQLAlchemyError:
+        return False
+    return held_elsewhere(lock_maker(current.db.engine, lock_dir(current.config)), ALWAYS_RUN)
+
+
 @click.command("restore")
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a database that holds tickets.")
@@ -62,7 +74,7 @@ def restore_command(src: Path, force: bool) -> None:
     url = current.config.database_url
     # A serving process would go on writing into the replaced database (on SQLite into the
     # deleted file): whatever it acknowledged from then on would be lost, --force or not.
-    if held_elsewhere(lock_maker(current.db.engine, lock_dir(current.config)), ALWAYS_RUN):
+    if _served():
         raise click.ClickException("the service is running on this database (a serving"
                                    " process holds its jobs): stop it, then restore")  # fmt: skip
     erased = _erased_now()  # customers erased in the database being replaced

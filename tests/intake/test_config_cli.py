@@ -157,6 +157,19 @@ def test_a_missing_database_is_one_line(kb_root: Path, tmp_path: Path) -> None:
     assert "run `intake db upgrade`" in empty.stderr and len(empty.stderr.splitlines()) == 1
 
 
+def test_a_restore_onto_a_database_it_cannot_reach_is_not_blamed_on_a_service(
+    kb_root: Path, tmp_path: Path
+) -> None:
+    root = _project(kb_root, tmp_path)
+    nowhere = f"postgresql://nobody@127.0.0.1:{free_port()}/intake"
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a backup")
+    done = _intake({"HELPCENTER_ROOT": str(root), "DATABASE_URL": nowhere}, "restore",
+                   "--force", str(junk))  # fmt: skip
+    assert done.returncode == 1 and "the service is running" not in done.stderr
+    assert f"{junk}: cannot be read as a backup" in done.stderr
+
+
 def test_a_path_that_cannot_be_written_is_one_line(kb_root: Path, tmp_path: Path) -> None:
     root = _project(kb_root, tmp_path)
     env = {"HELPCENTER_ROOT": str(root)}
