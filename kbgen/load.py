@@ -217,7 +217,7 @@ def _walk(base: Path, root: Path) -> tuple[list[tuple[str, str]], list[Problem]]
         folder, rel_folder = pending.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith(".") or _editor_leftover(entry.name):
+                if entry.name.startswith(".") or editor_leftover(entry.name):
                     continue
                 rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
                 why = _refused(entry, rel, inside)
@@ -231,7 +231,7 @@ def _walk(base: Path, root: Path) -> tuple[list[tuple[str, str]], list[Problem]]
     return sorted(found, key=lambda item: item[1].split("/")), problems
 
 
-def _editor_leftover(name: str) -> bool:
+def editor_leftover(name: str) -> bool:
     """Say whether a file is an editor's backup ("refunds.md~") or autosave ("#refunds.md#"):
     never part of the site, as hidden files are not (the preview's watcher ignores them too)."""
     return name.endswith("~") or (len(name) > 1 and name.startswith("#") and name.endswith("#"))
@@ -272,7 +272,7 @@ def _copied_page(path: str) -> bool:
     download starting with ---) names no title or question before its next --- line."""
     try:
         with open(path, "rb") as file:
-            if file.read(3).lstrip(b"\xef\xbb\xbf")[:3] != b"---":
+            if not file.read(6).removeprefix(b"\xef\xbb\xbf").startswith(b"---"):  # a BOM first
                 return False
             file.seek(0)
             head = file.read(8192).decode("utf-8", "replace").lstrip("\ufeff").splitlines()

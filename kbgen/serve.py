@@ -25,6 +25,7 @@ from watchdog.observers import Observer
 from kbgen.build import BuildState, Checked, build
 from kbgen.config import BuildOptions, SiteConfig, load_site_config
 from kbgen.errors import ContentError, KbgenError
+from kbgen.load import editor_leftover
 from kbgen.staging import warm_up
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ class _Changes(FileSystemEventHandler):
         name = Path(str(event.src_path)).name
         if event.event_type in ("opened", "closed_no_write") or name.startswith(".#"):
             return
-        if name.endswith(("~", ".swp", ".swx", ".tmp")):
+        if editor_leftover(name) or name.endswith((".swp", ".swx", ".tmp")):  # no part of it
             return
         self.pending.set()
 

@@ -606,15 +606,16 @@ def test_copies_of_pages_are_refused_and_editor_leftovers_never_published(
     folder = page.parent
     for name in ("launch.txt", "launch.md.bak", "launch.md~", "#launch.md#"):
         (folder / name).write_bytes(page.read_bytes())
+    (folder / "launch.html").write_bytes(b"\xef\xbb\xbf" + page.read_bytes())  # a BOM first
     (folder / "link.html").symlink_to(page)
     (folder / "config.yaml").write_text("---\nname: example\n---\nport: 8000\n")  # a download
     found = sorted(problems(project))
     copy = (": file: is a copy of a Markdown page (so its name says, or its front-matter with a"
             " title or question): published as a file, its text would be public as it is, drafts"
             " too; remove it, or name it .md to make it a page")  # fmt: skip
-    assert found == [f"content/eur/articles/a/{name}:1{copy}"
-                     for name in ("launch.md.bak", "launch.txt", "link.html")]  # fmt: skip
-    for name in ("launch.txt", "launch.md.bak", "link.html"):
+    copies = ("launch.html", "launch.md.bak", "launch.txt", "link.html")
+    assert found == [f"content/eur/articles/a/{name}:1{copy}" for name in copies]
+    for name in copies:
         (folder / name).unlink()
     assert main(["-q", "--root", str(project.root), "build"]) == 0
     site = project.root / "site" / "eur"
