@@ -129,18 +129,36 @@ _NO_SPACE = re.compile(r"^\s*(?:- )?([A-Za-z_][\w-]*):(?=[^\s/\\:])")
 _OPENS_QUOTE = re.compile(r"""^\s*(?:-\s+|[^\s:#'"][^:#]*:\s+)(["'])(.*)$""")
 
 
-def _unclosed_quote(text: str, before: int) -> int | None:
-    """Return the first 0-based line before `before` whose value opens a quote it does not
-    close on that line, or None. A front-matter value never spans lines on purpose, and YAML
-    ends the value at the next quote or apostrophe, lines later, and stops there."""
-    for number, written in enumerate(text.split("\n")[:before]):
+def _unclosed_quote(text: str, stop: int) -> int | None:
+    """Return the 0-based line whose value opens a quote that YAML closes only on line `stop`,
+    where it gave up, or None. A front-matter value never spans lines on purpose: YAML ended
+    it at a quote or apostrophe ("It's") of a later value, and stumbled on what followed."""
+    lines = text.split("\n")
+    for number, written in enumerate(lines[:stop]):
         found = _OPENS_QUOTE.match(written)
-        if found is None:
+        if found is None or _closing(found[1], written[found.end(1) :]) is not None:
             continue
-        quote, rest = found.groups()
-        closed = re.search(r'(?<!\\)"', rest) if quote == '"' else re.search(r"'(?!')", rest)
-        if closed is None:
-            return number
+        for later in range(number + 1, len(lines)):
+            if _closing(found[1], lines[later]) is not None:
+                return number if later == stop else None
+        return None
+    return None
+
+
+def _closing(quote: str, text: str) -> int | None:
+    """Return where in `text` a scalar quoted with `quote` ends, or None: in double quotes a
+    backslash escapes the next character, in single quotes '' is a quote."""
+    at = 0
+    while at < len(text):
+        if quote == '"' and text[at] == "\\":
+            at += 2
+            continue
+        if text[at] == quote:
+            if quote == "'" and text[at + 1 : at + 2] == "'":
+                at += 2
+                continue
+            return at
+        at += 1
     return None
 
 

@@ -458,6 +458,20 @@ def test_an_unclosed_quote_closed_lines_later_is_blamed_where_it_opens(
     )
 
 
+@pytest.mark.parametrize(
+    "front",
+    [
+        'title: "C:\\\\"\ncategory: general\ntags: [a, b',
+        'title: "Two\n  lines"\ncategory: general\ntags: [a, b',
+    ],
+    ids=["an escaped backslash before the quote", "a quoted value on two lines"],
+)
+def test_a_quote_closed_as_yaml_allows_is_not_blamed(project: Project, front: str) -> None:
+    project.article("a/quote.md", front)
+    (problem,) = problems(project)
+    assert ": yaml: the list that opens with [ here is not closed" in problem
+
+
 def test_a_colon_inside_a_value_says_to_quote_it(project: Project) -> None:
     project.article("a/colon.md", "title: Fix: it works\ncategory: general")
     [found] = problems(project)
