@@ -55,22 +55,24 @@ def check_workers(config: IntakeConfig, workers: int) -> None:
 
 
 def check_port(host: str, port: int) -> None:
-    """Refuse a port something else listens on, before a word of "Serving on"."""
+    """Refuse a port something else listens on, before a word of "Serving on": bound as
+    gunicorn binds it (the first address the name gives; "::" both IPv6 and IPv4)."""
     try:
-        with socket.create_server((host, port), family=_family(host)):
-            pass
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
     except socket.gaierror as exc:
         raise ConfigError(f"--host: {host!r} is no address of this machine"
                           f" ({exc.strerror})") from None  # fmt: skip
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise ConfigError(f"--port: port {port} of {host} is in use: stop what serves"
                               " there, or choose another") from None  # fmt: skip
         raise ConfigError(f"--host: cannot listen on {host}:{port} ({exc.strerror})") from None
-
-
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 @click.command("serve")

@@ -205,13 +205,15 @@ def test_serve_refuses_a_files_folder_it_cannot_use_and_a_port_in_use(
     assert refused.stderr == (f"intake: UPLOAD_DIR: {nowhere} cannot hold files (Not a"
                               " directory); customers' files could not be kept\n")  # fmt: skip
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
+        taken.bind(("0.0.0.0", 0))
         taken.listen()
         port = taken.getsockname()[1]
         busy = _intake(env, "serve", "--port", str(port))
+        both = _intake(env, "serve", "--host", "::", "--port", str(port))  # as gunicorn binds
     assert busy.returncode == 1 and "Serving on" not in busy.stdout
     assert busy.stderr == (f"intake: --port: port {port} of 127.0.0.1 is in use: stop what"
                            " serves there, or choose another\n")  # fmt: skip
+    assert both.returncode == 1 and f"--port: port {port} of :: is in use" in both.stderr
 
 
 def test_commands_never_send_mail(kb_root: Path, tmp_path: Path, smtp: Mailbox) -> None:
