@@ -107,15 +107,16 @@ def join(session: TenantSession, chat: ChatSession, agent: Agent) -> None:
 
 
 def hand_over(session: TenantSession, chat: ChatSession, agent: Agent, to_id: int,
-              present: Container[int]) -> Agent:  # fmt: skip
+              present: Container[int] | None) -> Agent:  # fmt: skip
     """Pass the chat to another active agent of the team who is `present` (has the desk open:
-    the customer would wait for an agent who is not); return them."""
+    the customer would wait for an agent who is not; None: who is, is not known); return
+    them."""
     to = session.get(Agent, to_id)
     if to is None or not to.active:
         raise InvalidInput("Choose an active agent of this team.", "agent")
     if to.id == agent.id:
         raise InvalidInput("Choose a colleague: a chat is not handed over to oneself.", "agent")
-    if to.id not in present:
+    if present is not None and to.id not in present:
         raise InvalidInput(f"{to.name} is offline now and would not see the chat: choose a"
                            " colleague who has the desk open.", "agent")  # fmt: skip
     if chat.status != ChatStatus.active:

@@ -103,13 +103,23 @@ def chats_stream() -> Response:
     return desk_stream([INBOX_TOPIC], None)
 
 
+def _present() -> dict[int, str] | None:
+    """Return who has the desk open, or None while this process cannot know yet (it began to
+    listen less than a page's beat ago)."""
+    board = state().presence
+    return board.agents(tenant().id) if board.heard_everyone(tenant().id) else None
+
+
 def _colleagues(session: TenantSession, me: Agent) -> list[Any]:
     """Return the hand-over choices: the colleagues who have the desk open (a chat handed to
-    someone who has not would wait unseen), those away marked so."""
-    present = state().presence.agents(tenant().id)
+    someone who has not would wait unseen), those away marked so; every colleague while who
+    is present is not known yet."""
+    present = _present()
     return choices(
-        (str(a.id), a.name if present[a.id] == "online" else f"{a.name} (away)")
-        for a in active_agents(session) if a.id != me.id and a.id in present
+        (str(a.id), a.name if present is None or present[a.id] == "online"
+         else f"{a.name} (away)")
+        for a in active_agents(session)
+        if a.id != me.id and (present is None or a.id in present)
     )  # fmt: skip
 
 
@@ -224,7 +234,7 @@ def chat_hand_over(chat_id: int) -> Any:
     """Pass the chat to another agent of the team."""
     form = ChatHandOverForm()
     chosen = form.agent.data or ""
-    present = state().presence.agents(tenant().id)
+    present = _present()
     if form.validate_on_submit():
         try:
             if not is_row_id(chosen):  # "٢" or "²" is no agent's id

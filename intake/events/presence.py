@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from intake.events.bus import Event, EventBus, Subscription
 
 TTL = 35.0  # seconds; pages announce every 15 s
+BEAT = 15.0  # how long a board listens before it has heard every open page once
 STATES = ("online", "away", "viewing", "typing")
 
 
@@ -38,6 +39,7 @@ class PresenceBoard:
         self.bus = bus
         self._lock = threading.RLock()
         self._subscriptions: dict[str, Subscription] = {}
+        self._since: dict[str, float] = {}  # tenant -> when this board began to listen
         # tenant -> (agent id, ticket id or None) -> what was seen
         self._seen: dict[str, dict[tuple[int, int | None], Seen]] = {}
 
@@ -59,6 +61,7 @@ class PresenceBoard:
         with self._lock:
             if tenant_id not in self._subscriptions:
                 self._seen[tenant_id] = {}
+                self._since[tenant_id] = time.monotonic()
                 self._subscriptions[tenant_id] = self.bus.subscribe(
                     tenant_id, ["presence."], wake=lambda: self._absorb(tenant_id)
                 )
@@ -104,6 +107,13 @@ class PresenceBoard:
             if ticket is not None:
                 opened.setdefault(ticket, []).append(seen.name)
         return {t: sorted(names) for t, names in opened.items()}
+
+    def heard_everyone(self, tenant_id: str) -> bool:
+        """Say whether this board has listened for a page's beat: before, an agent it has not
+        heard of may well be online (a process just started)."""
+        self._subscribe(tenant_id)
+        with self._lock:
+            return time.monotonic() - self._since[tenant_id] >= BEAT
 
     def agents(self, tenant_id: str) -> dict[int, str]:
         """Return each present agent's state: online or away."""
