@@ -21,7 +21,7 @@ from intake.models import (
     utcnow,
 )
 from intake.tickets.agent_work import release_tickets
-from intake.tickets.rules import control_problem, one_spelling, trim
+from intake.tickets.rules import control_problem, name_taken, one_spelling, trim
 
 NAME_MAX = 100
 
@@ -174,8 +174,7 @@ def rename_group(session: TenantSession, group: AgentGroup, name: str) -> None:
 def _group_name(session: TenantSession, name: str, but: int | None = None) -> str:
     """Return the name cleaned, or raise Conflict if another group of the tenant has it."""
     name = clean_name(name)
-    rows = session.execute(select(AgentGroup.id, AgentGroup.name))  # a team's few
-    if any(found.casefold() == name.casefold() for row_id, found in rows if row_id != but):
+    if name_taken(session.execute(select(AgentGroup.id, AgentGroup.name)), name, but):
         raise Conflict("A group with this name already exists.", "name")
     return name
 

@@ -169,24 +169,25 @@ def _spend_step(session: TenantSession, agent: Agent, step: int) -> bool:
 
 
 def _use_recovery_code(session: TenantSession, agent: Agent, code: str) -> bool:
-    wanted = second_factor.hash_code(code)
-    for stored in session.scalars(
-        select(RecoveryCode).where(
-            RecoveryCode.agent_id == agent.id, RecoveryCode.used_at.is_(None)
-        )
-    ):
-        if hmac.compare_digest(stored.code_hash, wanted):
-            stored.used_at = utcnow()
-            return True
-    return False
+    found = _recovery_code(session, agent, code, used=False)
+    if found is not None:
+        found.used_at = utcnow()
+    return found is not None
 
 
 def _spent_recovery_code(session: TenantSession, agent: Agent, code: str) -> bool:
+    return _recovery_code(session, agent, code, used=True) is not None
+
+
+def _recovery_code(
+    session: TenantSession, agent: Agent, code: str, used: bool
+) -> RecoveryCode | None:
+    """Return the agent's recovery code `code`, used or not as asked, or None (compared in
+    constant time: only its hash is kept)."""
     wanted = second_factor.hash_code(code)
-    spent = select(RecoveryCode.code_hash).where(
-        RecoveryCode.agent_id == agent.id, RecoveryCode.used_at.is_not(None)
-    )
-    return any(hmac.compare_digest(found, wanted) for found in session.scalars(spent))
+    spent = RecoveryCode.used_at.is_not(None) if used else RecoveryCode.used_at.is_(None)
+    rows = session.scalars(select(RecoveryCode).where(RecoveryCode.agent_id == agent.id, spent))
+    return next((row for row in rows if hmac.compare_digest(row.code_hash, wanted)), None)
 
 
 def enable_second_factor(

@@ -93,7 +93,8 @@ def private_file(url: str) -> None:
     database = make_url(url).database or ""
     if not database or database == ":memory:" or database.startswith("file:"):
         return
-    with contextlib.suppress(FileExistsError, FileNotFoundError):
+    # There already, or not to be made here (no folder, no right): SQLite says so, named.
+    with contextlib.suppress(OSError):
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 

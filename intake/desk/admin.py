@@ -42,7 +42,7 @@ from intake.models import Agent, AgentGroup, AgentRole, CannedResponse, GroupMem
 from intake.settings import TenantSettings
 from intake.settings.registry import TARGET_KINDS, TARGETS, target_key
 from intake.state import state
-from intake.tickets.rules import address_key, is_row_id
+from intake.tickets.rules import address_key, is_row_id, name_taken
 from intake.tickets.targets import change_settings
 from intake.web.shared_edits import merge_edits, seen_values, show_clashes
 from intake.web.tenancy import tenant, tenant_session
@@ -243,9 +243,8 @@ def canned() -> Any:
 
 def _title_taken(session: TenantSession, title: str, but: int | None = None) -> bool:
     """Say whether another saved reply has this title ("Refund steps" is "refund steps")."""
-    wanted = title.casefold()
     rows = session.execute(select(CannedResponse.id, CannedResponse.title))
-    return any(found.casefold() == wanted for row_id, found in rows if row_id != but)
+    return name_taken(rows, title, but)
 
 
 @admin_bp.route("/admin/canned/<int:canned_id>", methods=["GET", "POST"])

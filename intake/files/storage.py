@@ -10,6 +10,7 @@ import io
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,17 +53,25 @@ class FolderStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._probed: tuple[float, str | None] | None = None  # when, and what unusable() said
 
-    def unusable(self) -> str | None:
+    def unusable(self, max_age: float = 0.0) -> str | None:
         """Say why no file can be stored now (the folder cannot be made, or written: the
-        system's words, no path), or None: a file is written there, then deleted."""
+        system's words, no path), or None: a byte is written to a file there, then deleted.
+        An answer younger than `max_age` seconds is given again (/readyz is anyone's to ask)."""
+        now = time.monotonic()
+        if self._probed is not None and now - self._probed[0] < max_age:
+            return self._probed[1]
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-"):
-                pass
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-") as probe:
+                probe.write(b"x")
+                probe.flush()
+            problem = None
         except OSError as exc:
-            return exc.strerror or type(exc).__name__
-        return None
+            problem = exc.strerror or type(exc).__name__
+        self._probed = (now, problem)
+        return problem
 
     def save(self, tenant_id: str, data: bytes) -> str:  # noqa: ARG002 (names are global)
         """Write the bytes to a temporary file, flush them to disk, then rename into place."""

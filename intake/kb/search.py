@@ -30,6 +30,6 @@ def suggest(
 
 
 def searchable(tenant_id: str, build_dir: Path) -> bool:
-    """Say whether the tenant has a built index: without one every search finds nothing, and
-    counting those as searches that found nothing would ask writers for articles that exist."""
-    return (build_dir / tenant_id / INDEX_FOLDER).is_dir()
+    """Say whether the tenant has a built index (a Whoosh table of contents in its folder):
+    without one every search finds nothing, and /readyz says the service is not ready."""
+    return any((build_dir / tenant_id / INDEX_FOLDER).glob("_MAIN_*.toc"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -77,6 +78,13 @@ def ascii_address(text: str) -> str:
         return f"{local}@{domain.encode('idna').decode('ascii')}"
     except UnicodeError:
         return text
+
+
+def name_taken(rows: Iterable[tuple[int, str]], name: str, but: int | None = None) -> bool:
+    """Say whether a row other than `but` has this name as a reader sees it, in any case
+    ("Refund steps" is "refund steps"): (id, name) rows of a tenant's few groups or replies."""
+    wanted = name.casefold()
+    return any(found.casefold() == wanted for row_id, found in rows if row_id != but)
 
 
 def one_spelling(name: str) -> str:

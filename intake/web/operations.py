@@ -18,6 +18,7 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 
 from intake.extensions import limiter
 from intake.files import FolderStore
+from intake.kb.search import searchable
 from intake.metrics import LATENCY, REQUESTS, exposition
 from intake.state import state
 
@@ -43,14 +44,13 @@ def _database() -> str:
 
 def _search_indexes() -> str:
     build = state().config.build_dir
-    missing = [t.id for t in state().site.tenants
-               if not any((build / t.id / "index").glob("_MAIN_*.toc"))]  # fmt: skip
+    missing = [t.id for t in state().site.tenants if not searchable(t.id, build)]
     return f"no search index for {', '.join(missing)}: run kbgen build" if missing else "ok"
 
 
 def _file_storage() -> str:
     files = state().files
-    problem = files.unusable() if isinstance(files, FolderStore) else None
+    problem = files.unusable(max_age=10.0) if isinstance(files, FolderStore) else None
     if problem:  # the path in the log only: the probe's answer is public
         log.warning("readiness: UPLOAD_DIR %s cannot hold files: %s", state().config.upload_dir,
                     problem)  # fmt: skip

@@ -242,7 +242,8 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     """Make the index in `folder` hold exactly `docs`; return how many were (re)indexed.
 
     With a `previous` index of the same format, only added, changed and removed documents are
-    touched, so a rebuild after one edit costs milliseconds, not a full re-index. A new
+    touched, so a rebuild after one edit costs milliseconds, not a full re-index (a removal
+    merges every segment, so that no file keeps the removed text: longer on a large site). A new
     `folder` starts with the previous index's files hard-linked in (Whoosh never changes a
     segment file once written); `folder == previous` updates the index where it is.
     """

@@ -180,7 +180,7 @@ def test_nginx_paces_an_address_searching_back_to_back(served: int, tmp_path: Pa
     # 250 ms after the first (a refusal would let the client send its next search at once).
     assert [status for status, _, _ in answers] == [200] * 9
     assert took >= 8 * 0.25 - 0.05, took
-    assert waited and waited[0] < 0.2, waited
+    assert waited and waited[0] < 1.0, waited  # not queued behind the first (2 s of turns)
     assert served_searches(served) == {"200": 5 + 1}  # the API's 5 and the other address's
 
 
