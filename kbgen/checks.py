@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence, Set
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -44,6 +45,10 @@ def duplicate_slugs(documents: Sequence[Source | Broken]) -> list[Problem]:
         first = seen.setdefault((document.kind, document.slug), document)
         if first is not document:
             msg = f"{document.slug!r} is already the slug of {first.display}; slugs must be unique"
+            if unicodedata.normalize("NFC", first.display) == unicodedata.normalize(
+                "NFC", document.display
+            ):  # two names a reader cannot tell apart
+                msg += " (the two file names differ only in how their accents are encoded)"
             line = document.line("slug") if isinstance(document, Source) else 1
             problems.append(Problem(document.display, line, "slug", msg))
     return problems

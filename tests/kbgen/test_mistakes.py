@@ -113,6 +113,15 @@ def test_a_duplicate_slug_is_blamed_on_the_slug_line_that_made_it(project: Proje
     ]
 
 
+def test_two_names_differing_only_in_accents_encoding_are_told_so(project: Project) -> None:
+    project.article("a/caf\u00e9.md", "title: One\ncategory: general")
+    project.article("a/cafe\u0301.md", "title: Two\ncategory: general")
+    (problem,) = problems(project)
+    assert problem.endswith(
+        "slugs must be unique (the two file names differ only in how their accents are encoded)"
+    )
+
+
 def test_same_slug_in_two_tenants_is_fine(project: Project) -> None:
     project.article("a/one.md", "title: One\ncategory: general")
     project.article("a/one.md", "title: One\ncategory: general", tenant="km")
