@@ -116,8 +116,13 @@ class LinkTable:
         # By file name, not whole path: a shared folder made "nope.md" look like any sibling.
         name = posixpath.basename(wrong)
         names = {posixpath.basename(k) for k in known}
-        alike = name if name in names else nearest(name, names)
         here = posixpath.dirname(wrong)
+        # A file renamed beside the link ("refunds.md" now "refund-policy.md") before one in
+        # another folder that happens to be spelt closer ("refund-time.md"): nearer by place,
+        # it may be a little less alike.
+        local = {posixpath.basename(k) for k in known if posixpath.dirname(k) == here}
+        alike = (name if name in names
+                 else nearest(name, local, cutoff=0.6) or nearest(name, names))  # fmt: skip
         near = min((k for k in known if posixpath.basename(k) == alike),
                    key=lambda k: (posixpath.dirname(k) != here, k.count("/"), k),
                    default=None)  # fmt: skip

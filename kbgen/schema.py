@@ -129,11 +129,11 @@ def _enum(kind: type[enum.Enum]) -> Callable[[Any], Any]:
     return check
 
 
-def nearest(wrong: str, known: Iterable[str]) -> str | None:
+def nearest(wrong: str, known: Iterable[str], cutoff: float = 0.75) -> str | None:
     """Return the known value nearest to `wrong` in any case and spacing ("Getting Started"
-    finds getting_started), or None when none is near."""
+    finds getting_started), or None when none is as near as `cutoff` (difflib's ratio)."""
     by_key = {_loose(k): k for k in known}
-    close = difflib.get_close_matches(_loose(wrong), by_key, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(_loose(wrong), by_key, n=1, cutoff=cutoff)
     return by_key[close[0]] if close else None
 
 

@@ -164,6 +164,15 @@ def test_link_to_a_folder_says_it_is_one(project: Project) -> None:
     ]
 
 
+def test_a_link_to_a_renamed_file_suggests_the_one_beside_it(project: Project) -> None:
+    project.article("billing/refund-policy.md", "title: Refund policy\ncategory: billing")
+    project.article("other/refund-time.md", "title: Refund time\ncategory: billing")
+    body = "Intro.\n\nSee [refunds](refunds.md).\n"
+    project.article("billing/cancel.md", "title: Cancel\ncategory: billing", body)
+    (problem,) = problems(project)
+    assert problem.endswith("does not exist; did you mean 'refund-policy.md'?")
+
+
 def test_link_to_missing_faq(project: Project) -> None:
     body = "Line one\nline two [faq](../../faqs/nope.md)\n"
     project.article("a/links.md", "title: L\ncategory: general", body)
