@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from markdown_it.token import Token
 from kbgen import body_checks
 from kbgen.errors import Problem, Severity
 from kbgen.load import Document
-from kbgen.markup import NESTING, markdown
+from kbgen.markup import NESTING, PAGE_IDS, markdown
 from kbgen.schema import nearest
 from kbgen.urls import GENERATED_FOLDERS, file_url, served_file
 from kbgen.vocabulary import spelled_words
@@ -294,6 +295,22 @@ def _check_nesting(out: Rendered, source: Document, tokens: list[Token]) -> None
             return
 
 
+_RAW_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
+
+
+def _raw_ids(out: Rendered, source: Document, html: str, line: int) -> None:
+    """Take the ids of an article's raw HTML (allow_html) as anchors, as headings' are: a link
+    to `#custom` after `<h2 id="custom">` is right. One of the page's own ids (the skip link's
+    `main`) would be there twice, and the browser would go to the first: an error."""
+    for found in _RAW_ID.finditer(html):
+        anchor = next(group for group in found.groups() if group is not None)
+        if anchor in PAGE_IDS:
+            out.problems.append(Problem(source.display, line, "html", f"id {anchor!r} is one of"
+                                        " the page's own ids; choose another"))  # fmt: skip
+        elif source.kind == "article":  # an FAQ's ids are renamed on the FAQ page
+            out.headings.append(Heading(0, "", anchor))
+
+
 def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rendered:
     """Render a document's body; collect its headings, plain text, links and problems."""
     md = markdown(allow_html)
@@ -314,6 +331,8 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
             line = source.body_line + (token.map[0] if token.map else 0)
             _check_level(out, source, level, line)
             out.headings.append(Heading(level, text, str(token.attrGet("id"))))
+        elif token.type == "html_block":
+            _raw_ids(out, source, token.content, source.body_line + (token.map or [0])[0])
         elif token.type in ("fence", "code_block"):
             out.has_code = True
             texts.append(token.content)
@@ -336,6 +355,8 @@ def render_source(source: Document, table: LinkTable, allow_html: bool) -> Rende
                         )
                 elif child.type in ("softbreak", "hardbreak"):
                     words.append(" ")
+                elif child.type == "html_inline":
+                    _raw_ids(out, source, child.content, line)
             texts.append("".join(words))
             prose.append(texts[-1])
     out.html = md.renderer.render(tokens, md.options, env)

@@ -173,6 +173,21 @@ def test_a_link_to_a_renamed_file_suggests_the_one_beside_it(project: Project) -
     assert problem.endswith("does not exist; did you mean 'refund-policy.md'?")
 
 
+def test_raw_html_ids_are_anchors_and_the_page_s_own_are_refused(project: Project) -> None:
+    site = project.root / "content" / "site.yaml"
+    site.write_text("allow_html: true\n" + site.read_text())
+    body = ('Intro.\n\n<h2 id="custom">Custom</h2>\n\nSee [it](#custom) and [that](#nope).'
+            '\n\n<div id="main">x</div>\n')  # fmt: skip
+    project.article("a/raw.md", "title: Raw\ncategory: general", body)
+    found = problems(project)
+    assert found == [
+        "content/eur/articles/a/raw.md:9: link: #nope is not a heading of articles/a/raw.md;"
+        " its anchors: custom",  # #custom is one
+        "content/eur/articles/a/raw.md:11: html: id 'main' is one of the page's own ids; choose"
+        " another",
+    ]
+
+
 def test_link_to_missing_faq(project: Project) -> None:
     body = "Line one\nline two [faq](../../faqs/nope.md)\n"
     project.article("a/links.md", "title: L\ncategory: general", body)
