@@ -63,6 +63,7 @@ class Staged:
     pagefind: Callable[[], object] = lambda: None  # waits for this tenant's Pagefind run
     whoosh: Callable[[], object] = lambda: None  # writes the Whoosh index, unless a pool does
     search_lags: bool = False  # the preview re-indexes later; the fingerprint waits for it
+    env: jinja2.Environment | None = None  # the tenant's templates
 
     def seal(self) -> None:
         """Mark a patched tenant complete; a swapped tree had its fingerprint in staging."""
@@ -196,41 +197,48 @@ def start_pagefind(
     staged.pagefind, staged.cancel = indexing.wait, indexing.cancel
 
 
-def stage_tenant(
-    checked: Checked,
-    options: BuildOptions,
-    pool: Executor | None,
-    state: BuildState | None,
-    pagefind_after: Callable[[], object] | None = None,
+def open_tenant(
+    checked: Checked, options: BuildOptions, pool: Executor | None, state: BuildState | None
 ) -> Staged | None:
-    """Fill a tenant's staging trees, or return None when nothing it depends on changed.
-
-    Its Pagefind run starts as soon as the pages it reads are written; given
-    `pagefind_after` (another tenant's run to wait for), once every page is, so that the
-    wait holds up no writing."""
+    """Open a tenant's staging trees and start its Whoosh index, or return None when nothing
+    it depends on changed."""
     env = environment(options.root, checked.tenant.id)
     stamp = fingerprint(checked, template_fingerprint(env), options)
     if unchanged(checked.tenant.id, stamp, options):
         log.info("%s: unchanged", checked.tenant.id)
         return None
     staged = open_trees(checked, options, state)
+    staged.env, staged.stamp = env, stamp_json(stamp)
     try:
         start_whoosh(staged, options, pool)
-        records = PageRecords(options, checked.tenant.id)
-        staged.stamp = stamp_json(stamp)
-        if pagefind_after is None:
-            write_pages(staged, env, options, records, lambda: start_pagefind(staged, state))
-        else:
-            write_pages(staged, env, options, records)
-            start_pagefind(staged, state, pagefind_after)
-        staged.data.write("manifest.json", manifest(checked.site), "kbgen/manifest.py")
-        staged.data.write(PAGES_FILE, records.to_json(), ORIGIN)
-        if not isinstance(staged.data, PatchTree) and not staged.search_lags:
-            staged.data.write(STAMP_FILE, staged.stamp, ORIGIN)
     except BaseException:
         staged.abort()
         raise
     return staged
+
+
+def fill_tenant(
+    staged: Staged,
+    options: BuildOptions,
+    state: BuildState | None,
+    pagefind_after: Callable[[], object] | None = None,
+) -> None:
+    """Write an opened tenant's pages and data files.
+
+    Its Pagefind run starts as soon as the pages it reads are written; given
+    `pagefind_after` (another tenant's run to wait for), once every page is, so that the
+    wait holds up no writing."""
+    assert staged.env is not None  # set by open_tenant
+    records = PageRecords(options, staged.checked.tenant.id)
+    if pagefind_after is None:
+        write_pages(staged, staged.env, options, records, lambda: start_pagefind(staged, state))
+    else:
+        write_pages(staged, staged.env, options, records)
+        start_pagefind(staged, state, pagefind_after)
+    staged.data.write("manifest.json", manifest(staged.checked.site), "kbgen/manifest.py")
+    staged.data.write(PAGES_FILE, records.to_json(), ORIGIN)
+    if not isinstance(staged.data, PatchTree) and not staged.search_lags:
+        staged.data.write(STAMP_FILE, staged.stamp, ORIGIN)
 
 
 def warm_up(checked: list[Checked], options: BuildOptions, state: BuildState) -> None:
@@ -298,10 +306,15 @@ def stage_all(
     try:
         with ExitStack() as stack:
             pool = stack.enter_context(process_pool()) if documents >= PARALLEL_THRESHOLD else None
+            # Every tenant's Whoosh index starts before any page is written: on two cores,
+            # the second tenant's index started after the first tenant's pages was the last
+            # thing a small build waited for.
             for item in checked:
-                after = staged[-1].pagefind if staged and one_at_a_time else None
-                if done := stage_tenant(item, options, pool, state, after):
-                    staged.append(done)
+                if opened := open_tenant(item, options, pool, state):
+                    staged.append(opened)
+            for number, done in enumerate(staged):
+                after = staged[number - 1].pagefind if number and one_at_a_time else None
+                fill_tenant(done, options, state, after)
             for done in staged:
                 done.finish()
     except BaseException:
