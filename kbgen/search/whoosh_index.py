@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.formats import Frequency
 from whoosh.lang.snowball.english import EnglishStemmer
@@ -261,7 +262,9 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     else:
         before = {}
         ix = whoosh_index.create_in(str(folder), schema())
-    options: dict[str, Any] = {"limitmb": LIMIT_MB}
+    # Postings blocks stay uncompressed: zlib was a sixth of indexing, for a sixth of the
+    # index's size; each block records its compression, so older segments read as before.
+    options: dict[str, Any] = {"limitmb": LIMIT_MB, "codec": W3Codec(compression=0)}
     from kbgen.workers import worker_count  # here: intake imports this module for search only
 
     cores = worker_count()
