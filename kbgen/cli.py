@@ -16,7 +16,6 @@ from kbgen.config import BuildOptions, load_site_config
 from kbgen.errors import ContentError, KbgenError, Severity
 from kbgen.new import NEXT_STEPS, new_project
 from kbgen.schema import KbCategory
-from kbgen.search import search
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from kbgen.search import search  # Whoosh: only this command of kbgen's reads an index
+
     root = args.root.resolve()
     config = load_site_config(root)
     tenant = config.tenant(args.tenant or config.default_tenant)

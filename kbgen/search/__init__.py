@@ -1,23 +1,40 @@
 """Search: the Whoosh index the service queries and the Pagefind bundle the static site uses.
 
 Each engine stays behind its own module (`whoosh_index`, `pagefind`); import from here.
+Whoosh's names are imported on first use: the build's main process never needs them.
 """
 
 from __future__ import annotations
 
-from kbgen.search.pagefind import BUNDLE, SiteIndexing, read_by_pagefind
-from kbgen.search.whoosh_index import (
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from kbgen.search.documents import (
     INDEX_FOLDER,
     INDEX_FORMAT,
     SearchDoc,
     SearchResult,
-    indexed_documents,
-    search,
-    search_folder,
-    snippet,
     updatable,
-    write_index,
 )
+from kbgen.search.pagefind import BUNDLE, SiteIndexing, read_by_pagefind
+
+if TYPE_CHECKING:
+    from kbgen.search.whoosh_index import (
+        indexed_documents,
+        search,
+        search_folder,
+        snippet,
+        write_index,
+    )
+
+_WHOOSH = frozenset({"indexed_documents", "search", "search_folder", "snippet", "write_index"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHOOSH:
+        return getattr(importlib.import_module("kbgen.search.whoosh_index"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BUNDLE",

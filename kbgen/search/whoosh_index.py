@@ -5,7 +5,6 @@ Whoosh is unmaintained, so everything that touches it stays in this one module.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
@@ -14,11 +13,10 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
@@ -30,16 +28,19 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.system import pack_uint
 
+from kbgen.search.documents import (
+    DOCS_FILE,
+    INDEX_FOLDER,
+    INDEX_FORMAT,
+    SearchDoc,
+    SearchResult,
+    recorded_docs,
+)
 from kbgen.search.spelling import Lexicon
 
 if TYPE_CHECKING:
     from kbgen.search.ranking import Collection, Ids, Live, Weights
 
-# Bump when the schema or analysis changes, or EnglishAnalyzer moves (its module path is pickled
-# into the index): the next build re-indexes all. 5: WordCounts postings.
-INDEX_FORMAT = 5
-INDEX_FOLDER = "index"  # a tenant's index: build/<tenant>/index
-DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
 # Whoosh sorts postings in memory up to this, then spills pickled runs to disk (slowly).
 LIMIT_MB = 256
 PARALLEL_DOCS = 500  # below this, starting Whoosh's worker processes costs more than it saves
@@ -56,71 +57,6 @@ SEARCHED = {"title_terms": FIELD_BOOSTS["title"], "text": FIELD_BOOSTS["text"]}
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-class StoredText(Protocol):
-    """Text kept on disk until indexed (the render cache's part of an entry), read whole."""
-
-    def read_text(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class SearchDoc:
-    """One article or FAQ as the index sees it: plain text, no markup."""
-
-    kind: str  # "article" or "faq"
-    slug: str
-    title: str
-    summary: str
-    tags: tuple[str, ...]
-    category: str
-    url: str
-    body: str | StoredText  # the text, or where it is (read only when indexed)
-    version: str = ""  # changes whenever the body does, e.g. the render cache key
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.slug}"
-
-    def fingerprint(self) -> str:
-        """Return a digest that changes whenever any indexed field would."""
-        fields = (self.kind, self.slug, self.title, self.summary, self.tags, self.category)
-        body = self.version or str(self.body)
-        return hashlib.sha256(repr((fields, self.url, body)).encode()).hexdigest()
-
-    def fields(self) -> dict[str, str]:
-        """Return the stored and indexed fields of the document."""
-        body = self.body if isinstance(self.body, str) else self.body.read_text()
-        return {
-            "key": self.key,
-            "kind": self.kind,
-            "slug": self.slug,
-            "url": self.url,
-            "category": self.category,
-            "title": self.title,
-            "summary": self.summary,
-            "body": body,
-            "title_terms": f"{self.title} {' '.join(self.tags)}",
-            "text": f"{self.summary} {body}",
-        }
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """One hit, as plain data for the command line and the intake service."""
-
-    kind: str
-    slug: str
-    title: str
-    url: str
-    category: str
-    summary: str
-    snippet: str
-    score: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the result as a JSON-ready mapping (its fields are flat: no deep copy)."""
-        return dict(vars(self))
 
 
 class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
@@ -220,25 +156,6 @@ def _counted(analyzer: EnglishAnalyzer, boost: float) -> TEXT:
     return field
 
 
-def _previous_docs(folder: Path | None) -> dict[str, str] | None:
-    """Return the fingerprints an earlier index recorded, or None if it cannot be reused."""
-    if folder is None or not (folder / DOCS_FILE).is_file():
-        return None
-    try:
-        data = json.loads((folder / DOCS_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    if data.get("format") != INDEX_FORMAT:
-        return None
-    docs: dict[str, str] = data["docs"]
-    return docs
-
-
-def updatable(folder: Path) -> bool:
-    """Say whether the index in `folder` can be updated rather than made from scratch."""
-    return _previous_docs(folder) is not None
-
-
 def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = None) -> int:
     """Make the index in `folder` hold exactly `docs`; return how many were (re)indexed.
 
@@ -252,7 +169,7 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
     if not in_place:
         folder.mkdir(parents=True)
     wanted = {doc.key: doc.fingerprint() for doc in docs}
-    before = _previous_docs(previous)
+    before = recorded_docs(previous)
     if before is not None and previous is not None:
         if not in_place:
             for path in previous.iterdir():
@@ -320,7 +237,7 @@ class _Searchers:
     """
 
     def __init__(self, folder: Path, stamp: Stamp) -> None:
-        if _previous_docs(folder) is None:  # written by another kbgen, with another schema
+        if recorded_docs(folder) is None:  # written by another kbgen, with another schema
             raise FileNotFoundError(f"the search index in {folder} is outdated; run `kbgen build`")
         self.folder, self.stamp = folder, stamp
         self.idle: list[Any] = []
