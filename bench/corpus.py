@@ -9,7 +9,11 @@ import argparse
 import datetime as dt
 import itertools
 import random
+import re
+from collections import Counter
 from pathlib import Path
+
+from kbgen.search import SearchDoc
 
 CATEGORIES = [
     "getting_started", "technical", "billing", "troubleshooting", "api", "integration", "general",
@@ -155,6 +159,30 @@ def generate(out: Path, articles: int, faqs: int, seed: int = 1) -> Path:
             )
             (base / "faqs" / f"faq-{i:04d}.md").write_text(text)
     return out
+
+
+def crowd(docs: list[SearchDoc], count: int, rng: random.Random) -> list[SearchDoc]:
+    """Return `count` generated articles written with the words of `docs`, each as often as
+    `docs` use it: the words a customer's question leans on ("refund", "invoice", "account")
+    become words most documents hold."""
+    words = Counter(w for d in docs for w in re.findall(r"[a-z]{3,}", _text(d).lower()))
+    vocabulary, weights = list(words), list(words.values())
+    categories = sorted({d.category for d in docs})
+
+    def prose(length: int) -> str:
+        return " ".join(rng.choices(vocabulary, weights, k=length))
+
+    return [
+        SearchDoc("article", f"crowd-{n}", prose(5).capitalize(), prose(15),
+                  tuple(prose(3).split()), rng.choice(categories), f"/crowd-{n}/",
+                  prose(rng.randint(150, 600)))
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def _text(doc: SearchDoc) -> str:
+    body = doc.body if isinstance(doc.body, str) else doc.body.read_text()
+    return f"{doc.title} {doc.summary} {body}"
 
 
 def main() -> None:

@@ -4,8 +4,9 @@ python -m bench.search [--articles 10000] [--queries 1000]
 
 Prints: rendering seconds for the same articles (the reference: the index must cost no more
 than rendering), indexing seconds, query latency p50/p95 over 1-4 word queries and over customer
-sentences of common words, and the share of judged sample queries whose right answer is in the
-top 3.
+sentences of common words, and the share of the judged queries and sentences whose right answer
+is in the top 3: on the sample content alone, and with the sample indexed beside 2,000 generated
+articles made of its own words (so the words the questions lean on are common).
 """
 
 from __future__ import annotations
@@ -21,28 +22,45 @@ from pathlib import Path
 
 import yaml
 
-from bench.corpus import VOCABULARY, generate, sentence
+from bench.corpus import VOCABULARY, crowd, generate, sentence
 from bench.measure import percentile
 from kbgen.build import build, check
 from kbgen.config import BuildOptions
 from kbgen.manifest import search_docs
-from kbgen.search import search, search_folder, write_index
+from kbgen.search import INDEX_FOLDER, search, search_folder, write_index
 
 REPO = Path(__file__).resolve().parent.parent
 JUDGED = REPO / "tests" / "kbgen" / "judged_queries.yaml"
+SENTENCES = REPO / "tests" / "kbgen" / "judged_sentences.yaml"
 
 
-def judged_share(tmp: Path) -> tuple[int, int]:
-    """Build the sample content and count judged queries answered in the top 3."""
+CROWD = 2000  # generated articles beside each sample tenant's own, as the quality test has
+
+
+def judged_shares(tmp: Path) -> list[tuple[str, int, int]]:
+    """Build the sample content, then index each tenant's documents again beside CROWD
+    articles made of its own words; return (judged set and index, right answers in the top 3,
+    queries) for both judged sets on both indexes."""
     root = tmp / "sample"
     shutil.copytree(REPO / "content", root / "content")
-    build(BuildOptions(root=root, quiet=True, today=dt.date(2026, 11, 25)))
-    judged = yaml.safe_load(JUDGED.read_text())
-    hits = sum(
-        slug in [r.slug for r in search(tenant, query, limit=3, build_dir=root / "build")]
-        for tenant, query, slug in judged
-    )
-    return hits, len(judged)
+    options = BuildOptions(root=root, quiet=True, today=dt.date(2026, 11, 25))
+    build(options)
+    rng = random.Random(3)
+    for checked in check(options):
+        docs = search_docs(checked.site)
+        write_index(tmp / "crowded" / checked.tenant.id / INDEX_FOLDER,
+                    docs + crowd(docs, CROWD, rng))  # fmt: skip
+    shares = []
+    for name, judged_file in (("queries", JUDGED), ("sentences", SENTENCES)):
+        judged = yaml.safe_load(judged_file.read_text())
+        crowded = f"sample + {CROWD:,} of its words"
+        for where, build_dir in (("sample", root / "build"), (crowded, tmp / "crowded")):
+            hits = sum(
+                slug in [r.slug for r in search(tenant, query, limit=3, build_dir=build_dir)]
+                for tenant, query, slug in judged
+            )
+            shares.append((f"judged {name}, {where}", hits, len(judged)))
+    return shares
 
 
 def timed(index: Path, queries: list[str]) -> list[float]:
@@ -93,9 +111,8 @@ def main() -> None:
                 f"p95 {percentile(latencies, 0.95):.1f} ms, "
                 f"mean {statistics.mean(latencies):.1f} ms"
             )
-        hits, total = judged_share(tmp)
-        print(f"judged sample queries with the right answer in the top 3: {hits}/{total} "
-              f"({hits / total:.0%})")  # fmt: skip
+        for label, hits, total in judged_shares(tmp):
+            print(f"{label}: right answer in the top 3 for {hits}/{total} ({hits / total:.0%})")
 
 
 if __name__ == "__main__":

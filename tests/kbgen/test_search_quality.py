@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bench.corpus import crowd
 from kbgen.build import build, check
 from kbgen.config import BuildOptions
 from kbgen.manifest import search_docs
-from kbgen.search import INDEX_FOLDER, SearchDoc, search, write_index
+from kbgen.search import INDEX_FOLDER, search, write_index
 
 HERE = Path(__file__).parent
 JUDGED = yaml.safe_load((HERE / "judged_queries.yaml").read_text())
@@ -39,26 +38,8 @@ def crowded_build(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -
     rng = random.Random(3)
     for checked in check(BuildOptions(root=sample_root, today=TODAY)):
         docs = search_docs(checked.site)
-        words = Counter(w for d in docs for w in re.findall(r"[a-z]{3,}", _text(d).lower()))
-        vocabulary, weights = list(words), list(words.values())
-        categories = sorted({d.category for d in docs})
-
-        def prose(count: int) -> str:
-            return " ".join(rng.choices(vocabulary, weights, k=count))  # noqa: B023
-
-        crowd = [
-            SearchDoc("article", f"crowd-{n}", prose(5).capitalize(), prose(15),
-                      tuple(prose(3).split()), rng.choice(categories), f"/crowd-{n}/",
-                      prose(rng.randint(150, 600)))
-            for n in range(CROWD)
-        ]  # fmt: skip
-        write_index(out / checked.tenant.id / INDEX_FOLDER, docs + crowd)
+        write_index(out / checked.tenant.id / INDEX_FOLDER, docs + crowd(docs, CROWD, rng))
     return out
-
-
-def _text(doc: SearchDoc) -> str:
-    body = doc.body if isinstance(doc.body, str) else doc.body.read_text()
-    return f"{doc.title} {doc.summary} {body}"
 
 
 def top3_misses(build_dir: Path, judged: list[list[str]]) -> list[str]:
