@@ -43,10 +43,12 @@ Key = tuple[str, Model, dt.date, Columns]
 
 
 def normalized(query: str) -> str:
-    """Return the form a query is counted under: 'Reset  PASSWORD' and 'reset password' alike.
-    Invisible characters (Unicode's C* categories: NUL, bidi overrides) are no words to show
-    on the dashboard: a query of nothing else is not counted."""
-    visible = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in query)
+    """Return the form a query is counted under: 'Reset  PASSWORD' and 'reset password' alike,
+    accents composed (NFC) however they were typed. Invisible characters (Unicode's C*
+    categories: NUL, bidi overrides) are no words to show on the dashboard: a query of nothing
+    else is not counted."""
+    composed = unicodedata.normalize("NFC", query)
+    visible = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in composed)
     return " ".join(visible.lower().split())[:QUERY_MAX].strip()
 
 

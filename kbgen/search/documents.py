@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 # Bump when the schema or analysis changes, or EnglishAnalyzer moves (its module path is pickled
-# into the index): the next build re-indexes all. 5: WordCounts postings.
-INDEX_FORMAT = 5
+# into the index): the next build re-indexes all. 6: words composed (NFC).
+INDEX_FORMAT = 6
 INDEX_FOLDER = "index"  # a tenant's index: build/<tenant>/index
 DOCS_FILE = "kbgen-docs.json"  # key -> fingerprint of every indexed document
 

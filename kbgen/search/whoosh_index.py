@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import re
 import threading
+import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -76,7 +77,7 @@ class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
 
     def words(self, value: str) -> list[str]:
         """Return the indexed terms of `value`, in order: what __call__ yields, as strings."""
-        return [term for word in _WORD.findall(value.lower()) if (term := _term(word))]
+        return [term for word in _WORD.findall(_folded(value)) if (term := _term(word))]
 
     def __call__(
         self,
@@ -88,7 +89,7 @@ class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, match in enumerate(_WORD.finditer(value.lower())):
+        for pos, match in enumerate(_WORD.finditer(_folded(value))):
             text = _term(match.group())
             if not text:
                 continue
@@ -101,6 +102,14 @@ class EnglishAnalyzer(Analyzer):  # type: ignore[misc]
 
 
 _WORD = re.compile(r"\w+(?:\.\w+)*")
+
+
+def _folded(value: str) -> str:
+    """Return text as its words are indexed and searched: composed (NFC), so "résumé" typed
+    with combining accents is the word typed with composed ones, and lower-cased."""
+    return unicodedata.normalize("NFC", value).lower()
+
+
 _STEM = EnglishStemmer().stem
 
 

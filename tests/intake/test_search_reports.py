@@ -38,6 +38,9 @@ def test_a_search_that_found_nothing_and_the_pages_opened_are_counted(
 ) -> None:
     for _ in range(2):
         assert beacon(client, {"query": "Dark  MODE"}).status_code == 204
+    # One query however its accents were typed: composed, or a letter and a combining accent.
+    for typed in ("r\u00e9sum\u00e9", "re\u0301sume\u0301"):
+        assert beacon(client, {"query": typed}).status_code == 204
     answers = [
         beacon(client, {"query": "refnd", "opened": "/eur/articles/refunds/"}),
         beacon(client, {"query": "refund", "opened": "/eur/articles/refunds/#timing"}),
@@ -46,7 +49,7 @@ def test_a_search_that_found_nothing_and_the_pages_opened_are_counted(
     ]
     assert [a.status_code for a in answers] == [204] * 4
     misses, opens = counts(app)
-    assert misses == {"dark mode": 2}
+    assert misses == {"dark mode": 2, "r\u00e9sum\u00e9": 2}
     assert opens == {
         ("refnd", "/eur/articles/refunds/"): 1,
         ("refund", "/eur/articles/refunds/"): 1,

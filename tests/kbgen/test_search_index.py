@@ -68,6 +68,15 @@ def test_finds_by_title_tags_body_and_stems(indexed: Project) -> None:
     assert slugs(indexed, "run jobs")[0] == "running-jobs"  # "running" stems to "run"
 
 
+def test_accents_typed_composed_or_combining_are_one_word(project: Project) -> None:
+    # A Mac's keyboard and a copy from a PDF can give "é" as "e" and a combining accent (NFD).
+    composed, combining = "r\u00e9sum\u00e9", "re\u0301sume\u0301"
+    project.article("cv.md", "title: Upload a CV\ncategory: general", f"Send your {combining}.\n")
+    project.article("pay.md", "title: Payments\ncategory: billing", "Money and cards.\n")
+    build(BuildOptions(root=project.root))
+    assert slugs(project, composed) == slugs(project, combining) == ["cv"]
+
+
 def test_misspellings_match_near_terms(indexed: Project) -> None:
     assert slugs(indexed, "pasword")[0] == "reset-password"
     assert slugs(indexed, "refnd")[0] == "refunds"
