@@ -9,7 +9,7 @@ from intake.chat.sessions import get_chat
 from intake.chat.transcript import transcript
 from intake.db import Database, TenantSession
 from intake.errors import Conflict
-from intake.files import CheckedFile, FileStore
+from intake.files import CheckedFile, FileStore, cut_into_file
 from intake.models import ChatMessage, ChatSession, SupportTicket, TicketCategory, TicketPriority
 from intake.tickets import rules
 from intake.tickets.create import NewTicket, create_ticket
@@ -88,13 +88,8 @@ def chat_to_ticket(
     first = next((m.body for m in messages if m.author_type.value == "customer"), "")
     subject = f"Chat: {first}" if first else f"Chat with {chat.customer_name}"
     text = transcript(chat, messages, names)
-    files: list[CheckedFile] = []
-    if len(text) > rules.DESCRIPTION_MAX:
-        name = f"chat-{chat.id}.txt"
-        note = f"\n[The chat goes on: the whole of it is in the attached file {name}.]\n"
-        files.append(CheckedFile(name, "text/plain", text.encode()))
-        cut = text[: rules.DESCRIPTION_MAX - len(note)]
-        text = (cut.rsplit("\n", 1)[0] if "\n" in cut else cut) + note
+    text, whole = cut_into_file(text, rules.DESCRIPTION_MAX, f"chat-{chat.id}.txt", "chat")
+    files: list[CheckedFile] = [whole] if whole else []
     data = NewTicket(
         name=chat.customer_name,
         email=chat.customer_email or "",

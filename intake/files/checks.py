@@ -138,3 +138,15 @@ def size_text(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f}".removesuffix(".0") + " KB"
     return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+def cut_into_file(text: str, limit: int, name: str, what: str) -> tuple[str, CheckedFile | None]:
+    """Return `text` as it fits in `limit` characters and, when it does not fit, the whole of
+    it as a text file named `name`: cut at a line, with a note saying where the rest is (a
+    chat or a mail longer than a ticket holds loses nothing)."""
+    if len(text) <= limit:
+        return text, None
+    note = f"\n[The {what} goes on: the whole of it is in the attached file {name}.]\n"
+    cut = text[: limit - len(note)]
+    kept = cut.rsplit("\n", 1)[0] if "\n" in cut else cut
+    return kept + note, CheckedFile(name, "text/plain", text.encode())

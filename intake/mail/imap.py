@@ -161,15 +161,25 @@ def fetch_box(room: Mailroom, tenant_id: str, box: Mailbox, wait: float = 0.0) -
         if not client.folder_exists(box.done_folder):
             client.create_folder(box.done_folder)
         client.select_folder(box.folder)
+        skipped: set[int] = set()  # mails that failed this round: left in the inbox
         while True:
-            uids = list(client.search("ALL"))[:BATCH]
+            uids = [uid for uid in client.search("ALL") if uid not in skipped][:BATCH]
             if not uids:
                 break
             for uid, data in client.fetch(uids, ["BODY.PEEK[]"]).items():
                 raw = data.get(b"BODY[]")
                 if not isinstance(raw, bytes):
+                    skipped.add(uid)
                     continue
-                outcome = receive(room, tenant_id, raw)
+                try:
+                    outcome = receive(room, tenant_id, raw)
+                except Exception:  # noqa: BLE001 (one mail's fault must not hold up the rest)
+                    log.exception("%s: a mail in %r could not be stored; it stays in the inbox"
+                                  " and is tried again next round", tenant_id, box)  # fmt: skip
+                    skipped.add(uid)
+                    key = "not stored (left in the inbox; see the log)"
+                    counts[key] = counts.get(key, 0) + 1
+                    continue
                 key = "already stored" if outcome.duplicate else outcome.outcome
                 counts[key] = counts.get(key, 0) + 1
                 _move(client, [uid], box.done_folder)  # only once it is stored

@@ -13,10 +13,11 @@ retried after a crash, finds it stored and changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -27,7 +28,7 @@ from intake.db import Database, TenantSession
 from intake.db.addresses import same_address
 from intake.errors import Conflict, InvalidInput, NotFound
 from intake.events import EventBus
-from intake.files import CheckedFile, FileStore, SavedFile, check_files, saved
+from intake.files import CheckedFile, FileStore, SavedFile, check_files, cut_into_file, saved
 from intake.mail.reading import Received, read_mail
 from intake.mail.robots import automatic, bounced_addresses, is_bounce
 from intake.models import (
@@ -43,12 +44,13 @@ from intake.models import (
     TicketStatus,
     utcnow,
 )
+from intake.settings import TenantSettings
 from intake.tickets import rules
 from intake.tickets.changes import ticket_changed
 from intake.tickets.create import NewTicket, create_ticket
 from intake.tickets.mail_headers import read_reply_address, read_root_message_id
 from intake.tickets.mails import Brand
-from intake.tickets.replies import add_reply
+from intake.tickets.replies import add_reply, files_of_the_customer
 from intake.tickets.rules import address_key
 from intake.tickets.thread import add_message, record
 from intake.tickets.writer import TicketWriter
@@ -60,6 +62,7 @@ FOREIGN = ("Mail from {who}, who is not this ticket's customer; not shown to the
 FOREIGN_RE = re.compile(r"\AMail from (?P<who>.+?), who is not this ticket's customer;"
                         r"[^\n]*:\n\n(?P<text>.*)\Z", re.DOTALL)  # fmt: skip
 FLOOD_PER_HOUR = 10  # mails from one sender an hour beyond which none is acted on
+NOTE_ROOM = 400  # of a note's characters, for the words put before a stranger's mail
 
 
 @dataclass(frozen=True)
@@ -86,18 +89,26 @@ class Outcome:
     duplicate: bool = False
 
 
-def receive(room: Mailroom, tenant_id: str, raw: bytes) -> Outcome:
-    """Store one received mail of a tenant (RFC 5322 bytes) and act on it."""
+def receive(room: Mailroom, tenant_id: str, raw: bytes, delivered_to: Sequence[str] = ()
+            ) -> Outcome:  # fmt: skip
+    """Store one received mail of a tenant (RFC 5322 bytes) and act on it. `delivered_to`: the
+    addresses it was delivered to, where the mail server says (LMTP's envelope)."""
     mail = read_mail(raw)
+    if delivered_to:
+        mail = dataclasses.replace(mail, recipients=[*delivered_to, *mail.recipients])
     with room.database.read(tenant_id) as session:
         seen = _stored(session, mail.message_id)
         if seen is not None:
             return Outcome(seen.outcome, seen.ticket_id, duplicate=True)
         ticket = _ticket_of(session, room.brand(tenant_id).secret, tenant_id, mail)
-        flood = _recent(session, mail.sender) >= FLOOD_PER_HOUR
-        confirmed_today = _opened_today(session, mail.sender)
+        known = Seen(
+            flood=_recent(session, mail.sender) >= FLOOD_PER_HOUR,
+            confirmed_today=_opened_today(session, mail.sender),
+            support=str(TenantSettings(session).get("mail_address") or ""),
+            customer_files=len(files_of_the_customer(ticket)) if ticket is not None else 0,
+        )
     try:
-        return _act(room, tenant_id, mail, ticket, flood, confirmed_today)
+        return _act(room, tenant_id, mail, ticket, known)
     except IntegrityError:  # the same mail, stored by a second delivery at the same moment
         with room.database.read(tenant_id) as session:
             again = _stored(session, mail.message_id)
@@ -106,39 +117,56 @@ def receive(room: Mailroom, tenant_id: str, raw: bytes) -> Outcome:
         return Outcome(again.outcome, again.ticket_id, duplicate=True)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the tenant's records say of a mail's sender and ticket before it is acted on."""
+
+    flood: bool  # more than FLOOD_PER_HOUR mails from the sender this hour
+    confirmed_today: bool  # a ticket opened by their mail was confirmed in the last day
+    support: str  # the tenant's mail_address: mail from it is our own
+    customer_files: int  # files the ticket's customer sent it so far
+
+
 def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket | None,
-         flood: bool, confirmed_today: bool) -> Outcome:  # fmt: skip
+         seen: Seen) -> Outcome:  # fmt: skip
     brand = room.brand(tenant_id)
     msg = mail.message
     assert msg is not None
-    if _mailbox(mail.sender) == _mailbox(brand.mail_from):  # our own mail, come back
+    ours = {_mailbox(a) for a in (brand.mail_from, seen.support) if "@" in a}
+    if _mailbox(mail.sender) in ours:  # our own mail, come back (or sent from our mailbox)
         return _keep(room, tenant_id, mail, "loop", None)
     if is_bounce(msg):
         return _bounce(room, tenant_id, mail)
-    robot = "more than 10 mails an hour from this sender" if flood else automatic(msg, mail.sender)
+    robot = ("more than 10 mails an hour from this sender" if seen.flood
+             else automatic(msg, mail.sender))  # fmt: skip
     if ticket is None:
         if robot:
             log.info("automatic mail to %s left unanswered: %s", tenant_id, robot)
             return _keep(room, tenant_id, mail, "robot", None)
-        return _open(room, tenant_id, mail, confirm=not confirmed_today)
+        return _open(room, tenant_id, mail, confirm=not seen.confirmed_today)
     from_customer = mail.sender == address_key(ticket.customer_email)
     if from_customer and not robot and ticket.status == TicketStatus.closed:
         return _open(room, tenant_id, mail, confirm=True, follow_up_of=ticket)  # closed is final
     outcome = "reply" if from_customer and not robot else "note"
-    with (saved(room.files, tenant_id, _files(room, mail)) as stored,
+    # The customer's files count against their allowance on the ticket, as the form's do.
+    already = seen.customer_files if outcome == "reply" else 0
+    files, left_out = _files(room, mail, already)
+    text, whole = cut_into_file(_with_left_out(mail.text, left_out), rules.REPLY_MAX - NOTE_ROOM,
+                                "mail.txt", "mail")  # fmt: skip
+    with (saved(room.files, tenant_id, files + ([whole] if whole else [])) as stored,
           room.database.write(tenant_id) as session):  # fmt: skip
         current = session.get(SupportTicket, ticket.id)
         assert current is not None
         stranger = None if from_customer else mail.sender  # whose words and files these are
         if robot:
             _note(session, current, f"Automatic mail ({robot}) from {mail.sender}, not answered:"
-                                    f"\n\n{mail.text}", stored, stranger)  # fmt: skip
+                                    f"\n\n{text}", stored, stranger)  # fmt: skip
         elif not from_customer:
-            who = f"{mail.sender_name or mail.sender} <{mail.sender}>"
-            _note(session, current, f"{FOREIGN.format(who=who)}\n\n{mail.text}", stored,
+            who = f"{_shown_name(mail)} <{mail.sender}>"
+            _note(session, current, f"{FOREIGN.format(who=who)}\n\n{text}", stored,
                   stranger)  # fmt: skip
         else:
-            add_reply(session, current, mail.text or "(an empty mail)", stored)
+            add_reply(session, current, text or "(an empty mail)", stored)
         session.add(_record(mail, outcome, current.id))
     # Committed: the desk's open pages hear of it (and the customer's, of their own reply).
     ticket_changed(room.events, tenant_id, ticket.id, "replied", customer_sees=outcome == "reply")
@@ -227,20 +255,37 @@ def _note(session: TenantSession, ticket: SupportTicket, body: str,
                 mailed_by=mailed_by)  # fmt: skip
 
 
-def _files(room: Mailroom, mail: Received) -> list[CheckedFile]:
-    """Check the mail's files as the form does; those refused are left out (named in the log)."""
-    try:
-        return check_files([(a.name, a.data) for a in mail.attachments], room.max_files,
-                           room.max_file_bytes)  # fmt: skip
-    except InvalidInput as exc:
-        log.info("files of a mail left out: %s", exc.message)
-        kept = []
-        for item in mail.attachments:
-            try:
-                kept += check_files([(item.name, item.data)], 1, room.max_file_bytes)
-            except InvalidInput:
-                continue
-        return kept[: room.max_files]
+def _files(room: Mailroom, mail: Received, already: int = 0) -> tuple[list[CheckedFile], list[str]]:
+    """Check the mail's files one by one as the form does; return those kept, and a line for
+    each left out saying why (it goes into the message, so nobody wonders where it went)."""
+    kept: list[CheckedFile] = []
+    left_out: list[str] = []
+    for item in mail.attachments:
+        try:
+            checked = check_files([(item.name, item.data)], 1, room.max_file_bytes)
+        except InvalidInput as exc:
+            left_out.append(exc.message)
+            continue
+        if already + len(kept) >= room.max_files:
+            left_out.append(f"{checked[0].name}: a ticket keeps at most {room.max_files} files"
+                            " of its customer.")  # fmt: skip
+            continue
+        kept += checked
+    return kept, left_out
+
+
+def _with_left_out(text: str, left_out: list[str]) -> str:
+    if not left_out:
+        return text
+    lines = "\n".join(f"- {line}" for line in left_out)
+    return f"{text}\n\n[Files of this mail not kept:\n{lines}]".strip()
+
+
+def _shown_name(mail: Received) -> str:
+    """Return the sender's name as a note shows it beside their address: without the marks
+    that could make it read as another address or as the note's own words."""
+    name = " ".join(re.sub(r'[<>@",;:]', " ", mail.sender_name).split())[: rules.NAME_MAX]
+    return name or mail.sender
 
 
 def _sender_name(mail: Received) -> str:
@@ -262,22 +307,24 @@ def _open(room: Mailroom, tenant_id: str, mail: Received, confirm: bool,
     except EmailNotValidError:
         return _keep(room, tenant_id, mail, "robot", None)
     subject = mail.subject or "(no subject)"
-    body = mail.text or mail.whole_text or "(an empty mail)"
+    files, left_out = _files(room, mail)
+    body = _with_left_out(mail.text or mail.whole_text or "(an empty mail)", left_out)
     if follow_up_of is not None:
         subject = f"Follow-up to {follow_up_of.reference}: {subject}"
     if len(body) < rules.DESCRIPTION_MIN:
         body = f"{body}\n\n(sent by mail)"
+    body, whole = cut_into_file(body, rules.DESCRIPTION_MAX, "mail.txt", "mail")
     data = NewTicket(
         name=_sender_name(mail), email=email, subject=subject[: rules.SUBJECT_MAX],
-        description=body[: rules.DESCRIPTION_MAX], category=TicketCategory.general,
+        description=body, category=TicketCategory.general,
         priority=follow_up_of.priority if follow_up_of else TicketPriority.medium,
         follow_up_of_id=follow_up_of.id if follow_up_of else None, confirm=confirm,
         mail_headers=(("Auto-Submitted", "auto-replied"),),
     )  # fmt: skip
     record_row = {"message_id": mail.message_id, "from_address": email, "subject": mail.subject,
                   "outcome": "ticket"}  # fmt: skip
-    files = _files(room, mail)
     brand = room.brand(tenant_id)
+    files += [whole] if whole else []
     ticket, _token = create_ticket(room.writer, room.files, tenant_id, brand, data, files,
                                    linked=[(InboundMail, record_row)])  # fmt: skip
     return Outcome("ticket", ticket.id)
@@ -299,8 +346,13 @@ def accept_foreign_mail(session: TenantSession, ticket: SupportTicket, response_
     found = FOREIGN_RE.match(response.body) if is_foreign_mail(response) else None
     if found is None:
         raise Conflict("Only a mail from another sender, kept as a note, can be accepted.")
-    response.body, response.is_internal = f"{found['who']} wrote:\n\n{found['text']}", False
-    record(session, ticket, TicketEventKind.replied, f"accepted the mail of {found['who']}", agent)
+    # Who wrote it is the address the mail came from: the note's words around it are the
+    # sender's to choose (a name reading "Carol <carol@…>, who is not…" is not Carol).
+    who = found["who"]
+    if response.mailed_by and not who.endswith(f"<{response.mailed_by}>"):
+        who = response.mailed_by
+    response.body, response.is_internal = f"{who} wrote:\n\n{found['text']}", False
+    record(session, ticket, TicketEventKind.replied, f"accepted the mail of {who}", agent)
     ticket.updated_at = utcnow()
     session.flush()
     return response

@@ -61,16 +61,24 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        """Store the mail for each tenant it is addressed to; 451 (try again) on failure."""
+        """Store the mail for each tenant it is addressed to, then answer for each recipient,
+        as LMTP has it (RFC 2033): 250 once stored, 451 (try again later) if not."""
         raw = envelope.original_content or b""
         loop = asyncio.get_running_loop()
-        try:
-            for tenant in dict.fromkeys(getattr(envelope, "tenants", [])):
-                await loop.run_in_executor(None, receive, self.room, tenant, raw)
-        except Exception:  # noqa: BLE001 (the mail server keeps the mail and tries again)
-            log.exception("a delivered mail could not be stored")
-            return "451 4.3.0 Not stored; try again later"
-        return "250 2.0.0 Stored"
+        tenants: list[str] = getattr(envelope, "tenants", [])
+        answers: dict[str, str] = {}
+        for tenant in dict.fromkeys(tenants):
+            # The envelope's recipients of this tenant: a reply address in a Bcc, or one the
+            # mail server was told only in the envelope, finds its ticket too.
+            to = [a for a, t in zip(envelope.rcpt_tos, tenants, strict=True) if t == tenant]
+            try:
+                await loop.run_in_executor(None, receive, self.room, tenant, raw, to)
+            except Exception:  # noqa: BLE001 (the mail server keeps the mail and tries again)
+                log.exception("a delivered mail could not be stored for %s", tenant)
+                answers[tenant] = "451 4.3.0 Not stored; try again later"
+            else:
+                answers[tenant] = "250 2.0.0 Stored"
+        return "\r\n".join(answers[tenant] for tenant in tenants)
 
 
 class LmtpController(Controller):

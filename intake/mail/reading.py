@@ -9,13 +9,14 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import EmailMessage, MIMEPart
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
 
-from intake.tickets.rules import address_key, normal_spelling
+from intake.tickets.rules import address_key, normal_spelling, without_controls
 
 # The reply styles mail-parser-reply knows; a mail in another language keeps its quote.
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "sv", "da", "pl", "cs"]
@@ -84,30 +85,109 @@ def html_text(html: str) -> str:
     return re.sub(r"\n\s*\n+", "\n\n", "".join(reader.parts)).strip()
 
 
+def _decoded(part: MIMEPart) -> str:
+    """Return a text part's words whatever its charset says. A charset Python does not know,
+    or 8-bit text that declares none (or US-ASCII), is read as UTF-8 where it is that, else as
+    Windows-1252, what such mail is mostly written in; bytes a declared charset cannot read
+    are replaced."""
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return str(part.get_payload())
+    declared = part.get_content_charset()
+    if declared and declared not in ("us-ascii", "ascii"):
+        try:
+            return data.decode(declared, "replace")
+        except LookupError:
+            pass  # a charset of no known name: read as undeclared
+    for charset in ("utf-8", "cp1252"):
+        try:
+            return data.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")  # every byte is a character
+
+
 def _body(msg: EmailMessage) -> str:
     part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:  # no plain or HTML text: a calendar invitation, say, as it is written
+        part = next((p for p in msg.walk() if p.get_content_maintype() == "text"), None)
     if part is None:
         return ""
-    content = part.get_content()
-    text = content if isinstance(content, str) else content.decode("utf-8", "replace")
+    text = _decoded(part)
     return html_text(text) if part.get_content_subtype() == "html" else text
+
+
+def _forwarded(msg: EmailMessage) -> str:
+    """Return the mails attached whole (message/rfc822: a mail forwarded as an attachment),
+    each as its sender, date and subject above its words."""
+    found = []
+    for part in msg.iter_attachments():
+        if part.get_content_type() != "message/rfc822":
+            continue
+        inner = part.get_content()
+        if not isinstance(inner, EmailMessage):
+            continue
+        lines = [f"{key}: {_header(inner, key)}" for key in ("From", "Date", "Subject")
+                 if _header(inner, key)]  # fmt: skip
+        found.append("\n".join(["---------- Forwarded message ----------", *lines, "",
+                                _body(inner).strip()]))  # fmt: skip
+    return "\n\n".join(found)
 
 
 def _attachments(msg: EmailMessage) -> list[Attachment]:
     found = []
     for part in msg.iter_attachments():
         if part.get_content_maintype() in ("multipart", "message"):
-            continue
+            continue  # a forwarded mail is read into the text (_forwarded)
         data = part.get_payload(decode=True)
         if isinstance(data, bytes):
-            name = part.get_filename() or "attachment"
+            name = _filename(part) or "attachment"
             found.append(Attachment(name, part.get_content_type(), data))
     return found
 
 
+def _filename(part: EmailMessage) -> str:
+    try:
+        return part.get_filename() or ""
+    except Exception:  # noqa: BLE001 (a parameter Python's parser cannot read: no name)
+        return ""
+
+
+def _header(msg: EmailMessage, key: str) -> str:
+    """Return a header's values as one line of text. A value Python's parser refuses (an
+    encoded name hiding a line break, an unknown charset) is read from its raw form as far
+    as it can be: a mail is never refused for its headers."""
+    try:
+        values = [str(value) for value in msg.get_all(key, [])]
+    except Exception:  # noqa: BLE001 (any parse error of a header: its raw value instead)
+        raw = [value for name, value in msg.raw_items() if name.lower() == key.lower()]
+        values = [_raw_header(value) for value in raw]
+    return without_controls(" ".join(values), multiline=False).strip()
+
+
+def _raw_header(value: str) -> str:
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # noqa: BLE001 (encoded words that do not decode: as they are)
+        return value
+
+
+def _from(msg: EmailMessage) -> tuple[str, str]:
+    """Return the From header's name and address. The address is read from the raw header when
+    its encoded name does not parse (a line break hidden in it), so a mail always has its
+    sender."""
+    try:
+        name, address = parseaddr(str(msg.get("From", "")))
+    except Exception:  # noqa: BLE001 (see _header)
+        raw = next((value for key, value in msg.raw_items() if key.lower() == "from"), "")
+        name, address = parseaddr(raw)
+        name = _raw_header(name)
+    return without_controls(name, multiline=False).strip(), address
+
+
 def message_id_of(msg: EmailMessage, raw: bytes) -> str:
     """Return the mail's Message-ID, or one made from its bytes when it has none."""
-    found = MESSAGE_ID_RE.search(str(msg.get("Message-ID", "")))
+    found = MESSAGE_ID_RE.search(_header(msg, "Message-ID"))
     return found.group(0)[:255] if found else f"<sha256-{hashlib.sha256(raw).hexdigest()}>"
 
 
@@ -122,25 +202,30 @@ def cut_reply(text: str) -> str:
 
 
 def read_mail(raw: bytes) -> Received:
-    """Read a mail as it came (RFC 5322 bytes)."""
+    """Read a mail as it came (RFC 5322 bytes). Whatever it holds, it is read: text in a
+    charset nobody knows or none at all, headers Python's parser refuses, and invisible
+    characters (a NUL, a right-to-left override) taken out of its words (rules.without_controls)."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
-    name, sender = parseaddr(str(msg.get("From", "")))
+    name, sender = _from(msg)
     recipients = [
         address
         for _name, address in getaddresses(
-            [str(v) for key in ("To", "Cc", "Delivered-To", "X-Original-To")
-             for v in msg.get_all(key, [])]
+            [_header(msg, key) for key in ("To", "Cc", "Delivered-To", "X-Original-To")]
         )
         if address
-    ]  # fmt: skip
-    answers = MESSAGE_ID_RE.findall(str(msg.get("In-Reply-To", "")))
-    answers += reversed(MESSAGE_ID_RE.findall(str(msg.get("References", ""))))
-    whole = _body(msg)
+    ]
+    answers = MESSAGE_ID_RE.findall(_header(msg, "In-Reply-To"))
+    answers += reversed(MESSAGE_ID_RE.findall(_header(msg, "References")))
+    whole = without_controls(_body(msg), multiline=True)
+    forwarded = without_controls(_forwarded(msg), multiline=True)
+    text = cut_reply(whole) if whole.strip() else ""
+    if forwarded:
+        text, whole = f"{text}\n\n{forwarded}".strip(), f"{whole}\n\n{forwarded}".strip()
     return Received(
-        message_id=message_id_of(msg, raw), sender=address_key(sender), sender_name=name.strip(),
+        message_id=message_id_of(msg, raw), sender=address_key(sender), sender_name=name,
         sender_spelled=normal_spelling(sender),
-        recipients=recipients, subject=" ".join(str(msg.get("Subject", "")).split())[:300],
-        answers=answers, text=cut_reply(whole), whole_text=whole,
+        recipients=recipients, subject=" ".join(_header(msg, "Subject").split())[:300],
+        answers=answers, text=text, whole_text=whole,
         attachments=_attachments(msg), message=msg,
     )  # fmt: skip

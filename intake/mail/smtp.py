@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import smtplib
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import cast
 
 from intake.config import IntakeConfig
 from intake.mail.html import html_body
@@ -24,6 +26,25 @@ THREAD_HEADERS = (
 )
 
 
+class _WholeLine(UnstructuredHeader):
+    """A header written on one line, never encoded: List-Unsubscribe's link is longer than
+    the 78 characters a line should have, and Python's folding made it an encoded word no
+    mail client reads as a link (RFC 2369 wants the <URL> as it is)."""
+
+    name: str  # given by BaseHeader, which HeaderRegistry mixes in
+
+    def fold(self, *, policy: EmailPolicy) -> str:
+        return f"{self.name}: {' '.join(str(self).split())}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type(
+    "list-unsubscribe", cast("type[BaseHeader]", _WholeLine)
+)  # a mixin, as its own
+PLAIN = policy.default.clone(header_factory=_HEADERS)
+UTF8 = policy.SMTPUTF8.clone(header_factory=_HEADERS)
+
+
 def sender(mail_from: str, name: str) -> str | Address:
     """Return a mail's From: MAIL_FROM with the help center's name shown before it (mail
     clients list the sender by it), unless MAIL_FROM names one itself."""
@@ -39,7 +60,7 @@ def build_message(config: IntakeConfig, row: OutboxMessage, name: str = "") -> E
     # An international domain goes out as xn--: a relay without SMTPUTF8 refuses the other.
     # A name before the @ in other letters has no ASCII form: such a mail is written in UTF-8
     # (RFC 6532), which only a server offering SMTPUTF8 takes (smtplib asks for it).
-    msg = EmailMessage(policy=policy.SMTPUTF8 if not to.isascii() else policy.default)
+    msg = EmailMessage(policy=UTF8 if not to.isascii() else PLAIN)
     msg["From"] = sender(config.mail_from, name)
     msg["To"] = to
     msg["Subject"] = row.subject

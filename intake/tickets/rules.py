@@ -147,6 +147,22 @@ def control_problem(text: str, multiline: bool) -> str | None:
     return None
 
 
+def without_controls(text: str, multiline: bool) -> str:
+    """Return `text` without what control_problem refuses, for text that cannot be refused (a
+    received mail's): line breaks and separators become new lines in multi-line text and spaces
+    in one line; other invisible characters go (a NUL, which PostgreSQL cannot store, a bell, a
+    right-to-left override that disguises a file name)."""
+    kept: list[str] = []
+    for char in text.replace("\r\n", "\n"):
+        if char in LINE_BREAKS:
+            kept.append("\n" if multiline else " ")
+        elif char == "\t":
+            kept.append(char if multiline else " ")
+        elif unicodedata.category(char)[0] != "C" or char in JOINERS:
+            kept.append(char)
+    return "".join(kept)
+
+
 @functools.cache
 def refused_ranges(multiline: bool) -> tuple[str, ...]:
     """Return the code points control_problem refuses, as ranges ("U+0000-U+0008", "U+00AD"),

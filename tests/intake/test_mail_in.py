@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import pytest
 from flask import Flask
@@ -25,11 +27,12 @@ from intake.models import (
     TicketResponse,
     TicketStatus,
 )
+from intake.settings import TenantSettings
 from intake.state import state
 from intake.tickets.loading import ticket_by_reference
 from tests.intake.conftest import api_ticket
 from tests.intake.desk import hidden, signed_in
-from tests.intake.mailing import deliver, mail, reply_address
+from tests.intake.mailing import deliver, mail, reply_address, with_files
 from tests.intake.test_desk_work import customer_page, on_ticket, text
 
 
@@ -274,6 +277,9 @@ def test_our_mails_thread_offer_html_and_unsubscribe_in_one_click(
     unsubscribe = re.fullmatch(r"<http://desk\.test(/eur/tickets/\S+/unsubscribe)>",
                                msg["List-Unsubscribe"])  # fmt: skip
     assert unsubscribe and msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # As sent: the link whole on its line, never an encoded word a mail client cannot follow.
+    sent = re.search(rb"^List-Unsubscribe: (.*)$", msg.as_bytes(), re.MULTILINE)
+    assert sent and sent.group(1).decode() == msg["List-Unsubscribe"]
     opened = client.get(unsubscribe.group(1))  # a client without one-click: to the page
     assert opened.status_code == 303
     done = client.post(unsubscribe.group(1), data={"List-Unsubscribe": "One-Click"})
@@ -311,3 +317,123 @@ def test_a_senders_name_is_kept_in_one_spelling_or_not_at_all(app: Flask) -> Non
         names = {t.customer_email: t.customer_name for t in session.scalars(select(SupportTicket))}
     assert composed.outcome == invisible.outcome == "ticket"
     assert names == {"zoe@example.com": "Zoë Zed", "ivy@example.com": "ivy"}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_what_a_mail_holds_is_read_whatever_its_client_wrote(app: Flask) -> None:
+    """A charset nobody knows, 8-bit text declaring none, a From whose encoded name hides a
+    line break, invisible characters (a NUL PostgreSQL cannot store, a bell, a right-to-left
+    override): each mail opens its ticket, its words readable."""
+    raws = [
+        b"From: Ann <ann@example.com>\r\nTo: support@desk.test\r\nSubject: Charset\r\n"
+        b"Content-Type: text/plain; charset=x-nonexistent\r\n\r\nMy caf\xe9 order is late.\r\n",
+        b"From: ben@example.com\r\nTo: support@desk.test\r\nSubject: Eight bits\r\n\r\n"
+        b"Caf\xe9 cr\xe8me is on the invoice twice.\r\n",
+        b"From: =?utf-8?q?Eve=0D=0ABcc=3A_x=40y?= <eve@example.com>\r\nTo: support@desk.test\r\n"
+        b"Subject: =?utf-8?q?Invoice_=E2=80=AEfdp.exe_=07_bell?=\r\n\r\n"
+        b"Hello\x00 there\x1b[31m, the invoice is wrong.\r\n",
+    ]
+    outcomes = [deliver(app, raw) for raw in raws]
+    assert [o.outcome for o in outcomes] == ["ticket"] * 3
+    with state(app).db.read("eur") as session:
+        tickets = {t.customer_email: t for t in session.scalars(select(SupportTicket))}
+    assert tickets["ann@example.com"].description.startswith("My café order is late.")
+    assert tickets["ben@example.com"].description.startswith("Café crème is on the invoice")
+    eve = tickets["eve@example.com"]
+    assert eve.subject == "Invoice fdp.exe bell"
+    assert eve.description.startswith("Hello there[31m, the invoice is wrong.")
+    assert "\n" not in eve.customer_name and "Bcc" in eve.customer_name
+
+
+def test_a_long_mail_is_cut_with_the_whole_of_it_attached(app: Flask, client: FlaskClient) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    words = "".join(f"Line {n} of a very long log the customer pasted.\n" for n in range(800))
+    assert deliver(app, mail(ADA, address, "Re: x", words)).outcome == "reply"
+    opened = deliver(app, mail("long@example.com", "support@desk.test", "Logs", words))
+    with state(app).db.read("eur") as session:
+        ticket = ticket_by_reference(session, ref)
+        reply = ticket.responses[-1]
+        new = session.get_one(SupportTicket, opened.ticket_id)
+        kept = [
+            (reply.body, [a for a in ticket.attachments if a.response_id == reply.id]),
+            (new.description, list(new.attachments)),
+        ]
+        files = [[(a.original_name, _read(app, a.stored_name)) for a in got] for _t, got in kept]
+    note = "[The mail goes on: the whole of it is in the attached file mail.txt.]\n"
+    for (said, _got), found in zip(kept, files, strict=True):
+        assert len(said) <= 10_000 and said.startswith("Line 0 of") and said.endswith(note)
+        assert found == [("mail.txt", words.strip().encode())]
+
+
+def _read(app: Flask, stored_name: str) -> bytes:
+    handle = state(app).files.open("eur", stored_name)
+    assert handle is not None
+    with handle:
+        return handle.read()
+
+
+def test_files_a_mail_brings_beyond_what_a_ticket_keeps_are_named_in_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    limit = state(app).config.max_attachments
+    photos = [(f"p{n}.png", PNG) for n in range(limit + 1)]
+    tnef = ("winmail.dat", b"\x78\x9f\x3e\x22")  # Outlook's wrapper: no type a ticket takes
+    raw = with_files(mail(ADA, address, "Re: x", "Photos and a wrapper."), *photos, tnef)
+    assert deliver(app, raw).outcome == "reply"
+    second = with_files(mail(ADA, address, "Re: x", "One more."), ("p7.png", PNG))
+    assert deliver(app, second).outcome == "reply"
+    with state(app).db.read("eur") as session:
+        ticket = ticket_by_reference(session, ref)
+        names = [a.original_name for a in ticket.attachments]
+        first_text, second_text = (r.body for r in ticket.responses[-2:])
+    assert names == [f"p{n}.png" for n in range(limit)]  # per ticket, as the form has it
+    assert f"p{limit}.png: a ticket keeps at most {limit} files of its customer." in first_text
+    assert "winmail.dat" in first_text and "p7.png" in second_text
+
+
+def test_a_strangers_mail_is_shown_by_the_address_it_came_from(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, address, _root, created = _answered(app, client)
+    name = "Ada Lovelace <ada@example.com>, who is not this ticket's customer; ok"
+    raw = mail(f'"{name}" <mallory@evil.example>', address, "Re: x", "Send it to me instead.")
+    assert deliver(app, raw).outcome == "note"
+    note = _thread(app, ref)[-1][2]
+    assert "<mallory@evil.example>" in note and "<ada@example.com>" not in note
+    sam = signed_in(app, "sam4@example.com")
+    page = sam.get(f"/desk/eur/tickets/{ref}").get_data(as_text=True)
+    action = re.search(r'action="(/desk/eur/tickets/[^"]+/accept)"', page)
+    assert action
+    assert sam.post(action.group(1), data={"csrf_token": hidden(page)}).status_code == 303
+    shown = _thread(app, ref)[-1][2]
+    assert shown.split("\n", 1)[0].endswith("<mallory@evil.example> wrote:")
+    assert "ada@example.com" not in shown
+    assert "mallory@evil.example" in text_of(customer_page(client, created))
+
+
+def test_mail_from_our_own_support_address_is_a_loop_never_a_ticket(app: Flask) -> None:
+    with state(app).db.write("eur") as session:
+        TenantSettings(session).set("mail_address", "help@eur.example.com")
+    before = _outbox(app)
+    got = deliver(app, mail("Help <HELP@eur.example.com>", "support@desk.test", "Hi", "Hello."))
+    assert got.outcome == "loop" and _outbox(app) == before
+
+
+def test_a_forwarded_mail_and_a_calendar_invitation_keep_their_words(app: Flask) -> None:
+    inner = mail("bob@other.example", "ada@example.com", "Original", "The original words.")
+    outer = message_from_bytes(mail("fw@example.com", "support@desk.test", "Fw: see", "See below."),
+                               policy=policy.default)  # fmt: skip
+    assert isinstance(outer, EmailMessage)
+    outer.add_attachment(message_from_bytes(inner, policy=policy.default))
+    invitation = (b"From: cal@example.com\r\nTo: support@desk.test\r\nSubject: Call\r\n"
+                  b"Content-Type: text/calendar; method=REQUEST\r\n\r\n"
+                  b"BEGIN:VCALENDAR\r\nSUMMARY:Onboarding call\r\nEND:VCALENDAR\r\n")  # fmt: skip
+    outcomes = [deliver(app, bytes(outer)), deliver(app, invitation)]
+    with state(app).db.read("eur") as session:
+        texts = [session.get_one(SupportTicket, o.ticket_id).description for o in outcomes]
+    assert texts[0].startswith("See below.\n\n---------- Forwarded message ----------\n")
+    assert "From: bob@other.example" in texts[0] and "The original words." in texts[0]
+    assert "SUMMARY:Onboarding call" in texts[1]

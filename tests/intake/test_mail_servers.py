@@ -15,7 +15,7 @@ from imapclient import IMAPClient
 from sqlalchemy import func, select
 
 from intake.customers.privacy import erase_customer
-from intake.mail import imap
+from intake.mail import imap, inbound
 from intake.mail.imap import fetch_all
 from intake.mail.lmtp import lmtp_server
 from intake.models import AgentRole, InboundMail, SupportTicket
@@ -109,6 +109,38 @@ def test_a_crash_mid_fetch_loses_and_doubles_nothing(
         assert session.scalar(select(func.count(InboundMail.id))) == 3
 
 
+UNKNOWN_CHARSET = (
+    b"From: Eve <eve@example.com>\r\nTo: support@eur.example.com\r\nSubject: Odd\r\n"
+    b"Message-ID: <odd@client.example>\r\nContent-Type: text/plain; charset=x-nonexistent"
+    b"\r\n\r\nMy caf\xe9 order is late.\r\n"
+)
+
+
+def test_a_mail_that_fails_to_be_stored_holds_up_no_other(
+    app: Flask, mailbox: IMAPClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox.append("INBOX", UNKNOWN_CHARSET)  # Python cannot decode it: read all the same
+    for n in range(3):
+        mailbox.append("INBOX", mail(f"c{n}@example.com", USER, f"Question {n}", "Log in?"))
+    real_receive = inbound.receive
+
+    def fails_for_c1(room: object, tenant: str, raw: bytes) -> object:
+        if b"c1@example.com" in raw:
+            raise RuntimeError("a fault of this mail's own")
+        return real_receive(room, tenant, raw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(imap, "receive", fails_for_c1)
+    said = "not stored (left in the inbox; see the log)"
+    assert _fetch(app) == {"eur": {"ticket": 3, said: 1}}
+    assert (_count(mailbox, "INBOX"), _count(mailbox, "Processed")) == (1, 3)
+    monkeypatch.setattr(imap, "receive", real_receive)
+    assert _fetch(app) == {"eur": {"ticket": 1}}  # tried again next round
+    with state(app).db.read("eur") as session:
+        odd = session.scalars(select(SupportTicket).where(
+            SupportTicket.customer_email == "eve@example.com")).one()  # fmt: skip
+    assert odd.description.startswith("My café order is late.")
+
+
 @pytest.mark.usefixtures("mailbox")
 def test_a_wrong_password_is_reported_without_it(
     app: Flask, caplog: pytest.LogCaptureFixture
@@ -149,6 +181,49 @@ def test_mail_delivered_by_lmtp_is_stored_and_strangers_refused(
     assert reply_address(app, opened.reference)[0].startswith("support+")
     with state(app).db.read("eur") as session:
         assert ticket_by_reference(session, ref).customer_email == ADA
+
+
+class _Answers(smtplib.LMTP):
+    """An LMTP client that keeps what the server answered to DATA for each of `recipients`."""
+
+    recipients: list[str]
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:  # type: ignore[override]
+        code, said = super().data(msg)
+        self.answers = [(code, said)]
+        for _more in range(len(self.recipients) - 1):
+            self.answers.append(self.getreply())
+        return code, said
+
+
+def test_lmtp_answers_each_recipient_and_reads_the_envelope(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    with state(app).db.write("km") as session:
+        TenantSettings(session).set("mail_address", "support@km.example.com")
+    port = free_port()
+    server = lmtp_server(state(app).mailroom, ("eur", "km"), "127.0.0.1", port)
+    server.start()
+    try:
+        with _Answers("127.0.0.1", port, timeout=10) as lmtp:
+            lmtp.ehlo()
+            # One mail to both tenants: LMTP answers once per recipient (RFC 2033).
+            both = ["support@km.example.com", address]
+            lmtp.recipients = both
+            lmtp.mail("bo@example.com")
+            for rcpt in both:
+                assert lmtp.rcpt(rcpt)[0] == 250
+            lmtp.data(mail("bo@example.com", ", ".join(both), "Hi", "To you both."))
+            assert [code for code, _said in lmtp.answers] == [250, 250]
+            # The reply address only in the envelope (a Bcc): the reply finds its ticket.
+            lmtp.recipients = [address]
+            lmtp.sendmail(ADA, [address], mail(ADA, "undisclosed-recipients:;", "Re: x", "Bcc'd."))
+    finally:
+        server.stop()
+    assert _thread(app, ref)[-1][2] == "Bcc'd."
+    with state(app).db.read("km") as session:
+        assert session.scalars(select(SupportTicket.subject)).all() == ["Hi"]
 
 
 def test_an_admin_sets_the_mailbox_in_the_desk_and_reads_it_now(
