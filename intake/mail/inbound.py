@@ -62,6 +62,7 @@ FOREIGN = ("Mail from {who}, who is not this ticket's customer; not shown to the
 FOREIGN_RE = re.compile(r"\AMail from (?P<who>.+?), who is not this ticket's customer;"
                         r"[^\n]*:\n\n(?P<text>.*)\Z", re.DOTALL)  # fmt: skip
 FLOOD_PER_HOUR = 10  # mails from one sender an hour beyond which none is acted on
+UNANSWERABLE = "unanswerable"  # a new mail whose From cannot be written to: recorded only
 NOTE_ROOM = 400  # of a note's characters, for the words put before a stranger's mail
 
 
@@ -304,8 +305,8 @@ def _open(room: Mailroom, tenant_id: str, mail: Received, confirm: bool,
     try:
         email = validate_email(mail.sender_spelled or mail.sender,
                                check_deliverability=False).normalized  # fmt: skip
-    except EmailNotValidError:
-        return _keep(room, tenant_id, mail, "robot", None)
+    except EmailNotValidError:  # no From, or one nobody can write to: nobody to answer
+        return _keep(room, tenant_id, mail, UNANSWERABLE, None)
     subject = mail.subject or "(no subject)"
     files, left_out = _files(room, mail)
     body = _with_left_out(mail.text or mail.whole_text or "(an empty mail)", left_out)

@@ -17,11 +17,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 
 from intake.db import Database
-from intake.mail.inbound import Mailroom, receive
+from intake.mail.inbound import UNANSWERABLE, Mailroom, receive
 from intake.settings import TenantSettings
 from intake.tickets.mail_headers import read_reply_address
 
 log = logging.getLogger(__name__)
+NO_SENDER = "550 5.1.7 The sender's address (From) cannot be answered"
 MAX_BYTES = 25 * 1024 * 1024  # a mail larger than this is refused (552) at DATA
 
 
@@ -72,12 +73,15 @@ class Handler:
             # mail server was told only in the envelope, finds its ticket too.
             to = [a for a, t in zip(envelope.rcpt_tos, tenants, strict=True) if t == tenant]
             try:
-                await loop.run_in_executor(None, receive, self.room, tenant, raw, to)
+                got = await loop.run_in_executor(None, receive, self.room, tenant, raw, to)
             except Exception:  # noqa: BLE001 (the mail server keeps the mail and tries again)
                 log.exception("a delivered mail could not be stored for %s", tenant)
                 answers[tenant] = "451 4.3.0 Not stored; try again later"
             else:
-                answers[tenant] = "250 2.0.0 Stored"
+                # Nobody could be answered: refused, so the mail server tells its sender
+                # (the IMAP path keeps such a mail in mail_done_folder).
+                unanswerable = got.outcome == UNANSWERABLE
+                answers[tenant] = NO_SENDER if unanswerable else "250 2.0.0 Stored"
         return "\r\n".join(answers[tenant] for tenant in tenants)
 
 

@@ -13,7 +13,8 @@ class InboundMail(Timestamped, Base):
 
     `outcome` says what became of it: added to a ticket (`reply`), kept as an internal note
     (`note`: another sender, or an automatic reply), a new ticket (`ticket`), or nothing
-    (`robot`, `bounce`, `flood`, `loop`).
+    (`robot`, `bounce`, `flood`, `loop`, and `unanswerable`: a new mail whose From is no
+    address a reply could reach).
     """
 
     __tablename__ = "inbound_mail"

@@ -219,6 +219,14 @@ def test_lmtp_answers_each_recipient_and_reads_the_envelope(
             # The reply address only in the envelope (a Bcc): the reply finds its ticket.
             lmtp.recipients = [address]
             lmtp.sendmail(ADA, [address], mail(ADA, "undisclosed-recipients:;", "Re: x", "Bcc'd."))
+            # A new mail from no address a reply could reach is refused, not swallowed: the
+            # mail server tells its sender.
+            for sender in ("root@localhost", '"john doe"@example.com'):
+                lmtp.recipients = ["support@km.example.com"]
+                raw = mail(sender, "support@km.example.com", "Hi", "Hello?")
+                with pytest.raises(smtplib.SMTPDataError) as refused:
+                    lmtp.sendmail("x@example.com", ["support@km.example.com"], raw)
+                assert refused.value.smtp_code == 550
     finally:
         server.stop()
     assert _thread(app, ref)[-1][2] == "Bcc'd."
