@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from intake.agents.accounts import (
@@ -44,6 +44,7 @@ from intake.settings.registry import TARGET_KINDS, TARGETS, target_key
 from intake.state import state
 from intake.tickets.rules import address_key, is_row_id, name_taken
 from intake.tickets.targets import change_settings
+from intake.web.notes import flash
 from intake.web.shared_edits import merge_edits, seen_values, show_clashes
 from intake.web.tenancy import tenant, tenant_session
 

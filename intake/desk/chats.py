@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from intake.agents.accounts import active_agents
@@ -57,6 +57,7 @@ from intake.tickets.canned import fill_chat, tickets_only
 from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
 from intake.web.json import request_json_object
+from intake.web.notes import flash
 from intake.web.tenancy import brand, release_session, tenant, tenant_session
 from intake.web.uploads import send_stored, stored_chat_file
 

@@ -12,6 +12,7 @@ from intake.desk import auth
 from intake.desk.forms import EmptyForm
 from intake.mail.inbound import is_foreign_mail
 from intake.models import AgentNotification
+from intake.web.notes import flashed
 from intake.web.tenancy import tenant_session
 
 
@@ -36,3 +37,4 @@ def init_app(app: Flask) -> None:
     """Give desk templates the signed-in agent and the unread count."""
     app.context_processor(_desk_context)
     app.jinja_env.tests["foreign_mail"] = is_foreign_mail  # another sender's mail, to accept
+    app.jinja_env.globals["flashed"] = flashed  # this tenant's notices, never another's

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
-from flask import session as browser_session
+from flask import redirect, render_template, request, url_for
 
 from intake.desk.blueprint import admin_bp
 from intake.desk.forms import MAILBOX_SETTINGS, EmptyForm, MailboxForm
@@ -14,6 +13,7 @@ from intake.errors import ConfigError, InvalidInput
 from intake.mail.imap import fetch_box, mailbox_of
 from intake.settings import TenantSettings
 from intake.state import state
+from intake.web.notes import flash, leave_note, take_note
 from intake.web.shared_edits import merge_edits, seen_values, show_clashes
 from intake.web.tenancy import tenant, tenant_session
 
@@ -29,7 +29,7 @@ def _page(form: MailboxForm, status: int = 200) -> Any:
     return render_template(
         "desk/admin_mailbox.html", form=form, empty=EmptyForm(),
         has_password=bool(stored.get("mail_password")),
-        checked=browser_session.pop(CHECKED, None),
+        checked=take_note(CHECKED),
     ), status  # fmt: skip
 
 
@@ -90,5 +90,5 @@ def mailbox_read() -> Any:
             else:
                 what = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
                 said = f"The mailbox was read: {what or 'no new mail'}."
-        browser_session[CHECKED] = said
+        leave_note(CHECKED, said)
     return redirect(url_for("desk_admin.mailbox"), 303)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import delete, select
 
 from intake.agents.accounts import active_agents, groups
@@ -27,6 +27,7 @@ from intake.tickets.rules import ID_MAX, is_row_id
 from intake.web.error_handlers import status_of
 from intake.web.form_fields import choices
 from intake.web.json import request_json_object
+from intake.web.notes import flash
 from intake.web.tenancy import desk_settings, tenant, tenant_session
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from intake.agents.accounts import active_agents, groups
@@ -42,6 +42,7 @@ from intake.tickets.notify import mark_read
 from intake.tickets.rules import is_row_id
 from intake.web.form_fields import choices
 from intake.web.limits import accepts_files
+from intake.web.notes import flash
 from intake.web.shared_edits import merge_edits, seen_values, show_clashes
 from intake.web.tenancy import desk_settings, release_session, tenant, tenant_session
 from intake.web.uploads import read_uploads, send_stored, stored_attachment

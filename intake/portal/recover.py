@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
-from flask import session as browser_session
 
 from intake.extensions import limiter
 from intake.portal.forms import RecoverForm
@@ -15,6 +14,7 @@ from intake.state import state
 from intake.tickets.recovery import mail_ticket_links
 from intake.tickets.rules import normal_address
 from intake.web.limits import may_mail
+from intake.web.notes import leave_note, take_note
 from intake.web.tenancy import brand, tenant
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,9 @@ def recover() -> Any:
                 mail_ticket_links(session, brand(), email)
         else:
             log.info("links for an address of %s asked for past its hourly cap", tenant().id)
-        browser_session[ASKED] = email
+        leave_note(ASKED, email)
         return redirect(url_for(".recover"), 303)  # a reload asks nothing again
-    if request.method == "GET" and ASKED in browser_session:
-        sent_to = browser_session.pop(ASKED)
+    if request.method == "GET" and (sent_to := take_note(ASKED)):
         return render_template("portal/recover.html", form=form, sent_to=sent_to)
     status = 400 if request.method == "POST" else 200
     return render_template("portal/recover.html", form=form, sent_to="", problem=""), status

@@ -214,3 +214,15 @@ def test_times_carry_their_zone_for_the_page_script(client: FlaskClient) -> None
     stamps = re.findall(r'<time datetime="([^"]+)" data-relative>([^<]+)</time>', html)
     assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", at) for at, _ in stamps)
     assert all(text.endswith(" UTC") for _, text in stamps)  # read right without scripts
+
+
+def test_the_note_of_links_sent_shows_only_on_its_own_help_centers_page(app: Flask) -> None:
+    """One browser, two help centers: the note of eur's answer never shows on km's page."""
+    client = app.test_client()
+    page = client.get("/eur/tickets/recover")
+    fields = form_fields(page.get_data(as_text=True))
+    asked = client.post("/eur/tickets/recover", data={**fields, "email": "ada@example.com"})
+    assert asked.status_code == 303  # the browser goes elsewhere before reading the answer
+    elsewhere = client.get("/km/tickets/recover").get_data(as_text=True)
+    assert "Check your mail" not in elsewhere and "ada@example.com" not in elsewhere
+    assert "Check your mail" in client.get("/eur/tickets/recover").get_data(as_text=True)

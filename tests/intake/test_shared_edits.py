@@ -190,3 +190,16 @@ def test_a_changed_password_is_said_on_the_sign_in_page(app: Flask) -> None:
     assert _told(kim, changed) == (
         "Your password is changed, and you are signed out everywhere: sign in with the new one."
     )
+
+
+def test_a_notice_shows_on_its_own_teams_desk_only(app: Flask) -> None:
+    """One browser at two teams' desks: eur's "saved" is never said on km's pages."""
+    boss = signed_in(app, "boss@example.com", AgentRole.admin)
+    saved = send(boss, _page(boss, MAILBOX), MAILBOX, mail_folder="Support")
+    assert saved.status_code == 303  # the browser goes to km's desk before reading it
+    elsewhere = boss.get("/desk/km/login").get_data(as_text=True)
+    assert 'id="desk-done"' not in elsewhere and "settings saved" not in elsewhere
+    read = post_form(boss, MAILBOX, f"{MAILBOX}/read")  # the result of "read it now" too
+    assert read.status_code == 303
+    assert "The mailbox was read" not in boss.get("/desk/km/login").get_data(as_text=True)
+    assert "No IMAP server is set" in boss.get(MAILBOX).get_data(as_text=True)
