@@ -43,7 +43,7 @@ from intake.tickets.replies import (
 from intake.tickets.rules import is_visit_id, normal_address
 from intake.tickets.satisfaction import rating_of
 from intake.tickets.targets import first_answer_expected, read_policy
-from intake.web.error_handlers import CSRF_MESSAGE, error_response
+from intake.web.error_handlers import CSRF_MESSAGE, error_response, json_errors
 from intake.web.limits import (
     accepts_files,
     counted_as_new_ticket,
@@ -331,6 +331,7 @@ def preview(reference: str, token: str, attachment_id: int) -> Response:
 
 
 @bp.route("/tickets/suggestions", methods=["GET"])
+@json_errors
 @limit_search
 def suggestions() -> Any:
     """Return up to five articles and FAQs matching what the customer typed (?q=)."""
@@ -340,6 +341,7 @@ def suggestions() -> Any:
 
 
 @bp.route("/tickets/suggestions/opened", methods=["POST"])
+@json_errors
 @limiter.limit("60 per minute")
 def opened() -> Any:
     """Record that the form's visitor opened a suggestion (sent by the page's script)."""
@@ -400,7 +402,7 @@ def too_many(_exc: RateLimitExceeded) -> Any:
     if answer is not None:
         return answer
     message = f"Too many requests from your address; try again {wait}."
-    return render_template("error.html", status=429, message=message), 429
+    return error_response(message, None, 429)  # a script's call gets JSON
 
 
 @bp.errorhandler(CSRFError)

@@ -6,6 +6,8 @@ Services raise intake.errors' domain errors; each kind has one HTTP status here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -51,13 +53,24 @@ Answer = tuple[Response, int] | tuple[str, int]
 CSRF_MESSAGE = "This form has expired or was not sent from our page; reload it and send again."
 
 
+View = TypeVar("View", bound=Callable[..., Any])
 JSON_PATHS = ("/api/", "/chat/")  # the API and the chat widget's calls read JSON errors
+
+
+def json_errors(view: View) -> View:
+    """Mark a view outside /api/ that a script calls and whose answer is JSON (the ticket
+    form's suggestions): its errors, a rate limit's 429 too, are JSON in the API's shape."""
+    view.json_errors = True  # type: ignore[attr-defined]
+    return view
 
 
 def wants_json() -> bool:
     """Return whether the current request is an API or chat request, or a script's call (a
-    .json address, a JSON body, or JSON asked for first), which read JSON errors too."""
+    view marked with json_errors, a .json address, a JSON body, or JSON asked for first),
+    which read JSON errors too."""
+    view = current_app.view_functions.get(request.endpoint or "")
     return (request.path.startswith(JSON_PATHS) or request.path.endswith(".json")
+            or getattr(view, "json_errors", False)
             or request.is_json or request.accept_mimetypes.best == "application/json")  # fmt: skip
 
 
@@ -164,8 +177,17 @@ def _stale(_exc: StaleDataError) -> Answer:
     return error_response(message, "version", 409)
 
 
+def _allow_in_order(response: Response) -> Response:
+    """Say the methods of an OPTIONS answer (Flask's own) in the order a 405 says them."""
+    if request.method == "OPTIONS" and "Allow" in response.headers:
+        methods = {m.strip() for m in response.headers["Allow"].split(",") if m.strip()}
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+    app.after_request(_allow_in_order)
     app.register_error_handler(IntakeError, _domain_error)
     app.register_error_handler(StaleDataError, _stale)
     app.register_error_handler(OperationalError, _out_of_reach)

@@ -37,11 +37,25 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is no JSON number")  # Python's reader takes NaN and Infinity
 
 
+DIGITS_MAX = 30  # of a JSON number: more than any field takes (Python refuses past 4,300)
+
+
+def _int(text: str) -> int:
+    if len(text) > DIGITS_MAX:
+        raise ValueError(f"a number has more than {DIGITS_MAX} digits")
+    return int(text)
+
+
 def strict_loads(text: str | bytes) -> Any:
-    """Parse JSON refusing a key given twice (DuplicateKey), nesting past the parser and
-    NaN or Infinity (ValueError): what every JSON the service reads goes through."""
+    """Parse JSON refusing a key given twice (DuplicateKey), nesting past the parser, NaN or
+    Infinity and numbers of more than DIGITS_MAX digits (ValueError), and bytes that are not
+    UTF-8 (UnicodeDecodeError: JSON between systems is UTF-8, RFC 8259; Python's reader also
+    took UTF-16 and UTF-32): what every JSON the service reads goes through."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant,
+                          parse_int=_int)  # fmt: skip
     except RecursionError:
         raise ValueError("it is nested too deeply") from None
 
@@ -58,6 +72,10 @@ def request_json() -> Any:
     """Return the request's JSON body, or raise InvalidInput saying what is wrong with it."""
     if request.mimetype != "application/json":  # is_json takes any +json type
         raise InvalidInput("Send the body as JSON, with Content-Type: application/json.")
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):  # read as it came, the body would be no JSON
+        raise InvalidInput(f"Content-Encoding: send the body as it is, not {encoding[:20]}.",
+                           "Content-Encoding")  # fmt: skip
     limit = request.max_content_length
     if request.content_length is None and limit is not None and request.environ.get(
             "wsgi.input_terminated"):  # fmt: skip

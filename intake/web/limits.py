@@ -13,6 +13,7 @@ from flask_limiter import RouteLimit
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from intake.counts import Resilient
 from intake.extensions import limiter
@@ -73,10 +74,14 @@ def init_limiter(app: Flask) -> None:
 
 def retry_after_rounded_up(response: Response) -> Response:
     """Flask-Limiter truncates the wait it announces, so with under a second left a refusal
-    says "Retry-After: 0", come back at once; say the whole seconds to wait instead."""
+    says "Retry-After: 0", come back at once; say the whole seconds to wait instead. It also
+    sends Retry-After with every answer of a limited call: an answer that succeeded has none
+    (a client reads it as "wait before the next")."""
     announced = response.headers.get("Retry-After", "")
     if response.status_code == 429 and announced.isdigit():
         response.headers["Retry-After"] = str(max(int(announced), seconds_to_wait() or 1))
+    elif response.status_code < 400:
+        response.headers.pop("Retry-After", None)
     return response
 
 
@@ -107,10 +112,15 @@ def takes_files() -> bool:
 
 
 def limit_body() -> None:
-    """Before each request: a view that takes no files takes a text-sized body."""
+    """Before each request: a view that takes no files takes a text-sized body. A body
+    declared larger than the view takes is refused (413) whether or not the view reads it
+    (resolving a ticket reads none: a client sending 3 MB there is told, not ignored)."""
     if not takes_files():
         request.max_content_length = TEXT_BODY_MAX
         request.max_form_memory_size = TEXT_BODY_MAX
+    limit = request.max_content_length
+    if request.content_length is not None and limit is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
 
 
 # Nobody floods a mailbox through us: mails a stranger may cause (link recovery, a chat's

@@ -9,8 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, request, send_from_directory
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as HttpNotFound
+from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
 from intake.config import IntakeConfig
@@ -19,6 +21,19 @@ from intake.web.routing import methods_of, tenant_for_host
 from intake.web.site_assets import COMPRESSIBLE, SITE_MAX_AGE, WHOLE_MAX, cache_control
 
 bp = Blueprint("site", __name__)
+
+
+class SitePath(PathConverter):
+    """A path of the static site: never one under /api/. The API answers its own unknown
+    paths and methods; a catch-all GET there made OPTIONS list GET on POST-only calls and
+    answer 200 for calls that do not exist."""
+
+    regex = r"(?!api/)[^/].*?"
+
+
+@bp.record_once
+def _site_paths(setup: BlueprintSetupState) -> None:
+    setup.app.url_map.converters["site_path"] = SitePath
 
 
 def _config() -> IntakeConfig:
@@ -65,7 +80,7 @@ def home() -> Any:
     return redirect(tenant_for_host(request.host).base_path, 302)
 
 
-@bp.route("/<path:path>", methods=["GET"])
+@bp.route("/<site_path:path>", methods=["GET"])
 def file(path: str) -> Any:
     """Serve a file of the built site; folders serve their index.html."""
     _refuse_other_methods()

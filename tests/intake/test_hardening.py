@@ -47,6 +47,15 @@ def test_a_wrong_method_answers_405_saying_which_are_allowed(
     answer = client.open(path, method=method)
     assert answer.status_code == 405 and answer.headers["Allow"] == allowed
     assert error_of(answer)["message"] == "This method is not allowed here."
+    options = client.open(path, method="OPTIONS")  # what a client asks before trying
+    assert options.status_code == 200 and options.headers["Allow"] == allowed
+
+
+def test_options_on_an_api_path_that_does_not_exist_is_not_found(client: FlaskClient) -> None:
+    for path in ("/api/v1/eur/nonexistent", "/api/v1/eur/tickets/EUR-1/nothing"):
+        answer = client.open(path, method="OPTIONS")
+        assert answer.status_code == 404 and error_of(answer)["message"]
+    assert client.open("/eur/", method="OPTIONS").headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 @pytest.mark.parametrize(
@@ -91,16 +100,35 @@ def test_json_nested_too_deeply_is_a_400(client: FlaskClient) -> None:
          "The body is no valid JSON: -Infinity is no JSON number.", None),
         ('{"name": "Ada"}', "application/problem+json",  # another type, though JSON
          "Send the body as JSON, with Content-Type: application/json.", None),
+        # JSON between systems is UTF-8; Python's reader also guessed UTF-16 from the bytes.
+        ('{"name": "Ada"}'.encode("utf-16"), "application/json",
+         "The body is no valid JSON: it is not UTF-8.", None),
+        # Python's own message named sys.set_int_max_str_digits().
+        ('{"name": ' + "1" * 5000 + "}", "application/json",
+         "The body is no valid JSON: a number has more than 30 digits.", None),
     ],
 )  # fmt: skip
 def test_a_body_that_is_no_json_object_says_how(
-    client: FlaskClient, body: str, content_type: str, message: str, field: str | None
+    client: FlaskClient, body: str | bytes, content_type: str, message: str, field: str | None
 ) -> None:
     for url in ("/api/v1/eur/tickets", "/chat/eur/sessions"):
         answer = client.post(url, data=body, content_type=content_type,
                              headers={"Origin": "https://help.nimbus.example"})  # fmt: skip
         assert answer.status_code == 400, url
         assert error_of(answer) == {"message": message, "field": field}, url
+
+
+def test_a_compressed_body_is_refused_by_name(client: FlaskClient) -> None:
+    body = json.dumps({"name": "Ada"}).encode()
+    for url in ("/api/v1/eur/tickets", "/chat/eur/sessions"):
+        answer = client.post(url, data=gzip.compress(body), content_type="application/json",
+                             headers={"Content-Encoding": "gzip",
+                                      "Origin": "https://help.nimbus.example"})  # fmt: skip
+        assert answer.status_code == 400, url
+        assert error_of(answer) == {
+            "field": "Content-Encoding",
+            "message": "Content-Encoding: send the body as it is, not gzip.",
+        }
 
 
 def test_text_bodies_are_limited_and_uploads_keep_theirs(client: FlaskClient) -> None:
@@ -118,6 +146,11 @@ def test_text_bodies_are_limited_and_uploads_keep_theirs(client: FlaskClient) ->
         assert "The body is larger than this call takes." in refused.get_data(as_text=True)
     created = api_ticket(client)
     ref, auth = created["ticket"]["reference"], {"Authorization": f"Bearer {created['token']}"}
+    # A call that reads no body is refused one larger than it takes all the same.
+    big = b"x" * (3 * 1024 * 1024)
+    ignored = client.post(f"/api/v1/eur/tickets/{ref}/resolve", headers=auth, data=big,
+                          content_type="application/json")  # fmt: skip
+    assert ignored.status_code == 413 and error_of(ignored)["message"]
     files = [(io.BytesIO(PNG + b"\x00" * (60 * 1024)), f"shot{i}.png") for i in range(3)]
     upload = client.post(f"/api/v1/eur/tickets/{ref}/attachments", headers=auth,
                          data={"file": files}, content_type="multipart/form-data")  # fmt: skip

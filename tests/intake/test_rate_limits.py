@@ -170,12 +170,15 @@ def test_a_refusal_never_says_to_come_back_at_once(
     now = [1_000_000.9]
     monkeypatch.setattr(time, "time", lambda: now[0])
     for _ in range(5):  # the search bucket's five a second
-        assert client.get("/api/v1/eur/kb/search?q=refund").status_code == 200
+        found = client.get("/api/v1/eur/kb/search?q=refund")
+        assert found.status_code == 200 and "Retry-After" not in found.headers  # no wait asked
     now[0] += 0.2
     refused = client.get("/api/v1/eur/kb/search?q=refund")
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
     suggested = client.get("/eur/tickets/suggestions?q=refund")  # the same bucket, another face
     assert suggested.status_code == 429 and suggested.headers["Retry-After"] == "1"
+    # The form's script reads JSON, refusals included, in the API's one shape.
+    assert set(suggested.get_json()["error"]) == {"message", "field"}
 
 
 def test_with_redis_down_limits_count_in_each_process_and_nothing_fails(
