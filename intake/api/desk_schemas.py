@@ -55,7 +55,9 @@ class DeskReplyCreate(ReplyCreate):
     version: Version
 
 
-Tag = Annotated[str, Field(min_length=1, max_length=rules.TAG_MAX)]
+# Kept lower-cased; unaccented letters only (rules.clean_tags), said here for clients.
+Tag = Annotated[str, Field(min_length=1, max_length=rules.TAG_MAX,
+                           json_schema_extra={"pattern": rules.TAG_PATTERN})]  # fmt: skip
 
 
 class DeskTicketChange(Body):

@@ -79,8 +79,10 @@ def _ticket_paths() -> dict[str, Any]:
             "summary": "Create a ticket", "operationId": "createTicket", "parameters": [TENANT],
             "requestBody": _body("TicketCreate"),
             "responses": {
-                "201": _json(_ref("TicketCreated"),
-                             "Created: keep the token, it is the only key to the ticket."),
+                "201": {**_json(_ref("TicketCreated"),
+                                "Created: keep the token, it is the only key to the ticket."),
+                        "headers": {"Location": {"description": "The ticket's address in the"
+                                                 " API (getTicket).", "schema": STR}}},
                 "400": _error("A field is invalid; `field` names it."),
                 "404": NOT_FOUND, "429": _error("Too many tickets from this address.")}}},
         "/api/v1/{tenant}/tickets/{reference}": {"get": {
@@ -102,7 +104,8 @@ def _ticket_paths() -> dict[str, Any]:
             "summary": "Attach files", "operationId": "attachFiles",
             "parameters": with_ref, "security": BEARER,
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                **_obj({"file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                **_obj({"file": {"type": "array", "minItems": 1,
+                                 "items": {"type": "string", "format": "binary"}},
                         "body": STR}, ["file"]), "additionalProperties": False}}}},
             "responses": {"201": reply_out, "400": _error(
                 "A file is refused (`field` is file), or the note or another field is wrong "
@@ -193,14 +196,14 @@ def _one_of(values: Iterable[str]) -> dict[str, Any]:
 def _queue_parameters() -> list[dict[str, Any]]:
     # The queue's filters as the desk's form sends them: an empty value means no filter.
     def either(values: Iterable[str]) -> dict[str, Any]:
-        return _one_of(["", *values])
+        return _one_of(dict.fromkeys(["", *values]))  # empty once, if `values` has it too
 
     return [
         TENANT,
         _query("status", either(STATUS_CHOICES), "Default active: open, in progress, pending."),
         _query("priority", either(p.value for p in TicketPriority), "Only this priority."),
         _query("category", either(c.value for c in TicketCategory), "Only this category."),
-        _query("tag", STR, "Only tickets with this tag."),
+        _query("tag", STR, "Only tickets with this tag (a-z, 0-9, - and _)."),
         _query("group", {"type": "string", "pattern": "^[0-9]*$"}, "A group's id."),
         _query("assignee", {"type": "string", "pattern": "^(mine|unassigned|[0-9]+)?$"},
                "mine, unassigned, or an agent's id."),
@@ -281,6 +284,29 @@ def _with_second_factor(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+RETRY_AFTER = {"description": "Seconds to wait before trying again.", "schema": INT}
+
+
+def _with_common_answers(paths: dict[str, Any]) -> dict[str, Any]:
+    """Add what every call may answer: Retry-After with a 429 (intake.web.limits) and a 503
+    (intake.web.error_handlers: the database out of reach), WWW-Authenticate with an agent's
+    401 (intake.api.agent_auth), and any other error (a 405, a 500) in the one shape."""
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation["responses"]
+            responses.setdefault("503", _error("The database is out of reach for a moment."))
+            for status in ("429", "503"):
+                if status in responses:
+                    responses[status] = {**responses[status],
+                                         "headers": {"Retry-After": RETRY_AFTER}}  # fmt: skip
+            if operation.get("security") == AGENT and "401" in responses:
+                challenge = {"description": "Bearer: the call takes an agent's token.",
+                             "schema": STR}  # fmt: skip
+                responses["401"] = {**responses["401"], "headers": {"WWW-Authenticate": challenge}}
+            responses.setdefault("default", _error("Any other error, such as 405 or 500."))
+    return paths
+
+
 def document() -> dict[str, Any]:
     """Return the whole OpenAPI document."""
     return {
@@ -292,8 +318,10 @@ def document() -> dict[str, Any]:
             "and the agents' desk. "
             'Errors are {"error": {"message": ..., "field": ...}}.',
         },
-        "paths": _with_body_limits(
-            _with_second_factor({**_ticket_paths(), **_kb_paths(), **_desk_paths()})
+        "paths": _with_common_answers(
+            _with_body_limits(
+                _with_second_factor({**_ticket_paths(), **_kb_paths(), **_desk_paths()})
+            )
         ),
         # A text field marked "x-refused-code-points" refuses these characters (400 naming
         # the field): Unicode's C* categories but for the joiners U+200C and U+200D, and the

@@ -98,7 +98,9 @@ class TicketCreate(Body):
     ]
     category: TicketCategory
     priority: TicketPriority = TicketPriority.medium
-    visit_id: Annotated[str, Field(max_length=rules.VISIT_ID_MAX), AfterValidator(_visit)] = ""
+    visit_id: Annotated[str, Field(max_length=rules.VISIT_ID_MAX,
+                                   json_schema_extra={"pattern": rules.VISIT_ID_PATTERN}),
+                        AfterValidator(_visit)] = ""  # fmt: skip
 
 
 class ReplyCreate(Body):

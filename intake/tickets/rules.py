@@ -180,14 +180,20 @@ def refused_ranges(multiline: bool) -> tuple[str, ...]:
     return tuple(found)
 
 
+VISIT_ID_PATTERN = "^[A-Za-z0-9_-]*$"  # empty: no visit
+
+
 def is_visit_id(value: str) -> bool:
-    """Return whether a form visit id looks like the ones our script makes."""
-    return 0 < len(value) <= VISIT_ID_MAX and all(c.isalnum() or c in "-_" for c in value)
+    """Return whether a form visit id looks like the ones our script makes (ASCII letters,
+    digits, - and _)."""
+    return 0 < len(value) <= VISIT_ID_MAX and all(c.isascii() and (c.isalnum() or c in "-_")
+                                                  for c in value)  # fmt: skip
 
 
 TAG_MAX = 40
 TAGS_PER_TICKET = 20
 _TAG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+TAG_PATTERN = "^[A-Za-z0-9_-]+$"  # as a client may send one: lower-cased when kept
 
 
 def clean_tags(raw: list[str], field: str = "tags") -> list[str]:
@@ -198,7 +204,9 @@ def clean_tags(raw: list[str], field: str = "tags") -> list[str]:
     for tag in tags:
         if len(tag) > TAG_MAX or not set(tag) <= _TAG_CHARS:
             raise InvalidInput(
-                f"{tag[:TAG_MAX]!r}: use letters, digits, - and _ only, at most {TAG_MAX}.", field
+                f"{tag[:TAG_MAX]!r}: use a-z, 0-9, - and _ only (no accents or other scripts),"
+                f" at most {TAG_MAX}.",
+                field,
             )
     if len(tags) > TAGS_PER_TICKET:
         raise InvalidInput(f"Use at most {TAGS_PER_TICKET} tags.", field)

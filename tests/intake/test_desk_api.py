@@ -507,7 +507,10 @@ def test_every_documented_desk_answer_happens(app: Flask, client: FlaskClient, d
         for path, item in desk.doc["paths"].items()
         if "/desk/" in path
         for method, operation in item.items()
+        # Every call's own: a 503 while the database is out of reach (test_errors.py makes
+        # it happen) and "default", any other error.
         for status in operation["responses"]
+        if status not in ("503", "default")
     }
     assert documented == desk.seen
     assert all(

@@ -381,7 +381,7 @@ def test_an_inactive_or_foreign_assignee_and_bad_tags_are_refused_by_field(
         (
             {"tags": "vip, not ok!"},
             "tags",
-            "'not ok!': use letters, digits, - and _ only, at most 40.",
+            "'not ok!': use a-z, 0-9, - and _ only (no accents or other scripts), at most 40.",
         ),
         ({"tags": ", ".join(f"t{n}" for n in range(21))}, "tags", "Use at most 20 tags."),
     ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from typing import Any
 
@@ -178,3 +179,28 @@ def test_what_a_closed_ticket_answers_is_in_the_document(app: Flask, client: Fla
         answer = client.post(f"{base}/{action}", headers=auth, **sent)
         documented = paths[f"/api/v1/{{tenant}}/tickets/{{reference}}/{action}"]["post"]
         assert str(answer.status_code) in documented["responses"], (action, answer.status_code)
+
+
+def _enums(node: Any) -> list[list[Any]]:
+    """Return every enum in a JSON document."""
+    if isinstance(node, dict):
+        found = [node["enum"]] if isinstance(node.get("enum"), list) else []
+        return found + [e for value in node.values() for e in _enums(value)]
+    return [e for value in node for e in _enums(value)] if isinstance(node, list) else []
+
+
+def test_documented_headers_are_sent_and_enums_list_each_value_once(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert all(len(enum) == len({json.dumps(v) for v in enum}) for enum in _enums(doc))
+    create = doc["paths"]["/api/v1/{tenant}/tickets"]["post"]["responses"]
+    created = client.post("/api/v1/eur/tickets", json=ticket_form())
+    assert set(create["201"]["headers"]) == {"Location"} and created.headers["Location"]
+    queue = doc["paths"]["/api/v1/{tenant}/desk/tickets"]["get"]["responses"]
+    refused = client.get("/api/v1/eur/desk/tickets")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"]
+    assert "WWW-Authenticate" in queue["401"]["headers"]
+    for item in doc["paths"].values():
+        for operation in item.values():
+            answers = operation["responses"]
+            assert "default" in answers and "Retry-After" in answers["503"]["headers"]
+            assert "429" not in answers or "Retry-After" in answers["429"]["headers"]
