@@ -141,9 +141,7 @@ def control_problem(text: str, multiline: bool) -> str | None:
                 else (f"contains a separator character (U+{ord(char):04X}); use a plain new line")
             )
         if unicodedata.category(char)[0] == "C" and char not in JOINERS:
-            return (
-                f"contains a control character (U+{ord(char):04X}), which is invisible; remove it"
-            )
+            return f"contains an invisible character (U+{ord(char):04X}); remove it"
     return None
 
 

@@ -28,6 +28,8 @@ def _headers(response: Response) -> Response:
     is_site = request.endpoint == "site.file"
     response.headers.setdefault("Content-Security-Policy", SITE_CSP if is_site else PAGE_CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code == 204:  # no body, so no type (Flask names text/html)
+        response.headers.pop("Content-Type", None)
     response.headers["X-Frame-Options"] = "DENY"
     # Ticket pages carry their private token in the URL: never send it on to other sites.
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -48,7 +48,7 @@ def field_error(html: str, field: str) -> str:
         ("subject", "Hi", "Use 3 to 200 characters."),
         ("description", "short", "Use 10 to 10,000 characters."),
         ("description", "x" * 10_001, "Use 10 to 10,000 characters."),
-        ("description", "bell \x07 in here", "contains a control character"),
+        ("description", "bell \x07 in here", "contains an invisible character"),
         ("category", "", "Choose a category."),
         ("category", "refunds", "Choose one of the listed categories."),
         ("priority", "panic", "Choose one of the listed priorities."),
@@ -390,15 +390,15 @@ def test_another_tenants_ticket_answers_like_a_missing_one(client: FlaskClient) 
 INVISIBLE = [
     ("subject", "line\u2028separator", "must be a single line"),
     ("subject", "para\u2029separator", "must be a single line"),
-    ("name", "Ada\u200bLovelace", "contains a control character (U+200B)"),  # zero-width space
-    ("subject", "Right-to-left \u202e trick", "contains a control character (U+202E)"),
-    ("description", "private use \ue000 here", "contains a control character (U+E000)"),
+    ("name", "Ada\u200bLovelace", "contains an invisible character (U+200B)"),  # zero-width space
+    ("subject", "Right-to-left \u202e trick", "contains an invisible character (U+202E)"),
+    ("description", "private use \ue000 here", "contains an invisible character (U+E000)"),
     ("description", "separator\u2028in the middle", "contains a separator character (U+2028)"),
-    ("description", "byte order \ufeff mark", "contains a control character (U+FEFF)"),
+    ("description", "byte order \ufeff mark", "contains an invisible character (U+FEFF)"),
     # At either end too: Python's strip() takes U+001C-U+001F for spaces, and the form kept
     # "abc" where the API refused the control.
-    ("subject", "Refund please\x1f", "contains a control character (U+001F)"),
-    ("subject", "\x1cRefund please", "contains a control character (U+001C)"),
+    ("subject", "Refund please\x1f", "contains an invisible character (U+001F)"),
+    ("subject", "\x1cRefund please", "contains an invisible character (U+001C)"),
     ("name", "\u200d", "Enter your name."),  # a joiner alone is an invisible name
 ]
 
