@@ -324,8 +324,9 @@ def document() -> dict[str, Any]:
             )
         ),
         # A text field marked "x-refused-code-points" refuses these characters (400 naming
-        # the field): Unicode's C* categories but for the joiners U+200C and U+200D, and the
-        # line and paragraph separators; multi-line text keeps tab, new line and return.
+        # the field): Unicode's control, format, surrogate and private-use characters but for
+        # the joiners U+200C and U+200D, the noncharacters, and the line and paragraph
+        # separators; multi-line text keeps tab, new line and return.
         "x-refused-code-points": {
             "single-line": list(rules.refused_ranges(multiline=False)),
             "multi-line": list(rules.refused_ranges(multiline=True)),

@@ -148,5 +148,11 @@ def cut_into_file(text: str, limit: int, name: str, what: str) -> tuple[str, Che
         return text, None
     note = f"\n[The {what} goes on: the whole of it is in the attached file {name}.]\n"
     cut = text[: limit - len(note)]
-    kept = cut.rsplit("\n", 1)[0] if "\n" in cut else cut
-    return kept + note, CheckedFile(name, "text/plain", text.encode())
+    # At the last line break, or else the last space, unless that keeps under half of it (a
+    # greeting, then one long paragraph): then where the room ends.
+    for mark in ("\n", " "):
+        at = cut.rfind(mark)
+        if at >= len(cut) // 2:
+            cut = cut[:at]
+            break
+    return cut + note, CheckedFile(name, "text/plain", text.encode())

@@ -63,7 +63,6 @@ FOREIGN_RE = re.compile(r"\AMail from (?P<who>.+?), who is not this ticket's cus
                         r"[^\n]*:\n\n(?P<text>.*)\Z", re.DOTALL)  # fmt: skip
 FLOOD_PER_HOUR = 10  # mails from one sender an hour beyond which none is acted on
 UNANSWERABLE = "unanswerable"  # a new mail whose From cannot be written to: recorded only
-NOTE_ROOM = 400  # of a note's characters, for the words put before a stranger's mail
 
 
 @dataclass(frozen=True)
@@ -138,6 +137,8 @@ def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket |
         return _keep(room, tenant_id, mail, "loop", None)
     if is_bounce(msg):
         return _bounce(room, tenant_id, mail)
+    if ticket is None and not mail.sender:  # no From (or none that reads as an address)
+        return _keep(room, tenant_id, mail, UNANSWERABLE, None)
     robot = ("more than 10 mails an hour from this sender" if seen.flood
              else automatic(msg, mail.sender))  # fmt: skip
     if ticket is None:
@@ -152,22 +153,23 @@ def _act(room: Mailroom, tenant_id: str, mail: Received, ticket: SupportTicket |
     # The customer's files count against their allowance on the ticket, as the form's do.
     already = seen.customer_files if outcome == "reply" else 0
     files, left_out = _files(room, mail, already)
-    text, whole = cut_into_file(_with_left_out(mail.text, left_out), rules.REPLY_MAX - NOTE_ROOM,
-                                "mail.txt", "mail")  # fmt: skip
+    # What a note says before the mail's words, so that the two fit in a message together.
+    if robot:
+        before = f"Automatic mail ({robot}) from {mail.sender}, not answered:\n\n"
+    elif not from_customer:
+        before = f"{FOREIGN.format(who=f'{_shown_name(mail)} <{mail.sender}>')}\n\n"
+    else:
+        before = ""
+    text, whole = cut_into_file(_with_left_out(mail.text, left_out),
+                                rules.REPLY_MAX - len(before), "mail.txt", "mail")  # fmt: skip
     with (saved(room.files, tenant_id, files + ([whole] if whole else [])) as stored,
           room.database.write(tenant_id) as session):  # fmt: skip
         current = session.get(SupportTicket, ticket.id)
         assert current is not None
-        stranger = None if from_customer else mail.sender  # whose words and files these are
-        if robot:
-            _note(session, current, f"Automatic mail ({robot}) from {mail.sender}, not answered:"
-                                    f"\n\n{text}", stored, stranger)  # fmt: skip
-        elif not from_customer:
-            who = f"{_shown_name(mail)} <{mail.sender}>"
-            _note(session, current, f"{FOREIGN.format(who=who)}\n\n{text}", stored,
-                  stranger)  # fmt: skip
-        else:
+        if outcome == "reply":
             add_reply(session, current, text or "(an empty mail)", stored)
+        else:  # whose words and files these are, if not the customer's
+            _note(session, current, before + text, stored, None if from_customer else mail.sender)
         session.add(_record(mail, outcome, current.id))
     # Committed: the desk's open pages hear of it (and the customer's, of their own reply).
     ticket_changed(room.events, tenant_id, ticket.id, "replied", customer_sees=outcome == "reply")

@@ -10,13 +10,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage, Message, MIMEPart
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
 
-from intake.tickets.rules import address_key, normal_spelling, without_controls
+from intake.tickets.rules import address_key, control_problem, normal_spelling, without_controls
 
 # The reply styles mail-parser-reply knows; a mail in another language keeps its quote.
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "sv", "da", "pl", "cs"]
@@ -108,13 +108,25 @@ def _decoded(part: MIMEPart) -> str:
 
 
 def _body(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain", "html"))
-    if part is None:  # no plain or HTML text: a calendar invitation, say, as it is written
-        part = next((p for p in msg.walk() if p.get_content_maintype() == "text"), None)
+    part = msg.get_body(preferencelist=("plain", "html")) or _first_text(msg)
     if part is None:
         return ""
     text = _decoded(part)
     return html_text(text) if part.get_content_subtype() == "html" else text
+
+
+def _first_text(msg: MIMEPart) -> MIMEPart | None:
+    """Return the mail's first text part that is neither a file nor inside a forwarded mail:
+    the words of a mail with no plain or HTML text (a calendar invitation, as it is written)."""
+    if msg.get_content_maintype() == "message":  # a forwarded mail: _forwarded reads it
+        return None
+    if not msg.is_multipart():
+        text = msg.get_content_maintype() == "text"
+        return msg if text and msg.get_content_disposition() != "attachment" else None
+    for part in msg.iter_parts():
+        if (found := _first_text(part)) is not None:
+            return found
+    return None
 
 
 def _forwarded(msg: EmailMessage) -> str:
@@ -127,8 +139,8 @@ def _forwarded(msg: EmailMessage) -> str:
         inner = part.get_content()
         if not isinstance(inner, EmailMessage):
             continue
-        lines = [f"{key}: {_header(inner, key)}" for key in ("From", "Date", "Subject")
-                 if _header(inner, key)]  # fmt: skip
+        lines = [f"{key}: {header_text(inner, key)}" for key in ("From", "Date", "Subject")
+                 if header_text(inner, key)]  # fmt: skip
         found.append("\n".join(["---------- Forwarded message ----------", *lines, "",
                                 _body(inner).strip()]))  # fmt: skip
     return "\n\n".join(found)
@@ -153,16 +165,21 @@ def _filename(part: EmailMessage) -> str:
         return ""
 
 
-def _header(msg: EmailMessage, key: str) -> str:
-    """Return a header's values as one line of text. A value Python's parser refuses (an
-    encoded name hiding a line break, an unknown charset) is read from its raw form as far
-    as it can be: a mail is never refused for its headers."""
+def header_values(msg: Message, key: str) -> list[str]:
+    """Return each value of a header as one line of text, invisible characters taken out. A
+    value Python's parser refuses (an encoded name hiding a line break, an unknown charset)
+    is read from its raw form as far as it can be: a mail is never refused for its headers."""
     try:
         values = [str(value) for value in msg.get_all(key, [])]
     except Exception:  # noqa: BLE001 (any parse error of a header: its raw value instead)
         raw = [value for name, value in msg.raw_items() if name.lower() == key.lower()]
         values = [_raw_header(value) for value in raw]
-    return without_controls(" ".join(values), multiline=False).strip()
+    return [without_controls(value, multiline=False).strip() for value in values]
+
+
+def header_text(msg: Message, key: str) -> str:
+    """Return a header's values as one line of text (see header_values)."""
+    return " ".join(header_values(msg, key))
 
 
 def _raw_header(value: str) -> str:
@@ -182,12 +199,15 @@ def _from(msg: EmailMessage) -> tuple[str, str]:
         raw = next((value for key, value in msg.raw_items() if key.lower() == "from"), "")
         name, address = parseaddr(raw)
         name = _raw_header(name)
+    # An address holding an invisible character is no address anyone can be answered at.
+    if control_problem(address, multiline=False):
+        address = ""
     return without_controls(name, multiline=False).strip(), address
 
 
 def message_id_of(msg: EmailMessage, raw: bytes) -> str:
     """Return the mail's Message-ID, or one made from its bytes when it has none."""
-    found = MESSAGE_ID_RE.search(_header(msg, "Message-ID"))
+    found = MESSAGE_ID_RE.search(header_text(msg, "Message-ID"))
     return found.group(0)[:255] if found else f"<sha256-{hashlib.sha256(raw).hexdigest()}>"
 
 
@@ -211,12 +231,16 @@ def read_mail(raw: bytes) -> Received:
     recipients = [
         address
         for _name, address in getaddresses(
-            [_header(msg, key) for key in ("To", "Cc", "Delivered-To", "X-Original-To")]
+            [
+                value
+                for key in ("To", "Cc", "Delivered-To", "X-Original-To")
+                for value in header_values(msg, key)
+            ]
         )
         if address
     ]
-    answers = MESSAGE_ID_RE.findall(_header(msg, "In-Reply-To"))
-    answers += reversed(MESSAGE_ID_RE.findall(_header(msg, "References")))
+    answers = MESSAGE_ID_RE.findall(header_text(msg, "In-Reply-To"))
+    answers += reversed(MESSAGE_ID_RE.findall(header_text(msg, "References")))
     whole = without_controls(_body(msg), multiline=True)
     forwarded = without_controls(_forwarded(msg), multiline=True)
     text = cut_reply(whole) if whole.strip() else ""
@@ -225,7 +249,7 @@ def read_mail(raw: bytes) -> Received:
     return Received(
         message_id=message_id_of(msg, raw), sender=address_key(sender), sender_name=name,
         sender_spelled=normal_spelling(sender),
-        recipients=recipients, subject=" ".join(_header(msg, "Subject").split())[:300],
+        recipients=recipients, subject=" ".join(header_text(msg, "Subject").split())[:300],
         answers=answers, text=text, whole_text=whole,
         attachments=_attachments(msg), message=msg,
     )  # fmt: skip

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from intake.mail.reading import header_text
+
 AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")
 LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post")
@@ -24,17 +26,17 @@ def is_bounce(msg: EmailMessage) -> bool:
 
 def automatic(msg: EmailMessage, sender: str) -> str:
     """Return why the mail was written by a machine ("" if a person wrote it)."""
-    submitted = str(msg.get("Auto-Submitted", "")).strip().lower()
+    submitted = header_text(msg, "Auto-Submitted").lower()[:100]
     if submitted and submitted != "no":
         return f"Auto-Submitted: {submitted}"
-    precedence = str(msg.get("Precedence", "")).strip().lower()
+    precedence = header_text(msg, "Precedence").lower()
     if precedence in AUTOMATIC_PRECEDENCE:
         return f"Precedence: {precedence}"
     for header in AUTOREPLY_HEADERS:
-        if msg.get(header) is not None:
+        if header in msg:
             return header
     for header in LIST_HEADERS:
-        if msg.get(header) is not None:
+        if header in msg:
             return f"mailing list ({header})"
     if sender.startswith(DAEMON_SENDERS) or not sender:
         return "a mail system's address"
@@ -52,10 +54,11 @@ def bounced_addresses(msg: EmailMessage) -> list[tuple[str, str]]:
         for block in blocks if isinstance(blocks, list) else []:
             if isinstance(block, str):
                 continue
-            recipient = str(block.get("Final-Recipient", "") or block.get("Original-Recipient", ""))
-            action = str(block.get("Action", "")).strip().lower()
+            recipient = (header_text(block, "Final-Recipient")
+                         or header_text(block, "Original-Recipient"))  # fmt: skip
+            action = header_text(block, "Action").lower()
             if recipient and action == "failed":
                 address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
-                reason = " ".join(str(block.get("Diagnostic-Code", "")).split())
-                failed.append((address, reason or str(block.get("Status", ""))))
+                reason = header_text(block, "Diagnostic-Code") or header_text(block, "Status")
+                failed.append((address, reason))
     return failed

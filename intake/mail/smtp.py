@@ -27,9 +27,10 @@ THREAD_HEADERS = (
 
 
 class _WholeLine(UnstructuredHeader):
-    """A header written on one line, never encoded: List-Unsubscribe's link is longer than
-    the 78 characters a line should have, and Python's folding made it an encoded word no
-    mail client reads as a link (RFC 2369 wants the <URL> as it is)."""
+    """A header written on one line, never encoded. List-Unsubscribe's link, and a thread's
+    Message-IDs under a long domain, are longer than the 78 characters a line should have, and
+    Python's folding made them encoded words: no mail client offered the link (RFC 2369 wants
+    the <URL> as it is) or threaded our mails (RFC 5322 ids are never encoded)."""
 
     name: str  # given by BaseHeader, which HeaderRegistry mixes in
 
@@ -38,9 +39,9 @@ class _WholeLine(UnstructuredHeader):
 
 
 _HEADERS = HeaderRegistry()
-_HEADERS.map_to_type(
-    "list-unsubscribe", cast("type[BaseHeader]", _WholeLine)
-)  # a mixin, as its own
+# A header class is a mixin HeaderRegistry combines with BaseHeader; typeshed wants the whole.
+for _name in ("list-unsubscribe", "in-reply-to", "references"):
+    _HEADERS.map_to_type(_name, cast("type[BaseHeader]", _WholeLine))
 PLAIN = policy.default.clone(header_factory=_HEADERS)
 UTF8 = policy.SMTPUTF8.clone(header_factory=_HEADERS)
 

@@ -126,10 +126,11 @@ def trim(text: str) -> str:
 def control_problem(text: str, multiline: bool) -> str | None:
     """Return what is wrong with invisible characters in `text`, or None when it is clean.
 
-    Refused: Unicode's control, format, surrogate, private-use and unassigned characters
-    (categories C*) and the line and paragraph separators, but for tab and newline in
-    multi-line text and the joiners above. docs/service.md lists the same rule, and the
-    OpenAPI document states it as code-point ranges (refused_ranges).
+    Refused: Unicode's control, format, surrogate and private-use characters, the 66
+    noncharacters, and the line and paragraph separators, but for tab and newline in
+    multi-line text and the joiners above. A code point this Python's Unicode database does
+    not know yet is taken: a newer emoji, typed on a newer phone. docs/service.md lists the
+    same rule, and the OpenAPI document states it as code-point ranges (refused_ranges).
     """
     for char in text:
         if multiline and char in "\n\r\t":
@@ -140,9 +141,18 @@ def control_problem(text: str, multiline: bool) -> str | None:
                 if not multiline
                 else (f"contains a separator character (U+{ord(char):04X}); use a plain new line")
             )
-        if unicodedata.category(char)[0] == "C" and char not in JOINERS:
+        if _invisible(char):
             return f"contains an invisible character (U+{ord(char):04X}); remove it"
     return None
+
+
+def _invisible(char: str) -> bool:
+    """Say whether a character (not a line break) is one control_problem refuses."""
+    category = unicodedata.category(char)
+    if category == "Cn":  # unassigned here, or a noncharacter, which Unicode keeps unassigned
+        point = ord(char)
+        return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
+    return category[0] == "C" and char not in JOINERS
 
 
 def without_controls(text: str, multiline: bool) -> str:
@@ -156,7 +166,7 @@ def without_controls(text: str, multiline: bool) -> str:
             kept.append("\n" if multiline else " ")
         elif char == "\t":
             kept.append(char if multiline else " ")
-        elif unicodedata.category(char)[0] != "C" or char in JOINERS:
+        elif not _invisible(char):
             kept.append(char)
     return "".join(kept)
 

@@ -52,7 +52,7 @@ def strict_loads(text: str | bytes) -> Any:
     UTF-8 (UnicodeDecodeError: JSON between systems is UTF-8, RFC 8259; Python's reader also
     took UTF-16 and UTF-32): what every JSON the service reads goes through."""
     if isinstance(text, bytes):
-        text = text.decode("utf-8")
+        text = text.decode("utf-8-sig")  # a byte-order mark first is ignored (RFC 8259 allows)
     try:
         return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant,
                           parse_int=_int)  # fmt: skip

@@ -75,12 +75,12 @@ def init_limiter(app: Flask) -> None:
 def retry_after_rounded_up(response: Response) -> Response:
     """Flask-Limiter truncates the wait it announces, so with under a second left a refusal
     says "Retry-After: 0", come back at once; say the whole seconds to wait instead. It also
-    sends Retry-After with every answer of a limited call: an answer that succeeded has none
-    (a client reads it as "wait before the next")."""
+    sends Retry-After with every answer of a limited call: only a refusal (429) or a
+    service out of reach (503) says when to come back (a 400 saying 0 reads "retry now")."""
     announced = response.headers.get("Retry-After", "")
     if response.status_code == 429 and announced.isdigit():
         response.headers["Retry-After"] = str(max(int(announced), seconds_to_wait() or 1))
-    elif response.status_code < 400:
+    elif response.status_code not in (429, 503):
         response.headers.pop("Retry-After", None)
     return response
 

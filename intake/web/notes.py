@@ -21,12 +21,14 @@ def flash(message: str, category: str = "message") -> None:
 
 
 def flashed() -> list[tuple[str, str]]:
-    """Return (category, message) of the flashes left for this tenant's pages; any other
-    tenant's go too (their page was left for this one)."""
+    """Return (category, message) of the flashes left for this tenant's pages, taking them;
+    another tenant's wait for its next page (a tab of the other team's desk, say)."""
     prefix = f"{tenant().id}:"
     left = cast("list[tuple[str, str]]", flask.get_flashed_messages(with_categories=True))
-    return [(category.removeprefix(prefix), message) for category, message in left
-            if category.startswith(prefix)]  # fmt: skip
+    mine = [(c.removeprefix(prefix), m) for c, m in left if c.startswith(prefix)]
+    if others := [(c, m) for c, m in left if not c.startswith(prefix)]:
+        browser_session["_flashes"] = others  # where Flask keeps them (flask.helpers.flash)
+    return mine
 
 
 def leave_note(key: str, value: str) -> None:

@@ -118,6 +118,27 @@ def test_a_body_that_is_no_json_object_says_how(
         assert error_of(answer) == {"message": message, "field": field}, url
 
 
+def test_a_utf8_body_with_a_byte_order_mark_is_read(client: FlaskClient) -> None:
+    # PowerShell's and .NET's clients send one; RFC 8259 lets a reader ignore it.
+    body = "\ufeff" + json.dumps(ticket_form())
+    answer = client.post("/api/v1/eur/tickets", data=body.encode(), content_type="application/json")
+    assert answer.status_code == 201
+
+
+def test_only_a_refusal_or_an_outage_says_when_to_come_back(client: FlaskClient) -> None:
+    refused = client.post("/api/v1/eur/tickets", json={})  # a limited call, a bad body
+    assert refused.status_code == 400 and "Retry-After" not in refused.headers
+
+
+def test_a_newer_emoji_than_pythons_unicode_is_taken(client: FlaskClient) -> None:
+    # U+1FA77 (pink heart) came with Unicode 15; Python 3.11 knows 14, where it is unassigned.
+    sent = client.post("/api/v1/eur/tickets",
+                       json=ticket_form(subject="Thanks \U0001fa77 for the fix"))  # fmt: skip
+    assert sent.status_code == 201, sent.get_json()
+    noncharacter = client.post("/api/v1/eur/tickets", json=ticket_form(subject="Odd \ufffe one"))
+    assert noncharacter.status_code == 400
+
+
 def test_a_compressed_body_is_refused_by_name(client: FlaskClient) -> None:
     body = json.dumps({"name": "Ada"}).encode()
     for url in ("/api/v1/eur/tickets", "/chat/eur/sessions"):

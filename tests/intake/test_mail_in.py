@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from intake.files import cut_into_file
 from intake.mail.smtp import build_message
 from intake.models import (
     AuthorType,
@@ -437,3 +438,65 @@ def test_a_forwarded_mail_and_a_calendar_invitation_keep_their_words(app: Flask)
     assert texts[0].startswith("See below.\n\n---------- Forwarded message ----------\n")
     assert "From: bob@other.example" in texts[0] and "The original words." in texts[0]
     assert "SUMMARY:Onboarding call" in texts[1]
+
+
+def test_a_reply_token_in_any_of_several_delivered_to_headers_finds_its_ticket(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    raw = mail(ADA, "support@desk.test", "Re: x", "Through an alias.", Cc="a@f.com")
+    head, body = raw.split(b"\n\n", 1)
+    head += f"\nDelivered-To: {address}\nDelivered-To: support@desk.test\nCc: b@f.com".encode()
+    assert deliver(app, head + b"\n\n" + body).outcome == "reply"
+    assert _thread(app, ref)[-1][2] == "Through an alias."
+
+
+def test_a_mail_without_text_takes_none_from_its_files_or_forwarded_mail(app: Flask) -> None:
+    empty = mail("csv@example.com", "support@desk.test", "Data", "")
+    msg = message_from_bytes(empty, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    msg.clear_content()
+    msg.add_attachment("a,b\n1,2\n", subtype="csv", filename="data.csv")
+    only_forwarded = message_from_bytes(mail("fw@example.com", "support@desk.test", "Fw", ""),
+                                        policy=policy.default)  # fmt: skip
+    assert isinstance(only_forwarded, EmailMessage)
+    only_forwarded.clear_content()
+    inner = mail("bob@other.example", "fw@example.com", "Original", "The original words.")
+    only_forwarded.add_attachment(message_from_bytes(inner, policy=policy.default))
+    opened = [deliver(app, bytes(msg)), deliver(app, bytes(only_forwarded))]
+    with state(app).db.read("eur") as session:
+        texts = [session.get_one(SupportTicket, o.ticket_id).description for o in opened]
+    assert "1,2" not in texts[0]
+    assert texts[1].count("The original words.") == 1
+
+
+def test_invisible_characters_in_a_machines_headers_or_an_address_are_kept_out(
+    app: Flask, client: FlaskClient
+) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    robot = mail(ADA, address, "Re: x", "Away.", Auto_Submitted="auto-replied\x00\u202ex")
+    assert deliver(app, robot).outcome == "note"
+    note = _thread(app, ref)[-1][2]
+    assert note.startswith("Automatic mail (Auto-Submitted: auto-replied") and "\x00" not in note
+    nul = b"From: a\x00b@example.com\r\nTo: support@desk.test\r\nSubject: Hi\r\n\r\nHello.\r\n"
+    assert deliver(app, nul).outcome == "unanswerable"  # no address anyone can be answered at
+    with state(app).db.read("eur") as session:
+        assert all("\x00" not in m.from_address for m in session.scalars(select(InboundMail)))
+
+
+def test_thread_headers_under_a_long_domain_go_out_whole(app: Flask) -> None:
+    root = "<ticket-eur-12345.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789@help.example-company.com>"
+    row = OutboxMessage(tenant_id="eur", to_address=ADA, subject="Re: x", body="Hello.",
+                        headers={"In-Reply-To": root, "References": root})  # fmt: skip
+    sent = build_message(state(app).config, row).as_bytes()
+    for name in (b"In-Reply-To", b"References"):
+        assert re.search(rb"^" + name + rb": " + re.escape(root.encode()) + rb"$", sent, re.M)
+
+
+def test_a_long_paragraph_after_a_greeting_is_cut_where_the_room_ends() -> None:
+    words = "Hi,\n" + "word " * 5000  # an HTML-only mail: one long paragraph
+    kept, whole = cut_into_file(words, 10_000, "mail.txt", "mail")
+    assert 9_000 < len(kept) <= 10_000 and kept.startswith("Hi,\nword word")
+    assert whole is not None and whole.data == words.encode()
+    short, none = cut_into_file("Hello.", 10_000, "mail.txt", "mail")
+    assert (short, none) == ("Hello.", None)

@@ -199,6 +199,7 @@ def test_a_notice_shows_on_its_own_teams_desk_only(app: Flask) -> None:
     assert saved.status_code == 303  # the browser goes to km's desk before reading it
     elsewhere = boss.get("/desk/km/login").get_data(as_text=True)
     assert 'id="desk-done"' not in elsewhere and "settings saved" not in elsewhere
+    assert "Incoming mail settings saved." in boss.get(MAILBOX).get_data(as_text=True)  # waited
     read = post_form(boss, MAILBOX, f"{MAILBOX}/read")  # the result of "read it now" too
     assert read.status_code == 303
     assert "The mailbox was read" not in boss.get("/desk/km/login").get_data(as_text=True)
