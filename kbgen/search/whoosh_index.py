@@ -6,7 +6,6 @@ Whoosh is unmaintained, so everything that touches it stays in this one module.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
 import threading
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 
 # Whoosh sorts postings in memory up to this, then spills pickled runs to disk (slowly).
 LIMIT_MB = 256
-PARALLEL_DOCS = 500  # below this, starting Whoosh's worker processes costs more than it saves
 MAX_QUERY_CHARS = 500  # a customer's question, not an essay: the rest is ignored
 MAX_TERMS = 12
 FUZZY_WORDS = 3  # words of a query matched to near spellings when the index lacks them
@@ -190,17 +188,9 @@ def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = Non
         ix = whoosh_index.create_in(str(folder), schema())
     # Postings blocks stay uncompressed: zlib was a sixth of indexing, for a sixth of the
     # index's size; each block records its compression, so older segments read as before.
-    options: dict[str, Any] = {"limitmb": LIMIT_MB, "codec": W3Codec(compression=0)}
-    from kbgen.workers import worker_count  # here: intake imports this module for search only
-
-    cores = worker_count()
-    # A full index of a large site analyses on every core (Whoosh's own worker processes),
-    # unless this already is a worker of the build's pool, which has one per core already
-    # (processes of its own would only crowd them: measured slower at 2,000 articles).
-    if not before and len(docs) >= PARALLEL_DOCS and cores > 1:
-        if multiprocessing.parent_process() is None:
-            options.update(procs=cores, multisegment=True)
-    writer = ix.writer(**options)
+    # One process: the build writes each tenant's index in a worker of its pool (staging),
+    # one per core already.
+    writer = ix.writer(limitmb=LIMIT_MB, codec=W3Codec(compression=0))
     removed = before.keys() - wanted.keys()
     for key in removed:
         writer.delete_by_term("key", key)
