@@ -27,7 +27,7 @@ from kbgen.render import AnchorRef, Heading, LinkTable, Rendered
 
 EXCERPT_CHARS = 300
 # Bump when rendering changes in a way the key cannot see (a new plugin, a changed rule).
-RENDER_FORMAT = "15"
+RENDER_FORMAT = "16"
 ENTRY = ".entry"  # a rendering's file: a header of three lengths, then facts, HTML, text
 HEADER = struct.Struct("<III")  # bytes of the facts, of the HTML, of the text
 FACTS, HTML, TEXT = range(3)

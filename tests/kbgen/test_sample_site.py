@@ -189,6 +189,8 @@ def test_the_vocabulary_holds_whole_words_in_any_script() -> None:
     long = "x" * 30
     found = spelled_words(f"Überweisung {long}ab refund 42 an refund")
     assert sorted(found.split()) == ["refund", "überweisung"]
+    # A combining accent (as a Mac or a PDF may give it) is part of its word, not a break.
+    assert spelled_words("Your re\u0301sume\u0301 here").split().count("r\u00e9sum\u00e9") == 1
 
 
 def test_the_sample_tenants_look_like_two_companies(built: Path) -> None:

@@ -80,7 +80,8 @@ window.kbgenSpelling = (function () {
   // than three pages (a rare word may be the right one: "saml"), and then the correction must
   // find more.
   function suggest(pagefind, base, query) {
-    var words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    // Composed, as the site's words are counted: "é" typed as "e" and an accent is one letter.
+    var words = query.normalize("NFC").toLowerCase().split(/\s+/).filter(Boolean);
     var typed = 0, unknown = false;
     return pagefind.search(query).then(function (found) {
       typed = found.results.length;
