@@ -59,9 +59,14 @@ JSON_PATHS = ("/api/", "/chat/")  # the API and the chat widget's calls read JSO
 
 def json_errors(view: View) -> View:
     """Mark a view outside /api/ that a script calls and whose answer is JSON (the ticket
-    form's suggestions): its errors, a rate limit's 429 too, are JSON in the API's shape."""
+    form's suggestions): its errors, a rate limit's 429 too, are JSON in the API's shape,
+    unless the caller asks for HTML first (a person who opened the address in a browser)."""
     view.json_errors = True  # type: ignore[attr-defined]
     return view
+
+
+def _asks_for_html() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def wants_json() -> bool:
@@ -70,7 +75,7 @@ def wants_json() -> bool:
     which read JSON errors too."""
     view = current_app.view_functions.get(request.endpoint or "")
     return (request.path.startswith(JSON_PATHS) or request.path.endswith(".json")
-            or getattr(view, "json_errors", False)
+            or (getattr(view, "json_errors", False) and not _asks_for_html())
             or request.is_json or request.accept_mimetypes.best == "application/json")  # fmt: skip
 
 
