@@ -153,27 +153,33 @@ def test_a_wrong_password_is_reported_without_it(
     assert "not-the-password-9" not in caplog.text
 
 
-def test_mail_delivered_by_lmtp_is_stored_and_strangers_refused(
-    app: Flask, client: FlaskClient
-) -> None:
-    ref, address, _root, _created = _answered(app, client)
+@pytest.fixture
+def lmtp_port(app: Flask) -> Iterator[int]:
+    """Run the LMTP receiver of both tenants (km's support address set); yield its port."""
     with state(app).db.write("km") as session:
         TenantSettings(session).set("mail_address", "support@km.example.com")
     port = free_port()
     server = lmtp_server(state(app).mailroom, ("eur", "km"), "127.0.0.1", port)
     server.start()
     try:
-        with smtplib.LMTP("127.0.0.1", port) as lmtp:
-            lmtp.sendmail(ADA, [address], mail(ADA, address, "Re: x", "Fixed, thank you."))
-            lmtp.sendmail(
-                "bo@example.com",
-                ["support@km.example.com"],
-                mail("bo@example.com", "support@km.example.com", "Hi", "A question."),
-            )
-            with pytest.raises(smtplib.SMTPRecipientsRefused):
-                lmtp.sendmail(ADA, ["nobody@example.com"], mail(ADA, "nobody@x", "x", "y"))
+        yield port
     finally:
         server.stop()
+
+
+def test_mail_delivered_by_lmtp_is_stored_and_strangers_refused(
+    app: Flask, client: FlaskClient, lmtp_port: int
+) -> None:
+    ref, address, _root, _created = _answered(app, client)
+    with smtplib.LMTP("127.0.0.1", lmtp_port) as lmtp:
+        lmtp.sendmail(ADA, [address], mail(ADA, address, "Re: x", "Fixed, thank you."))
+        lmtp.sendmail(
+            "bo@example.com",
+            ["support@km.example.com"],
+            mail("bo@example.com", "support@km.example.com", "Hi", "A question."),
+        )
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            lmtp.sendmail(ADA, ["nobody@example.com"], mail(ADA, "nobody@x", "x", "y"))
     assert _thread(app, ref)[-1][2] == "Fixed, thank you."
     with state(app).db.read("km") as session:
         opened = session.scalars(select(SupportTicket)).one()
@@ -197,38 +203,30 @@ class _Answers(smtplib.LMTP):
 
 
 def test_lmtp_answers_each_recipient_and_reads_the_envelope(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, lmtp_port: int
 ) -> None:
     ref, address, _root, _created = _answered(app, client)
-    with state(app).db.write("km") as session:
-        TenantSettings(session).set("mail_address", "support@km.example.com")
-    port = free_port()
-    server = lmtp_server(state(app).mailroom, ("eur", "km"), "127.0.0.1", port)
-    server.start()
-    try:
-        with _Answers("127.0.0.1", port, timeout=10) as lmtp:
-            lmtp.ehlo()
-            # One mail to both tenants: LMTP answers once per recipient (RFC 2033).
-            both = ["support@km.example.com", address]
-            lmtp.recipients = both
-            lmtp.mail("bo@example.com")
-            for rcpt in both:
-                assert lmtp.rcpt(rcpt)[0] == 250
-            lmtp.data(mail("bo@example.com", ", ".join(both), "Hi", "To you both."))
-            assert [code for code, _said in lmtp.answers] == [250, 250]
-            # The reply address only in the envelope (a Bcc): the reply finds its ticket.
-            lmtp.recipients = [address]
-            lmtp.sendmail(ADA, [address], mail(ADA, "undisclosed-recipients:;", "Re: x", "Bcc'd."))
-            # A new mail from no address a reply could reach is refused, not swallowed: the
-            # mail server tells its sender.
-            for sender in ("root@localhost", '"john doe"@example.com'):
-                lmtp.recipients = ["support@km.example.com"]
-                raw = mail(sender, "support@km.example.com", "Hi", "Hello?")
-                with pytest.raises(smtplib.SMTPDataError) as refused:
-                    lmtp.sendmail("x@example.com", ["support@km.example.com"], raw)
-                assert refused.value.smtp_code == 550
-    finally:
-        server.stop()
+    with _Answers("127.0.0.1", lmtp_port, timeout=10) as lmtp:
+        lmtp.ehlo()
+        # One mail to both tenants: LMTP answers once per recipient (RFC 2033).
+        both = ["support@km.example.com", address]
+        lmtp.recipients = both
+        lmtp.mail("bo@example.com")
+        for rcpt in both:
+            assert lmtp.rcpt(rcpt)[0] == 250
+        lmtp.data(mail("bo@example.com", ", ".join(both), "Hi", "To you both."))
+        assert [code for code, _said in lmtp.answers] == [250, 250]
+        # The reply address only in the envelope (a Bcc): the reply finds its ticket.
+        lmtp.recipients = [address]
+        lmtp.sendmail(ADA, [address], mail(ADA, "undisclosed-recipients:;", "Re: x", "Bcc'd."))
+        # A new mail from no address a reply could reach is refused, not swallowed: the
+        # mail server tells its sender.
+        for sender in ("root@localhost", '"john doe"@example.com'):
+            lmtp.recipients = ["support@km.example.com"]
+            raw = mail(sender, "support@km.example.com", "Hi", "Hello?")
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                lmtp.sendmail("x@example.com", ["support@km.example.com"], raw)
+            assert refused.value.smtp_code == 550
     assert _thread(app, ref)[-1][2] == "Bcc'd."
     with state(app).db.read("km") as session:
         assert session.scalars(select(SupportTicket.subject)).all() == ["Hi"]
