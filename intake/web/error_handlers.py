@@ -27,7 +27,7 @@ from intake.errors import (
 )
 from intake.files import size_text
 from intake.state import state
-from intake.web.limits import takes_files
+from intake.web.limits import OUT_OF_REACH_RETRY, takes_files
 from intake.web.redaction import redact
 from intake.web.routing import methods_of, site_serves, tenant_for_host
 
@@ -172,7 +172,7 @@ def _out_of_reach(exc: OperationalError) -> Answer | Response:
                 type(cause).__name__)  # fmt: skip
     message = "The service cannot reach its database right now; try again in a minute."
     response = current_app.make_response(error_response(message, None, 503))
-    response.headers["Retry-After"] = "30"
+    response.headers["Retry-After"] = str(OUT_OF_REACH_RETRY)
     return response
 
 

@@ -7,6 +7,7 @@ than read as its last value; a body sent as another type or that is no JSON is n
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from flask import current_app, request
@@ -41,9 +42,16 @@ DIGITS_MAX = 30  # of a JSON number: more than any field takes (Python refuses p
 
 
 def _int(text: str) -> int:
-    if len(text) > DIGITS_MAX:
+    if len(text.lstrip("-")) > DIGITS_MAX:
         raise ValueError(f"a number has more than {DIGITS_MAX} digits")
     return int(text)
+
+
+def _float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e99999: past what a float holds, read as infinity
+        raise ValueError("a number is too large")
+    return number
 
 
 def strict_loads(text: str | bytes) -> Any:
@@ -55,7 +63,7 @@ def strict_loads(text: str | bytes) -> Any:
         text = text.decode("utf-8-sig")  # a byte-order mark first is ignored (RFC 8259 allows)
     try:
         return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant,
-                          parse_int=_int)  # fmt: skip
+                          parse_int=_int, parse_float=_float)  # fmt: skip
     except RecursionError:
         raise ValueError("it is nested too deeply") from None
 

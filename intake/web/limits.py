@@ -72,6 +72,9 @@ def init_limiter(app: Flask) -> None:
     limiter.init_app(app)
 
 
+OUT_OF_REACH_RETRY = 30  # seconds a 503 asks a client to wait while the database is away
+
+
 def retry_after_rounded_up(response: Response) -> Response:
     """Flask-Limiter truncates the wait it announces, so with under a second left a refusal
     says "Retry-After: 0", come back at once; say the whole seconds to wait instead. It also
@@ -80,7 +83,9 @@ def retry_after_rounded_up(response: Response) -> Response:
     announced = response.headers.get("Retry-After", "")
     if response.status_code == 429 and announced.isdigit():
         response.headers["Retry-After"] = str(max(int(announced), seconds_to_wait() or 1))
-    elif response.status_code not in (429, 503):
+    elif response.status_code == 503:  # the limiter wrote its window over the outage's wait
+        response.headers["Retry-After"] = str(OUT_OF_REACH_RETRY)
+    else:
         response.headers.pop("Retry-After", None)
     return response
 

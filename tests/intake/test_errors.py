@@ -18,6 +18,7 @@ from intake.errors import (
     TooMany,
     Unauthorized,
 )
+from intake.extensions import limiter
 from intake.web.error_handlers import status_of
 
 CASES = [
@@ -90,12 +91,15 @@ def test_a_database_out_of_reach_is_a_503_to_retry_and_one_line_in_the_log(
     for name, view in (("unreachable", unreachable), ("locked", locked), ("missing", missing),
                        ("deadlock", deadlock)):  # fmt: skip
         raising_app.add_url_rule(f"/api/v1/raise/{name}", name, view)
+    # On a call with a rate limit too, whose limiter writes its own window into Retry-After.
+    raising_app.add_url_rule("/api/v1/raise/limited", "limited",
+                             limiter.limit("120 per minute")(unreachable))  # fmt: skip
     client = raising_app.test_client()
-    for name in ("unreachable", "locked"):
+    for name in ("unreachable", "locked", "limited"):
         answer = client.get(f"/api/v1/raise/{name}")
         assert answer.status_code == 503 and answer.headers["Retry-After"] == "30", name
         assert "cannot reach its database" in answer.get_json()["error"]["message"]
     assert [r.exc_info for r in caplog.records if "database unavailable" in r.getMessage()] == [
-        None, None]  # fmt: skip
+        None, None, None]  # fmt: skip
     assert client.get("/api/v1/raise/missing").status_code == 500
     assert client.get("/api/v1/raise/deadlock").status_code == 500

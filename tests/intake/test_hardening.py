@@ -106,6 +106,10 @@ def test_json_nested_too_deeply_is_a_400(client: FlaskClient) -> None:
         # Python's own message named sys.set_int_max_str_digits().
         ('{"name": ' + "1" * 5000 + "}", "application/json",
          "The body is no valid JSON: a number has more than 30 digits.", None),
+        ('{"name": -' + "1" * 31 + "}", "application/json",
+         "The body is no valid JSON: a number has more than 30 digits.", None),
+        ('{"name": 1e99999}', "application/json",  # Python reads it as infinity
+         "The body is no valid JSON: a number is too large.", None),
     ],
 )  # fmt: skip
 def test_a_body_that_is_no_json_object_says_how(

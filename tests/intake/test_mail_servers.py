@@ -15,7 +15,7 @@ from imapclient import IMAPClient
 from sqlalchemy import func, select
 
 from intake.customers.privacy import erase_customer
-from intake.mail import imap, inbound
+from intake.mail import imap, inbound, lmtp
 from intake.mail.imap import fetch_all
 from intake.mail.lmtp import lmtp_server
 from intake.models import AgentRole, InboundMail, SupportTicket
@@ -230,6 +230,30 @@ def test_lmtp_answers_each_recipient_and_reads_the_envelope(
     assert _thread(app, ref)[-1][2] == "Bcc'd."
     with state(app).db.read("km") as session:
         assert session.scalars(select(SupportTicket.subject)).all() == ["Hi"]
+
+
+def test_lmtp_says_451_for_the_recipient_whose_mail_could_not_be_stored(
+    app: Flask, lmtp_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = inbound.receive
+
+    def fails_for_km(room: object, tenant: str, raw: bytes, to: object = ()) -> object:
+        if tenant == "km":
+            raise RuntimeError("km's database is away")
+        return real(room, tenant, raw, to)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lmtp, "receive", fails_for_km)
+    both = ["support@km.example.com", "support@eur.example.com"]
+    with state(app).db.write("eur") as session:
+        TenantSettings(session).set("mail_address", both[1])
+    with _Answers("127.0.0.1", lmtp_port, timeout=10) as client:
+        client.ehlo()
+        client.recipients = both
+        client.mail("bo@example.com")
+        for rcpt in both:
+            assert client.rcpt(rcpt)[0] == 250
+        client.data(mail("bo@example.com", ", ".join(both), "Hi", "To you both."))
+    assert [code for code, _said in client.answers] == [451, 250]  # km's mail server retries
 
 
 def test_an_admin_sets_the_mailbox_in_the_desk_and_reads_it_now(
