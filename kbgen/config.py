@@ -17,6 +17,9 @@ from kbgen.yamlio import load_mapping
 
 SITE_FILE = "content/site.yaml"
 TENANT_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+# The ticket service's own first path segments (intake's routes; a test keeps the two alike):
+# a tenant of one of these names would be served behind the service's pages.
+RESERVED_TENANT_IDS = frozenset({"api", "chat", "desk", "healthz", "metrics", "readyz", "tickets"})
 PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TENANT_FIELDS = ("name", "base_url", "language", "ticket_prefix", "intake_url", "chat_url",
@@ -170,6 +173,8 @@ def _tenant(
     before = len(problems)
     if not TENANT_RE.match(tid):
         bad("id", "use lowercase letters, digits, - and _, starting with a letter")
+    elif tid in RESERVED_TENANT_IDS:
+        bad("id", f"/{tid}/ is the ticket service's own address; choose another id")
     if not isinstance(raw, dict):
         bad("", "must be a mapping of " + ", ".join(TENANT_FIELDS))
         return None

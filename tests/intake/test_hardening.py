@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from intake.customers.privacy import export_zip
 from intake.models import TicketAttachment
 from intake.state import state
+from kbgen.config import RESERVED_TENANT_IDS, TENANT_RE
 from tests.intake.conftest import PNG, api_ticket, ticket_form
 from tests.intake.desk import signed_in
 from tests.intake.test_desk_api import make_agent
@@ -437,3 +438,11 @@ def test_a_chunked_body_is_held_to_the_limit_a_sized_one_is(app: Flask) -> None:
     status, data = post(ticket + b" " * (1024 * 1024) + b"GARBAGE")
     assert status == 413 and json.loads(data)["error"]["field"] is None
     assert post(ticket)[0] == 201  # a small one in chunks is taken
+
+
+def test_no_tenant_id_kbgen_takes_is_a_path_of_the_service(app: Flask) -> None:
+    """kbgen refuses tenant ids that are the service's own first path segments: each segment
+    of the URL map that a tenant id could spell is in its list."""
+    segments = {rule.rule.split("/")[1] for rule in app.url_map.iter_rules()}
+    spellable = {s for s in segments if TENANT_RE.match(s)}
+    assert spellable == RESERVED_TENANT_IDS

@@ -151,6 +151,15 @@ def test_a_key_repeated_at_any_depth_is_an_error(project: Project) -> None:
     ]
 
 
+def test_a_tenant_cannot_take_an_address_of_the_ticket_service(project: Project) -> None:
+    # /desk/ would serve the agents' desk, never this tenant's help center.
+    (project.root / SITE_FILE).write_text(SITE_YAML.replace("  km:\n", "  desk:\n"))
+    assert problems(project) == [
+        f"{SITE_FILE}:9: tenants.desk.id: /desk/ is the ticket service's own address; choose"
+        " another id"
+    ]
+
+
 def test_each_tenant_needs_its_own_prefix_and_address_and_a_clean_one(project: Project) -> None:
     text = SITE_YAML.replace("ticket_prefix: KM", "ticket_prefix: EUR")
     text = text.replace("https://help.test/km/", "https://help.test/eur/")
