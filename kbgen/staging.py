@@ -33,10 +33,10 @@ from kbgen.progress import progress
 from kbgen.search import (
     BUNDLE,
     INDEX_FOLDER,
-    SearchDoc,
     SiteIndexing,
     read_by_pagefind,
     updatable,
+    write_index,
 )
 from kbgen.validate import Checked
 from kbgen.vocabulary import vocabulary_files
@@ -106,13 +106,6 @@ def open_trees(checked: Checked, options: BuildOptions, state: BuildState | None
     return Staged(checked, pages, data, index, bundle)
 
 
-def _write_index(folder: Path, docs: list[SearchDoc], previous: Path | None) -> int:
-    # Whoosh is imported here, by the worker that writes the index, if there is a pool.
-    from kbgen.search import whoosh_index
-
-    return whoosh_index.write_index(folder, docs, previous)
-
-
 def start_whoosh(staged: Staged, options: BuildOptions, pool: Executor | None) -> None:
     """Write the Whoosh index from the last one: now in a worker if there is a pool, otherwise
     later (start_pagefind says when)."""
@@ -120,9 +113,9 @@ def start_whoosh(staged: Staged, options: BuildOptions, pool: Executor | None) -
     last = previous if previous.is_dir() else None
     site = staged.checked.site
     if pool:
-        staged.waits.append(pool.submit(_write_index, staged.index, search_docs(site), last).result)
+        staged.waits.append(pool.submit(write_index, staged.index, search_docs(site), last).result)
     else:
-        staged.whoosh = lambda: _write_index(staged.index, search_docs(site), last)
+        staged.whoosh = lambda: write_index(staged.index, search_docs(site), last)
 
 
 def write_pages(

@@ -7,6 +7,7 @@ Whoosh's names are imported on first use: the build's main process never needs t
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbgen.search.documents import (
@@ -24,10 +25,17 @@ if TYPE_CHECKING:
         search,
         search_folder,
         snippet,
-        write_index,
     )
 
-_WHOOSH = frozenset({"indexed_documents", "search", "search_folder", "snippet", "write_index"})
+_WHOOSH = frozenset({"indexed_documents", "search", "search_folder", "snippet"})
+
+
+def write_index(folder: Path, docs: list[SearchDoc], previous: Path | None = None) -> int:
+    """Write the Whoosh index (kbgen.search.whoosh_index.write_index), importing Whoosh in the
+    process that writes it: the build hands this function to its pool's workers."""
+    from kbgen.search import whoosh_index
+
+    return whoosh_index.write_index(folder, docs, previous)
 
 
 def __getattr__(name: str) -> Any:
