@@ -6,8 +6,6 @@ Services raise intake.errors' domain errors; each kind has one HTTP status here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -29,7 +27,14 @@ from intake.files import size_text
 from intake.state import state
 from intake.web.limits import OUT_OF_REACH_RETRY, takes_files
 from intake.web.redaction import redact
-from intake.web.routing import methods_of, site_serves, tenant_for_host
+from intake.web.routing import (
+    View,
+    mark_view,
+    methods_of,
+    site_serves,
+    tenant_for_host,
+    view_marked,
+)
 
 log = logging.getLogger(__name__)
 STATUS: dict[type[IntakeError], int] = {
@@ -53,7 +58,6 @@ Answer = tuple[Response, int] | tuple[str, int]
 CSRF_MESSAGE = "This form has expired or was not sent from our page; reload it and send again."
 
 
-View = TypeVar("View", bound=Callable[..., Any])
 JSON_PATHS = ("/api/", "/chat/")  # the API and the chat widget's calls read JSON errors
 
 
@@ -61,8 +65,7 @@ def json_errors(view: View) -> View:
     """Mark a view outside /api/ that a script calls and whose answer is JSON (the ticket
     form's suggestions): its errors, a rate limit's 429 too, are JSON in the API's shape,
     unless the caller asks for HTML first (a person who opened the address in a browser)."""
-    view.json_errors = True  # type: ignore[attr-defined]
-    return view
+    return mark_view(view, "json_errors")
 
 
 def _asks_for_html() -> bool:
@@ -73,9 +76,8 @@ def wants_json() -> bool:
     """Return whether the current request is an API or chat request, or a script's call (a
     view marked with json_errors, a .json address, a JSON body, or JSON asked for first),
     which read JSON errors too."""
-    view = current_app.view_functions.get(request.endpoint or "")
     return (request.path.startswith(JSON_PATHS) or request.path.endswith(".json")
-            or (getattr(view, "json_errors", False) and not _asks_for_html())
+            or (view_marked("json_errors") and not _asks_for_html())
             or request.is_json or request.accept_mimetypes.best == "application/json")  # fmt: skip
 
 

@@ -6,9 +6,8 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from flask_limiter import RouteLimit
 from limits import parse
 from limits.storage import MemoryStorage
@@ -19,9 +18,8 @@ from intake.counts import Resilient
 from intake.extensions import limiter
 from intake.state import state
 from intake.tickets.rules import address_key
+from intake.web.routing import View, mark_view, view_marked
 from intake.web.tenancy import tenant
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def ticket_rate_limit() -> str:
@@ -104,16 +102,14 @@ def seconds_to_wait() -> int | None:
 TEXT_BODY_MAX = 128 * 1024
 
 
-def accepts_files(view: F) -> F:
+def accepts_files(view: View) -> View:
     """Mark a view whose requests may carry files (up to MAX_CONTENT_LENGTH)."""
-    view.accepts_files = True  # type: ignore[attr-defined]
-    return view
+    return mark_view(view, "accepts_files")
 
 
 def takes_files() -> bool:
     """Say whether the request's view takes files (the larger body limit)."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "accepts_files", False))
+    return view_marked("accepts_files")
 
 
 def limit_body() -> None:

@@ -1,10 +1,12 @@
 """What a request's address resolves to beyond its route: the tenant a host name belongs to,
-the methods other routes take a path by (for 405s that say what is allowed), and whether the
-static site has the path."""
+the methods other routes take a path by (for 405s that say what is allowed), whether the
+static site has the path, and what its view was marked with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import current_app, request
@@ -25,6 +27,22 @@ def tenant_for_host(host: str) -> TenantConfig:
         if urlsplit(tenant.base_url).hostname == name:
             return tenant
     return site.tenant(site.default_tenant)
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def mark_view(view: View, mark: str) -> View:
+    """Return `view` marked with `mark`, which view_marked reads for a request (the marks are
+    decorators' of the faces: accepts_files, json_errors)."""
+    setattr(view, mark, True)
+    return view
+
+
+def view_marked(mark: str) -> bool:
+    """Say whether the view the current request goes to was marked with `mark`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, mark, False))
 
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
