@@ -139,8 +139,8 @@ def _forwarded(msg: EmailMessage) -> str:
         inner = part.get_content()
         if not isinstance(inner, EmailMessage):
             continue
-        lines = [f"{key}: {header_text(inner, key)}" for key in ("From", "Date", "Subject")
-                 if header_text(inner, key)]  # fmt: skip
+        lines = [f"{key}: {value}" for key in ("From", "Date", "Subject")
+                 if (value := header_text(inner, key))]  # fmt: skip
         found.append("\n".join(["---------- Forwarded message ----------", *lines, "",
                                 _body(inner).strip()]))  # fmt: skip
     return "\n\n".join(found)
@@ -172,9 +172,13 @@ def header_values(msg: Message, key: str) -> list[str]:
     try:
         values = [str(value) for value in msg.get_all(key, [])]
     except Exception:  # noqa: BLE001 (any parse error of a header: its raw value instead)
-        raw = [value for name, value in msg.raw_items() if name.lower() == key.lower()]
-        values = [_raw_header(value) for value in raw]
+        values = [_raw_header(value) for value in _raw_values(msg, key)]
     return [without_controls(value, multiline=False).strip() for value in values]
+
+
+def _raw_values(msg: Message, key: str) -> list[str]:
+    """Return a header's values as they came, before Python's parser reads them."""
+    return [value for name, value in msg.raw_items() if name.lower() == key.lower()]
 
 
 def header_text(msg: Message, key: str) -> str:
@@ -195,9 +199,8 @@ def _from(msg: EmailMessage) -> tuple[str, str]:
     sender."""
     try:
         name, address = parseaddr(str(msg.get("From", "")))
-    except Exception:  # noqa: BLE001 (see _header)
-        raw = next((value for key, value in msg.raw_items() if key.lower() == "from"), "")
-        name, address = parseaddr(raw)
+    except Exception:  # noqa: BLE001 (see header_values)
+        name, address = parseaddr(next(iter(_raw_values(msg, "From")), ""))
         name = _raw_header(name)
     # An address holding an invisible character is no address anyone can be answered at.
     if control_problem(address, multiline=False):

@@ -60,5 +60,6 @@ def bounced_addresses(msg: EmailMessage) -> list[tuple[str, str]]:
             if recipient and action == "failed":
                 address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
                 reason = header_text(block, "Diagnostic-Code") or header_text(block, "Status")
+                reason = " ".join(reason.split())  # a folded report's runs of spaces, as one
                 failed.append((address, reason))
     return failed
